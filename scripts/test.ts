@@ -1,0 +1,142 @@
+// npm test: every check in one run, and one closing line CI can read ("N passed, N failed").
+//   1. typecheck (tsc)   2. lint + format check (Biome)
+//   3. unit and integration tests (node:test), against one real Postgres started for the run; each
+//      test file creates its own database from a migrated template
+//   4. browser tests (Playwright + Chromium, installed from Debian when missing)
+// `npm test -- src/config.test.ts` runs only the named test files and skips the browser suite.
+import { spawn } from "node:child_process";
+import { readdirSync } from "node:fs";
+import path from "node:path";
+import { projectRoot } from "../src/config.js";
+import { createTestDatabase, startTestPostgresServer } from "../src/test/postgres.js";
+import { ensureChromium } from "./chromium.js";
+
+interface StepResult {
+  name: string;
+  passed: number;
+  failed: number;
+}
+
+const results: StepResult[] = [];
+
+async function runTests(): Promise<number> {
+  const onlyFiles = process.argv.slice(2);
+  if (onlyFiles.length === 0) {
+    results.push(await check("typecheck", "npx", ["tsc", "--noEmit"]));
+    results.push(await check("lint", "npx", ["biome", "check", "."]));
+  }
+
+  heading("unit and integration tests");
+  const postgres = await startTestPostgresServer();
+  try {
+    const files = onlyFiles.length > 0 ? onlyFiles : findTestFiles(["src", "scripts"]);
+    const { output, code } = await run(
+      process.execPath,
+      ["--import", "tsx", "--test", "--test-reporter=spec", "--test-concurrency=2", ...files],
+      { TEST_POSTGRES_ADMIN_URL: postgres.adminUrl },
+    );
+    const passed = lastNumber(output, /^ℹ pass (\d+)$/gm);
+    const failed = lastNumber(output, /^ℹ fail (\d+)$/gm) + lastNumber(output, /^ℹ cancelled (\d+)$/gm);
+    // A crash before any summary still counts as a failure.
+    results.push({ name: "node tests", passed, failed: code !== 0 && failed === 0 ? 1 : failed });
+
+    if (onlyFiles.length === 0) {
+      heading("browser tests");
+      try {
+        await ensureChromium();
+        const database = await createTestDatabase();
+        try {
+          const e2e = await run("npx", ["playwright", "test"], {
+            E2E_DATABASE_URL: database.url,
+            CI: "true",
+          });
+          const e2ePassed = lastNumber(e2e.output, /^\s*(\d+) passed/gm);
+          const e2eFailed = lastNumber(e2e.output, /^\s*(\d+) (?:failed|flaky|interrupted)/gm);
+          results.push({
+            name: "browser tests",
+            passed: e2ePassed,
+            failed: e2e.code !== 0 && e2eFailed === 0 ? 1 : e2eFailed,
+          });
+        } finally {
+          await database.drop();
+        }
+      } catch (error) {
+        process.stdout.write(`${error instanceof Error ? error.message : String(error)}\n`);
+        results.push({ name: "browser tests", passed: 0, failed: 1 });
+      }
+    }
+  } finally {
+    await postgres.stop();
+  }
+
+  heading("summary");
+  for (const result of results) {
+    process.stdout.write(
+      `${result.failed === 0 ? "✔" : "✖"} ${result.name}: ${result.passed} passed, ${result.failed} failed\n`,
+    );
+  }
+  const passed = results.reduce((sum, result) => sum + result.passed, 0);
+  const failed = results.reduce((sum, result) => sum + result.failed, 0);
+  process.stdout.write(`${passed} passed, ${failed} failed\n`);
+  return failed === 0 ? 0 : 1;
+}
+
+async function check(name: string, command: string, args: string[]): Promise<StepResult> {
+  heading(name);
+  const { code } = await run(command, args);
+  return { name, passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1 };
+}
+
+function run(
+  command: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, {
+      cwd: projectRoot,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    const tee = (stream: NodeJS.WriteStream) => (chunk: Buffer) => {
+      output += chunk.toString();
+      stream.write(chunk);
+    };
+    child.stdout.on("data", tee(process.stdout));
+    child.stderr.on("data", tee(process.stderr));
+    child.on("close", (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+function findTestFiles(directories: string[]): string[] {
+  const found: string[] = [];
+  const walk = (directory: string) => {
+    for (const entry of readdirSync(path.join(projectRoot, directory), { withFileTypes: true })) {
+      const relative = path.join(directory, entry.name);
+      if (entry.isDirectory() && entry.name !== "generated") walk(relative);
+      else if (entry.isFile() && entry.name.endsWith(".test.ts")) found.push(relative);
+    }
+  };
+  for (const directory of directories) walk(directory);
+  return found.sort();
+}
+
+function lastNumber(text: string, pattern: RegExp): number {
+  const matches = [...text.matchAll(pattern)];
+  return matches.length > 0 ? Number(matches[matches.length - 1]?.[1]) : 0;
+}
+
+function heading(title: string) {
+  process.stdout.write(`\n── ${title} ${"─".repeat(Math.max(0, 60 - title.length))}\n`);
+}
+
+runTests()
+  .then((code) => process.exit(code))
+  .catch((error: unknown) => {
+    process.stdout.write(
+      `test run failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.stdout.write(`0 passed, 1 failed\n`);
+    process.exit(1);
+  });

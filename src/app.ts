@@ -1,0 +1,86 @@
+// Builds the Koa application: middleware in order, then the routers. No listen() here, so tests build
+// an app against their own database and drive it over a real socket.
+import Router from "@koa/router";
+import Koa from "koa";
+import type nunjucks from "nunjucks";
+import type { AssetManifest } from "./assets.js";
+import type { Config } from "./config.js";
+import type { Database } from "./db.js";
+import type { Logger } from "./logger.js";
+import type { DevMailboxStore } from "./mail/devMailbox.js";
+import { bodyParser } from "./middleware/bodyParser.js";
+import { csrfProtection } from "./middleware/csrf.js";
+import { errorHandler } from "./middleware/errorHandler.js";
+import { requestId } from "./middleware/requestId.js";
+import { requestLog } from "./middleware/requestLog.js";
+import { securityHeaders } from "./middleware/securityHeaders.js";
+import { staticAssets } from "./middleware/staticAssets.js";
+import { devMailboxRoutes } from "./routes/dev/mailbox.js";
+import { healthRoutes } from "./routes/health/health.js";
+import { setupRoutes } from "./routes/links/setup.js";
+import { publicRoutes } from "./routes/public/home.js";
+import { urls } from "./urls.js";
+import { renderView } from "./views.js";
+
+export interface AppDependencies {
+  config: Config;
+  db: Database;
+  logger: Logger;
+  assets: AssetManifest;
+  views: nunjucks.Environment;
+  /** The development mailbox, when mail goes to the local catcher. */
+  devMailbox: DevMailboxStore | null;
+}
+
+export function createApp(deps: AppDependencies): Koa {
+  const app = new Koa({ proxy: deps.config.http.trustProxy });
+  const httpLogger = deps.logger.child({ category: "http" });
+  // Koa would print errors to stderr; ours are logged by the error middleware with their request id.
+  app.silent = true;
+
+  app.context.render = async function render(view: string, data: Record<string, unknown> = {}) {
+    this.type = "html";
+    this.body = await renderView(deps.views, view, {
+      site: deps.config.site,
+      urls: {
+        home: urls.home(),
+        apply: urls.apply(),
+        staffSignIn: urls.staffSignIn(),
+        devMailbox: deps.devMailbox ? urls.devMailbox() : null,
+      },
+      cspNonce: this.state.cspNonce,
+      csrfToken: this.state.csrfToken,
+      requestId: this.state.requestId,
+      currentPath: this.path,
+      ...data,
+    });
+  };
+
+  app.use(requestId());
+  app.use(requestLog(httpLogger));
+  app.use(securityHeaders({ isProduction: deps.config.isProduction }));
+  app.use(errorHandler(httpLogger));
+  app.use(staticAssets(deps.assets));
+
+  const health = healthRoutes(deps);
+  app.use(health.routes());
+  app.use(health.allowedMethods());
+
+  // Bodies are parsed and CSRF-checked only for requests a route will handle: an unknown address is a
+  // plain 404 and a wrong method a 405, whatever the body.
+  const router = new Router();
+  router.use(bodyParser());
+  router.use(
+    csrfProtection({
+      secret: deps.config.sessionSecret,
+      publicUrl: deps.config.http.publicUrl,
+      isProduction: deps.config.isProduction,
+    }),
+  );
+  router.use(publicRoutes().routes());
+  router.use(setupRoutes(deps).routes());
+  if (deps.devMailbox && !deps.config.isProduction) router.use(devMailboxRoutes(deps.devMailbox).routes());
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}

@@ -1,0 +1,127 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { describe, test } from "node:test";
+import { ConfigError, loadConfig, projectRoot } from "./config.js";
+
+const goodProduction = {
+  NODE_ENV: "production",
+  PUBLIC_URL: "https://vetting.example.org",
+  SESSION_SECRET: "s".repeat(32),
+  DATABASE_URL: "postgresql://portal:pw@db.internal:5432/portal",
+  SMTP_HOST: "mail.smtp2go.com",
+  SMTP_USER: "portal",
+  SMTP_RELAY_AUTHPW: "relay-password",
+  MAIL_FROM: "Vetting Portal <vetting@example.org>",
+};
+
+function problemsOf(environment: Record<string, string>): string[] {
+  try {
+    loadConfig(environment);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    return error.problems;
+  }
+  return [];
+}
+
+describe("configuration", () => {
+  test("development needs nothing and has sensible defaults", () => {
+    const config = loadConfig({});
+    assert.equal(config.env, "development");
+    assert.equal(config.http.port, 3000);
+    assert.equal(config.http.publicUrl.origin, "http://localhost:3000");
+    assert.equal(config.database.url, undefined);
+    assert.equal(config.database.embedded.dataDir, path.join(projectRoot, ".data/postgres"));
+    assert.deepEqual(config.mail.relay, null);
+    assert.equal(config.mail.devMailbox?.smtpPort, 1025);
+    assert.equal(config.logLevel, "debug");
+    assert.ok(Buffer.byteLength(config.sessionSecret) >= 32, "a random development secret is generated");
+    assert.deepEqual(
+      {
+        pool: config.database.poolMax,
+        statement: config.database.statementTimeoutMs,
+        connect: config.database.connectionTimeoutMs,
+      },
+      { pool: 10, statement: 15_000, connect: 5_000 },
+    );
+  });
+
+  test("a complete production configuration is accepted, logs at info and never uses the catcher", () => {
+    const config = loadConfig(goodProduction);
+    assert.equal(config.isProduction, true);
+    assert.equal(config.logLevel, "info");
+    assert.equal(config.mail.devMailbox, null);
+    assert.deepEqual(config.mail.relay?.ports, [2525, 8025, 587, 80]);
+  });
+
+  test("each bad value is named with its own message", () => {
+    assert.deepEqual(problemsOf({ PORT: "eighty" }), ["PORT: must be a whole number"]);
+    assert.deepEqual(problemsOf({ PORT: "70000" }), ["PORT: must be at most 65535"]);
+    assert.deepEqual(problemsOf({ NODE_ENV: "staging" }), [
+      'NODE_ENV: Invalid option: expected one of "development"|"production"|"test"',
+    ]);
+    assert.deepEqual(problemsOf({ DATABASE_URL: "mysql://x@y/z" }), [
+      "DATABASE_URL: must be a postgresql:// URL",
+    ]);
+    assert.deepEqual(problemsOf({ PUBLIC_URL: "ftp://example.org" }), [
+      "PUBLIC_URL: must be an http:// or https:// URL",
+    ]);
+    assert.deepEqual(problemsOf({ SMTP_PORTS: "2525;587" }), [
+      "SMTP_PORTS: must be a comma-separated list of ports, e.g. 2525,8025,587,80",
+    ]);
+    assert.deepEqual(problemsOf({ DATABASE_POOL_MAX: "0" }), ["DATABASE_POOL_MAX: must be at least 1"]);
+    assert.deepEqual(problemsOf({ SESSION_SECRET: "short" }), [
+      "SESSION_SECRET: must be at least 32 bytes long",
+    ]);
+    assert.deepEqual(problemsOf({ SMTP_USER: "portal" }), [
+      "SMTP_USER and SMTP_RELAY_AUTHPW: set both (authenticated relay) or neither",
+    ]);
+  });
+
+  test("several problems are all reported at once", () => {
+    assert.deepEqual(problemsOf({ PORT: "x", DATABASE_POOL_MAX: "-1" }), [
+      "PORT: must be a whole number",
+      "DATABASE_POOL_MAX: must be at least 1",
+    ]);
+  });
+
+  test("production refuses a missing or short secret, missing database or mail, and plain http", () => {
+    assert.deepEqual(problemsOf({ NODE_ENV: "production" }), [
+      "PUBLIC_URL: required in production (the https:// address people use)",
+      "SESSION_SECRET: required in production (generate one with: openssl rand -base64 48)",
+      "DATABASE_URL: required in production (no embedded database)",
+      "SMTP_HOST: required in production (the mail relay's host name)",
+      "MAIL_FROM: required in production, e.g. Vetting Portal <vetting@example.org>",
+    ]);
+    assert.deepEqual(problemsOf({ ...goodProduction, SESSION_SECRET: "x".repeat(31) }), [
+      "SESSION_SECRET: must be at least 32 bytes long",
+    ]);
+    assert.deepEqual(problemsOf({ ...goodProduction, PUBLIC_URL: "http://vetting.example.org" }), [
+      "PUBLIC_URL: must start with https:// in production",
+    ]);
+  });
+
+  test("the portal refuses to start in production with one line per problem and exit code 78", () => {
+    const result = spawnSync(process.execPath, ["--import", "tsx", "src/main.ts"], {
+      cwd: projectRoot,
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: "production",
+        PUBLIC_URL: "http://vetting.example.org",
+        SESSION_SECRET: "short",
+      },
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    assert.equal(result.status, 78);
+    assert.deepEqual(result.stderr.trim().split("\n"), [
+      "configuration error: PUBLIC_URL: must start with https:// in production",
+      "configuration error: SESSION_SECRET: must be at least 32 bytes long",
+      "configuration error: DATABASE_URL: required in production (no embedded database)",
+      "configuration error: SMTP_HOST: required in production (the mail relay's host name)",
+      "configuration error: MAIL_FROM: required in production, e.g. Vetting Portal <vetting@example.org>",
+    ]);
+    assert.equal(result.stdout, "", "nothing started, nothing printed");
+  });
+});

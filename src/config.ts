@@ -1,0 +1,212 @@
+// The only module that reads process.env. Everything is validated at boot; every problem is listed at once
+// (one line each) so an operator fixes them in one go instead of one restart per mistake.
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+const packageJson = JSON.parse(readFileSync(path.join(projectRoot, "package.json"), "utf8")) as {
+  version: string;
+};
+
+const emptyAsUndefined = (value: unknown) => (value === "" ? undefined : value);
+const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
+const integer = (fallback: number, min: number, max: number) =>
+  z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number({ error: "must be a whole number" })
+      .int("must be a whole number")
+      .min(min, `must be at least ${min}`)
+      .max(max, `must be at most ${max}`)
+      .default(fallback),
+  );
+const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" });
+const portList = z
+  .string()
+  .regex(/^\d{1,5}(,\d{1,5})*$/, "must be a comma-separated list of ports, e.g. 2525,8025,587,80")
+  .transform((value) => value.split(",").map(Number))
+  .refine((ports) => ports.every((port) => port >= 1 && port <= 65535), "ports must be 1 to 65535");
+
+const ZEnvironment = z.object({
+  NODE_ENV: z.preprocess(
+    emptyAsUndefined,
+    z.enum(["development", "production", "test"]).default("development"),
+  ),
+  HOST: z.preprocess(emptyAsUndefined, z.string().default("127.0.0.1")),
+  PORT: integer(3000, 0, 65535),
+  PUBLIC_URL: z.preprocess(emptyAsUndefined, httpUrl.optional()),
+  SESSION_SECRET: optionalString,
+  LOG_LEVEL: z.preprocess(
+    emptyAsUndefined,
+    z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
+  ),
+  SHUTDOWN_TIMEOUT_MS: integer(10_000, 100, 120_000),
+  TRUST_PROXY: z.preprocess(emptyAsUndefined, z.enum(["true", "false"]).default("false")),
+
+  DATABASE_URL: z.preprocess(
+    emptyAsUndefined,
+    z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgresql:// URL" }).optional(),
+  ),
+  DATABASE_POOL_MAX: integer(10, 1, 500),
+  DATABASE_STATEMENT_TIMEOUT_MS: integer(15_000, 100, 3_600_000),
+  DATABASE_CONNECTION_TIMEOUT_MS: integer(5_000, 100, 120_000),
+  EMBEDDED_POSTGRES_DIR: z.preprocess(emptyAsUndefined, z.string().default(".data/postgres")),
+  EMBEDDED_POSTGRES_PORT: integer(54329, 1, 65535),
+
+  UPLOADS_DIR: z.preprocess(emptyAsUndefined, z.string().default("uploads")),
+
+  SMTP_HOST: optionalString,
+  SMTP_PORTS: z.preprocess(emptyAsUndefined, portList.default([2525, 8025, 587, 80])),
+  SMTP_USER: optionalString,
+  SMTP_RELAY_AUTHPW: optionalString,
+  MAIL_FROM: optionalString,
+  DEV_MAILBOX_DIR: z.preprocess(emptyAsUndefined, z.string().default(".data/mailbox")),
+  DEV_MAILBOX_SMTP_PORT: integer(1025, 0, 65535),
+
+  COMMUNITY_NAME: z.preprocess(emptyAsUndefined, z.string().max(100).default("the community")),
+  WORKER_CONCURRENCY: integer(2, 1, 50),
+  BUILD_COMMIT: optionalString,
+});
+
+export type TEnvironment = z.input<typeof ZEnvironment>;
+
+export interface Config {
+  env: "development" | "production" | "test";
+  isProduction: boolean;
+  version: string;
+  buildCommit: string;
+  http: { host: string; port: number; publicUrl: URL; trustProxy: boolean; shutdownTimeoutMs: number };
+  sessionSecret: string;
+  logLevel: string;
+  database: {
+    /** Absent in development: the embedded Postgres is started instead. */
+    url: string | undefined;
+    poolMax: number;
+    statementTimeoutMs: number;
+    connectionTimeoutMs: number;
+    embedded: { dataDir: string; port: number; databaseName: string };
+  };
+  uploadsDir: string;
+  mail: {
+    from: string;
+    /** The relay, or null in development: mail then goes to the local catcher. */
+    relay: { host: string; ports: number[]; user: string | undefined; password: string | undefined } | null;
+    devMailbox: { dir: string; smtpPort: number } | null;
+  };
+  site: { name: string; communityName: string };
+  worker: { concurrency: number };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+  }
+}
+
+const MIN_SESSION_SECRET_BYTES = 32;
+
+export function loadConfig(environment: Record<string, string | undefined> = process.env): Config {
+  const parsed = ZEnvironment.safeParse(environment);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join(".") || "environment"}: ${issue.message}`),
+    );
+  }
+  const values = parsed.data;
+  const isProduction = values.NODE_ENV === "production";
+  const problems: string[] = [];
+
+  const publicUrl = new URL(values.PUBLIC_URL ?? `http://localhost:${values.PORT || 3000}`);
+  if (isProduction) {
+    if (!values.PUBLIC_URL)
+      problems.push("PUBLIC_URL: required in production (the https:// address people use)");
+    else if (publicUrl.protocol !== "https:")
+      problems.push("PUBLIC_URL: must start with https:// in production");
+    if (!values.SESSION_SECRET) {
+      problems.push("SESSION_SECRET: required in production (generate one with: openssl rand -base64 48)");
+    } else if (Buffer.byteLength(values.SESSION_SECRET) < MIN_SESSION_SECRET_BYTES) {
+      problems.push(`SESSION_SECRET: must be at least ${MIN_SESSION_SECRET_BYTES} bytes long`);
+    }
+    if (!values.DATABASE_URL) problems.push("DATABASE_URL: required in production (no embedded database)");
+    if (!values.SMTP_HOST) problems.push("SMTP_HOST: required in production (the mail relay's host name)");
+    if (!values.MAIL_FROM)
+      problems.push("MAIL_FROM: required in production, e.g. Vetting Portal <vetting@example.org>");
+  } else if (values.SESSION_SECRET && Buffer.byteLength(values.SESSION_SECRET) < MIN_SESSION_SECRET_BYTES) {
+    problems.push(`SESSION_SECRET: must be at least ${MIN_SESSION_SECRET_BYTES} bytes long`);
+  }
+  if (Boolean(values.SMTP_USER) !== Boolean(values.SMTP_RELAY_AUTHPW)) {
+    problems.push("SMTP_USER and SMTP_RELAY_AUTHPW: set both (authenticated relay) or neither");
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    env: values.NODE_ENV,
+    isProduction,
+    version: packageJson.version,
+    buildCommit: values.BUILD_COMMIT ?? readGitCommit() ?? "unknown",
+    http: {
+      host: values.HOST,
+      port: values.PORT,
+      publicUrl,
+      trustProxy: values.TRUST_PROXY === "true",
+      shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT_MS,
+    },
+    // Outside production a missing secret is replaced by a random one per start: nothing signed with it
+    // needs to outlive the process there.
+    sessionSecret: values.SESSION_SECRET ?? randomBytes(48).toString("base64url"),
+    logLevel: values.LOG_LEVEL ?? (isProduction ? "info" : "debug"),
+    database: {
+      url: values.DATABASE_URL,
+      poolMax: values.DATABASE_POOL_MAX,
+      statementTimeoutMs: values.DATABASE_STATEMENT_TIMEOUT_MS,
+      connectionTimeoutMs: values.DATABASE_CONNECTION_TIMEOUT_MS,
+      embedded: {
+        dataDir: path.resolve(projectRoot, values.EMBEDDED_POSTGRES_DIR),
+        port: values.EMBEDDED_POSTGRES_PORT,
+        databaseName: "vetting_portal",
+      },
+    },
+    uploadsDir: path.resolve(projectRoot, values.UPLOADS_DIR),
+    mail: {
+      from: values.MAIL_FROM ?? "Vetting Portal <vetting-portal@localhost>",
+      relay: values.SMTP_HOST
+        ? {
+            host: values.SMTP_HOST,
+            ports: values.SMTP_PORTS,
+            user: values.SMTP_USER,
+            password: values.SMTP_RELAY_AUTHPW,
+          }
+        : null,
+      devMailbox:
+        !isProduction && !values.SMTP_HOST
+          ? { dir: path.resolve(projectRoot, values.DEV_MAILBOX_DIR), smtpPort: values.DEV_MAILBOX_SMTP_PORT }
+          : null,
+    },
+    site: { name: "Vetting Portal", communityName: values.COMMUNITY_NAME },
+    worker: { concurrency: values.WORKER_CONCURRENCY },
+  };
+}
+
+/** The commit of a git checkout, read from .git without spawning git; undefined outside a checkout. */
+function readGitCommit(): string | undefined {
+  try {
+    const head = readFileSync(path.join(projectRoot, ".git", "HEAD"), "utf8").trim();
+    if (!head.startsWith("ref: ")) return head;
+    const ref = head.slice(5);
+    try {
+      return readFileSync(path.join(projectRoot, ".git", ref), "utf8").trim();
+    } catch {
+      const packed = readFileSync(path.join(projectRoot, ".git", "packed-refs"), "utf8");
+      return packed
+        .split("\n")
+        .find((line) => line.endsWith(` ${ref}`))
+        ?.split(" ")[0];
+    }
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,53 @@
+import assert from "node:assert/strict";
+import { Writable } from "node:stream";
+import { describe, test } from "node:test";
+import { cleanForLog, createLogger, redactUrl } from "./logger.js";
+
+function captureLogger() {
+  let text = "";
+  const destination = new Writable({
+    write(chunk, _encoding, callback) {
+      text += chunk.toString();
+      callback();
+    },
+  });
+  return { logger: createLogger({ level: "debug", pretty: false, destination }), text: () => text };
+}
+
+describe("logger", () => {
+  test("secrets in known fields and headers are redacted", () => {
+    const { logger, text } = captureLogger();
+    logger.info(
+      {
+        password: "hunter2-hunter2",
+        user: { password: "pw-in-object", token: "tok-123" },
+        headers: { authorization: "Bearer abc.def", cookie: "csrf=seed", "set-cookie": "a=b" },
+      },
+      "login",
+    );
+    const line = JSON.parse(text()) as Record<string, unknown>;
+    assert.equal(line.password, "[REDACTED]");
+    assert.deepEqual(line.user, { password: "[REDACTED]", token: "[REDACTED]" });
+    assert.deepEqual(line.headers, {
+      authorization: "[REDACTED]",
+      cookie: "[REDACTED]",
+      "set-cookie": "[REDACTED]",
+    });
+    for (const secret of ["hunter2", "pw-in-object", "tok-123", "abc.def", "csrf=seed"]) {
+      assert.ok(!text().includes(secret), `${secret} must not be logged`);
+    }
+  });
+
+  test("tokens in URLs are redacted, ordinary parts kept", () => {
+    assert.equal(
+      redactUrl("/setup/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcd?page=2&token=xyz"),
+      "/setup/[REDACTED]?page=2&token=[REDACTED]",
+    );
+    assert.equal(redactUrl("/staff/cases?status=open"), "/staff/cases?status=open");
+  });
+
+  test("control characters and newlines cannot forge a log line", () => {
+    assert.equal(cleanForLog('evil\n{"level":50}\r\u001b[31m\u202etxt'), 'evil{"level":50}[31mtxt');
+    assert.equal(cleanForLog("x".repeat(600))?.length, 513);
+  });
+});

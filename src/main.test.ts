@@ -1,0 +1,115 @@
+// The portal as a process: zero-configuration start on embedded Postgres, reuse of its data, the
+// setup link printed once, clean shutdown on SIGINT/SIGTERM with a request in flight.
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, test } from "node:test";
+import { startPortal } from "./test/portalProcess.js";
+import { freePort } from "./test/ports.js";
+import { createTestDatabase } from "./test/postgres.js";
+
+const SETUP_LINK = /http:\/\/localhost:\d+\/setup\/([A-Za-z0-9_-]{43})/;
+
+async function isListening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+describe("npm start", () => {
+  test("starts with no configuration on embedded Postgres, and a second start reuses the data", async () => {
+    const dataRoot = await mkdtemp(path.join(tmpdir(), "vp-start-"));
+    const [port, postgresPort, smtpPort] = await Promise.all([freePort(), freePort(), freePort()]);
+    const env = {
+      PORT: String(port),
+      EMBEDDED_POSTGRES_DIR: path.join(dataRoot, "postgres"),
+      EMBEDDED_POSTGRES_PORT: String(postgresPort),
+      DEV_MAILBOX_DIR: path.join(dataRoot, "mailbox"),
+      DEV_MAILBOX_SMTP_PORT: String(smtpPort),
+      UPLOADS_DIR: path.join(dataRoot, "uploads"),
+    };
+    try {
+      const first = startPortal(env);
+      const [, token] = await first.waitForOutput(SETUP_LINK);
+      assert.equal(first.output().match(new RegExp(SETUP_LINK, "g"))?.length, 1, "the link is printed once");
+      const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+      assert.equal(ready.status, 200);
+      assert.ok(await isListening(smtpPort), "the development mail catcher listens");
+      const mailbox = await fetch(`http://127.0.0.1:${port}/dev/mailbox`);
+      assert.equal(mailbox.status, 200);
+      first.child.kill("SIGINT");
+      assert.equal(await first.exited, 0);
+      assert.equal(await isListening(postgresPort), false, "embedded Postgres stopped with the portal");
+
+      const second = startPortal(env);
+      await second.waitForOutput(/web server listening/);
+      await second.waitForOutput(/setup link was printed earlier/);
+      assert.doesNotMatch(second.output(), SETUP_LINK, "no second link while the first is valid");
+      const setupPage = await fetch(`http://127.0.0.1:${port}/setup/${token}`);
+      assert.equal(setupPage.status, 200, "the first run's link still works: its data was kept");
+      second.child.kill("SIGTERM");
+      assert.equal(await second.exited, 0);
+    } finally {
+      await rm(dataRoot, { recursive: true, force: true });
+    }
+  });
+
+  test("SIGTERM stops accepting, finishes the request in flight, and exits 0", async () => {
+    const database = await createTestDatabase();
+    const dataRoot = await mkdtemp(path.join(tmpdir(), "vp-shutdown-"));
+    const port = await freePort();
+    try {
+      const portal = startPortal({
+        DATABASE_URL: database.url,
+        PORT: String(port),
+        SMTP_HOST: "127.0.0.1",
+        UPLOADS_DIR: path.join(dataRoot, "uploads"),
+        LOG_LEVEL: "info",
+      });
+      await portal.waitForOutput(/web server listening/);
+
+      // A POST whose body is only half sent: the request is in flight when the signal arrives.
+      const socket = net.connect(port, "127.0.0.1");
+      await new Promise((resolve) => socket.once("connect", resolve));
+      let response = "";
+      socket.on("data", (chunk) => {
+        response += chunk.toString();
+      });
+      const socketClosed = new Promise((resolve) => socket.on("close", resolve));
+      const body = "name=Ada&email=ada%40example.org";
+      socket.write(
+        `POST /setup/${"A".repeat(43)} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`,
+      );
+
+      portal.child.kill("SIGTERM");
+      await portal.waitForOutput(/shutting down/);
+      await waitUntil(async () => !(await isListening(port)));
+      assert.equal(response, "", "no answer before the body is complete");
+
+      socket.write(body.slice(10));
+      await socketClosed;
+      assert.match(response, /^HTTP\/1\.1 403 /, "the request in flight got its complete answer");
+      assert.match(response, /Connection: close/i);
+      assert.equal(await portal.exited, 0);
+      assert.match(portal.output(), /"msg":"stopped"/);
+    } finally {
+      await database.drop();
+      await rm(dataRoot, { recursive: true, force: true });
+    }
+  });
+});
+
+async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -1,0 +1,173 @@
+// Process entry. Starts, in order: configuration, database (embedded in development), migrations,
+// the development mail catcher, the job worker, the web server; then prints the first-superadmin setup
+// link if one is needed. SIGINT/SIGTERM stop everything in reverse order and exit 0.
+//   tsx src/main.ts            web server and worker in one process
+//   tsx src/main.ts --web      web server only       tsx src/main.ts --worker   worker only
+import { mkdir } from "node:fs/promises";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { createApp } from "./app.js";
+import { buildAssetManifest } from "./assets.js";
+import { issueSetupLinkIfNeeded } from "./commands/issueSetupLink.js";
+import { type Config, ConfigError, loadConfig } from "./config.js";
+import { openDatabase } from "./database/connect.js";
+import { applyMigrations } from "./database/migrations.js";
+import { createDatabase } from "./db.js";
+import { installJobQueue, startWorker } from "./jobs/worker.js";
+import { createLogger, type Logger } from "./logger.js";
+import { startDevMailboxServer } from "./mail/devMailbox.js";
+import { createMailTransport } from "./mail/transport.js";
+import { absoluteUrl, urls } from "./urls.js";
+import { createViewEnvironment } from "./views.js";
+
+const EXIT_CONFIG_ERROR = 78; // EX_CONFIG: systemd can be told not to restart on it.
+
+/** Things to stop at shutdown, stopped last-started-first. */
+class ShutdownStack {
+  private readonly steps: { name: string; stop: () => Promise<void> }[] = [];
+  push(name: string, stop: () => Promise<void>) {
+    this.steps.push({ name, stop });
+  }
+  async unwind(logger: Logger) {
+    for (const step of this.steps.reverse()) {
+      try {
+        await step.stop();
+        logger.debug(`stopped ${step.name}`);
+      } catch (error) {
+        logger.error({ err: error }, `failed to stop ${step.name}`);
+      }
+    }
+  }
+}
+
+const shutdown = new ShutdownStack();
+let logger: Logger | undefined;
+
+async function main(): Promise<void> {
+  const args = new Set(process.argv.slice(2));
+  const runWeb = args.has("--web") || !args.has("--worker");
+  const runWorker = args.has("--worker") || !args.has("--web");
+
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const problem of error.problems) process.stderr.write(`configuration error: ${problem}\n`);
+    process.exit(EXIT_CONFIG_ERROR);
+  }
+  const log = createLogger({ level: config.logLevel, pretty: !config.isProduction && process.stdout.isTTY });
+  logger = log;
+  let shuttingDown = false;
+
+  const stopAll = async (signal: string) => {
+    if (shuttingDown) {
+      log.warn({ signal }, "second signal: exiting without waiting");
+      process.exit(1);
+    }
+    shuttingDown = true;
+    log.info({ signal }, "shutting down");
+    await shutdown.unwind(log);
+    log.info("stopped");
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stopAll("SIGINT"));
+  process.on("SIGTERM", () => void stopAll("SIGTERM"));
+
+  const database = await openDatabase(config, log);
+  shutdown.push("database server", database.stop);
+
+  // In production migrations are an explicit deployment step (npm run db:migrate), never a race
+  // between instances starting; in development and tests the portal brings its database up to date.
+  if (!config.isProduction) {
+    const { applied } = await applyMigrations(database.url);
+    if (applied.length > 0) log.info({ applied }, "applied migrations");
+  }
+  await installJobQueue(database.url, log);
+
+  const db = createDatabase(database.url, config.database);
+  shutdown.push("database pool", () => db.$disconnect());
+  await mkdir(config.uploadsDir, { recursive: true, mode: 0o750 });
+
+  const devMailbox = config.mail.devMailbox
+    ? await startDevMailboxServer({
+        directory: config.mail.devMailbox.dir,
+        port: config.mail.devMailbox.smtpPort,
+        logger: log,
+      })
+    : null;
+  if (devMailbox) shutdown.push("development mailbox", devMailbox.close);
+  const mailTransport = createMailTransport(config.mail, devMailbox?.port ?? null);
+  shutdown.push("mail transport", async () => mailTransport.close());
+
+  const assets = buildAssetManifest();
+  const views = createViewEnvironment({ assets });
+
+  if (runWorker) {
+    const runner = await startWorker({
+      connectionString: database.url,
+      concurrency: config.worker.concurrency,
+      deps: { config, db, logger: log, views, mailTransport },
+    });
+    shutdown.push("job worker", () => runner.stop());
+  }
+
+  if (runWeb) {
+    const app = createApp({ config, db, logger: log, assets, views, devMailbox: devMailbox?.store ?? null });
+    const server = http.createServer(app.callback());
+    server.keepAliveTimeout = 65_000; // longer than nginx's upstream keepalive_timeout
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(config.http.port, config.http.host, () => resolve());
+    });
+    shutdown.push("web server", () => closeServer(server, config.http.shutdownTimeoutMs, log));
+    const address = server.address() as AddressInfo;
+    log.info(
+      { url: `http://${address.address}:${address.port}`, publicUrl: config.http.publicUrl.origin },
+      "web server listening",
+    );
+    if (devMailbox) {
+      log.info({ url: absoluteUrl(config.http.publicUrl, urls.devMailbox()) }, "development mailbox");
+    }
+  }
+
+  await announceSetupLink(config, db, log);
+}
+
+/** Stop accepting, let requests in flight finish (bounded), then cut whatever is left. */
+function closeServer(server: http.Server, timeoutMs: number, logger: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    const deadline = setTimeout(() => {
+      logger.warn("requests still running at the shutdown deadline: closing their connections");
+      server.closeAllConnections();
+    }, timeoutMs);
+    server.close(() => {
+      clearTimeout(deadline);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+async function announceSetupLink(config: Config, db: ReturnType<typeof createDatabase>, logger: Logger) {
+  const outcome = await issueSetupLinkIfNeeded(db);
+  if (outcome.kind === "issued") {
+    // Straight to the terminal, not through the logger: the link is the one secret meant to be read here.
+    const link = absoluteUrl(config.http.publicUrl, urls.setup(outcome.token));
+    process.stdout.write(
+      `\nNo superadmin exists yet. Create the first one with this single-use link (valid until ${outcome.expiresAt.toISOString()}):\n\n    ${link}\n\nOr run: npm run create-admin\n\n`,
+    );
+  } else if (outcome.kind === "already_issued") {
+    logger.warn(
+      { expiresAt: outcome.expiresAt.toISOString() },
+      "no superadmin yet; a setup link was printed earlier and is still valid (or run: npm run create-admin)",
+    );
+  }
+}
+
+main().catch(async (error: unknown) => {
+  process.stderr.write(`fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  // Stop whatever did start (an embedded Postgres above all) rather than leave it orphaned.
+  if (logger) await shutdown.unwind(logger);
+  process.exit(1);
+});

@@ -1,0 +1,27 @@
+import type { Middleware } from "koa";
+import { cleanForLog, type Logger, redactUrl } from "../logger.js";
+
+/** Logs every request exactly once, after it is handled: method, route, status, duration. */
+export function requestLog(logger: Logger): Middleware {
+  return async function logRequest(ctx, next) {
+    const startedAt = process.hrtime.bigint();
+    try {
+      await next();
+    } finally {
+      const durationMs = Number(process.hrtime.bigint() - startedAt) / 1e6;
+      logger.info(
+        {
+          requestId: ctx.state.requestId,
+          method: ctx.method,
+          route: ctx._matchedRoute ?? null,
+          url: redactUrl(ctx.originalUrl),
+          status: ctx.status,
+          durationMs: Math.round(durationMs * 10) / 10,
+          ip: ctx.ip,
+          userAgent: cleanForLog(ctx.get("user-agent"), 256),
+        },
+        "request",
+      );
+    }
+  };
+}

@@ -1,0 +1,258 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, beforeEach, describe, test } from "node:test";
+import { issueSetupLinkIfNeeded } from "../../commands/issueSetupLink.js";
+import { loadConfig, projectRoot } from "../../config.js";
+import { taskList } from "../../jobs/worker.js";
+import { startDevMailboxServer } from "../../mail/devMailbox.js";
+import { createMailTransport } from "../../mail/transport.js";
+import { loadForm, postForm, startTestApp, type TestApp } from "../../test/app.js";
+import { testViews } from "../../test/views.js";
+import { urls } from "../../urls.js";
+
+let testApp: TestApp;
+before(async () => {
+  testApp = await startTestApp();
+});
+after(() => testApp.close());
+beforeEach(async () => {
+  await testApp.db.$executeRawUnsafe(
+    "TRUNCATE setup_tokens, audit_events, staff_users, graphile_worker._private_jobs CASCADE",
+  );
+});
+
+const goodAnswers = {
+  name: "Ada Lovelace",
+  email: "Ada@Example.org",
+  password: "correct horse battery staple",
+  passwordConfirmation: "correct horse battery staple",
+};
+
+async function issueLink(): Promise<string> {
+  const outcome = await issueSetupLinkIfNeeded(testApp.db);
+  assert.equal(outcome.kind, "issued");
+  return outcome.kind === "issued" ? outcome.token : "";
+}
+
+async function queuedJobs(): Promise<{ task_identifier: string; payload: unknown }[]> {
+  return testApp.db.$queryRawUnsafe(
+    "SELECT t.identifier AS task_identifier, j.payload FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id",
+  );
+}
+
+describe("the setup link", () => {
+  test("is issued once while no superadmin exists, and audited", async () => {
+    const first = await issueSetupLinkIfNeeded(testApp.db);
+    assert.equal(first.kind, "issued");
+    const second = await issueSetupLinkIfNeeded(testApp.db);
+    assert.equal(second.kind, "already_issued");
+    const [token] = await testApp.db.setupToken.findMany();
+    assert.ok(token);
+    assert.notEqual(token.tokenHash, first.kind === "issued" ? first.token : "", "only the hash is stored");
+    assert.equal(await testApp.db.auditEvent.count({ where: { action: "setup.link_issued" } }), 1);
+  });
+
+  test("concurrent starts of several instances issue a single link", async () => {
+    const outcomes = await Promise.all([1, 2, 3, 4].map(() => issueSetupLinkIfNeeded(testApp.db)));
+    assert.equal(outcomes.filter((outcome) => outcome.kind === "issued").length, 1);
+    assert.equal(await testApp.db.setupToken.count(), 1);
+  });
+
+  test("visiting shows the form and changes nothing", async () => {
+    const token = await issueLink();
+    const { response, html } = await loadForm(`${testApp.baseUrl}${urls.setup(token)}`);
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("cache-control"), "no-store");
+    for (const field of ["name", "email", "password", "passwordConfirmation", "_csrf"]) {
+      assert.match(html, new RegExp(`name="${field}"`));
+    }
+    const stored = await testApp.db.setupToken.findFirstOrThrow();
+    assert.equal(stored.usedAt, null);
+  });
+
+  test("bad answers re-render the form with a message per field, keeping what was typed but never passwords", async () => {
+    const token = await issueLink();
+    const setupUrl = `${testApp.baseUrl}${urls.setup(token)}`;
+    const { cookie, csrfToken } = await loadForm(setupUrl);
+    const response = await postForm(
+      setupUrl,
+      {
+        _csrf: csrfToken,
+        name: "Ada Lovelace",
+        email: "not-an-address",
+        password: "short",
+        passwordConfirmation: "x",
+      },
+      { cookie },
+    );
+    assert.equal(response.status, 422);
+    const html = await response.text();
+    assert.match(html, /Enter an email address like name@example\.org\./);
+    assert.match(html, /value="Ada Lovelace"/);
+    assert.match(html, /value="not-an-address"/);
+    assert.ok(!html.includes('value="short"'), "the password is not echoed back");
+
+    const weak = await postForm(
+      setupUrl,
+      {
+        _csrf: csrfToken,
+        ...goodAnswers,
+        password: "lovelace-forever-1",
+        passwordConfirmation: "lovelace-forever-1",
+      },
+      { cookie },
+    );
+    assert.equal(weak.status, 422);
+    assert.match(await weak.text(), /Do not use your name or email address/);
+
+    const mismatch = await postForm(
+      setupUrl,
+      { _csrf: csrfToken, ...goodAnswers, passwordConfirmation: "something else entirely" },
+      { cookie },
+    );
+    assert.equal(mismatch.status, 422);
+    assert.match(await mismatch.text(), /The two passwords are not the same\./);
+    assert.equal(await testApp.db.staffUser.count(), 0);
+  });
+
+  test("creates the first superadmin once: account, consumed link, audit row and welcome email job together", async () => {
+    const token = await issueLink();
+    const setupUrl = `${testApp.baseUrl}${urls.setup(token)}`;
+    const { cookie, csrfToken } = await loadForm(setupUrl);
+    const response = await postForm(
+      setupUrl,
+      { _csrf: csrfToken, ...goodAnswers },
+      { cookie, origin: testApp.baseUrl },
+    );
+    assert.equal(response.status, 303);
+    assert.equal(response.headers.get("location"), urls.setupDone());
+
+    const staffUser = await testApp.db.staffUser.findFirstOrThrow();
+    assert.equal(staffUser.email, "ada@example.org");
+    assert.equal(staffUser.role, "SUPERADMIN");
+    assert.equal(staffUser.status, "ACTIVE");
+    assert.match(staffUser.passwordHash ?? "", /^\$argon2id\$/);
+    const link = await testApp.db.setupToken.findFirstOrThrow();
+    assert.ok(link.usedAt);
+    assert.equal(link.usedById, staffUser.id);
+    const audit = await testApp.db.auditEvent.findFirstOrThrow({
+      where: { action: "staff.superadmin_created" },
+    });
+    assert.equal(audit.actorLabel, "setup link");
+    assert.equal(audit.subjectId, staffUser.id);
+    assert.equal(audit.requestId, response.headers.get("x-request-id"));
+    assert.deepEqual(await queuedJobs(), [
+      { task_identifier: "send_superadmin_welcome", payload: { staffUserId: staffUser.id } },
+    ]);
+    assert.ok(!testApp.logText().includes(goodAnswers.password), "the password never reaches the log");
+
+    const again = await loadForm(setupUrl);
+    assert.equal(again.response.status, 404);
+    assert.match(again.html, /invalid, expired or already used|already been used|no longer valid/i);
+  });
+
+  test("two submissions racing with one link create exactly one account", async () => {
+    const token = await issueLink();
+    const setupUrl = `${testApp.baseUrl}${urls.setup(token)}`;
+    const { cookie, csrfToken } = await loadForm(setupUrl);
+    const responses = await Promise.all([
+      postForm(setupUrl, { _csrf: csrfToken, ...goodAnswers }, { cookie }),
+      postForm(setupUrl, { _csrf: csrfToken, ...goodAnswers, email: "other@example.org" }, { cookie }),
+    ]);
+    assert.deepEqual(responses.map((response) => response.status).sort(), [303, 404]);
+    assert.equal(await testApp.db.staffUser.count(), 1);
+    assert.equal(await testApp.db.auditEvent.count({ where: { action: "staff.superadmin_created" } }), 1);
+    assert.equal((await queuedJobs()).length, 1);
+  });
+
+  test("a malformed, unknown or expired link shows the invalid-link page", async () => {
+    assert.equal((await fetch(`${testApp.baseUrl}/setup/short`)).status, 404);
+    assert.equal((await fetch(`${testApp.baseUrl}${urls.setup("A".repeat(43))}`)).status, 404);
+    const token = await issueLink();
+    await testApp.db.setupToken.updateMany({ data: { expiresAt: new Date(Date.now() - 1000) } });
+    assert.equal((await fetch(`${testApp.baseUrl}${urls.setup(token)}`)).status, 404);
+  });
+});
+
+describe("the welcome email", () => {
+  test("goes through Nodemailer over SMTP to the catcher, addressed to the new superadmin", async () => {
+    const directory = await mkdtemp(path.join(tmpdir(), "vp-mailbox-"));
+    const logger = testApp.logger;
+    const mailbox = await startDevMailboxServer({ directory, port: 0, logger });
+    const config = loadConfig({ NODE_ENV: "test", PUBLIC_URL: "http://localhost:3000" });
+    const mailTransport = createMailTransport(config.mail, mailbox.port);
+    try {
+      const staffUser = await testApp.db.staffUser.create({
+        data: { name: "Grace Hopper", email: "grace@example.org", role: "SUPERADMIN", status: "ACTIVE" },
+      });
+      const tasks = taskList({ config, db: testApp.db, logger, views: testViews(), mailTransport });
+      const task = tasks.send_superadmin_welcome;
+      assert.ok(task);
+      await task({ staffUserId: staffUser.id }, {} as never);
+      const messages = await mailbox.store.list();
+      assert.equal(messages.length, 1);
+      const message = await mailbox.store.read(messages[0]?.id ?? "");
+      assert.equal(message?.to, "grace@example.org");
+      assert.equal(message?.subject, "Your Vetting Portal superadmin account is ready");
+      assert.match(message?.text ?? "", /Hello Grace Hopper,/);
+      assert.match(message?.text ?? "", /http:\/\/localhost:3000\/staff\/sign-in/);
+      assert.match(message?.html ?? "", /<strong>grace@example\.org<\/strong>/);
+    } finally {
+      mailTransport.close();
+      await mailbox.close();
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("npm run create-admin", () => {
+  function runCreateAdmin(
+    answers: string[],
+  ): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, ["--import", "tsx", "scripts/create-admin.ts"], {
+        cwd: projectRoot,
+        env: { PATH: process.env.PATH, NODE_ENV: "test", DATABASE_URL: testApp.databaseUrl },
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (chunk) => {
+        stdout += chunk;
+      });
+      child.stderr.on("data", (chunk) => {
+        stderr += chunk;
+      });
+      child.stdin.end(`${answers.join("\n")}\n`);
+      child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  test("creates a superadmin from the terminal, audited, without printing the password", async () => {
+    const result = await runCreateAdmin([
+      goodAnswers.name,
+      goodAnswers.email,
+      goodAnswers.password,
+      goodAnswers.password,
+    ]);
+    assert.equal(result.stderr, "");
+    assert.equal(result.code, 0);
+    assert.match(result.stdout, /Superadmin ada@example\.org created/);
+    assert.ok(!result.stdout.includes(goodAnswers.password));
+    const staffUser = await testApp.db.staffUser.findFirstOrThrow();
+    assert.equal(staffUser.role, "SUPERADMIN");
+    const audit = await testApp.db.auditEvent.findFirstOrThrow({
+      where: { action: "staff.superadmin_created" },
+    });
+    assert.equal(audit.actorLabel, "terminal");
+  });
+
+  test("refuses a weak password with a clear message and creates nothing", async () => {
+    const result = await runCreateAdmin(["Ada Lovelace", "ada@example.org", "short", "short"]);
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr.trim(), "password: Use at least 12 characters.");
+    assert.equal(await testApp.db.staffUser.count(), 0);
+  });
+});

@@ -1,0 +1,120 @@
+// Starts the real application on a real socket, against a fresh database on the run's test Postgres,
+// with the log captured so tests can read the lines that were written.
+import { mkdtemp, rm } from "node:fs/promises";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Writable } from "node:stream";
+import type Koa from "koa";
+import { createApp } from "../app.js";
+import { buildAssetManifest } from "../assets.js";
+import { type Config, loadConfig } from "../config.js";
+import { createDatabase, type Database } from "../db.js";
+import { installJobQueue } from "../jobs/worker.js";
+import { createLogger, type Logger } from "../logger.js";
+import { DevMailboxStore } from "../mail/devMailbox.js";
+import { createViewEnvironment } from "../views.js";
+import { createTestDatabase } from "./postgres.js";
+
+export interface TestApp {
+  baseUrl: string;
+  config: Config;
+  db: Database;
+  databaseUrl: string;
+  logger: Logger;
+  /** Every JSON log line written so far. */
+  logLines(): Record<string, unknown>[];
+  /** The raw log text written so far. */
+  logText(): string;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(
+  options: {
+    env?: Record<string, string>;
+    /** Adds routes behind the real middleware, for conditions no real route produces yet. */
+    extend?: (app: Koa) => void;
+    devMailboxDir?: string;
+    /** A database the test manages itself (already migrated); by default a fresh one is created. */
+    databaseUrl?: string;
+  } = {},
+): Promise<TestApp> {
+  const database = options.databaseUrl
+    ? { url: options.databaseUrl, drop: async () => {} }
+    : await createTestDatabase();
+  const uploadsDir = await mkdtemp(path.join(tmpdir(), "vp-uploads-"));
+  const config = loadConfig({
+    NODE_ENV: "test",
+    DATABASE_URL: database.url,
+    PUBLIC_URL: "http://127.0.0.1:3000",
+    UPLOADS_DIR: uploadsDir,
+    SMTP_HOST: "127.0.0.1",
+    SMTP_PORTS: "2525",
+    LOG_LEVEL: "debug",
+    ...options.env,
+  });
+  let logged = "";
+  const destination = new Writable({
+    write(chunk, _encoding, callback) {
+      logged += chunk.toString();
+      callback();
+    },
+  });
+  const logger = createLogger({ level: config.logLevel, pretty: false, destination });
+  await installJobQueue(database.url, logger);
+  const db = createDatabase(database.url, config.database);
+  const assets = buildAssetManifest();
+  const views = createViewEnvironment({ assets });
+  const devMailbox = options.devMailboxDir ? new DevMailboxStore(options.devMailboxDir) : null;
+  const app = createApp({ config, db, logger, assets, views, devMailbox });
+  options.extend?.(app);
+  const server = http.createServer(app.callback());
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    config,
+    db,
+    databaseUrl: database.url,
+    logger,
+    logText: () => logged,
+    logLines: () =>
+      logged
+        .split("\n")
+        .filter((line) => line.trim() !== "")
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await db.$disconnect();
+      await database.drop();
+      await rm(uploadsDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Fetches a page and returns the CSRF cookie and token a browser would hold after loading it. */
+export async function loadForm(
+  url: string,
+): Promise<{ response: Response; html: string; cookie: string; csrfToken: string }> {
+  const response = await fetch(url);
+  const html = await response.text();
+  const cookie = (response.headers.getSetCookie()[0] ?? "").split(";")[0] ?? "";
+  const csrfToken = /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? "";
+  return { response, html, cookie, csrfToken };
+}
+
+export function postForm(
+  url: string,
+  fields: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return fetch(url, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+    body: new URLSearchParams(fields).toString(),
+  });
+}

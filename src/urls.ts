@@ -1,0 +1,17 @@
+// Named URL builders: links are never concatenated by hand elsewhere. Absolute URLs (for email and the
+// terminal) are built against the configured public URL, never against the request's Host header.
+export const urls = {
+  home: () => "/",
+  apply: () => "/apply",
+  staffSignIn: () => "/staff/sign-in",
+  setup: (token: string) => `/setup/${encodeURIComponent(token)}`,
+  setupDone: () => "/setup/done",
+  devMailbox: () => "/dev/mailbox",
+  devMailboxMessage: (id: string) => `/dev/mailbox/${encodeURIComponent(id)}`,
+  devMailboxMessageHtml: (id: string) => `/dev/mailbox/${encodeURIComponent(id)}/html`,
+  devMailboxClear: () => "/dev/mailbox/clear",
+};
+
+export function absoluteUrl(publicUrl: URL, relativePath: string): string {
+  return new URL(relativePath, publicUrl).toString();
+}

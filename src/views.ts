@@ -1,0 +1,32 @@
+// The one Nunjucks environment, for pages and emails alike. Autoescape is on everywhere; templates
+// get data from presenters and `can.*` booleans, never raw rows or roles.
+import path from "node:path";
+import nunjucks from "nunjucks";
+import type { AssetManifest } from "./assets.js";
+import { projectRoot } from "./config.js";
+
+export const viewsDir = path.join(projectRoot, "views");
+
+export function createViewEnvironment(options: {
+  assets: AssetManifest;
+  watch?: boolean;
+}): nunjucks.Environment {
+  const environment = new nunjucks.Environment(new nunjucks.FileSystemLoader(viewsDir, { watch: false }), {
+    autoescape: true,
+    throwOnUndefined: false,
+    trimBlocks: true,
+    lstripBlocks: true,
+  });
+  environment.addGlobal("asset", (logicalPath: string) => options.assets.urlFor(logicalPath));
+  return environment;
+}
+
+export function renderView(
+  environment: nunjucks.Environment,
+  view: string,
+  context: Record<string, unknown>,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    environment.render(view, context, (error, html) => (error ? reject(error) : resolve(html ?? "")));
+  });
+}
