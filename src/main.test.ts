@@ -1,7 +1,7 @@
 // The portal as a process: zero-configuration start on embedded Postgres, reuse of its data, the
 // setup link printed once, clean shutdown on SIGINT/SIGTERM with a request in flight.
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -26,6 +26,7 @@ async function isListening(port: number): Promise<boolean> {
 describe("npm start", () => {
   test("starts with no configuration on embedded Postgres, and a second start reuses the data", async () => {
     const dataRoot = await mkdtemp(path.join(tmpdir(), "vp-start-"));
+    await chmod(dataRoot, 0o755); // the postgres OS user must reach its data folder inside
     const [port, postgresPort, smtpPort] = await Promise.all([freePort(), freePort(), freePort()]);
     const env = {
       PORT: String(port),

@@ -4,8 +4,6 @@
 //   tsx src/main.ts            web server and worker in one process
 //   tsx src/main.ts --web      web server only       tsx src/main.ts --worker   worker only
 import { mkdir } from "node:fs/promises";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { createApp } from "./app.js";
 import { buildAssetManifest } from "./assets.js";
 import { issueSetupLinkIfNeeded } from "./commands/issueSetupLink.js";
@@ -17,6 +15,7 @@ import { installJobQueue, startWorker } from "./jobs/worker.js";
 import { createLogger, type Logger } from "./logger.js";
 import { startDevMailboxServer } from "./mail/devMailbox.js";
 import { createMailTransport } from "./mail/transport.js";
+import { startHttpServer } from "./server.js";
 import { absoluteUrl, urls } from "./urls.js";
 import { createViewEnvironment } from "./views.js";
 
@@ -114,14 +113,9 @@ async function main(): Promise<void> {
 
   if (runWeb) {
     const app = createApp({ config, db, logger: log, assets, views, devMailbox: devMailbox?.store ?? null });
-    const server = http.createServer(app.callback());
-    server.keepAliveTimeout = 65_000; // longer than nginx's upstream keepalive_timeout
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(config.http.port, config.http.host, () => resolve());
-    });
-    shutdown.push("web server", () => closeServer(server, config.http.shutdownTimeoutMs, log));
-    const address = server.address() as AddressInfo;
+    const httpServer = await startHttpServer(app, { host: config.http.host, port: config.http.port });
+    shutdown.push("web server", () => httpServer.close(config.http.shutdownTimeoutMs, log));
+    const { address } = httpServer;
     log.info(
       { url: `http://${address.address}:${address.port}`, publicUrl: config.http.publicUrl.origin },
       "web server listening",
@@ -132,21 +126,6 @@ async function main(): Promise<void> {
   }
 
   await announceSetupLink(config, db, log);
-}
-
-/** Stop accepting, let requests in flight finish (bounded), then cut whatever is left. */
-function closeServer(server: http.Server, timeoutMs: number, logger: Logger): Promise<void> {
-  return new Promise((resolve) => {
-    const deadline = setTimeout(() => {
-      logger.warn("requests still running at the shutdown deadline: closing their connections");
-      server.closeAllConnections();
-    }, timeoutMs);
-    server.close(() => {
-      clearTimeout(deadline);
-      resolve();
-    });
-    server.closeIdleConnections();
-  });
 }
 
 async function announceSetupLink(config: Config, db: ReturnType<typeof createDatabase>, logger: Logger) {

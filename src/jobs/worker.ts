@@ -1,6 +1,8 @@
 // The background worker: graphile-worker on the same Postgres. Jobs receive ids, reload what they
 // need and are safe to run twice. Several worker processes may drain one queue.
+
 import { type Runner, run, runMigrations, type TaskList, Logger as WorkerLogger } from "graphile-worker";
+import pg from "pg";
 import type { Logger } from "../logger.js";
 import type { JobDependencies } from "./dependencies.js";
 import { purgeExpiredSetupTokens } from "./purgeExpiredSetupTokens.js";
@@ -18,15 +20,46 @@ export function taskList(deps: JobDependencies): TaskList {
   };
 }
 
+export interface Worker {
+  /** Waits for running jobs, then closes the worker's connections. */
+  stop(): Promise<void>;
+}
+
 export async function startWorker(options: {
   connectionString: string;
   concurrency: number;
   deps: JobDependencies;
-}): Promise<Runner> {
-  return run({
+}): Promise<Worker> {
+  // Our own pool, so that its connections are ended before the database stops, and so that a
+  // connection the server terminates is logged rather than crashing the process.
+  const pgPool = new pg.Pool({
     connectionString: options.connectionString,
+    max: options.concurrency + 2,
+    application_name: "vetting-portal-worker",
+  });
+  pgPool.on("error", (error) => options.deps.logger.warn({ err: error }, "job queue connection lost"));
+  let runner: Runner;
+  try {
+    runner = await startRunner(pgPool, options);
+  } catch (error) {
+    await pgPool.end();
+    throw error;
+  }
+  return {
+    async stop() {
+      await runner.stop();
+      await pgPool.end();
+    },
+  };
+}
+
+function startRunner(
+  pgPool: pg.Pool,
+  options: { concurrency: number; deps: JobDependencies },
+): Promise<Runner> {
+  return run({
+    pgPool,
     concurrency: options.concurrency,
-    maxPoolSize: options.concurrency + 2,
     noHandleSignals: true, // main.ts owns shutdown
     pollInterval: 1_000,
     logger: workerLogger(options.deps.logger),

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, test } from "node:test";
@@ -11,6 +11,7 @@ import { freePort } from "../../test/ports.js";
 describe("/readyz", () => {
   test("turns 503 and names the database when Postgres is stopped", async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), "vp-readyz-"));
+    await chmod(dataDir, 0o755); // the postgres OS user must reach its data folder inside
     const postgres = await startEmbeddedPostgres({
       dataDir: path.join(dataDir, "pg"),
       port: await freePort(),

@@ -1,0 +1,92 @@
+// End-to-end tests: Playwright starts the real app (src/main.ts) and drives Chromium against it.
+// Chromium comes from Playwright when installed, else from Debian (see scripts/chromium.ts).
+import { chmodSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { defineConfig, devices } from "@playwright/test";
+import { chromiumExecutablePath } from "./scripts/chromium.js";
+
+const isCI = Boolean(process.env.CI);
+const port = Number(process.env.E2E_PORT || 3100);
+const baseURL = `http://127.0.0.1:${port}`;
+
+// Everything the e2e server writes lives in one directory per port, outside the work tree: it never
+// touches a developer's own data (.data/) and never clashes with a dev server running beside it.
+const workDirectory = path.join(tmpdir(), `vetting-portal-e2e-${port}`);
+// Traversable by others: as root the app runs its embedded Postgres as the `postgres` OS user, which
+// must reach its data directory inside (the app creates that one, and the mailbox, with tight modes).
+mkdirSync(workDirectory, { recursive: true });
+chmodSync(workDirectory, 0o755);
+// Specs send test emails to the app's development mail catcher on this port.
+process.env.E2E_DEV_MAILBOX_SMTP_PORT ||= "3125";
+
+const serverEnvironment: Record<string, string> = {
+  PORT: String(port),
+  HOST: "127.0.0.1",
+  PUBLIC_URL: baseURL,
+  NODE_ENV: "development",
+  DEV_MAILBOX_DIR: path.join(workDirectory, "mailbox"),
+  DEV_MAILBOX_SMTP_PORT: process.env.E2E_DEV_MAILBOX_SMTP_PORT,
+  UPLOADS_DIR: path.join(workDirectory, "uploads"),
+  LOG_LEVEL: "warn",
+};
+if (process.env.E2E_DATABASE_URL) {
+  // The orchestrator provides a database.
+  serverEnvironment.DATABASE_URL = process.env.E2E_DATABASE_URL;
+} else {
+  // Without one the app starts its embedded Postgres: a cluster of its own, on a port of its own.
+  serverEnvironment.EMBEDDED_POSTGRES_DIR = path.join(workDirectory, "postgres");
+  serverEnvironment.EMBEDDED_POSTGRES_PORT = process.env.E2E_EMBEDDED_POSTGRES_PORT || "54339";
+}
+
+export default defineConfig({
+  testDir: "e2e",
+  fullyParallel: false,
+  forbidOnly: isCI,
+  retries: 0,
+  // CI machines have 2 cores, shared by the app, its database and Chromium.
+  workers: isCI ? 1 : undefined,
+  reporter: "list",
+  timeout: 30_000,
+  expect: { timeout: 5_000 },
+  use: {
+    baseURL,
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+  },
+  projects: [
+    {
+      name: "chromium",
+      use: {
+        ...devices["Desktop Chrome"],
+        launchOptions: {
+          executablePath: chromiumExecutablePath(),
+          // Without the background-networking flags Chromium keeps trying to reach Google's services,
+          // which the closed network refuses.
+          args: [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-dev-shm-usage",
+          ],
+        },
+      },
+    },
+  ],
+  webServer: {
+    command: "npx tsx src/main.ts",
+    url: `${baseURL}/readyz`,
+    env: serverEnvironment,
+    reuseExistingServer: !isCI,
+    // The first start may initialise the embedded Postgres and run migrations.
+    timeout: 120_000,
+    stdout: "ignore",
+    stderr: "pipe",
+    // SIGTERM lets the app drain and stop its embedded Postgres; a SIGKILL would leave it running.
+    gracefulShutdown: { signal: "SIGTERM", timeout: 15_000 },
+  },
+});
