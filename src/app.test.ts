@@ -116,8 +116,9 @@ describe("security headers", () => {
     assert.ok(!/\son[a-z]+=/i.test(html), "no event-handler attributes");
   });
 
-  test("HSTS is sent in production", async () => {
+  test("HSTS is sent in production, and the development mailbox is never mounted there", async () => {
     const production = await startTestApp({
+      devMailboxDir: "/nonexistent",
       env: {
         NODE_ENV: "production",
         PUBLIC_URL: "https://vetting.example.org",
@@ -128,6 +129,7 @@ describe("security headers", () => {
     try {
       const response = await fetch(`${production.baseUrl}/healthz`);
       assert.equal(response.headers.get("strict-transport-security"), "max-age=63072000; includeSubDomains");
+      assert.equal((await fetch(`${production.baseUrl}/dev/mailbox`)).status, 404);
     } finally {
       await production.close();
     }
