@@ -20,7 +20,11 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
     dataDir: embedded.dataDir,
     port: embedded.port,
     databaseName: embedded.databaseName,
-    onLog: (line) => logger.debug({ category: "postgres" }, line),
+    // The server's routine chatter stays out of a developer's terminal; its problems do not.
+    onLog: (line: string) =>
+      /\b(WARNING|ERROR|FATAL|PANIC):/.test(line)
+        ? logger.warn({ category: "postgres" }, line)
+        : logger.trace({ category: "postgres" }, line),
   });
   return { url: server.connectionString, stop: () => server.stop(), embedded: true };
 }
