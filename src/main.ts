@@ -9,9 +9,9 @@ import { buildAssetManifest } from "./assets.js";
 import { issueSetupLinkIfNeeded } from "./commands/issueSetupLink.js";
 import { type Config, ConfigError, loadConfig } from "./config.js";
 import { openDatabase } from "./database/connect.js";
-import { applyMigrations } from "./database/migrations.js";
+import { migrateDatabase } from "./database/migrate.js";
 import { createDatabase } from "./db.js";
-import { installJobQueue, startWorker } from "./jobs/worker.js";
+import { startWorker } from "./jobs/worker.js";
 import { createLogger, type Logger } from "./logger.js";
 import { startDevMailboxServer } from "./mail/devMailbox.js";
 import { createMailTransport } from "./mail/transport.js";
@@ -79,10 +79,9 @@ async function main(): Promise<void> {
   // In production migrations are an explicit deployment step (npm run db:migrate), never a race
   // between instances starting; in development and tests the portal brings its database up to date.
   if (!config.isProduction) {
-    const { applied } = await applyMigrations(database.url);
+    const { applied } = await migrateDatabase(database.url, log);
     if (applied.length > 0) log.info({ applied }, "applied migrations");
   }
-  await installJobQueue(database.url, log);
 
   const db = createDatabase(database.url, config.database);
   shutdown.push("database pool", () => db.$disconnect());

@@ -11,7 +11,6 @@ import { createApp } from "../app.js";
 import { buildAssetManifest } from "../assets.js";
 import { type Config, loadConfig } from "../config.js";
 import { createDatabase, type Database } from "../db.js";
-import { installJobQueue } from "../jobs/worker.js";
 import { createLogger, type Logger } from "../logger.js";
 import { DevMailboxStore } from "../mail/devMailbox.js";
 import { createViewEnvironment } from "../views.js";
@@ -62,7 +61,6 @@ export async function startTestApp(
     },
   });
   const logger = createLogger({ level: config.logLevel, pretty: false, destination });
-  await installJobQueue(database.url, logger);
   const db = createDatabase(database.url, config.database);
   const assets = buildAssetManifest();
   const views = createViewEnvironment({ assets });

@@ -5,7 +5,11 @@ import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import Router from "@koa/router";
 import type { AppDependencies } from "../../app.js";
-import { localMigrationNames } from "../../database/migrations.js";
+import {
+  APPLIED_MIGRATIONS_QUERY,
+  localMigrationNames,
+  unappliedMigrations,
+} from "../../database/migrations.js";
 
 const CHECK_TIMEOUT_MS = 3_000;
 
@@ -53,10 +57,11 @@ async function checkDatabase(deps: AppDependencies): Promise<CheckResult> {
 
 async function checkMigrations(deps: AppDependencies, expected: string[]): Promise<CheckResult> {
   try {
-    const rows = await deps.db.$queryRaw<{ migration_name: string }[]>`
-      SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`;
-    const applied = new Set(rows.map((row) => row.migration_name));
-    const missing = expected.filter((name) => !applied.has(name));
+    const rows = await deps.db.$queryRawUnsafe<{ migration_name: string }[]>(APPLIED_MIGRATIONS_QUERY);
+    const missing = unappliedMigrations(
+      rows.map((row) => row.migration_name),
+      expected,
+    );
     return missing.length === 0 ? "ok" : `${missing.length} migration(s) not applied`;
   } catch (error) {
     deps.logger.warn({ err: error }, "readiness: migrations table unreadable");

@@ -1,0 +1,70 @@
+// Database commands for people and deploy scripts.
+//   npm run db:migrate                   apply pending migrations (DATABASE_URL; in development without it,
+//                                        the embedded Postgres)
+//   npm run db:migration -- <name>       write prisma/migrations/<timestamp>_<name>/ from schema changes
+// Failures print one line on stderr and exit 1.
+import path from "node:path";
+import { ConfigError, loadConfig } from "../src/config.js";
+import { openDatabase } from "../src/database/connect.js";
+import { migrateDatabase } from "../src/database/migrate.js";
+import { writeMigration } from "../src/database/migrations.js";
+import { createLogger } from "../src/logger.js";
+
+const USAGE = "usage: tsx scripts/db.ts migrate | migration <name>";
+
+/** Applies pending migrations to the configured database and says what it did. */
+async function migrate(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: "warn", pretty: process.stderr.isTTY });
+  const database = await openDatabase(config, logger);
+  let applied: string[];
+  try {
+    ({ applied } = await migrateDatabase(database.url, logger));
+  } finally {
+    await database.stop();
+  }
+  if (applied.length === 0) {
+    process.stdout.write("No pending migrations: the database is up to date.\n");
+  } else {
+    process.stdout.write(
+      `Applied ${applied.length} migration(s):\n${applied.map((name) => `  ${name}\n`).join("")}`,
+    );
+  }
+}
+
+async function newMigration(name: string | undefined): Promise<void> {
+  if (!name) throw new Error(`a migration name is required: npm run db:migration -- <name>`);
+  const written = await writeMigration(name);
+  if (written === null) {
+    process.stdout.write("No changes in prisma/schema.prisma since the last migration: nothing written.\n");
+  } else {
+    process.stdout.write(
+      `Wrote ${path.relative(process.cwd(), written)}; review it, then commit the folder.\n`,
+    );
+  }
+}
+
+async function main(args: string[]): Promise<void> {
+  const [command, ...rest] = args;
+  switch (command) {
+    case "migrate":
+      await migrate();
+      return;
+    case "migration":
+      await newMigration(rest[0]);
+      return;
+    default:
+      throw new Error(USAGE);
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    for (const problem of error.problems) process.stderr.write(`configuration error: ${problem}\n`);
+    process.exit(78);
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  // One line: engine and Postgres messages can span several.
+  process.stderr.write(`db: ${message.replace(/\s*\n\s*/g, " ")}\n`);
+  process.exit(1);
+});
