@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, readlinkSync, rmSync } from "node:fs";
 import { chmod, mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -219,20 +220,35 @@ test("a server orphaned by a process that was killed is stopped and the cluster 
   await restarted.stop();
 });
 
-test("as root, a data directory the postgres user cannot reach is refused with the reason", {
+test("as root, a data directory the postgres user cannot reach is kept in a system folder and found again", {
   skip: !isRoot,
 }, async () => {
   const privateParent = await mkdtemp(path.join(os.tmpdir(), "vetting-portal-embedded-test-private-"));
-  scratchDirectories.push(privateParent);
-
-  await assert.rejects(
-    startEmbeddedPostgres({
-      dataDir: path.join(privateParent, "data"),
-      port: await findFreePort(),
-      databaseName: "portal",
-    }),
-    /cannot reach .*make its parent directories traversable/,
+  scratchDirectories.push(privateParent); // 0700: the postgres user cannot enter it
+  const requested = path.join(privateParent, "data");
+  const relocated = path.join(
+    "/var/lib/vetting-portal",
+    `embedded-${createHash("sha256").update(requested).digest("hex").slice(0, 16)}`,
   );
+  scratchDirectories.push(relocated);
+  const port = await findFreePort();
+  const lines: string[] = [];
+
+  const first = await start({ dataDir: requested, port, onLog: (line) => lines.push(line) });
+  await query(first.connectionString, "CREATE TABLE kept (id int)");
+  await first.stop();
+  assert.ok(
+    lines.some((line) => line.includes(`cannot reach ${requested}: keeping the data in ${relocated}`)),
+    "the log says where the data went",
+  );
+  assert.equal(existsSync(path.join(requested, "PG_VERSION")), false);
+  assert.equal(existsSync(path.join(relocated, "PG_VERSION")), true);
+
+  const second = await start({ dataDir: requested, port });
+  assert.deepEqual(await query(second.connectionString, "SELECT to_regclass('kept')::text AS t"), [
+    { t: "kept" },
+  ]);
+  await second.stop();
 });
 
 function readlinkSafe(link: string): string | null {

