@@ -8,7 +8,7 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import { startPortal } from "./test/portalProcess.js";
 import { freePort } from "./test/ports.js";
-import { createTestDatabase } from "./test/postgres.js";
+import { createEmptyDatabase, createTestDatabase } from "./test/postgres.js";
 
 const SETUP_LINK = /http:\/\/localhost:\d+\/setup\/([A-Za-z0-9_-]{43})/;
 
@@ -103,6 +103,31 @@ describe("npm start", () => {
     } finally {
       await database.drop();
       await rm(dataRoot, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("npm run start in production", () => {
+  test("refuses to start on a database that lacks migrations, saying which command to run", async () => {
+    const database = await createEmptyDatabase();
+    try {
+      const portal = startPortal({
+        NODE_ENV: "production",
+        DATABASE_URL: database.url,
+        PUBLIC_URL: "https://vetting.example.org",
+        SESSION_SECRET: "x".repeat(40),
+        SMTP_HOST: "127.0.0.1",
+        MAIL_FROM: "Vetting Portal <vetting@example.org>",
+        PORT: String(await freePort()),
+      });
+      assert.equal(await portal.exited, 1);
+      assert.match(
+        portal.output(),
+        /The database is missing 1 migration\(s\) \(\d+_init\): run npm run db:migrate/,
+      );
+      assert.doesNotMatch(portal.output(), /web server listening/);
+    } finally {
+      await database.drop();
     }
   });
 });

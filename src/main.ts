@@ -9,7 +9,7 @@ import { buildAssetManifest } from "./assets.js";
 import { issueSetupLinkIfNeeded } from "./commands/issueSetupLink.js";
 import { type Config, ConfigError, loadConfig } from "./config.js";
 import { openDatabase } from "./database/connect.js";
-import { migrateDatabase } from "./database/migrate.js";
+import { migrateDatabase, pendingMigrations } from "./database/migrate.js";
 import { createDatabase } from "./db.js";
 import { startWorker } from "./jobs/worker.js";
 import { createLogger, type Logger } from "./logger.js";
@@ -81,6 +81,15 @@ async function main(): Promise<void> {
   if (!config.isProduction) {
     const { applied } = await migrateDatabase(database.url, log);
     if (applied.length > 0) log.info({ applied }, "applied migrations");
+  } else {
+    const pending = await pendingMigrations(database.url);
+    if (pending.length > 0) {
+      process.stderr.write(
+        `The database is missing ${pending.length} migration(s) (${pending.join(", ")}): run npm run db:migrate, then start again.\n`,
+      );
+      await shutdown.unwind(log);
+      process.exit(1);
+    }
   }
 
   const db = createDatabase(database.url, config.database);
