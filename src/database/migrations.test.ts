@@ -1,14 +1,13 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { rmSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { createEmptyDatabase, dumpSchema, type TestDatabase } from "../test/postgres.js";
+import { runScript } from "../test/scripts.js";
 import {
   APPLIED_MIGRATIONS_QUERY,
   applyMigrations,
@@ -22,7 +21,6 @@ import {
   writeMigration,
 } from "./migrations.js";
 
-const projectRoot = fileURLToPath(new URL("../..", import.meta.url));
 const databases: TestDatabase[] = [];
 const scratchDirectories: string[] = [];
 
@@ -179,27 +177,7 @@ test("concurrent runs apply each migration exactly once", async () => {
 test("`db:migrate` in two processes at once: one applies, the other waits and finds nothing to do", async () => {
   const database = await emptyDatabase();
   const runCli = () =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(
-        process.execPath,
-        ["--import", "tsx", path.join(projectRoot, "scripts", "db.ts"), "migrate"],
-        {
-          cwd: projectRoot,
-          env: { ...process.env, DATABASE_URL: database.url },
-          stdio: ["ignore", "pipe", "pipe"],
-        },
-      );
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (chunk) => {
-        stdout += chunk;
-      });
-      child.stderr.on("data", (chunk) => {
-        stderr += chunk;
-      });
-      child.once("error", reject);
-      child.once("close", (code) => resolve({ code, stdout, stderr }));
-    });
+    runScript("scripts/db.ts", { args: ["migrate"], env: { ...process.env, DATABASE_URL: database.url } });
 
   const outcomes = await Promise.all([runCli(), runCli()]);
 

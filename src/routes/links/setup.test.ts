@@ -1,15 +1,15 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { issueSetupLinkIfNeeded } from "../../commands/issueSetupLink.js";
-import { loadConfig, projectRoot } from "../../config.js";
+import { loadConfig } from "../../config.js";
 import { taskList } from "../../jobs/worker.js";
 import { startDevMailboxServer } from "../../mail/devMailbox.js";
 import { createMailTransport } from "../../mail/transport.js";
 import { loadForm, postForm, startTestApp, type TestApp } from "../../test/app.js";
+import { runScript } from "../../test/scripts.js";
 import { testViews } from "../../test/views.js";
 import { urls } from "../../urls.js";
 
@@ -209,24 +209,10 @@ describe("the welcome email", () => {
 });
 
 describe("npm run create-admin", () => {
-  function runCreateAdmin(
-    answers: string[],
-  ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-      const child = spawn(process.execPath, ["--import", "tsx", "scripts/create-admin.ts"], {
-        cwd: projectRoot,
-        env: { PATH: process.env.PATH, NODE_ENV: "test", DATABASE_URL: testApp.databaseUrl },
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (chunk) => {
-        stdout += chunk;
-      });
-      child.stderr.on("data", (chunk) => {
-        stderr += chunk;
-      });
-      child.stdin.end(`${answers.join("\n")}\n`);
-      child.on("close", (code) => resolve({ code, stdout, stderr }));
+  function runCreateAdmin(answers: string[]) {
+    return runScript("scripts/create-admin.ts", {
+      env: { PATH: process.env.PATH, NODE_ENV: "test", DATABASE_URL: testApp.databaseUrl },
+      input: `${answers.join("\n")}\n`,
     });
   }
 
