@@ -123,7 +123,7 @@ describe("security headers", () => {
         NODE_ENV: "production",
         PUBLIC_URL: "https://vetting.example.org",
         SESSION_SECRET: "p".repeat(40),
-        MAIL_FROM: "Vetting Portal <vetting@example.org>",
+        MAIL_FROM_ADDRESS: "vetting@example.org",
       },
     });
     try {

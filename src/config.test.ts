@@ -12,7 +12,7 @@ const goodProduction = {
   SMTP_HOST: "mail.smtp2go.com",
   SMTP_USER: "portal",
   SMTP_RELAY_AUTHPW: "relay-password",
-  MAIL_FROM: "Vetting Portal <vetting@example.org>",
+  MAIL_FROM_ADDRESS: "vetting@example.org",
 };
 
 function problemsOf(environment: Record<string, string>): string[] {
@@ -92,7 +92,7 @@ describe("configuration", () => {
       "SESSION_SECRET: required in production (generate one with: openssl rand -base64 48)",
       "DATABASE_URL: required in production (no embedded database)",
       "SMTP_HOST: required in production (the mail relay's host name)",
-      "MAIL_FROM: required in production, e.g. Vetting Portal <vetting@example.org>",
+      "MAIL_FROM_ADDRESS: required in production, e.g. vetting@example.org",
     ]);
     assert.deepEqual(problemsOf({ ...goodProduction, SESSION_SECRET: "x".repeat(31) }), [
       "SESSION_SECRET: must be at least 32 bytes long",
@@ -120,7 +120,7 @@ describe("configuration", () => {
       "configuration error: SESSION_SECRET: must be at least 32 bytes long",
       "configuration error: DATABASE_URL: required in production (no embedded database)",
       "configuration error: SMTP_HOST: required in production (the mail relay's host name)",
-      "configuration error: MAIL_FROM: required in production, e.g. Vetting Portal <vetting@example.org>",
+      "configuration error: MAIL_FROM_ADDRESS: required in production, e.g. vetting@example.org",
     ]);
     assert.equal(result.stdout, "", "nothing started, nothing printed");
   });

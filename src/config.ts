@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { ZRecipientAddress } from "./mail/messages/address.js";
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -63,7 +64,16 @@ const ZEnvironment = z.object({
   SMTP_PORTS: z.preprocess(emptyAsUndefined, portList.default([2525, 8025, 587, 80])),
   SMTP_USER: optionalString,
   SMTP_RELAY_AUTHPW: optionalString,
-  MAIL_FROM: optionalString,
+  MAIL_FROM_ADDRESS: optionalString,
+  MAIL_FROM_NAME: z.preprocess(emptyAsUndefined, z.string().max(100).default("IaMA RVI Support")),
+  MAIL_REPLY_TO: optionalString,
+  SMTP_CA_FILE: optionalString,
+  SMTP_CONNECTION_TIMEOUT_MS: integer(10_000, 100, 120_000),
+  SMTP_GREETING_TIMEOUT_MS: integer(10_000, 100, 120_000),
+  SMTP_SOCKET_TIMEOUT_MS: integer(60_000, 100, 600_000),
+  MAIL_MAX_PER_MINUTE: integer(0, 0, 1_000_000),
+  MAIL_RETRY_HORIZON_HOURS: integer(24, 1, 24 * 14),
+  MAIL_RETRY_BASE_MS: integer(30_000, 10, 3_600_000),
   DEV_MAILBOX_DIR: z.preprocess(emptyAsUndefined, z.string().default(".data/mailbox")),
   DEV_MAILBOX_SMTP_PORT: integer(1025, 0, 65535),
 
@@ -92,9 +102,23 @@ export interface Config {
   };
   uploadsDir: string;
   mail: {
-    from: string;
+    from: { name: string; address: string };
+    replyTo: string | undefined;
     /** The relay, or null in development: mail then goes to the local catcher. */
-    relay: { host: string; ports: number[]; user: string | undefined; password: string | undefined } | null;
+    relay: {
+      host: string;
+      ports: number[];
+      user: string | undefined;
+      password: string | undefined;
+      caFile: string | undefined;
+    } | null;
+    timeouts: { connectionMs: number; greetingMs: number; socketMs: number };
+    /** 0: no cap. Relays cap senders; this keeps the portal under the cap across all workers. */
+    maxPerMinute: number;
+    /** How long a message keeps being retried before it is marked failed. */
+    retryHorizonMs: number;
+    /** The first retry's delay; each later one doubles it (capped at an hour). */
+    retryBaseMs: number;
     devMailbox: { dir: string; smtpPort: number } | null;
   };
   site: { name: string; communityName: string };
@@ -133,10 +157,21 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     }
     if (!values.DATABASE_URL) problems.push("DATABASE_URL: required in production (no embedded database)");
     if (!values.SMTP_HOST) problems.push("SMTP_HOST: required in production (the mail relay's host name)");
-    if (!values.MAIL_FROM)
-      problems.push("MAIL_FROM: required in production, e.g. Vetting Portal <vetting@example.org>");
+    if (!values.MAIL_FROM_ADDRESS)
+      problems.push("MAIL_FROM_ADDRESS: required in production, e.g. vetting@example.org");
   } else if (values.SESSION_SECRET && Buffer.byteLength(values.SESSION_SECRET) < MIN_SESSION_SECRET_BYTES) {
     problems.push(`SESSION_SECRET: must be at least ${MIN_SESSION_SECRET_BYTES} bytes long`);
+  }
+  const plainAddress = (name: "MAIL_FROM_ADDRESS" | "MAIL_REPLY_TO"): string | undefined => {
+    if (values[name] === undefined) return undefined;
+    const parsed = ZRecipientAddress.safeParse(values[name]);
+    if (!parsed.success) problems.push(`${name}: must be a plain address like vetting@example.org`);
+    return parsed.data;
+  };
+  const fromAddress = plainAddress("MAIL_FROM_ADDRESS");
+  const replyTo = plainAddress("MAIL_REPLY_TO");
+  if (/[\r\n<>"]/.test(values.MAIL_FROM_NAME)) {
+    problems.push("MAIL_FROM_NAME: must not contain line breaks, quotes or angle brackets");
   }
   if (Boolean(values.SMTP_USER) !== Boolean(values.SMTP_RELAY_AUTHPW)) {
     problems.push("SMTP_USER and SMTP_RELAY_AUTHPW: set both (authenticated relay) or neither");
@@ -172,15 +207,25 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     },
     uploadsDir: path.resolve(projectRoot, values.UPLOADS_DIR),
     mail: {
-      from: values.MAIL_FROM ?? "Vetting Portal <vetting-portal@localhost>",
+      from: { name: values.MAIL_FROM_NAME, address: fromAddress ?? "vetting-portal@localhost" },
+      replyTo,
       relay: values.SMTP_HOST
         ? {
             host: values.SMTP_HOST,
             ports: values.SMTP_PORTS,
             user: values.SMTP_USER,
             password: values.SMTP_RELAY_AUTHPW,
+            caFile: values.SMTP_CA_FILE ? path.resolve(projectRoot, values.SMTP_CA_FILE) : undefined,
           }
         : null,
+      timeouts: {
+        connectionMs: values.SMTP_CONNECTION_TIMEOUT_MS,
+        greetingMs: values.SMTP_GREETING_TIMEOUT_MS,
+        socketMs: values.SMTP_SOCKET_TIMEOUT_MS,
+      },
+      maxPerMinute: values.MAIL_MAX_PER_MINUTE,
+      retryHorizonMs: values.MAIL_RETRY_HORIZON_HOURS * 60 * 60 * 1000,
+      retryBaseMs: values.MAIL_RETRY_BASE_MS,
       devMailbox:
         !isProduction && !values.SMTP_HOST
           ? { dir: path.resolve(projectRoot, values.DEV_MAILBOX_DIR), smtpPort: values.DEV_MAILBOX_SMTP_PORT }

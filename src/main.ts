@@ -14,7 +14,8 @@ import { createDatabase } from "./db.js";
 import { startWorker } from "./jobs/worker.js";
 import { createLogger, type Logger } from "./logger.js";
 import { startDevMailboxServer } from "./mail/devMailbox.js";
-import { createMailTransport } from "./mail/transport.js";
+import { createMailRelay } from "./mail/relay.js";
+import { relaySettings } from "./mail/relaySettings.js";
 import { startHttpServer } from "./server.js";
 import { absoluteUrl, urls } from "./urls.js";
 import { createViewEnvironment } from "./views.js";
@@ -104,8 +105,8 @@ async function main(): Promise<void> {
       })
     : null;
   if (devMailbox) shutdown.push("development mailbox", devMailbox.close);
-  const mailTransport = createMailTransport(config.mail, devMailbox?.port ?? null);
-  shutdown.push("mail transport", async () => mailTransport.close());
+  const relay = createMailRelay(relaySettings(config, devMailbox?.port ?? null), log);
+  shutdown.push("mail relay", async () => relay.close());
 
   const assets = buildAssetManifest();
   const views = createViewEnvironment({ assets });
@@ -114,7 +115,7 @@ async function main(): Promise<void> {
     const runner = await startWorker({
       connectionString: database.url,
       concurrency: config.worker.concurrency,
-      deps: { config, db, logger: log, views, mailTransport },
+      deps: { config, db, logger: log, views, relay },
     });
     shutdown.push("job worker", () => runner.stop());
   }

@@ -1,11 +1,34 @@
-// Single-use link tokens: 256 random bits, base64url, handed out once; only their SHA-256 is stored,
-// so a database leak does not hand out working links. A fast hash is enough for 256-bit secrets.
+// Single-use link tokens for every emailed or printed link. 256 random bits, base64url, handed out
+// once; only their SHA-256 is stored, so a database leak hands out no working links (a fast hash is
+// enough for 256-bit secrets). Each token has one purpose, an expiry, and is consumed at most once.
+//
+// Lifecycle: issueLinkToken() inside the transaction that creates the reason for the link →
+// GET shows a page after inspectLinkToken() (read-only: mail scanners that prefetch links consume
+// nothing) → POST acts after consumeLinkToken() (atomic: of two racing requests exactly one wins).
 import { createHash, randomBytes } from "node:crypto";
+import type { Database, Transaction } from "./db.js";
 
-export function generateLinkToken(): { token: string; tokenHash: string } {
-  const token = randomBytes(32).toString("base64url");
-  return { token, tokenHash: hashLinkToken(token) };
+export type LinkPurpose =
+  | "superadmin_setup"
+  | "email_confirmation"
+  | "sign_in"
+  | "staff_invitation"
+  | "password_reset";
+
+export interface LinkSubject {
+  type: string;
+  id: string;
 }
+
+export interface IssuedLinkToken {
+  id: string;
+  token: string;
+  expiresAt: Date;
+}
+
+export type LinkTokenState =
+  | { status: "valid"; id: string; subject: LinkSubject | null; expiresAt: Date }
+  | { status: "unknown" | "expired" | "used" };
 
 export function hashLinkToken(token: string): string {
   return createHash("sha256").update(token, "utf8").digest("hex");
@@ -14,4 +37,69 @@ export function hashLinkToken(token: string): string {
 /** Shape check before any database lookup: 43 base64url characters. */
 export function isWellFormedLinkToken(value: string): boolean {
   return /^[A-Za-z0-9_-]{43}$/.test(value);
+}
+
+export async function issueLinkToken(
+  tx: Transaction,
+  options: { purpose: LinkPurpose; subject?: LinkSubject | null; lifetimeMs: number; now?: Date },
+): Promise<IssuedLinkToken> {
+  const token = randomBytes(32).toString("base64url");
+  const expiresAt = new Date((options.now ?? new Date()).getTime() + options.lifetimeMs);
+  const row = await tx.linkToken.create({
+    data: {
+      tokenHash: hashLinkToken(token),
+      purpose: options.purpose,
+      subjectType: options.subject?.type ?? null,
+      subjectId: options.subject?.id ?? null,
+      expiresAt,
+    },
+    select: { id: true },
+  });
+  return { id: row.id, token, expiresAt };
+}
+
+/** Read-only: what a GET may show. A token of another purpose is "unknown" here. */
+export async function inspectLinkToken(
+  db: Database | Transaction,
+  purpose: LinkPurpose,
+  token: string,
+  now = new Date(),
+): Promise<LinkTokenState> {
+  if (!isWellFormedLinkToken(token)) return { status: "unknown" };
+  const row = await db.linkToken.findUnique({
+    where: { tokenHash: hashLinkToken(token) },
+    select: { id: true, purpose: true, subjectType: true, subjectId: true, expiresAt: true, usedAt: true },
+  });
+  if (!row || row.purpose !== purpose) return { status: "unknown" };
+  if (row.usedAt) return { status: "used" };
+  if (row.expiresAt <= now) return { status: "expired" };
+  return {
+    status: "valid",
+    id: row.id,
+    subject: row.subjectType && row.subjectId ? { type: row.subjectType, id: row.subjectId } : null,
+    expiresAt: row.expiresAt,
+  };
+}
+
+/** Marks the token used, in the caller's transaction; "valid" for exactly one caller. */
+export async function consumeLinkToken(
+  tx: Transaction,
+  purpose: LinkPurpose,
+  token: string,
+  now = new Date(),
+): Promise<LinkTokenState> {
+  if (!isWellFormedLinkToken(token)) return { status: "unknown" };
+  const consumed = await tx.linkToken.updateManyAndReturn({
+    where: { tokenHash: hashLinkToken(token), purpose, usedAt: null, expiresAt: { gt: now } },
+    data: { usedAt: now },
+    select: { id: true, subjectType: true, subjectId: true, expiresAt: true },
+  });
+  const row = consumed[0];
+  if (!row) return inspectLinkToken(tx, purpose, token, now);
+  return {
+    status: "valid",
+    id: row.id,
+    subject: row.subjectType && row.subjectId ? { type: row.subjectType, id: row.subjectId } : null,
+    expiresAt: row.expiresAt,
+  };
 }

@@ -6,6 +6,11 @@ export const urls = {
   staffSignIn: () => "/staff/sign-in",
   setup: (token: string) => `/setup/${encodeURIComponent(token)}`,
   setupDone: () => "/setup/done",
+  // Links carried by email (the pages behind them arrive with their features).
+  confirmEmail: (token: string) => `/apply/confirm/${encodeURIComponent(token)}`,
+  applicantSignIn: (token: string) => `/apply/sign-in/${encodeURIComponent(token)}`,
+  staffInvitation: (token: string) => `/staff/invitation/${encodeURIComponent(token)}`,
+  staffPasswordReset: (token: string) => `/staff/password-reset/${encodeURIComponent(token)}`,
   devMailbox: () => "/dev/mailbox",
   devMailboxMessage: (id: string) => `/dev/mailbox/${encodeURIComponent(id)}`,
   devMailboxMessageHtml: (id: string) => `/dev/mailbox/${encodeURIComponent(id)}/html`,

@@ -1,12 +1,12 @@
-// Creates a superadmin, either through a setup link (which is consumed in the same transaction, so a
-// link works exactly once even when two requests race) or from a terminal by someone with access to
-// the server. Writes the audit row and enqueues the welcome email in the same transaction.
+// Creates a superadmin, either through a setup link (consumed in the same transaction, so a link works
+// exactly once even when two requests race) or from a terminal by someone with access to the server.
+// Writes the audit row and enqueues the welcome email in the same transaction.
 import { type AuditActor, recordAudit } from "../audit.js";
 import type { Database } from "../db.js";
 import { conflict } from "../errors.js";
 import { Prisma } from "../generated/prisma/client.js";
-import { enqueueJob } from "../jobs/queue.js";
-import { hashLinkToken } from "../tokens.js";
+import { enqueueEmail } from "../mail/outbox.js";
+import { consumeLinkToken } from "../tokens.js";
 
 export interface TNewSuperadmin {
   name: string;
@@ -28,15 +28,14 @@ export async function createSuperadmin(
   const now = options.now ?? new Date();
   try {
     return await db.$transaction(async (tx) => {
+      let setupLinkId: string | undefined;
       if (options.setupToken !== undefined) {
-        const consumed = await tx.setupToken.updateMany({
-          where: { tokenHash: hashLinkToken(options.setupToken), usedAt: null, expiresAt: { gt: now } },
-          data: { usedAt: now },
-        });
-        if (consumed.count !== 1) throw new SetupLinkUnusableError();
+        const link = await consumeLinkToken(tx, "superadmin_setup", options.setupToken, now);
+        if (link.status !== "valid") throw new SetupLinkUnusableError();
         // A setup link creates the *first* superadmin only; later ones are invited by a superadmin.
         if ((await tx.staffUser.count({ where: { role: "SUPERADMIN" } })) > 0)
           throw new SetupLinkUnusableError();
+        setupLinkId = link.id;
       }
       const staffUser = await tx.staffUser.create({
         data: {
@@ -48,22 +47,21 @@ export async function createSuperadmin(
         },
         select: { id: true },
       });
-      if (options.setupToken !== undefined) {
-        await tx.setupToken.update({
-          where: { tokenHash: hashLinkToken(options.setupToken) },
-          data: { usedById: staffUser.id },
-        });
-      }
       await recordAudit(
         tx,
         options.actor,
         "staff.superadmin_created",
         { type: "staff_user", id: staffUser.id },
         {
-          via: options.setupToken === undefined ? "terminal" : "setup link",
+          via: setupLinkId === undefined ? "terminal" : "setup link",
+          ...(setupLinkId === undefined ? {} : { linkTokenId: setupLinkId }),
         },
       );
-      await enqueueJob(tx, "send_superadmin_welcome", { staffUserId: staffUser.id });
+      await enqueueEmail(tx, {
+        kind: "superadmin_welcome",
+        recipient: options.person.email,
+        payload: { name: options.person.name },
+      });
       return { staffUserId: staffUser.id };
     });
   } catch (error) {

@@ -4,7 +4,7 @@
 // out when the printed link was lost.
 import { recordAudit } from "../audit.js";
 import type { Database } from "../db.js";
-import { generateLinkToken } from "../tokens.js";
+import { issueLinkToken } from "../tokens.js";
 
 export const SETUP_LINK_LIFETIME_MS = 24 * 60 * 60 * 1000;
 
@@ -20,25 +20,27 @@ export async function issueSetupLinkIfNeeded(db: Database, now = new Date()): Pr
     const superadminCount = await tx.staffUser.count({ where: { role: "SUPERADMIN" } });
     if (superadminCount > 0) return { kind: "not_needed" };
 
-    const liveLink = await tx.setupToken.findFirst({
-      where: { usedAt: null, expiresAt: { gt: now } },
+    const liveLink = await tx.linkToken.findFirst({
+      where: { purpose: "superadmin_setup", usedAt: null, expiresAt: { gt: now } },
       orderBy: { expiresAt: "desc" },
       select: { expiresAt: true },
     });
     if (liveLink) return { kind: "already_issued", expiresAt: liveLink.expiresAt };
 
-    const { token, tokenHash } = generateLinkToken();
-    const expiresAt = new Date(now.getTime() + SETUP_LINK_LIFETIME_MS);
-    const setupToken = await tx.setupToken.create({ data: { tokenHash, expiresAt }, select: { id: true } });
+    const link = await issueLinkToken(tx, {
+      purpose: "superadmin_setup",
+      lifetimeMs: SETUP_LINK_LIFETIME_MS,
+      now,
+    });
     await recordAudit(
       tx,
       { label: "system" },
       "setup.link_issued",
-      { type: "setup_token", id: setupToken.id },
+      { type: "link_token", id: link.id },
       {
-        expiresAt: expiresAt.toISOString(),
+        expiresAt: link.expiresAt.toISOString(),
       },
     );
-    return { kind: "issued", token, expiresAt };
+    return { kind: "issued", token: link.token, expiresAt: link.expiresAt };
   });
 }

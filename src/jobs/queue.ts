@@ -3,18 +3,20 @@
 import type { Transaction } from "../db.js";
 
 export interface JobPayloads {
-  send_superadmin_welcome: { staffUserId: string };
+  deliver_email: { outboxMessageId: string };
 }
 
 export async function enqueueJob<Name extends keyof JobPayloads>(
   tx: Transaction,
   name: Name,
   payload: JobPayloads[Name],
-  options: { jobKey?: string; maxAttempts?: number } = {},
+  options: { jobKey?: string; runAt?: Date | null; maxAttempts?: number } = {},
 ): Promise<void> {
+  // A job_key makes this "the" job for that key: adding it again reschedules instead of duplicating.
   await tx.$executeRaw`SELECT graphile_worker.add_job(
     ${name}::text,
     ${JSON.stringify(payload)}::json,
+    run_at => coalesce(${options.runAt ?? null}::timestamptz, now()),
     job_key => ${options.jobKey ?? null}::text,
     max_attempts => ${options.maxAttempts ?? 25}::int
   )`;

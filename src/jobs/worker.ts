@@ -3,22 +3,36 @@
 
 import { type Runner, run, runMigrations, type TaskList, Logger as WorkerLogger } from "graphile-worker";
 import pg from "pg";
+import { z } from "zod";
 import type { Logger } from "../logger.js";
+import {
+  createMailThrottle,
+  deliverEmail,
+  type MailDeliveryDependencies,
+  recoverInterruptedEmails,
+} from "../mail/outbox.js";
 import type { JobDependencies } from "./dependencies.js";
-import { purgeExpiredSetupTokens } from "./purgeExpiredSetupTokens.js";
-import { sendSuperadminWelcome } from "./sendSuperadminWelcome.js";
+import { purgeExpiredLinkTokens } from "./purgeExpiredLinkTokens.js";
 
 /** Installs or upgrades the queue's own schema (graphile_worker); safe to run concurrently. */
 export async function installJobQueue(connectionString: string, logger: Logger): Promise<void> {
   await runMigrations({ connectionString, logger: workerLogger(logger) });
 }
 
-export function taskList(deps: JobDependencies): TaskList {
+export function taskList(deps: MailDeliveryDependencies): TaskList {
   return {
-    send_superadmin_welcome: (payload) => sendSuperadminWelcome(deps, payload),
-    purge_expired_setup_tokens: () => purgeExpiredSetupTokens(deps),
+    deliver_email: async (payload) => {
+      const { outboxMessageId } = ZDeliverEmailPayload.parse(payload);
+      await deliverEmail(deps, outboxMessageId);
+    },
+    recover_interrupted_emails: async () => {
+      await recoverInterruptedEmails(deps);
+    },
+    purge_expired_link_tokens: () => purgeExpiredLinkTokens(deps),
   };
 }
+
+const ZDeliverEmailPayload = z.object({ outboxMessageId: z.uuid() });
 
 export interface Worker {
   /** Waits for running jobs, then closes the worker's connections. */
@@ -37,9 +51,14 @@ export async function startWorker(options: {
     max: options.concurrency + 2,
     application_name: "vetting-portal-worker",
   });
-  pgPool.on("error", (error) => options.deps.logger.warn({ err: error }, "job queue connection lost"));
+  const onConnectionError = (error: Error) =>
+    options.deps.logger.warn({ err: error }, "job queue connection lost");
+  pgPool.on("error", onConnectionError);
+  pgPool.on("connect", (client) => client.on("error", onConnectionError));
   let runner: Runner;
   try {
+    // Rows a previous worker left half-delivered go back to the queue before anything else.
+    await recoverInterruptedEmails(options.deps);
     runner = await startRunner(pgPool, options);
   } catch (error) {
     await pgPool.end();
@@ -61,10 +80,15 @@ function startRunner(
     pgPool,
     concurrency: options.concurrency,
     noHandleSignals: true, // main.ts owns shutdown
+    // Fetch jobs in batches and complete them in batches: far fewer queries per job under load.
+    preset: { worker: { localQueue: { size: options.concurrency * 2 }, completeJobBatchDelay: 0 } },
     pollInterval: 1_000,
     logger: workerLogger(options.deps.logger),
-    taskList: taskList(options.deps),
-    crontab: "0 3 * * * purge_expired_setup_tokens",
+    taskList: taskList({
+      ...options.deps,
+      throttle: createMailThrottle(pgPool, options.deps.config.mail.maxPerMinute),
+    }),
+    crontab: ["* * * * * recover_interrupted_emails", "0 3 * * * purge_expired_link_tokens"].join("\n"),
   });
 }
 

@@ -5,9 +5,10 @@ import path from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { issueSetupLinkIfNeeded } from "../../commands/issueSetupLink.js";
 import { loadConfig } from "../../config.js";
-import { taskList } from "../../jobs/worker.js";
 import { startDevMailboxServer } from "../../mail/devMailbox.js";
-import { createMailTransport } from "../../mail/transport.js";
+import { deliverEmail, enqueueEmail } from "../../mail/outbox.js";
+import { createMailRelay } from "../../mail/relay.js";
+import { relaySettings } from "../../mail/relaySettings.js";
 import { loadForm, postForm, startTestApp, type TestApp } from "../../test/app.js";
 import { runScript } from "../../test/scripts.js";
 import { testViews } from "../../test/views.js";
@@ -20,7 +21,7 @@ before(async () => {
 after(() => testApp.close());
 beforeEach(async () => {
   await testApp.db.$executeRawUnsafe(
-    "TRUNCATE setup_tokens, audit_events, staff_users, graphile_worker._private_jobs CASCADE",
+    "TRUNCATE link_tokens, outbox_messages, audit_events, staff_users, graphile_worker._private_jobs CASCADE",
   );
 });
 
@@ -49,7 +50,7 @@ describe("the setup link", () => {
     assert.equal(first.kind, "issued");
     const second = await issueSetupLinkIfNeeded(testApp.db);
     assert.equal(second.kind, "already_issued");
-    const [token] = await testApp.db.setupToken.findMany();
+    const [token] = await testApp.db.linkToken.findMany({ where: { purpose: "superadmin_setup" } });
     assert.ok(token);
     assert.notEqual(token.tokenHash, first.kind === "issued" ? first.token : "", "only the hash is stored");
     assert.equal(await testApp.db.auditEvent.count({ where: { action: "setup.link_issued" } }), 1);
@@ -58,7 +59,7 @@ describe("the setup link", () => {
   test("concurrent starts of several instances issue a single link", async () => {
     const outcomes = await Promise.all([1, 2, 3, 4].map(() => issueSetupLinkIfNeeded(testApp.db)));
     assert.equal(outcomes.filter((outcome) => outcome.kind === "issued").length, 1);
-    assert.equal(await testApp.db.setupToken.count(), 1);
+    assert.equal(await testApp.db.linkToken.count(), 1);
   });
 
   test("visiting shows the form and changes nothing", async () => {
@@ -69,7 +70,7 @@ describe("the setup link", () => {
     for (const field of ["name", "email", "password", "passwordConfirmation", "_csrf"]) {
       assert.match(html, new RegExp(`name="${field}"`));
     }
-    const stored = await testApp.db.setupToken.findFirstOrThrow();
+    const stored = await testApp.db.linkToken.findFirstOrThrow();
     assert.equal(stored.usedAt, null);
   });
 
@@ -135,17 +136,22 @@ describe("the setup link", () => {
     assert.equal(staffUser.role, "SUPERADMIN");
     assert.equal(staffUser.status, "ACTIVE");
     assert.match(staffUser.passwordHash ?? "", /^\$argon2id\$/);
-    const link = await testApp.db.setupToken.findFirstOrThrow();
+    const link = await testApp.db.linkToken.findFirstOrThrow();
     assert.ok(link.usedAt);
-    assert.equal(link.usedById, staffUser.id);
     const audit = await testApp.db.auditEvent.findFirstOrThrow({
       where: { action: "staff.superadmin_created" },
     });
     assert.equal(audit.actorLabel, "setup link");
     assert.equal(audit.subjectId, staffUser.id);
     assert.equal(audit.requestId, response.headers.get("x-request-id"));
+    assert.deepEqual(audit.details, { via: "setup link", linkTokenId: link.id });
+    const welcome = await testApp.db.outboxMessage.findFirstOrThrow();
+    assert.deepEqual(
+      [welcome.kind, welcome.recipient, welcome.status],
+      ["superadmin_welcome", "ada@example.org", "QUEUED"],
+    );
     assert.deepEqual(await queuedJobs(), [
-      { task_identifier: "send_superadmin_welcome", payload: { staffUserId: staffUser.id } },
+      { task_identifier: "deliver_email", payload: { outboxMessageId: welcome.id } },
     ]);
     assert.ok(!testApp.logText().includes(goodAnswers.password), "the password never reaches the log");
 
@@ -172,36 +178,41 @@ describe("the setup link", () => {
     assert.equal((await fetch(`${testApp.baseUrl}/setup/short`)).status, 404);
     assert.equal((await fetch(`${testApp.baseUrl}${urls.setup("A".repeat(43))}`)).status, 404);
     const token = await issueLink();
-    await testApp.db.setupToken.updateMany({ data: { expiresAt: new Date(Date.now() - 1000) } });
+    await testApp.db.linkToken.updateMany({ data: { expiresAt: new Date(Date.now() - 1000) } });
     assert.equal((await fetch(`${testApp.baseUrl}${urls.setup(token)}`)).status, 404);
   });
 });
 
 describe("the welcome email", () => {
-  test("goes through Nodemailer over SMTP to the catcher, addressed to the new superadmin", async () => {
+  test("goes from the outbox through the relay module over SMTP to the catcher", async () => {
     const directory = await mkdtemp(path.join(tmpdir(), "vp-mailbox-"));
     const logger = testApp.logger;
     const mailbox = await startDevMailboxServer({ directory, port: 0, logger });
     const config = loadConfig({ NODE_ENV: "test", PUBLIC_URL: "http://localhost:3000" });
-    const mailTransport = createMailTransport(config.mail, mailbox.port);
+    const relay = createMailRelay(relaySettings(config, mailbox.port), logger);
     try {
-      const staffUser = await testApp.db.staffUser.create({
-        data: { name: "Grace Hopper", email: "grace@example.org", role: "SUPERADMIN", status: "ACTIVE" },
-      });
-      const tasks = taskList({ config, db: testApp.db, logger, views: testViews(), mailTransport });
-      const task = tasks.send_superadmin_welcome;
-      assert.ok(task);
-      await task({ staffUserId: staffUser.id }, {} as never);
+      const { outboxMessageId } = await testApp.db.$transaction((tx) =>
+        enqueueEmail(tx, {
+          kind: "superadmin_welcome",
+          recipient: "grace@example.org",
+          payload: { name: "Grace Hopper" },
+        }),
+      );
+      const outcome = await deliverEmail(
+        { config, db: testApp.db, logger, views: testViews(), relay, throttle: null },
+        outboxMessageId,
+      );
+      assert.equal(outcome, "sent");
       const messages = await mailbox.store.list();
       assert.equal(messages.length, 1);
       const message = await mailbox.store.read(messages[0]?.id ?? "");
       assert.equal(message?.to, "grace@example.org");
-      assert.equal(message?.subject, "Your Vetting Portal superadmin account is ready");
-      assert.match(message?.text ?? "", /Hello Grace Hopper,/);
+      assert.match(message?.subject ?? "", /superadmin/i);
+      assert.match(message?.text ?? "", /Grace Hopper/);
       assert.match(message?.text ?? "", /http:\/\/localhost:3000\/staff\/sign-in/);
-      assert.match(message?.html ?? "", /<strong>grace@example\.org<\/strong>/);
+      assert.match(message?.from ?? "", /IaMA RVI Support/);
     } finally {
-      mailTransport.close();
+      relay.close();
       await mailbox.close();
       await rm(directory, { recursive: true, force: true });
     }

@@ -7,7 +7,7 @@ import type { AppDependencies } from "../../app.js";
 import { createSuperadmin, SetupLinkUnusableError } from "../../commands/createSuperadmin.js";
 import { hashPassword, PASSWORD_MAX_LENGTH, passwordProblem } from "../../domain/password.js";
 import { HttpError } from "../../errors.js";
-import { hashLinkToken, isWellFormedLinkToken } from "../../tokens.js";
+import { inspectLinkToken } from "../../tokens.js";
 import { urls } from "../../urls.js";
 
 export const ZSetupForm = z.object({
@@ -103,20 +103,11 @@ export function setupRoutes(deps: AppDependencies): Router {
 }
 
 async function isUsableSetupLink(deps: AppDependencies, token: string): Promise<boolean> {
-  if (!isWellFormedLinkToken(token)) return false;
-  const [setupToken, superadminCount] = await Promise.all([
-    deps.db.setupToken.findUnique({
-      where: { tokenHash: hashLinkToken(token) },
-      select: { usedAt: true, expiresAt: true },
-    }),
+  const [link, superadminCount] = await Promise.all([
+    inspectLinkToken(deps.db, "superadmin_setup", token),
     deps.db.staffUser.count({ where: { role: "SUPERADMIN" } }),
   ]);
-  return (
-    setupToken !== null &&
-    setupToken.usedAt === null &&
-    setupToken.expiresAt > new Date() &&
-    superadminCount === 0
-  );
+  return link.status === "valid" && superadminCount === 0;
 }
 
 async function renderInvalid(ctx: Context): Promise<void> {

@@ -1,0 +1,91 @@
+// What every message kind is made of, and the pieces kinds share. A kind is data, not code that sends:
+// the outbox stores the kind's name with a display payload, and renders it at delivery time through
+// renderEmail (index.ts). Kept apart from the registry so that kind modules never import it back.
+import { z } from "zod";
+import type { Config } from "../../config.js";
+
+export interface RenderContext {
+  /** "Vetting Portal" */
+  siteName: string;
+  /** e.g. "the community" */
+  communityName: string;
+  /** For absolute links (home, staff sign-in, …). */
+  publicUrl: URL;
+  /** The moment of rendering: the clock for "expires in 30 minutes". Defaults to now; tests pin it. */
+  now?: Date;
+}
+
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** What a single-use link token is for; a token of one purpose never opens another purpose's page. */
+export type LinkPurpose = "email_confirmation" | "sign_in" | "staff_invitation" | "password_reset";
+
+export interface MessageKind<Payload> {
+  /** "email_confirmation", …: stored in the outbox, so never rename a kind that may still be queued. */
+  name: string;
+  /** Validates the stored payload at send time (and, by the caller, at enqueue time). */
+  payloadSchema: z.ZodType<Payload>;
+  /** Present for kinds that carry a single-use link: which purpose the link token has, and how long it lives. */
+  link?: { purpose: LinkPurpose; lifetimeMs: number; path(token: string): string };
+  subject(payload: Payload, context: RenderContext): string;
+  /** Template base name: views/emails/<template>.html.njk and .txt.njk */
+  template: string;
+}
+
+/** Keeps the literal kind name in the type, so the registry can check each key against its kind. */
+export function defineMessageKind<const Name extends string, Payload>(
+  kind: MessageKind<Payload> & { name: Name },
+): MessageKind<Payload> & { name: Name } {
+  return kind;
+}
+
+export function renderContextFor(config: Pick<Config, "site" | "http">): RenderContext {
+  return {
+    siteName: config.site.name,
+    communityName: config.site.communityName,
+    publicUrl: config.http.publicUrl,
+  };
+}
+
+export const MINUTE_MS = 60_000;
+export const HOUR_MS = 60 * MINUTE_MS;
+
+// Bidirectional overrides and isolates can make a name reorder the sentence around it in the reader's
+// mail client; control characters (CR/LF above all) could forge extra lines in the plain-text part.
+const FORBIDDEN_IN_DISPLAY_TEXT = /[\p{Cc}\u2028\u2029\u202A-\u202E\u2066-\u2069]/u;
+
+/** A person's name or a short label as shown in an email: one line, 1 to 100 characters. */
+export const ZDisplayName = z
+  .string()
+  .trim()
+  .min(1, "must not be empty")
+  .max(100, "must be at most 100 characters")
+  .refine((value) => !FORBIDDEN_IN_DISPLAY_TEXT.test(value), "must be one line of plain text");
+
+export type EmailRenderErrorReason =
+  | "unknown_kind"
+  | "invalid_payload"
+  | "missing_link"
+  | "unexpected_link"
+  | "link_off_site"
+  | "link_expired"
+  | "not_autoescaping";
+
+/**
+ * A message that cannot be rendered, and never will be however often it is retried: the outbox should
+ * mark it failed rather than try again. Messages name the kind and the problem, never payload values.
+ */
+export class EmailRenderError extends Error {
+  constructor(
+    readonly kindName: string,
+    readonly reason: EmailRenderErrorReason,
+    detail: string,
+  ) {
+    super(`Cannot render the "${kindName}" email: ${detail}`);
+    this.name = "EmailRenderError";
+  }
+}

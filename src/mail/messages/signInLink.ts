@@ -1,0 +1,16 @@
+// Applicants have no password: when they want to come back to their application they ask for this link.
+import { z } from "zod";
+import { urls } from "../../urls.js";
+import { defineMessageKind, MINUTE_MS, ZDisplayName } from "./kind.js";
+
+export const signInLink = defineMessageKind({
+  name: "sign_in_link",
+  payloadSchema: z.strictObject({ applicantName: ZDisplayName }),
+  link: {
+    purpose: "sign_in",
+    lifetimeMs: 30 * MINUTE_MS,
+    path: urls.applicantSignIn,
+  },
+  subject: (_payload, context) => `Your link back to your application — ${context.siteName}`,
+  template: "sign-in-link",
+});

@@ -1,0 +1,11 @@
+// Sent by an operator (`npm run mail:test`) to check that the relay accepts and delivers our mail. It
+// says when it was rendered, so a message that arrives late or twice is recognisable.
+import { z } from "zod";
+import { defineMessageKind } from "./kind.js";
+
+export const testMessage = defineMessageKind({
+  name: "test_message",
+  payloadSchema: z.strictObject({}),
+  subject: (_payload, context) => `Test message — ${context.siteName}`,
+  template: "test-message",
+});

@@ -1,0 +1,320 @@
+// The outbox: every email is a row, written in the transaction of the change it reports, and
+// delivered by the worker.
+//
+// Lifecycle of a row:
+//   enqueueEmail()   QUEUED, plus a deliver_email job, both in the caller's transaction
+//   deliverEmail()   claim QUEUED → SENDING atomically (one worker wins, however many run),
+//                    mint the link token if the kind has one (only its hash is stored),
+//                    render, hand to the relay, then write SENT with the relay that accepted it.
+//                    A failure writes QUEUED with the next attempt time (exponential backoff),
+//                    or FAILED when retrying cannot help or the retry horizon has passed.
+//   recoverInterruptedEmails()  a row left SENDING by a worker that died between the relay's
+//                    acceptance and our write goes back to QUEUED: that one message may be sent
+//                    twice, with the same Message-ID; no other message is affected.
+import { randomUUID } from "node:crypto";
+import type nunjucks from "nunjucks";
+import type pg from "pg";
+import { RateLimiterPostgres, RateLimiterRes } from "rate-limiter-flexible";
+import type { Config } from "../config.js";
+import type { Database, Transaction } from "../db.js";
+import type { Prisma } from "../generated/prisma/client.js";
+import { enqueueJob } from "../jobs/queue.js";
+import type { Logger } from "../logger.js";
+import { type IssuedLinkToken, issueLinkToken, type LinkPurpose, type LinkSubject } from "../tokens.js";
+import { absoluteUrl } from "../urls.js";
+import { ZRecipientAddress } from "./messages/address.js";
+import { EmailRenderError, findMessageKind, renderContextFor, renderEmail } from "./messages/index.js";
+import { MailDeliveryError, type MailRelay } from "./relay.js";
+
+const MAX_RETRY_DELAY_MS = 60 * 60 * 1000;
+
+export class InvalidEmailError extends Error {
+  override readonly name = "InvalidEmailError";
+}
+
+export interface TEmailToSend {
+  /** A message kind from src/mail/messages. */
+  kind: string;
+  recipient: string;
+  /** Display data the kind's templates need, validated by the kind's schema now and at delivery. */
+  payload?: Prisma.InputJsonObject;
+  /** What the kind's link acts on (kinds with a link only). */
+  linkSubject?: LinkSubject;
+}
+
+/** Call inside the transaction of the state change the email reports. */
+export async function enqueueEmail(
+  tx: Transaction,
+  email: TEmailToSend,
+): Promise<{ outboxMessageId: string }> {
+  const messageKind = findMessageKind(email.kind);
+  if (!messageKind) throw new InvalidEmailError(`Unknown message kind "${email.kind}"`);
+  const recipient = ZRecipientAddress.safeParse(email.recipient);
+  if (!recipient.success)
+    throw new InvalidEmailError(`Not a deliverable address: ${JSON.stringify(email.recipient)}`);
+  const payload = messageKind.payloadSchema.safeParse(email.payload ?? {});
+  if (!payload.success)
+    throw new InvalidEmailError(`Invalid payload for ${email.kind}: ${payload.error.message}`);
+  const id = randomUUID();
+  await tx.outboxMessage.create({
+    data: {
+      id,
+      kind: email.kind,
+      recipient: recipient.data,
+      payload: payload.data as Prisma.InputJsonObject,
+      linkSubjectType: email.linkSubject?.type ?? null,
+      linkSubjectId: email.linkSubject?.id ?? null,
+    },
+  });
+  await scheduleDelivery(tx, id, null);
+  return { outboxMessageId: id };
+}
+
+/** (Re)schedules the row's delivery job; one job per row, whatever happened before. */
+function scheduleDelivery(tx: Transaction, outboxMessageId: string, runAt: Date | null): Promise<void> {
+  return enqueueJob(
+    tx,
+    "deliver_email",
+    { outboxMessageId },
+    { jobKey: `email:${outboxMessageId}`, runAt, maxAttempts: 10 },
+  );
+}
+
+export interface MailDeliveryDependencies {
+  config: Config;
+  db: Database;
+  views: nunjucks.Environment;
+  relay: MailRelay;
+  logger: Logger;
+  /** Present when MAIL_MAX_PER_MINUTE caps throughput (shared by every worker through Postgres). */
+  throttle: MailThrottle | null;
+}
+
+export type DeliveryOutcome = "sent" | "retry_scheduled" | "failed" | "throttled" | "not_claimable";
+
+interface ClaimedRow {
+  id: string;
+  kind: string;
+  recipient: string;
+  payload: unknown;
+  linkSubjectType: string | null;
+  linkSubjectId: string | null;
+  attempts: number;
+  messageId: string;
+  createdAt: Date;
+}
+
+export async function deliverEmail(
+  deps: MailDeliveryDependencies,
+  outboxMessageId: string,
+  now: () => Date = () => new Date(),
+): Promise<DeliveryOutcome> {
+  const mailLogger = deps.logger.child({ category: "mail", outboxMessageId });
+  const messageIdDomain = deps.config.mail.from.address.split("@")[1] ?? "localhost";
+
+  // One statement: of several workers holding a job for this row, exactly one gets it back.
+  // The Message-ID is fixed at the first claim and never changes afterwards.
+  const [row] = await deps.db.$queryRaw<ClaimedRow[]>`
+    UPDATE outbox_messages
+       SET status = 'SENDING', attempts = attempts + 1, "sendingStartedAt" = now(), "updatedAt" = now(),
+           "messageId" = coalesce("messageId", ${`<${outboxMessageId}@${messageIdDomain}>`})
+     WHERE id = ${outboxMessageId}::uuid AND status = 'QUEUED' AND "nextAttemptAt" <= now()
+ RETURNING id, kind, recipient, payload, "linkSubjectType", "linkSubjectId", attempts, "messageId", "createdAt"`;
+  if (!row) return "not_claimable";
+  if (deps.throttle) {
+    const waitMs = await deps.throttle.reserve();
+    if (waitMs > 0) {
+      // Not this minute: give the claim back without counting an attempt.
+      const runAt = new Date(now().getTime() + waitMs);
+      await deps.db.$transaction(async (tx) => {
+        await tx.outboxMessage.update({
+          where: { id: row.id },
+          data: { status: "QUEUED", attempts: { decrement: 1 }, nextAttemptAt: runAt },
+        });
+        await scheduleDelivery(tx, row.id, runAt);
+      });
+      return "throttled";
+    }
+  }
+  const messageKind = findMessageKind(row.kind);
+  const link = messageKind?.link ? await mintLink(deps.db, row, messageKind.link, now()) : null;
+
+  try {
+    const rendered = await renderEmail(
+      deps.views,
+      row.kind,
+      {
+        recipient: row.recipient,
+        payload: row.payload,
+        link:
+          link && messageKind?.link
+            ? {
+                url: absoluteUrl(deps.config.http.publicUrl, messageKind.link.path(link.token)),
+                expiresAt: link.expiresAt,
+              }
+            : undefined,
+      },
+      renderContextFor(deps.config),
+    );
+    const receipt = await deps.relay.send({
+      from: deps.config.mail.from,
+      replyTo: deps.config.mail.replyTo,
+      to: row.recipient,
+      subject: rendered.subject,
+      text: rendered.text,
+      html: rendered.html,
+      messageId: row.messageId,
+    });
+    await deps.db.outboxMessage.update({
+      where: { id: row.id },
+      data: { status: "SENT", sentAt: now(), acceptedBy: receipt.acceptedBy, lastError: null },
+    });
+    mailLogger.info({ kind: row.kind, acceptedBy: receipt.acceptedBy, attempts: row.attempts }, "email sent");
+    return "sent";
+  } catch (error) {
+    return recordFailure(deps, row, link?.id ?? null, error, now(), mailLogger);
+  }
+}
+
+/** The link token for this attempt; only its hash is stored, and the row points at it. */
+async function mintLink(
+  db: Database,
+  row: ClaimedRow,
+  link: { purpose: LinkPurpose; lifetimeMs: number },
+  now: Date,
+): Promise<IssuedLinkToken> {
+  return db.$transaction(async (tx) => {
+    const issued = await issueLinkToken(tx, {
+      purpose: link.purpose,
+      subject:
+        row.linkSubjectType && row.linkSubjectId
+          ? { type: row.linkSubjectType, id: row.linkSubjectId }
+          : null,
+      lifetimeMs: link.lifetimeMs,
+      now,
+    });
+    await tx.outboxMessage.update({ where: { id: row.id }, data: { linkTokenId: issued.id } });
+    return issued;
+  });
+}
+
+async function recordFailure(
+  deps: MailDeliveryDependencies,
+  row: ClaimedRow,
+  linkTokenId: string | null,
+  error: unknown,
+  now: Date,
+  mailLogger: Logger,
+): Promise<DeliveryOutcome> {
+  const permanent =
+    error instanceof EmailRenderError || (error instanceof MailDeliveryError && error.permanent);
+  const lastError = describeFailure(error);
+  const nextAttemptAt = new Date(now.getTime() + retryDelayMs(deps.config.mail.retryBaseMs, row.attempts));
+  const pastHorizon = nextAttemptAt.getTime() > row.createdAt.getTime() + deps.config.mail.retryHorizonMs;
+  const giveUp = permanent || pastHorizon;
+
+  await deps.db.$transaction(async (tx) => {
+    // The token minted for this attempt never reached anyone.
+    if (linkTokenId) await tx.linkToken.deleteMany({ where: { id: linkTokenId } });
+    await tx.outboxMessage.update({
+      where: { id: row.id },
+      data: giveUp
+        ? { status: "FAILED", failedAt: now, lastError, linkTokenId: null }
+        : { status: "QUEUED", nextAttemptAt, lastError, linkTokenId: null },
+    });
+    if (!giveUp) await scheduleDelivery(tx, row.id, nextAttemptAt);
+  });
+  if (giveUp) {
+    mailLogger.error({ kind: row.kind, attempts: row.attempts, lastError }, "email failed for good");
+    return "failed";
+  }
+  mailLogger.warn(
+    { kind: row.kind, attempts: row.attempts, nextAttemptAt, lastError },
+    "email delivery will be retried",
+  );
+  return "retry_scheduled";
+}
+
+/** Exponential backoff: base, 2×base, 4×base … capped at an hour, with ±20 % jitter. */
+export function retryDelayMs(baseMs: number, attemptsSoFar: number): number {
+  const exponential = Math.min(baseMs * 2 ** Math.max(0, attemptsSoFar - 1), MAX_RETRY_DELAY_MS);
+  return Math.round(exponential * (0.8 + Math.random() * 0.4));
+}
+
+function describeFailure(error: unknown): string {
+  const text =
+    error instanceof MailDeliveryError
+      ? `${error.code}: ${error.message}`
+      : error instanceof Error
+        ? `${error.name}: ${error.message}`
+        : String(error);
+  return text.slice(0, 2000);
+}
+
+/**
+ * Rows left SENDING longer than a delivery can take belong to a worker that died mid-delivery.
+ * Runs when a worker starts and every minute.
+ */
+export async function recoverInterruptedEmails(deps: {
+  db: Database;
+  config: Config;
+  logger: Logger;
+}): Promise<number> {
+  const staleAfterSeconds = sendingLeaseMs(deps.config) / 1000;
+  const recovered = await deps.db.$transaction(async (tx) => {
+    const interrupted = await tx.$queryRaw<{ id: string }[]>`
+      UPDATE outbox_messages
+         SET status = 'QUEUED', "nextAttemptAt" = now(), "updatedAt" = now(),
+             "lastError" = 'Interrupted during delivery: it may already have arrived; sent again with the same Message-ID'
+       WHERE status = 'SENDING' AND "sendingStartedAt" < now() - make_interval(secs => ${staleAfterSeconds})
+   RETURNING id`;
+    // Due long ago but still queued: its job may be locked by a worker that died. Adding the job again
+    // under the same key replaces it; a duplicate job is harmless, since only one claim can succeed.
+    const overdue = await tx.$queryRaw<{ id: string }[]>`
+      SELECT id FROM outbox_messages
+       WHERE status = 'QUEUED' AND "nextAttemptAt" < now() - make_interval(secs => ${staleAfterSeconds})
+       LIMIT 1000`;
+    for (const row of [...interrupted, ...overdue]) await scheduleDelivery(tx, row.id, null);
+    return interrupted.length;
+  });
+  if (recovered > 0)
+    deps.logger.warn({ category: "mail", recovered }, "re-queued emails interrupted during delivery");
+  return recovered;
+}
+
+/** Longer than one delivery can take: every port timing out, then a slow transfer. */
+export function sendingLeaseMs(config: Config): number {
+  const { connectionMs, greetingMs, socketMs } = config.mail.timeouts;
+  const ports = config.mail.relay?.ports.length ?? 1;
+  return ports * (connectionMs + greetingMs) + 2 * socketMs + 60_000;
+}
+
+/** A per-minute cap on messages handed to the relay, counted in Postgres across every worker. */
+export interface MailThrottle {
+  /** 0 when a message may go now, else how long to wait. */
+  reserve(): Promise<number>;
+}
+
+export function createMailThrottle(pgPool: pg.Pool, perMinute: number): MailThrottle | null {
+  if (perMinute <= 0) return null;
+  const limiter = new RateLimiterPostgres({
+    storeClient: pgPool,
+    storeType: "pool",
+    tableName: "rate_limits",
+    tableCreated: true,
+    keyPrefix: "mail",
+    points: perMinute,
+    duration: 60,
+  });
+  return {
+    async reserve() {
+      try {
+        await limiter.consume("relay");
+        return 0;
+      } catch (rejection) {
+        if (rejection instanceof RateLimiterRes) return Math.max(rejection.msBeforeNext, 50);
+        throw rejection;
+      }
+    },
+  };
+}
