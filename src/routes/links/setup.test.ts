@@ -174,12 +174,25 @@ describe("the setup link", () => {
     assert.equal((await queuedJobs()).length, 1);
   });
 
-  test("a malformed, unknown or expired link shows the invalid-link page", async () => {
-    assert.equal((await fetch(`${testApp.baseUrl}/setup/short`)).status, 404);
-    assert.equal((await fetch(`${testApp.baseUrl}${urls.setup("A".repeat(43))}`)).status, 404);
+  test("an unknown, expired or used link gets a page that says which, and how to get a fresh one", async () => {
+    const pageFor = async (token: string) => {
+      const response = await fetch(`${testApp.baseUrl}${urls.setup(token)}`);
+      assert.equal(response.status, 404);
+      const html = await response.text();
+      assert.match(html, /npm run create-admin/, "says how to get a new link");
+      return html;
+    };
+    assert.match(await pageFor("short"), /This setup link is not valid/);
+    assert.match(await pageFor("A".repeat(43)), /This setup link is not valid/);
     const token = await issueLink();
+    const tampered = `${token.slice(0, -1)}${token.endsWith("A") ? "B" : "A"}`;
+    assert.match(await pageFor(tampered), /This setup link is not valid/);
     await testApp.db.linkToken.updateMany({ data: { expiresAt: new Date(Date.now() - 1000) } });
-    assert.equal((await fetch(`${testApp.baseUrl}${urls.setup(token)}`)).status, 404);
+    assert.match(await pageFor(token), /This setup link has expired/);
+    await testApp.db.linkToken.updateMany({
+      data: { expiresAt: new Date(Date.now() + 60_000), usedAt: new Date() },
+    });
+    assert.match(await pageFor(token), /This setup link has already been used/);
   });
 });
 

@@ -40,14 +40,16 @@ export function setupRoutes(deps: AppDependencies): Router {
 
   router.get("/setup/:token", async (ctx) => {
     ctx.set("Cache-Control", "no-store");
-    if (!(await isUsableSetupLink(deps, ctx.params.token ?? ""))) return renderInvalid(ctx);
+    const problem = await setupLinkProblem(deps, ctx.params.token ?? "");
+    if (problem) return renderInvalid(ctx, problem);
     await ctx.render("setup/setup.njk", { values: {}, errors: {} });
   });
 
   router.post("/setup/:token", async (ctx) => {
     ctx.set("Cache-Control", "no-store");
     const token = ctx.params.token ?? "";
-    if (!(await isUsableSetupLink(deps, token))) return renderInvalid(ctx);
+    const problem = await setupLinkProblem(deps, token);
+    if (problem) return renderInvalid(ctx, problem);
 
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     const typed = {
@@ -86,7 +88,8 @@ export function setupRoutes(deps: AppDependencies): Router {
         setupToken: token,
       });
     } catch (error) {
-      if (error instanceof SetupLinkUnusableError) return renderInvalid(ctx);
+      if (error instanceof SetupLinkUnusableError)
+        return renderInvalid(ctx, (await setupLinkProblem(deps, token)) ?? "used");
       if (error instanceof HttpError && error.status === 409) {
         ctx.status = 422;
         await ctx.render("setup/setup.njk", { values: typed, errors: { email: error.message } });
@@ -102,16 +105,19 @@ export function setupRoutes(deps: AppDependencies): Router {
   return router;
 }
 
-async function isUsableSetupLink(deps: AppDependencies, token: string): Promise<boolean> {
+type SetupLinkProblem = "unknown" | "expired" | "used" | "superadmin_exists";
+
+/** Why the link cannot be used, or null when it can. */
+async function setupLinkProblem(deps: AppDependencies, token: string): Promise<SetupLinkProblem | null> {
   const [link, superadminCount] = await Promise.all([
     inspectLinkToken(deps.db, "superadmin_setup", token),
     deps.db.staffUser.count({ where: { role: "SUPERADMIN" } }),
   ]);
-  return link.status === "valid" && superadminCount === 0;
+  if (link.status !== "valid") return link.status;
+  return superadminCount > 0 ? "superadmin_exists" : null;
 }
 
-async function renderInvalid(ctx: Context): Promise<void> {
+async function renderInvalid(ctx: Context, problem: SetupLinkProblem): Promise<void> {
   ctx.status = 404;
-  await ctx.render("setup/invalid.njk");
-  ctx.status = 404;
+  await ctx.render("setup/invalid.njk", { problem });
 }
