@@ -6,7 +6,7 @@
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
 import { createSuperadmin } from "../src/commands/createSuperadmin.js";
-import { ConfigError, loadConfig } from "../src/config.js";
+import { ConfigError, exitWithConfigProblems, loadConfig } from "../src/config.js";
 import { openDatabase } from "../src/database/connect.js";
 import { createDatabase } from "../src/db.js";
 import { hashPassword, passwordProblem } from "../src/domain/password.js";
@@ -107,10 +107,7 @@ function createPrompt() {
 createAdmin()
   .then((code) => process.exit(code))
   .catch((error: unknown) => {
-    if (error instanceof ConfigError) {
-      for (const problem of error.problems) process.stderr.write(`configuration error: ${problem}\n`);
-      process.exit(78);
-    }
+    if (error instanceof ConfigError) exitWithConfigProblems(error);
     process.stderr.write(`create-admin failed: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   });

@@ -4,7 +4,7 @@
 //   npm run db:migration -- <name>       write prisma/migrations/<timestamp>_<name>/ from schema changes
 // Failures print one line on stderr and exit 1.
 import path from "node:path";
-import { ConfigError, loadConfig } from "../src/config.js";
+import { ConfigError, exitWithConfigProblems, loadConfig } from "../src/config.js";
 import { openDatabase } from "../src/database/connect.js";
 import { migrateDatabase } from "../src/database/migrate.js";
 import { writeMigration } from "../src/database/migrations.js";
@@ -59,10 +59,7 @@ async function main(args: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    for (const problem of error.problems) process.stderr.write(`configuration error: ${problem}\n`);
-    process.exit(78);
-  }
+  if (error instanceof ConfigError) exitWithConfigProblems(error);
   const message = error instanceof Error ? error.message : String(error);
   // One line: engine and Postgres messages can span several.
   process.stderr.write(`db: ${message.replace(/\s*\n\s*/g, " ")}\n`);

@@ -4,7 +4,7 @@
 //                                     which host:port accepted it (exit 1 when it was not delivered)
 import { parseArgs } from "node:util";
 import { buildAssetManifest } from "../src/assets.js";
-import { type Config, ConfigError, loadConfig } from "../src/config.js";
+import { type Config, ConfigError, exitWithConfigProblems, loadConfig } from "../src/config.js";
 import { openDatabase } from "../src/database/connect.js";
 import { createDatabase, type Database } from "../src/db.js";
 import { createLogger, type Logger } from "../src/logger.js";
@@ -120,10 +120,7 @@ async function sendTestMessage(
 mailCommand()
   .then((code) => process.exit(code))
   .catch((error: unknown) => {
-    if (error instanceof ConfigError) {
-      for (const problem of error.problems) process.stderr.write(`configuration error: ${problem}\n`);
-      process.exit(78);
-    }
+    if (error instanceof ConfigError) exitWithConfigProblems(error);
     process.stderr.write(`mail: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   });

@@ -131,6 +131,12 @@ export class ConfigError extends Error {
   }
 }
 
+/** For process entries: one line per problem on stderr, then exit 78 (EX_CONFIG). */
+export function exitWithConfigProblems(error: ConfigError): never {
+  for (const problem of error.problems) process.stderr.write(`configuration error: ${problem}\n`);
+  process.exit(78);
+}
+
 const MIN_SESSION_SECRET_BYTES = 32;
 
 export function loadConfig(environment: Record<string, string | undefined> = process.env): Config {

@@ -1,17 +1,11 @@
 import assert from "node:assert/strict";
-import { Writable } from "node:stream";
 import { describe, test } from "node:test";
-import { cleanForLog, createLogger, redactUrl } from "./logger.js";
+import { cleanForLog, redactUrl } from "./logger.js";
+import { captureLogs } from "./test/logs.js";
 
 function captureLogger() {
-  let text = "";
-  const destination = new Writable({
-    write(chunk, _encoding, callback) {
-      text += chunk.toString();
-      callback();
-    },
-  });
-  return { logger: createLogger({ level: "debug", pretty: false, destination }), text: () => text };
+  const { logger, text } = captureLogs();
+  return { logger, text };
 }
 
 describe("logger", () => {

@@ -7,7 +7,7 @@ import { mkdir } from "node:fs/promises";
 import { createApp } from "./app.js";
 import { buildAssetManifest } from "./assets.js";
 import { issueSetupLinkIfNeeded } from "./commands/issueSetupLink.js";
-import { type Config, ConfigError, loadConfig } from "./config.js";
+import { type Config, ConfigError, exitWithConfigProblems, loadConfig } from "./config.js";
 import { openDatabase } from "./database/connect.js";
 import { migrateDatabase, pendingMigrations } from "./database/migrate.js";
 import { createDatabase } from "./db.js";
@@ -19,8 +19,6 @@ import { relaySettings } from "./mail/relaySettings.js";
 import { startHttpServer } from "./server.js";
 import { absoluteUrl, urls } from "./urls.js";
 import { createViewEnvironment } from "./views.js";
-
-const EXIT_CONFIG_ERROR = 78; // EX_CONFIG: systemd can be told not to restart on it.
 
 /** Things to stop at shutdown, stopped last-started-first. */
 class ShutdownStack {
@@ -53,8 +51,7 @@ async function main(): Promise<void> {
     config = loadConfig();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    for (const problem of error.problems) process.stderr.write(`configuration error: ${problem}\n`);
-    process.exit(EXIT_CONFIG_ERROR);
+    exitWithConfigProblems(error);
   }
   const log = createLogger({ level: config.logLevel, pretty: !config.isProduction && process.stdout.isTTY });
   logger = log;

@@ -73,12 +73,7 @@ export async function inspectLinkToken(
   if (!row || row.purpose !== purpose) return { status: "unknown" };
   if (row.usedAt) return { status: "used" };
   if (row.expiresAt <= now) return { status: "expired" };
-  return {
-    status: "valid",
-    id: row.id,
-    subject: row.subjectType && row.subjectId ? { type: row.subjectType, id: row.subjectId } : null,
-    expiresAt: row.expiresAt,
-  };
+  return validState(row);
 }
 
 /** Marks the token used, in the caller's transaction; "valid" for exactly one caller. */
@@ -95,7 +90,15 @@ export async function consumeLinkToken(
     select: { id: true, subjectType: true, subjectId: true, expiresAt: true },
   });
   const row = consumed[0];
-  if (!row) return inspectLinkToken(tx, purpose, token, now);
+  return row ? validState(row) : inspectLinkToken(tx, purpose, token, now);
+}
+
+function validState(row: {
+  id: string;
+  subjectType: string | null;
+  subjectId: string | null;
+  expiresAt: Date;
+}): LinkTokenState {
   return {
     status: "valid",
     id: row.id,

@@ -71,6 +71,28 @@ function deliveryDeps(config: ReturnType<typeof configFor>, relay: MailRelay) {
   return { config, db, views: testViews(), relay, logger, throttle: null };
 }
 
+/** Independent workers (each with its own relay and database pool), as separate processes would be. */
+async function startWorkers(count: number, config: ReturnType<typeof configFor>, concurrency: number) {
+  const started: { worker: Worker; relay: MailRelay }[] = [];
+  for (let index = 0; index < count; index += 1) {
+    const relay = createMailRelay(relaySettings(config, null), logger);
+    const worker = await startWorker({
+      connectionString: database.url,
+      concurrency,
+      deps: { config, db, logger, views: testViews(), relay },
+    });
+    started.push({ worker, relay });
+  }
+  return {
+    async stop() {
+      for (const { worker, relay } of started) {
+        await worker.stop();
+        relay.close();
+      }
+    },
+  };
+}
+
 async function enqueueTestMessages(count: number): Promise<string[]> {
   const ids: string[] = [];
   for (let index = 0; index < count; index += 1) {
@@ -146,21 +168,9 @@ describe("delivery through workers", () => {
     const relayPort = await freePort(); // nothing listens here yet
     const config = configFor(relayPort);
     const ids = await enqueueTestMessages(12);
-    const workers: Worker[] = [];
-    const relays: MailRelay[] = [];
+    const workers = await startWorkers(2, config, 3);
     let server: TestSmtpServer | undefined;
     try {
-      for (let index = 0; index < 2; index += 1) {
-        const relay = createMailRelay(relaySettings(config, null), logger);
-        relays.push(relay);
-        workers.push(
-          await startWorker({
-            connectionString: database.url,
-            concurrency: 3,
-            deps: { config, db, logger, views: testViews(), relay },
-          }),
-        );
-      }
       await waitFor(
         async () => (await db.outboxMessage.count({ where: { attempts: { gte: 2 } } })) === ids.length,
       );
@@ -175,8 +185,7 @@ describe("delivery through workers", () => {
         assert.equal(server.deliveriesOf(row.messageId ?? ""), 1, `${row.id} arrived once`);
       assert.equal(server.messages.length, ids.length);
     } finally {
-      for (const worker of workers) await worker.stop();
-      for (const relay of relays) relay.close();
+      await workers.stop();
       await server?.close();
     }
   });
@@ -262,21 +271,9 @@ describe("delivery through workers", () => {
   test("a per-minute cap holds across workers", async () => {
     const server = await relayServer();
     const config = configFor(server.port, { MAIL_MAX_PER_MINUTE: "3" });
-    const relays: MailRelay[] = [];
-    const workers: Worker[] = [];
+    await enqueueTestMessages(7);
+    const workers = await startWorkers(2, config, 2);
     try {
-      await enqueueTestMessages(7);
-      for (let index = 0; index < 2; index += 1) {
-        const relay = createMailRelay(relaySettings(config, null), logger);
-        relays.push(relay);
-        workers.push(
-          await startWorker({
-            connectionString: database.url,
-            concurrency: 2,
-            deps: { config, db, logger, views: testViews(), relay },
-          }),
-        );
-      }
       await waitFor(async () => (await countWhere("SENT")) === 3);
       await waitFor(
         async () => (await db.outboxMessage.count({ where: { status: "QUEUED", attempts: 0 } })) === 4,
@@ -288,8 +285,7 @@ describe("delivery through workers", () => {
       }
       assert.equal(server.messages.length, 3);
     } finally {
-      for (const worker of workers) await worker.stop();
-      for (const relay of relays) relay.close();
+      await workers.stop();
       await server.close();
     }
   });

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { Writable } from "node:stream";
 import { after, before, describe, type TestContext, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
-import { createLogger } from "../logger.js";
+import { captureLogs } from "../test/logs.js";
 import {
   createTestCertificate,
   generateSelfSignedCertificate,
@@ -41,22 +40,13 @@ after(async () => {
 });
 
 function captureLogger() {
-  let text = "";
-  const destination = new Writable({
-    write(chunk, _encoding, callback) {
-      text += chunk.toString();
-      callback();
-    },
-  });
+  const { logger, text, lines } = captureLogs();
   return {
-    logger: createLogger({ level: "debug", pretty: false, destination }),
-    text: () => text,
+    logger,
+    text,
     /** The relay's attempt lines for one message, in order. */
     attempts: (messageId: string) =>
-      text
-        .split("\n")
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as Record<string, unknown>)
+      lines()
         .filter((line) => line.category === "mail" && line.messageId === messageId)
         .map((line) => ({ port: line.port, outcome: line.outcome })),
   };

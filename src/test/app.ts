@@ -5,15 +5,15 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Writable } from "node:stream";
 import type Koa from "koa";
 import { createApp } from "../app.js";
 import { buildAssetManifest } from "../assets.js";
 import { type Config, loadConfig } from "../config.js";
 import { createDatabase, type Database } from "../db.js";
-import { createLogger, type Logger } from "../logger.js";
+import type { Logger } from "../logger.js";
 import { DevMailboxStore } from "../mail/devMailbox.js";
 import { createViewEnvironment } from "../views.js";
+import { captureLogs } from "./logs.js";
 import { createTestDatabase } from "./postgres.js";
 
 export interface TestApp {
@@ -53,14 +53,8 @@ export async function startTestApp(
     LOG_LEVEL: "debug",
     ...options.env,
   });
-  let logged = "";
-  const destination = new Writable({
-    write(chunk, _encoding, callback) {
-      logged += chunk.toString();
-      callback();
-    },
-  });
-  const logger = createLogger({ level: config.logLevel, pretty: false, destination });
+  const logs = captureLogs(config.logLevel);
+  const logger = logs.logger;
   const db = createDatabase(database.url, config.database);
   const assets = buildAssetManifest();
   const views = createViewEnvironment({ assets });
@@ -77,12 +71,8 @@ export async function startTestApp(
     db,
     databaseUrl: database.url,
     logger,
-    logText: () => logged,
-    logLines: () =>
-      logged
-        .split("\n")
-        .filter((line) => line.trim() !== "")
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
+    logText: logs.text,
+    logLines: logs.lines,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
