@@ -124,6 +124,7 @@ describe("security headers", () => {
         PUBLIC_URL: "https://vetting.example.org",
         SESSION_SECRET: "p".repeat(40),
         MAIL_FROM_ADDRESS: "vetting@example.org",
+        TOTP_ENCRYPTION_KEY: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
       },
     });
     try {

@@ -13,6 +13,7 @@ export interface AuditActor {
   label: string;
   requestId?: string;
   ipAddress?: string;
+  userAgent?: string;
 }
 
 export async function recordAudit(
@@ -32,6 +33,7 @@ export async function recordAudit(
       details,
       requestId: actor.requestId ?? null,
       ipAddress: actor.ipAddress ?? null,
+      userAgent: actor.userAgent?.slice(0, 512) ?? null,
     },
   });
 }

@@ -13,6 +13,7 @@ const goodProduction = {
   SMTP_USER: "portal",
   SMTP_RELAY_AUTHPW: "relay-password",
   MAIL_FROM_ADDRESS: "vetting@example.org",
+  TOTP_ENCRYPTION_KEY: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
 };
 
 function problemsOf(environment: Record<string, string>): string[] {
@@ -79,6 +80,20 @@ describe("configuration", () => {
     ]);
   });
 
+  test("the TOTP key must be 32 bytes, and two-factor sign-in stays on in production", () => {
+    assert.deepEqual(problemsOf({ TOTP_ENCRYPTION_KEY: "c2hvcnQ=" }), [
+      "TOTP_ENCRYPTION_KEY: must be 32 bytes in base64 (generate one with: openssl rand -base64 32)",
+    ]);
+    assert.deepEqual(problemsOf({ ...goodProduction, STAFF_REQUIRE_2FA: "false" }), [
+      "STAFF_REQUIRE_2FA: two-factor sign-in cannot be turned off in production",
+    ]);
+    assert.equal(loadConfig({ STAFF_REQUIRE_2FA: "false" }).staff.requireSecondFactor, false, "development may relax it");
+    assert.deepEqual(
+      { idle: loadConfig({}).staff.sessionIdleMs, absolute: loadConfig({}).staff.sessionAbsoluteMs },
+      { idle: 60 * 60_000, absolute: 12 * 3_600_000 },
+    );
+  });
+
   test("several problems are all reported at once", () => {
     assert.deepEqual(problemsOf({ PORT: "x", DATABASE_POOL_MAX: "-1" }), [
       "PORT: must be a whole number",
@@ -93,6 +108,7 @@ describe("configuration", () => {
       "DATABASE_URL: required in production (no embedded database)",
       "SMTP_HOST: required in production (the mail relay's host name)",
       "MAIL_FROM_ADDRESS: required in production, e.g. vetting@example.org",
+      "TOTP_ENCRYPTION_KEY: required in production (generate one with: openssl rand -base64 32)",
     ]);
     assert.deepEqual(problemsOf({ ...goodProduction, SESSION_SECRET: "x".repeat(31) }), [
       "SESSION_SECRET: must be at least 32 bytes long",
@@ -121,6 +137,7 @@ describe("configuration", () => {
       "configuration error: DATABASE_URL: required in production (no embedded database)",
       "configuration error: SMTP_HOST: required in production (the mail relay's host name)",
       "configuration error: MAIL_FROM_ADDRESS: required in production, e.g. vetting@example.org",
+      "configuration error: TOTP_ENCRYPTION_KEY: required in production (generate one with: openssl rand -base64 32)",
     ]);
     assert.equal(result.stdout, "", "nothing started, nothing printed");
   });

@@ -1,7 +1,7 @@
 // The only module that reads process.env. Everything is validated at boot; every problem is listed at once
 // (one line each) so an operator fixes them in one go instead of one restart per mistake.
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
@@ -41,6 +41,11 @@ const ZEnvironment = z.object({
   PORT: integer(3000, 0, 65535),
   PUBLIC_URL: z.preprocess(emptyAsUndefined, httpUrl.optional()),
   SESSION_SECRET: optionalString,
+  SESSION_IDLE_MINUTES: integer(60, 1, 24 * 60),
+  SESSION_ABSOLUTE_HOURS: integer(12, 1, 24 * 30),
+  /** 32 random bytes, base64: seals TOTP secrets (and keys the recovery-code hashes). */
+  TOTP_ENCRYPTION_KEY: optionalString,
+  STAFF_REQUIRE_2FA: z.preprocess(emptyAsUndefined, z.enum(["true", "false"]).default("true")),
   LOG_LEVEL: z.preprocess(
     emptyAsUndefined,
     z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
@@ -91,6 +96,13 @@ export interface Config {
   buildCommit: string;
   http: { host: string; port: number; publicUrl: URL; trustProxy: boolean; shutdownTimeoutMs: number };
   sessionSecret: string;
+  staff: {
+    sessionIdleMs: number;
+    sessionAbsoluteMs: number;
+    /** 32 bytes. */
+    totpKey: Buffer;
+    requireSecondFactor: boolean;
+  };
   logLevel: string;
   database: {
     /** Absent in development: the embedded Postgres is started instead. */
@@ -179,10 +191,23 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
   if (/[\r\n<>"]/.test(values.MAIL_FROM_NAME)) {
     problems.push("MAIL_FROM_NAME: must not contain line breaks, quotes or angle brackets");
   }
+  const totpKey = values.TOTP_ENCRYPTION_KEY ? Buffer.from(values.TOTP_ENCRYPTION_KEY, "base64") : undefined;
+  if (totpKey && totpKey.length !== 32) {
+    problems.push(
+      "TOTP_ENCRYPTION_KEY: must be 32 bytes in base64 (generate one with: openssl rand -base64 32)",
+    );
+  }
+  if (isProduction && !totpKey) {
+    problems.push("TOTP_ENCRYPTION_KEY: required in production (generate one with: openssl rand -base64 32)");
+  }
+  if (isProduction && values.STAFF_REQUIRE_2FA === "false") {
+    problems.push("STAFF_REQUIRE_2FA: two-factor sign-in cannot be turned off in production");
+  }
   if (Boolean(values.SMTP_USER) !== Boolean(values.SMTP_RELAY_AUTHPW)) {
     problems.push("SMTP_USER and SMTP_RELAY_AUTHPW: set both (authenticated relay) or neither");
   }
   if (problems.length > 0) throw new ConfigError(problems);
+  const generated = values.SESSION_SECRET && totpKey ? null : developmentSecrets(values.NODE_ENV);
 
   return {
     env: values.NODE_ENV,
@@ -198,7 +223,13 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     },
     // Outside production a missing secret is replaced by a random one per start: nothing signed with it
     // needs to outlive the process there.
-    sessionSecret: values.SESSION_SECRET ?? randomBytes(48).toString("base64url"),
+    sessionSecret: values.SESSION_SECRET ?? generated?.sessionSecret ?? "",
+    staff: {
+      sessionIdleMs: values.SESSION_IDLE_MINUTES * 60_000,
+      sessionAbsoluteMs: values.SESSION_ABSOLUTE_HOURS * 3_600_000,
+      totpKey: totpKey ?? Buffer.from(generated?.totpKey ?? "", "base64"),
+      requireSecondFactor: values.STAFF_REQUIRE_2FA === "true",
+    },
     logLevel: values.LOG_LEVEL ?? (isProduction ? "info" : "debug"),
     database: {
       url: values.DATABASE_URL,
@@ -240,6 +271,26 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     site: { name: "Vetting Portal", communityName: values.COMMUNITY_NAME },
     worker: { concurrency: values.WORKER_CONCURRENCY },
   };
+}
+
+/**
+ * Outside production, missing secrets are generated. In development they are kept in .data/ so that
+ * sessions and enrolled authenticators survive a restart; in tests they are fresh per process.
+ */
+function developmentSecrets(env: string): { sessionSecret: string; totpKey: string } {
+  const fresh = {
+    sessionSecret: randomBytes(48).toString("base64url"),
+    totpKey: randomBytes(32).toString("base64"),
+  };
+  if (env !== "development") return fresh;
+  const file = path.join(projectRoot, ".data", "development-secrets.json");
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as typeof fresh;
+  } catch {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify(fresh), { mode: 0o600 });
+    return fresh;
+  }
 }
 
 /** The commit of a git checkout, read from .git without spawning git; undefined outside a checkout. */

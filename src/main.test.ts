@@ -119,6 +119,7 @@ describe("npm run start in production", () => {
         SESSION_SECRET: "x".repeat(40),
         SMTP_HOST: "127.0.0.1",
         MAIL_FROM_ADDRESS: "vetting@example.org",
+        TOTP_ENCRYPTION_KEY: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
         PORT: String(await freePort()),
       });
       assert.equal(await portal.exited, 1);

@@ -10,6 +10,7 @@ import { deliverEmail, enqueueEmail } from "../../mail/outbox.js";
 import { createMailRelay } from "../../mail/relay.js";
 import { relaySettings } from "../../mail/relaySettings.js";
 import { loadForm, postForm, startTestApp, type TestApp } from "../../test/app.js";
+import { truncateTables } from "../../test/reset.js";
 import { runScript } from "../../test/scripts.js";
 import { testViews } from "../../test/views.js";
 import { urls } from "../../urls.js";
@@ -20,9 +21,13 @@ before(async () => {
 });
 after(() => testApp.close());
 beforeEach(async () => {
-  await testApp.db.$executeRawUnsafe(
-    "TRUNCATE link_tokens, outbox_messages, audit_events, staff_users, graphile_worker._private_jobs CASCADE",
-  );
+  await truncateTables(testApp.db, [
+    "link_tokens",
+    "outbox_messages",
+    "audit_events",
+    "staff_users",
+    "graphile_worker._private_jobs",
+  ]);
 });
 
 const goodAnswers = {
