@@ -13,12 +13,23 @@ import { csrfProtection } from "./middleware/csrf.js";
 import { errorHandler } from "./middleware/errorHandler.js";
 import { requestId } from "./middleware/requestId.js";
 import { requestLog } from "./middleware/requestLog.js";
+import { requireStaff } from "./middleware/requireStaff.js";
 import { securityHeaders } from "./middleware/securityHeaders.js";
+import { sessionLoader } from "./middleware/session.js";
 import { staticAssets } from "./middleware/staticAssets.js";
 import { devMailboxRoutes } from "./routes/dev/mailbox.js";
 import { healthRoutes } from "./routes/health/health.js";
+import { invitationLinkRoutes } from "./routes/links/invitation.js";
+import { passwordResetLinkRoutes } from "./routes/links/passwordReset.js";
 import { setupRoutes } from "./routes/links/setup.js";
 import { publicRoutes } from "./routes/public/home.js";
+import { auditLogRoutes } from "./routes/staff/auditLog.js";
+import { staffHomeRoutes } from "./routes/staff/home.js";
+import { invitationRoutes } from "./routes/staff/invitations.js";
+import { outboxRoutes } from "./routes/staff/outbox.js";
+import { profileRoutes } from "./routes/staff/profile.js";
+import { signInRoutes } from "./routes/staff/signIn.js";
+import { staffListRoutes } from "./routes/staff/staffList.js";
 import { urls } from "./urls.js";
 import { renderView } from "./views.js";
 
@@ -48,6 +59,12 @@ export function createApp(deps: AppDependencies): Koa {
         staffSignIn: urls.staffSignIn(),
         devMailbox: deps.devMailbox ? urls.devMailbox() : null,
       },
+      staff: this.state.staff ?? null,
+      // The person's own choice; "system" leaves it to prefers-color-scheme.
+      theme:
+        this.state.staff && this.state.staff.themePreference !== "SYSTEM"
+          ? this.state.staff.themePreference.toLowerCase()
+          : null,
       cspNonce: this.state.cspNonce,
       csrfToken: this.state.csrfToken,
       requestId: this.state.requestId,
@@ -70,6 +87,7 @@ export function createApp(deps: AppDependencies): Koa {
   // plain 404 and a wrong method a 405, whatever the body.
   const router = new Router();
   router.use(bodyParser());
+  router.use(sessionLoader({ config: deps.config, db: deps.db }));
   router.use(
     csrfProtection({
       secret: deps.config.sessionSecret,
@@ -80,6 +98,25 @@ export function createApp(deps: AppDependencies): Koa {
   router.use(publicRoutes().routes());
   router.use(setupRoutes(deps).routes());
   if (deps.devMailbox && !deps.config.isProduction) router.use(devMailboxRoutes(deps.devMailbox).routes());
+  // Pages under /staff that a signed-out person must reach, registered before the guard below.
+  router.use(signInRoutes(deps).routes());
+  router.use(invitationLinkRoutes(deps).routes());
+  router.use(passwordResetLinkRoutes(deps).routes());
+  // Every other page under /staff needs a signed-in staff member. (A router's middleware also runs for
+  // routes registered after it, so the guard is bound to the /staff prefix and comes last.)
+  const staffRouter = new Router({ prefix: "/staff" });
+  staffRouter.use(requireStaff());
+  for (const staffRoutes of [
+    staffHomeRoutes,
+    invitationRoutes,
+    staffListRoutes,
+    profileRoutes,
+    auditLogRoutes,
+    outboxRoutes,
+  ]) {
+    staffRouter.use(staffRoutes(deps).routes());
+  }
+  router.use(staffRouter.routes());
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

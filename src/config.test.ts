@@ -87,7 +87,11 @@ describe("configuration", () => {
     assert.deepEqual(problemsOf({ ...goodProduction, STAFF_REQUIRE_2FA: "false" }), [
       "STAFF_REQUIRE_2FA: two-factor sign-in cannot be turned off in production",
     ]);
-    assert.equal(loadConfig({ STAFF_REQUIRE_2FA: "false" }).staff.requireSecondFactor, false, "development may relax it");
+    assert.equal(
+      loadConfig({ STAFF_REQUIRE_2FA: "false" }).staff.requireSecondFactor,
+      false,
+      "development may relax it",
+    );
     assert.deepEqual(
       { idle: loadConfig({}).staff.sessionIdleMs, absolute: loadConfig({}).staff.sessionAbsoluteMs },
       { idle: 60 * 60_000, absolute: 12 * 3_600_000 },

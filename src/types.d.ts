@@ -1,10 +1,15 @@
 import "koa";
+import type { LoadedSession, SignedInStaff } from "./sessions.js";
 
 declare module "koa" {
   interface DefaultState {
     requestId: string;
     cspNonce: string;
     csrfToken: string;
+    /** The staff session from the cookie, if any (maybe still waiting for its second factor). */
+    session: LoadedSession | null;
+    /** The signed-in staff member (second factor done, account active), if any. */
+    staff: SignedInStaff | null;
   }
   interface DefaultContext {
     /** Renders views/<view> with the shared page context plus `data`, as the response body. */

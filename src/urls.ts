@@ -3,7 +3,8 @@
 export const urls = {
   home: () => "/",
   apply: () => "/apply",
-  staffSignIn: () => "/staff/sign-in",
+  staffSignIn: (next?: string) =>
+    next ? `/staff/sign-in?next=${encodeURIComponent(next)}` : "/staff/sign-in",
   setup: (token: string) => `/setup/${encodeURIComponent(token)}`,
   setupDone: () => "/setup/done",
   // Links carried by email (the pages behind them arrive with their features).

@@ -1,7 +1,13 @@
 // Password rules in one place (NIST SP 800-63B / OWASP ASVS 5 style): length only, no composition rules,
-// never truncated, and not built from the person's own name or address. The common-password list
-// joins these rules with staff accounts (issue 5).
+// never truncated, not among the most common passwords, and not built from the person's own name or
+// address.
+import { dictionary } from "@zxcvbn-ts/language-common";
 import argon2 from "argon2";
+
+/** About 49 000 passwords seen most often in breaches, from zxcvbn-ts's offline list. */
+const COMMON_PASSWORDS = new Set(
+  dictionary["passwords-common"].map((password) => String(password).toLowerCase()),
+);
 
 export const PASSWORD_MIN_LENGTH = 12;
 export const PASSWORD_MAX_LENGTH = 128;
@@ -12,6 +18,8 @@ export function passwordProblem(password: string, person: { name: string; email:
   if (length < PASSWORD_MIN_LENGTH) return `Use at least ${PASSWORD_MIN_LENGTH} characters.`;
   if (length > PASSWORD_MAX_LENGTH) return `Use at most ${PASSWORD_MAX_LENGTH} characters.`;
   const lowered = password.toLowerCase();
+  if (COMMON_PASSWORDS.has(lowered))
+    return "This password is too common. Choose another, such as a few unrelated words.";
   const personalParts = [person.email, person.email.split("@")[0] ?? "", ...person.name.split(/\s+/)]
     .map((part) => part.trim().toLowerCase())
     .filter((part) => [...part].length >= 4);

@@ -11,6 +11,7 @@ import {
   type MailDeliveryDependencies,
   recoverInterruptedEmails,
 } from "../mail/outbox.js";
+import { purgeExpiredSessions } from "../sessions.js";
 import type { JobDependencies } from "./dependencies.js";
 import { purgeExpiredLinkTokens } from "./purgeExpiredLinkTokens.js";
 
@@ -29,6 +30,10 @@ export function taskList(deps: MailDeliveryDependencies): TaskList {
       await recoverInterruptedEmails(deps);
     },
     purge_expired_link_tokens: () => purgeExpiredLinkTokens(deps),
+    purge_expired_sessions: async () => {
+      const count = await purgeExpiredSessions(deps.db, deps.config);
+      if (count > 0) deps.logger.info({ count }, "purged expired staff sessions");
+    },
   };
 }
 
@@ -88,7 +93,11 @@ function startRunner(
       ...options.deps,
       throttle: createMailThrottle(pgPool, options.deps.config.mail.maxPerMinute),
     }),
-    crontab: ["* * * * * recover_interrupted_emails", "0 3 * * * purge_expired_link_tokens"].join("\n"),
+    crontab: [
+      "* * * * * recover_interrupted_emails",
+      "*/15 * * * * purge_expired_sessions",
+      "0 3 * * * purge_expired_link_tokens",
+    ].join("\n"),
   });
 }
 

@@ -1,0 +1,79 @@
+// Who may do what with staff accounts. Roles are cumulative (each holds the powers of the ones
+// below) and are tested here only; templates receive the answers as `can.*` booleans.
+import { forbidden } from "../errors.js";
+import type { StaffRole } from "../generated/prisma/client.js";
+
+export const ROLE_RANK: Record<StaffRole, number> = {
+  VETTING_AGENT: 1,
+  INVITING_ADMIN: 2,
+  SERVER_ADMIN: 3,
+  SUPERADMIN: 4,
+};
+
+export const ROLE_LABELS: Record<StaffRole, string> = {
+  VETTING_AGENT: "Vetting agent",
+  INVITING_ADMIN: "Inviting admin",
+  SERVER_ADMIN: "Server admin",
+  SUPERADMIN: "Superadmin",
+};
+
+export interface Actor {
+  id: string;
+  role: StaffRole;
+}
+
+export function hasRole(actor: Actor, minimum: StaffRole): boolean {
+  return ROLE_RANK[actor.role] >= ROLE_RANK[minimum];
+}
+
+/** Server admins and superadmins invite; only a superadmin invites a server admin or superadmin. */
+export function canInvite(actor: Actor, role: StaffRole): boolean {
+  if (!hasRole(actor, "SERVER_ADMIN")) return false;
+  return ROLE_RANK[role] <= ROLE_RANK.INVITING_ADMIN || actor.role === "SUPERADMIN";
+}
+
+/** A superadmin's invitation goes out at once; a server admin's waits for a second admin. */
+export function invitationNeedsApproval(inviter: Actor): boolean {
+  return inviter.role !== "SUPERADMIN";
+}
+
+/** Four eyes: a different server admin or superadmin, and a superadmin for the top two roles. */
+export function canDecideInvitation(
+  actor: Actor,
+  invitation: { invitedById: string; role: StaffRole },
+): boolean {
+  if (actor.id === invitation.invitedById) return false;
+  return canInvite(actor, invitation.role);
+}
+
+/** Changing someone's role, disabling or enabling them: within one's authority, never oneself. */
+export function canManageAccount(
+  actor: Actor,
+  target: { id: string; role: StaffRole },
+  newRole?: StaffRole,
+): boolean {
+  if (actor.id === target.id) return false;
+  if (!canInvite(actor, target.role)) return false;
+  return newRole === undefined || canInvite(actor, newRole);
+}
+
+export function canResetSecondFactor(actor: Actor, target: { id: string }): boolean {
+  return actor.role === "SUPERADMIN" && actor.id !== target.id;
+}
+
+export function canViewStaffList(actor: Actor): boolean {
+  return hasRole(actor, "SERVER_ADMIN");
+}
+
+export function canViewAuditLog(actor: Actor): boolean {
+  return hasRole(actor, "SERVER_ADMIN");
+}
+
+export function canManageOutbox(actor: Actor): boolean {
+  return hasRole(actor, "SERVER_ADMIN");
+}
+
+/** Throws a 403 unless the policy allowed it. */
+export function authorize(isAllowed: boolean, message?: string): void {
+  if (!isAllowed) throw forbidden(message);
+}

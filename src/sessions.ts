@@ -1,0 +1,174 @@
+// Staff sessions, stored in Postgres so every instance sees them. The cookie carries 256 random bits;
+// only their SHA-256 is stored. A session either waits for the second factor (authenticatedAt null:
+// it opens nothing) or is fully signed in. Idle and absolute limits come from config.
+//
+// Lifecycle: startSession() at sign-in and at every privilege change (always a new id, the old row
+// deleted) → loadSession() on each request (expired rows ignored; lastSeenAt refreshed at most once a
+// minute) → endSession() at sign-out, endSessionsOf() when a password changes or an account is disabled
+// → the purge job deletes what expired.
+import { createHash, randomBytes } from "node:crypto";
+import type { Context } from "koa";
+import type { Config } from "./config.js";
+import type { Database, Transaction } from "./db.js";
+import type { StaffRole, ThemePreference } from "./generated/prisma/client.js";
+
+const LAST_SEEN_GRANULARITY_MS = 60_000;
+/** A password-verified session waiting for its second factor lives this long. */
+const SECOND_FACTOR_WINDOW_MS = 5 * 60_000;
+
+export interface SignedInStaff {
+  id: string;
+  name: string;
+  email: string;
+  role: StaffRole;
+  themePreference: ThemePreference;
+  hasSecondFactor: boolean;
+}
+
+export interface LoadedSession {
+  id: string;
+  staffUserId: string;
+  /** False while the second factor is still to come. */
+  isAuthenticated: boolean;
+}
+
+export function sessionCookieName(config: Config): string {
+  // __Host- cookies are bound to this exact origin: Secure, no Domain, Path=/.
+  return config.http.publicUrl.protocol === "https:" ? "__Host-session" : "session";
+}
+
+function hashSessionToken(token: string): string {
+  return createHash("sha256").update(token, "utf8").digest("hex");
+}
+
+export async function startSession(
+  tx: Transaction,
+  options: {
+    config: Config;
+    staffUserId: string;
+    isAuthenticated: boolean;
+    replacing?: string | null;
+    ipAddress?: string;
+    userAgent?: string;
+    now?: Date;
+  },
+): Promise<{ token: string; sessionId: string }> {
+  const now = options.now ?? new Date();
+  if (options.replacing) await tx.staffSession.deleteMany({ where: { id: options.replacing } });
+  const token = randomBytes(32).toString("base64url");
+  const lifetime = options.isAuthenticated ? options.config.staff.sessionAbsoluteMs : SECOND_FACTOR_WINDOW_MS;
+  const session = await tx.staffSession.create({
+    data: {
+      tokenHash: hashSessionToken(token),
+      staffUserId: options.staffUserId,
+      authenticatedAt: options.isAuthenticated ? now : null,
+      createdAt: now,
+      lastSeenAt: now,
+      expiresAt: new Date(now.getTime() + lifetime),
+      ipAddress: options.ipAddress ?? null,
+      userAgent: options.userAgent?.slice(0, 512) ?? null,
+    },
+    select: { id: true },
+  });
+  return { token, sessionId: session.id };
+}
+
+/** The live session for a cookie value, with its person when fully signed in and active. */
+export async function loadSession(
+  db: Database,
+  config: Config,
+  token: string | undefined,
+  now = new Date(),
+): Promise<{ session: LoadedSession; staff: SignedInStaff | null } | null> {
+  if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
+  const row = await db.staffSession.findUnique({
+    where: { tokenHash: hashSessionToken(token) },
+    select: {
+      id: true,
+      staffUserId: true,
+      authenticatedAt: true,
+      lastSeenAt: true,
+      expiresAt: true,
+      staffUser: {
+        select: {
+          id: true,
+          name: true,
+          email: true,
+          role: true,
+          status: true,
+          themePreference: true,
+          totpEnabledAt: true,
+        },
+      },
+    },
+  });
+  if (!row) return null;
+  const idleDeadline = row.lastSeenAt.getTime() + config.staff.sessionIdleMs;
+  if (row.expiresAt <= now || idleDeadline <= now.getTime() || row.staffUser.status !== "ACTIVE") {
+    await db.staffSession.deleteMany({ where: { id: row.id } });
+    return null;
+  }
+  if (now.getTime() - row.lastSeenAt.getTime() >= LAST_SEEN_GRANULARITY_MS) {
+    await db.staffSession.updateMany({ where: { id: row.id }, data: { lastSeenAt: now } });
+  }
+  const session = { id: row.id, staffUserId: row.staffUserId, isAuthenticated: row.authenticatedAt !== null };
+  const { staffUser } = row;
+  return {
+    session,
+    staff: session.isAuthenticated
+      ? {
+          id: staffUser.id,
+          name: staffUser.name,
+          email: staffUser.email,
+          role: staffUser.role,
+          themePreference: staffUser.themePreference,
+          hasSecondFactor: staffUser.totpEnabledAt !== null,
+        }
+      : null,
+  };
+}
+
+export async function endSession(db: Database | Transaction, sessionId: string): Promise<void> {
+  await db.staffSession.deleteMany({ where: { id: sessionId } });
+}
+
+/** Ends every session of a person (password changed, account disabled, 2FA reset), maybe but one. */
+export async function endSessionsOf(
+  tx: Transaction,
+  staffUserId: string,
+  options: { except?: string } = {},
+): Promise<number> {
+  const { count } = await tx.staffSession.deleteMany({
+    where: { staffUserId, ...(options.except ? { id: { not: options.except } } : {}) },
+  });
+  return count;
+}
+
+export async function purgeExpiredSessions(db: Database, config: Config, now = new Date()): Promise<number> {
+  const { count } = await db.staffSession.deleteMany({
+    where: {
+      OR: [
+        { expiresAt: { lte: now } },
+        { lastSeenAt: { lte: new Date(now.getTime() - config.staff.sessionIdleMs) } },
+      ],
+    },
+  });
+  return count;
+}
+
+/** Puts a session's token in the response's cookie. */
+export function setSessionCookie(ctx: Context, config: Config, token: string): void {
+  const isHttps = config.http.publicUrl.protocol === "https:";
+  if (isHttps) ctx.cookies.secure = true; // TLS ends at the proxy in front of us.
+  ctx.cookies.set(sessionCookieName(config), token, {
+    httpOnly: true,
+    sameSite: "lax",
+    secure: isHttps,
+    path: "/",
+    overwrite: true,
+  });
+}
+
+export function clearSessionCookie(ctx: Context, config: Config): void {
+  ctx.cookies.set(sessionCookieName(config), null, { path: "/", overwrite: true });
+}

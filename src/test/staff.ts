@@ -1,0 +1,61 @@
+// Staff members for tests, made the way the portal makes them (argon2id password, sealed TOTP secret),
+// and a signed-in cookie from a real session row.
+import type { Config } from "../config.js";
+import type { Database } from "../db.js";
+import { hashPassword } from "../domain/password.js";
+import { newTotpSecret } from "../domain/totp.js";
+import type { StaffRole } from "../generated/prisma/client.js";
+import { sealSecret } from "../secrets.js";
+import { sessionCookieName, startSession } from "../sessions.js";
+
+let counter = 0;
+
+export interface TestStaffMember {
+  id: string;
+  name: string;
+  email: string;
+  password: string;
+  role: StaffRole;
+  /** Base32; compute codes with totpCodeAt(). */
+  totpSecret: string;
+}
+
+export async function createStaffMember(
+  db: Database,
+  config: Config,
+  options: {
+    role: StaffRole;
+    name?: string;
+    email?: string;
+    password?: string;
+    status?: "ACTIVE" | "DISABLED";
+  },
+): Promise<TestStaffMember> {
+  counter += 1;
+  const name = options.name ?? `Staff Member ${counter}`;
+  const email = options.email ?? `staff${counter}-${Date.now()}@example.org`;
+  const password = options.password ?? "a long and unusual passphrase 42";
+  const totpSecret = newTotpSecret();
+  const row = await db.staffUser.create({
+    data: {
+      name,
+      email,
+      role: options.role,
+      status: options.status ?? "ACTIVE",
+      passwordHash: await hashPassword(password),
+      passwordChangedAt: new Date(),
+      totpSecretSealed: sealSecret(config.staff.totpKey, totpSecret),
+      totpEnabledAt: new Date(),
+    },
+    select: { id: true },
+  });
+  return { id: row.id, name, email, password, role: options.role, totpSecret };
+}
+
+/** A Cookie header value for a fully signed-in session of this person. */
+export async function signedInCookie(db: Database, config: Config, staffUserId: string): Promise<string> {
+  const { token } = await db.$transaction((tx) =>
+    startSession(tx, { config, staffUserId, isAuthenticated: true }),
+  );
+  return `${sessionCookieName(config)}=${token}`;
+}
