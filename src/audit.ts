@@ -4,7 +4,39 @@
 import type { Transaction } from "./db.js";
 import type { Prisma } from "./generated/prisma/client.js";
 
-export type AuditAction = "staff.superadmin_created" | "setup.link_issued";
+export type AuditAction =
+  | "setup.link_issued"
+  | "staff.superadmin_created"
+  // sign-in and sessions
+  | "staff.signed_in"
+  | "staff.sign_in_failed"
+  | "staff.signed_out"
+  | "staff.account_blocked"
+  | "staff.session_ended"
+  | "staff.recovery_code_used"
+  // credentials
+  | "staff.password_changed"
+  | "staff.password_reset_requested"
+  | "staff.password_reset"
+  | "staff.totp_enrolled"
+  | "staff.totp_reset"
+  | "staff.recovery_codes_regenerated"
+  | "staff.theme_changed"
+  // accounts and invitations
+  | "staff.invited"
+  | "staff.invitation_approved"
+  | "staff.invitation_rejected"
+  | "staff.invitation_resent"
+  | "staff.invitation_revoked"
+  | "staff.invitation_accepted"
+  | "staff.role_changed"
+  | "staff.disabled"
+  | "staff.enabled"
+  // mail and records
+  | "mail.retried"
+  | "mail.cancelled"
+  | "mail.test_sent"
+  | "audit.exported";
 
 export interface AuditActor {
   /** The staff account acting, when there is one. */
