@@ -58,10 +58,7 @@ test.describe("the home page", () => {
 });
 
 test.describe("parts that are not built yet", () => {
-  for (const { linkName, path } of [
-    { linkName: "Apply to join", path: "/apply" },
-    { linkName: "Sign in to the staff area", path: "/staff/sign-in" },
-  ]) {
+  for (const { linkName, path } of [{ linkName: "Apply to join", path: "/apply" }]) {
     test(`following "${linkName}" says plainly that ${path} is not open yet`, async ({ page }) => {
       await page.goto("/");
       await page.getByRole("main").getByRole("link", { name: linkName }).click();
@@ -72,4 +69,13 @@ test.describe("parts that are not built yet", () => {
       await expectAccessibleInLightAndDarkThemes(page);
     });
   }
+});
+
+test('following "Sign in to the staff area" opens the staff sign-in page', async ({ page }) => {
+  await page.goto("/");
+  await page.getByRole("main").getByRole("link", { name: "Sign in to the staff area" }).click();
+
+  await expect(page).toHaveURL("/staff/sign-in");
+  await expect(page.getByRole("heading", { level: 1, name: "Staff sign-in" })).toBeVisible();
+  await expect(page.getByLabel("Email address")).toBeVisible();
 });

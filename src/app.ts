@@ -3,6 +3,7 @@
 import Router from "@koa/router";
 import Koa from "koa";
 import type nunjucks from "nunjucks";
+import type pg from "pg";
 import type { AssetManifest } from "./assets.js";
 import type { Config } from "./config.js";
 import type { Database } from "./db.js";
@@ -41,6 +42,8 @@ export interface AppDependencies {
   views: nunjucks.Environment;
   /** The development mailbox, when mail goes to the local catcher. */
   devMailbox: DevMailboxStore | null;
+  /** A small pg pool for rate-limiter-flexible's Postgres store (sign-in limits, shared by all instances). */
+  rateLimitPool: pg.Pool;
 }
 
 export function createApp(deps: AppDependencies): Koa {
@@ -57,6 +60,10 @@ export function createApp(deps: AppDependencies): Koa {
         home: urls.home(),
         apply: urls.apply(),
         staffSignIn: urls.staffSignIn(),
+        staffHome: urls.staffHome(),
+        staffSignOut: urls.staffSignOut(),
+        staffSignInVerify: urls.staffSignInVerify(),
+        staffForgotPassword: urls.staffForgotPassword(),
         devMailbox: deps.devMailbox ? urls.devMailbox() : null,
       },
       staff: this.state.staff ?? null,

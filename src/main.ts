@@ -4,6 +4,7 @@
 //   tsx src/main.ts            web server and worker in one process
 //   tsx src/main.ts --web      web server only       tsx src/main.ts --worker   worker only
 import { mkdir } from "node:fs/promises";
+import pg from "pg";
 import { createApp } from "./app.js";
 import { buildAssetManifest } from "./assets.js";
 import { issueSetupLinkIfNeeded } from "./commands/issueSetupLink.js";
@@ -118,7 +119,23 @@ async function main(): Promise<void> {
   }
 
   if (runWeb) {
-    const app = createApp({ config, db, logger: log, assets, views, devMailbox: devMailbox?.store ?? null });
+    const rateLimitPool = new pg.Pool({
+      connectionString: database.url,
+      max: 3,
+      connectionTimeoutMillis: config.database.connectionTimeoutMs,
+      application_name: "vetting-portal-limits",
+    });
+    rateLimitPool.on("error", (error) => log.warn({ err: error }, "rate-limit pool connection error"));
+    shutdown.push("rate-limit pool", () => rateLimitPool.end());
+    const app = createApp({
+      config,
+      db,
+      logger: log,
+      assets,
+      views,
+      devMailbox: devMailbox?.store ?? null,
+      rateLimitPool,
+    });
     const httpServer = await startHttpServer(app, { host: config.http.host, port: config.http.port });
     shutdown.push("web server", () => httpServer.close(config.http.shutdownTimeoutMs, log));
     const { address } = httpServer;

@@ -6,14 +6,27 @@ export const urls = {
   staffSignIn: (next?: string) =>
     next ? `/staff/sign-in?next=${encodeURIComponent(next)}` : "/staff/sign-in",
   staffHome: () => "/staff",
-  staffSignInVerify: () => "/staff/sign-in/verify",
+  staffSignInVerify: (next?: string) =>
+    next ? `/staff/sign-in/verify?next=${encodeURIComponent(next)}` : "/staff/sign-in/verify",
+  /** The sign-in page after a password reset, which says the new password is in place. */
+  staffSignInAfterReset: () => "/staff/sign-in?reset=done",
   staffSignOut: () => "/staff/sign-out",
   staffForgotPassword: () => "/staff/password-reset",
   staffInvitations: () => "/staff/invitations",
   staffInvitationDetail: (id: string) => `/staff/invitations/${encodeURIComponent(id)}`,
+  staffInvitationDecision: (id: string) => `/staff/invitations/${encodeURIComponent(id)}/decision`,
+  staffInvitationResend: (id: string) => `/staff/invitations/${encodeURIComponent(id)}/resend`,
+  staffInvitationRevoke: (id: string) => `/staff/invitations/${encodeURIComponent(id)}/revoke`,
   staffPeople: () => "/staff/people",
   staffPerson: (id: string) => `/staff/people/${encodeURIComponent(id)}`,
+  staffPersonAction: (id: string, action: "role" | "disable" | "enable" | "reset-second-factor") =>
+    `/staff/people/${encodeURIComponent(id)}/${action}`,
   staffProfile: () => "/staff/profile",
+  staffProfilePassword: () => "/staff/profile/password",
+  staffProfileAuthenticator: () => "/staff/profile/authenticator",
+  staffProfileRecoveryCodes: () => "/staff/profile/recovery-codes",
+  staffProfileTheme: () => "/staff/profile/theme",
+  staffProfileEndSession: (id: string) => `/staff/profile/sessions/${encodeURIComponent(id)}/end`,
   staffAuditLog: (query = "") => `/staff/audit${query ? `?${query}` : ""}`,
   staffAuditLogCsv: (query = "") => `/staff/audit.csv${query ? `?${query}` : ""}`,
   staffOutbox: (query = "") => `/staff/outbox${query ? `?${query}` : ""}`,

@@ -70,6 +70,21 @@ export async function enqueueEmail(
   return { outboxMessageId: id };
 }
 
+/**
+ * An operator's retry of a message that stopped (FAILED, or CANCELLED by an operator): back to QUEUED,
+ * due now, with its delivery job, in the caller's transaction. Conditional, so a row in any other state
+ * is left alone; returns whether the row moved.
+ */
+export async function requeueStoppedEmail(tx: Transaction, outboxMessageId: string): Promise<boolean> {
+  // The database's clock, as the worker's claim compares nextAttemptAt with its now().
+  const moved = await tx.$executeRaw`
+    UPDATE outbox_messages SET status = 'QUEUED', "nextAttemptAt" = now(), "updatedAt" = now()
+     WHERE id = ${outboxMessageId}::uuid AND status IN ('FAILED', 'CANCELLED')`;
+  if (moved === 0) return false;
+  await scheduleDelivery(tx, outboxMessageId, null);
+  return true;
+}
+
 /** (Re)schedules the row's delivery job; one job per row, whatever happened before. */
 function scheduleDelivery(tx: Transaction, outboxMessageId: string, runAt: Date | null): Promise<void> {
   return enqueueJob(

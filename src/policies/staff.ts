@@ -77,3 +77,21 @@ export function canManageOutbox(actor: Actor): boolean {
 export function authorize(isAllowed: boolean, message?: string): void {
   if (!isAllowed) throw forbidden(message);
 }
+
+/** The invitations page: the people who may invite someone. */
+export function canViewInvitations(actor: Actor): boolean {
+  return hasRole(actor, "SERVER_ADMIN");
+}
+
+/** A new email for an invitation already out (SENT), by someone who could have sent it. */
+export function canResendInvitation(actor: Actor, invitation: { status: string; role: StaffRole }): boolean {
+  return invitation.status === "SENT" && canInvite(actor, invitation.role);
+}
+
+/** Withdrawing an invitation not yet accepted, by someone who could have sent it. */
+export function canRevokeInvitation(actor: Actor, invitation: { status: string; role: StaffRole }): boolean {
+  return (
+    (invitation.status === "PENDING_APPROVAL" || invitation.status === "SENT") &&
+    canInvite(actor, invitation.role)
+  );
+}

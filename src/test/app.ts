@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type Koa from "koa";
+import pg from "pg";
 import { createApp } from "../app.js";
 import { buildAssetManifest } from "../assets.js";
 import { type Config, loadConfig } from "../config.js";
@@ -59,7 +60,8 @@ export async function startTestApp(
   const assets = buildAssetManifest();
   const views = createViewEnvironment({ assets });
   const devMailbox = options.devMailboxDir ? new DevMailboxStore(options.devMailboxDir) : null;
-  const app = createApp({ config, db, logger, assets, views, devMailbox });
+  const rateLimitPool = new pg.Pool({ connectionString: database.url, max: 3 });
+  const app = createApp({ config, db, logger, assets, views, devMailbox, rateLimitPool });
   options.extend?.(app);
   const server = http.createServer(app.callback());
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -77,6 +79,7 @@ export async function startTestApp(
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await db.$disconnect();
+      await rateLimitPool.end();
       await database.drop();
       await rm(uploadsDir, { recursive: true, force: true });
     },

@@ -3,6 +3,7 @@
 // stored payload and, for kinds with a link, the decrypted link.
 import type nunjucks from "nunjucks";
 import type { z } from "zod";
+import { accountBlocked } from "./accountBlocked.js";
 import { emailConfirmation } from "./emailConfirmation.js";
 import { EmailRenderError, type MessageKind, type RenderContext, type RenderedEmail } from "./kind.js";
 import { passwordReset } from "./passwordReset.js";
@@ -38,6 +39,7 @@ export const messageKinds = registry({
   password_reset: passwordReset,
   test_message: testMessage,
   superadmin_welcome: superadminWelcome,
+  account_blocked: accountBlocked,
 });
 
 export type MessageKindName = keyof typeof messageKinds;

@@ -32,6 +32,7 @@ function payloadsNaming(name: string): { [Name in MessageKindName]: MessagePaylo
     password_reset: { staffName: name },
     test_message: {},
     superadmin_welcome: { name },
+    account_blocked: { staffName: name, blockedFor: "1 hour" },
   };
 }
 
@@ -60,6 +61,7 @@ function render(kindName: MessageKindName, payload: unknown, overrides: { link?:
 describe("message kinds", () => {
   test("the registry holds every kind under its own name", () => {
     assert.deepEqual(kindNames.sort(), [
+      "account_blocked",
       "email_confirmation",
       "password_reset",
       "sign_in_link",
@@ -102,6 +104,11 @@ describe("message kinds", () => {
       },
       test_message: undefined,
       superadmin_welcome: undefined,
+      account_blocked: {
+        purpose: "password_reset",
+        lifetimeMs: 30 * minutes,
+        path: "/staff/password-reset/a%2Fb%3Fc",
+      },
     });
   });
 });
@@ -130,6 +137,7 @@ describe("renderEmail", () => {
       sign_in_link: "This link works once and expires in 30 minutes (at 14:35 UTC on 3 March 2025).",
       staff_invitation: "This link works once and expires in 72 hours (at 14:05 UTC on 6 March 2025).",
       password_reset: "This link works once and expires in 30 minutes (at 14:35 UTC on 3 March 2025).",
+      account_blocked: "This link works once and expires in 30 minutes (at 14:35 UTC on 3 March 2025).",
     };
     for (const [name, expiry] of Object.entries(expectedExpiry) as [MessageKindName, string][]) {
       const link = linkFor(name);

@@ -1,8 +1,209 @@
 // The invitation link: choose a password, enrol the authenticator, land signed in.
+//
+// GET shows the form and changes nothing (mail scanners that prefetch links consume nothing). The
+// authenticator secret is made on GET and travels in a hidden field, sealed (AES-256-GCM under our
+// key) together with the invitation's id: the browser can neither read nor forge it, and a sealed
+// secret from another invitation does not open here. A form with mistakes is shown again with the
+// same secret, so the entry already added to the authenticator app keeps working. POST consumes the
+// link in the transaction that activates the account, then shows the recovery codes once.
 import Router from "@koa/router";
+import type { Context } from "koa";
+import { z } from "zod";
 import type { AppDependencies } from "../../app.js";
+import { acceptInvitation, InvitationLinkUnusableError } from "../../commands/acceptInvitation.js";
+import { hashPassword, PASSWORD_MAX_LENGTH, passwordProblem } from "../../domain/password.js";
+import { matchTotpCode, newTotpSecret, totpQrCode, totpUri } from "../../domain/totp.js";
+import { ROLE_LABELS } from "../../policies/staff.js";
+import { openSecret, sealSecret } from "../../secrets.js";
+import { setSessionCookie } from "../../sessions.js";
+import { inspectLinkToken } from "../../tokens.js";
+import { urls } from "../../urls.js";
 
-export function invitationLinkRoutes(_deps: AppDependencies): Router {
+export const ZAcceptInvitationForm = z.object({
+  password: z
+    .string()
+    .min(1, "Choose a password.")
+    .max(PASSWORD_MAX_LENGTH * 4, "Use at most 128 characters."),
+  passwordConfirmation: z.string().max(PASSWORD_MAX_LENGTH * 4),
+  code: z.string().trim().max(20).default(""),
+  sealedTotpSecret: z.string().max(500).default(""),
+});
+
+type FieldErrors = Partial<Record<"password" | "passwordConfirmation" | "code", string>>;
+type LinkProblem = "unknown" | "expired" | "used" | "withdrawn";
+
+interface Invitee {
+  invitationId: string;
+  name: string;
+  email: string;
+  roleLabel: string;
+}
+
+export function invitationLinkRoutes(deps: AppDependencies): Router {
   const router = new Router();
+  const totpKey = deps.config.staff.totpKey;
+
+  router.get("/staff/invitation/:token", async (ctx) => {
+    ctx.set("Cache-Control", "no-store");
+    const found = await findInvitee(deps, ctx.params.token ?? "");
+    if ("problem" in found) return renderInvalid(ctx, found.problem);
+    const secret = newTotpSecret();
+    await renderForm(
+      ctx,
+      deps,
+      found.invitee,
+      secret,
+      sealSecret(totpKey, sealedValue(found.invitee, secret)),
+      {},
+    );
+  });
+
+  router.post("/staff/invitation/:token", async (ctx) => {
+    ctx.set("Cache-Control", "no-store");
+    const token = ctx.params.token ?? "";
+    const found = await findInvitee(deps, token);
+    if ("problem" in found) return renderInvalid(ctx, found.problem);
+    const { invitee } = found;
+
+    const parsed = ZAcceptInvitationForm.safeParse(ctx.request.body ?? {});
+    const sealed = parsed.success ? parsed.data.sealedTotpSecret : "";
+    const secret = openSealedSecret(totpKey, sealed, invitee);
+    if (!parsed.success || secret === null) {
+      // Not what our form sends: start the enrolment again with a fresh secret.
+      const freshSecret = newTotpSecret();
+      ctx.status = 422;
+      return renderForm(
+        ctx,
+        deps,
+        invitee,
+        freshSecret,
+        sealSecret(totpKey, sealedValue(invitee, freshSecret)),
+        {
+          code: "The form was incomplete. Add this new key to your authenticator app, then try again.",
+        },
+      );
+    }
+
+    const errors: FieldErrors = {};
+    const problem = passwordProblem(parsed.data.password, invitee);
+    if (problem) errors.password = problem;
+    else if (parsed.data.password !== parsed.data.passwordConfirmation) {
+      errors.passwordConfirmation = "The two passwords are not the same.";
+    }
+    const totpStep = matchTotpCode(secret, parsed.data.code, null);
+    if (totpStep === null) {
+      errors.code = parsed.data.code
+        ? "That code is not right. Enter the 6-digit code your app shows now."
+        : "Enter the 6-digit code from your authenticator app.";
+    }
+    if (Object.keys(errors).length > 0 || totpStep === null) {
+      ctx.status = 422;
+      return renderForm(ctx, deps, invitee, secret, sealed, errors);
+    }
+
+    let accepted: Awaited<ReturnType<typeof acceptInvitation>>;
+    try {
+      accepted = await acceptInvitation(deps.db, {
+        config: deps.config,
+        token,
+        passwordHash: await hashPassword(parsed.data.password),
+        totpSecret: secret,
+        totpStep,
+        replacingSessionId: ctx.state.session?.id ?? null,
+        audit: {
+          label: invitee.email,
+          requestId: ctx.state.requestId,
+          ipAddress: ctx.ip,
+          userAgent: ctx.get("user-agent") || undefined,
+        },
+      });
+    } catch (error) {
+      if (error instanceof InvitationLinkUnusableError) {
+        const again = await findInvitee(deps, token);
+        return renderInvalid(ctx, "problem" in again ? again.problem : "used");
+      }
+      throw error;
+    }
+    setSessionCookie(ctx, deps.config, accepted.sessionToken);
+    // The page is shown once, as the answer to this POST: the codes exist nowhere else in clear.
+    await ctx.render("links/invitation-done.njk", {
+      name: invitee.name,
+      recoveryCodes: accepted.recoveryCodes,
+      staffHomeUrl: urls.staffHome(),
+    });
+  });
+
   return router;
+}
+
+function sealedValue(invitee: Invitee, secret: string): string {
+  return `${invitee.invitationId}:${secret}`;
+}
+
+/** The secret sealed for this invitation, or null when the field was altered or belongs elsewhere. */
+function openSealedSecret(key: Buffer, sealed: string, invitee: Invitee): string | null {
+  if (!sealed) return null;
+  try {
+    const [invitationId, secret] = openSecret(key, sealed).split(":");
+    return invitationId === invitee.invitationId && secret ? secret : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The invitation a link opens, or why it opens nothing. Read-only. */
+async function findInvitee(
+  deps: AppDependencies,
+  token: string,
+): Promise<{ invitee: Invitee } | { problem: LinkProblem }> {
+  const link = await inspectLinkToken(deps.db, "staff_invitation", token);
+  if (link.status !== "valid") return { problem: link.status };
+  if (link.subject?.type !== "staff_invitation") return { problem: "unknown" };
+  const invitation = await deps.db.staffInvitation.findUnique({
+    where: { id: link.subject.id },
+    select: {
+      id: true,
+      status: true,
+      invitee: { select: { name: true, email: true, role: true, status: true } },
+    },
+  });
+  if (invitation?.status !== "SENT" || invitation.invitee.status !== "INVITED")
+    return { problem: "withdrawn" };
+  return {
+    invitee: {
+      invitationId: invitation.id,
+      name: invitation.invitee.name,
+      email: invitation.invitee.email,
+      roleLabel: ROLE_LABELS[invitation.invitee.role],
+    },
+  };
+}
+
+async function renderForm(
+  ctx: Context,
+  deps: AppDependencies,
+  invitee: Invitee,
+  secret: string,
+  sealed: string,
+  errors: FieldErrors,
+): Promise<void> {
+  const status = ctx.status === 422 ? 422 : 200;
+  const uri = totpUri(secret, invitee.email, deps.config.site.name);
+  await ctx.render("links/invitation.njk", {
+    invitee,
+    totp: {
+      qrCode: await totpQrCode(uri),
+      // Grouped in fours for reading aloud or typing; apps ignore the spaces.
+      secretGroups: secret.match(/.{1,4}/g)?.join(" ") ?? secret,
+      sealed,
+    },
+    errors,
+  });
+  ctx.status = status;
+}
+
+async function renderInvalid(ctx: Context, problem: LinkProblem): Promise<void> {
+  ctx.status = 404;
+  await ctx.render("links/invitation-invalid.njk", { problem });
+  ctx.status = 404;
 }

@@ -1,8 +1,205 @@
-// The audit log page and its CSV export.
+// The audit log page and its CSV export (server admins and up). Both read the same filter from the
+// query string; the page shows 50 rows at a time by keyset, the export streams every matching row.
+import { Readable } from "node:stream";
 import Router from "@koa/router";
+import type { Context } from "koa";
+import { z } from "zod";
 import type { AppDependencies } from "../../app.js";
+import type { AuditActor } from "../../audit.js";
+import { recordAuditLogExport } from "../../commands/exportAuditLog.js";
+import { badRequest, notFound } from "../../errors.js";
+import { authorize, canViewAuditLog } from "../../policies/staff.js";
+import {
+  AUDIT_ACTIONS,
+  AUDIT_CSV_HEADER,
+  auditEventCsvCells,
+  csvLine,
+  presentAuditEvent,
+} from "../../presenters/auditEvents.js";
+import {
+  eachAuditEvent,
+  encodeKeysetCursor,
+  findAuditEventPage,
+  findStaffForActorFilter,
+  parseKeysetCursor,
+  type TAuditEventFilter,
+  type TKeysetCursor,
+} from "../../queries/auditEvents.js";
+import type { SignedInStaff } from "../../sessions.js";
+import { urls } from "../../urls.js";
 
-export function auditLogRoutes(_deps: AppDependencies): Router {
+export const AUDIT_PAGE_SIZE = 50;
+const DAY_MS = 24 * 60 * 60 * 1000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const isIsoDate = (value: string) => z.iso.date().safeParse(value).success;
+const knownActions: readonly string[] = AUDIT_ACTIONS;
+
+export const ZAuditLogFilter = z
+  .object({
+    actor: z
+      .string()
+      .trim()
+      .refine((value) => value === "" || UUID.test(value), "Choose a staff member from the list."),
+    action: z
+      .string()
+      .trim()
+      .refine((value) => value === "" || knownActions.includes(value), "Choose an action from the list."),
+    targetType: z.string().trim().max(100, "Use at most 100 characters."),
+    targetId: z.string().trim().max(200, "Use at most 200 characters."),
+    from: z
+      .string()
+      .trim()
+      .refine((value) => value === "" || isIsoDate(value), "Enter a date like 2026-03-31."),
+    to: z
+      .string()
+      .trim()
+      .refine((value) => value === "" || isIsoDate(value), "Enter a date like 2026-03-31."),
+  })
+  .superRefine((filter, context) => {
+    if (filter.from && filter.to && isIsoDate(filter.from) && isIsoDate(filter.to) && filter.to < filter.from)
+      context.addIssue({
+        code: "custom",
+        path: ["to"],
+        message: "The end date must be the same as or after the start date.",
+      });
+  });
+export type TAuditLogFilter = z.infer<typeof ZAuditLogFilter>;
+
+const FILTER_FIELDS = ["actor", "action", "targetType", "targetId", "from", "to"] as const;
+
+type FieldErrors = Partial<Record<keyof TAuditLogFilter, string>>;
+
+/** What was typed, one string per field (a repeated parameter counts as its first value). */
+function typedFilter(ctx: Context): Record<(typeof FILTER_FIELDS)[number], string> {
+  const typed = {} as Record<(typeof FILTER_FIELDS)[number], string>;
+  for (const field of FILTER_FIELDS) {
+    const value = ctx.query[field];
+    typed[field] = (Array.isArray(value) ? value[0] : value) ?? "";
+  }
+  return typed;
+}
+
+function toQueryFilter(filter: TAuditLogFilter): TAuditEventFilter {
+  return {
+    actorId: filter.actor || undefined,
+    action: filter.action || undefined,
+    subjectType: filter.targetType || undefined,
+    subjectId: filter.targetId || undefined,
+    from: filter.from ? new Date(`${filter.from}T00:00:00.000Z`) : undefined,
+    // The end date is a whole day: up to the start of the next one.
+    until: filter.to ? new Date(new Date(`${filter.to}T00:00:00.000Z`).getTime() + DAY_MS) : undefined,
+  };
+}
+
+function filterQuery(filter: TAuditLogFilter, before?: string): string {
+  const query = new URLSearchParams();
+  for (const field of FILTER_FIELDS) if (filter[field]) query.set(field, filter[field]);
+  if (before) query.set("before", before);
+  return query.toString();
+}
+
+function readCursor(ctx: Context): TKeysetCursor<bigint> | null {
+  const before = typeof ctx.query.before === "string" ? ctx.query.before : "";
+  if (!before) return null;
+  const cursor = parseKeysetCursor(before);
+  if (!cursor || !/^\d{1,19}$/.test(cursor.id))
+    throw badRequest("This page link is damaged. Go back to the newest events and page from there.");
+  return { occurredAt: cursor.occurredAt, id: BigInt(cursor.id) };
+}
+
+function signedIn(ctx: Context): SignedInStaff {
+  const staff = ctx.state.staff;
+  if (!staff) throw notFound();
+  return staff;
+}
+
+function auditActorFor(ctx: Context, staff: SignedInStaff): AuditActor {
+  return {
+    staffUserId: staff.id,
+    label: staff.email,
+    requestId: ctx.state.requestId,
+    ipAddress: ctx.ip,
+    userAgent: ctx.get("user-agent") || undefined,
+  };
+}
+
+export function auditLogRoutes(deps: AppDependencies): Router {
   const router = new Router();
+
+  async function renderPage(
+    ctx: Context,
+    page: {
+      values: Record<string, string>;
+      errors: FieldErrors;
+      events?: ReturnType<typeof presentAuditEvent>[];
+      links?: { older: string | null; newest: string | null; csv: string };
+    },
+  ): Promise<void> {
+    await ctx.render("staff/audit/index.njk", {
+      values: page.values,
+      errors: page.errors,
+      actors: await findStaffForActorFilter(deps.db),
+      actions: AUDIT_ACTIONS,
+      events: page.events ?? [],
+      links: { page: urls.staffAuditLog(), staffHome: urls.staffHome(), ...page.links },
+    });
+  }
+
+  async function parseOrRenderErrors(ctx: Context): Promise<TAuditLogFilter | null> {
+    const typed = typedFilter(ctx);
+    const parsed = ZAuditLogFilter.safeParse(typed);
+    if (parsed.success) return parsed.data;
+    const errors: FieldErrors = {};
+    for (const issue of parsed.error.issues) {
+      const field = issue.path[0] as keyof TAuditLogFilter;
+      errors[field] ??= issue.message;
+    }
+    ctx.status = 400;
+    await renderPage(ctx, { values: typed, errors });
+    ctx.status = 400;
+    return null;
+  }
+
+  // Mounted under /staff.
+  router.get("/audit", async (ctx) => {
+    authorize(canViewAuditLog(signedIn(ctx)));
+    const filter = await parseOrRenderErrors(ctx);
+    if (!filter) return;
+    const after = readCursor(ctx);
+    const page = await findAuditEventPage(deps.db, toQueryFilter(filter), after, AUDIT_PAGE_SIZE);
+    await renderPage(ctx, {
+      values: filter,
+      errors: {},
+      events: page.rows.map(presentAuditEvent),
+      links: {
+        older: page.next ? urls.staffAuditLog(filterQuery(filter, encodeKeysetCursor(page.next))) : null,
+        newest: after ? urls.staffAuditLog(filterQuery(filter)) : null,
+        csv: urls.staffAuditLogCsv(filterQuery(filter)),
+      },
+    });
+  });
+
+  router.get("/audit.csv", async (ctx) => {
+    const staff = signedIn(ctx);
+    authorize(canViewAuditLog(staff));
+    const filter = await parseOrRenderErrors(ctx);
+    if (!filter) return;
+    const recordedFilter = Object.fromEntries(
+      FILTER_FIELDS.filter((f) => filter[f]).map((f) => [f, filter[f]]),
+    );
+    await recordAuditLogExport(deps.db, { actor: auditActorFor(ctx, staff), filter: recordedFilter });
+
+    const exportedAt = new Date().toISOString().slice(0, 19).replaceAll(":", "");
+    ctx.set("Content-Disposition", `attachment; filename="audit-log-${exportedAt}Z.csv"`);
+    ctx.type = "text/csv; charset=utf-8";
+    const queryFilter = toQueryFilter(filter);
+    ctx.body = Readable.from(
+      (async function* csvLines() {
+        yield csvLine(AUDIT_CSV_HEADER);
+        for await (const row of eachAuditEvent(deps.db, queryFilter)) yield csvLine(auditEventCsvCells(row));
+      })(),
+    );
+  });
+
   return router;
 }

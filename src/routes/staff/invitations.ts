@@ -1,8 +1,325 @@
-// Inviting staff and deciding invitations (four eyes).
+// Inviting staff and deciding invitations (four eyes). Mounted under /staff.
+//   GET  /invitations                  the list and the form to invite someone
+//   POST /invitations                  invite (sent at once by a superadmin, else waits for approval)
+//   GET  /invitations/:id              one invitation, with the actions the viewer may take
+//   POST /invitations/:id/decision     approve or reject, with a note (a different admin)
+//   POST /invitations/:id/resend       a new email; earlier links stop working
+//   POST /invitations/:id/revoke       withdraw it; the account is disabled
 import Router from "@koa/router";
+import type { Context } from "koa";
+import { z } from "zod";
 import type { AppDependencies } from "../../app.js";
+import type { AuditActor } from "../../audit.js";
+import { decideInvitation } from "../../commands/decideInvitation.js";
+import { EMAIL_TAKEN_MESSAGE, inviteStaffMember } from "../../commands/inviteStaffMember.js";
+import { resendInvitation } from "../../commands/resendInvitation.js";
+import { revokeInvitation } from "../../commands/revokeInvitation.js";
+import { HttpError, notFound } from "../../errors.js";
+import type { StaffRole } from "../../generated/prisma/client.js";
+import {
+  authorize,
+  canDecideInvitation,
+  canInvite,
+  canResendInvitation,
+  canRevokeInvitation,
+  canViewInvitations,
+  ROLE_RANK,
+} from "../../policies/staff.js";
+import {
+  formatDateTime,
+  INVITATION_STATUS_LABELS,
+  ROLE_LABELS,
+  STAFF_STATUS_LABELS,
+} from "../../presenters/staff.js";
+import type { SignedInStaff } from "../../sessions.js";
+import { urls } from "../../urls.js";
 
-export function invitationRoutes(_deps: AppDependencies): Router {
+const STAFF_ROLES = Object.keys(ROLE_RANK) as StaffRole[];
+const ZUuid = z.uuid();
+
+export const ZInvitationForm = z.object({
+  name: z.string().trim().min(1, "Enter the person’s full name.").max(100, "Use at most 100 characters."),
+  email: z
+    .string()
+    .trim()
+    .min(1, "Enter the person’s email address.")
+    .max(254, "Use at most 254 characters.")
+    .pipe(z.email("Enter an email address like name@example.org."))
+    .transform((email) => email.toLowerCase()),
+  role: z.enum(STAFF_ROLES as [StaffRole, ...StaffRole[]], { error: "Choose a role." }),
+});
+export type TInvitationForm = z.infer<typeof ZInvitationForm>;
+
+export const ZDecisionForm = z.object({
+  decision: z.enum(["approve", "reject"], { error: "Choose whether to approve or reject." }),
+  note: z
+    .string()
+    .trim()
+    .max(1000, "Use at most 1000 characters.")
+    .optional()
+    .transform((note) => (note ? note : null)),
+});
+
+const NOTICES: Record<string, string> = {
+  invited_sent: "The invitation was sent.",
+  invited_pending: "The invitation is waiting for a second admin’s approval.",
+  approved: "The invitation was approved and sent.",
+  rejected: "The invitation was rejected and the account disabled.",
+  resent: "The invitation was sent again. Links in earlier emails no longer work.",
+  revoked: "The invitation was revoked and the account disabled.",
+};
+
+type FieldErrors = Partial<Record<"name" | "email" | "role", string>>;
+
+export function invitationRoutes(deps: AppDependencies): Router {
   const router = new Router();
+
+  router.get("/invitations", async (ctx) => {
+    const staff = signedIn(ctx);
+    authorize(canViewInvitations(staff));
+    await renderList(ctx, deps, staff, { values: {}, errors: {}, notice: noticeFrom(ctx) });
+  });
+
+  router.post("/invitations", async (ctx) => {
+    const staff = signedIn(ctx);
+    authorize(canViewInvitations(staff));
+    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+    const typed = {
+      name: typeof body.name === "string" ? body.name : "",
+      email: typeof body.email === "string" ? body.email : "",
+      role: typeof body.role === "string" ? body.role : "",
+    };
+    const parsed = ZInvitationForm.safeParse(body);
+    const errors: FieldErrors = {};
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) errors[issue.path[0] as keyof FieldErrors] ??= issue.message;
+    } else if (!canInvite(staff, parsed.data.role)) {
+      // The form only offers roles the person may invite; anything else was not typed in this form.
+      authorize(false, "You may not invite someone with that role.");
+    }
+    if (!parsed.success || Object.keys(errors).length > 0) {
+      return renderList(ctx, deps, staff, { values: typed, errors, status: 422 });
+    }
+    let isSent: boolean;
+    try {
+      ({ isSent } = await inviteStaffMember(deps.db, {
+        inviter: staff,
+        invitee: parsed.data,
+        audit: auditActor(ctx, staff),
+      }));
+    } catch (error) {
+      if (error instanceof HttpError && error.status === 409) {
+        return renderList(ctx, deps, staff, {
+          values: typed,
+          errors: { email: EMAIL_TAKEN_MESSAGE },
+          status: 422,
+        });
+      }
+      throw error;
+    }
+    ctx.status = 303;
+    ctx.redirect(`${urls.staffInvitations()}?done=${isSent ? "invited_sent" : "invited_pending"}`);
+  });
+
+  router.get("/invitations/:id", async (ctx) => {
+    const staff = signedIn(ctx);
+    authorize(canViewInvitations(staff));
+    await renderDetail(ctx, deps, staff, ctx.params.id ?? "", { notice: noticeFrom(ctx) });
+  });
+
+  router.post("/invitations/:id/decision", async (ctx) => {
+    const staff = signedIn(ctx);
+    authorize(canViewInvitations(staff));
+    const invitationId = ctx.params.id ?? "";
+    if (!ZUuid.safeParse(invitationId).success) throw notFound();
+    const parsed = ZDecisionForm.safeParse(ctx.request.body ?? {});
+    if (!parsed.success) {
+      const errors: Record<string, string> = {};
+      for (const issue of parsed.error.issues) errors[String(issue.path[0])] ??= issue.message;
+      return renderDetail(ctx, deps, staff, invitationId, { errors, status: 422 });
+    }
+    try {
+      await decideInvitation(deps.db, {
+        invitationId,
+        decision: parsed.data.decision,
+        note: parsed.data.note,
+        decider: staff,
+        audit: auditActor(ctx, staff),
+      });
+    } catch (error) {
+      if (error instanceof HttpError && error.status === 409) {
+        return renderDetail(ctx, deps, staff, invitationId, { conflict: error.message, status: 409 });
+      }
+      throw error;
+    }
+    ctx.status = 303;
+    ctx.redirect(
+      `${urls.staffInvitationDetail(invitationId)}?done=${parsed.data.decision === "approve" ? "approved" : "rejected"}`,
+    );
+  });
+
+  router.post("/invitations/:id/resend", async (ctx) => {
+    const staff = signedIn(ctx);
+    authorize(canViewInvitations(staff));
+    const invitationId = ctx.params.id ?? "";
+    if (!ZUuid.safeParse(invitationId).success) throw notFound();
+    try {
+      await resendInvitation(deps.db, { invitationId, actor: staff, audit: auditActor(ctx, staff) });
+    } catch (error) {
+      if (error instanceof HttpError && error.status === 409) {
+        return renderDetail(ctx, deps, staff, invitationId, { conflict: error.message, status: 409 });
+      }
+      throw error;
+    }
+    ctx.status = 303;
+    ctx.redirect(`${urls.staffInvitationDetail(invitationId)}?done=resent`);
+  });
+
+  router.post("/invitations/:id/revoke", async (ctx) => {
+    const staff = signedIn(ctx);
+    authorize(canViewInvitations(staff));
+    const invitationId = ctx.params.id ?? "";
+    if (!ZUuid.safeParse(invitationId).success) throw notFound();
+    try {
+      await revokeInvitation(deps.db, { invitationId, actor: staff, audit: auditActor(ctx, staff) });
+    } catch (error) {
+      if (error instanceof HttpError && error.status === 409) {
+        return renderDetail(ctx, deps, staff, invitationId, { conflict: error.message, status: 409 });
+      }
+      throw error;
+    }
+    ctx.status = 303;
+    ctx.redirect(`${urls.staffInvitationDetail(invitationId)}?done=revoked`);
+  });
+
   return router;
+}
+
+/** requireStaff guarantees a person under /staff; this narrows the type. */
+export function signedIn(ctx: Context): SignedInStaff {
+  const staff = ctx.state.staff as SignedInStaff | null;
+  if (!staff) throw notFound();
+  return staff;
+}
+
+export function auditActor(ctx: Context, staff: SignedInStaff): AuditActor {
+  return {
+    staffUserId: staff.id,
+    label: staff.email,
+    requestId: ctx.state.requestId,
+    ipAddress: ctx.ip,
+    userAgent: ctx.get("user-agent") || undefined,
+  };
+}
+
+export function noticeFrom(ctx: Context): string | null {
+  const done = typeof ctx.query.done === "string" ? ctx.query.done : "";
+  return NOTICES[done] ?? null;
+}
+
+async function renderList(
+  ctx: Context,
+  deps: AppDependencies,
+  staff: SignedInStaff,
+  view: { values: Record<string, string>; errors: FieldErrors; notice?: string | null; status?: number },
+): Promise<void> {
+  const invitations = await deps.db.staffInvitation.findMany({
+    orderBy: { createdAt: "desc" },
+    take: 200,
+    select: {
+      id: true,
+      status: true,
+      createdAt: true,
+      invitee: { select: { name: true, email: true, role: true } },
+      invitedBy: { select: { name: true } },
+    },
+  });
+  const status = view.status ?? 200;
+  ctx.status = status;
+  await ctx.render("staff/invitations/index.njk", {
+    values: view.values,
+    errors: view.errors,
+    notice: view.notice ?? null,
+    roleOptions: STAFF_ROLES.filter((role) => canInvite(staff, role)).map((role) => ({
+      value: role,
+      label: ROLE_LABELS[role],
+    })),
+    invitations: invitations.map((invitation) => ({
+      url: urls.staffInvitationDetail(invitation.id),
+      name: invitation.invitee.name,
+      email: invitation.invitee.email,
+      roleLabel: ROLE_LABELS[invitation.invitee.role],
+      statusLabel: INVITATION_STATUS_LABELS[invitation.status],
+      isPending: invitation.status === "PENDING_APPROVAL",
+      invitedBy: invitation.invitedBy.name,
+      createdAt: formatDateTime(invitation.createdAt),
+    })),
+  });
+  ctx.status = status;
+}
+
+async function renderDetail(
+  ctx: Context,
+  deps: AppDependencies,
+  staff: SignedInStaff,
+  invitationId: string,
+  view: { notice?: string | null; conflict?: string; errors?: Record<string, string>; status?: number },
+): Promise<void> {
+  if (!ZUuid.safeParse(invitationId).success) throw notFound();
+  const invitation = await deps.db.staffInvitation.findUnique({
+    where: { id: invitationId },
+    select: {
+      id: true,
+      status: true,
+      invitedById: true,
+      decisionNote: true,
+      createdAt: true,
+      decidedAt: true,
+      sentAt: true,
+      acceptedAt: true,
+      invitee: { select: { id: true, name: true, email: true, role: true, status: true } },
+      invitedBy: { select: { name: true } },
+      decidedBy: { select: { name: true } },
+    },
+  });
+  if (!invitation) throw notFound();
+  const target = { status: invitation.status, role: invitation.invitee.role };
+  const status = view.status ?? 200;
+  ctx.status = status;
+  await ctx.render("staff/invitations/detail.njk", {
+    notice: view.notice ?? null,
+    conflict: view.conflict ?? null,
+    errors: view.errors ?? {},
+    invitation: {
+      id: invitation.id,
+      name: invitation.invitee.name,
+      email: invitation.invitee.email,
+      roleLabel: ROLE_LABELS[invitation.invitee.role],
+      statusLabel: INVITATION_STATUS_LABELS[invitation.status],
+      accountStatusLabel: STAFF_STATUS_LABELS[invitation.invitee.status],
+      invitedBy: invitation.invitedBy.name,
+      decidedBy: invitation.decidedBy?.name ?? null,
+      decisionNote: invitation.decisionNote,
+      createdAt: formatDateTime(invitation.createdAt),
+      decidedAt: invitation.decidedAt ? formatDateTime(invitation.decidedAt) : null,
+      sentAt: invitation.sentAt ? formatDateTime(invitation.sentAt) : null,
+      acceptedAt: invitation.acceptedAt ? formatDateTime(invitation.acceptedAt) : null,
+      isPending: invitation.status === "PENDING_APPROVAL",
+      isOwn: invitation.invitedById === staff.id,
+    },
+    links: {
+      invitations: urls.staffInvitations(),
+      decision: urls.staffInvitationDecision(invitation.id),
+      resend: urls.staffInvitationResend(invitation.id),
+      revoke: urls.staffInvitationRevoke(invitation.id),
+    },
+    can: {
+      decide:
+        invitation.status === "PENDING_APPROVAL" &&
+        canDecideInvitation(staff, { invitedById: invitation.invitedById, role: invitation.invitee.role }),
+      resend: canResendInvitation(staff, target),
+      revoke: canRevokeInvitation(staff, target),
+    },
+  });
+  ctx.status = status;
 }

@@ -1,8 +1,277 @@
-// Each person's own account: password, authenticator, recovery codes, sessions, theme.
+// Each person's own account: password, authenticator, recovery codes, sessions, theme. Mounted under
+// /staff; every signed-in person may use it, and it acts only on the person signed in.
+//   GET  /profile                      the page (a fresh authenticator secret, sealed, for re-enrolment)
+//   POST /profile/password             change the password (asks the current one; other sessions end)
+//   POST /profile/authenticator        move to a new authenticator (password + a code from the new one)
+//   POST /profile/recovery-codes       ten new codes, shown once on the answer page
+//   POST /profile/sessions/:id/end     end another session of one's own
+//   POST /profile/theme                light, dark or the device's choice
 import Router from "@koa/router";
+import type { Context } from "koa";
+import { z } from "zod";
 import type { AppDependencies } from "../../app.js";
+import { changeOwnPassword } from "../../commands/changeOwnPassword.js";
+import { changeTheme } from "../../commands/changeTheme.js";
+import { endOwnSession } from "../../commands/endOwnSession.js";
+import { enrolAuthenticator } from "../../commands/enrolAuthenticator.js";
+import { regenerateRecoveryCodes } from "../../commands/regenerateRecoveryCodes.js";
+import { hashPassword, PASSWORD_MAX_LENGTH, passwordProblem, verifyPassword } from "../../domain/password.js";
+import { matchTotpCode, newTotpSecret, totpQrCode, totpUri } from "../../domain/totp.js";
+import { notFound } from "../../errors.js";
+import { formatDateTime, ROLE_LABELS, THEME_LABELS } from "../../presenters/staff.js";
+import { openSecret, sealSecret } from "../../secrets.js";
+import { createSignInLimits, type SignInLimits } from "../../security/signInLimits.js";
+import type { SignedInStaff } from "../../sessions.js";
+import { urls } from "../../urls.js";
+import { auditActor, signedIn } from "./invitations.js";
 
-export function profileRoutes(_deps: AppDependencies): Router {
+const ZPassword = z
+  .string()
+  .max(PASSWORD_MAX_LENGTH * 4, "Use at most 128 characters.")
+  .default("");
+
+export const ZPasswordChangeForm = z.object({
+  currentPassword: ZPassword,
+  password: ZPassword,
+  passwordConfirmation: ZPassword,
+});
+
+export const ZAuthenticatorForm = z.object({
+  currentPassword: ZPassword,
+  code: z.string().trim().max(20).default(""),
+  sealedTotpSecret: z.string().max(500).default(""),
+});
+
+export const ZThemeForm = z.object({ theme: z.enum(["SYSTEM", "LIGHT", "DARK"]) });
+
+const NOTICES: Record<string, string> = {
+  password: "Your password was changed. Your other sessions were ended.",
+  authenticator: "Two-step sign-in now uses your new authenticator. Your other sessions were ended.",
+  session_ended: "The session was ended.",
+  theme: "Your theme was saved.",
+};
+
+type Errors = Record<string, string>;
+
+interface ProfileView {
+  passwordErrors?: Errors;
+  authenticatorErrors?: Errors;
+  /** The secret being enrolled, kept across a form with mistakes. */
+  pendingSecret?: string;
+  notice?: string | null;
+  status?: number;
+}
+
+export function profileRoutes(deps: AppDependencies): Router {
   const router = new Router();
+  const totpKey = deps.config.staff.totpKey;
+  // A wrong current password here is a password guess like any other: it counts against the same
+  // limits as sign-in, so a session left open somewhere cannot be used to try passwords unhindered.
+  const limits = createSignInLimits(deps.rateLimitPool);
+  const checkCurrentPassword = (ctx: Context, staff: SignedInStaff, typed: string) =>
+    currentPasswordProblem(deps, limits, staff, typed, ctx.ip);
+
+  router.get("/profile", async (ctx) => {
+    const done = typeof ctx.query.done === "string" ? ctx.query.done : "";
+    await renderProfile(ctx, deps, signedIn(ctx), { notice: NOTICES[done] ?? null });
+  });
+
+  router.post("/profile/password", async (ctx) => {
+    const staff = signedIn(ctx);
+    const parsed = ZPasswordChangeForm.safeParse(ctx.request.body ?? {});
+    const errors: Errors = {};
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) errors[String(issue.path[0])] ??= issue.message;
+    } else {
+      const currentPasswordError = await checkCurrentPassword(ctx, staff, parsed.data.currentPassword);
+      if (currentPasswordError) errors.currentPassword = currentPasswordError;
+      const problem = passwordProblem(parsed.data.password, staff);
+      if (problem) errors.password = problem;
+      else if (parsed.data.password !== parsed.data.passwordConfirmation) {
+        errors.passwordConfirmation = "The two passwords are not the same.";
+      }
+    }
+    if (!parsed.success || Object.keys(errors).length > 0) {
+      return renderProfile(ctx, deps, staff, { passwordErrors: errors, status: 422 });
+    }
+    await changeOwnPassword(deps.db, {
+      staffUserId: staff.id,
+      currentSessionId: currentSessionId(ctx),
+      passwordHash: await hashPassword(parsed.data.password),
+      audit: auditActor(ctx, staff),
+    });
+    ctx.status = 303;
+    ctx.redirect(`${urls.staffProfile()}?done=password`);
+  });
+
+  router.post("/profile/authenticator", async (ctx) => {
+    const staff = signedIn(ctx);
+    const parsed = ZAuthenticatorForm.safeParse(ctx.request.body ?? {});
+    const secret = parsed.success ? openSealed(totpKey, parsed.data.sealedTotpSecret, staff) : null;
+    if (!parsed.success || secret === null) {
+      return renderProfile(ctx, deps, staff, {
+        authenticatorErrors: {
+          code: "The form was incomplete. Add this new key to your app, then try again.",
+        },
+        status: 422,
+      });
+    }
+    const errors: Errors = {};
+    const currentPasswordError = await checkCurrentPassword(ctx, staff, parsed.data.currentPassword);
+    // Keyed by the field's id on the page, which holds two password fields named currentPassword.
+    if (currentPasswordError) errors.authenticatorPassword = currentPasswordError;
+    const totpStep = matchTotpCode(secret, parsed.data.code, null);
+    if (totpStep === null)
+      errors.code = "That code is not right. Enter the 6-digit code the new app entry shows now.";
+    if (Object.keys(errors).length > 0 || totpStep === null) {
+      return renderProfile(ctx, deps, staff, {
+        authenticatorErrors: errors,
+        pendingSecret: secret,
+        status: 422,
+      });
+    }
+    await enrolAuthenticator(deps.db, {
+      config: deps.config,
+      staffUserId: staff.id,
+      currentSessionId: currentSessionId(ctx),
+      totpSecret: secret,
+      totpStep,
+      audit: auditActor(ctx, staff),
+    });
+    ctx.status = 303;
+    ctx.redirect(`${urls.staffProfile()}?done=authenticator`);
+  });
+
+  router.post("/profile/recovery-codes", async (ctx) => {
+    const staff = signedIn(ctx);
+    const recoveryCodes = await regenerateRecoveryCodes(deps.db, {
+      config: deps.config,
+      staffUserId: staff.id,
+      audit: auditActor(ctx, staff),
+    });
+    // Shown once, as the answer to this POST; never stored in clear.
+    await ctx.render("staff/profile/recovery-codes.njk", { recoveryCodes, profileUrl: urls.staffProfile() });
+  });
+
+  router.post("/profile/sessions/:id/end", async (ctx) => {
+    const staff = signedIn(ctx);
+    const sessionId = ctx.params.id ?? "";
+    if (!z.uuid().safeParse(sessionId).success) throw notFound();
+    await endOwnSession(deps.db, {
+      staffUserId: staff.id,
+      currentSessionId: currentSessionId(ctx),
+      sessionId,
+      audit: auditActor(ctx, staff),
+    });
+    ctx.status = 303;
+    ctx.redirect(`${urls.staffProfile()}?done=session_ended`);
+  });
+
+  router.post("/profile/theme", async (ctx) => {
+    const staff = signedIn(ctx);
+    const parsed = ZThemeForm.safeParse(ctx.request.body ?? {});
+    if (!parsed.success) return renderProfile(ctx, deps, staff, { status: 422 });
+    await changeTheme(deps.db, {
+      staffUserId: staff.id,
+      themePreference: parsed.data.theme,
+      audit: auditActor(ctx, staff),
+    });
+    ctx.status = 303;
+    ctx.redirect(`${urls.staffProfile()}?done=theme`);
+  });
+
   return router;
+}
+
+function currentSessionId(ctx: Context): string {
+  const session = ctx.state.session as { id: string } | null;
+  if (!session) throw notFound();
+  return session.id;
+}
+
+/** Why the typed current password is not accepted, or null when it is right. */
+async function currentPasswordProblem(
+  deps: AppDependencies,
+  limits: SignInLimits,
+  staff: SignedInStaff,
+  typed: string,
+  ipAddress: string,
+): Promise<string | null> {
+  if (!typed) return "Enter your current password.";
+  const secondsBlocked = await limits.secondsBlocked(staff.email, ipAddress);
+  if (secondsBlocked !== null) {
+    return `Too many wrong passwords. Try again in ${Math.ceil(secondsBlocked / 60)} minutes.`;
+  }
+  const row = await deps.db.staffUser.findUnique({ where: { id: staff.id }, select: { passwordHash: true } });
+  if (row?.passwordHash && (await verifyPassword(row.passwordHash, typed))) return null;
+  await limits.recordFailure(staff.email, ipAddress);
+  return "Your current password is not right.";
+}
+
+function sealedValue(staff: SignedInStaff, secret: string): string {
+  return `profile:${staff.id}:${secret}`;
+}
+
+/** The secret sealed for this person's re-enrolment, or null when the field was altered. */
+function openSealed(key: Buffer, sealed: string, staff: SignedInStaff): string | null {
+  if (!sealed) return null;
+  try {
+    const [purpose, staffUserId, secret] = openSecret(key, sealed).split(":");
+    return purpose === "profile" && staffUserId === staff.id && secret ? secret : null;
+  } catch {
+    return null;
+  }
+}
+
+async function renderProfile(
+  ctx: Context,
+  deps: AppDependencies,
+  staff: SignedInStaff,
+  view: ProfileView,
+): Promise<void> {
+  const current = currentSessionId(ctx);
+  const [sessions, unusedRecoveryCodes] = await Promise.all([
+    deps.db.staffSession.findMany({
+      where: { staffUserId: staff.id, authenticatedAt: { not: null }, expiresAt: { gt: new Date() } },
+      orderBy: { lastSeenAt: "desc" },
+      select: { id: true, createdAt: true, lastSeenAt: true, ipAddress: true, userAgent: true },
+    }),
+    deps.db.recoveryCode.count({ where: { staffUserId: staff.id, usedAt: null } }),
+  ]);
+  const secret = view.pendingSecret ?? newTotpSecret();
+  const status = view.status ?? 200;
+  ctx.status = status;
+  await ctx.render("staff/profile/index.njk", {
+    notice: view.notice ?? null,
+    passwordErrors: view.passwordErrors ?? {},
+    authenticatorErrors: view.authenticatorErrors ?? {},
+    person: { name: staff.name, email: staff.email, roleLabel: ROLE_LABELS[staff.role] },
+    hasSecondFactor: staff.hasSecondFactor,
+    unusedRecoveryCodes,
+    totp: {
+      qrCode: await totpQrCode(totpUri(secret, staff.email, deps.config.site.name)),
+      secretGroups: secret.match(/.{1,4}/g)?.join(" ") ?? secret,
+      sealed: sealSecret(deps.config.staff.totpKey, sealedValue(staff, secret)),
+    },
+    sessions: sessions.map((session) => ({
+      isCurrent: session.id === current,
+      createdAt: formatDateTime(session.createdAt),
+      lastSeenAt: formatDateTime(session.lastSeenAt),
+      ipAddress: session.ipAddress ?? "Unknown",
+      userAgent: session.userAgent ?? "Unknown",
+      endUrl: urls.staffProfileEndSession(session.id),
+    })),
+    themeOptions: (["SYSTEM", "LIGHT", "DARK"] as const).map((value) => ({
+      value,
+      label: THEME_LABELS[value],
+      isChosen: staff.themePreference === value,
+    })),
+    links: {
+      password: urls.staffProfilePassword(),
+      authenticator: urls.staffProfileAuthenticator(),
+      recoveryCodes: urls.staffProfileRecoveryCodes(),
+      theme: urls.staffProfileTheme(),
+    },
+  });
+  ctx.status = status;
 }

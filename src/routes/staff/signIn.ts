@@ -1,14 +1,271 @@
-// Sign-in, second factor, sign-out, password reset request.
+// Staff sign-in (password, then a second factor), sign-out, and asking for a password-reset link.
+// Registered before the /staff guard: a signed-out person must reach these. Nothing here is cached.
+//
+// Sign-in lifecycle: GET /staff/sign-in → POST checks the password and starts a pending session →
+// 303 to /staff/sign-in/verify → POST checks the code and replaces the pending session with a full one
+// (a new id) → 303 to `next` (same-origin paths only) or /staff. Every step redirects after success,
+// so the next page carries the CSRF token of the new session.
 import Router from "@koa/router";
+import type { Context } from "koa";
+import { z } from "zod";
 import type { AppDependencies } from "../../app.js";
+import type { AuditActor } from "../../audit.js";
+import { requestPasswordReset } from "../../commands/requestPasswordReset.js";
+import { prepareSignIn, signInWithPassword } from "../../commands/signIn.js";
+import { signOut } from "../../commands/signOut.js";
+import { verifySecondFactor } from "../../commands/verifySecondFactor.js";
+import { rateLimited } from "../../errors.js";
+import { createSignInLimits } from "../../security/signInLimits.js";
+import { clearSessionCookie, setSessionCookie } from "../../sessions.js";
+import { urls } from "../../urls.js";
 
-export function signInRoutes(_deps: AppDependencies): Router {
+export const SIGN_IN_FAILED_MESSAGE = "The email address or password is not right.";
+export const CODE_FAILED_MESSAGE = "That code is not right, or it has been used already.";
+const BLOCKED_MESSAGE =
+  "There have been too many failed attempts to sign in to this account. Wait and try again later, or reset your password.";
+
+const MAX_NEXT_LENGTH = 2000;
+
+/**
+ * Where to go after signing in: only a path on this site. It must start with one "/" (not "//" or
+ * "/\", which browsers read as another host), hold no backslash or control character, and stay on our
+ * origin when resolved. Anything else gives the staff home.
+ */
+export function safeNextPath(value: unknown): string {
+  const fallback = urls.staffHome();
+  if (typeof value !== "string" || value.length === 0 || value.length > MAX_NEXT_LENGTH) return fallback;
+  if (!value.startsWith("/") || value.startsWith("//")) return fallback;
+  if (value.includes("\\") || /\p{Cc}/u.test(value)) return fallback;
+  const base = "https://portal.invalid";
+  try {
+    const resolved = new URL(value, base);
+    if (resolved.origin !== base) return fallback;
+  } catch {
+    return fallback;
+  }
+  return value;
+}
+
+const boundedText = (max: number) => z.string().max(max, "That is too long.");
+
+export const ZSignInForm = z.object({
+  email: boundedText(254).trim().min(1, "Enter your email address."),
+  // Bounded in bytes before hashing.
+  password: boundedText(512).min(1, "Enter your password."),
+  next: z.string().optional(),
+});
+export type TSignInForm = z.infer<typeof ZSignInForm>;
+
+export const ZSecondFactorForm = z.object({
+  code: boundedText(64).trim().min(1, "Enter the code from your authenticator app, or a recovery code."),
+  next: z.string().optional(),
+});
+
+export const ZPasswordResetRequestForm = z.object({
+  email: z
+    .string()
+    .trim()
+    .min(1, "Enter your email address.")
+    .max(254, "Use at most 254 characters.")
+    .pipe(z.email("Enter an email address like name@example.org.")),
+});
+
+function firstErrors(issues: z.core.$ZodIssue[]): Record<string, string> {
+  const errors: Record<string, string> = {};
+  for (const issue of issues) {
+    const field = String(issue.path[0] ?? "form");
+    errors[field] ??= issue.message;
+  }
+  return errors;
+}
+
+function formBody(ctx: Context): Record<string, unknown> {
+  return (ctx.request.body ?? {}) as Record<string, unknown>;
+}
+
+function actorOf(ctx: Context, label = "sign-in form"): AuditActor {
+  return {
+    label,
+    requestId: ctx.state.requestId,
+    ipAddress: ctx.ip,
+    userAgent: ctx.get("user-agent") || undefined,
+  };
+}
+
+async function renderForm(ctx: Context, view: string, status: number, data: Record<string, unknown>) {
+  ctx.status = status;
+  await ctx.render(view, data);
+  ctx.status = status;
+}
+
+export function signInRoutes(deps: AppDependencies): Router {
   const router = new Router();
-  router.get("/staff/sign-in", async (ctx) => {
-    await ctx.render("public/coming-soon.njk", {
-      heading: "Staff sign-in is not open yet",
-      text: "Staff accounts are being set up. Sign-in will be available here.",
+  const limits = createSignInLimits(deps.rateLimitPool);
+  const signInDeps = { config: deps.config, db: deps.db, limits };
+  prepareSignIn();
+
+  router.get(urls.staffSignIn(), async (ctx) => {
+    ctx.set("Cache-Control", "no-store");
+    const next = safeNextPath(ctx.query.next);
+    if (ctx.state.staff) {
+      ctx.status = 303;
+      return ctx.redirect(next);
+    }
+    await ctx.render("staff/sign-in.njk", {
+      values: {},
+      errors: {},
+      next: typeof ctx.query.next === "string" ? next : null,
+      wasReset: ctx.query.reset === "done",
     });
   });
+
+  router.post(urls.staffSignIn(), async (ctx) => {
+    ctx.set("Cache-Control", "no-store");
+    const body = formBody(ctx);
+    const next = typeof body.next === "string" && body.next ? safeNextPath(body.next) : null;
+    const typedEmail = typeof body.email === "string" ? body.email.slice(0, 254) : "";
+    const parsed = ZSignInForm.safeParse(body);
+    if (!parsed.success) {
+      return renderForm(ctx, "staff/sign-in.njk", 422, {
+        values: { email: typedEmail },
+        errors: firstErrors(parsed.error.issues),
+        next,
+      });
+    }
+
+    const result = await signInWithPassword(signInDeps, {
+      email: parsed.data.email,
+      password: parsed.data.password,
+      actor: actorOf(ctx),
+      replacingSessionId: ctx.state.session?.id ?? null,
+    });
+    switch (result.kind) {
+      case "blocked":
+        throw rateLimited(result.retryAfterSeconds, BLOCKED_MESSAGE);
+      case "failed":
+        return renderForm(ctx, "staff/sign-in.njk", 422, {
+          values: { email: typedEmail },
+          errors: { email: SIGN_IN_FAILED_MESSAGE },
+          isCredentialError: true,
+          next,
+        });
+      case "no_second_factor":
+        return renderForm(ctx, "staff/sign-in.njk", 422, {
+          values: { email: typedEmail },
+          errors: {
+            email:
+              "Your account has no authenticator app set up, which signing in needs. Finish setting up your account through your invitation email, or ask an admin to help.",
+          },
+          isCredentialError: true,
+          next,
+        });
+      case "second_factor_needed":
+        setSessionCookie(ctx, deps.config, result.sessionToken);
+        ctx.status = 303;
+        return ctx.redirect(urls.staffSignInVerify(next ?? undefined));
+      case "signed_in":
+        setSessionCookie(ctx, deps.config, result.sessionToken);
+        ctx.status = 303;
+        return ctx.redirect(next ?? urls.staffHome());
+    }
+  });
+
+  router.get(urls.staffSignInVerify(), async (ctx) => {
+    ctx.set("Cache-Control", "no-store");
+    const nextParameter = typeof ctx.query.next === "string" ? safeNextPath(ctx.query.next) : null;
+    if (ctx.state.staff) {
+      ctx.status = 303;
+      return ctx.redirect(nextParameter ?? urls.staffHome());
+    }
+    if (!ctx.state.session) {
+      ctx.status = 303;
+      return ctx.redirect(urls.staffSignIn(nextParameter ?? undefined));
+    }
+    await ctx.render("staff/sign-in-verify.njk", { errors: {}, next: nextParameter });
+  });
+
+  router.post(urls.staffSignInVerify(), async (ctx) => {
+    ctx.set("Cache-Control", "no-store");
+    const body = formBody(ctx);
+    const next = typeof body.next === "string" && body.next ? safeNextPath(body.next) : null;
+    const session = ctx.state.session;
+    if (!session || session.isAuthenticated) {
+      ctx.status = 303;
+      return ctx.redirect(session ? (next ?? urls.staffHome()) : urls.staffSignIn(next ?? undefined));
+    }
+    const parsed = ZSecondFactorForm.safeParse(body);
+    if (!parsed.success) {
+      return renderForm(ctx, "staff/sign-in-verify.njk", 422, {
+        errors: firstErrors(parsed.error.issues),
+        next,
+      });
+    }
+    const result = await verifySecondFactor(signInDeps, {
+      pendingSessionId: session.id,
+      staffUserId: session.staffUserId,
+      code: parsed.data.code,
+      actor: actorOf(ctx),
+    });
+    switch (result.kind) {
+      case "blocked":
+        clearSessionCookie(ctx, deps.config);
+        throw rateLimited(result.retryAfterSeconds, BLOCKED_MESSAGE);
+      case "failed":
+        return renderForm(ctx, "staff/sign-in-verify.njk", 422, {
+          errors: { code: CODE_FAILED_MESSAGE },
+          next,
+        });
+      case "signed_in":
+        setSessionCookie(ctx, deps.config, result.sessionToken);
+        ctx.status = 303;
+        return ctx.redirect(next ?? urls.staffHome());
+    }
+  });
+
+  // Only by POST (with the CSRF token): a link or an image elsewhere cannot sign anyone out.
+  router.post(urls.staffSignOut(), async (ctx) => {
+    ctx.set("Cache-Control", "no-store");
+    const session = ctx.state.session;
+    if (session) {
+      await signOut(deps.db, {
+        session,
+        actor: actorOf(ctx, ctx.state.staff?.email ?? "sign-out"),
+      });
+    }
+    clearSessionCookie(ctx, deps.config);
+    // Anything the browser kept from staff pages goes too (shared computers).
+    ctx.set("Clear-Site-Data", '"cache", "cookies", "storage"');
+    ctx.status = 303;
+    ctx.redirect(urls.staffSignIn());
+  });
+
+  router.get(urls.staffForgotPassword(), async (ctx) => {
+    ctx.set("Cache-Control", "no-store");
+    await ctx.render("staff/password-reset-request.njk", { values: {}, errors: {}, isSent: false });
+  });
+
+  router.post(urls.staffForgotPassword(), async (ctx) => {
+    ctx.set("Cache-Control", "no-store");
+    const body = formBody(ctx);
+    const parsed = ZPasswordResetRequestForm.safeParse(body);
+    if (!parsed.success) {
+      return renderForm(ctx, "staff/password-reset-request.njk", 422, {
+        values: { email: typeof body.email === "string" ? body.email.slice(0, 254) : "" },
+        errors: firstErrors(parsed.error.issues),
+        isSent: false,
+      });
+    }
+    const waitSeconds = await limits.resetRequestFromIp(ctx.ip);
+    if (waitSeconds !== null) throw rateLimited(waitSeconds);
+    // Over the per-address limit nothing more is sent, and the page still says the same.
+    if (await limits.resetRequestForAddress(parsed.data.email)) {
+      await requestPasswordReset(deps.db, {
+        email: parsed.data.email,
+        actor: actorOf(ctx, "password reset form"),
+      });
+    }
+    await ctx.render("staff/password-reset-request.njk", { values: {}, errors: {}, isSent: true });
+  });
+
   return router;
 }

@@ -1,0 +1,182 @@
+// A superadmin invites a vetting agent; the email arrives in the development mailbox; the agent opens
+// the link, chooses a password, enrols an authenticator (the code is computed here from the key the
+// page shows), saves the recovery codes and lands on the staff home. A server admin's invitation waits
+// for a second admin. The admins and their sessions are seeded through Prisma in the app's database.
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { BrowserContext } from "@playwright/test";
+import { loadConfig } from "../src/config.js";
+import { createDatabase, type Database } from "../src/db.js";
+import { totpCodeAt } from "../src/domain/totp.js";
+import { sessionCookieName, startSession } from "../src/sessions.js";
+import { createStaffMember } from "../src/test/staff.js";
+import { expect, expectAccessibleInLightAndDarkThemes, test } from "./fixtures.js";
+
+test.describe.configure({ mode: "serial" });
+
+const port = Number(process.env.E2E_PORT || 3100);
+const baseURL = `http://127.0.0.1:${port}`;
+
+/** The app's database: the orchestrator's, or the embedded one playwright.config.ts has the app start. */
+function databaseUrl(): string {
+  if (process.env.E2E_DATABASE_URL) return process.env.E2E_DATABASE_URL;
+  const dataDir = path.join(tmpdir(), `vetting-portal-e2e-${port}`, "postgres");
+  const password = readFileSync(path.join(dataDir, "embedded-superuser-password"), "utf8").trim();
+  const postgresPort = process.env.E2E_EMBEDDED_POSTGRES_PORT || "54339";
+  return `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${postgresPort}/vetting_portal`;
+}
+
+const marker = randomUUID().slice(0, 8);
+let db: Database;
+let cookieName: string;
+const sessionTokens: { superadmin: string; serverAdmin: string } = { superadmin: "", serverAdmin: "" };
+
+test.beforeAll(async () => {
+  const url = databaseUrl();
+  const config = loadConfig({
+    NODE_ENV: "test",
+    DATABASE_URL: url,
+    PUBLIC_URL: baseURL,
+    UPLOADS_DIR: path.join(tmpdir(), `vetting-portal-e2e-${port}`, "uploads"),
+    SMTP_HOST: "127.0.0.1",
+    SMTP_PORTS: "2525",
+  });
+  db = createDatabase(url, { poolMax: 2, statementTimeoutMs: 10_000, connectionTimeoutMs: 5_000 });
+  cookieName = sessionCookieName(config);
+  for (const [key, role] of [
+    ["superadmin", "SUPERADMIN"],
+    ["serverAdmin", "SERVER_ADMIN"],
+  ] as const) {
+    const member = await createStaffMember(db, config, {
+      role,
+      name: `${role === "SUPERADMIN" ? "Sue Super" : "Sam Server"} ${marker}`,
+      email: `${key.toLowerCase()}-${marker}@example.org`,
+    });
+    const { token } = await db.$transaction((tx) =>
+      startSession(tx, { config, staffUserId: member.id, isAuthenticated: true }),
+    );
+    sessionTokens[key] = token;
+  }
+});
+
+test.afterAll(async () => {
+  await db?.$disconnect();
+});
+
+async function signInAs(context: BrowserContext, who: keyof typeof sessionTokens): Promise<void> {
+  await context.clearCookies();
+  await context.addCookies([{ name: cookieName, value: sessionTokens[who], url: baseURL }]);
+}
+
+test.describe("a staff invitation", () => {
+  test("sent by a superadmin reaches the invitee, who sets up the account and lands signed in", async ({
+    page,
+    context,
+  }) => {
+    const inviteeName = `Alex Agent ${marker}`;
+    const inviteeEmail = `agent-${marker}@example.org`;
+    await signInAs(context, "superadmin");
+
+    await page.goto("/staff/invitations");
+    await expect(page.getByRole("heading", { level: 1, name: "Invitations" })).toBeVisible();
+    await expectAccessibleInLightAndDarkThemes(page);
+    await page.getByLabel("Full name").fill(inviteeName);
+    await page.getByLabel("Email address").fill(inviteeEmail);
+    await page.getByLabel("Role").selectOption({ label: "Vetting agent" });
+    await page.getByRole("button", { name: "Send invitation" }).click();
+    await expect(page.getByRole("status")).toHaveText("The invitation was sent.");
+    await expect(page.getByRole("row").filter({ hasText: inviteeEmail })).toContainText("Sent");
+
+    // The app's worker delivers the email to the development mailbox.
+    await expect
+      .poll(
+        async () =>
+          (await db.outboxMessage.findFirst({ where: { recipient: inviteeEmail }, select: { status: true } }))
+            ?.status,
+        { timeout: 15_000 },
+      )
+      .toBe("SENT");
+    await page.goto("/dev/mailbox");
+    await page
+      .getByRole("listitem")
+      .filter({ hasText: inviteeEmail })
+      .getByRole("link", { name: /You are invited to join the staff/ })
+      .click();
+    const invitationLink = page
+      .getByRole("main")
+      .getByRole("link", { name: /\/staff\/invitation\// })
+      .first();
+    const href = await invitationLink.getAttribute("href");
+    expect(href).toMatch(/\/staff\/invitation\/[A-Za-z0-9_-]{43}$/);
+
+    // The invitee's own browser: nobody signed in.
+    await context.clearCookies();
+    await page.goto(href ?? "");
+    await expect(page.getByRole("heading", { level: 1, name: "Set up your staff account" })).toBeVisible();
+    await expect(page.getByRole("img", { name: /QR code for your authenticator app/ })).toBeVisible();
+    await expectAccessibleInLightAndDarkThemes(page);
+    const secret = ((await page.getByTestId("totp-secret").textContent()) ?? "").replace(/\s/g, "");
+    expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+
+    const password = "maple rivers hum at dusk";
+    await page.getByLabel("New password").fill(password);
+    await expect(page.locator("#password-strength")).not.toBeEmpty();
+    await page.getByLabel("Repeat the password").fill(password);
+    await page.getByLabel("The 6-digit code your app shows").fill(totpCodeAt(secret, new Date()));
+    await page.getByRole("button", { name: "Create my account" }).click();
+
+    await expect(page.getByRole("heading", { level: 1, name: "Your account is ready" })).toBeVisible();
+    await expect(page.getByRole("heading", { name: "Your recovery codes" })).toBeVisible();
+    await expect(page.locator(".recovery-codes__list li")).toHaveCount(10);
+    await expectAccessibleInLightAndDarkThemes(page);
+    await page.getByRole("link", { name: /go to the staff home/ }).click();
+    await expect(page).toHaveURL("/staff");
+    await expect(page.getByRole("main")).toContainText(`Signed in as ${inviteeName} (Vetting agent)`);
+  });
+
+  test("written by a server admin waits for a second admin's approval", async ({ page, context }) => {
+    const inviteeEmail = `pending-${marker}@example.org`;
+    await signInAs(context, "serverAdmin");
+    await page.goto("/staff/invitations");
+    await expect(page.getByLabel("Role").locator("option")).toHaveText(["Vetting agent", "Inviting admin"]);
+    await page.getByLabel("Full name").fill(`Pat Pending ${marker}`);
+    await page.getByLabel("Email address").fill(inviteeEmail);
+    await page.getByLabel("Role").selectOption({ label: "Inviting admin" });
+    await page.getByRole("button", { name: "Send invitation" }).click();
+    await expect(page.getByRole("status")).toHaveText(
+      "The invitation is waiting for a second admin’s approval.",
+    );
+    const row = page.getByRole("row").filter({ hasText: inviteeEmail });
+    await expect(row).toContainText("Waiting for approval");
+
+    await row.getByRole("link", { name: `Pat Pending ${marker}` }).click();
+    await expect(page.getByRole("main")).toContainText(
+      "You wrote this invitation, so a different admin has to approve it.",
+    );
+    await expect(page.getByRole("button", { name: "Approve and send" })).toHaveCount(0);
+    await expectAccessibleInLightAndDarkThemes(page);
+
+    // The superadmin sees it, and may approve it.
+    await signInAs(context, "superadmin");
+    await page.reload();
+    await expect(page.getByRole("button", { name: "Approve and send" })).toBeVisible();
+    await page.getByLabel("Note (optional)").fill("Known to the team.");
+    await page.getByRole("button", { name: "Approve and send" }).click();
+    await expect(page.getByRole("status")).toHaveText("The invitation was approved and sent.");
+  });
+
+  test("the staff list, a person's page and the profile page are accessible", async ({ page, context }) => {
+    await signInAs(context, "superadmin");
+    await page.goto("/staff/people");
+    await expect(page.getByRole("heading", { level: 1, name: "Staff accounts" })).toBeVisible();
+    await expectAccessibleInLightAndDarkThemes(page);
+    await page.getByRole("link", { name: `Sam Server ${marker}` }).click();
+    await expect(page.getByRole("button", { name: "Disable the account" })).toBeVisible();
+    await expectAccessibleInLightAndDarkThemes(page);
+    await page.goto("/staff/profile");
+    await expect(page.getByRole("heading", { level: 1, name: "Your account" })).toBeVisible();
+    await expectAccessibleInLightAndDarkThemes(page);
+  });
+});

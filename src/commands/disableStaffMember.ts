@@ -1,0 +1,35 @@
+// An admin disables an account within their authority: it can no longer sign in, and every session
+// it has ends at once. The account is kept (never deleted): its history stays attributable.
+import { type AuditActor, recordAudit } from "../audit.js";
+import type { Database } from "../db.js";
+import { conflict, notFound } from "../errors.js";
+import { type Actor, authorize, canManageAccount } from "../policies/staff.js";
+import { endSessionsOf } from "../sessions.js";
+
+export async function disableStaffMember(
+  db: Database,
+  options: { actor: Actor; staffUserId: string; audit: AuditActor; now?: Date },
+): Promise<void> {
+  const now = options.now ?? new Date();
+  await db.$transaction(async (tx) => {
+    const target = await tx.staffUser.findUnique({
+      where: { id: options.staffUserId },
+      select: { id: true, role: true, status: true },
+    });
+    if (!target) throw notFound();
+    authorize(canManageAccount(options.actor, target), "You may not disable this account.");
+    const { count } = await tx.staffUser.updateMany({
+      where: { id: target.id, status: { not: "DISABLED" } },
+      data: { status: "DISABLED", disabledAt: now },
+    });
+    if (count !== 1) throw conflict("This account is already disabled.");
+    const endedSessions = await endSessionsOf(tx, target.id);
+    await recordAudit(
+      tx,
+      options.audit,
+      "staff.disabled",
+      { type: "staff_user", id: target.id },
+      { previousStatus: target.status, endedSessions },
+    );
+  });
+}

@@ -1,0 +1,76 @@
+// An admin invites a person to the staff. The account (no password yet) and its invitation are created
+// together with the audit row. A superadmin's invitation is emailed at once; a server admin's waits
+// for a different admin's approval (four eyes) and is emailed by approveInvitation.
+import { type AuditActor, recordAudit } from "../audit.js";
+import type { Database } from "../db.js";
+import { conflict } from "../errors.js";
+import { Prisma, type StaffRole } from "../generated/prisma/client.js";
+import { enqueueEmail } from "../mail/outbox.js";
+import { type Actor, authorize, canInvite, invitationNeedsApproval, ROLE_LABELS } from "../policies/staff.js";
+
+export interface TNewInvitation {
+  name: string;
+  /** Already lower-cased by the form schema. */
+  email: string;
+  role: StaffRole;
+}
+
+export const EMAIL_TAKEN_MESSAGE = "A staff account with this email address already exists.";
+
+export async function inviteStaffMember(
+  db: Database,
+  options: { inviter: Actor & { name: string }; invitee: TNewInvitation; audit: AuditActor; now?: Date },
+): Promise<{ invitationId: string; staffUserId: string; isSent: boolean }> {
+  const { inviter, invitee } = options;
+  authorize(canInvite(inviter, invitee.role), "You may not invite someone with that role.");
+  const now = options.now ?? new Date();
+  const needsApproval = invitationNeedsApproval(inviter);
+  try {
+    return await db.$transaction(async (tx) => {
+      const staffUser = await tx.staffUser.create({
+        data: {
+          name: invitee.name,
+          email: invitee.email,
+          role: invitee.role,
+          status: needsApproval ? "PENDING_APPROVAL" : "INVITED",
+        },
+        select: { id: true },
+      });
+      const invitation = await tx.staffInvitation.create({
+        data: {
+          inviteeId: staffUser.id,
+          invitedById: inviter.id,
+          status: needsApproval ? "PENDING_APPROVAL" : "SENT",
+          createdAt: now,
+          sentAt: needsApproval ? null : now,
+        },
+        select: { id: true },
+      });
+      await recordAudit(
+        tx,
+        options.audit,
+        "staff.invited",
+        { type: "staff_user", id: staffUser.id },
+        { invitationId: invitation.id, role: invitee.role, needsApproval },
+      );
+      if (!needsApproval) {
+        await enqueueEmail(tx, {
+          kind: "staff_invitation",
+          recipient: invitee.email,
+          payload: {
+            inviteeName: invitee.name,
+            inviterName: inviter.name,
+            roleLabel: ROLE_LABELS[invitee.role],
+          },
+          linkSubject: { type: "staff_invitation", id: invitation.id },
+        });
+      }
+      return { invitationId: invitation.id, staffUserId: staffUser.id, isSent: !needsApproval };
+    });
+  } catch (error) {
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
+      throw conflict(EMAIL_TAKEN_MESSAGE);
+    }
+    throw error;
+  }
+}

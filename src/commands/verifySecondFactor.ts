@@ -1,0 +1,123 @@
+// Sign-in, second step: a code from the authenticator app (RFC 6238, accepted once: the step it matched
+// is stored) or one of the person's single-use recovery codes. Success replaces the pending session
+// with a full one (a new id), records the sign-in, and resets the account + IP failure counter; a wrong
+// code counts as a failed sign-in like a wrong password.
+import type { AuditActor } from "../audit.js";
+import { recordAudit } from "../audit.js";
+import type { Transaction } from "../db.js";
+import { hashRecoveryCode } from "../domain/recoveryCodes.js";
+import { matchTotpCode } from "../domain/totp.js";
+import { openSecret } from "../secrets.js";
+import { endSession, startSession } from "../sessions.js";
+import { recordSignInFailure } from "./recordSignInFailure.js";
+import type { SignInDependencies } from "./signIn.js";
+
+export type SecondFactorResult =
+  | { kind: "failed" }
+  | { kind: "blocked"; retryAfterSeconds: number }
+  | { kind: "signed_in"; sessionToken: string; method: "totp" | "recovery_code" };
+
+const TOTP_PATTERN = /^\d{6}$/;
+
+export async function verifySecondFactor(
+  deps: SignInDependencies,
+  options: { pendingSessionId: string; staffUserId: string; code: string; actor: AuditActor },
+): Promise<SecondFactorResult> {
+  const ipAddress = options.actor.ipAddress ?? "unknown";
+  const staffUser = await deps.db.staffUser.findUnique({
+    where: { id: options.staffUserId },
+    select: {
+      id: true,
+      name: true,
+      email: true,
+      status: true,
+      totpSecretSealed: true,
+      totpLastUsedStep: true,
+    },
+  });
+  if (!staffUser) return { kind: "failed" };
+  const target = { staffUser, email: staffUser.email };
+
+  const waitSeconds = await deps.limits.secondsBlocked(staffUser.email, ipAddress);
+  if (waitSeconds !== null) {
+    await endSession(deps.db, options.pendingSessionId);
+    await recordSignInFailure(deps, {
+      target,
+      reason: "blocked",
+      stage: "second_factor",
+      actor: options.actor,
+    });
+    return { kind: "blocked", retryAfterSeconds: waitSeconds };
+  }
+
+  const code = options.code.replace(/\s+/g, "");
+  const now = new Date();
+  const actor = { ...options.actor, staffUserId: staffUser.id, label: staffUser.email };
+  const subject = { type: "staff_user", id: staffUser.id };
+
+  const signedIn = await deps.db.$transaction(async (tx) => {
+    let method: "totp" | "recovery_code" | null = null;
+    if (staffUser.status !== "ACTIVE" || !staffUser.totpSecretSealed) return null;
+    if (TOTP_PATTERN.test(code)) {
+      const secret = openSecret(deps.config.staff.totpKey, staffUser.totpSecretSealed);
+      const step = matchTotpCode(secret, code, staffUser.totpLastUsedStep, now);
+      // Conditional on the step still being newer: of two requests racing with one code, one wins.
+      if (step !== null && (await claimTotpStep(tx, staffUser.id, step))) method = "totp";
+    } else if (code.length > 0) {
+      const used = await tx.recoveryCode.updateManyAndReturn({
+        where: {
+          staffUserId: staffUser.id,
+          usedAt: null,
+          codeHash: hashRecoveryCode(deps.config.staff.totpKey, code),
+        },
+        data: { usedAt: now },
+        select: { id: true },
+      });
+      if (used.length === 1) {
+        method = "recovery_code";
+        const remaining = await tx.recoveryCode.count({ where: { staffUserId: staffUser.id, usedAt: null } });
+        await recordAudit(tx, actor, "staff.recovery_code_used", subject, { remaining });
+      }
+    }
+    if (!method) return null;
+    const session = await startSession(tx, {
+      config: deps.config,
+      staffUserId: staffUser.id,
+      isAuthenticated: true,
+      replacing: options.pendingSessionId,
+      ipAddress: options.actor.ipAddress,
+      userAgent: options.actor.userAgent,
+      now,
+    });
+    await tx.staffUser.update({ where: { id: staffUser.id }, data: { lastSignInAt: now } });
+    await recordAudit(tx, actor, "staff.signed_in", subject, { method, sessionId: session.sessionId });
+    return { token: session.token, method };
+  });
+
+  if (!signedIn) {
+    const { blockedForSeconds } = await recordSignInFailure(deps, {
+      target,
+      reason: staffUser.status === "ACTIVE" ? "wrong_code" : "account_disabled",
+      stage: "second_factor",
+      actor: options.actor,
+    });
+    if (blockedForSeconds !== null) {
+      await endSession(deps.db, options.pendingSessionId);
+      return { kind: "blocked", retryAfterSeconds: blockedForSeconds };
+    }
+    return { kind: "failed" };
+  }
+  await deps.limits.recordSuccess(staffUser.email, ipAddress);
+  return { kind: "signed_in", sessionToken: signedIn.token, method: signedIn.method };
+}
+
+async function claimTotpStep(tx: Transaction, staffUserId: string, step: bigint): Promise<boolean> {
+  const { count } = await tx.staffUser.updateMany({
+    where: {
+      id: staffUserId,
+      OR: [{ totpLastUsedStep: null }, { totpLastUsedStep: { lt: step } }],
+    },
+    data: { totpLastUsedStep: step },
+  });
+  return count === 1;
+}

@@ -1,0 +1,45 @@
+// Outbox rows → what the outbox pages show.
+import type { OutboxStatus } from "../generated/prisma/client.js";
+import type { OutboxListRow, OutboxMessageRow } from "../queries/outboxMessages.js";
+import { formatUtcTimestamp } from "./auditEvents.js";
+
+export const OUTBOX_STATUS_LABELS: Record<OutboxStatus, string> = {
+  QUEUED: "Queued",
+  SENDING: "Sending",
+  SENT: "Sent",
+  FAILED: "Failed",
+  CANCELLED: "Cancelled",
+};
+
+export const OUTBOX_STATUSES = Object.keys(OUTBOX_STATUS_LABELS) as [OutboxStatus, ...OutboxStatus[]];
+
+function timestamp(date: Date | null): { iso: string; label: string } | null {
+  return date ? { iso: date.toISOString(), label: formatUtcTimestamp(date) } : null;
+}
+
+export function presentOutboxListRow(row: OutboxListRow) {
+  return {
+    id: row.id,
+    kind: row.kind,
+    recipient: row.recipient,
+    status: row.status,
+    statusLabel: OUTBOX_STATUS_LABELS[row.status],
+    attempts: row.attempts,
+    lastError: row.lastError ?? "",
+    createdAt: timestamp(row.createdAt),
+    sentAt: timestamp(row.sentAt),
+    failedAt: timestamp(row.failedAt),
+  };
+}
+
+export function presentOutboxMessage(row: OutboxMessageRow) {
+  return {
+    ...presentOutboxListRow(row),
+    acceptedBy: row.acceptedBy ?? "",
+    messageId: row.messageId ?? "",
+    linkSubject: row.linkSubjectType ? `${row.linkSubjectType} ${row.linkSubjectId ?? ""}`.trim() : "",
+    nextAttemptAt: row.status === "QUEUED" ? timestamp(row.nextAttemptAt) : null,
+    sendingStartedAt: timestamp(row.sendingStartedAt),
+    updatedAt: timestamp(row.updatedAt),
+  };
+}

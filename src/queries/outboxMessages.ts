@@ -1,0 +1,71 @@
+// Reads of the outbox for the staff outbox pages. Newest first, paged by keyset (createdAt, id), like
+// the audit log.
+import type { Database } from "../db.js";
+import type { OutboxStatus, Prisma } from "../generated/prisma/client.js";
+import type { TKeysetCursor } from "./auditEvents.js";
+
+export interface TOutboxFilter {
+  status?: OutboxStatus;
+  kind?: string;
+}
+
+export const outboxListSelect = {
+  id: true,
+  kind: true,
+  recipient: true,
+  status: true,
+  attempts: true,
+  lastError: true,
+  createdAt: true,
+  sentAt: true,
+  failedAt: true,
+  nextAttemptAt: true,
+} satisfies Prisma.OutboxMessageSelect;
+
+export type OutboxListRow = Prisma.OutboxMessageGetPayload<{ select: typeof outboxListSelect }>;
+
+export async function findOutboxPage(
+  db: Database,
+  filter: TOutboxFilter,
+  after: TKeysetCursor<string> | null,
+  pageSize: number,
+): Promise<{ rows: OutboxListRow[]; next: TKeysetCursor<string> | null }> {
+  const rows = await db.outboxMessage.findMany({
+    where: {
+      ...(filter.status ? { status: filter.status } : {}),
+      ...(filter.kind ? { kind: filter.kind } : {}),
+      ...(after
+        ? {
+            OR: [
+              { createdAt: { lt: after.occurredAt } },
+              { createdAt: after.occurredAt, id: { lt: after.id } },
+            ],
+          }
+        : {}),
+    },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: pageSize + 1,
+    select: outboxListSelect,
+  });
+  const hasMore = rows.length > pageSize;
+  const page = hasMore ? rows.slice(0, pageSize) : rows;
+  const last = page.at(-1);
+  return { rows: page, next: hasMore && last ? { occurredAt: last.createdAt, id: last.id } : null };
+}
+
+export const outboxMessageSelect = {
+  ...outboxListSelect,
+  payload: true,
+  linkSubjectType: true,
+  linkSubjectId: true,
+  acceptedBy: true,
+  messageId: true,
+  updatedAt: true,
+  sendingStartedAt: true,
+} satisfies Prisma.OutboxMessageSelect;
+
+export type OutboxMessageRow = Prisma.OutboxMessageGetPayload<{ select: typeof outboxMessageSelect }>;
+
+export function findOutboxMessage(db: Database, id: string): Promise<OutboxMessageRow | null> {
+  return db.outboxMessage.findUnique({ where: { id }, select: outboxMessageSelect });
+}

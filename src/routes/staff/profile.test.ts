@@ -1,0 +1,217 @@
+// Each person's own account page: password, authenticator, recovery codes, sessions, theme.
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { after, before, beforeEach, describe, test } from "node:test";
+import { verifyPassword } from "../../domain/password.js";
+import { hashRecoveryCode } from "../../domain/recoveryCodes.js";
+import { totpCodeAt } from "../../domain/totp.js";
+import { openSecret } from "../../secrets.js";
+import { SIGN_IN_LIMITS } from "../../security/signInLimits.js";
+import { postForm, startTestApp, type TestApp } from "../../test/app.js";
+import { truncateTables } from "../../test/reset.js";
+import { createStaffMember, signedInCookie, type TestStaffMember } from "../../test/staff.js";
+
+let testApp: TestApp;
+before(async () => {
+  testApp = await startTestApp();
+});
+after(() => testApp.close());
+beforeEach(async () => {
+  await truncateTables(testApp.db, [
+    "audit_events",
+    "staff_sessions",
+    "recovery_codes",
+    "staff_users",
+    "rate_limits",
+  ]);
+});
+
+const NEW_PASSWORD = "seven lanterns over the harbour";
+
+/** A vetting agent signed in here, plus a second session elsewhere. */
+async function signedInAgent() {
+  const member = await createStaffMember(testApp.db, testApp.config, {
+    role: "VETTING_AGENT",
+    name: "Alan Agent",
+  });
+  const cookie = await signedInCookie(testApp.db, testApp.config, member.id);
+  const elsewhere = await signedInCookie(testApp.db, testApp.config, member.id);
+  const profile = async () => {
+    const response = await fetch(`${testApp.baseUrl}/staff/profile`, { headers: { cookie } });
+    const html = await response.text();
+    return {
+      response,
+      html,
+      csrfToken: /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? "",
+      sealedTotpSecret: /name="sealedTotpSecret" value="([^"]+)"/.exec(html)?.[1] ?? "",
+      secret: (/data-testid="totp-secret">([A-Z2-7 ]+)</.exec(html)?.[1] ?? "").replace(/ /g, ""),
+    };
+  };
+  const { csrfToken } = await profile();
+  const post = (path: string, fields: Record<string, string> = {}) =>
+    postForm(`${testApp.baseUrl}${path}`, { _csrf: csrfToken, ...fields }, { cookie });
+  return { member, cookie, elsewhere, profile, post };
+}
+
+const stillSignedIn = async (cookie: string) =>
+  (await fetch(`${testApp.baseUrl}/staff`, { headers: { cookie }, redirect: "manual" })).status === 200;
+const actions = async (member: TestStaffMember) =>
+  (await testApp.db.auditEvent.findMany({ where: { subjectId: member.id }, orderBy: { id: "asc" } })).map(
+    (row) => row.action,
+  );
+
+describe("the profile page", () => {
+  test("shows who the person is and where they are signed in", async () => {
+    const { profile, member } = await signedInAgent();
+    const { response, html } = await profile();
+    assert.equal(response.status, 200);
+    assert.match(html, /Alan Agent/);
+    assert.ok(html.includes(member.email));
+    assert.match(html, /Vetting agent/);
+    assert.equal((html.match(/<strong>This session<\/strong>/g) ?? []).length, 1);
+    assert.equal((html.match(/>End session</g) ?? []).length, 1, "the other session can be ended");
+  });
+
+  test("changing the password asks the current one and ends the other sessions", async () => {
+    const { member, cookie, elsewhere, post } = await signedInAgent();
+    const wrong = await post("/staff/profile/password", {
+      currentPassword: "not my password",
+      password: NEW_PASSWORD,
+      passwordConfirmation: NEW_PASSWORD,
+    });
+    assert.equal(wrong.status, 422);
+    const wrongHtml = await wrong.text();
+    assert.match(wrongHtml, /Your current password is not right\./);
+    assert.doesNotMatch(wrongHtml, new RegExp(NEW_PASSWORD), "no password is echoed back");
+
+    const weak = await post("/staff/profile/password", {
+      currentPassword: member.password,
+      password: "password1234",
+      passwordConfirmation: "password1234",
+    });
+    assert.equal(weak.status, 422);
+    assert.match(await weak.text(), /too common/);
+
+    const response = await post("/staff/profile/password", {
+      currentPassword: member.password,
+      password: NEW_PASSWORD,
+      passwordConfirmation: NEW_PASSWORD,
+    });
+    assert.equal(response.status, 303);
+    const row = await testApp.db.staffUser.findUniqueOrThrow({ where: { id: member.id } });
+    assert.ok(await verifyPassword(row.passwordHash ?? "", NEW_PASSWORD));
+    assert.equal(await stillSignedIn(cookie), true);
+    assert.equal(await stillSignedIn(elsewhere), false);
+    assert.deepEqual(await actions(member), ["staff.password_changed"]);
+  });
+
+  test("wrong current passwords count against the sign-in limits: a hijacked session cannot guess freely", async () => {
+    const { member, post } = await signedInAgent();
+    for (let attempt = 0; attempt <= SIGN_IN_LIMITS.consecutiveFailuresPerAccountAndIp; attempt += 1) {
+      const response = await post("/staff/profile/password", {
+        currentPassword: `guess number ${attempt}`,
+        password: NEW_PASSWORD,
+        passwordConfirmation: NEW_PASSWORD,
+      });
+      assert.equal(response.status, 422);
+    }
+    const blocked = await post("/staff/profile/password", {
+      currentPassword: member.password,
+      password: NEW_PASSWORD,
+      passwordConfirmation: NEW_PASSWORD,
+    });
+    assert.equal(blocked.status, 422);
+    assert.match(await blocked.text(), /Too many wrong passwords\. Try again in \d+ minutes\./);
+    const row = await testApp.db.staffUser.findUniqueOrThrow({ where: { id: member.id } });
+    assert.equal(await verifyPassword(row.passwordHash ?? "", member.password), true, "unchanged");
+  });
+
+  test("moving to a new authenticator needs the password and a code from the new secret", async () => {
+    const { member, elsewhere, profile, post } = await signedInAgent();
+    const page = await profile();
+    assert.equal(openSecret(testApp.config.staff.totpKey, page.sealedTotpSecret).split(":")[2], page.secret);
+    const wrongCode = await post("/staff/profile/authenticator", {
+      currentPassword: member.password,
+      code: "123456",
+      sealedTotpSecret: page.sealedTotpSecret,
+    });
+    assert.equal(wrongCode.status, 422);
+    assert.match(await wrongCode.text(), /That code is not right/);
+
+    const response = await post("/staff/profile/authenticator", {
+      currentPassword: member.password,
+      code: totpCodeAt(page.secret, new Date()),
+      sealedTotpSecret: page.sealedTotpSecret,
+    });
+    assert.equal(response.status, 303);
+    const row = await testApp.db.staffUser.findUniqueOrThrow({ where: { id: member.id } });
+    assert.equal(openSecret(testApp.config.staff.totpKey, row.totpSecretSealed ?? ""), page.secret);
+    assert.equal(await stillSignedIn(elsewhere), false);
+    assert.deepEqual(await actions(member), ["staff.totp_enrolled"]);
+
+    // Someone else's sealed secret does not open here.
+    const other = await createStaffMember(testApp.db, testApp.config, { role: "VETTING_AGENT" });
+    const otherCookie = await signedInCookie(testApp.db, testApp.config, other.id);
+    const otherPage = await (
+      await fetch(`${testApp.baseUrl}/staff/profile`, { headers: { cookie: otherCookie } })
+    ).text();
+    const otherSealed = /name="sealedTotpSecret" value="([^"]+)"/.exec(otherPage)?.[1] ?? "";
+    const refused = await post("/staff/profile/authenticator", {
+      currentPassword: member.password,
+      code: "000000",
+      sealedTotpSecret: otherSealed,
+    });
+    assert.equal(refused.status, 422);
+  });
+
+  test("new recovery codes are shown once and replace the old ones", async () => {
+    const { member, post } = await signedInAgent();
+    await testApp.db.recoveryCode.create({ data: { staffUserId: member.id, codeHash: "old" } });
+    const response = await post("/staff/profile/recovery-codes");
+    assert.equal(response.status, 200);
+    const html = await response.text();
+    const shown = [...html.matchAll(/<li><code>([0-9a-z]{5}-[0-9a-z]{5})<\/code><\/li>/g)].map(
+      (m) => m[1] ?? "",
+    );
+    assert.equal(shown.length, 10);
+    const stored = await testApp.db.recoveryCode.findMany({ where: { staffUserId: member.id } });
+    assert.deepEqual(
+      stored.map((row) => row.codeHash).sort(),
+      shown.map((code) => hashRecoveryCode(testApp.config.staff.totpKey, code)).sort(),
+    );
+    assert.deepEqual(await actions(member), ["staff.recovery_codes_regenerated"]);
+  });
+
+  test("ends another session of one's own, never someone else's", async () => {
+    const { member, elsewhere, post, cookie } = await signedInAgent();
+    const elsewhereHash = createHash("sha256")
+      .update(elsewhere.split("=")[1] ?? "")
+      .digest("hex");
+    const other = await testApp.db.staffSession.findUniqueOrThrow({ where: { tokenHash: elsewhereHash } });
+    const otherPerson = await createStaffMember(testApp.db, testApp.config, { role: "VETTING_AGENT" });
+    const strangerCookie = await signedInCookie(testApp.db, testApp.config, otherPerson.id);
+    const strangerSession = await testApp.db.staffSession.findFirstOrThrow({
+      where: { staffUserId: otherPerson.id },
+    });
+    assert.equal((await post(`/staff/profile/sessions/${strangerSession.id}/end`)).status, 404);
+    assert.equal(await stillSignedIn(strangerCookie), true);
+
+    const sessions = await testApp.db.staffSession.findMany({ where: { staffUserId: member.id } });
+    assert.equal(sessions.length, 2);
+    const response = await post(`/staff/profile/sessions/${other.id}/end`);
+    assert.equal(response.status, 303);
+    assert.equal(await stillSignedIn(elsewhere), false);
+    assert.equal(await stillSignedIn(cookie), true);
+    assert.deepEqual(await actions(member), ["staff.session_ended"]);
+  });
+
+  test("the theme choice applies to every page and is audited", async () => {
+    const { member, cookie, post } = await signedInAgent();
+    const response = await post("/staff/profile/theme", { theme: "DARK" });
+    assert.equal(response.status, 303);
+    const html = await (await fetch(`${testApp.baseUrl}/staff`, { headers: { cookie } })).text();
+    assert.match(html, /<html lang="en" data-theme="dark">/);
+    assert.deepEqual(await actions(member), ["staff.theme_changed"]);
+    assert.equal((await post("/staff/profile/theme", { theme: "NEON" })).status, 422);
+  });
+});
