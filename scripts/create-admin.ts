@@ -1,7 +1,8 @@
 // npm run create-admin [-- --name "Full Name" --email person@example.org]
 // Creates a superadmin from a terminal on the server: for the very first account, or to get back in
-// when nobody can sign in. Asks for whatever the flags did not give; the password is only ever read
-// from the prompt (never from arguments, which other users of the machine can see in `ps`).
+// when nobody can sign in. Asks for whatever the flags did not give, then prints a single-use link
+// (valid 72 hours) where the person chooses their password and sets up two-step sign-in, exactly as
+// invited staff do: no password is ever typed into, or printed by, a terminal.
 // With standard input not a terminal, it reads the answers line by line (for automation).
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
@@ -9,10 +10,10 @@ import { createSuperadmin } from "../src/commands/createSuperadmin.js";
 import { ConfigError, exitWithConfigProblems, loadConfig } from "../src/config.js";
 import { openDatabase } from "../src/database/connect.js";
 import { createDatabase } from "../src/db.js";
-import { hashPassword, passwordProblem } from "../src/domain/password.js";
 import { HttpError } from "../src/errors.js";
 import { createLogger } from "../src/logger.js";
 import { ZSetupForm } from "../src/routes/links/setup.js";
+import { absoluteUrl, urls } from "../src/urls.js";
 
 async function createAdmin(): Promise<number> {
   const { values: flags } = parseArgs({
@@ -21,87 +22,51 @@ async function createAdmin(): Promise<number> {
   });
   const config = loadConfig();
   const logger = createLogger({ level: "warn", pretty: process.stdout.isTTY });
-  const prompt = createPrompt();
-  try {
-    const name = flags.name ?? (await prompt.ask("Full name: "));
-    const email = flags.email ?? (await prompt.ask("Email address: "));
-    const password = await prompt.ask("Password (12 to 128 characters): ", { hidden: true });
-    const passwordConfirmation = await prompt.ask("Repeat the password: ", { hidden: true });
-
-    const parsed = ZSetupForm.safeParse({ name, email, password, passwordConfirmation });
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues)
-        process.stderr.write(`${String(issue.path[0])}: ${issue.message}\n`);
-      return 1;
-    }
-    const problem = passwordProblem(parsed.data.password, parsed.data);
-    if (problem) return fail(`password: ${problem}`);
-    if (parsed.data.password !== parsed.data.passwordConfirmation)
-      return fail("password: the two passwords differ");
-
-    const database = await openDatabase(config, logger);
-    const db = createDatabase(database.url, config.database);
-    try {
-      const { staffUserId } = await createSuperadmin(db, {
-        person: {
-          name: parsed.data.name,
-          email: parsed.data.email,
-          passwordHash: await hashPassword(parsed.data.password),
-        },
-        actor: { label: "terminal" },
-      });
-      process.stdout.write(`Superadmin ${parsed.data.email} created (id ${staffUserId}).\n`);
-      return 0;
-    } catch (error) {
-      if (error instanceof HttpError) return fail(error.message);
-      throw error;
-    } finally {
-      await db.$disconnect();
-      await database.stop();
-    }
-  } finally {
-    prompt.close();
-  }
-}
-
-function fail(message: string): number {
-  process.stderr.write(`${message}\n`);
-  return 1;
-}
-
-/** Line prompts; on a terminal, hidden answers are not echoed. */
-function createPrompt() {
   const readline = createInterface({
     input: process.stdin,
     output: process.stdout,
     terminal: process.stdin.isTTY,
   });
   const lines = readline[Symbol.asyncIterator]();
-  let muted = false;
-  // readline has no "hidden" option: swallow its echo while a secret is typed.
-  const writeToOutput = (readline as unknown as { _writeToOutput: (text: string) => void })._writeToOutput;
-  (readline as unknown as { _writeToOutput: (text: string) => void })._writeToOutput = function (
-    text: string,
-  ) {
-    if (!muted || text.includes("\n")) writeToOutput.call(this, muted ? "\n" : text);
+  const ask = async (question: string): Promise<string> => {
+    if (process.stdin.isTTY) return readline.question(question);
+    const next = await lines.next();
+    if (next.done) throw new Error(`No answer on standard input for: ${question.trim()}`);
+    return next.value;
   };
-  return {
-    async ask(question: string, options: { hidden?: boolean } = {}): Promise<string> {
-      if (process.stdin.isTTY) {
-        process.stdout.write(question);
-        muted = options.hidden === true;
-        try {
-          return await readline.question("");
-        } finally {
-          muted = false;
-        }
+  try {
+    const name = flags.name ?? (await ask("Full name: "));
+    const email = flags.email ?? (await ask("Email address: "));
+    const parsed = ZSetupForm.safeParse({ name, email });
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues)
+        process.stderr.write(`${String(issue.path[0])}: ${issue.message}\n`);
+      return 1;
+    }
+    const database = await openDatabase(config, logger);
+    const db = createDatabase(database.url, config.database);
+    try {
+      const created = await createSuperadmin(db, { person: parsed.data, actor: { label: "terminal" } });
+      const link = absoluteUrl(config.http.publicUrl, urls.staffInvitation(created.invitationToken));
+      process.stdout.write(
+        `Superadmin ${parsed.data.email} created (id ${created.staffUserId}).\n\n` +
+          `Open this single-use link (valid until ${created.invitationExpiresAt.toISOString()}) to choose the password\n` +
+          `and set up two-step sign-in:\n\n    ${link}\n\n`,
+      );
+      return 0;
+    } catch (error) {
+      if (error instanceof HttpError) {
+        process.stderr.write(`${error.message}\n`);
+        return 1;
       }
-      const next = await lines.next();
-      if (next.done) throw new Error(`No answer on standard input for: ${question.trim()}`);
-      return next.value;
-    },
-    close: () => readline.close(),
-  };
+      throw error;
+    } finally {
+      await db.$disconnect();
+      await database.stop();
+    }
+  } finally {
+    readline.close();
+  }
 }
 
 createAdmin()

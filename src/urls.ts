@@ -32,7 +32,6 @@ export const urls = {
   staffOutbox: (query = "") => `/staff/outbox${query ? `?${query}` : ""}`,
   staffOutboxMessage: (id: string) => `/staff/outbox/${encodeURIComponent(id)}`,
   setup: (token: string) => `/setup/${encodeURIComponent(token)}`,
-  setupDone: () => "/setup/done",
   // Links carried by email (the pages behind them arrive with their features).
   confirmEmail: (token: string) => `/apply/confirm/${encodeURIComponent(token)}`,
   applicantSignIn: (token: string) => `/apply/sign-in/${encodeURIComponent(token)}`,

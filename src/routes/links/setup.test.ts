@@ -5,6 +5,7 @@ import path from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { issueSetupLinkIfNeeded } from "../../commands/issueSetupLink.js";
 import { loadConfig } from "../../config.js";
+import { totpCodeAt } from "../../domain/totp.js";
 import { startDevMailboxServer } from "../../mail/devMailbox.js";
 import { deliverEmail, enqueueEmail } from "../../mail/outbox.js";
 import { createMailRelay } from "../../mail/relay.js";
@@ -13,6 +14,7 @@ import { loadForm, postForm, startTestApp, type TestApp } from "../../test/app.j
 import { truncateTables } from "../../test/reset.js";
 import { runScript } from "../../test/scripts.js";
 import { testViews } from "../../test/views.js";
+import { inspectLinkToken } from "../../tokens.js";
 import { urls } from "../../urls.js";
 
 let testApp: TestApp;
@@ -30,12 +32,8 @@ beforeEach(async () => {
   ]);
 });
 
-const goodAnswers = {
-  name: "Ada Lovelace",
-  email: "Ada@Example.org",
-  password: "correct horse battery staple",
-  passwordConfirmation: "correct horse battery staple",
-};
+const goodAnswers = { name: "Ada Lovelace", email: "Ada@Example.org" };
+const CHOSEN_PASSWORD = "correct horse battery staple";
 
 async function issueLink(): Promise<string> {
   const outcome = await issueSetupLinkIfNeeded(testApp.db);
@@ -72,26 +70,20 @@ describe("the setup link", () => {
     const { response, html } = await loadForm(`${testApp.baseUrl}${urls.setup(token)}`);
     assert.equal(response.status, 200);
     assert.equal(response.headers.get("cache-control"), "no-store");
-    for (const field of ["name", "email", "password", "passwordConfirmation", "_csrf"]) {
+    for (const field of ["name", "email", "_csrf"]) {
       assert.match(html, new RegExp(`name="${field}"`));
     }
     const stored = await testApp.db.linkToken.findFirstOrThrow();
     assert.equal(stored.usedAt, null);
   });
 
-  test("bad answers re-render the form with a message per field, keeping what was typed but never passwords", async () => {
+  test("bad answers re-render the form with a message per field, keeping what was typed", async () => {
     const token = await issueLink();
     const setupUrl = `${testApp.baseUrl}${urls.setup(token)}`;
     const { cookie, csrfToken } = await loadForm(setupUrl);
     const response = await postForm(
       setupUrl,
-      {
-        _csrf: csrfToken,
-        name: "Ada Lovelace",
-        email: "not-an-address",
-        password: "short",
-        passwordConfirmation: "x",
-      },
+      { _csrf: csrfToken, name: "Ada Lovelace", email: "not-an-address" },
       { cookie },
     );
     assert.equal(response.status, 422);
@@ -99,32 +91,18 @@ describe("the setup link", () => {
     assert.match(html, /Enter an email address like name@example\.org\./);
     assert.match(html, /value="Ada Lovelace"/);
     assert.match(html, /value="not-an-address"/);
-    assert.ok(!html.includes('value="short"'), "the password is not echoed back");
-
-    const weak = await postForm(
+    const noName = await postForm(
       setupUrl,
-      {
-        _csrf: csrfToken,
-        ...goodAnswers,
-        password: "lovelace-forever-1",
-        passwordConfirmation: "lovelace-forever-1",
-      },
+      { _csrf: csrfToken, name: " ", email: "ada@example.org" },
       { cookie },
     );
-    assert.equal(weak.status, 422);
-    assert.match(await weak.text(), /Do not use your name or email address/);
-
-    const mismatch = await postForm(
-      setupUrl,
-      { _csrf: csrfToken, ...goodAnswers, passwordConfirmation: "something else entirely" },
-      { cookie },
-    );
-    assert.equal(mismatch.status, 422);
-    assert.match(await mismatch.text(), /The two passwords are not the same\./);
+    assert.equal(noName.status, 422);
+    assert.match(await noName.text(), /Enter your full name\./);
     assert.equal(await testApp.db.staffUser.count(), 0);
+    assert.equal((await testApp.db.linkToken.findFirstOrThrow()).usedAt, null, "the link is still usable");
   });
 
-  test("creates the first superadmin once: account, consumed link, audit row and welcome email job together", async () => {
+  test("creates the first superadmin, then the invitation page sets password and authenticator and signs in", async () => {
     const token = await issueLink();
     const setupUrl = `${testApp.baseUrl}${urls.setup(token)}`;
     const { cookie, csrfToken } = await loadForm(setupUrl);
@@ -134,22 +112,32 @@ describe("the setup link", () => {
       { cookie, origin: testApp.baseUrl },
     );
     assert.equal(response.status, 303);
-    assert.equal(response.headers.get("location"), urls.setupDone());
+    const invitationPath = response.headers.get("location") ?? "";
+    assert.match(invitationPath, /^\/staff\/invitation\/[A-Za-z0-9_-]{43}$/);
 
     const staffUser = await testApp.db.staffUser.findFirstOrThrow();
-    assert.equal(staffUser.email, "ada@example.org");
-    assert.equal(staffUser.role, "SUPERADMIN");
-    assert.equal(staffUser.status, "ACTIVE");
-    assert.match(staffUser.passwordHash ?? "", /^\$argon2id\$/);
-    const link = await testApp.db.linkToken.findFirstOrThrow();
-    assert.ok(link.usedAt);
+    assert.deepEqual(
+      [staffUser.email, staffUser.role, staffUser.status, staffUser.passwordHash],
+      ["ada@example.org", "SUPERADMIN", "INVITED", null],
+    );
+    const invitation = await testApp.db.staffInvitation.findFirstOrThrow();
+    assert.deepEqual(
+      [invitation.inviteeId, invitation.invitedById, invitation.status],
+      [staffUser.id, staffUser.id, "SENT"],
+    );
+    const setupLink = await testApp.db.linkToken.findFirstOrThrow({ where: { purpose: "superadmin_setup" } });
+    assert.ok(setupLink.usedAt);
     const audit = await testApp.db.auditEvent.findFirstOrThrow({
       where: { action: "staff.superadmin_created" },
     });
     assert.equal(audit.actorLabel, "setup link");
     assert.equal(audit.subjectId, staffUser.id);
     assert.equal(audit.requestId, response.headers.get("x-request-id"));
-    assert.deepEqual(audit.details, { via: "setup link", linkTokenId: link.id });
+    assert.deepEqual(audit.details, {
+      via: "setup link",
+      invitationId: invitation.id,
+      linkTokenId: setupLink.id,
+    });
     const welcome = await testApp.db.outboxMessage.findFirstOrThrow();
     assert.deepEqual(
       [welcome.kind, welcome.recipient, welcome.status],
@@ -158,11 +146,40 @@ describe("the setup link", () => {
     assert.deepEqual(await queuedJobs(), [
       { task_identifier: "deliver_email", payload: { outboxMessageId: welcome.id } },
     ]);
-    assert.ok(!testApp.logText().includes(goodAnswers.password), "the password never reaches the log");
+
+    // The invitation page, as every invited staff member sees it.
+    const page = await loadForm(`${testApp.baseUrl}${invitationPath}`);
+    assert.equal(page.response.status, 200);
+    const secret = (/data-testid="totp-secret">([A-Z2-7 ]+)</.exec(page.html)?.[1] ?? "").replace(/ /g, "");
+    const sealedTotpSecret = /name="sealedTotpSecret" value="([^"]+)"/.exec(page.html)?.[1] ?? "";
+    const accepted = await postForm(
+      `${testApp.baseUrl}${invitationPath}`,
+      {
+        _csrf: page.csrfToken,
+        password: CHOSEN_PASSWORD,
+        passwordConfirmation: CHOSEN_PASSWORD,
+        code: totpCodeAt(secret, new Date()),
+        sealedTotpSecret,
+      },
+      { cookie: page.cookie },
+    );
+    assert.equal(accepted.status, 200);
+    const sessionCookie = accepted.headers
+      .getSetCookie()
+      .find((line) => line.startsWith("session="))
+      ?.split(";")[0];
+    assert.ok(sessionCookie, "signed in");
+    const home = await fetch(`${testApp.baseUrl}/staff`, { headers: { cookie: sessionCookie } });
+    assert.match(await home.text(), /Signed in as Ada Lovelace \(Superadmin\)/);
+    const active = await testApp.db.staffUser.findUniqueOrThrow({ where: { id: staffUser.id } });
+    assert.equal(active.status, "ACTIVE");
+    assert.match(active.passwordHash ?? "", /^\$argon2id\$/);
+    assert.ok(active.totpEnabledAt);
+    assert.ok(!testApp.logText().includes(CHOSEN_PASSWORD), "the password never reaches the log");
 
     const again = await loadForm(setupUrl);
     assert.equal(again.response.status, 404);
-    assert.match(again.html, /invalid, expired or already used|already been used|no longer valid/i);
+    assert.match(again.html, /already been used/);
   });
 
   test("two submissions racing with one link create exactly one account", async () => {
@@ -245,29 +262,28 @@ describe("npm run create-admin", () => {
     });
   }
 
-  test("creates a superadmin from the terminal, audited, without printing the password", async () => {
-    const result = await runCreateAdmin([
-      goodAnswers.name,
-      goodAnswers.email,
-      goodAnswers.password,
-      goodAnswers.password,
-    ]);
+  test("creates a superadmin from the terminal and prints the single-use link to finish it", async () => {
+    const result = await runCreateAdmin([goodAnswers.name, goodAnswers.email]);
     assert.equal(result.stderr, "");
     assert.equal(result.code, 0);
     assert.match(result.stdout, /Superadmin ada@example\.org created/);
-    assert.ok(!result.stdout.includes(goodAnswers.password));
+    const token = /\/staff\/invitation\/([A-Za-z0-9_-]{43})/.exec(result.stdout)?.[1] ?? "";
+    assert.equal((await inspectLinkToken(testApp.db, "staff_invitation", token)).status, "valid");
     const staffUser = await testApp.db.staffUser.findFirstOrThrow();
-    assert.equal(staffUser.role, "SUPERADMIN");
+    assert.deepEqual(
+      [staffUser.role, staffUser.status, staffUser.passwordHash],
+      ["SUPERADMIN", "INVITED", null],
+    );
     const audit = await testApp.db.auditEvent.findFirstOrThrow({
       where: { action: "staff.superadmin_created" },
     });
     assert.equal(audit.actorLabel, "terminal");
   });
 
-  test("refuses a weak password with a clear message and creates nothing", async () => {
-    const result = await runCreateAdmin(["Ada Lovelace", "ada@example.org", "short", "short"]);
+  test("refuses an invalid address with a clear message and creates nothing", async () => {
+    const result = await runCreateAdmin(["Ada Lovelace", "ada-at-example.org"]);
     assert.equal(result.code, 1);
-    assert.equal(result.stderr.trim(), "password: Use at least 12 characters.");
+    assert.equal(result.stderr.trim(), "email: Enter an email address like name@example.org.");
     assert.equal(await testApp.db.staffUser.count(), 0);
   });
 });

@@ -5,7 +5,6 @@ import type { Context } from "koa";
 import { z } from "zod";
 import type { AppDependencies } from "../../app.js";
 import { createSuperadmin, SetupLinkUnusableError } from "../../commands/createSuperadmin.js";
-import { hashPassword, PASSWORD_MAX_LENGTH, passwordProblem } from "../../domain/password.js";
 import { HttpError } from "../../errors.js";
 import { inspectLinkToken } from "../../tokens.js";
 import { urls } from "../../urls.js";
@@ -20,12 +19,6 @@ export const ZSetupForm = z.object({
     .pipe(z.email("Enter an email address like name@example.org."))
     // One account per address whatever its case: stored and compared lower-cased.
     .transform((email) => email.toLowerCase()),
-  // Bounded in bytes before hashing; the policy's own limit is in characters.
-  password: z
-    .string()
-    .min(1, "Choose a password.")
-    .max(PASSWORD_MAX_LENGTH * 4, "Use at most 128 characters."),
-  passwordConfirmation: z.string().max(PASSWORD_MAX_LENGTH * 4),
 });
 export type TSetupForm = z.infer<typeof ZSetupForm>;
 
@@ -33,10 +26,6 @@ type FieldErrors = Partial<Record<keyof TSetupForm, string>>;
 
 export function setupRoutes(deps: AppDependencies): Router {
   const router = new Router();
-
-  router.get(urls.setupDone(), async (ctx) => {
-    await ctx.render("setup/done.njk");
-  });
 
   router.get("/setup/:token", async (ctx) => {
     ctx.set("Cache-Control", "no-store");
@@ -57,49 +46,34 @@ export function setupRoutes(deps: AppDependencies): Router {
       email: typeof body.email === "string" ? body.email : "",
     };
     const parsed = ZSetupForm.safeParse(body);
-    const errors: FieldErrors = {};
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) {
-        const field = issue.path[0] as keyof TSetupForm;
-        errors[field] ??= issue.message;
-      }
-    } else {
-      const problem = passwordProblem(parsed.data.password, parsed.data);
-      if (problem) errors.password = problem;
-      else if (parsed.data.password !== parsed.data.passwordConfirmation) {
-        errors.passwordConfirmation = "The two passwords are not the same.";
-      }
-    }
-    if (!parsed.success || Object.keys(errors).length > 0) {
-      ctx.status = 422;
-      await ctx.render("setup/setup.njk", { values: typed, errors });
-      ctx.status = 422;
-      return;
+      const errors: FieldErrors = {};
+      for (const issue of parsed.error.issues) errors[issue.path[0] as keyof TSetupForm] ??= issue.message;
+      return renderForm(ctx, typed, errors);
     }
 
+    let invitationToken: string;
     try {
-      await createSuperadmin(deps.db, {
-        person: {
-          name: parsed.data.name,
-          email: parsed.data.email,
-          passwordHash: await hashPassword(parsed.data.password),
+      ({ invitationToken } = await createSuperadmin(deps.db, {
+        person: parsed.data,
+        actor: {
+          label: "setup link",
+          requestId: ctx.state.requestId,
+          ipAddress: ctx.ip,
+          userAgent: ctx.get("user-agent"),
         },
-        actor: { label: "setup link", requestId: ctx.state.requestId, ipAddress: ctx.ip },
         setupToken: token,
-      });
+      }));
     } catch (error) {
       if (error instanceof SetupLinkUnusableError)
         return renderInvalid(ctx, (await setupLinkProblem(deps, token)) ?? "used");
-      if (error instanceof HttpError && error.status === 409) {
-        ctx.status = 422;
-        await ctx.render("setup/setup.njk", { values: typed, errors: { email: error.message } });
-        ctx.status = 422;
-        return;
-      }
+      if (error instanceof HttpError && error.status === 409)
+        return renderForm(ctx, typed, { email: error.message });
       throw error;
     }
+    // On to the same page every invited staff member uses: password, authenticator, recovery codes.
     ctx.status = 303;
-    ctx.redirect(urls.setupDone());
+    ctx.redirect(urls.staffInvitation(invitationToken));
   });
 
   return router;
@@ -115,6 +89,11 @@ async function setupLinkProblem(deps: AppDependencies, token: string): Promise<S
   ]);
   if (link.status !== "valid") return link.status;
   return superadminCount > 0 ? "superadmin_exists" : null;
+}
+
+async function renderForm(ctx: Context, values: Record<string, string>, errors: FieldErrors): Promise<void> {
+  ctx.status = 422;
+  await ctx.render("setup/setup.njk", { values, errors });
 }
 
 async function renderInvalid(ctx: Context, problem: SetupLinkProblem): Promise<void> {
