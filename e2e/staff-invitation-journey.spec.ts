@@ -71,7 +71,7 @@ async function signInAs(context: BrowserContext, who: keyof typeof sessionTokens
 }
 
 test.describe("a staff invitation", () => {
-  test("sent by a superadmin reaches the invitee, who sets up the account and lands signed in", async ({
+  test("sent by a superadmin reaches the invitee, who sets up the account, signs out and signs in with a code", async ({
     page,
     context,
   }) => {
@@ -134,6 +134,21 @@ test.describe("a staff invitation", () => {
     await page.getByRole("link", { name: /go to the staff home/ }).click();
     await expect(page).toHaveURL("/staff");
     await expect(page.getByRole("main")).toContainText(`Signed in as ${inviteeName} (Vetting agent)`);
+
+    // Signs out, and back in with a code from the authenticator just enrolled.
+    await page.getByRole("banner").getByRole("button", { name: "Sign out" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "Staff sign-in" })).toBeVisible();
+    await page.getByLabel("Email address").fill(inviteeEmail);
+    await page.getByLabel("Password").fill(password);
+    await page.getByRole("button", { name: "Continue" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "Enter your sign-in code" })).toBeVisible();
+    // The enrolment code's 30-second step is spent (a code works once): the app's next code.
+    await page.getByLabel("Code").fill(totpCodeAt(secret, new Date(Date.now() + 30_000)));
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page).toHaveURL("/staff");
+    await expect(page.getByRole("heading", { level: 1, name: "Staff home" })).toBeVisible();
+    await expect(page.getByRole("main")).toContainText(`Signed in as ${inviteeName} (Vetting agent)`);
+    await expectAccessibleInLightAndDarkThemes(page);
   });
 
   test("written by a server admin waits for a second admin's approval", async ({ page, context }) => {
