@@ -31,6 +31,12 @@ export const urls = {
   staffAuditLogCsv: (query = "") => `/staff/audit.csv${query ? `?${query}` : ""}`,
   staffOutbox: (query = "") => `/staff/outbox${query ? `?${query}` : ""}`,
   staffOutboxMessage: (id: string) => `/staff/outbox/${encodeURIComponent(id)}`,
+  staffOutboxSendTest: () => "/staff/outbox/test",
+  staffOutboxMessageHtml: (id: string) => `/staff/outbox/${encodeURIComponent(id)}/html`,
+  staffOutboxMessageAction: (id: string, action: "retry" | "cancel") =>
+    `/staff/outbox/${encodeURIComponent(id)}/${action}`,
+  staffOutboxMessageWithNotice: (id: string, notice: "retried" | "cancelled") =>
+    `/staff/outbox/${encodeURIComponent(id)}?done=${notice}`,
   setup: (token: string) => `/setup/${encodeURIComponent(token)}`,
   // Links carried by email (the pages behind them arrive with their features).
   confirmEmail: (token: string) => `/apply/confirm/${encodeURIComponent(token)}`,

@@ -30,6 +30,11 @@ export function taskList(deps: MailDeliveryDependencies): TaskList {
       await recoverInterruptedEmails(deps);
     },
     purge_expired_link_tokens: () => purgeExpiredLinkTokens(deps),
+    purge_expired_rate_limits: async () => {
+      // rate-limiter-flexible stores expiry as epoch milliseconds.
+      const count = await deps.db.rateLimit.deleteMany({ where: { expire: { lt: BigInt(Date.now()) } } });
+      if (count.count > 0) deps.logger.debug({ count: count.count }, "purged expired rate-limit counters");
+    },
     purge_expired_sessions: async () => {
       const count = await purgeExpiredSessions(deps.db, deps.config);
       if (count > 0) deps.logger.info({ count }, "purged expired staff sessions");
@@ -96,6 +101,7 @@ function startRunner(
     crontab: [
       "* * * * * recover_interrupted_emails",
       "*/15 * * * * purge_expired_sessions",
+      "7 * * * * purge_expired_rate_limits",
       "0 3 * * * purge_expired_link_tokens",
     ].join("\n"),
   });

@@ -317,6 +317,9 @@ export function createMailThrottle(pgPool: pg.Pool, perMinute: number): MailThro
     storeType: "pool",
     tableName: "rate_limits",
     tableCreated: true,
+    // Its own timer would query on construction and every few minutes, unawaited; expired rows are
+    // purged by the purge_expired_rate_limits job instead.
+    clearExpiredByTimeout: false,
     keyPrefix: "mail",
     points: perMinute,
     duration: 60,

@@ -60,6 +60,9 @@ function limiter(
     storeType: "pool",
     tableName: "rate_limits",
     tableCreated: true,
+    // Its own timer would query on construction and every few minutes, unawaited; expired rows are
+    // purged by the purge_expired_rate_limits job instead.
+    clearExpiredByTimeout: false,
     keyPrefix,
     points,
     duration,

@@ -61,6 +61,7 @@ export async function startTestApp(
   const views = createViewEnvironment({ assets });
   const devMailbox = options.devMailboxDir ? new DevMailboxStore(options.devMailboxDir) : null;
   const rateLimitPool = new pg.Pool({ connectionString: database.url, max: 3 });
+  rateLimitPool.on("error", (error) => logger.warn({ err: error }, "rate-limit pool connection error"));
   const app = createApp({ config, db, logger, assets, views, devMailbox, rateLimitPool });
   options.extend?.(app);
   const server = http.createServer(app.callback());

@@ -271,6 +271,54 @@ describe("four eyes", () => {
     });
   });
 
+  test("a person whose invitation was rejected can be invited again: the account is reopened", async () => {
+    const author = await staffBrowser("SERVER_ADMIN");
+    await invite(author, { name: "Rex Rejected", email: "rex@example.org", role: "VETTING_AGENT" });
+    const first = await testApp.db.staffInvitation.findFirstOrThrow();
+    const superadmin = await staffBrowser("SUPERADMIN");
+    await superadmin.post(`/staff/invitations/${first.id}/decision`, {
+      decision: "reject",
+      note: "Not yet.",
+    });
+
+    await invite(superadmin, { name: "Rex Returned", email: "rex@example.org", role: "INVITING_ADMIN" });
+    assert.equal(
+      await testApp.db.staffUser.count({ where: { email: "rex@example.org" } }),
+      1,
+      "the same account",
+    );
+    const reopened = await testApp.db.staffInvitation.findFirstOrThrow({ include: { invitee: true } });
+    assert.equal(reopened.id, first.id);
+    assert.deepEqual(
+      [
+        reopened.status,
+        reopened.invitedById,
+        reopened.decidedById,
+        reopened.invitee.status,
+        reopened.invitee.role,
+      ],
+      ["SENT", superadmin.id, null, "INVITED", "INVITING_ADMIN"],
+    );
+    assert.equal(reopened.invitee.name, "Rex Returned");
+    assert.equal(
+      await testApp.db.outboxMessage.count({
+        where: { recipient: "rex@example.org", kind: "staff_invitation" },
+      }),
+      1,
+    );
+    const audit = await auditActions(reopened.inviteeId);
+    assert.deepEqual(
+      audit.map((event) => event.action),
+      ["staff.invited", "staff.invitation_rejected", "staff.invited"],
+      "the history stays in the audit log",
+    );
+
+    // An active person's address is still refused.
+    const active = await createStaffMember(testApp.db, testApp.config, { role: "VETTING_AGENT" });
+    const refused = await invite(superadmin, { name: "Someone", email: active.email, role: "VETTING_AGENT" });
+    assert.equal(refused.status, 422);
+  });
+
   test("two admins deciding at once: exactly one decision, the other sees a conflict", async () => {
     const author = await staffBrowser("SERVER_ADMIN");
     await invite(author, { name: "Cora Contested", email: "cora@example.org", role: "VETTING_AGENT" });

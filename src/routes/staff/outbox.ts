@@ -64,15 +64,6 @@ const NOTICES: Record<string, string> = {
 const HTML_PART_POLICY = "sandbox; default-src 'none'; img-src data:";
 const LINK_PLACEHOLDER_TOKEN = "link-is-created-when-the-message-is-sent";
 
-// Addresses under the ones urls.ts names for the outbox (candidates to move there).
-const outboxUrls = {
-  sendTest: () => `${urls.staffOutbox()}/test`,
-  messageHtml: (id: string) => `${urls.staffOutboxMessage(id)}/html`,
-  messageAction: (id: string, action: "retry" | "cancel") => `${urls.staffOutboxMessage(id)}/${action}`,
-  messageWithNotice: (id: string, notice: "retried" | "cancelled") =>
-    `${urls.staffOutboxMessage(id)}?done=${notice}`,
-};
-
 function signedIn(ctx: Context): SignedInStaff {
   const staff = ctx.state.staff;
   if (!staff) throw notFound();
@@ -154,7 +145,7 @@ export function outboxRoutes(deps: AppDependencies): Router {
       links: {
         page: urls.staffOutbox(),
         staffHome: urls.staffHome(),
-        sendTest: outboxUrls.sendTest(),
+        sendTest: urls.staffOutboxSendTest(),
         older:
           page.filter && result.next
             ? urls.staffOutbox(filterQuery(page.filter, encodeKeysetCursor(result.next)))
@@ -224,9 +215,9 @@ export function outboxRoutes(deps: AppDependencies): Router {
       },
       links: {
         outbox: urls.staffOutbox(),
-        html: outboxUrls.messageHtml(message.id),
-        retry: outboxUrls.messageAction(message.id, "retry"),
-        cancel: outboxUrls.messageAction(message.id, "cancel"),
+        html: urls.staffOutboxMessageHtml(message.id),
+        retry: urls.staffOutboxMessageAction(message.id, "retry"),
+        cancel: urls.staffOutboxMessageAction(message.id, "cancel"),
       },
     });
   }
@@ -274,7 +265,7 @@ export function outboxRoutes(deps: AppDependencies): Router {
       }
       ctx.status = 303;
       ctx.redirect(
-        outboxUrls.messageWithNotice(outboxMessageId, action === "retry" ? "retried" : "cancelled"),
+        urls.staffOutboxMessageWithNotice(outboxMessageId, action === "retry" ? "retried" : "cancelled"),
       );
     });
   }
