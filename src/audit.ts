@@ -1,8 +1,10 @@
 // recordAudit() is called inside the transaction of every command, so a state change and its audit
 // row commit or roll back together.
 
+import type { Context } from "koa";
 import type { Transaction } from "./db.js";
 import type { Prisma } from "./generated/prisma/client.js";
+import type { SignedInStaff } from "./sessions.js";
 
 export type AuditAction =
   | "setup.link_issued"
@@ -46,6 +48,20 @@ export interface AuditActor {
   requestId?: string;
   ipAddress?: string;
   userAgent?: string;
+}
+
+/**
+ * Who acts in this request, for the audit row: the signed-in staff member, or, when there is none
+ * (sign-in forms, emailed links), a label such as "sign-in form". IP and user agent come with it.
+ */
+export function auditActorFor(ctx: Context, staff: SignedInStaff | null, label = "anonymous"): AuditActor {
+  return {
+    ...(staff ? { staffUserId: staff.id } : {}),
+    label: staff?.email ?? label,
+    requestId: ctx.state.requestId,
+    ipAddress: ctx.ip,
+    userAgent: ctx.get("user-agent") || undefined,
+  };
 }
 
 export async function recordAudit(

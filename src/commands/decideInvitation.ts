@@ -5,8 +5,8 @@
 import { type AuditActor, recordAudit } from "../audit.js";
 import type { Database } from "../db.js";
 import { conflict, notFound } from "../errors.js";
-import { enqueueEmail } from "../mail/outbox.js";
-import { type Actor, authorize, canDecideInvitation, ROLE_LABELS } from "../policies/staff.js";
+import { type Actor, authorize, canDecideInvitation } from "../policies/staff.js";
+import { sendInvitationEmail } from "./invitationEmails.js";
 
 export const ALREADY_DECIDED_MESSAGE =
   "This invitation has already been decided by someone else, or withdrawn. Its current state is shown below.";
@@ -60,15 +60,10 @@ export async function decideInvitation(
         invitationId: invitation.id,
         note: options.note,
       });
-      await enqueueEmail(tx, {
-        kind: "staff_invitation",
-        recipient: invitation.invitee.email,
-        payload: {
-          inviteeName: invitation.invitee.name,
-          inviterName: invitation.invitedBy.name,
-          roleLabel: ROLE_LABELS[invitation.invitee.role],
-        },
-        linkSubject: { type: "staff_invitation", id: invitation.id },
+      await sendInvitationEmail(tx, {
+        id: invitation.id,
+        invitee: invitation.invitee,
+        inviterName: invitation.invitedBy.name,
       });
     } else {
       await tx.staffUser.update({

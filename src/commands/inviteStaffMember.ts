@@ -8,8 +8,8 @@ import { type AuditActor, recordAudit } from "../audit.js";
 import type { Database } from "../db.js";
 import { conflict } from "../errors.js";
 import { Prisma, type StaffRole } from "../generated/prisma/client.js";
-import { enqueueEmail } from "../mail/outbox.js";
-import { type Actor, authorize, canInvite, invitationNeedsApproval, ROLE_LABELS } from "../policies/staff.js";
+import { type Actor, authorize, canInvite, invitationNeedsApproval } from "../policies/staff.js";
+import { sendInvitationEmail } from "./invitationEmails.js";
 
 export interface TNewInvitation {
   name: string;
@@ -83,16 +83,7 @@ export async function inviteStaffMember(
         },
       );
       if (!needsApproval) {
-        await enqueueEmail(tx, {
-          kind: "staff_invitation",
-          recipient: invitee.email,
-          payload: {
-            inviteeName: invitee.name,
-            inviterName: inviter.name,
-            roleLabel: ROLE_LABELS[invitee.role],
-          },
-          linkSubject: { type: "staff_invitation", id: invitation.id },
-        });
+        await sendInvitationEmail(tx, { id: invitation.id, invitee: invitee, inviterName: inviter.name });
       }
       return { invitationId: invitation.id, staffUserId: staffUser.id, isSent: !needsApproval };
     });

@@ -3,10 +3,10 @@
 // works, so a forgotten message in an old mailbox can never open the account. (Link tokens are minted
 // when the mail leaves, so the new email's token is not among those withdrawn here.)
 import { type AuditActor, recordAudit } from "../audit.js";
-import type { Database, Transaction } from "../db.js";
+import type { Database } from "../db.js";
 import { conflict, notFound } from "../errors.js";
-import { enqueueEmail } from "../mail/outbox.js";
-import { type Actor, authorize, canResendInvitation, ROLE_LABELS } from "../policies/staff.js";
+import { type Actor, authorize, canResendInvitation } from "../policies/staff.js";
+import { sendInvitationEmail, withdrawInvitationLinks } from "./invitationEmails.js";
 
 export async function resendInvitation(
   db: Database,
@@ -40,33 +40,10 @@ export async function resendInvitation(
       { type: "staff_user", id: invitation.invitee.id },
       { invitationId: invitation.id, withdrawnLinks },
     );
-    await enqueueEmail(tx, {
-      kind: "staff_invitation",
-      recipient: invitation.invitee.email,
-      payload: {
-        inviteeName: invitation.invitee.name,
-        inviterName: options.actor.name,
-        roleLabel: ROLE_LABELS[invitation.invitee.role],
-      },
-      linkSubject: { type: "staff_invitation", id: invitation.id },
+    await sendInvitationEmail(tx, {
+      id: invitation.id,
+      invitee: invitation.invitee,
+      inviterName: options.actor.name,
     });
   });
-}
-
-/** Marks every unused link of an invitation used; returns how many were still open. */
-export async function withdrawInvitationLinks(
-  tx: Transaction,
-  invitationId: string,
-  now: Date,
-): Promise<number> {
-  const { count } = await tx.linkToken.updateMany({
-    where: {
-      purpose: "staff_invitation",
-      subjectType: "staff_invitation",
-      subjectId: invitationId,
-      usedAt: null,
-    },
-    data: { usedAt: now },
-  });
-  return count;
 }

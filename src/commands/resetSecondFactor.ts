@@ -5,10 +5,9 @@
 import { type AuditActor, recordAudit } from "../audit.js";
 import type { Database } from "../db.js";
 import { conflict, notFound } from "../errors.js";
-import { enqueueEmail } from "../mail/outbox.js";
-import { type Actor, authorize, canResetSecondFactor, ROLE_LABELS } from "../policies/staff.js";
+import { type Actor, authorize, canResetSecondFactor } from "../policies/staff.js";
 import { endSessionsOf } from "../sessions.js";
-import { withdrawInvitationLinks } from "./resendInvitation.js";
+import { sendInvitationEmail, withdrawInvitationLinks } from "./invitationEmails.js";
 
 export async function resetSecondFactor(
   db: Database,
@@ -60,15 +59,6 @@ export async function resetSecondFactor(
       { type: "staff_user", id: target.id },
       { invitationId: invitation.id, endedSessions, deletedRecoveryCodes, withdrawnLinks },
     );
-    await enqueueEmail(tx, {
-      kind: "staff_invitation",
-      recipient: target.email,
-      payload: {
-        inviteeName: target.name,
-        inviterName: options.actor.name,
-        roleLabel: ROLE_LABELS[target.role],
-      },
-      linkSubject: { type: "staff_invitation", id: invitation.id },
-    });
+    await sendInvitationEmail(tx, { id: invitation.id, invitee: target, inviterName: options.actor.name });
   });
 }

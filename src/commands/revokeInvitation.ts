@@ -6,7 +6,7 @@ import type { Database } from "../db.js";
 import { conflict, notFound } from "../errors.js";
 import { type Actor, authorize, canRevokeInvitation } from "../policies/staff.js";
 import { endSessionsOf } from "../sessions.js";
-import { withdrawInvitationLinks } from "./resendInvitation.js";
+import { withdrawInvitationLinks } from "./invitationEmails.js";
 
 export async function revokeInvitation(
   db: Database,

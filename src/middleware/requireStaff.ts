@@ -1,5 +1,6 @@
-import type { Middleware } from "koa";
-import { forbidden } from "../errors.js";
+import type { Context, Middleware } from "koa";
+import { forbidden, notFound } from "../errors.js";
+import type { SignedInStaff } from "../sessions.js";
 import { urls } from "../urls.js";
 
 /**
@@ -19,4 +20,11 @@ export function requireStaff(): Middleware {
     }
     await next();
   };
+}
+
+/** The signed-in person of a request under /staff (requireStaff guarantees one; this narrows the type). */
+export function signedInStaff(ctx: Context): SignedInStaff {
+  const staff = ctx.state.staff;
+  if (!staff) throw notFound();
+  return staff;
 }

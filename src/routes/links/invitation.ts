@@ -10,6 +10,7 @@ import Router from "@koa/router";
 import type { Context } from "koa";
 import { z } from "zod";
 import type { AppDependencies } from "../../app.js";
+import { auditActorFor } from "../../audit.js";
 import { acceptInvitation, InvitationLinkUnusableError } from "../../commands/acceptInvitation.js";
 import { hashPassword, PASSWORD_MAX_LENGTH, passwordProblem } from "../../domain/password.js";
 import { matchTotpCode, newTotpSecret, totpQrCode, totpUri } from "../../domain/totp.js";
@@ -110,12 +111,7 @@ export function invitationLinkRoutes(deps: AppDependencies): Router {
         totpSecret: secret,
         totpStep,
         replacingSessionId: ctx.state.session?.id ?? null,
-        audit: {
-          label: invitee.email,
-          requestId: ctx.state.requestId,
-          ipAddress: ctx.ip,
-          userAgent: ctx.get("user-agent") || undefined,
-        },
+        audit: auditActorFor(ctx, null, invitee.email),
       });
     } catch (error) {
       if (error instanceof InvitationLinkUnusableError) {

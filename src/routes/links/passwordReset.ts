@@ -6,6 +6,7 @@ import Router from "@koa/router";
 import type { Context } from "koa";
 import { z } from "zod";
 import type { AppDependencies } from "../../app.js";
+import { auditActorFor } from "../../audit.js";
 import { ResetLinkUnusableError, resetPassword } from "../../commands/resetPassword.js";
 import { hashPassword, PASSWORD_MAX_LENGTH, passwordProblem } from "../../domain/password.js";
 import { createSignInLimits } from "../../security/signInLimits.js";
@@ -88,12 +89,7 @@ export function passwordResetLinkRoutes(deps: AppDependencies): Router {
         token,
         staffUserId: target.id,
         passwordHash: await hashPassword(parsed.data.password),
-        actor: {
-          label: target.email,
-          requestId: ctx.state.requestId,
-          ipAddress: ctx.ip,
-          userAgent: ctx.get("user-agent") || undefined,
-        },
+        actor: auditActorFor(ctx, null, target.email),
       });
     } catch (error) {
       if (error instanceof ResetLinkUnusableError) {

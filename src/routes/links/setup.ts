@@ -4,6 +4,7 @@ import Router from "@koa/router";
 import type { Context } from "koa";
 import { z } from "zod";
 import type { AppDependencies } from "../../app.js";
+import { auditActorFor } from "../../audit.js";
 import { createSuperadmin, SetupLinkUnusableError } from "../../commands/createSuperadmin.js";
 import { HttpError } from "../../errors.js";
 import { inspectLinkToken } from "../../tokens.js";
@@ -56,12 +57,7 @@ export function setupRoutes(deps: AppDependencies): Router {
     try {
       ({ invitationToken } = await createSuperadmin(deps.db, {
         person: parsed.data,
-        actor: {
-          label: "setup link",
-          requestId: ctx.state.requestId,
-          ipAddress: ctx.ip,
-          userAgent: ctx.get("user-agent"),
-        },
+        actor: auditActorFor(ctx, null, "setup link"),
         setupToken: token,
       }));
     } catch (error) {

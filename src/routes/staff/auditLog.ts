@@ -5,9 +5,10 @@ import Router from "@koa/router";
 import type { Context } from "koa";
 import { z } from "zod";
 import type { AppDependencies } from "../../app.js";
-import type { AuditActor } from "../../audit.js";
+import { auditActorFor } from "../../audit.js";
 import { recordAuditLogExport } from "../../commands/exportAuditLog.js";
-import { badRequest, notFound } from "../../errors.js";
+import { badRequest } from "../../errors.js";
+import { signedInStaff } from "../../middleware/requireStaff.js";
 import { authorize, canViewAuditLog } from "../../policies/staff.js";
 import {
   AUDIT_ACTIONS,
@@ -25,7 +26,6 @@ import {
   type TAuditEventFilter,
   type TKeysetCursor,
 } from "../../queries/auditEvents.js";
-import type { SignedInStaff } from "../../sessions.js";
 import { urls } from "../../urls.js";
 
 export const AUDIT_PAGE_SIZE = 50;
@@ -107,22 +107,6 @@ function readCursor(ctx: Context): TKeysetCursor<bigint> | null {
   return { occurredAt: cursor.occurredAt, id: BigInt(cursor.id) };
 }
 
-function signedIn(ctx: Context): SignedInStaff {
-  const staff = ctx.state.staff;
-  if (!staff) throw notFound();
-  return staff;
-}
-
-function auditActorFor(ctx: Context, staff: SignedInStaff): AuditActor {
-  return {
-    staffUserId: staff.id,
-    label: staff.email,
-    requestId: ctx.state.requestId,
-    ipAddress: ctx.ip,
-    userAgent: ctx.get("user-agent") || undefined,
-  };
-}
-
 export function auditLogRoutes(deps: AppDependencies): Router {
   const router = new Router();
 
@@ -162,7 +146,7 @@ export function auditLogRoutes(deps: AppDependencies): Router {
 
   // Mounted under /staff.
   router.get("/audit", async (ctx) => {
-    authorize(canViewAuditLog(signedIn(ctx)));
+    authorize(canViewAuditLog(signedInStaff(ctx)));
     const filter = await parseOrRenderErrors(ctx);
     if (!filter) return;
     const after = readCursor(ctx);
@@ -180,7 +164,7 @@ export function auditLogRoutes(deps: AppDependencies): Router {
   });
 
   router.get("/audit.csv", async (ctx) => {
-    const staff = signedIn(ctx);
+    const staff = signedInStaff(ctx);
     authorize(canViewAuditLog(staff));
     const filter = await parseOrRenderErrors(ctx);
     if (!filter) return;

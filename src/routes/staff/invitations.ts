@@ -9,13 +9,14 @@ import Router from "@koa/router";
 import type { Context } from "koa";
 import { z } from "zod";
 import type { AppDependencies } from "../../app.js";
-import type { AuditActor } from "../../audit.js";
+import { auditActorFor } from "../../audit.js";
 import { decideInvitation } from "../../commands/decideInvitation.js";
 import { EMAIL_TAKEN_MESSAGE, inviteStaffMember } from "../../commands/inviteStaffMember.js";
 import { resendInvitation } from "../../commands/resendInvitation.js";
 import { revokeInvitation } from "../../commands/revokeInvitation.js";
 import { HttpError, notFound } from "../../errors.js";
 import type { StaffRole } from "../../generated/prisma/client.js";
+import { signedInStaff } from "../../middleware/requireStaff.js";
 import {
   authorize,
   canDecideInvitation,
@@ -75,13 +76,13 @@ export function invitationRoutes(deps: AppDependencies): Router {
   const router = new Router();
 
   router.get("/invitations", async (ctx) => {
-    const staff = signedIn(ctx);
+    const staff = signedInStaff(ctx);
     authorize(canViewInvitations(staff));
     await renderList(ctx, deps, staff, { values: {}, errors: {}, notice: noticeFrom(ctx) });
   });
 
   router.post("/invitations", async (ctx) => {
-    const staff = signedIn(ctx);
+    const staff = signedInStaff(ctx);
     authorize(canViewInvitations(staff));
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     const typed = {
@@ -105,7 +106,7 @@ export function invitationRoutes(deps: AppDependencies): Router {
       ({ isSent } = await inviteStaffMember(deps.db, {
         inviter: staff,
         invitee: parsed.data,
-        audit: auditActor(ctx, staff),
+        audit: auditActorFor(ctx, staff),
       }));
     } catch (error) {
       if (error instanceof HttpError && error.status === 409) {
@@ -122,13 +123,13 @@ export function invitationRoutes(deps: AppDependencies): Router {
   });
 
   router.get("/invitations/:id", async (ctx) => {
-    const staff = signedIn(ctx);
+    const staff = signedInStaff(ctx);
     authorize(canViewInvitations(staff));
     await renderDetail(ctx, deps, staff, ctx.params.id ?? "", { notice: noticeFrom(ctx) });
   });
 
   router.post("/invitations/:id/decision", async (ctx) => {
-    const staff = signedIn(ctx);
+    const staff = signedInStaff(ctx);
     authorize(canViewInvitations(staff));
     const invitationId = ctx.params.id ?? "";
     if (!ZUuid.safeParse(invitationId).success) throw notFound();
@@ -144,7 +145,7 @@ export function invitationRoutes(deps: AppDependencies): Router {
         decision: parsed.data.decision,
         note: parsed.data.note,
         decider: staff,
-        audit: auditActor(ctx, staff),
+        audit: auditActorFor(ctx, staff),
       });
     } catch (error) {
       if (error instanceof HttpError && error.status === 409) {
@@ -159,12 +160,12 @@ export function invitationRoutes(deps: AppDependencies): Router {
   });
 
   router.post("/invitations/:id/resend", async (ctx) => {
-    const staff = signedIn(ctx);
+    const staff = signedInStaff(ctx);
     authorize(canViewInvitations(staff));
     const invitationId = ctx.params.id ?? "";
     if (!ZUuid.safeParse(invitationId).success) throw notFound();
     try {
-      await resendInvitation(deps.db, { invitationId, actor: staff, audit: auditActor(ctx, staff) });
+      await resendInvitation(deps.db, { invitationId, actor: staff, audit: auditActorFor(ctx, staff) });
     } catch (error) {
       if (error instanceof HttpError && error.status === 409) {
         return renderDetail(ctx, deps, staff, invitationId, { conflict: error.message, status: 409 });
@@ -176,12 +177,12 @@ export function invitationRoutes(deps: AppDependencies): Router {
   });
 
   router.post("/invitations/:id/revoke", async (ctx) => {
-    const staff = signedIn(ctx);
+    const staff = signedInStaff(ctx);
     authorize(canViewInvitations(staff));
     const invitationId = ctx.params.id ?? "";
     if (!ZUuid.safeParse(invitationId).success) throw notFound();
     try {
-      await revokeInvitation(deps.db, { invitationId, actor: staff, audit: auditActor(ctx, staff) });
+      await revokeInvitation(deps.db, { invitationId, actor: staff, audit: auditActorFor(ctx, staff) });
     } catch (error) {
       if (error instanceof HttpError && error.status === 409) {
         return renderDetail(ctx, deps, staff, invitationId, { conflict: error.message, status: 409 });
@@ -193,23 +194,6 @@ export function invitationRoutes(deps: AppDependencies): Router {
   });
 
   return router;
-}
-
-/** requireStaff guarantees a person under /staff; this narrows the type. */
-export function signedIn(ctx: Context): SignedInStaff {
-  const staff = ctx.state.staff as SignedInStaff | null;
-  if (!staff) throw notFound();
-  return staff;
-}
-
-export function auditActor(ctx: Context, staff: SignedInStaff): AuditActor {
-  return {
-    staffUserId: staff.id,
-    label: staff.email,
-    requestId: ctx.state.requestId,
-    ipAddress: ctx.ip,
-    userAgent: ctx.get("user-agent") || undefined,
-  };
 }
 
 export function noticeFrom(ctx: Context): string | null {

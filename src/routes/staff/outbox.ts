@@ -4,7 +4,7 @@ import Router from "@koa/router";
 import type { Context } from "koa";
 import { z } from "zod";
 import type { AppDependencies } from "../../app.js";
-import type { AuditActor } from "../../audit.js";
+import { auditActorFor } from "../../audit.js";
 import { CANCELLABLE_STATUSES, cancelEmail } from "../../commands/cancelEmail.js";
 import { EmailTransitionRefusedError, RETRYABLE_STATUSES, retryEmail } from "../../commands/retryEmail.js";
 import { sendTestEmail } from "../../commands/sendTestEmail.js";
@@ -18,6 +18,7 @@ import {
   renderContextFor,
   renderEmail,
 } from "../../mail/messages/index.js";
+import { signedInStaff } from "../../middleware/requireStaff.js";
 import { authorize, canManageOutbox } from "../../policies/staff.js";
 import {
   OUTBOX_STATUS_LABELS,
@@ -27,7 +28,6 @@ import {
 } from "../../presenters/outboxMessages.js";
 import { encodeKeysetCursor, parseKeysetCursor, type TKeysetCursor } from "../../queries/auditEvents.js";
 import { findOutboxMessage, findOutboxPage, type OutboxMessageRow } from "../../queries/outboxMessages.js";
-import type { SignedInStaff } from "../../sessions.js";
 import { absoluteUrl, urls } from "../../urls.js";
 
 export const OUTBOX_PAGE_SIZE = 50;
@@ -63,22 +63,6 @@ const NOTICES: Record<string, string> = {
 // No 'unsafe-inline' anywhere, not even here: the email's inline styles are simply not applied.
 const HTML_PART_POLICY = "sandbox; default-src 'none'; img-src data:";
 const LINK_PLACEHOLDER_TOKEN = "link-is-created-when-the-message-is-sent";
-
-function signedIn(ctx: Context): SignedInStaff {
-  const staff = ctx.state.staff;
-  if (!staff) throw notFound();
-  return staff;
-}
-
-function auditActorFor(ctx: Context, staff: SignedInStaff): AuditActor {
-  return {
-    staffUserId: staff.id,
-    label: staff.email,
-    requestId: ctx.state.requestId,
-    ipAddress: ctx.ip,
-    userAgent: ctx.get("user-agent") || undefined,
-  };
-}
 
 function firstValue(value: string | string[] | undefined): string {
   return (Array.isArray(value) ? value[0] : value) ?? "";
@@ -170,7 +154,7 @@ export function outboxRoutes(deps: AppDependencies): Router {
 
   // Mounted under /staff.
   router.get("/outbox", async (ctx) => {
-    authorize(canManageOutbox(signedIn(ctx)));
+    authorize(canManageOutbox(signedInStaff(ctx)));
     const page = parseFilter(ctx);
     if (!page.filter) ctx.status = 400;
     await renderList(ctx, page);
@@ -178,7 +162,7 @@ export function outboxRoutes(deps: AppDependencies): Router {
   });
 
   router.post("/outbox/test", async (ctx) => {
-    const staff = signedIn(ctx);
+    const staff = signedInStaff(ctx);
     authorize(canManageOutbox(staff));
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     const typed = { recipient: typeof body.recipient === "string" ? body.recipient : "" };
@@ -200,7 +184,7 @@ export function outboxRoutes(deps: AppDependencies): Router {
   });
 
   async function renderMessage(ctx: Context, message: OutboxMessageRow, refusal: string | null = null) {
-    const staff = signedIn(ctx);
+    const staff = signedInStaff(ctx);
     const rendered = await renderForDisplay(deps, message);
     await ctx.render("staff/outbox/message.njk", {
       notice: refusal ? null : noticeFrom(ctx),
@@ -223,14 +207,14 @@ export function outboxRoutes(deps: AppDependencies): Router {
   }
 
   router.get("/outbox/:id", async (ctx) => {
-    authorize(canManageOutbox(signedIn(ctx)));
+    authorize(canManageOutbox(signedInStaff(ctx)));
     const message = await findOutboxMessage(deps.db, messageIdFrom(ctx));
     if (!message) throw notFound("There is no such message in the outbox.");
     await renderMessage(ctx, message);
   });
 
   router.get("/outbox/:id/html", async (ctx) => {
-    authorize(canManageOutbox(signedIn(ctx)));
+    authorize(canManageOutbox(signedInStaff(ctx)));
     const message = await findOutboxMessage(deps.db, messageIdFrom(ctx));
     if (!message) throw notFound("There is no such message in the outbox.");
     const rendered = await renderForDisplay(deps, message);
@@ -244,7 +228,7 @@ export function outboxRoutes(deps: AppDependencies): Router {
 
   for (const action of ["retry", "cancel"] as const) {
     router.post(`/outbox/:id/${action}`, async (ctx) => {
-      const staff = signedIn(ctx);
+      const staff = signedInStaff(ctx);
       authorize(canManageOutbox(staff));
       const outboxMessageId = messageIdFrom(ctx);
       const command = action === "retry" ? retryEmail : cancelEmail;

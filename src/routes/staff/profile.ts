@@ -10,6 +10,7 @@ import Router from "@koa/router";
 import type { Context } from "koa";
 import { z } from "zod";
 import type { AppDependencies } from "../../app.js";
+import { auditActorFor } from "../../audit.js";
 import { changeOwnPassword } from "../../commands/changeOwnPassword.js";
 import { changeTheme } from "../../commands/changeTheme.js";
 import { endOwnSession } from "../../commands/endOwnSession.js";
@@ -18,12 +19,12 @@ import { regenerateRecoveryCodes } from "../../commands/regenerateRecoveryCodes.
 import { hashPassword, PASSWORD_MAX_LENGTH, passwordProblem, verifyPassword } from "../../domain/password.js";
 import { matchTotpCode, newTotpSecret, totpQrCode, totpUri } from "../../domain/totp.js";
 import { notFound } from "../../errors.js";
+import { signedInStaff } from "../../middleware/requireStaff.js";
 import { formatDateTime, ROLE_LABELS, THEME_LABELS } from "../../presenters/staff.js";
 import { openSecret, sealSecret } from "../../secrets.js";
 import { createSignInLimits, type SignInLimits } from "../../security/signInLimits.js";
 import type { SignedInStaff } from "../../sessions.js";
 import { urls } from "../../urls.js";
-import { auditActor, signedIn } from "./invitations.js";
 
 const ZPassword = z
   .string()
@@ -73,11 +74,11 @@ export function profileRoutes(deps: AppDependencies): Router {
 
   router.get("/profile", async (ctx) => {
     const done = typeof ctx.query.done === "string" ? ctx.query.done : "";
-    await renderProfile(ctx, deps, signedIn(ctx), { notice: NOTICES[done] ?? null });
+    await renderProfile(ctx, deps, signedInStaff(ctx), { notice: NOTICES[done] ?? null });
   });
 
   router.post("/profile/password", async (ctx) => {
-    const staff = signedIn(ctx);
+    const staff = signedInStaff(ctx);
     const parsed = ZPasswordChangeForm.safeParse(ctx.request.body ?? {});
     const errors: Errors = {};
     if (!parsed.success) {
@@ -98,14 +99,14 @@ export function profileRoutes(deps: AppDependencies): Router {
       staffUserId: staff.id,
       currentSessionId: currentSessionId(ctx),
       passwordHash: await hashPassword(parsed.data.password),
-      audit: auditActor(ctx, staff),
+      audit: auditActorFor(ctx, staff),
     });
     ctx.status = 303;
     ctx.redirect(`${urls.staffProfile()}?done=password`);
   });
 
   router.post("/profile/authenticator", async (ctx) => {
-    const staff = signedIn(ctx);
+    const staff = signedInStaff(ctx);
     const parsed = ZAuthenticatorForm.safeParse(ctx.request.body ?? {});
     const secret = parsed.success ? openSealed(totpKey, parsed.data.sealedTotpSecret, staff) : null;
     if (!parsed.success || secret === null) {
@@ -136,45 +137,45 @@ export function profileRoutes(deps: AppDependencies): Router {
       currentSessionId: currentSessionId(ctx),
       totpSecret: secret,
       totpStep,
-      audit: auditActor(ctx, staff),
+      audit: auditActorFor(ctx, staff),
     });
     ctx.status = 303;
     ctx.redirect(`${urls.staffProfile()}?done=authenticator`);
   });
 
   router.post("/profile/recovery-codes", async (ctx) => {
-    const staff = signedIn(ctx);
+    const staff = signedInStaff(ctx);
     const recoveryCodes = await regenerateRecoveryCodes(deps.db, {
       config: deps.config,
       staffUserId: staff.id,
-      audit: auditActor(ctx, staff),
+      audit: auditActorFor(ctx, staff),
     });
     // Shown once, as the answer to this POST; never stored in clear.
     await ctx.render("staff/profile/recovery-codes.njk", { recoveryCodes, profileUrl: urls.staffProfile() });
   });
 
   router.post("/profile/sessions/:id/end", async (ctx) => {
-    const staff = signedIn(ctx);
+    const staff = signedInStaff(ctx);
     const sessionId = ctx.params.id ?? "";
     if (!z.uuid().safeParse(sessionId).success) throw notFound();
     await endOwnSession(deps.db, {
       staffUserId: staff.id,
       currentSessionId: currentSessionId(ctx),
       sessionId,
-      audit: auditActor(ctx, staff),
+      audit: auditActorFor(ctx, staff),
     });
     ctx.status = 303;
     ctx.redirect(`${urls.staffProfile()}?done=session_ended`);
   });
 
   router.post("/profile/theme", async (ctx) => {
-    const staff = signedIn(ctx);
+    const staff = signedInStaff(ctx);
     const parsed = ZThemeForm.safeParse(ctx.request.body ?? {});
     if (!parsed.success) return renderProfile(ctx, deps, staff, { status: 422 });
     await changeTheme(deps.db, {
       staffUserId: staff.id,
       themePreference: parsed.data.theme,
-      audit: auditActor(ctx, staff),
+      audit: auditActorFor(ctx, staff),
     });
     ctx.status = 303;
     ctx.redirect(`${urls.staffProfile()}?done=theme`);

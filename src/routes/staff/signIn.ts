@@ -9,7 +9,7 @@ import Router from "@koa/router";
 import type { Context } from "koa";
 import { z } from "zod";
 import type { AppDependencies } from "../../app.js";
-import type { AuditActor } from "../../audit.js";
+import { auditActorFor } from "../../audit.js";
 import { requestPasswordReset } from "../../commands/requestPasswordReset.js";
 import { prepareSignIn, signInWithPassword } from "../../commands/signIn.js";
 import { signOut } from "../../commands/signOut.js";
@@ -83,15 +83,6 @@ function formBody(ctx: Context): Record<string, unknown> {
   return (ctx.request.body ?? {}) as Record<string, unknown>;
 }
 
-function actorOf(ctx: Context, label = "sign-in form"): AuditActor {
-  return {
-    label,
-    requestId: ctx.state.requestId,
-    ipAddress: ctx.ip,
-    userAgent: ctx.get("user-agent") || undefined,
-  };
-}
-
 async function renderForm(ctx: Context, view: string, status: number, data: Record<string, unknown>) {
   ctx.status = status;
   await ctx.render(view, data);
@@ -136,7 +127,7 @@ export function signInRoutes(deps: AppDependencies): Router {
     const result = await signInWithPassword(signInDeps, {
       email: parsed.data.email,
       password: parsed.data.password,
-      actor: actorOf(ctx),
+      actor: auditActorFor(ctx, null, "sign-in form"),
       replacingSessionId: ctx.state.session?.id ?? null,
     });
     switch (result.kind) {
@@ -204,7 +195,7 @@ export function signInRoutes(deps: AppDependencies): Router {
       pendingSessionId: session.id,
       staffUserId: session.staffUserId,
       code: parsed.data.code,
-      actor: actorOf(ctx),
+      actor: auditActorFor(ctx, null, "sign-in form"),
     });
     switch (result.kind) {
       case "blocked":
@@ -229,7 +220,7 @@ export function signInRoutes(deps: AppDependencies): Router {
     if (session) {
       await signOut(deps.db, {
         session,
-        actor: actorOf(ctx, ctx.state.staff?.email ?? "sign-out"),
+        actor: auditActorFor(ctx, null, ctx.state.staff?.email ?? "sign-out"),
       });
     }
     clearSessionCookie(ctx, deps.config);
@@ -261,7 +252,7 @@ export function signInRoutes(deps: AppDependencies): Router {
     if (await limits.resetRequestForAddress(parsed.data.email)) {
       await requestPasswordReset(deps.db, {
         email: parsed.data.email,
-        actor: actorOf(ctx, "password reset form"),
+        actor: auditActorFor(ctx, null, "password reset form"),
       });
     }
     await ctx.render("staff/password-reset-request.njk", { values: {}, errors: {}, isSent: true });

@@ -9,12 +9,14 @@ import Router from "@koa/router";
 import type { Context } from "koa";
 import { z } from "zod";
 import type { AppDependencies } from "../../app.js";
+import { auditActorFor } from "../../audit.js";
 import { changeStaffRole } from "../../commands/changeStaffRole.js";
 import { disableStaffMember } from "../../commands/disableStaffMember.js";
 import { enableStaffMember } from "../../commands/enableStaffMember.js";
 import { resetSecondFactor } from "../../commands/resetSecondFactor.js";
 import { HttpError, notFound } from "../../errors.js";
 import type { StaffRole } from "../../generated/prisma/client.js";
+import { signedInStaff } from "../../middleware/requireStaff.js";
 import {
   authorize,
   canInvite,
@@ -27,7 +29,6 @@ import {
 import { formatDateTime, ROLE_LABELS, STAFF_STATUS_LABELS } from "../../presenters/staff.js";
 import type { SignedInStaff } from "../../sessions.js";
 import { urls } from "../../urls.js";
-import { auditActor, signedIn } from "./invitations.js";
 
 const STAFF_ROLES = Object.keys(ROLE_RANK) as StaffRole[];
 const ZUuid = z.uuid();
@@ -45,7 +46,7 @@ export function staffListRoutes(deps: AppDependencies): Router {
   const router = new Router();
 
   router.get("/people", async (ctx) => {
-    const staff = signedIn(ctx);
+    const staff = signedInStaff(ctx);
     authorize(canViewStaffList(staff));
     const people = await deps.db.staffUser.findMany({
       orderBy: [{ status: "asc" }, { name: "asc" }],
@@ -77,7 +78,7 @@ export function staffListRoutes(deps: AppDependencies): Router {
   });
 
   router.get("/people/:id", async (ctx) => {
-    const staff = signedIn(ctx);
+    const staff = signedInStaff(ctx);
     authorize(canViewStaffList(staff));
     const done = typeof ctx.query.done === "string" ? ctx.query.done : "";
     await renderPerson(ctx, deps, staff, ctx.params.id ?? "", { notice: NOTICES[done] ?? null });
@@ -88,7 +89,7 @@ export function staffListRoutes(deps: AppDependencies): Router {
     run: (ctx: Context, staff: SignedInStaff, staffUserId: string) => Promise<string>,
   ) =>
     router.post(path, async (ctx) => {
-      const staff = signedIn(ctx);
+      const staff = signedInStaff(ctx);
       authorize(canViewStaffList(staff));
       const staffUserId = ctx.params.id ?? "";
       if (!ZUuid.safeParse(staffUserId).success) throw notFound();
@@ -112,23 +113,23 @@ export function staffListRoutes(deps: AppDependencies): Router {
       actor: staff,
       staffUserId,
       newRole: parsed.data.role,
-      audit: auditActor(ctx, staff),
+      audit: auditActorFor(ctx, staff),
     });
     return "role";
   });
 
   act("/people/:id/disable", async (ctx, staff, staffUserId) => {
-    await disableStaffMember(deps.db, { actor: staff, staffUserId, audit: auditActor(ctx, staff) });
+    await disableStaffMember(deps.db, { actor: staff, staffUserId, audit: auditActorFor(ctx, staff) });
     return "disabled";
   });
 
   act("/people/:id/enable", async (ctx, staff, staffUserId) => {
-    await enableStaffMember(deps.db, { actor: staff, staffUserId, audit: auditActor(ctx, staff) });
+    await enableStaffMember(deps.db, { actor: staff, staffUserId, audit: auditActorFor(ctx, staff) });
     return "enabled";
   });
 
   act("/people/:id/reset-second-factor", async (ctx, staff, staffUserId) => {
-    await resetSecondFactor(deps.db, { actor: staff, staffUserId, audit: auditActor(ctx, staff) });
+    await resetSecondFactor(deps.db, { actor: staff, staffUserId, audit: auditActorFor(ctx, staff) });
     return "second_factor_reset";
   });
 
