@@ -1,0 +1,82 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import {
+  allowedMoves,
+  CASE_MOVES,
+  CASE_STATES,
+  type CaseMove,
+  type CaseState,
+  CaseTransitionError,
+  isDecided,
+  isEditableByApplicant,
+  transition,
+} from "./caseStates.js";
+
+// The whole table, written out independently of the module: every (state, move) not listed is refused.
+const EXPECTED: Record<CaseState, Partial<Record<CaseMove, CaseState>>> = {
+  DRAFT: { submit: "SUBMITTED", withdraw: "WITHDRAWN" },
+  SUBMITTED: { startReview: "IN_REVIEW", withdraw: "WITHDRAWN" },
+  IN_REVIEW: {
+    requestMoreInformation: "MORE_INFORMATION_REQUESTED",
+    approve: "APPROVED",
+    reject: "REJECTED",
+    withdraw: "WITHDRAWN",
+  },
+  MORE_INFORMATION_REQUESTED: { resubmit: "IN_REVIEW", withdraw: "WITHDRAWN" },
+  APPROVED: {},
+  REJECTED: {},
+  WITHDRAWN: {},
+};
+
+describe("case states", () => {
+  for (const from of CASE_STATES) {
+    for (const move of Object.keys(CASE_MOVES) as CaseMove[]) {
+      const to = EXPECTED[from][move];
+      if (to) {
+        test(`${from} --${move}--> ${to}`, () => {
+          assert.equal(transition(from, move), to);
+        });
+      } else {
+        test(`${from} refuses ${move} with a message for the page`, () => {
+          assert.throws(
+            () => transition(from, move),
+            (error: unknown) =>
+              error instanceof CaseTransitionError &&
+              error.from === from &&
+              error.move === move &&
+              /^This case is [a-z ]+, so it cannot be [a-z ]+ now\.$/.test(error.message),
+          );
+        });
+      }
+    }
+  }
+
+  test("allowedMoves lists exactly the moves the table allows", () => {
+    for (const from of CASE_STATES) {
+      assert.deepEqual(allowedMoves(from).sort(), Object.keys(EXPECTED[from]).sort(), from);
+    }
+  });
+
+  test("decided cases are final; applicants edit only drafts and cases sent back to them", () => {
+    assert.deepEqual(CASE_STATES.filter(isDecided), ["APPROVED", "REJECTED"]);
+    assert.deepEqual(CASE_STATES.filter(isEditableByApplicant), ["DRAFT", "MORE_INFORMATION_REQUESTED"]);
+    for (const state of ["APPROVED", "REJECTED", "WITHDRAWN"] as const)
+      assert.deepEqual(allowedMoves(state), []);
+  });
+
+  test("the message reads as plain language", () => {
+    const messageOf = (from: CaseState, move: CaseMove) => {
+      try {
+        transition(from, move);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return "";
+    };
+    assert.equal(messageOf("APPROVED", "approve"), "This case is approved, so it cannot be approved now.");
+    assert.equal(
+      messageOf("DRAFT", "requestMoreInformation"),
+      "This case is a draft, so it cannot be sent back for more information now.",
+    );
+  });
+});

@@ -1,0 +1,105 @@
+// The states of a vetting case and the only moves between them, in one place (issue 6 builds the
+// cases on this). Every command that changes a case's state asks transition() first; a move that is
+// not listed here is refused with a message for the page, never a 500.
+//
+//   DRAFT ─submit→ SUBMITTED ─startReview→ IN_REVIEW ─approve→ APPROVED
+//                                             │   ↑       └─reject→ REJECTED
+//                      requestMoreInformation ↓   │ resubmit
+//                                     MORE_INFORMATION_REQUESTED
+//   withdraw: from any state before a decision → WITHDRAWN
+//
+// Who may make a move (applicant, agent, admin, four eyes) is not decided here but in policies/.
+
+export const CASE_STATES = [
+  "DRAFT",
+  "SUBMITTED",
+  "IN_REVIEW",
+  "MORE_INFORMATION_REQUESTED",
+  "APPROVED",
+  "REJECTED",
+  "WITHDRAWN",
+] as const;
+export type CaseState = (typeof CASE_STATES)[number];
+
+const BEFORE_DECISION: readonly CaseState[] = [
+  "DRAFT",
+  "SUBMITTED",
+  "IN_REVIEW",
+  "MORE_INFORMATION_REQUESTED",
+];
+
+export const CASE_MOVES = {
+  submit: { from: ["DRAFT"], to: "SUBMITTED" },
+  startReview: { from: ["SUBMITTED"], to: "IN_REVIEW" },
+  requestMoreInformation: { from: ["IN_REVIEW"], to: "MORE_INFORMATION_REQUESTED" },
+  resubmit: { from: ["MORE_INFORMATION_REQUESTED"], to: "IN_REVIEW" },
+  approve: { from: ["IN_REVIEW"], to: "APPROVED" },
+  reject: { from: ["IN_REVIEW"], to: "REJECTED" },
+  withdraw: { from: BEFORE_DECISION, to: "WITHDRAWN" },
+} as const satisfies Record<string, { from: readonly CaseState[]; to: CaseState }>;
+export type CaseMove = keyof typeof CASE_MOVES;
+
+/** Plain-language names, for pages and emails. */
+export const CASE_STATE_LABELS: Record<CaseState, string> = {
+  DRAFT: "Draft",
+  SUBMITTED: "Submitted",
+  IN_REVIEW: "In review",
+  MORE_INFORMATION_REQUESTED: "More information requested",
+  APPROVED: "Approved",
+  REJECTED: "Rejected",
+  WITHDRAWN: "Withdrawn",
+};
+
+/** How a sentence says what the case is: "This case is <phrase>". */
+const STATE_PHRASES: Record<CaseState, string> = {
+  DRAFT: "a draft",
+  SUBMITTED: "submitted",
+  IN_REVIEW: "in review",
+  MORE_INFORMATION_REQUESTED: "waiting for more information",
+  APPROVED: "approved",
+  REJECTED: "rejected",
+  WITHDRAWN: "withdrawn",
+};
+
+const MOVE_LABELS: Record<CaseMove, string> = {
+  submit: "submitted",
+  startReview: "taken into review",
+  requestMoreInformation: "sent back for more information",
+  resubmit: "resubmitted",
+  approve: "approved",
+  reject: "rejected",
+  withdraw: "withdrawn",
+};
+
+/** A move the case's state does not allow: shown to the person as a message, with status 409. */
+export class CaseTransitionError extends Error {
+  override readonly name = "CaseTransitionError";
+  constructor(
+    readonly move: CaseMove,
+    readonly from: CaseState,
+  ) {
+    super(`This case is ${STATE_PHRASES[from]}, so it cannot be ${MOVE_LABELS[move]} now.`);
+  }
+}
+
+/** The state after the move, or a CaseTransitionError. */
+export function transition(from: CaseState, move: CaseMove): CaseState {
+  const allowed: readonly CaseState[] = CASE_MOVES[move].from;
+  if (!allowed.includes(from)) throw new CaseTransitionError(move, from);
+  return CASE_MOVES[move].to;
+}
+
+export function allowedMoves(from: CaseState): CaseMove[] {
+  return (Object.keys(CASE_MOVES) as CaseMove[]).filter((move) =>
+    (CASE_MOVES[move].from as readonly CaseState[]).includes(from),
+  );
+}
+
+export function isDecided(state: CaseState): boolean {
+  return state === "APPROVED" || state === "REJECTED";
+}
+
+/** The applicant may edit details and evidence only in these states. */
+export function isEditableByApplicant(state: CaseState): boolean {
+  return state === "DRAFT" || state === "MORE_INFORMATION_REQUESTED";
+}
