@@ -3,48 +3,22 @@
 // page shows), saves the recovery codes and lands on the staff home. A server admin's invitation waits
 // for a second admin. The admins and their sessions are seeded through Prisma in the app's database.
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import type { BrowserContext } from "@playwright/test";
-import { loadConfig } from "../src/config.js";
-import { createDatabase, type Database } from "../src/db.js";
+import type { BrowserContext, Cookie } from "@playwright/test";
+import type { Database } from "../src/db.js";
 import { totpCodeAt } from "../src/domain/totp.js";
-import { sessionCookieName, startSession } from "../src/sessions.js";
 import { createStaffMember } from "../src/test/staff.js";
+import { appConfig, openAppDatabase, signedInSessionCookie } from "./appDatabase.js";
 import { expect, expectAccessibleInLightAndDarkThemes, test } from "./fixtures.js";
 
 test.describe.configure({ mode: "serial" });
 
-const port = Number(process.env.E2E_PORT || 3100);
-const baseURL = `http://127.0.0.1:${port}`;
-
-/** The app's database: the orchestrator's, or the embedded one playwright.config.ts has the app start. */
-function databaseUrl(): string {
-  if (process.env.E2E_DATABASE_URL) return process.env.E2E_DATABASE_URL;
-  const dataDir = path.join(tmpdir(), `vetting-portal-e2e-${port}`, "postgres");
-  const password = readFileSync(path.join(dataDir, "embedded-superuser-password"), "utf8").trim();
-  const postgresPort = process.env.E2E_EMBEDDED_POSTGRES_PORT || "54339";
-  return `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${postgresPort}/vetting_portal`;
-}
-
 const marker = randomUUID().slice(0, 8);
 let db: Database;
-let cookieName: string;
-const sessionTokens: { superadmin: string; serverAdmin: string } = { superadmin: "", serverAdmin: "" };
+const sessionCookies: Partial<Record<"superadmin" | "serverAdmin", Cookie>> = {};
 
 test.beforeAll(async () => {
-  const url = databaseUrl();
-  const config = loadConfig({
-    NODE_ENV: "test",
-    DATABASE_URL: url,
-    PUBLIC_URL: baseURL,
-    UPLOADS_DIR: path.join(tmpdir(), `vetting-portal-e2e-${port}`, "uploads"),
-    SMTP_HOST: "127.0.0.1",
-    SMTP_PORTS: "2525",
-  });
-  db = createDatabase(url, { poolMax: 2, statementTimeoutMs: 10_000, connectionTimeoutMs: 5_000 });
-  cookieName = sessionCookieName(config);
+  const config = appConfig();
+  db = openAppDatabase();
   for (const [key, role] of [
     ["superadmin", "SUPERADMIN"],
     ["serverAdmin", "SERVER_ADMIN"],
@@ -54,10 +28,7 @@ test.beforeAll(async () => {
       name: `${role === "SUPERADMIN" ? "Sue Super" : "Sam Server"} ${marker}`,
       email: `${key.toLowerCase()}-${marker}@example.org`,
     });
-    const { token } = await db.$transaction((tx) =>
-      startSession(tx, { config, staffUserId: member.id, isAuthenticated: true }),
-    );
-    sessionTokens[key] = token;
+    sessionCookies[key] = await signedInSessionCookie(db, config, member.id);
   }
 });
 
@@ -65,9 +36,11 @@ test.afterAll(async () => {
   await db?.$disconnect();
 });
 
-async function signInAs(context: BrowserContext, who: keyof typeof sessionTokens): Promise<void> {
+async function signInAs(context: BrowserContext, who: "superadmin" | "serverAdmin"): Promise<void> {
   await context.clearCookies();
-  await context.addCookies([{ name: cookieName, value: sessionTokens[who], url: baseURL }]);
+  const cookie = sessionCookies[who];
+  if (!cookie) throw new Error(`no session seeded for ${who}`);
+  await context.addCookies([cookie]);
 }
 
 test.describe("a staff invitation", () => {

@@ -1,53 +1,26 @@
 // A server admin reads the audit log and the outbox. The person, the session and the records are
 // seeded through Prisma in the app's own database; the browser holds the session cookie.
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { loadConfig } from "../src/config.js";
-import { createDatabase, type Database } from "../src/db.js";
-import { sessionCookieName, startSession } from "../src/sessions.js";
+import type { Cookie } from "@playwright/test";
+import type { Database } from "../src/db.js";
 import { createStaffMember } from "../src/test/staff.js";
+import { appConfig, openAppDatabase, signedInSessionCookie } from "./appDatabase.js";
 import { expect, expectAccessibleInLightAndDarkThemes, test } from "./fixtures.js";
 
-const port = Number(process.env.E2E_PORT || 3100);
-const baseURL = `http://127.0.0.1:${port}`;
-
-/** The app's database: the orchestrator's, or the embedded one playwright.config.ts has the app start. */
-function databaseUrl(): string {
-  if (process.env.E2E_DATABASE_URL) return process.env.E2E_DATABASE_URL;
-  const dataDir = path.join(tmpdir(), `vetting-portal-e2e-${port}`, "postgres");
-  const password = readFileSync(path.join(dataDir, "embedded-superuser-password"), "utf8").trim();
-  const postgresPort = process.env.E2E_EMBEDDED_POSTGRES_PORT || "54339";
-  return `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${postgresPort}/vetting_portal`;
-}
-
 let db: Database;
-let sessionToken: string;
-let cookieName: string;
+let sessionCookie: Cookie;
 const marker = randomUUID().slice(0, 8);
 let failedMessageId: string;
 
 test.beforeAll(async () => {
-  const url = databaseUrl();
-  const config = loadConfig({
-    NODE_ENV: "test",
-    DATABASE_URL: url,
-    PUBLIC_URL: baseURL,
-    UPLOADS_DIR: path.join(tmpdir(), `vetting-portal-e2e-${port}`, "uploads"),
-    SMTP_HOST: "127.0.0.1",
-    SMTP_PORTS: "2525",
-  });
-  db = createDatabase(url, { poolMax: 2, statementTimeoutMs: 10_000, connectionTimeoutMs: 5_000 });
+  const config = appConfig();
+  db = openAppDatabase();
   const admin = await createStaffMember(db, config, {
     role: "SERVER_ADMIN",
     name: `Riley Records ${marker}`,
     email: `records-${marker}@example.org`,
   });
-  cookieName = sessionCookieName(config);
-  ({ token: sessionToken } = await db.$transaction((tx) =>
-    startSession(tx, { config, staffUserId: admin.id, isAuthenticated: true }),
-  ));
+  sessionCookie = await signedInSessionCookie(db, config, admin.id);
   await db.auditEvent.createMany({
     data: [
       {
@@ -98,9 +71,7 @@ test.afterAll(async () => {
 });
 
 test.beforeEach(async ({ context }) => {
-  await context.addCookies([
-    { name: cookieName, value: sessionToken, url: baseURL, httpOnly: true, sameSite: "Lax" },
-  ]);
+  await context.addCookies([sessionCookie]);
 });
 
 test.describe("staff records pages", () => {

@@ -1,36 +1,17 @@
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { loadConfig } from "../src/config.js";
-import { createDatabase } from "../src/db.js";
 import { hashPassword } from "../src/domain/password.js";
 import { newTotpSecret, totpCodeAt } from "../src/domain/totp.js";
 import { sealSecret } from "../src/secrets.js";
 import { issueLinkToken } from "../src/tokens.js";
+import { appConfig, openAppDatabase } from "./appDatabase.js";
 import { expect, expectAccessibleInLightAndDarkThemes, test } from "./fixtures.js";
 
 const PASSWORD = "quiet meadow saxophone 47";
 
-/** The e2e server's database: the orchestrator's, or the embedded one playwright.config.ts starts. */
-function e2eDatabaseUrl(): string {
-  if (process.env.E2E_DATABASE_URL) return process.env.E2E_DATABASE_URL;
-  const port = Number(process.env.E2E_PORT || 3100);
-  const dataDir = path.join(tmpdir(), `vetting-portal-e2e-${port}`, "postgres");
-  const password = readFileSync(path.join(dataDir, "embedded-superuser-password"), "utf8").trim();
-  const postgresPort = process.env.E2E_EMBEDDED_POSTGRES_PORT || "54339";
-  return `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${postgresPort}/vetting_portal`;
-}
-
 /** A staff member made as the portal makes them, with the TOTP secret sealed under the server's key. */
 async function seedStaffMember(name: string, options: { withResetLink?: boolean } = {}) {
-  // The e2e server runs in development, where the TOTP key is the one kept in .data/.
-  const { staff } = loadConfig({ NODE_ENV: "development" });
-  const db = createDatabase(e2eDatabaseUrl(), {
-    poolMax: 2,
-    statementTimeoutMs: 10_000,
-    connectionTimeoutMs: 5_000,
-  });
+  const { staff } = appConfig();
+  const db = openAppDatabase();
   const totpSecret = newTotpSecret();
   const email = `e2e-${randomUUID()}@example.org`;
   try {
