@@ -3,6 +3,7 @@
 // never shift a page, and no OFFSET scan grows with the depth of the log.
 import type { Database } from "../db.js";
 import type { Prisma } from "../generated/prisma/client.js";
+import { keysetPage, type TKeysetCursor } from "./keyset.js";
 
 export interface TAuditEventFilter {
   actorId?: string;
@@ -13,12 +14,6 @@ export interface TAuditEventFilter {
   from?: Date;
   /** Exclusive upper bound. */
   until?: Date;
-}
-
-/** The last row of a page: the next page starts strictly after it. */
-export interface TKeysetCursor<Id> {
-  occurredAt: Date;
-  id: Id;
 }
 
 export const auditEventSelect = {
@@ -75,10 +70,7 @@ export async function findAuditEventPage(
     take: pageSize + 1,
     select: auditEventSelect,
   });
-  const hasMore = rows.length > pageSize;
-  const page = hasMore ? rows.slice(0, pageSize) : rows;
-  const last = page.at(-1);
-  return { rows: page, next: hasMore && last ? { occurredAt: last.occurredAt, id: last.id } : null };
+  return keysetPage(rows, pageSize, (row) => ({ occurredAt: row.occurredAt, id: row.id }));
 }
 
 /** Every matching row, newest first, fetched in keyset batches so memory stays flat however many match. */
@@ -108,20 +100,4 @@ export function findStaffForActorFilter(
     orderBy: [{ name: "asc" }, { email: "asc" }],
     select: { id: true, name: true, email: true },
   });
-}
-
-/** "2026-11-23T19:02:31.123Z_1234": readable in a URL, and exact (timestamps are kept to the millisecond). */
-export function encodeKeysetCursor(cursor: TKeysetCursor<bigint | string>): string {
-  return `${cursor.occurredAt.toISOString()}_${cursor.id}`;
-}
-
-const CURSOR_PATTERN = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)_([0-9A-Za-z-]{1,40})$/;
-
-/** The cursor's parts, or null when the text is not one of our cursors. */
-export function parseKeysetCursor(text: string): { occurredAt: Date; id: string } | null {
-  const match = CURSOR_PATTERN.exec(text);
-  if (!match?.[1] || !match[2]) return null;
-  const occurredAt = new Date(match[1]);
-  if (Number.isNaN(occurredAt.getTime())) return null;
-  return { occurredAt, id: match[2] };
 }

@@ -2,7 +2,7 @@
 // the audit log.
 import type { Database } from "../db.js";
 import type { OutboxStatus, Prisma } from "../generated/prisma/client.js";
-import type { TKeysetCursor } from "./auditEvents.js";
+import { keysetPage, type TKeysetCursor } from "./keyset.js";
 
 export interface TOutboxFilter {
   status?: OutboxStatus;
@@ -47,10 +47,7 @@ export async function findOutboxPage(
     take: pageSize + 1,
     select: outboxListSelect,
   });
-  const hasMore = rows.length > pageSize;
-  const page = hasMore ? rows.slice(0, pageSize) : rows;
-  const last = page.at(-1);
-  return { rows: page, next: hasMore && last ? { occurredAt: last.createdAt, id: last.id } : null };
+  return keysetPage(rows, pageSize, (row) => ({ occurredAt: row.createdAt, id: row.id }));
 }
 
 export const outboxMessageSelect = {

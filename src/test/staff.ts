@@ -7,6 +7,7 @@ import { newTotpSecret } from "../domain/totp.js";
 import type { StaffRole } from "../generated/prisma/client.js";
 import { sealSecret } from "../secrets.js";
 import { sessionCookieName, startSession } from "../sessions.js";
+import { postForm, type TestApp } from "./app.js";
 
 let counter = 0;
 
@@ -58,4 +59,35 @@ export async function signedInCookie(db: Database, config: Config, staffUserId: 
     startSession(tx, { config, staffUserId, isAuthenticated: true }),
   );
   return `${sessionCookieName(config)}=${token}`;
+}
+
+/** A signed-in staff member as a browser holds them: session cookie and CSRF token, redirects not followed. */
+export interface SignedInStaffBrowser {
+  id: string;
+  name: string;
+  cookie: string;
+  csrfToken: string;
+  get(path: string): Promise<Response>;
+  post(path: string, fields?: Record<string, string>): Promise<Response>;
+}
+
+export async function signedInStaffBrowser(
+  testApp: TestApp,
+  role: StaffRole,
+  name?: string,
+): Promise<SignedInStaffBrowser> {
+  const member = await createStaffMember(testApp.db, testApp.config, { role, ...(name ? { name } : {}) });
+  const cookie = await signedInCookie(testApp.db, testApp.config, member.id);
+  const page = await fetch(`${testApp.baseUrl}/staff/profile`, { headers: { cookie } });
+  const csrfToken = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1];
+  if (!csrfToken) throw new Error("the profile page carries no CSRF token");
+  return {
+    id: member.id,
+    name: member.name,
+    cookie,
+    csrfToken,
+    get: (path) => fetch(`${testApp.baseUrl}${path}`, { headers: { cookie }, redirect: "manual" }),
+    post: (path, fields = {}) =>
+      postForm(`${testApp.baseUrl}${path}`, { _csrf: csrfToken, ...fields }, { cookie }),
+  };
 }

@@ -19,13 +19,11 @@ import {
 } from "../../presenters/auditEvents.js";
 import {
   eachAuditEvent,
-  encodeKeysetCursor,
   findAuditEventPage,
   findStaffForActorFilter,
-  parseKeysetCursor,
   type TAuditEventFilter,
-  type TKeysetCursor,
 } from "../../queries/auditEvents.js";
+import { encodeKeysetCursor, parseKeysetCursor, type TKeysetCursor } from "../../queries/keyset.js";
 import { urls } from "../../urls.js";
 
 export const AUDIT_PAGE_SIZE = 50;

@@ -2,9 +2,9 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import type { StaffRole } from "../../generated/prisma/client.js";
-import { postForm, startTestApp, type TestApp } from "../../test/app.js";
+import { startTestApp, type TestApp } from "../../test/app.js";
 import { truncateTables } from "../../test/reset.js";
-import { createStaffMember, signedInCookie } from "../../test/staff.js";
+import { createStaffMember, type SignedInStaffBrowser, signedInStaffBrowser } from "../../test/staff.js";
 
 let testApp: TestApp;
 before(async () => {
@@ -23,30 +23,8 @@ beforeEach(async () => {
   ]);
 });
 
-interface Browser {
-  id: string;
-  cookie: string;
-  csrfToken: string;
-  get(path: string): Promise<Response>;
-  post(path: string, fields?: Record<string, string>): Promise<Response>;
-}
-
-/** A signed-in staff member of this role, with the cookie and CSRF token a browser would hold. */
-async function staffBrowser(role: StaffRole, name?: string): Promise<Browser> {
-  const member = await createStaffMember(testApp.db, testApp.config, { role, ...(name ? { name } : {}) });
-  const cookie = await signedInCookie(testApp.db, testApp.config, member.id);
-  const page = await fetch(`${testApp.baseUrl}/staff/profile`, { headers: { cookie } });
-  const csrfToken = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? "";
-  assert.ok(csrfToken, "the profile page carries a CSRF token");
-  return {
-    id: member.id,
-    cookie,
-    csrfToken,
-    get: (path) => fetch(`${testApp.baseUrl}${path}`, { headers: { cookie }, redirect: "manual" }),
-    post: (path, fields = {}) =>
-      postForm(`${testApp.baseUrl}${path}`, { _csrf: csrfToken, ...fields }, { cookie }),
-  };
-}
+const staffBrowser = (role: StaffRole, name?: string) => signedInStaffBrowser(testApp, role, name);
+type Browser = SignedInStaffBrowser;
 
 async function invite(by: Browser, fields: { name: string; email: string; role: StaffRole }) {
   return by.post("/staff/invitations", fields);

@@ -26,7 +26,7 @@ import {
   presentOutboxListRow,
   presentOutboxMessage,
 } from "../../presenters/outboxMessages.js";
-import { encodeKeysetCursor, parseKeysetCursor, type TKeysetCursor } from "../../queries/auditEvents.js";
+import { encodeKeysetCursor, parseKeysetCursor, type TKeysetCursor } from "../../queries/keyset.js";
 import { findOutboxMessage, findOutboxPage, type OutboxMessageRow } from "../../queries/outboxMessages.js";
 import { absoluteUrl, urls } from "../../urls.js";
 

@@ -4,7 +4,7 @@ import { after, before, beforeEach, describe, test } from "node:test";
 import type { StaffRole } from "../../generated/prisma/client.js";
 import { postForm, startTestApp, type TestApp } from "../../test/app.js";
 import { truncateTables } from "../../test/reset.js";
-import { createStaffMember, signedInCookie } from "../../test/staff.js";
+import { createStaffMember, signedInCookie, signedInStaffBrowser } from "../../test/staff.js";
 
 let testApp: TestApp;
 before(async () => {
@@ -24,26 +24,7 @@ beforeEach(async () => {
   ]);
 });
 
-interface Browser {
-  id: string;
-  name: string;
-  get(path: string): Promise<Response>;
-  post(path: string, fields?: Record<string, string>): Promise<Response>;
-}
-
-async function staffBrowser(role: StaffRole, name?: string): Promise<Browser> {
-  const member = await createStaffMember(testApp.db, testApp.config, { role, ...(name ? { name } : {}) });
-  const cookie = await signedInCookie(testApp.db, testApp.config, member.id);
-  const page = await fetch(`${testApp.baseUrl}/staff/profile`, { headers: { cookie } });
-  const csrfToken = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? "";
-  return {
-    id: member.id,
-    name: member.name,
-    get: (path) => fetch(`${testApp.baseUrl}${path}`, { headers: { cookie }, redirect: "manual" }),
-    post: (path, fields = {}) =>
-      postForm(`${testApp.baseUrl}${path}`, { _csrf: csrfToken, ...fields }, { cookie }),
-  };
-}
+const staffBrowser = (role: StaffRole, name?: string) => signedInStaffBrowser(testApp, role, name);
 
 /** Someone with two open sessions, to see them end. */
 async function memberWithSessions(role: StaffRole) {

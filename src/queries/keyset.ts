@@ -1,0 +1,40 @@
+// Keyset pagination shared by the staff lists: pages ordered newest first by (timestamp, id), each
+// page starting strictly after the last row of the one before. No OFFSET, so pages stay stable while
+// rows are added, and a deep page costs what the first does.
+
+/** The last row of a page: the next page starts strictly after it. */
+export interface TKeysetCursor<Id> {
+  occurredAt: Date;
+  id: Id;
+}
+
+/**
+ * A page from rows fetched with `take: pageSize + 1`: the extra row only says there is more; the cursor
+ * is the last row that is shown.
+ */
+export function keysetPage<Row, Id>(
+  rows: Row[],
+  pageSize: number,
+  cursorOf: (row: Row) => TKeysetCursor<Id>,
+): { rows: Row[]; next: TKeysetCursor<Id> | null } {
+  const hasMore = rows.length > pageSize;
+  const page = hasMore ? rows.slice(0, pageSize) : rows;
+  const last = page.at(-1);
+  return { rows: page, next: hasMore && last ? cursorOf(last) : null };
+}
+
+/** "2026-11-23T19:02:31.123Z_1234": readable in a URL, and exact (timestamps are kept to the millisecond). */
+export function encodeKeysetCursor(cursor: TKeysetCursor<bigint | string>): string {
+  return `${cursor.occurredAt.toISOString()}_${cursor.id}`;
+}
+
+const CURSOR_PATTERN = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)_([0-9A-Za-z-]{1,40})$/;
+
+/** The cursor's parts, or null when the text is not one of our cursors. */
+export function parseKeysetCursor(text: string): { occurredAt: Date; id: string } | null {
+  const match = CURSOR_PATTERN.exec(text);
+  if (!match?.[1] || !match[2]) return null;
+  const occurredAt = new Date(match[1]);
+  if (Number.isNaN(occurredAt.getTime())) return null;
+  return { occurredAt, id: match[2] };
+}
