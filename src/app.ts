@@ -9,6 +9,7 @@ import type { Config } from "./config.js";
 import type { Database } from "./db.js";
 import type { Logger } from "./logger.js";
 import type { DevMailboxStore } from "./mail/devMailbox.js";
+import { applicantSessionLoader, requireApplicant } from "./middleware/applicantSession.js";
 import { bodyParser } from "./middleware/bodyParser.js";
 import { csrfProtection } from "./middleware/csrf.js";
 import { errorHandler } from "./middleware/errorHandler.js";
@@ -18,13 +19,19 @@ import { requireStaff } from "./middleware/requireStaff.js";
 import { securityHeaders } from "./middleware/securityHeaders.js";
 import { sessionLoader } from "./middleware/session.js";
 import { staticAssets } from "./middleware/staticAssets.js";
+import { workspaceRoutes } from "./routes/applicant/workspace.js";
 import { devMailboxRoutes } from "./routes/dev/mailbox.js";
 import { healthRoutes } from "./routes/health/health.js";
+import { applicantLinkRoutes } from "./routes/links/applicant.js";
 import { invitationLinkRoutes } from "./routes/links/invitation.js";
 import { passwordResetLinkRoutes } from "./routes/links/passwordReset.js";
 import { setupRoutes } from "./routes/links/setup.js";
+import { applyRoutes } from "./routes/public/apply.js";
 import { publicRoutes } from "./routes/public/home.js";
 import { auditLogRoutes } from "./routes/staff/auditLog.js";
+import { caseDecisionRoutes } from "./routes/staff/caseDecisions.js";
+import { casePrivacyRoutes } from "./routes/staff/casePrivacy.js";
+import { caseRoutes } from "./routes/staff/cases.js";
 import { staffHomeRoutes } from "./routes/staff/home.js";
 import { invitationRoutes } from "./routes/staff/invitations.js";
 import { outboxRoutes } from "./routes/staff/outbox.js";
@@ -69,9 +76,16 @@ export function createApp(deps: AppDependencies): Koa {
         staffInvitations: urls.staffInvitations(),
         staffAuditLog: urls.staffAuditLog(),
         staffOutbox: urls.staffOutbox(),
+        staffCases: urls.staffCases(),
+        staffCaseNew: urls.staffCaseNew(),
+        applicantSignInRequest: urls.applicantSignInRequest(),
+        applicantWorkspace: urls.applicantWorkspace(),
+        applicantSignOut: urls.applicantSignOut(),
+        privacyNotice: urls.privacyNotice(),
         devMailbox: deps.devMailbox ? urls.devMailbox() : null,
       },
       staff: this.state.staff ?? null,
+      isApplicantSignedIn: Boolean(this.state.applicant),
       // The person's own choice; "system" leaves it to prefers-color-scheme.
       theme:
         this.state.staff && this.state.staff.themePreference !== "SYSTEM"
@@ -100,6 +114,7 @@ export function createApp(deps: AppDependencies): Koa {
   const router = new Router();
   router.use(bodyParser());
   router.use(sessionLoader({ config: deps.config, db: deps.db }));
+  router.use(applicantSessionLoader({ config: deps.config, db: deps.db }));
   router.use(
     csrfProtection({
       secret: deps.config.sessionSecret,
@@ -107,13 +122,20 @@ export function createApp(deps: AppDependencies): Koa {
       isProduction: deps.config.isProduction,
     }),
   );
-  router.use(publicRoutes().routes());
+  router.use(publicRoutes(deps).routes());
+  router.use(applyRoutes(deps).routes());
+  router.use(applicantLinkRoutes(deps).routes());
   router.use(setupRoutes(deps).routes());
   if (deps.devMailbox && !deps.config.isProduction) router.use(devMailboxRoutes(deps.devMailbox).routes());
   // Pages under /staff that a signed-out person must reach, registered before the guard below.
   router.use(signInRoutes(deps).routes());
   router.use(invitationLinkRoutes(deps).routes());
   router.use(passwordResetLinkRoutes(deps).routes());
+  // The applicant's workspace needs an applicant session (opened by an emailed link).
+  const applicantRouter = new Router({ prefix: urls.applicantWorkspace() });
+  applicantRouter.use(requireApplicant());
+  applicantRouter.use(workspaceRoutes(deps).routes());
+  router.use(applicantRouter.routes());
   // Every other page under /staff needs a signed-in staff member. (A router's middleware also runs for
   // routes registered after it, so the guard is bound to the /staff prefix and comes last.)
   const staffRouter = new Router({ prefix: "/staff" });
@@ -125,6 +147,9 @@ export function createApp(deps: AppDependencies): Koa {
     profileRoutes,
     auditLogRoutes,
     outboxRoutes,
+    caseRoutes,
+    caseDecisionRoutes,
+    casePrivacyRoutes,
   ]) {
     staffRouter.use(staffRoutes(deps).routes());
   }

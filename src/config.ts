@@ -82,6 +82,22 @@ const ZEnvironment = z.object({
   DEV_MAILBOX_DIR: z.preprocess(emptyAsUndefined, z.string().default(".data/mailbox")),
   DEV_MAILBOX_SMTP_PORT: integer(1025, 0, 65535),
 
+  APPLICANT_SESSION_IDLE_MINUTES: integer(30, 1, 24 * 60),
+  APPLICANT_SESSION_ABSOLUTE_HOURS: integer(12, 1, 24 * 30),
+  /** A text file with the privacy notice applicants accept; the built-in notice when unset. */
+  PRIVACY_NOTICE_FILE: optionalString,
+  /** The notice's version, stored with each consent; change it whenever the text changes. */
+  PRIVACY_NOTICE_VERSION: optionalString,
+  /** Cases decided longer ago than this lose their personal data and evidence (decision and audit stay). */
+  CASE_RETENTION_DAYS: integer(365, 1, 36_500),
+  /** How agents hear of a newly submitted case: at once, in a daily digest, or not by email. */
+  NEW_CASE_NOTIFICATIONS: z.preprocess(
+    emptyAsUndefined,
+    z.enum(["immediate", "digest", "off"]).default("immediate"),
+  ),
+  /** The hour (0-23, server time) the daily digest goes out. */
+  NEW_CASE_DIGEST_HOUR: integer(8, 0, 23),
+
   COMMUNITY_NAME: z.preprocess(emptyAsUndefined, z.string().max(100).default("the community")),
   WORKER_CONCURRENCY: integer(2, 1, 50),
   BUILD_COMMIT: optionalString,
@@ -134,6 +150,9 @@ export interface Config {
     devMailbox: { dir: string; smtpPort: number } | null;
   };
   site: { name: string; communityName: string };
+  applicant: { sessionIdleMs: number; sessionAbsoluteMs: number };
+  privacy: { noticeText: string; noticeVersion: string; retentionDays: number };
+  cases: { newCaseNotifications: "immediate" | "digest" | "off"; digestHour: number };
   worker: { concurrency: number };
 }
 
@@ -206,6 +225,11 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
   if (Boolean(values.SMTP_USER) !== Boolean(values.SMTP_RELAY_AUTHPW)) {
     problems.push("SMTP_USER and SMTP_RELAY_AUTHPW: set both (authenticated relay) or neither");
   }
+  const privacyNotice = readPrivacyNotice(
+    values.PRIVACY_NOTICE_FILE,
+    values.PRIVACY_NOTICE_VERSION,
+    problems,
+  );
   if (problems.length > 0) throw new ConfigError(problems);
   const generated = values.SESSION_SECRET && totpKey ? null : developmentSecrets(values.NODE_ENV);
 
@@ -269,8 +293,48 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
           : null,
     },
     site: { name: "Vetting Portal", communityName: values.COMMUNITY_NAME },
+    applicant: {
+      sessionIdleMs: values.APPLICANT_SESSION_IDLE_MINUTES * 60_000,
+      sessionAbsoluteMs: values.APPLICANT_SESSION_ABSOLUTE_HOURS * 3_600_000,
+    },
+    privacy: { ...privacyNotice, retentionDays: values.CASE_RETENTION_DAYS },
+    cases: { newCaseNotifications: values.NEW_CASE_NOTIFICATIONS, digestHour: values.NEW_CASE_DIGEST_HOUR },
     worker: { concurrency: values.WORKER_CONCURRENCY },
   };
+}
+
+/** Shown until an operator configures their own (PRIVACY_NOTICE_FILE and PRIVACY_NOTICE_VERSION). */
+const BUILT_IN_PRIVACY_NOTICE = {
+  noticeVersion: "built-in-1",
+  noticeText: [
+    "We use what you give us here (your name, email address, optional phone number and Matrix ID, your statement and any evidence you upload) only to decide whether to admit you to the community.",
+    "Vetting agents and admins of the community can see it. We do not share it with anyone else.",
+    "We keep it while your application is open and for a limited time after the decision, then erase it, keeping only the decision itself. You can ask us to erase it sooner.",
+  ].join("\n\n"),
+};
+
+/** The configured privacy notice and its version; both or neither. */
+function readPrivacyNotice(
+  file: string | undefined,
+  version: string | undefined,
+  problems: string[],
+): { noticeText: string; noticeVersion: string } {
+  if (!file && !version) return BUILT_IN_PRIVACY_NOTICE;
+  if (!file || !version) {
+    problems.push("PRIVACY_NOTICE_FILE and PRIVACY_NOTICE_VERSION: set both (your own notice) or neither");
+    return BUILT_IN_PRIVACY_NOTICE;
+  }
+  if (!/^[\w.-]{1,40}$/.test(version)) {
+    problems.push("PRIVACY_NOTICE_VERSION: use 1 to 40 letters, digits, dots, dashes or underscores");
+  }
+  try {
+    const noticeText = readFileSync(path.resolve(projectRoot, file), "utf8").trim();
+    if (!noticeText) problems.push(`PRIVACY_NOTICE_FILE: ${file} is empty`);
+    return { noticeText, noticeVersion: version };
+  } catch {
+    problems.push(`PRIVACY_NOTICE_FILE: cannot read ${file}`);
+    return BUILT_IN_PRIVACY_NOTICE;
+  }
 }
 
 /**

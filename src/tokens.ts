@@ -13,7 +13,8 @@ export type LinkPurpose =
   | "email_confirmation"
   | "sign_in"
   | "staff_invitation"
-  | "password_reset";
+  | "password_reset"
+  | "case_invitation";
 
 export interface LinkSubject {
   type: string;

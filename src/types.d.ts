@@ -1,4 +1,5 @@
 import "koa";
+import type { SignedInApplicant } from "./applicantSessions.js";
 import type { LoadedSession, SignedInStaff } from "./sessions.js";
 
 declare module "koa" {
@@ -10,6 +11,8 @@ declare module "koa" {
     session: LoadedSession | null;
     /** The signed-in staff member (second factor done, account active), if any. */
     staff: SignedInStaff | null;
+    /** The applicant signed in by an emailed link (a session apart from staff sessions), if any. */
+    applicant: SignedInApplicant | null;
   }
   interface DefaultContext {
     /** Renders views/<view> with the shared page context plus `data`, as the response body. */

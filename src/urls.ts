@@ -37,10 +37,39 @@ export const urls = {
     `/staff/outbox/${encodeURIComponent(id)}/${action}`,
   staffOutboxMessageWithNotice: (id: string, notice: "retried" | "cancelled") =>
     `/staff/outbox/${encodeURIComponent(id)}?done=${notice}`,
+  // Vetting cases (staff). Queue filters are a query string built by the queue's own module.
+  staffCases: (query = "") => `/staff/cases${query ? `?${query}` : ""}`,
+  staffCaseNew: () => "/staff/cases/new",
+  staffCase: (id: string) => `/staff/cases/${encodeURIComponent(id)}`,
+  staffCaseWithNotice: (id: string, notice: string) =>
+    `/staff/cases/${encodeURIComponent(id)}?done=${encodeURIComponent(notice)}`,
+  staffCaseAction: (
+    id: string,
+    action:
+      | "assign"
+      | "start-review"
+      | "vetting-records"
+      | "comments"
+      | "decision"
+      | "invite"
+      | "export"
+      | "erase",
+  ) => `/staff/cases/${encodeURIComponent(id)}/${action}`,
+  // Applicants: the form, the emailed links, and the workspace of a signed-in applicant.
+  applySent: () => "/apply/sent",
+  applicantSignInRequest: () => "/apply/sign-in",
+  applicantSignInSent: () => "/apply/sign-in/sent",
+  applicantWorkspace: () => "/application",
+  applicantWorkspaceWithNotice: (notice: string) => `/application?done=${encodeURIComponent(notice)}`,
+  applicantDetails: () => "/application/details",
+  applicantAction: (action: "submit" | "resubmit" | "withdraw") => `/application/${action}`,
+  applicantSignOut: () => "/application/sign-out",
+  privacyNotice: () => "/privacy",
   setup: (token: string) => `/setup/${encodeURIComponent(token)}`,
   // Links carried by email (the pages behind them arrive with their features).
   confirmEmail: (token: string) => `/apply/confirm/${encodeURIComponent(token)}`,
   applicantSignIn: (token: string) => `/apply/sign-in/${encodeURIComponent(token)}`,
+  caseInvitation: (token: string) => `/apply/invitation/${encodeURIComponent(token)}`,
   staffInvitation: (token: string) => `/staff/invitation/${encodeURIComponent(token)}`,
   staffPasswordReset: (token: string) => `/staff/password-reset/${encodeURIComponent(token)}`,
   devMailbox: () => "/dev/mailbox",

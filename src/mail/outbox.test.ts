@@ -329,7 +329,7 @@ describe("links in mail", () => {
       );
       assert.ok(!everything.includes(token), "the token itself is stored nowhere");
       const expiresInMs = stored.expiresAt.getTime() - Date.now();
-      assert.ok(expiresInMs > 29 * 60_000 && expiresInMs <= 30 * 60_000, "a sign-in link lives 30 minutes");
+      assert.ok(expiresInMs > 14 * 60_000 && expiresInMs <= 15 * 60_000, "a sign-in link lives 15 minutes");
 
       assert.equal((await inspectLinkToken(db, "sign_in", token)).status, "valid");
       assert.equal(

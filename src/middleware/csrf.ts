@@ -1,6 +1,6 @@
 // CSRF defence, applied once for every state-changing request: an Origin / Fetch-Metadata check, and a
-// synchronizer token. With a staff session the token is HMAC(secret, session id): tied to the session
-// and changing with it. Without one (public forms) it is a signed double-submit token (OWASP's
+// synchronizer token. With a staff or applicant session the token is HMAC(secret, session id): tied to
+// the session and changing with it. Without one (public forms) it is a signed double-submit token (OWASP's
 // stateless pattern): the cookie holds a random seed, forms carry HMAC(secret, seed), which another
 // site can neither read nor forge. Runs after the session loader.
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
@@ -30,7 +30,11 @@ export function csrfProtection(options: {
       if (isHttps) ctx.cookies.secure = true; // TLS ends at the proxy in front of us.
       ctx.cookies.set(cookieName, seed, { httpOnly: true, sameSite: "lax", secure: isHttps, path: "/" });
     }
-    ctx.state.csrfToken = ctx.state.session ? tokenFor(`session:${ctx.state.session.id}`) : tokenFor(seed);
+    ctx.state.csrfToken = ctx.state.session
+      ? tokenFor(`session:${ctx.state.session.id}`)
+      : ctx.state.applicant
+        ? tokenFor(`applicant:${ctx.state.applicant.sessionId}`)
+        : tokenFor(seed);
 
     if (!SAFE_METHODS.has(ctx.method) && !exemptPaths.has(ctx.path)) {
       if (!isSameOrigin(ctx, options.publicUrl, options.isProduction)) {

@@ -4,14 +4,23 @@
 import type nunjucks from "nunjucks";
 import type { z } from "zod";
 import { accountBlocked } from "./accountBlocked.js";
+import { applicationReceived } from "./applicationReceived.js";
+import { caseInvitation } from "./caseInvitation.js";
+import { decisionApproved } from "./decisionApproved.js";
+import { decisionRejected } from "./decisionRejected.js";
 import { emailConfirmation } from "./emailConfirmation.js";
 import { EmailRenderError, type MessageKind, type RenderContext, type RenderedEmail } from "./kind.js";
+import { moreInformationRequested } from "./moreInformationRequested.js";
+import { newCasesDigest } from "./newCasesDigest.js";
+import { newCaseWaiting } from "./newCaseWaiting.js";
 import { passwordReset } from "./passwordReset.js";
 import { type EmailInput, renderMessageKind } from "./render.js";
+import { resubmissionReceived } from "./resubmissionReceived.js";
 import { signInLink } from "./signInLink.js";
 import { staffInvitation } from "./staffInvitation.js";
 import { superadminWelcome } from "./superadminWelcome.js";
 import { testMessage } from "./testMessage.js";
+import { withdrawalConfirmed } from "./withdrawalConfirmed.js";
 
 export {
   EmailRenderError,
@@ -40,6 +49,16 @@ export const messageKinds = registry({
   test_message: testMessage,
   superadmin_welcome: superadminWelcome,
   account_blocked: accountBlocked,
+  // vetting cases
+  application_received: applicationReceived,
+  more_information_requested: moreInformationRequested,
+  resubmission_received: resubmissionReceived,
+  decision_approved: decisionApproved,
+  decision_rejected: decisionRejected,
+  withdrawal_confirmed: withdrawalConfirmed,
+  case_invitation: caseInvitation,
+  new_case_waiting: newCaseWaiting,
+  new_cases_digest: newCasesDigest,
 });
 
 export type MessageKindName = keyof typeof messageKinds;

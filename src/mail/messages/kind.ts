@@ -22,7 +22,12 @@ export interface RenderedEmail {
 }
 
 /** What a single-use link token is for; a token of one purpose never opens another purpose's page. */
-export type LinkPurpose = "email_confirmation" | "sign_in" | "staff_invitation" | "password_reset";
+export type LinkPurpose =
+  | "email_confirmation"
+  | "sign_in"
+  | "staff_invitation"
+  | "password_reset"
+  | "case_invitation";
 
 export interface MessageKind<Payload> {
   /** "email_confirmation", …: stored in the outbox, so never rename a kind that may still be queued. */
@@ -53,6 +58,7 @@ export function renderContextFor(config: Pick<Config, "site" | "http">): RenderC
 
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 60 * MINUTE_MS;
+export const DAY_MS = 24 * HOUR_MS;
 
 // Bidirectional overrides and isolates can make a name reorder the sentence around it in the reader's
 // mail client; control characters (CR/LF above all) could forge extra lines in the plain-text part.
@@ -89,3 +95,14 @@ export class EmailRenderError extends Error {
     this.name = "EmailRenderError";
   }
 }
+
+/** "VC-00042" (src/domain/caseNumber.ts). */
+export const ZCaseNumber = z.string().regex(/^VC-\d{5,}$/, "must be a case number like VC-00042");
+
+/** A reason written by staff for the applicant: plain text, kept to a size an email can carry. */
+export const ZReason = z
+  .string()
+  .trim()
+  .min(1, "must not be empty")
+  .max(4000, "must be at most 4000 characters")
+  .refine((value) => !/[\u202A-\u202E\u2066-\u2069]/u.test(value), "must not contain direction overrides");

@@ -91,7 +91,7 @@ describe("message kinds", () => {
         lifetimeMs: 24 * 60 * minutes,
         path: "/apply/confirm/a%2Fb%3Fc",
       },
-      sign_in_link: { purpose: "sign_in", lifetimeMs: 30 * minutes, path: "/apply/sign-in/a%2Fb%3Fc" },
+      sign_in_link: { purpose: "sign_in", lifetimeMs: 15 * minutes, path: "/apply/sign-in/a%2Fb%3Fc" },
       staff_invitation: {
         purpose: "staff_invitation",
         lifetimeMs: 72 * 60 * minutes,
@@ -134,7 +134,7 @@ describe("renderEmail", () => {
   test("the link appears in both parts: as a button and written out in HTML, on its own line in text", async () => {
     const expectedExpiry = {
       email_confirmation: "This link works once and expires in 24 hours (at 14:05 UTC on 4 March 2025).",
-      sign_in_link: "This link works once and expires in 30 minutes (at 14:35 UTC on 3 March 2025).",
+      sign_in_link: "This link works once and expires in 15 minutes (at 14:20 UTC on 3 March 2025).",
       staff_invitation: "This link works once and expires in 72 hours (at 14:05 UTC on 6 March 2025).",
       password_reset: "This link works once and expires in 30 minutes (at 14:35 UTC on 3 March 2025).",
       account_blocked: "This link works once and expires in 30 minutes (at 14:35 UTC on 3 March 2025).",

@@ -8,7 +8,7 @@ export const signInLink = defineMessageKind({
   payloadSchema: z.strictObject({ applicantName: ZDisplayName }),
   link: {
     purpose: "sign_in",
-    lifetimeMs: 30 * MINUTE_MS,
+    lifetimeMs: 15 * MINUTE_MS,
     path: urls.applicantSignIn,
   },
   subject: (_payload, context) => `Your link back to your application — ${context.siteName}`,

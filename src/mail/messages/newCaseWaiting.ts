@@ -1,0 +1,10 @@
+// To agents, at once: a case was submitted and waits in the queue. No personal data, only its number.
+import { z } from "zod";
+import { defineMessageKind, ZCaseNumber, ZDisplayName } from "./kind.js";
+
+export const newCaseWaiting = defineMessageKind({
+  name: "new_case_waiting",
+  payloadSchema: z.strictObject({ agentName: ZDisplayName, caseNumber: ZCaseNumber, caseId: z.uuid() }),
+  subject: (payload, context) => `New case waiting: ${payload.caseNumber} — ${context.siteName}`,
+  template: "new-case-waiting",
+});

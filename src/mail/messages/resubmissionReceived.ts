@@ -1,0 +1,10 @@
+// To the assigned agent: the applicant answered a request for more information; the case is back in review.
+import { z } from "zod";
+import { defineMessageKind, ZCaseNumber, ZDisplayName } from "./kind.js";
+
+export const resubmissionReceived = defineMessageKind({
+  name: "resubmission_received",
+  payloadSchema: z.strictObject({ agentName: ZDisplayName, caseNumber: ZCaseNumber, caseId: z.uuid() }),
+  subject: (payload, context) => `${payload.caseNumber} was resubmitted — ${context.siteName}`,
+  template: "resubmission-received",
+});
