@@ -4,6 +4,7 @@
 import { type Runner, run, runMigrations, type TaskList, Logger as WorkerLogger } from "graphile-worker";
 import pg from "pg";
 import { z } from "zod";
+import { purgeExpiredApplicantSessions } from "../applicantSessions.js";
 import type { Logger } from "../logger.js";
 import {
   createMailThrottle,
@@ -13,7 +14,9 @@ import {
 } from "../mail/outbox.js";
 import { purgeExpiredSessions } from "../sessions.js";
 import type { JobDependencies } from "./dependencies.js";
+import { purgeDecidedCases } from "./purgeDecidedCases.js";
 import { purgeExpiredLinkTokens } from "./purgeExpiredLinkTokens.js";
+import { sendNewCaseDigest } from "./sendNewCaseDigest.js";
 
 /** Installs or upgrades the queue's own schema (graphile_worker); safe to run concurrently. */
 export async function installJobQueue(connectionString: string, logger: Logger): Promise<void> {
@@ -38,11 +41,21 @@ export function taskList(deps: MailDeliveryDependencies): TaskList {
     purge_expired_sessions: async () => {
       const count = await purgeExpiredSessions(deps.db, deps.config);
       if (count > 0) deps.logger.info({ count }, "purged expired staff sessions");
+      const applicantCount = await purgeExpiredApplicantSessions(deps.db, deps.config);
+      if (applicantCount > 0)
+        deps.logger.info({ count: applicantCount }, "purged expired applicant sessions");
     },
+    send_new_case_digest: async (payload) => {
+      // Cron jobs carry the tick they are for; a job added by hand is for now.
+      const tick = ZCronPayload.safeParse(payload);
+      await sendNewCaseDigest(deps, tick.success ? new Date(tick.data._cron.ts) : new Date());
+    },
+    purge_decided_cases: () => purgeDecidedCases(deps),
   };
 }
 
 const ZDeliverEmailPayload = z.object({ outboxMessageId: z.uuid() });
+const ZCronPayload = z.object({ _cron: z.object({ ts: z.string() }) });
 
 export interface Worker {
   /** Waits for running jobs, then closes the worker's connections. */
@@ -103,6 +116,10 @@ function startRunner(
       "*/15 * * * * purge_expired_sessions",
       "7 * * * * purge_expired_rate_limits",
       "0 3 * * * purge_expired_link_tokens",
+      "30 3 * * * purge_decided_cases",
+      ...(options.deps.config.cases.newCaseNotifications === "digest"
+        ? [`0 ${options.deps.config.cases.digestHour} * * * send_new_case_digest`]
+        : []),
     ].join("\n"),
   });
 }
