@@ -57,18 +57,29 @@ test.describe("the home page", () => {
   });
 });
 
-test.describe("parts that are not built yet", () => {
-  for (const { linkName, path } of [{ linkName: "Apply to join", path: "/apply" }]) {
-    test(`following "${linkName}" says plainly that ${path} is not open yet`, async ({ page }) => {
-      await page.goto("/");
-      await page.getByRole("main").getByRole("link", { name: linkName }).click();
+test('following "Apply to join" opens the application form', async ({ page }) => {
+  await page.goto("/");
+  await page.getByRole("main").getByRole("link", { name: "Apply to join" }).click();
 
-      await expect(page).toHaveURL(path);
-      await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
-      await expect(page.getByRole("main")).toContainText("This part of the portal is not open yet.");
-      await expectAccessibleInLightAndDarkThemes(page);
-    });
-  }
+  await expect(page).toHaveURL("/apply");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(/^Apply to join /);
+  await expect(page.getByLabel("Full name")).toBeVisible();
+  await expect(page.getByLabel("Email address")).toBeVisible();
+  await expect(page.getByRole("checkbox", { name: /I have read the privacy notice/ })).not.toBeChecked();
+  await expect(page.getByRole("button", { name: "Send my application" })).toBeVisible();
+  await expectAccessibleInLightAndDarkThemes(page);
+});
+
+test('"Email me a link" on the home page answers the same for any address', async ({ page }) => {
+  await page.goto("/");
+  const form = page.getByRole("region", { name: "Already applied?" });
+  await form.getByLabel("Email address").fill("nobody-here@example.org");
+  await form.getByRole("button", { name: "Email me a link" }).click();
+
+  await expect(page).toHaveURL("/apply/sign-in/sent");
+  await expect(page.getByRole("main")).toContainText(
+    "If an application uses this address, we have sent a link; it works once within 15 minutes",
+  );
 });
 
 test('following "Sign in to the staff area" opens the staff sign-in page', async ({ page }) => {

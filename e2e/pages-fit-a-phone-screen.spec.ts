@@ -1,4 +1,6 @@
 import type { Page } from "@playwright/test";
+import { createStaffMember } from "../src/test/staff.js";
+import { appConfig, openAppDatabase, signedInSessionCookie } from "./appDatabase.js";
 import { expect, test } from "./fixtures.js";
 
 test.use({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
@@ -30,5 +32,45 @@ test.describe("on a 360-pixel-wide phone", () => {
 
     await expect(page.getByRole("heading", { level: 1, name: "Page not found" })).toBeVisible();
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+  });
+
+  test("the application form needs no horizontal scrolling", async ({ page }) => {
+    await page.goto("/apply");
+
+    await expect(page.getByRole("button", { name: "Send my application" })).toBeVisible();
+    expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+  });
+
+  test("the case queue and a case page need no horizontal scrolling (wide tables scroll in their own box)", async ({
+    page,
+    context,
+  }) => {
+    const config = appConfig();
+    const db = openAppDatabase();
+    try {
+      const agent = await createStaffMember(db, config, { role: "VETTING_AGENT" });
+      const vettingCase = await db.vettingCase.create({
+        data: {
+          origin: "APPLICANT",
+          state: "SUBMITTED",
+          fullName: "Maximiliane Wolkenstein-Habsburg-Lothringen",
+          email: `phone-${Date.now()}@example.org`,
+          statement: "A long statement. ".repeat(40),
+          submittedAt: new Date(),
+          lastSubmittedAt: new Date(),
+        },
+      });
+      await context.addCookies([await signedInSessionCookie(db, config, agent.id)]);
+
+      await page.goto("/staff/cases?tab=submitted");
+      await expect(page.getByRole("link", { name: /Maximiliane/ }).first()).toBeVisible();
+      expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+
+      await page.goto(`/staff/cases/${vettingCase.id}`);
+      await expect(page.getByRole("heading", { level: 1 })).toContainText("Maximiliane");
+      expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+    } finally {
+      await db.$disconnect();
+    }
   });
 });

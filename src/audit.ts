@@ -86,6 +86,14 @@ export function auditActorFor(ctx: Context, staff: SignedInStaff | null, label =
   };
 }
 
+/**
+ * The applicant, for the audit row: only the request id. Their IP address and browser are personal
+ * data that erasure could not remove from the append-only log, so they are never written there.
+ */
+export function applicantAuditActor(ctx: Context): AuditActor {
+  return { label: "applicant", requestId: ctx.state.requestId };
+}
+
 export async function recordAudit(
   tx: Transaction,
   actor: AuditActor,

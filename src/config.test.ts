@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { ConfigError, loadConfig, projectRoot } from "./config.js";
@@ -95,6 +97,44 @@ describe("configuration", () => {
     assert.deepEqual(
       { idle: loadConfig({}).staff.sessionIdleMs, absolute: loadConfig({}).staff.sessionAbsoluteMs },
       { idle: 60 * 60_000, absolute: 12 * 3_600_000 },
+    );
+  });
+
+  test("the privacy notice is the built-in one, or the operator's file with its version (both or neither)", (context) => {
+    const builtIn = loadConfig({ NODE_ENV: "test" }).privacy;
+    assert.equal(builtIn.noticeVersion, "built-in-1");
+    assert.match(builtIn.noticeText, /only to decide whether to admit you/);
+    assert.equal(builtIn.retentionDays, 365);
+
+    const folder = mkdtempSync(path.join(tmpdir(), "notice-"));
+    context.after(() => rmSync(folder, { recursive: true, force: true }));
+    const file = path.join(folder, "notice.txt");
+    writeFileSync(file, "  We keep your data for a year.\n\nAsk us to erase it.\n");
+    const own = loadConfig({
+      NODE_ENV: "test",
+      PRIVACY_NOTICE_FILE: file,
+      PRIVACY_NOTICE_VERSION: "2026-11",
+    });
+    assert.deepEqual(own.privacy, {
+      noticeText: "We keep your data for a year.\n\nAsk us to erase it.",
+      noticeVersion: "2026-11",
+      retentionDays: 365,
+    });
+
+    assert.deepEqual(problemsOf({ NODE_ENV: "test", PRIVACY_NOTICE_FILE: file }), [
+      "PRIVACY_NOTICE_FILE and PRIVACY_NOTICE_VERSION: set both (your own notice) or neither",
+    ]);
+    assert.deepEqual(
+      problemsOf({
+        NODE_ENV: "test",
+        PRIVACY_NOTICE_FILE: path.join(folder, "missing.txt"),
+        PRIVACY_NOTICE_VERSION: "2",
+      }),
+      [`PRIVACY_NOTICE_FILE: cannot read ${path.join(folder, "missing.txt")}`],
+    );
+    assert.deepEqual(
+      problemsOf({ NODE_ENV: "test", PRIVACY_NOTICE_FILE: file, PRIVACY_NOTICE_VERSION: "two words" }),
+      ["PRIVACY_NOTICE_VERSION: use 1 to 40 letters, digits, dots, dashes or underscores"],
     );
   });
 

@@ -59,6 +59,8 @@ export const urls = {
   applySent: () => "/apply/sent",
   applicantSignInRequest: () => "/apply/sign-in",
   applicantSignInSent: () => "/apply/sign-in/sent",
+  /** The "email me a link" page after signing out, saying so. */
+  applicantSignedOut: () => "/apply/sign-in?signed-out=1",
   applicantWorkspace: () => "/application",
   applicantWorkspaceWithNotice: (notice: string) => `/application?done=${encodeURIComponent(notice)}`,
   applicantDetails: () => "/application/details",

@@ -1,5 +1,54 @@
-// Placeholder (H4 owns this file): daily, erases the personal data and evidence of cases decided (or
-// withdrawn) more than CASE_RETENTION_DAYS ago, keeping the decision and the audit trail.
+// Daily (03:30, worker.ts): the retention purge. Cases decided more than CASE_RETENTION_DAYS ago, and
+// cases withdrawn that long ago, lose their personal data (eraseCase(), audited "case.purged" by
+// "system" with reason "retention"); the decision and the audit trail stay.
+//
+// In batches, one transaction each, so a large backlog (the first run after enabling the job, or after
+// lowering the retention) never holds one long transaction. The batch's rows are locked with SKIP
+// LOCKED: a case being erased by hand at that moment is left to that erasure, and a second worker
+// running the job at once takes other cases. Safe to re-run: erased cases are never selected again.
+import { eraseCase } from "../commands/eraseCase.js";
 import type { JobDependencies } from "./dependencies.js";
 
-export async function purgeDecidedCases(_deps: JobDependencies, _now = new Date()): Promise<void> {}
+const DAY_MS = 24 * 60 * 60 * 1000;
+export const PURGE_BATCH_SIZE = 100;
+
+export async function purgeDecidedCases(
+  deps: Pick<JobDependencies, "db" | "config" | "logger">,
+  now = new Date(),
+  batchSize = PURGE_BATCH_SIZE,
+): Promise<void> {
+  const cutoff = new Date(now.getTime() - deps.config.privacy.retentionDays * DAY_MS);
+  let purged = 0;
+  for (;;) {
+    const count = await deps.db.$transaction(
+      async (tx) => {
+        const batch = await tx.$queryRaw<{ id: string }[]>`
+          SELECT id FROM vetting_cases
+           WHERE "erasedAt" IS NULL
+             AND ((state IN ('APPROVED', 'REJECTED') AND "decidedAt" < ${cutoff})
+                  OR (state = 'WITHDRAWN' AND "withdrawnAt" < ${cutoff}))
+           ORDER BY number
+           LIMIT ${batchSize}
+           FOR UPDATE SKIP LOCKED`;
+        for (const { id } of batch) {
+          await eraseCase(tx, { caseId: id, audit: { label: "system" }, reason: "retention", now });
+        }
+        return batch.length;
+      },
+      { timeout: 60_000 },
+    );
+    purged += count;
+    if (count > 0) deps.logger.debug({ count }, "purged a batch of cases past retention");
+    if (count < batchSize) break;
+  }
+  if (purged > 0)
+    deps.logger.info(
+      { count: purged, retentionDays: deps.config.privacy.retentionDays },
+      "purged personal data of decided and withdrawn cases",
+    );
+  else
+    deps.logger.debug(
+      { retentionDays: deps.config.privacy.retentionDays },
+      "no decided or withdrawn cases past retention",
+    );
+}

@@ -92,3 +92,18 @@ export function canApplicantEdit(vettingCase: Pick<CaseFacts, "state" | "erasedA
 export function canApplicantWithdraw(vettingCase: Pick<CaseFacts, "state" | "erasedAt">): boolean {
   return isOpenCase(vettingCase);
 }
+
+/** Deciding cases at all (whether this case may be decided by this person is decisionBlocker's answer). */
+export function canDecideCases(actor: Actor): boolean {
+  return hasRole(actor, "INVITING_ADMIN");
+}
+
+/** The admin dashboard: counts by state, cases waiting longest for a decision, recent decisions. */
+export function canViewCaseOverview(actor: Actor): boolean {
+  return hasRole(actor, "INVITING_ADMIN");
+}
+
+/** Erasing personal data at all (canEraseCase adds: not erased already). Decides 403 before 404. */
+export function canEraseCases(actor: Actor): boolean {
+  return hasRole(actor, "INVITING_ADMIN");
+}

@@ -38,3 +38,27 @@ export function parseKeysetCursor(text: string): { occurredAt: Date; id: string 
   if (Number.isNaN(occurredAt.getTime())) return null;
   return { occurredAt, id: match[2] };
 }
+
+/**
+ * A cursor for lists ordered by something other than a timestamp (a name, a nullable date): the last
+ * row's sort values as base64url JSON. Opaque in the URL, and checked on the way back in, since anyone
+ * can edit a link.
+ */
+export function encodeTupleCursor(values: readonly (string | null)[]): string {
+  return Buffer.from(JSON.stringify(values), "utf8").toString("base64url");
+}
+
+/** The cursor's values when the text is one of ours with exactly `length` values, else null. */
+export function parseTupleCursor(text: string, length: number): (string | null)[] | null {
+  if (!/^[A-Za-z0-9_-]{1,2000}$/.test(text)) return null;
+  let values: unknown;
+  try {
+    values = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(values) || values.length !== length) return null;
+  if (!values.every((value) => value === null || (typeof value === "string" && value.length <= 500)))
+    return null;
+  return values as (string | null)[];
+}

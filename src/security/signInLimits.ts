@@ -48,7 +48,8 @@ export function accountKey(email: string): string {
   return createHash("sha256").update(email.trim().toLowerCase(), "utf8").digest("hex");
 }
 
-function limiter(
+/** A limiter on the shared rate_limits table; the other limit modules build theirs with it too. */
+export function limiter(
   pool: pg.Pool,
   keyPrefix: string,
   points: number,
@@ -75,7 +76,8 @@ function isRateLimiterRes(value: unknown): value is RateLimiterRes {
   return typeof value === "object" && value !== null && "msBeforeNext" in value && !(value instanceof Error);
 }
 
-async function consume(
+/** Counts one use of the key; says whether it went over the limit, and for how long. */
+export async function consume(
   limit: RateLimiterPostgres,
   key: string,
 ): Promise<{ rejected: false } | { rejected: true; seconds: number; isFirstRejection: boolean }> {

@@ -22,6 +22,9 @@ const context: RenderContext = {
 };
 const HOSTILE_NAME = `<script>alert(1)</script> & "Bob"`;
 const HOSTILE_NAME_IN_HTML = "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;Bob&quot;";
+const CASE_ID = "0b0e8a4e-8a9c-4a8e-9d47-3c1f5b2a7e10";
+const OTHER_CASE_ID = "5f3d2c1b-0a9e-4b8c-8d7e-6f5a4b3c2d1e";
+const REASON = "Please tell us who referred you.";
 
 /** A valid payload for every kind, with `name` in every name field. */
 function payloadsNaming(name: string): { [Name in MessageKindName]: MessagePayload<Name> } {
@@ -33,6 +36,19 @@ function payloadsNaming(name: string): { [Name in MessageKindName]: MessagePaylo
     test_message: {},
     superadmin_welcome: { name },
     account_blocked: { staffName: name, blockedFor: "1 hour" },
+    application_received: { applicantName: name, caseNumber: "VC-00042" },
+    more_information_requested: { applicantName: name, caseNumber: "VC-00042", reason: REASON },
+    resubmission_received: { agentName: name, caseNumber: "VC-00042", caseId: CASE_ID },
+    decision_approved: { applicantName: name, caseNumber: "VC-00042" },
+    decision_rejected: { applicantName: name, caseNumber: "VC-00042", reason: REASON },
+    withdrawal_confirmed: { applicantName: name, caseNumber: "VC-00042" },
+    case_invitation: { applicantName: name, agentName: name, caseNumber: "VC-00042" },
+    new_case_waiting: { agentName: name, caseNumber: "VC-00042", caseId: CASE_ID },
+    new_cases_digest: {
+      agentName: name,
+      cases: [{ caseNumber: "VC-00042", caseId: CASE_ID }],
+      periodEnd: "2025-03-03T09:00:00.000Z",
+    },
   };
 }
 
@@ -62,12 +78,21 @@ describe("message kinds", () => {
   test("the registry holds every kind under its own name", () => {
     assert.deepEqual(kindNames.sort(), [
       "account_blocked",
+      "application_received",
+      "case_invitation",
+      "decision_approved",
+      "decision_rejected",
       "email_confirmation",
+      "more_information_requested",
+      "new_case_waiting",
+      "new_cases_digest",
       "password_reset",
+      "resubmission_received",
       "sign_in_link",
       "staff_invitation",
       "superadmin_welcome",
       "test_message",
+      "withdrawal_confirmed",
     ]);
     for (const name of kindNames) assert.equal(messageKinds[name].name, name);
     assert.equal(findMessageKind("toString"), undefined, "only the registry's own names");
@@ -109,6 +134,23 @@ describe("message kinds", () => {
         lifetimeMs: 30 * minutes,
         path: "/staff/password-reset/a%2Fb%3Fc",
       },
+      application_received: undefined,
+      more_information_requested: {
+        purpose: "sign_in",
+        lifetimeMs: 72 * 60 * minutes,
+        path: "/apply/sign-in/a%2Fb%3Fc",
+      },
+      resubmission_received: undefined,
+      decision_approved: undefined,
+      decision_rejected: undefined,
+      withdrawal_confirmed: undefined,
+      case_invitation: {
+        purpose: "case_invitation",
+        lifetimeMs: 7 * 24 * 60 * minutes,
+        path: "/apply/invitation/a%2Fb%3Fc",
+      },
+      new_case_waiting: undefined,
+      new_cases_digest: undefined,
     });
   });
 });
@@ -138,6 +180,9 @@ describe("renderEmail", () => {
       staff_invitation: "This link works once and expires in 72 hours (at 14:05 UTC on 6 March 2025).",
       password_reset: "This link works once and expires in 30 minutes (at 14:35 UTC on 3 March 2025).",
       account_blocked: "This link works once and expires in 30 minutes (at 14:35 UTC on 3 March 2025).",
+      more_information_requested:
+        "This link works once and expires in 72 hours (at 14:05 UTC on 6 March 2025).",
+      case_invitation: "This link works once and expires in 7 days (at 14:05 UTC on 10 March 2025).",
     };
     for (const [name, expiry] of Object.entries(expectedExpiry) as [MessageKindName, string][]) {
       const link = linkFor(name);
@@ -229,6 +274,150 @@ describe("renderEmail", () => {
     assert.ok(!email.text.includes("expires"), "the sign-in page is not a single-use link");
   });
 
+  test("application received gives the case number, what happens next and where to sign in", async () => {
+    const email = await render("application_received", { applicantName: "Ada", caseNumber: "VC-00042" });
+    assert.equal(email.subject, "We received your application VC-00042 — Vetting Portal");
+    for (const part of [email.text, email.html]) {
+      assert.match(part, /We received your application to join the community/);
+      assert.match(part, /VC-00042/);
+      assert.match(part, /What happens next: a vetting agent/);
+    }
+    assert.ok(email.text.split("\n").includes("https://vetting.example.org/apply/sign-in"));
+    assert.ok(email.html.includes('href="https://vetting.example.org/apply/sign-in"'));
+    assert.ok(!email.text.includes("expires"), "the sign-in request page is not a single-use link");
+  });
+
+  test("more information requested carries the reason: escaped in HTML, as written in text", async () => {
+    const reason = `Who referred you? <b>Tom & "Jerry"</b>\nAnd your Matrix ID, please.`;
+    const email = await render("more_information_requested", {
+      applicantName: "Ada",
+      caseNumber: "VC-00042",
+      reason,
+    });
+    assert.equal(email.subject, "More information needed for VC-00042 — Vetting Portal");
+    assert.ok(
+      email.html.includes(
+        "Who referred you? &lt;b&gt;Tom &amp; &quot;Jerry&quot;&lt;/b&gt;\nAnd your Matrix ID, please.",
+      ),
+    );
+    assert.ok(!email.html.includes("<b>"), "no markup from the reason");
+    assert.ok(email.html.includes("white-space:pre-wrap"), "line breaks of the reason kept in HTML");
+    assert.ok(email.text.includes(`${reason}\n`), email.text);
+    assert.ok(email.text.split("\n").includes(linkFor("more_information_requested")?.url ?? "-"));
+  });
+
+  test("an approval names the case and needs nothing from the applicant", async () => {
+    const email = await render("decision_approved", { applicantName: "Ada", caseNumber: "VC-00042" });
+    assert.equal(email.subject, "Your application VC-00042 was approved — Vetting Portal");
+    assert.match(email.text, /Good news: your application VC-00042 to join the community\s+was approved\./);
+    assert.match(
+      email.html,
+      /Good news: your application <strong>VC-00042<\/strong> to join the community was approved\./,
+    );
+  });
+
+  test("a rejection shows the reason only when it was shared, escaped in HTML", async () => {
+    const shared = await render("decision_rejected", {
+      applicantName: "Ada",
+      caseNumber: "VC-00042",
+      reason: "We could not verify <who> you are & why.",
+    });
+    assert.equal(shared.subject, "A decision on your application VC-00042 — Vetting Portal");
+    assert.ok(shared.html.includes("We could not verify &lt;who&gt; you are &amp; why."));
+    assert.ok(shared.text.includes("The reason given:\n\nWe could not verify <who> you are & why.\n"));
+    const withheld = await render("decision_rejected", {
+      applicantName: "Ada",
+      caseNumber: "VC-00042",
+      reason: null,
+    });
+    assert.equal(withheld.subject, shared.subject);
+    for (const part of [withheld.text, withheld.html]) {
+      assert.match(part, /was not approved\./);
+      assert.ok(!part.includes("The reason given"));
+      assert.ok(!part.includes("verify"));
+    }
+  });
+
+  test("a withdrawal is confirmed, with a warning for someone who did not withdraw", async () => {
+    const email = await render("withdrawal_confirmed", { applicantName: "Ada", caseNumber: "VC-00042" });
+    assert.equal(email.subject, "Your application VC-00042 was withdrawn — Vetting Portal");
+    for (const part of [email.text, email.html]) {
+      assert.match(part, /You withdrew your application/);
+      assert.match(part, /If you did not withdraw it/);
+    }
+  });
+
+  test("the case invitation names the agent and the case", async () => {
+    const email = await render("case_invitation", {
+      applicantName: "Ada",
+      agentName: "Grace Hopper",
+      caseNumber: "VC-00042",
+    });
+    assert.equal(email.subject, "Complete your application to join the community — Vetting Portal");
+    for (const part of [email.text, email.html]) {
+      assert.match(part, /Grace Hopper started an application for you to join the community/);
+      assert.match(part, /VC-00042/);
+    }
+  });
+
+  test("staff emails link to the staff case page, absolute, and carry only case numbers", async () => {
+    const caseUrl = `https://vetting.example.org/staff/cases/${CASE_ID}`;
+    const resubmitted = await render("resubmission_received", {
+      agentName: "Grace",
+      caseNumber: "VC-00042",
+      caseId: CASE_ID,
+    });
+    assert.equal(resubmitted.subject, "VC-00042 was resubmitted — Vetting Portal");
+    const waiting = await render("new_case_waiting", {
+      agentName: "Grace",
+      caseNumber: "VC-00042",
+      caseId: CASE_ID,
+    });
+    assert.equal(waiting.subject, "New case waiting: VC-00042 — Vetting Portal");
+    for (const email of [resubmitted, waiting]) {
+      assert.ok(email.text.split("\n").includes(caseUrl), email.text);
+      assert.equal(email.html.split(`href="${caseUrl}"`).length - 1, 2);
+      assert.ok(!email.text.includes("expires"));
+    }
+    // The payload schemas are strict: an applicant's name cannot ride along.
+    await assert.rejects(
+      render("new_case_waiting", {
+        agentName: "Grace",
+        caseNumber: "VC-00042",
+        caseId: CASE_ID,
+        applicantName: "Ada",
+      }),
+      (error: unknown) => error instanceof EmailRenderError && error.reason === "invalid_payload",
+    );
+  });
+
+  test("the digest lists every case with its link and says which day it covers", async () => {
+    const email = await render("new_cases_digest", {
+      agentName: "Grace",
+      cases: [
+        { caseNumber: "VC-00042", caseId: CASE_ID },
+        { caseNumber: "VC-00043", caseId: OTHER_CASE_ID },
+      ],
+      periodEnd: "2025-03-03T09:00:00.000Z",
+    });
+    assert.equal(email.subject, "2 new cases waiting — Vetting Portal");
+    assert.match(
+      email.text,
+      /2 new applications were submitted in the day before\s+09:00 UTC on 3 March 2025/,
+    );
+    assert.ok(email.text.includes(`VC-00042\nhttps://vetting.example.org/staff/cases/${CASE_ID}\n`));
+    assert.ok(email.text.includes(`VC-00043\nhttps://vetting.example.org/staff/cases/${OTHER_CASE_ID}\n`));
+    assert.ok(email.text.split("\n").includes("https://vetting.example.org/staff/cases"));
+    assert.ok(email.html.includes(`href="https://vetting.example.org/staff/cases/${OTHER_CASE_ID}"`));
+    const single = await render("new_cases_digest", {
+      agentName: "Grace",
+      cases: [{ caseNumber: "VC-00042", caseId: CASE_ID }],
+      periodEnd: "2025-03-03T09:00:00.000Z",
+    });
+    assert.equal(single.subject, "1 new case waiting — Vetting Portal");
+    assert.match(single.text, /One new application was submitted/);
+  });
+
   test("an invalid payload is refused with a message naming the kind and the field", async () => {
     const cases: [MessageKindName, unknown, RegExp][] = [
       ["staff_invitation", { inviteeName: "Grace" }, /inviterName/],
@@ -245,6 +434,13 @@ describe("renderEmail", () => {
       ],
       ["password_reset", { staffName: "Grace", email: "grace@example.org" }, /email/],
       ["superadmin_welcome", null, /payload/],
+      [
+        "more_information_requested",
+        { applicantName: "Ada", caseNumber: "VC-00042", reason: " " },
+        /reason must not be empty/,
+      ],
+      ["decision_rejected", { applicantName: "Ada", caseNumber: "42", reason: null }, /caseNumber/],
+      ["new_cases_digest", { agentName: "Grace", cases: [], periodEnd: "2025-03-03T09:00:00.000Z" }, /cases/],
     ];
     for (const [name, payload, detail] of cases) {
       await assert.rejects(render(name, payload), (error: unknown) => {

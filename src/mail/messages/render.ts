@@ -44,6 +44,14 @@ export async function renderMessageKind<Payload>(
     communityName: context.communityName,
     homeUrl: absoluteUrl(context.publicUrl, urls.home()),
     staffSignInUrl: absoluteUrl(context.publicUrl, urls.staffSignIn()),
+    // Applicants come back through an emailed sign-in link; this page asks for one.
+    applicantSignInRequestUrl: absoluteUrl(context.publicUrl, urls.applicantSignInRequest()),
+    // Staff emails point at pages behind staff sign-in (which brings the person back there afterwards),
+    // so they carry a plain absolute link rather than a single-use token.
+    staffCasesUrl: absoluteUrl(context.publicUrl, urls.staffCases()),
+    staffCaseUrl: (caseId: string) => absoluteUrl(context.publicUrl, urls.staffCase(caseId)),
+    /** "09:00 UTC on 4 March 2025" for an ISO timestamp from the payload. */
+    utc: (isoTimestamp: string) => formatUtc(new Date(isoTimestamp)),
     renderedAt: formatUtc(now, { withSeconds: true }),
     link: describeLink(kind, input.link, context.publicUrl, now),
   };

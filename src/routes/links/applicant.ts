@@ -1,7 +1,122 @@
-// Placeholder — H1: /apply/confirm/:token, /apply/sign-in/:token, /apply/invitation/:token
+// The emailed links that open an applicant's workspace:
+//   /apply/confirm/:token      confirmation of the address, right after applying (24 hours)
+//   /apply/sign-in/:token      "email me a link" (15 minutes)
+//   /apply/invitation/:token   an agent opened the case on the person's behalf (7 days)
+// GET shows a page with one button and changes nothing (mail scanners that prefetch links consume
+// nothing); POST consumes the link, starts a new applicant session and goes to the workspace. A link of
+// one purpose never opens another purpose's page. A link that cannot be used says why, with the
+// "email me a link" form: unknown (or its case erased) → 404, expired or used → 410.
 import Router from "@koa/router";
+import type { Context } from "koa";
 import type { AppDependencies } from "../../app.js";
+import { setApplicantCookie } from "../../applicantSessions.js";
+import { applicantAuditActor } from "../../audit.js";
+import {
+  type ApplicantLinkPurpose,
+  ApplicantLinkUnusableError,
+  openApplicantWorkspace,
+} from "../../commands/openApplicantWorkspace.js";
+import { inspectLinkToken } from "../../tokens.js";
+import { urls } from "../../urls.js";
 
-export function applicantLinkRoutes(_deps: AppDependencies): Router {
-  return new Router();
+type LinkProblem = "unknown" | "expired" | "used";
+
+interface ApplicantLink {
+  path: string;
+  purpose: ApplicantLinkPurpose;
+  heading: string;
+  text: string;
+  button: string;
+  /** The workspace's notice after the link was used. */
+  notice: string;
+}
+
+const APPLICANT_LINKS: readonly ApplicantLink[] = [
+  {
+    path: "/apply/confirm/:token",
+    purpose: "email_confirmation",
+    heading: "Confirm your email address",
+    text: "Press the button to confirm that this address is yours and open your application.",
+    button: "Confirm and open my application",
+    notice: "confirmed",
+  },
+  {
+    path: "/apply/sign-in/:token",
+    purpose: "sign_in",
+    heading: "Open your application",
+    text: "Press the button to open your application. The link in your email works once.",
+    button: "Open my application",
+    notice: "signed_in",
+  },
+  {
+    path: "/apply/invitation/:token",
+    purpose: "case_invitation",
+    heading: "Complete your application",
+    text: "A vetting agent started an application for you. Press the button to open it, check your details, accept the privacy notice and submit it.",
+    button: "Open my application",
+    notice: "signed_in",
+  },
+];
+
+const LINK_PROBLEM_STATUS: Record<LinkProblem, number> = { unknown: 404, expired: 410, used: 410 };
+
+export function applicantLinkRoutes(deps: AppDependencies): Router {
+  const router = new Router();
+
+  for (const link of APPLICANT_LINKS) {
+    router.get(link.path, async (ctx) => {
+      ctx.set("Cache-Control", "no-store");
+      const problem = await linkProblem(deps, link.purpose, ctx.params.token ?? "");
+      if (problem) return renderUnusable(ctx, problem);
+      await ctx.render("links/applicant-link.njk", { link, action: ctx.path });
+    });
+
+    router.post(link.path, async (ctx) => {
+      ctx.set("Cache-Control", "no-store");
+      const token = ctx.params.token ?? "";
+      let opened: Awaited<ReturnType<typeof openApplicantWorkspace>>;
+      try {
+        opened = await openApplicantWorkspace(deps.db, {
+          config: deps.config,
+          purpose: link.purpose,
+          token,
+          replacingSessionId: ctx.state.applicant?.sessionId ?? null,
+          audit: applicantAuditActor(ctx),
+        });
+      } catch (error) {
+        if (error instanceof ApplicantLinkUnusableError) {
+          return renderUnusable(ctx, (await linkProblem(deps, link.purpose, token)) ?? "used");
+        }
+        throw error;
+      }
+      setApplicantCookie(ctx, deps.config, opened.sessionToken);
+      ctx.status = 303;
+      ctx.redirect(urls.applicantWorkspaceWithNotice(link.notice));
+    });
+  }
+
+  return router;
+}
+
+/** Why the link opens nothing, or null when it can be used. Read-only. */
+async function linkProblem(
+  deps: AppDependencies,
+  purpose: ApplicantLinkPurpose,
+  token: string,
+): Promise<LinkProblem | null> {
+  const state = await inspectLinkToken(deps.db, purpose, token);
+  if (state.status !== "valid") return state.status;
+  if (state.subject?.type !== "vetting_case") return "unknown";
+  const vettingCase = await deps.db.vettingCase.findUnique({
+    where: { id: state.subject.id },
+    select: { erasedAt: true },
+  });
+  return vettingCase && !vettingCase.erasedAt ? null : "unknown";
+}
+
+async function renderUnusable(ctx: Context, problem: LinkProblem): Promise<void> {
+  const status = LINK_PROBLEM_STATUS[problem];
+  ctx.status = status;
+  await ctx.render("links/applicant-link-invalid.njk", { problem, values: {}, errors: {} });
+  ctx.status = status;
 }

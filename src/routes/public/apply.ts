@@ -1,7 +1,163 @@
-// Placeholder — H1 (applicant side): GET/POST /apply, /apply/sent, GET/POST /apply/sign-in, /apply/sign-in/sent, GET /privacy
+// The public side of applying, for people without a session:
+//   GET  /apply               the application form
+//   POST /apply               create the draft case and email a confirmation link → /apply/sent
+//   GET  /apply/sent          "check your email"
+//   GET  /apply/sign-in       "email me a link" (?expired=1: the session ended; ?signed-out=1)
+//   POST /apply/sign-in       send a sign-in link if the address has a case → /apply/sign-in/sent, always
+//   GET  /apply/sign-in/sent  the same answer whether or not a case exists
+//   GET  /privacy             the privacy notice applicants accept, with its version
+// The pages behind the emailed links are in routes/links/applicant.ts; the workspace in
+// routes/applicant/workspace.ts.
 import Router from "@koa/router";
+import type { Context } from "koa";
+import { z } from "zod";
 import type { AppDependencies } from "../../app.js";
+import { applicantAuditActor } from "../../audit.js";
+import { requestApplicantSignInLink } from "../../commands/requestApplicantSignInLink.js";
+import { startApplication } from "../../commands/startApplication.js";
+import { fieldErrors, ZApplicationForm, ZEmail } from "../../domain/applicationFields.js";
+import { rateLimited } from "../../errors.js";
+import { createApplicantLinkLimits } from "../../security/applicantLinkLimits.js";
+import { urls } from "../../urls.js";
 
-export function applyRoutes(_deps: AppDependencies): Router {
-  return new Router();
+export const ZSignInLinkRequestForm = z.object({ email: ZEmail });
+
+const APPLICATION_TEXT_FIELDS = ["fullName", "email", "matrixId", "phone", "statement"] as const;
+
+/** What the person typed, as strings, for parsing and for showing the form again. */
+export function typedFields<const Name extends string>(
+  ctx: Context,
+  names: readonly Name[],
+): Record<Name, string> {
+  const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+  return Object.fromEntries(
+    names.map((name) => [name, typeof body[name] === "string" ? body[name] : ""]),
+  ) as Record<Name, string>;
+}
+
+export function applyRoutes(deps: AppDependencies): Router {
+  const router = new Router();
+  const limits = createApplicantLinkLimits(deps.rateLimitPool);
+
+  router.get(urls.apply(), async (ctx) => {
+    await renderApplicationForm(ctx, deps, { values: {}, errors: {}, status: 200 });
+  });
+
+  router.post(urls.apply(), async (ctx) => {
+    ctx.set("Cache-Control", "no-store");
+    const typed = typedFields(ctx, [...APPLICATION_TEXT_FIELDS, "consent"]);
+    const parsed = ZApplicationForm.safeParse(typed);
+    if (!parsed.success) {
+      // The consent box stays ticked only if the person ticked it in this very form.
+      return renderApplicationForm(ctx, deps, {
+        values: typed,
+        errors: fieldErrors(parsed.error),
+        status: 422,
+      });
+    }
+    const waitSeconds = await limits.applicationFromIp(ctx.ip);
+    if (waitSeconds !== null) {
+      throw rateLimited(
+        waitSeconds,
+        "Too many applications have been sent from your network in the last hour. Wait a while and try again.",
+      );
+    }
+    await startApplication(deps.db, {
+      config: deps.config,
+      application: parsed.data,
+      audit: applicantAuditActor(ctx),
+    });
+    ctx.status = 303;
+    ctx.redirect(urls.applySent());
+  });
+
+  router.get(urls.applySent(), async (ctx) => {
+    await ctx.render("public/apply-sent.njk");
+  });
+
+  router.get(urls.applicantSignInRequest(), async (ctx) => {
+    ctx.set("Cache-Control", "no-store");
+    await renderSignInRequest(ctx, {
+      values: {},
+      errors: {},
+      status: 200,
+      reason: ctx.query.expired === "1" ? "expired" : ctx.query["signed-out"] === "1" ? "signed-out" : null,
+    });
+  });
+
+  router.post(urls.applicantSignInRequest(), async (ctx) => {
+    ctx.set("Cache-Control", "no-store");
+    const typed = typedFields(ctx, ["email"]);
+    const parsed = ZSignInLinkRequestForm.safeParse(typed);
+    if (!parsed.success) {
+      return renderSignInRequest(ctx, {
+        values: { email: typed.email.slice(0, 254) },
+        errors: fieldErrors(parsed.error),
+        status: 422,
+        reason: null,
+      });
+    }
+    const waitSeconds = await limits.signInRequestFromIp(ctx.ip);
+    if (waitSeconds !== null) {
+      throw rateLimited(
+        waitSeconds,
+        "Too many links have been asked for from your network in the last hour. Wait a while and try again.",
+      );
+    }
+    // Past the per-address limit nothing more is sent, and the answer stays the same.
+    if (await limits.signInLinkForAddress(parsed.data.email)) {
+      await requestApplicantSignInLink(deps.db, { email: parsed.data.email });
+    }
+    ctx.status = 303;
+    ctx.redirect(urls.applicantSignInSent());
+  });
+
+  router.get(urls.applicantSignInSent(), async (ctx) => {
+    await ctx.render("public/sign-in-sent.njk");
+  });
+
+  router.get(urls.privacyNotice(), async (ctx) => {
+    await ctx.render("public/privacy.njk", {
+      noticeVersion: deps.config.privacy.noticeVersion,
+      paragraphs: noticeParagraphs(deps.config.privacy.noticeText),
+    });
+  });
+
+  return router;
+}
+
+/** The notice's text as paragraphs: blank lines separate them. Rendered escaped, like any text. */
+export function noticeParagraphs(text: string): string[] {
+  return text
+    .split(/\r?\n[ \t]*\r?\n/)
+    .map((paragraph) => paragraph.trim())
+    .filter(Boolean);
+}
+
+async function renderApplicationForm(
+  ctx: Context,
+  deps: AppDependencies,
+  view: { values: Record<string, string>; errors: Record<string, string>; status: number },
+): Promise<void> {
+  ctx.status = view.status;
+  await ctx.render("public/apply.njk", {
+    values: view.values,
+    errors: view.errors,
+    noticeVersion: deps.config.privacy.noticeVersion,
+  });
+  ctx.status = view.status;
+}
+
+async function renderSignInRequest(
+  ctx: Context,
+  view: {
+    values: Record<string, string>;
+    errors: Record<string, string>;
+    status: number;
+    reason: "expired" | "signed-out" | null;
+  },
+): Promise<void> {
+  ctx.status = view.status;
+  await ctx.render("public/sign-in-request.njk", view);
+  ctx.status = view.status;
 }

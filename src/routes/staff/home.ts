@@ -1,6 +1,10 @@
-// The staff home page: who is signed in, and the places their role opens.
+// The staff home page: who is signed in, the places their role opens, and their dashboard. Everyone
+// sees the open cases assigned to them and recent activity on those cases; admins also see the queue
+// as a whole: counts by state, the cases waiting longest for a decision, and recent decisions.
 import Router from "@koa/router";
 import type { AppDependencies } from "../../app.js";
+import { signedInStaff } from "../../middleware/requireStaff.js";
+import { canViewCaseOverview } from "../../policies/cases.js";
 import {
   canManageOutbox,
   canViewAuditLog,
@@ -8,14 +12,40 @@ import {
   hasRole,
   ROLE_LABELS,
 } from "../../policies/staff.js";
+import {
+  presentCaseActivity,
+  presentRecentDecision,
+  presentStateCounts,
+  presentWaitingCase,
+} from "../../presenters/dashboard.js";
+import {
+  countCasesByState,
+  findActivityOnAssignedCases,
+  findAssignedOpenCases,
+  findCasesWaitingLongestForDecision,
+  findRecentDecisions,
+} from "../../queries/dashboard.js";
+import { urls } from "../../urls.js";
 
-export function staffHomeRoutes(_deps: AppDependencies): Router {
+export function staffHomeRoutes(deps: AppDependencies): Router {
   const router = new Router();
 
   // Mounted under /staff: this is /staff itself.
   router.get("/", async (ctx) => {
-    const staff = ctx.state.staff;
-    if (!staff) return;
+    const staff = signedInStaff(ctx);
+    const now = new Date();
+    const isAdmin = canViewCaseOverview(staff);
+    const [assigned, activity, overview] = await Promise.all([
+      findAssignedOpenCases(deps.db, staff.id),
+      findActivityOnAssignedCases(deps.db, staff.id),
+      isAdmin
+        ? Promise.all([
+            countCasesByState(deps.db),
+            findCasesWaitingLongestForDecision(deps.db),
+            findRecentDecisions(deps.db),
+          ])
+        : null,
+    ]);
     await ctx.render("staff/home.njk", {
       roleLabel: ROLE_LABELS[staff.role],
       can: {
@@ -23,6 +53,15 @@ export function staffHomeRoutes(_deps: AppDependencies): Router {
         invite: hasRole(staff, "SERVER_ADMIN"),
         viewAuditLog: canViewAuditLog(staff),
         manageOutbox: canManageOutbox(staff),
+        viewCaseOverview: isAdmin,
+      },
+      links: { queue: urls.staffCases() },
+      assignedCases: assigned.map((row) => presentWaitingCase(row, now)),
+      recentActivity: activity.map(presentCaseActivity),
+      overview: overview && {
+        stateCounts: presentStateCounts(overview[0]),
+        waitingLongest: overview[1].map((row) => presentWaitingCase(row, now)),
+        recentDecisions: overview[2].map(presentRecentDecision),
       },
     });
   });

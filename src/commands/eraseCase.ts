@@ -1,0 +1,160 @@
+// Erases the personal data of one case, in the caller's transaction: on the applicant's request (the
+// staff erase page, audit "case.erased") or by the retention purge (jobs/purgeDecidedCases.ts, audit
+// "case.purged"). What stays is what the portal needs to account for its decisions without knowing the
+// person: the case number, state, origin, who created, vetted, assigned and decided it and when, the
+// vetting outcome (identity verified, method, date, score, recommendation), the decision kinds and
+// dates, and the privacy-notice version and time of consent (facts about the notice, not the person).
+//
+// What goes:
+//   the case          fullName, email and statement → "" (the columns are NOT NULL; the pages show
+//                     "Personal data erased" for any case with erasedAt, see presenters/cases.ts),
+//                     matrixId and phone → null, duplicate flag and matches cleared, erasedAt set
+//   vetting records   place and notes → ""
+//   comments          body → ""
+//   decisions         reason → "" where there was one (null stays null: "no reason" stays a fact)
+//   emails            every outbox row to the person (linked to the case, or addressed to the case's
+//                     email and not about another case): recipient → "erased@invalid", payload → {},
+//                     an error text naming the address removed; rows not yet sent (QUEUED, SENDING)
+//                     are CANCELLED. A SENDING row's worker may still finish and write SENT: the relay
+//                     had the message already.
+//   link tokens       every token whose subject is the case (confirmation, sign-in, invitation links)
+//   sessions          every applicant session of the case ends
+//   duplicates        cases whose matches named this one are re-flagged without it
+//   evidence files    see deleteEvidenceFilesOf() below (issue 7)
+// The audit log is append-only and keeps its rows: they hold the case id, states, field names and
+// flags, never personal data. The case's own audit row says why it was erased.
+import { endApplicantSessionsOf } from "../applicantSessions.js";
+import { type AuditActor, recordAudit } from "../audit.js";
+import type { Transaction } from "../db.js";
+import { formatCaseNumber } from "../domain/caseNumber.js";
+import { conflict, notFound } from "../errors.js";
+import { flagPossibleDuplicates } from "./flagPossibleDuplicates.js";
+
+/** The outbox's recipient column is NOT NULL; a reserved domain (RFC 2606) that can never deliver. */
+export const ERASED_RECIPIENT = "erased@invalid";
+export const ALREADY_ERASED_MESSAGE =
+  "The personal data of this case has already been erased. There is nothing more to erase.";
+
+export type EraseReason = "applicant_request" | "retention";
+
+export interface ErasureSummary {
+  cancelledEmails: number;
+  blankedEmails: number;
+  deletedLinkTokens: number;
+  endedSessions: number;
+  reflaggedCases: number;
+}
+
+/**
+ * Throws notFound() when there is no such case and conflict(ALREADY_ERASED_MESSAGE) when it was erased
+ * before (the row is locked first, so two erasures of the same case run one after the other and the
+ * second gets the conflict).
+ */
+export async function eraseCase(
+  tx: Transaction,
+  options: {
+    caseId: string;
+    audit: AuditActor;
+    reason: EraseReason;
+    now?: Date;
+  },
+): Promise<ErasureSummary> {
+  const now = options.now ?? new Date();
+  const [vettingCase] = await tx.$queryRaw<
+    { id: string; number: number; email: string; erasedAt: Date | null }[]
+  >`
+    SELECT id, number, email, "erasedAt" FROM vetting_cases WHERE id = ${options.caseId}::uuid FOR UPDATE`;
+  if (!vettingCase) throw notFound();
+  if (vettingCase.erasedAt) throw conflict(ALREADY_ERASED_MESSAGE);
+  const caseId = vettingCase.id;
+
+  const emails = await blankEmailsTo(tx, vettingCase);
+  const { count: deletedLinkTokens } = await tx.linkToken.deleteMany({
+    where: { subjectType: "vetting_case", subjectId: caseId },
+  });
+  const endedSessions = await endApplicantSessionsOf(tx, caseId);
+  await deleteEvidenceFilesOf(tx, caseId);
+
+  await tx.vettingRecord.updateMany({ where: { caseId }, data: { place: "", notes: "" } });
+  await tx.caseComment.updateMany({ where: { caseId }, data: { body: "" } });
+  await tx.caseDecision.updateMany({ where: { caseId, reason: { not: null } }, data: { reason: "" } });
+  await tx.vettingCase.update({
+    where: { id: caseId },
+    data: {
+      fullName: "",
+      email: "",
+      matrixId: null,
+      phone: null,
+      statement: "",
+      isPossibleDuplicate: false,
+      duplicateMatches: [],
+      erasedAt: now,
+    },
+  });
+
+  // Cases flagged as possible duplicates of this one drop it (this case no longer matches anything).
+  const matchedBy = await tx.$queryRaw<{ id: string }[]>`
+    SELECT id FROM vetting_cases
+     WHERE "erasedAt" IS NULL AND "duplicateMatches" @> jsonb_build_array(jsonb_build_object('caseId', ${caseId}::text))`;
+  for (const other of matchedBy) await flagPossibleDuplicates(tx, { caseId: other.id, audit: options.audit });
+
+  await recordAudit(
+    tx,
+    options.audit,
+    options.reason === "retention" ? "case.purged" : "case.erased",
+    { type: "vetting_case", id: caseId },
+    { reason: options.reason },
+  );
+  return {
+    ...emails,
+    deletedLinkTokens,
+    endedSessions,
+    reflaggedCases: matchedBy.length,
+  };
+}
+
+/**
+ * The outbox rows to the person: linked to the case, or sent to the case's address without being
+ * about another case (no other case's link, no other case's number), so that a second case with the
+ * same address keeps its own record until it is erased itself.
+ */
+async function blankEmailsTo(
+  tx: Transaction,
+  vettingCase: { id: string; number: number; email: string },
+): Promise<{ cancelledEmails: number; blankedEmails: number }> {
+  const email = vettingCase.email.trim().toLowerCase();
+  const caseNumber = formatCaseNumber(vettingCase.number);
+  const rows = await tx.$queryRaw<{ wasUnsent: boolean }[]>`
+    WITH target AS (
+      SELECT id, status IN ('QUEUED', 'SENDING') AS "wasUnsent" FROM outbox_messages
+       WHERE ("linkSubjectType" = 'vetting_case' AND "linkSubjectId" = ${vettingCase.id})
+          OR (${email} <> ''
+              AND lower(recipient) = ${email}
+              AND ("linkSubjectId" IS NULL OR ("linkSubjectType" = 'vetting_case' AND "linkSubjectId" = ${vettingCase.id}))
+              AND (payload->>'caseNumber' IS NULL OR payload->>'caseNumber' = ${caseNumber}))
+       FOR UPDATE
+    )
+    UPDATE outbox_messages AS message
+       SET recipient = ${ERASED_RECIPIENT},
+           payload = '{}'::jsonb,
+           status = CASE WHEN target."wasUnsent" THEN 'CANCELLED'::"OutboxStatus" ELSE message.status END,
+           "lastError" = CASE
+             WHEN ${email} <> '' AND strpos(lower(message."lastError"), ${email}) > 0
+               THEN 'The error text named the address and was removed with the personal data.'
+             ELSE message."lastError" END,
+           "updatedAt" = now()
+      FROM target
+     WHERE message.id = target.id
+ RETURNING target."wasUnsent"`;
+  return {
+    cancelledEmails: rows.filter((row) => row.wasUnsent).length,
+    blankedEmails: rows.length,
+  };
+}
+
+/**
+ * HOOK for issue 7 (evidence files): delete the case's evidence files from the uploads volume and
+ * their rows here, in this transaction (files removed after commit, or removed first and re-checked by
+ * the purge, so a rollback never leaves a row pointing at a deleted file). No evidence exists yet.
+ */
+async function deleteEvidenceFilesOf(_tx: Transaction, _caseId: string): Promise<void> {}

@@ -1,0 +1,215 @@
+// The retention purge against real Postgres: which cases lose their personal data, in batches, audited
+// as the system, and nothing more on a second run.
+import assert from "node:assert/strict";
+import { after, before, beforeEach, describe, test } from "node:test";
+import { type Config, loadConfig } from "../config.js";
+import { createDatabase, type Database } from "../db.js";
+import type { Logger } from "../logger.js";
+import { createMailRelay } from "../mail/relay.js";
+import { captureLogs } from "../test/logs.js";
+import { createTestDatabase, type TestDatabase } from "../test/postgres.js";
+import { type SeededCase, seedCaseWithHistory, tablesContaining } from "../test/privacyFixtures.js";
+import { truncateTables } from "../test/reset.js";
+import { testViews } from "../test/views.js";
+import { purgeDecidedCases } from "./purgeDecidedCases.js";
+import { taskList } from "./worker.js";
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const RETENTION_DAYS = 30;
+
+let database: TestDatabase;
+let db: Database;
+let config: Config;
+before(async () => {
+  database = await createTestDatabase();
+  db = createDatabase(database.url, { poolMax: 3, statementTimeoutMs: 10_000, connectionTimeoutMs: 5_000 });
+  config = loadConfig({
+    NODE_ENV: "test",
+    SMTP_HOST: "127.0.0.1",
+    CASE_RETENTION_DAYS: String(RETENTION_DAYS),
+  });
+});
+after(async () => {
+  await db.$disconnect();
+  await database.drop();
+});
+beforeEach(async () => {
+  await truncateTables(db, [
+    "vetting_cases",
+    "vetting_records",
+    "case_comments",
+    "case_decisions",
+    "applicant_sessions",
+    "link_tokens",
+    "outbox_messages",
+    "audit_events",
+    "staff_sessions",
+    "staff_users",
+    "graphile_worker._private_jobs",
+  ]);
+});
+
+const now = new Date();
+const daysAgo = (days: number) => new Date(now.getTime() - days * DAY_MS);
+
+let logs: ReturnType<typeof captureLogs>;
+let logger: Logger;
+beforeEach(() => {
+  logs = captureLogs("debug");
+  logger = logs.logger;
+});
+
+const erasedAtOf = async (seeded: SeededCase) =>
+  (await db.vettingCase.findUniqueOrThrow({ where: { id: seeded.id }, select: { erasedAt: true } })).erasedAt;
+
+const purgeAudit = async () =>
+  (await db.auditEvent.findMany({ where: { action: "case.purged" }, orderBy: { id: "asc" } })).map((row) => ({
+    subjectId: row.subjectId,
+    actorId: row.actorId,
+    actorLabel: row.actorLabel,
+    details: row.details,
+  }));
+
+const logMessages = (message: string) => logs.lines().filter((line) => line.msg === message);
+
+describe("purgeDecidedCases", () => {
+  test("erases the cases decided or withdrawn before the retention period, and only those", async () => {
+    const oldRejected = await seedCaseWithHistory(db, config, { state: "REJECTED", decidedAt: daysAgo(31) });
+    const oldApproved = await seedCaseWithHistory(db, config, { state: "APPROVED", decidedAt: daysAgo(400) });
+    const oldWithdrawn = await seedCaseWithHistory(db, config, {
+      state: "WITHDRAWN",
+      withdrawnAt: daysAgo(45),
+    });
+    const recentRejected = await seedCaseWithHistory(db, config, {
+      state: "REJECTED",
+      decidedAt: daysAgo(29),
+    });
+    const recentWithdrawn = await seedCaseWithHistory(db, config, {
+      state: "WITHDRAWN",
+      withdrawnAt: daysAgo(2),
+    });
+    // Open for a long time, but not decided: retention counts from the decision.
+    const longOpen = await seedCaseWithHistory(db, config, { state: "MORE_INFORMATION_REQUESTED" });
+
+    await purgeDecidedCases({ db, config, logger }, now);
+
+    for (const seeded of [oldRejected, oldApproved, oldWithdrawn]) {
+      assert.deepEqual(await erasedAtOf(seeded), now, seeded.caseNumber);
+      for (const value of seeded.personalValues)
+        assert.deepEqual(await tablesContaining(db, value), [], value);
+    }
+    for (const seeded of [recentRejected, recentWithdrawn, longOpen]) {
+      assert.equal(await erasedAtOf(seeded), null, seeded.caseNumber);
+      const row = await db.vettingCase.findUniqueOrThrow({ where: { id: seeded.id } });
+      assert.equal(row.fullName, seeded.person.fullName);
+    }
+    // The decision and the state stay.
+    const approved = await db.vettingCase.findUniqueOrThrow({
+      where: { id: oldApproved.id },
+      include: { decisions: true },
+    });
+    assert.equal(approved.state, "APPROVED");
+    assert.deepEqual(approved.decidedAt, daysAgo(400));
+    assert.deepEqual(
+      approved.decisions.map((decision) => [decision.kind, decision.reason, decision.decidedById]),
+      [["REQUEST_MORE_INFORMATION", "", oldApproved.admin.id]],
+    );
+    // Mail not sent yet to a purged person is cancelled.
+    const queued = await db.outboxMessage.findUniqueOrThrow({
+      where: { id: oldRejected.emails.queuedDecision },
+    });
+    assert.deepEqual([queued.status, queued.recipient, queued.payload], ["CANCELLED", "erased@invalid", {}]);
+
+    assert.deepEqual(
+      (await purgeAudit()).sort((a, b) => String(a.subjectId).localeCompare(String(b.subjectId))),
+      [oldRejected, oldApproved, oldWithdrawn]
+        .map((seeded) => ({
+          subjectId: seeded.id,
+          actorId: null,
+          actorLabel: "system",
+          details: { reason: "retention" },
+        }))
+        .sort((a, b) => a.subjectId.localeCompare(b.subjectId)),
+    );
+    assert.equal(await db.auditEvent.count({ where: { action: "case.erased" } }), 0);
+    assert.deepEqual(
+      logMessages("purged personal data of decided and withdrawn cases").map((line) => line.count),
+      [3],
+    );
+  });
+
+  test("a large backlog goes in batches, one transaction each", async () => {
+    const seeded: SeededCase[] = [];
+    for (let index = 0; index < 5; index += 1) {
+      seeded.push(
+        await seedCaseWithHistory(db, config, { state: "REJECTED", decidedAt: daysAgo(100 + index) }),
+      );
+    }
+    await purgeDecidedCases({ db, config, logger }, now, 2);
+    for (const one of seeded) assert.deepEqual(await erasedAtOf(one), now);
+    assert.deepEqual(
+      logMessages("purged a batch of cases past retention").map((line) => line.count),
+      [2, 2, 1],
+    );
+    assert.equal((await purgeAudit()).length, 5);
+  });
+
+  test("running it again changes nothing and writes no audit row", async () => {
+    const seeded = await seedCaseWithHistory(db, config, { state: "REJECTED", decidedAt: daysAgo(60) });
+    await purgeDecidedCases({ db, config, logger }, now);
+    const afterFirst = {
+      vettingCase: await db.vettingCase.findUniqueOrThrow({ where: { id: seeded.id } }),
+      outbox: await db.outboxMessage.findMany({ orderBy: { id: "asc" } }),
+      audit: await db.auditEvent.count(),
+    };
+    await purgeDecidedCases({ db, config, logger }, new Date(now.getTime() + DAY_MS));
+    assert.deepEqual(
+      {
+        vettingCase: await db.vettingCase.findUniqueOrThrow({ where: { id: seeded.id } }),
+        outbox: await db.outboxMessage.findMany({ orderBy: { id: "asc" } }),
+        audit: await db.auditEvent.count(),
+      },
+      afterFirst,
+    );
+    assert.equal(logMessages("no decided or withdrawn cases past retention").length, 1);
+  });
+
+  test("a case erased on request before is left alone", async () => {
+    const seeded = await seedCaseWithHistory(db, config, { state: "REJECTED", decidedAt: daysAgo(90) });
+    const erasedAt = daysAgo(10);
+    await db.vettingCase.update({ where: { id: seeded.id }, data: { erasedAt } });
+    await purgeDecidedCases({ db, config, logger }, now);
+    assert.deepEqual(await erasedAtOf(seeded), erasedAt);
+    assert.deepEqual(await purgeAudit(), []);
+  });
+
+  test("runs as the worker's purge_decided_cases task", async () => {
+    const seeded = await seedCaseWithHistory(db, config, { state: "WITHDRAWN", withdrawnAt: daysAgo(31) });
+    const relay = createMailRelay(
+      {
+        host: "127.0.0.1",
+        ports: [9],
+        connectionTimeoutMs: 100,
+        greetingTimeoutMs: 100,
+        socketTimeoutMs: 100,
+      },
+      logger,
+    );
+    try {
+      const task = taskList({
+        config,
+        db,
+        logger,
+        views: testViews(),
+        relay,
+        throttle: null,
+      }).purge_decided_cases;
+      assert.ok(task);
+      await task({}, {} as never);
+    } finally {
+      relay.close();
+    }
+    assert.ok(await erasedAtOf(seeded));
+    assert.equal((await purgeAudit()).length, 1);
+  });
+});

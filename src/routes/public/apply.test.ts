@@ -1,0 +1,424 @@
+// The public side of applying, over HTTP against the real app: the form and its messages, the draft
+// case and its confirmation email (delivered through a real SMTP server on loopback) whose link opens
+// the workspace, "email me a link" that answers the same for every address, and the privacy notice.
+import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, beforeEach, describe, test } from "node:test";
+import { APPLICANT_LINK_LIMITS } from "../../security/applicantLinkLimits.js";
+import { startTestApp, type TestApp } from "../../test/app.js";
+import { deliverQueuedEmails, linkPathIn, TestBrowser } from "../../test/browser.js";
+import { truncateTables } from "../../test/reset.js";
+import { startTestSmtpServer, type TestSmtpServer } from "../../test/smtp.js";
+
+let smtp: TestSmtpServer;
+let testApp: TestApp;
+
+before(async () => {
+  smtp = await startTestSmtpServer({ tls: "none" });
+  testApp = await startTestApp({ env: { SMTP_PORTS: String(smtp.port) } });
+});
+after(async () => {
+  await testApp.close();
+  await smtp.close();
+});
+beforeEach(async () => {
+  smtp.messages.length = 0;
+  await truncateTables(testApp.db, [
+    "vetting_cases",
+    "case_comments",
+    "case_decisions",
+    "applicant_sessions",
+    "link_tokens",
+    "outbox_messages",
+    "audit_events",
+    "rate_limits",
+    "graphile_worker._private_jobs",
+  ]);
+});
+
+const VALID_APPLICATION = {
+  fullName: "Ada Applicant",
+  email: "Ada@Example.org",
+  matrixId: "@ada:example.org",
+  phone: "+44 20 7946 0958",
+  statement: "I organise the reading group.\nMara knows me from there.",
+  consent: "yes",
+};
+
+async function postApplication(fields: Record<string, string>) {
+  const browser = new TestBrowser(testApp.baseUrl);
+  await browser.get("/apply");
+  const answer = await browser.post("/apply", fields);
+  return { browser, ...answer };
+}
+
+/** The message next to a field, and whether the control is marked invalid and points at it. */
+function fieldError(html: string, id: string): string | null {
+  const message = new RegExp(
+    `<p class="field__error" id="${id}-error"><span class="visually-hidden">Error: </span>([^<]*)</p>`,
+  ).exec(html)?.[1];
+  if (!message) return null;
+  const control = new RegExp(`<(?:input|textarea)[^>]*id="${id}"[^>]*>`).exec(html)?.[0] ?? "";
+  assert.match(control, /aria-invalid="true"/, `${id} is marked invalid`);
+  assert.match(control, new RegExp(`aria-describedby="[^"]*${id}-error`), `${id} points at its message`);
+  return message.replaceAll("&#39;", "'");
+}
+
+describe("the application form", () => {
+  test("asks for each field with a label and quotes the privacy notice's version", async () => {
+    const browser = new TestBrowser(testApp.baseUrl);
+    const { response, html } = await browser.get("/apply");
+
+    assert.equal(response.status, 200);
+    const labels = [
+      ["fullName", "Full name"],
+      ["email", "Email address"],
+      ["matrixId", "Matrix ID (optional)"],
+      ["phone", "Phone number (optional)"],
+      ["statement", "Your statement"],
+    ] as const;
+    for (const [id, label] of labels) {
+      assert.match(
+        html,
+        new RegExp(`<label class="field__label" for="${id}">${label.replace(/[()]/g, "\\$&")}</label>`),
+      );
+    }
+    assert.match(
+      html,
+      /<input type="checkbox" id="consent" name="consent" value="yes" aria-describedby="consent-hint">/,
+    );
+    assert.match(html, /<a href="\/privacy">privacy notice \(version built-in-1\)<\/a>/);
+    assert.doesNotMatch(html, /not open yet/);
+  });
+
+  test("says what is wrong with each field, keeps what was typed, and creates nothing", async () => {
+    const cases: { fields: Partial<typeof VALID_APPLICATION>; errors: Record<string, string> }[] = [
+      {
+        fields: { fullName: "", email: "", matrixId: "", phone: "", statement: "", consent: "" },
+        errors: {
+          fullName: "Enter your full name.",
+          email: "Enter your email address.",
+          statement: "Tell us why you would like to join.",
+          consent:
+            "Tick the box to accept the privacy notice; we cannot process your application without it.",
+        },
+      },
+      { fields: { fullName: "A".repeat(101) }, errors: { fullName: "Use at most 100 characters." } },
+      {
+        fields: { fullName: "Ada\u0007Applicant" },
+        errors: { fullName: "Use letters, spaces and punctuation only, on one line." },
+      },
+      {
+        fields: { email: "ada-at-example.org" },
+        errors: { email: "Enter an email address like name@example.org." },
+      },
+      {
+        fields: { email: `${"a".repeat(250)}@example.org` },
+        errors: { email: "Use at most 254 characters." },
+      },
+      {
+        fields: { matrixId: "ada" },
+        errors: {
+          matrixId:
+            "Enter a Matrix ID like @name:example.org (lower-case letters, digits and . _ = - / + before the colon), or leave it empty.",
+        },
+      },
+      {
+        fields: { phone: "020 7946 0958" },
+        errors: {
+          phone:
+            "Enter a phone number in international format, starting with + and the country code (like +44 20 7946 0958), or leave it empty.",
+        },
+      },
+      { fields: { statement: "x".repeat(5001) }, errors: { statement: "Use at most 5000 characters." } },
+      { fields: { statement: "hello \u202Eworld" }, errors: { statement: "Use plain text only." } },
+      {
+        fields: { consent: "" },
+        errors: {
+          consent:
+            "Tick the box to accept the privacy notice; we cannot process your application without it.",
+        },
+      },
+    ];
+    for (const { fields, errors } of cases) {
+      const typed = { ...VALID_APPLICATION, ...fields };
+      const { response, html } = await postApplication(typed);
+
+      assert.equal(response.status, 422, JSON.stringify(fields));
+      assert.match(html, /<title>Error: Apply to join/);
+      assert.match(
+        html,
+        /<h2 class="error-summary__title" id="error-summary-title">There is a problem<\/h2>/,
+      );
+      for (const id of ["fullName", "email", "matrixId", "phone", "statement", "consent"]) {
+        assert.equal(fieldError(html, id), errors[id] ?? null, `${id} after ${JSON.stringify(fields)}`);
+        if (errors[id]) assert.match(html, new RegExp(`<li><a href="#${id}">`), `${id} is in the summary`);
+      }
+      if (typed.fullName && typed.fullName.length < 101 && !typed.fullName.includes("\u0007")) {
+        assert.match(html, new RegExp(`id="fullName" name="fullName" type="text" value="${typed.fullName}"`));
+      }
+      if (typed.email === VALID_APPLICATION.email) assert.match(html, /value="Ada@Example.org"/);
+      if (typed.statement === VALID_APPLICATION.statement) {
+        assert.match(html, />I organise the reading group.\nMara knows me from there.<\/textarea>/);
+      }
+      // The box is ticked again only when the person ticked it in the form they sent.
+      const checkbox = /<input type="checkbox" id="consent"[^>]*>/.exec(html)?.[0] ?? "";
+      assert.equal(checkbox.includes(" checked"), typed.consent === "yes", JSON.stringify(fields));
+    }
+    assert.equal(await testApp.db.vettingCase.count(), 0);
+    assert.equal(await testApp.db.outboxMessage.count(), 0);
+  });
+
+  test("creates a draft case and emails a link that confirms the address and opens the workspace", async () => {
+    const { browser, response } = await postApplication(VALID_APPLICATION);
+    assert.equal(response.status, 303);
+    assert.equal(response.headers.get("location"), "/apply/sent");
+    const sentPage = await browser.get("/apply/sent");
+    assert.match(sentPage.html, /Check your email/);
+    assert.doesNotMatch(sentPage.html, /ada@example\.org/i, "the address is not echoed back");
+
+    const vettingCase = await testApp.db.vettingCase.findFirstOrThrow();
+    assert.equal(vettingCase.state, "DRAFT");
+    assert.equal(vettingCase.origin, "APPLICANT");
+    assert.equal(vettingCase.fullName, "Ada Applicant");
+    assert.equal(vettingCase.email, "ada@example.org", "stored lower-cased");
+    assert.equal(vettingCase.matrixId, "@ada:example.org");
+    assert.equal(vettingCase.phone, "+442079460958", "stored as E.164");
+    assert.equal(vettingCase.statement, VALID_APPLICATION.statement);
+    assert.equal(vettingCase.privacyNoticeVersion, "built-in-1");
+    assert.ok(vettingCase.privacyConsentAt);
+    assert.equal(vettingCase.emailConfirmedAt, null);
+    assert.equal(vettingCase.createdById, null);
+
+    const created = await testApp.db.auditEvent.findFirstOrThrow({ where: { action: "case.created" } });
+    assert.equal(created.subjectType, "vetting_case");
+    assert.equal(created.subjectId, vettingCase.id);
+    assert.equal(created.actorLabel, "applicant");
+    assert.deepEqual(created.details, { origin: "APPLICANT", privacyNoticeVersion: "built-in-1" });
+
+    const [message, ...others] = await deliverQueuedEmails(testApp, smtp);
+    assert.equal(others.length, 0);
+    assert.ok(message);
+    assert.deepEqual(message.to, ["ada@example.org"]);
+    assert.equal(message.subject, "Confirm your email address — Vetting Portal");
+    assert.match(message.text, /Hello Ada Applicant/);
+    const linkPath = linkPathIn(message, testApp.config.http.publicUrl);
+    assert.match(linkPath, /^\/apply\/confirm\/[A-Za-z0-9_-]{43}$/);
+
+    // Opening the link (or a mail scanner prefetching it) changes nothing.
+    const applicant = new TestBrowser(testApp.baseUrl);
+    for (let i = 0; i < 2; i += 1) {
+      const page = await applicant.get(linkPath);
+      assert.equal(page.response.status, 200);
+      assert.equal(page.response.headers.get("cache-control"), "no-store");
+      assert.match(page.html, /<h1>Confirm your email address<\/h1>/);
+      assert.match(page.html, new RegExp(`<form class="form" method="post" action="${linkPath}">`));
+    }
+    assert.equal(await testApp.db.linkToken.count({ where: { usedAt: { not: null } } }), 0);
+    assert.equal(await testApp.db.applicantSession.count(), 0);
+
+    const confirmed = await applicant.post(linkPath, {});
+    assert.equal(confirmed.response.status, 303);
+    assert.equal(confirmed.response.headers.get("location"), "/application?done=confirmed");
+    const workspace = await applicant.get(confirmed.response.headers.get("location") ?? "");
+    assert.equal(workspace.response.status, 200);
+    assert.match(workspace.html, /Your email address is confirmed/);
+    assert.match(workspace.html, /<h1>Your application VC-\d{5}<\/h1>/);
+    assert.match(workspace.html, /value="Ada Applicant"/);
+
+    const after = await testApp.db.vettingCase.findUniqueOrThrow({ where: { id: vettingCase.id } });
+    assert.ok(after.emailConfirmedAt);
+    const audit = await testApp.db.auditEvent.findFirstOrThrow({ where: { action: "case.email_confirmed" } });
+    assert.equal(audit.subjectId, vettingCase.id);
+    assert.deepEqual(Object.keys(audit.details as object).sort(), ["isNewlyConfirmed", "linkTokenId", "via"]);
+
+    // Every audit row so far holds ids and flags only, nothing the person typed.
+    const allDetails = JSON.stringify(await testApp.db.auditEvent.findMany({ select: { details: true } }));
+    for (const personal of ["Ada", "example.org", "7946", "reading group"]) {
+      assert.ok(!allDetails.includes(personal), `audit details hold no "${personal}"`);
+    }
+  });
+
+  test("a second application with the same address makes a second case, with the same answer", async () => {
+    for (let i = 0; i < 2; i += 1) {
+      const { response } = await postApplication(VALID_APPLICATION);
+      assert.equal(response.status, 303);
+      assert.equal(response.headers.get("location"), "/apply/sent");
+    }
+    assert.equal(await testApp.db.vettingCase.count({ where: { email: "ada@example.org" } }), 2);
+    assert.equal(await testApp.db.outboxMessage.count({ where: { kind: "email_confirmation" } }), 2);
+  });
+
+  test("too many applications from one network get a visible 429", async () => {
+    for (let i = 0; i < APPLICANT_LINK_LIMITS.applicationsPerIpPerHour; i += 1) {
+      const { response } = await postApplication({ ...VALID_APPLICATION, email: `ada${i}@example.org` });
+      assert.equal(response.status, 303);
+    }
+    const { response, html } = await postApplication(VALID_APPLICATION);
+    assert.equal(response.status, 429);
+    assert.ok(Number(response.headers.get("retry-after")) > 0);
+    assert.match(html, /Too many applications have been sent from your network/);
+    assert.equal(await testApp.db.vettingCase.count(), APPLICANT_LINK_LIMITS.applicationsPerIpPerHour);
+  });
+});
+
+describe("email me a link", () => {
+  async function requestLink(email: string) {
+    const browser = new TestBrowser(testApp.baseUrl);
+    await browser.get("/");
+    return browser.post("/apply/sign-in", { email });
+  }
+
+  async function createCase(email: string, fullName: string, extra: { erasedAt?: Date } = {}) {
+    return testApp.db.vettingCase.create({
+      data: { origin: "APPLICANT", fullName, email, statement: "Hello", ...extra },
+      select: { id: true },
+    });
+  }
+
+  test("the home page offers the form", async () => {
+    const { html } = await new TestBrowser(testApp.baseUrl).get("/");
+    assert.match(html, /<h2 id="return-heading">Already applied\?<\/h2>/);
+    assert.match(html, /<form class="form" method="post" action="\/apply\/sign-in" novalidate>/);
+    assert.match(html, /<button class="button" type="submit">Email me a link<\/button>/);
+  });
+
+  test("answers the same for an unknown address, and sends nothing", async () => {
+    const { response } = await requestLink("nobody@example.org");
+    assert.equal(response.status, 303);
+    assert.equal(response.headers.get("location"), "/apply/sign-in/sent");
+    const page = await new TestBrowser(testApp.baseUrl).get("/apply/sign-in/sent");
+    assert.match(
+      page.html,
+      /If an application uses this address, we have sent a link; it works once within 15 minutes./,
+    );
+    assert.equal(await testApp.db.outboxMessage.count(), 0);
+    assert.deepEqual(await deliverQueuedEmails(testApp, smtp), []);
+  });
+
+  test("sends the most recent case of a known address a sign-in link that opens it once", async () => {
+    await createCase("bo@example.org", "Bo Older");
+    const newest = await createCase("bo@example.org", "Bo Newest");
+    await createCase("bo@example.org", "Bo Erased", { erasedAt: new Date() });
+
+    const { response } = await requestLink("  BO@example.org ");
+    assert.equal(response.status, 303);
+    assert.equal(response.headers.get("location"), "/apply/sign-in/sent");
+    const [message, ...others] = await deliverQueuedEmails(testApp, smtp);
+    assert.equal(others.length, 0);
+    assert.ok(message);
+    assert.deepEqual(message.to, ["bo@example.org"]);
+    assert.equal(message.subject, "Your link back to your application — Vetting Portal");
+    assert.match(message.text, /Hello Bo Newest/);
+    const linkPath = linkPathIn(message, testApp.config.http.publicUrl);
+    assert.match(linkPath, /^\/apply\/sign-in\/[A-Za-z0-9_-]{43}$/);
+    const token = await testApp.db.linkToken.findFirstOrThrow();
+    assert.equal(token.purpose, "sign_in");
+    assert.equal(token.subjectId, newest.id);
+    const lifetime = token.expiresAt.getTime() - token.createdAt.getTime();
+    assert.ok(Math.abs(lifetime - 15 * 60_000) < 5_000, "the link lives 15 minutes");
+    assert.equal(await testApp.db.auditEvent.count(), 0, "asking is not audited; using the link is");
+
+    const applicant = new TestBrowser(testApp.baseUrl);
+    assert.equal((await applicant.get(linkPath)).response.status, 200);
+    const opened = await applicant.post(linkPath, {});
+    assert.equal(opened.response.headers.get("location"), "/application?done=signed_in");
+    const workspace = await applicant.get("/application");
+    assert.match(workspace.html, /value="Bo Newest"/);
+    const audit = await testApp.db.auditEvent.findFirstOrThrow({
+      where: { action: "case.applicant_signed_in" },
+    });
+    assert.equal(audit.subjectId, newest.id);
+
+    const again = await new TestBrowser(testApp.baseUrl).get(linkPath);
+    assert.equal(again.response.status, 410);
+    assert.match(again.html, /This link has already been used/);
+  });
+
+  test("refuses an address that is not one, next to the field", async () => {
+    const { response, html } = await requestLink("not an address");
+    assert.equal(response.status, 422);
+    assert.match(html, /<title>Error: Get a link to your application/);
+    assert.equal(fieldError(html, "email"), "Enter an email address like name@example.org.");
+    assert.match(html, /value="not an address"/);
+    const empty = await requestLink("");
+    assert.equal(fieldError(empty.html, "email"), "Enter your email address.");
+  });
+
+  test("sends at most five links an hour to one address, and still answers the same", async () => {
+    await createCase("cy@example.org", "Cy Case");
+    for (let i = 0; i < APPLICANT_LINK_LIMITS.signInLinksPerAddressPerHour + 2; i += 1) {
+      const { response } = await requestLink("cy@example.org");
+      assert.equal(response.status, 303);
+      assert.equal(response.headers.get("location"), "/apply/sign-in/sent");
+    }
+    assert.equal(
+      await testApp.db.outboxMessage.count({ where: { kind: "sign_in_link" } }),
+      APPLICANT_LINK_LIMITS.signInLinksPerAddressPerHour,
+    );
+  });
+
+  test("too many requests from one network get a visible 429", async () => {
+    for (let i = 0; i < APPLICANT_LINK_LIMITS.signInRequestsPerIpPerHour; i += 1) {
+      const { response } = await requestLink(`someone${i}@example.org`);
+      assert.equal(response.status, 303);
+    }
+    const { response, html } = await requestLink("one-more@example.org");
+    assert.equal(response.status, 429);
+    assert.ok(Number(response.headers.get("retry-after")) > 0);
+    assert.match(html, /Too many links have been asked for from your network/);
+  });
+
+  test("says so when a session ended or the person signed out", async () => {
+    const browser = new TestBrowser(testApp.baseUrl);
+    const expired = await browser.get("/apply/sign-in?expired=1");
+    assert.equal(expired.response.status, 200);
+    assert.match(expired.html, /Your session ended. Ask for a new link./);
+    const signedOut = await browser.get("/apply/sign-in?signed-out=1");
+    assert.match(signedOut.html, /You have signed out/);
+    const plain = await browser.get("/apply/sign-in");
+    assert.doesNotMatch(plain.html, /Your session ended/);
+  });
+});
+
+describe("the privacy notice", () => {
+  test("shows the built-in notice and its version", async () => {
+    const { response, html } = await new TestBrowser(testApp.baseUrl).get("/privacy");
+    assert.equal(response.status, 200);
+    assert.match(html, /<h1>Privacy notice<\/h1>/);
+    assert.match(html, /Version built-in-1\./);
+    assert.equal([...html.matchAll(/<p>(We use|Vetting agents|We keep)/g)].length, 3, "three paragraphs");
+  });
+
+  test("shows an operator's notice as escaped paragraphs, and the form asks for consent to its version", async () => {
+    const directory = await mkdtemp(path.join(tmpdir(), "vp-notice-"));
+    const file = path.join(directory, "notice.txt");
+    await writeFile(file, "First <b>paragraph</b>\non two lines.\n\n\nSecond & last.\n");
+    const ownApp = await startTestApp({
+      env: {
+        SMTP_PORTS: String(smtp.port),
+        PRIVACY_NOTICE_FILE: file,
+        PRIVACY_NOTICE_VERSION: "2026-11",
+      },
+    });
+    try {
+      const browser = new TestBrowser(ownApp.baseUrl);
+      const { html } = await browser.get("/privacy");
+      assert.match(
+        html,
+        /<p>First &lt;b&gt;paragraph&lt;\/b&gt;\non two lines.<\/p>\s*<p>Second &amp; last.<\/p>/,
+      );
+      assert.match(html, /Version 2026-11\./);
+      const form = await browser.get("/apply");
+      assert.match(form.html, /privacy notice \(version 2026-11\)/);
+      await browser.post("/apply", VALID_APPLICATION);
+      const stored = await ownApp.db.vettingCase.findFirstOrThrow();
+      assert.equal(stored.privacyNoticeVersion, "2026-11");
+    } finally {
+      await ownApp.close();
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+});
