@@ -3,10 +3,9 @@
 // body may hold personal data and lives in case_comments, which erasure blanks.
 import { type AuditActor, recordAudit } from "../audit.js";
 import type { Database } from "../db.js";
-import { conflict, notFound } from "../errors.js";
 import { canComment } from "../policies/cases.js";
 import { type Actor, authorize } from "../policies/staff.js";
-import { caseFactsOf, findCaseForCommand, lockCase } from "../queries/cases.js";
+import { lockCaseForCommand } from "../queries/cases.js";
 import { ERASED_CASE_MESSAGE } from "./inviteApplicantToCase.js";
 
 export async function addCaseComment(
@@ -15,11 +14,7 @@ export async function addCaseComment(
 ): Promise<{ commentId: string }> {
   return db.$transaction(async (tx) => {
     // Locked, so a comment cannot land on a case being erased at this moment with its text intact.
-    await lockCase(tx, options.caseId);
-    const vettingCase = await findCaseForCommand(tx, options.caseId);
-    if (!vettingCase) throw notFound();
-    const facts = caseFactsOf(vettingCase);
-    if (facts.erasedAt) throw conflict(ERASED_CASE_MESSAGE);
+    const { facts } = await lockCaseForCommand(tx, options.caseId, ERASED_CASE_MESSAGE);
     authorize(canComment(options.author, facts));
     const { id } = await tx.caseComment.create({
       data: {

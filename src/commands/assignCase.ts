@@ -4,10 +4,10 @@
 import { type AuditActor, recordAudit } from "../audit.js";
 import type { Database } from "../db.js";
 import { CASE_STATE_LABELS } from "../domain/caseStates.js";
-import { conflict, notFound } from "../errors.js";
+import { conflict } from "../errors.js";
 import { canAssignCase, isOpenCase } from "../policies/cases.js";
 import { type Actor, authorize } from "../policies/staff.js";
-import { caseFactsOf, findCaseForCommand, lockCase } from "../queries/cases.js";
+import { lockCaseForCommand } from "../queries/cases.js";
 import { ERASED_CASE_MESSAGE } from "./inviteApplicantToCase.js";
 import { moveCase } from "./moveCase.js";
 
@@ -19,11 +19,7 @@ export async function assignCase(
   options: { caseId: string; assigneeId: string | null; actor: Actor; audit: AuditActor },
 ): Promise<{ isChanged: boolean; isReviewStarted: boolean }> {
   return db.$transaction(async (tx) => {
-    await lockCase(tx, options.caseId);
-    const vettingCase = await findCaseForCommand(tx, options.caseId);
-    if (!vettingCase) throw notFound();
-    const facts = caseFactsOf(vettingCase);
-    if (facts.erasedAt) throw conflict(ERASED_CASE_MESSAGE);
+    const { vettingCase, facts } = await lockCaseForCommand(tx, options.caseId, ERASED_CASE_MESSAGE);
     if (!isOpenCase(facts))
       throw conflict(
         `This case is ${CASE_STATE_LABELS[facts.state].toLowerCase()}, so its assignment no longer changes.`,

@@ -10,12 +10,12 @@ import type { AuditActor } from "../audit.js";
 import type { Database } from "../db.js";
 import { formatCaseNumber } from "../domain/caseNumber.js";
 import type { CaseMove } from "../domain/caseStates.js";
-import { conflict, forbidden, notFound } from "../errors.js";
+import { forbidden } from "../errors.js";
 import type { DecisionKind } from "../generated/prisma/client.js";
 import { enqueueEmail } from "../mail/outbox.js";
 import { canDecideCases, decisionBlocker } from "../policies/cases.js";
 import type { Actor } from "../policies/staff.js";
-import { caseFactsOf, findCaseForCommand, lockCase } from "../queries/cases.js";
+import { lockCaseForCommand } from "../queries/cases.js";
 import { allowedTarget, moveCase } from "./moveCase.js";
 
 export type TCaseDecision = "approve" | "reject" | "request_more_information";
@@ -52,13 +52,9 @@ export async function decideCase(
   return db.$transaction(async (tx) => {
     // Four eyes reads who vetted the case: lock it, so a vetting record written meanwhile by the same
     // admin either comes first (and bars them) or waits for this decision.
-    await lockCase(tx, options.caseId);
-    const vettingCase = await findCaseForCommand(tx, options.caseId);
-    if (!vettingCase) throw notFound();
-    if (vettingCase.erasedAt) throw conflict(CASE_ERASED_MESSAGE);
+    const { vettingCase, facts } = await lockCaseForCommand(tx, options.caseId, CASE_ERASED_MESSAGE);
     // A case that is not in review says so first (409); only then does four eyes apply (403).
     allowedTarget(vettingCase.state, move);
-    const facts = caseFactsOf(vettingCase);
     const blocker = decisionBlocker(options.decider, facts);
     if (blocker) throw forbidden(blocker);
 

@@ -4,11 +4,11 @@
 import { type AuditActor, recordAudit } from "../audit.js";
 import type { Database, Transaction } from "../db.js";
 import { CASE_STATE_LABELS } from "../domain/caseStates.js";
-import { conflict, notFound } from "../errors.js";
+import { conflict } from "../errors.js";
 import type { Recommendation, VerificationMethod } from "../generated/prisma/client.js";
 import { canRecordVetting, isOpenCase } from "../policies/cases.js";
 import { type Actor, authorize } from "../policies/staff.js";
-import { caseFactsOf, findCaseForCommand, lockCase } from "../queries/cases.js";
+import { lockCaseForCommand } from "../queries/cases.js";
 import { ERASED_CASE_MESSAGE } from "./inviteApplicantToCase.js";
 import { moveCase } from "./moveCase.js";
 
@@ -48,11 +48,7 @@ export async function recordVettingRecord(
   options: { caseId: string; agent: Actor; record: TVettingRecordInput; audit: AuditActor },
 ): Promise<{ vettingRecordId: string; isReviewStarted: boolean }> {
   return db.$transaction(async (tx) => {
-    await lockCase(tx, options.caseId);
-    const vettingCase = await findCaseForCommand(tx, options.caseId);
-    if (!vettingCase) throw notFound();
-    const facts = caseFactsOf(vettingCase);
-    if (facts.erasedAt) throw conflict(ERASED_CASE_MESSAGE);
+    const { facts } = await lockCaseForCommand(tx, options.caseId, ERASED_CASE_MESSAGE);
     if (!isOpenCase(facts))
       throw conflict(
         `This case is ${CASE_STATE_LABELS[facts.state].toLowerCase()}, so no more vetting records can be added.`,

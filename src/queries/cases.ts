@@ -8,6 +8,7 @@
 import type { Database, Transaction } from "../db.js";
 import { parseCaseNumber } from "../domain/caseNumber.js";
 import type { CaseState } from "../domain/caseStates.js";
+import { conflict, notFound } from "../errors.js";
 import type { Prisma, Recommendation } from "../generated/prisma/client.js";
 import type { CaseFacts } from "../policies/cases.js";
 import { encodeTupleCursor, parseTupleCursor } from "./keyset.js";
@@ -408,6 +409,18 @@ export const caseFactsSelect = {
 } satisfies Prisma.VettingCaseSelect;
 
 /** The case as a command needs it: its facts for the policies, and the person's name and address. */
-export function findCaseForCommand(tx: Transaction, caseId: string) {
-  return tx.vettingCase.findUnique({ where: { id: caseId }, select: caseFactsSelect });
+export function findCaseForCommand(db: Database | Transaction, caseId: string) {
+  return db.vettingCase.findUnique({ where: { id: caseId }, select: caseFactsSelect });
+}
+
+/**
+ * The case a command changes, locked until its transaction ends (lockCase), with its facts for the
+ * policies: 404 when there is no such case, a conflict saying `erasedMessage` when it was erased.
+ */
+export async function lockCaseForCommand(tx: Transaction, caseId: string, erasedMessage: string) {
+  await lockCase(tx, caseId);
+  const vettingCase = await findCaseForCommand(tx, caseId);
+  if (!vettingCase) throw notFound();
+  if (vettingCase.erasedAt) throw conflict(erasedMessage);
+  return { vettingCase, facts: caseFactsOf(vettingCase) };
 }

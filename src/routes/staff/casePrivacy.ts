@@ -16,9 +16,10 @@ import { formatCaseNumber, parseCaseNumber } from "../../domain/caseNumber.js";
 import { CASE_STATE_LABELS, type CaseState } from "../../domain/caseStates.js";
 import { HttpError, notFound } from "../../errors.js";
 import { signedInStaff } from "../../middleware/requireStaff.js";
-import { type CaseFacts, canEraseCase, canEraseCases, canExportCase } from "../../policies/cases.js";
+import { canEraseCase, canEraseCases, canExportCase } from "../../policies/cases.js";
 import { authorize } from "../../policies/staff.js";
 import { formatDateTime } from "../../presenters/staff.js";
+import { caseFactsOf, findCaseForCommand } from "../../queries/cases.js";
 import type { SignedInStaff } from "../../sessions.js";
 import { urls } from "../../urls.js";
 
@@ -103,31 +104,12 @@ export function casePrivacyRoutes(deps: AppDependencies): Router {
 
 /** The case, when this person may erase it (or could have, for a case already erased). */
 async function loadErasable(deps: AppDependencies, staff: SignedInStaff, caseId: string) {
-  const row = await deps.db.vettingCase.findUnique({
-    where: { id: caseId },
-    select: {
-      id: true,
-      number: true,
-      state: true,
-      fullName: true,
-      createdById: true,
-      erasedAt: true,
-      vettingRecords: { select: { agentId: true } },
-    },
-  });
+  const row = await findCaseForCommand(deps.db, caseId);
   // 403 before 404: someone who may not erase learns nothing about which cases exist.
   authorize(canEraseCases(staff), "Only admins erase personal data.");
   if (!row) throw notFound();
   // An erased case is answered with its message by the caller; otherwise the case's own policy.
-  if (!row.erasedAt) {
-    const facts: CaseFacts = {
-      state: row.state,
-      createdById: row.createdById,
-      vettingAgentIds: row.vettingRecords.map((record) => record.agentId),
-      erasedAt: row.erasedAt,
-    };
-    authorize(canEraseCase(staff, facts), "You may not erase this case.");
-  }
+  if (!row.erasedAt) authorize(canEraseCase(staff, caseFactsOf(row)), "You may not erase this case.");
   return row;
 }
 

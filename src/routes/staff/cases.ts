@@ -58,6 +58,7 @@ import {
   caseFactsOf,
   countCaseQueueTabs,
   findAssignableStaff,
+  findCaseForCommand,
   findCaseForPage,
   findCaseQueuePage,
   findCaseTimeline,
@@ -710,17 +711,7 @@ async function renderCommentConfirmation(
   caseId: string,
   body: string,
 ): Promise<void> {
-  const row = await deps.db.vettingCase.findUnique({
-    where: { id: caseId },
-    select: {
-      id: true,
-      number: true,
-      state: true,
-      createdById: true,
-      erasedAt: true,
-      vettingRecords: { select: { agentId: true } },
-    },
-  });
+  const row = await findCaseForCommand(deps.db, caseId);
   if (!row) throw notFound();
   if (!canComment(staff, caseFactsOf(row))) {
     return renderCasePage(ctx, deps, staff, caseId, {
