@@ -56,6 +56,12 @@ export type AuditAction =
   | "case.exported"
   | "case.erased"
   | "case.purged"
+  // evidence files: ids, type and size only (never the file's name, note or hash)
+  | "evidence.uploaded"
+  | "evidence.deleted"
+  | "evidence.viewed"
+  | "evidence.downloaded"
+  | "evidence.integrity_failed"
   // mail and records
   | "mail.retried"
   | "mail.cancelled"

@@ -64,6 +64,26 @@ const ZEnvironment = z.object({
   EMBEDDED_POSTGRES_PORT: integer(54329, 1, 65535),
 
   UPLOADS_DIR: z.preprocess(emptyAsUndefined, z.string().default("uploads")),
+  /** Evidence limits (the original system took 5 files per submission, each with a note). */
+  EVIDENCE_MAX_FILE_MB: integer(20, 1, 4096),
+  EVIDENCE_MAX_FILES_PER_UPLOAD: integer(5, 1, 100),
+  EVIDENCE_MAX_CASE_MB: integer(100, 1, 65_536),
+  EVIDENCE_MAX_FILES_PER_CASE: integer(10, 1, 1000),
+  /** Images whose header declares more pixels than this are refused before any decoding. */
+  EVIDENCE_MAX_IMAGE_MEGAPIXELS: integer(50, 1, 1000),
+  EVIDENCE_UPLOADS_PER_HOUR: integer(30, 1, 100_000),
+  EVIDENCE_UPLOADS_PER_HOUR_PER_IP: integer(60, 1, 100_000),
+  EVIDENCE_UPLOADS_IN_FLIGHT: integer(3, 1, 50),
+  /** An upload still unfinished after this long is cut off (and its temporary file swept). */
+  EVIDENCE_UPLOAD_TIMEOUT_SECONDS: integer(600, 10, 7200),
+  /** Behind nginx: the internal location that serves uploads/evidence/ (X-Accel-Redirect); unset: the app streams. */
+  EVIDENCE_ACCEL_REDIRECT_LOCATION: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^\/[A-Za-z0-9_\-/]*\/$/, "must be a path that starts and ends with /, e.g. /internal/evidence/")
+      .optional(),
+  ),
 
   SMTP_HOST: optionalString,
   SMTP_PORTS: z.preprocess(emptyAsUndefined, portList.default([2525, 8025, 587, 80])),
@@ -129,6 +149,19 @@ export interface Config {
     embedded: { dataDir: string; port: number; databaseName: string };
   };
   uploadsDir: string;
+  evidence: {
+    maxFileBytes: number;
+    maxFilesPerUpload: number;
+    maxCaseBytes: number;
+    maxFilesPerCase: number;
+    maxImagePixels: number;
+    uploadsPerHourPerPerson: number;
+    uploadsPerHourPerIp: number;
+    maxUploadsInFlightPerPerson: number;
+    uploadTimeoutMs: number;
+    /** Set: downloads are answered with X-Accel-Redirect to this nginx internal location. */
+    accelRedirectLocation: string | null;
+  };
   mail: {
     from: { name: string; address: string };
     replyTo: string | undefined;
@@ -169,6 +202,8 @@ export function exitWithConfigProblems(error: ConfigError): never {
 }
 
 const MIN_SESSION_SECRET_BYTES = 32;
+/** File sizes are configured in MB (2^20 bytes), as people and browsers count them. */
+const MEGABYTE = 1024 * 1024;
 
 export function loadConfig(environment: Record<string, string | undefined> = process.env): Config {
   const parsed = ZEnvironment.safeParse(environment);
@@ -267,6 +302,18 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       },
     },
     uploadsDir: path.resolve(projectRoot, values.UPLOADS_DIR),
+    evidence: {
+      maxFileBytes: values.EVIDENCE_MAX_FILE_MB * MEGABYTE,
+      maxFilesPerUpload: values.EVIDENCE_MAX_FILES_PER_UPLOAD,
+      maxCaseBytes: values.EVIDENCE_MAX_CASE_MB * MEGABYTE,
+      maxFilesPerCase: values.EVIDENCE_MAX_FILES_PER_CASE,
+      maxImagePixels: values.EVIDENCE_MAX_IMAGE_MEGAPIXELS * 1_000_000,
+      uploadsPerHourPerPerson: values.EVIDENCE_UPLOADS_PER_HOUR,
+      uploadsPerHourPerIp: values.EVIDENCE_UPLOADS_PER_HOUR_PER_IP,
+      maxUploadsInFlightPerPerson: values.EVIDENCE_UPLOADS_IN_FLIGHT,
+      uploadTimeoutMs: values.EVIDENCE_UPLOAD_TIMEOUT_SECONDS * 1000,
+      accelRedirectLocation: values.EVIDENCE_ACCEL_REDIRECT_LOCATION ?? null,
+    },
     mail: {
       from: { name: values.MAIL_FROM_NAME, address: fromAddress ?? "vetting-portal@localhost" },
       replyTo,

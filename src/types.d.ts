@@ -13,6 +13,11 @@ declare module "koa" {
     staff: SignedInStaff | null;
     /** The applicant signed in by an emailed link (a session apart from staff sessions), if any. */
     applicant: SignedInApplicant | null;
+    /**
+     * An evidence upload (multipart): the Origin check passed, but the token travels inside the body,
+     * so the upload receiver checks it once the fields are parsed (assertDeferredCsrfToken).
+     */
+    isCsrfTokenDeferred?: boolean;
   }
   interface DefaultContext {
     /** Renders views/<view> with the shared page context plus `data`, as the response body. */

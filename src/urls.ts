@@ -66,6 +66,19 @@ export const urls = {
   applicantDetails: () => "/application/details",
   applicantAction: (action: "submit" | "resubmit" | "withdraw") => `/application/${action}`,
   applicantSignOut: () => "/application/sign-out",
+  // Evidence files. The upload addresses take multipart bodies (see isEvidenceUploadPath below).
+  applicantEvidence: () => "/application/evidence",
+  applicantEvidenceWithNotice: (notice: string) => `/application/evidence?done=${encodeURIComponent(notice)}`,
+  applicantEvidenceFile: (fileId: string) => `/application/evidence/${encodeURIComponent(fileId)}`,
+  applicantEvidenceDelete: (fileId: string) => `/application/evidence/${encodeURIComponent(fileId)}/delete`,
+  staffCaseEvidence: (caseId: string) => `/staff/cases/${encodeURIComponent(caseId)}/evidence`,
+  staffCaseEvidenceFile: (caseId: string, fileId: string) =>
+    `/staff/cases/${encodeURIComponent(caseId)}/evidence/${encodeURIComponent(fileId)}`,
+  /** The same file served inline (images in <img>, PDFs in a sandboxed frame) for the case page. */
+  staffCaseEvidencePreview: (caseId: string, fileId: string) =>
+    `/staff/cases/${encodeURIComponent(caseId)}/evidence/${encodeURIComponent(fileId)}/preview`,
+  staffCaseEvidenceDelete: (caseId: string, fileId: string) =>
+    `/staff/cases/${encodeURIComponent(caseId)}/evidence/${encodeURIComponent(fileId)}/delete`,
   privacyNotice: () => "/privacy",
   setup: (token: string) => `/setup/${encodeURIComponent(token)}`,
   // Links carried by email (the pages behind them arrive with their features).
@@ -79,6 +92,16 @@ export const urls = {
   devMailboxMessageHtml: (id: string) => `/dev/mailbox/${encodeURIComponent(id)}/html`,
   devMailboxClear: () => "/dev/mailbox/clear",
 };
+
+const EVIDENCE_UPLOAD_PATHS = [/^\/application\/evidence$/, /^\/staff\/cases\/[^/]+\/evidence$/];
+
+/**
+ * The only addresses that take multipart bodies (evidence uploads, with their own limits). The body
+ * parser lets multipart through unparsed here and refuses it everywhere else (415).
+ */
+export function isEvidenceUploadPath(path: string): boolean {
+  return EVIDENCE_UPLOAD_PATHS.some((pattern) => pattern.test(path));
+}
 
 export function absoluteUrl(publicUrl: URL, relativePath: string): string {
   return new URL(relativePath, publicUrl).toString();

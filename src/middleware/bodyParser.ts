@@ -1,11 +1,13 @@
 import type { Middleware } from "koa";
 import { HttpMethodEnum, koaBody } from "koa-body";
 import { unsupportedMediaType } from "../errors.js";
+import { isEvidenceUploadPath } from "../urls.js";
 
 const ACCEPTED_TYPES = ["application/x-www-form-urlencoded", "application/json"];
 
 // Forms are small; every limit is explicit rather than a library default. Uploads (multipart) are
-// parsed only by the routes that take files, with their own limits.
+// parsed only by the routes that take files (isEvidenceUploadPath), with their own limits, streamed to
+// disk by src/storage/receiveEvidenceUpload.ts; here they pass through untouched.
 export const FORM_BODY_LIMIT = "64kb";
 
 export function bodyParser(): Middleware {
@@ -22,10 +24,15 @@ export function bodyParser(): Middleware {
     queryString: { parameterLimit: 100, depth: 1 },
   });
   return async function parseBody(ctx, next) {
+    if (isMultipartUpload(ctx.method, ctx.path, ctx.is("multipart/form-data"))) return next();
     // ctx.is() is false when a body is present in another type, null when there is no body at all.
     if (ctx.method !== "GET" && ctx.method !== "HEAD" && ctx.is(ACCEPTED_TYPES) === false) {
       throw unsupportedMediaType("This address accepts web forms and JSON only.");
     }
     await parse(ctx, next);
   };
+}
+
+export function isMultipartUpload(method: string, path: string, isMultipart: string | false | null): boolean {
+  return method === "POST" && Boolean(isMultipart) && isEvidenceUploadPath(path);
 }

@@ -6,6 +6,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Context, Middleware } from "koa";
 import { forbidden } from "../errors.js";
+import { isMultipartUpload } from "./bodyParser.js";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 const SEED_PATTERN = /^[A-Za-z0-9_-]{43}$/;
@@ -40,16 +41,35 @@ export function csrfProtection(options: {
       if (!isSameOrigin(ctx, options.publicUrl, options.isProduction)) {
         throw forbidden("This form was sent from another site, so it was refused.");
       }
-      const body = ctx.request.body as Record<string, unknown> | undefined;
-      const sent = typeof body?._csrf === "string" ? body._csrf : ctx.get("x-csrf-token");
-      if (!constantTimeEquals(sent, ctx.state.csrfToken)) {
-        throw forbidden(
-          "This form has expired or did not come from this site. Go back, reload the page and try again.",
-        );
+      if (isMultipartUpload(ctx.method, ctx.path, ctx.is("multipart/form-data"))) {
+        // The token is a field of the multipart body, which only the upload route reads (to disk).
+        ctx.state.isCsrfTokenDeferred = true;
+      } else {
+        const body = ctx.request.body as Record<string, unknown> | undefined;
+        assertCsrfToken(ctx, typeof body?._csrf === "string" ? body._csrf : undefined);
       }
     }
     await next();
   };
+}
+
+/**
+ * The token check for an evidence upload, once its fields are parsed: the form's `_csrf` field, or the
+ * X-CSRF-Token header that the upload script sends.
+ */
+export function assertDeferredCsrfToken(ctx: Context, sentInBody: string | undefined): void {
+  if (!ctx.state.isCsrfTokenDeferred) throw new Error("assertDeferredCsrfToken outside an evidence upload");
+  assertCsrfToken(ctx, sentInBody);
+  ctx.state.isCsrfTokenDeferred = false;
+}
+
+function assertCsrfToken(ctx: Context, sentInBody: string | undefined): void {
+  const sent = sentInBody ?? ctx.get("x-csrf-token");
+  if (!constantTimeEquals(sent, ctx.state.csrfToken)) {
+    throw forbidden(
+      "This form has expired or did not come from this site. Go back, reload the page and try again.",
+    );
+  }
 }
 
 function isSameOrigin(ctx: Context, publicUrl: URL, isProduction: boolean): boolean {

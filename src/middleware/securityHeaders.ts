@@ -32,6 +32,8 @@ export function securityHeaders(options: { isProduction: boolean }): Middleware 
         imgSrc: ["'self'", "data:"],
         fontSrc: ["'self'"],
         connectSrc: ["'self'"],
+        // Staff preview PDF evidence in a sandboxed frame from our own origin.
+        frameSrc: ["'self'"],
         manifestSrc: ["'self'"],
         formAction: ["'self'"],
         baseUri: ["'none'"],
