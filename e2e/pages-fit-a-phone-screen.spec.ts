@@ -74,4 +74,39 @@ test.describe("on a 360-pixel-wide phone", () => {
       await db.$disconnect();
     }
   });
+
+  test("the evidence upload page needs no horizontal scrolling, even with a long file name chosen", async ({
+    page,
+    context,
+  }) => {
+    const config = appConfig();
+    const db = openAppDatabase();
+    try {
+      const agent = await createStaffMember(db, config, { role: "VETTING_AGENT" });
+      const vettingCase = await db.vettingCase.create({
+        data: {
+          origin: "APPLICANT",
+          state: "SUBMITTED",
+          fullName: `Evidence On A Phone ${Date.now()}`,
+          email: `phone-evidence-${Date.now()}@example.org`,
+          statement: "A statement.",
+          submittedAt: new Date(),
+          lastSubmittedAt: new Date(),
+        },
+      });
+      await context.addCookies([await signedInSessionCookie(db, config, agent.id)]);
+
+      await page.goto(`/staff/cases/${vettingCase.id}/evidence`);
+      await expect(page.getByRole("button", { name: "Choose files or drop them here" })).toBeVisible();
+      await page.locator('input[type="file"]').setInputFiles({
+        name: `${"Scan-of-a-rather-long-document-name-".repeat(4)}.pdf`,
+        mimeType: "application/pdf",
+        buffer: Buffer.from("%PDF-1.4\n%%EOF\n"),
+      });
+      await expect(page.getByRole("list", { name: "Chosen files" })).toContainText("Scan-of-a-rather");
+      expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+    } finally {
+      await db.$disconnect();
+    }
+  });
 });

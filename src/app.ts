@@ -19,6 +19,7 @@ import { requireStaff } from "./middleware/requireStaff.js";
 import { securityHeaders } from "./middleware/securityHeaders.js";
 import { sessionLoader } from "./middleware/session.js";
 import { staticAssets } from "./middleware/staticAssets.js";
+import { applicantEvidenceRoutes } from "./routes/applicant/evidence.js";
 import { workspaceRoutes } from "./routes/applicant/workspace.js";
 import { devMailboxRoutes } from "./routes/dev/mailbox.js";
 import { healthRoutes } from "./routes/health/health.js";
@@ -30,6 +31,7 @@ import { applyRoutes } from "./routes/public/apply.js";
 import { publicRoutes } from "./routes/public/home.js";
 import { auditLogRoutes } from "./routes/staff/auditLog.js";
 import { caseDecisionRoutes } from "./routes/staff/caseDecisions.js";
+import { caseEvidenceRoutes } from "./routes/staff/caseEvidence.js";
 import { casePrivacyRoutes } from "./routes/staff/casePrivacy.js";
 import { caseRoutes } from "./routes/staff/cases.js";
 import { staffHomeRoutes } from "./routes/staff/home.js";
@@ -135,6 +137,7 @@ export function createApp(deps: AppDependencies): Koa {
   const applicantRouter = new Router({ prefix: urls.applicantWorkspace() });
   applicantRouter.use(requireApplicant());
   applicantRouter.use(workspaceRoutes(deps).routes());
+  applicantRouter.use(applicantEvidenceRoutes(deps).routes());
   router.use(applicantRouter.routes());
   // Every other page under /staff needs a signed-in staff member. (A router's middleware also runs for
   // routes registered after it, so the guard is bound to the /staff prefix and comes last.)
@@ -150,6 +153,7 @@ export function createApp(deps: AppDependencies): Koa {
     caseRoutes,
     caseDecisionRoutes,
     casePrivacyRoutes,
+    caseEvidenceRoutes,
   ]) {
     staffRouter.use(staffRoutes(deps).routes());
   }

@@ -3,7 +3,6 @@
 // link if one is needed. SIGINT/SIGTERM stop everything in reverse order and exit 0.
 //   tsx src/main.ts            web server and worker in one process
 //   tsx src/main.ts --web      web server only       tsx src/main.ts --worker   worker only
-import { mkdir } from "node:fs/promises";
 import pg from "pg";
 import { createApp } from "./app.js";
 import { buildAssetManifest } from "./assets.js";
@@ -12,12 +11,14 @@ import { type Config, ConfigError, exitWithConfigProblems, loadConfig } from "./
 import { openDatabase } from "./database/connect.js";
 import { migrateDatabase, pendingMigrations } from "./database/migrate.js";
 import { createDatabase } from "./db.js";
+import { sweepUploadsVolume } from "./jobs/sweepUploads.js";
 import { startWorker } from "./jobs/worker.js";
 import { createLogger, type Logger } from "./logger.js";
 import { startDevMailboxServer } from "./mail/devMailbox.js";
 import { createMailRelay } from "./mail/relay.js";
 import { relaySettings } from "./mail/relaySettings.js";
 import { startHttpServer } from "./server.js";
+import { evidenceStore } from "./storage/evidenceStore.js";
 import { absoluteUrl, urls } from "./urls.js";
 import { createViewEnvironment } from "./views.js";
 
@@ -93,7 +94,10 @@ async function main(): Promise<void> {
 
   const db = createDatabase(database.url, config.database);
   shutdown.push("database pool", () => db.$disconnect());
-  await mkdir(config.uploadsDir, { recursive: true, mode: 0o750 });
+  await evidenceStore(config.uploadsDir).ensureLayout();
+  // A crash mid-upload leaves temporary files; they go before anything else runs (then every 15 min).
+  const swept = await sweepUploadsVolume({ db, config, logger: log });
+  log.debug({ ...swept }, "swept the uploads volume at start");
 
   const devMailbox = config.mail.devMailbox
     ? await startDevMailboxServer({
@@ -136,7 +140,13 @@ async function main(): Promise<void> {
       devMailbox: devMailbox?.store ?? null,
       rateLimitPool,
     });
-    const httpServer = await startHttpServer(app, { host: config.http.host, port: config.http.port });
+    const httpServer = await startHttpServer(app, {
+      host: config.http.host,
+      port: config.http.port,
+      // Node cuts a request still arriving after 5 minutes; a slow evidence upload may take longer and
+      // has its own deadline (receiveEvidenceUpload), so the server's is a little beyond it.
+      requestTimeoutMs: config.evidence.uploadTimeoutMs + 60_000,
+    });
     shutdown.push("web server", () => httpServer.close(config.http.shutdownTimeoutMs, log));
     const { address } = httpServer;
     log.info(

@@ -15,10 +15,16 @@ export interface HttpServer {
 
 export async function startHttpServer(
   app: Koa,
-  options: { host: string; port: number },
+  options: {
+    host: string;
+    port: number;
+    /** How long one request may take to arrive in full (Node's default: 5 minutes). */
+    requestTimeoutMs?: number;
+  },
 ): Promise<HttpServer> {
   const server = http.createServer(app.callback());
   server.keepAliveTimeout = 65_000; // longer than nginx's upstream keepalive_timeout
+  if (options.requestTimeoutMs !== undefined) server.requestTimeout = options.requestTimeoutMs;
   const responsesInFlight = new Set<http.ServerResponse>();
   let draining = false;
 

@@ -20,7 +20,10 @@
 //   link tokens       every token whose subject is the case (confirmation, sign-in, invitation links)
 //   sessions          every applicant session of the case ends
 //   duplicates        cases whose matches named this one are re-flagged without it
-//   evidence files    see deleteEvidenceFilesOf() below (issue 7)
+//   evidence files    every row deleted here, and the case's upload leases; the files themselves are
+//                     removed by the caller after the commit (removeErasedEvidenceFiles), so that a
+//                     rollback never leaves a row pointing at a deleted file. A file an upload in
+//                     flight places after that has no row: the uploads sweep removes it.
 // The audit log is append-only and keeps its rows: they hold the case id, states, field names and
 // flags, never personal data. The case's own audit row says why it was erased.
 import { endApplicantSessionsOf } from "../applicantSessions.js";
@@ -28,6 +31,8 @@ import { type AuditActor, recordAudit } from "../audit.js";
 import type { Transaction } from "../db.js";
 import { formatCaseNumber } from "../domain/caseNumber.js";
 import { conflict, notFound } from "../errors.js";
+import type { Logger } from "../logger.js";
+import type { EvidenceStore } from "../storage/evidenceStore.js";
 import { flagPossibleDuplicates } from "./flagPossibleDuplicates.js";
 
 /** The outbox's recipient column is NOT NULL; a reserved domain (RFC 2606) that can never deliver. */
@@ -43,6 +48,8 @@ export interface ErasureSummary {
   deletedLinkTokens: number;
   endedSessions: number;
   reflaggedCases: number;
+  /** The storage keys of the evidence files whose rows were deleted: remove them after the commit. */
+  evidenceStorageKeys: string[];
 }
 
 /**
@@ -73,7 +80,7 @@ export async function eraseCase(
     where: { subjectType: "vetting_case", subjectId: caseId },
   });
   const endedSessions = await endApplicantSessionsOf(tx, caseId);
-  await deleteEvidenceFilesOf(tx, caseId);
+  const evidenceStorageKeys = await deleteEvidenceFilesOf(tx, caseId);
 
   await tx.vettingRecord.updateMany({ where: { caseId }, data: { place: "", notes: "" } });
   await tx.caseComment.updateMany({ where: { caseId }, data: { body: "" } });
@@ -110,6 +117,7 @@ export async function eraseCase(
     deletedLinkTokens,
     endedSessions,
     reflaggedCases: matchedBy.length,
+    evidenceStorageKeys,
   };
 }
 
@@ -153,8 +161,33 @@ async function blankEmailsTo(
 }
 
 /**
- * HOOK for issue 7 (evidence files): delete the case's evidence files from the uploads volume and
- * their rows here, in this transaction (files removed after commit, or removed first and re-checked by
- * the purge, so a rollback never leaves a row pointing at a deleted file). No evidence exists yet.
+ * Deletes the case's evidence rows and upload leases in the erasure's transaction; returns the storage
+ * keys whose files the caller removes once it has committed.
  */
-async function deleteEvidenceFilesOf(_tx: Transaction, _caseId: string): Promise<void> {}
+async function deleteEvidenceFilesOf(tx: Transaction, caseId: string): Promise<string[]> {
+  const files = await tx.evidenceFile.findMany({ where: { caseId }, select: { storageKey: true } });
+  await tx.evidenceFile.deleteMany({ where: { caseId } });
+  await tx.uploadLease.deleteMany({ where: { caseId } });
+  return files.map((file) => file.storageKey);
+}
+
+/**
+ * After an erasure committed: removes the files of its deleted evidence rows. A file that cannot be
+ * removed is logged (it has no row any more; the uploads sweep removes it).
+ */
+export async function removeErasedEvidenceFiles(
+  store: Pick<EvidenceStore, "remove">,
+  storageKeys: readonly string[],
+  logger: Logger,
+): Promise<void> {
+  for (const storageKey of storageKeys) {
+    try {
+      await store.remove(storageKey);
+    } catch (error) {
+      logger.error(
+        { category: "evidence", err: error, storageKey },
+        "an erased case's evidence file could not be removed; the uploads sweep will remove it",
+      );
+    }
+  }
+}

@@ -2,6 +2,9 @@
 // The export is itself audited before anything is read for it, so the audit row is there before any
 // data leaves; the document's timeline includes that row.
 //
+// Evidence files are listed with their metadata (name, type, size, SHA-256, who uploaded them and when,
+// the note), not their content.
+//
 // The emails listed are those sent to the person (linked to the case, or addressed to its email): kind,
 // status and times only. Their bodies are rendered at delivery and never stored; their payloads are
 // display data already in the case.
@@ -18,6 +21,8 @@ export interface TCaseExport {
   vettingRecords: Record<string, unknown>[];
   comments: Record<string, unknown>[];
   decisions: Record<string, unknown>[];
+  /** What is known about each evidence file (not its content: download the files from the case page). */
+  evidenceFiles: Record<string, unknown>[];
   timeline: Record<string, unknown>[];
   emails: Record<string, unknown>[];
 }
@@ -47,6 +52,20 @@ export async function exportCase(
       vettingRecords: { include: { agent: staffName }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
       comments: { include: { author: staffName }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
       decisions: { include: { decidedBy: staffName }, orderBy: [{ decidedAt: "asc" }, { id: "asc" }] },
+      evidenceFiles: {
+        select: {
+          id: true,
+          displayName: true,
+          mediaType: true,
+          sizeBytes: true,
+          sha256: true,
+          note: true,
+          uploaderKind: true,
+          uploadedBy: staffName,
+          createdAt: true,
+        },
+        orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+      },
     },
   });
   if (!vettingCase) return null;
@@ -133,6 +152,17 @@ export async function exportCase(
       reason: decision.reason,
       isReasonSharedWithApplicant: decision.isReasonSharedWithApplicant,
       decidedAt: iso(decision.decidedAt),
+    })),
+    evidenceFiles: vettingCase.evidenceFiles.map((file) => ({
+      id: file.id,
+      displayName: file.displayName,
+      mediaType: file.mediaType,
+      sizeBytes: file.sizeBytes,
+      sha256: file.sha256,
+      uploadedAt: iso(file.createdAt),
+      uploaderKind: file.uploaderKind,
+      uploadedBy: file.uploadedBy,
+      note: file.note,
     })),
     timeline: auditEvents.map((event) => ({
       id: event.id.toString(),

@@ -1,12 +1,13 @@
 // Daily (03:30, worker.ts): the retention purge. Cases decided more than CASE_RETENTION_DAYS ago, and
-// cases withdrawn that long ago, lose their personal data (eraseCase(), audited "case.purged" by
-// "system" with reason "retention"); the decision and the audit trail stay.
+// cases withdrawn that long ago, lose their personal data and evidence files (eraseCase(), audited
+// "case.purged" by "system" with reason "retention"); the decision and the audit trail stay.
 //
 // In batches, one transaction each, so a large backlog (the first run after enabling the job, or after
 // lowering the retention) never holds one long transaction. The batch's rows are locked with SKIP
 // LOCKED: a case being erased by hand at that moment is left to that erasure, and a second worker
 // running the job at once takes other cases. Safe to re-run: erased cases are never selected again.
-import { eraseCase } from "../commands/eraseCase.js";
+import { eraseCase, removeErasedEvidenceFiles } from "../commands/eraseCase.js";
+import { evidenceStore } from "../storage/evidenceStore.js";
 import type { JobDependencies } from "./dependencies.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -18,9 +19,10 @@ export async function purgeDecidedCases(
   batchSize = PURGE_BATCH_SIZE,
 ): Promise<void> {
   const cutoff = new Date(now.getTime() - deps.config.privacy.retentionDays * DAY_MS);
+  const store = evidenceStore(deps.config.uploadsDir);
   let purged = 0;
   for (;;) {
-    const count = await deps.db.$transaction(
+    const { count, evidenceStorageKeys } = await deps.db.$transaction(
       async (tx) => {
         const batch = await tx.$queryRaw<{ id: string }[]>`
           SELECT id FROM vetting_cases
@@ -30,13 +32,22 @@ export async function purgeDecidedCases(
            ORDER BY number
            LIMIT ${batchSize}
            FOR UPDATE SKIP LOCKED`;
+        const keys: string[] = [];
         for (const { id } of batch) {
-          await eraseCase(tx, { caseId: id, audit: { label: "system" }, reason: "retention", now });
+          const erased = await eraseCase(tx, {
+            caseId: id,
+            audit: { label: "system" },
+            reason: "retention",
+            now,
+          });
+          keys.push(...erased.evidenceStorageKeys);
         }
-        return batch.length;
+        return { count: batch.length, evidenceStorageKeys: keys };
       },
       { timeout: 60_000 },
     );
+    // The batch committed: its evidence files go now (eraseCase deleted their rows).
+    await removeErasedEvidenceFiles(store, evidenceStorageKeys, deps.logger);
     purged += count;
     if (count > 0) deps.logger.debug({ count }, "purged a batch of cases past retention");
     if (count < batchSize) break;

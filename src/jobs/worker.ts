@@ -17,6 +17,7 @@ import type { JobDependencies } from "./dependencies.js";
 import { purgeDecidedCases } from "./purgeDecidedCases.js";
 import { purgeExpiredLinkTokens } from "./purgeExpiredLinkTokens.js";
 import { sendNewCaseDigest } from "./sendNewCaseDigest.js";
+import { sweepUploadsVolume } from "./sweepUploads.js";
 
 /** Installs or upgrades the queue's own schema (graphile_worker); safe to run concurrently. */
 export async function installJobQueue(connectionString: string, logger: Logger): Promise<void> {
@@ -51,6 +52,9 @@ export function taskList(deps: MailDeliveryDependencies): TaskList {
       await sendNewCaseDigest(deps, tick.success ? new Date(tick.data._cron.ts) : new Date());
     },
     purge_decided_cases: () => purgeDecidedCases(deps),
+    sweep_uploads: async () => {
+      await sweepUploadsVolume(deps);
+    },
   };
 }
 
@@ -117,6 +121,7 @@ function startRunner(
       "7 * * * * purge_expired_rate_limits",
       "0 3 * * * purge_expired_link_tokens",
       "30 3 * * * purge_decided_cases",
+      "*/15 * * * * sweep_uploads",
       ...(options.deps.config.cases.newCaseNotifications === "digest"
         ? [`0 ${options.deps.config.cases.digestHour} * * * send_new_case_digest`]
         : []),

@@ -78,6 +78,9 @@ export const CASE_ACTION_LABELS: Partial<Record<AuditAction, string>> = {
   "case.exported": "Exported the case",
   "case.erased": "Erased the personal data",
   "case.purged": "Purged the personal data (retention period over)",
+  "evidence.uploaded": "Added an evidence file",
+  "evidence.deleted": "Deleted an evidence file",
+  "evidence.integrity_failed": "An evidence file failed its integrity check and was not sent",
 };
 
 const dateFormat = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone: "UTC" });
@@ -246,6 +249,8 @@ export function presentTimeline(
     commentIds: Set<string>;
     recordIds: Set<string>;
     decisionIds: Set<string>;
+    /** Evidence files still on the case (a deleted one has nothing to link to). */
+    evidenceFileIds?: Set<string>;
   },
 ) {
   return rows.map((row) => {
@@ -256,6 +261,7 @@ export function presentTimeline(
     const commentId = idOf("commentId");
     const recordId = idOf("vettingRecordId");
     const decisionId = idOf("decisionId");
+    const evidenceFileId = idOf("evidenceFileId");
     if (commentId && names.commentIds.has(commentId)) {
       link = { href: `#comment-${commentId}`, label: "Read the comment" };
       if (details.isVisibleToApplicant === true) note = "Visible to the applicant";
@@ -263,6 +269,12 @@ export function presentTimeline(
       link = { href: `#vetting-record-${recordId}`, label: "See the vetting record" };
     } else if (decisionId && names.decisionIds.has(decisionId)) {
       link = { href: `#decision-${decisionId}`, label: "See the decision" };
+    } else if (
+      evidenceFileId &&
+      row.action === "evidence.uploaded" &&
+      names.evidenceFileIds?.has(evidenceFileId)
+    ) {
+      link = { href: `#evidence-${evidenceFileId}`, label: "See the file" };
     }
     if (row.action === "case.assigned") {
       const assigneeId = idOf("assigneeId");

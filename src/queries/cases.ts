@@ -5,6 +5,7 @@
 // The queue pages by keyset on the chosen order plus the id as a tiebreaker: a page is "the rows after
 // the last one shown", so cases added or moved meanwhile never shift a page, and page 40 costs what
 // page 1 does (no OFFSET).
+import type { AuditAction } from "../audit.js";
 import type { Database, Transaction } from "../db.js";
 import { parseCaseNumber } from "../domain/caseNumber.js";
 import type { CaseState } from "../domain/caseStates.js";
@@ -368,10 +369,16 @@ export const caseTimelineSelect = {
 
 export type CaseTimelineRow = Prisma.AuditEventGetPayload<{ select: typeof caseTimelineSelect }>;
 
+/**
+ * Reads of a case's evidence are audited too, but they are not events in the case's life: the audit
+ * log has them, the timeline leaves them out.
+ */
+const NOT_IN_TIMELINE: AuditAction[] = ["evidence.viewed", "evidence.downloaded"];
+
 /** The case's audit events, oldest first: its timeline. */
 export function findCaseTimeline(db: Database, caseId: string): Promise<CaseTimelineRow[]> {
   return db.auditEvent.findMany({
-    where: { subjectType: "vetting_case", subjectId: caseId },
+    where: { subjectType: "vetting_case", subjectId: caseId, action: { notIn: NOT_IN_TIMELINE } },
     orderBy: [{ occurredAt: "asc" }, { id: "asc" }],
     select: caseTimelineSelect,
   });

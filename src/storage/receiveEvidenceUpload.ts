@@ -1,14 +1,27 @@
-// CONTRACT STUB (lead) — helper A implements.
-//
 // Reads one evidence upload (multipart/form-data) with koa-body/formidable into the lease's folder:
 // every limit explicit, SHA-256 while streaming, then the CSRF token (a body field) checked, then each
 // file inspected (inspectEvidenceFile). Field names: `files` (one or more files), `note` (text, optional),
 // `_csrf`. Nothing is placed or written to the database here; on refusal the temporary files stay in the
 // lease folder, which the lease removes.
+//
+// The request is never held in memory: each file part streams to its own temporary file (named by a
+// fresh UUID, opened exclusively, 0640), through a writer that stops it the moment it passes the
+// per-file limit (formidable itself checks a file's size only once the part has ended). Whatever ends
+// the upload early (a limit, a malformed body, the client going away, the deadline), every temporary
+// file is closed before this function settles, so the lease can remove its folder cleanly.
+import { randomUUID } from "node:crypto";
+import { createWriteStream, type WriteStream } from "node:fs";
+import type { IncomingMessage } from "node:http";
+import { Writable } from "node:stream";
 import type { Context } from "koa";
+import { type ExtendedFormidableOptions, HttpMethodEnum, koaBody } from "koa-body";
 import type { Config } from "../config.js";
 import type { EvidenceMediaType } from "../domain/evidenceTypes.js";
 import { HttpError } from "../errors.js";
+import { assertDeferredCsrfToken } from "../middleware/csrf.js";
+import { cleanDisplayName } from "./displayName.js";
+import { FILE_MODE } from "./evidenceStore.js";
+import { inspectEvidenceFile } from "./inspectEvidenceFile.js";
 
 export interface ReceivedEvidenceFile {
   /** The temporary file inside the lease folder. */
@@ -62,9 +75,403 @@ export class EvidenceUploadRefused extends HttpError {
   }
 }
 
+/** The form's file field; any other file field is refused. */
+export const EVIDENCE_FILES_FIELD = "files";
+/** _csrf and note, with room to spare; a form that sends more is not ours. */
+const MAX_FIELDS = 4;
+/** The note is at most 1000 characters (4000 bytes of UTF-8); the token is 43. */
+const MAX_FIELDS_BYTES = 16 * 1024;
+/** Multipart framing around the files and fields: part headers and boundaries. */
+const FRAMING_ALLOWANCE_BYTES = 64 * 1024;
+
+// formidable's error codes (node_modules/formidable/src/FormidableError.js). formidable is koa-body's
+// dependency, not ours, so its error module is not imported.
+const FORMIDABLE_ERRORS = {
+  aborted: 1002,
+  noParser: 1003,
+  maxFieldsSizeExceeded: 1006,
+  maxFieldsExceeded: 1007,
+  smallerThanMinFileSize: 1008,
+  biggerThanTotalMaxFileSize: 1009,
+  noEmptyFiles: 1010,
+  maxFilesExceeded: 1015,
+  biggerThanMaxFileSize: 1016,
+} as const;
+
+/** What formidable tells us of a file (a VolatileFile, since we hand it our own write stream). */
+interface FormidableFile {
+  filepath: string;
+  newFilename: string;
+  originalFilename: string | null;
+  mimetype: string | null;
+  size: number;
+  hash?: string | null;
+}
+
+/** A file that passed the per-file limit while streaming. */
+class FileTooLarge extends Error {
+  constructor(readonly fileName: string) {
+    super("file over the per-file limit");
+  }
+}
+
+/** An upload that stopped before formidable finished: the client left, or the deadline passed. */
+class UploadInterrupted extends Error {}
+
+const INTERRUPTED_MESSAGE = "The upload was interrupted; nothing was kept.";
+const TIMED_OUT_MESSAGE = "The upload took too long and was stopped; nothing was kept.";
+
 export async function receiveEvidenceUpload(
-  _ctx: Context,
-  _options: { directory: string; limits: Config["evidence"]; budget: EvidenceBudget },
+  ctx: Context,
+  options: { directory: string; limits: Config["evidence"]; budget: EvidenceBudget },
 ): Promise<ReceivedEvidenceUpload> {
-  throw new Error("not implemented yet (helper A)");
+  const { directory, limits, budget } = options;
+  if (!ctx.is("multipart/form-data")) {
+    throw new EvidenceUploadRefused(415, "Send the files with the upload form (multipart/form-data).");
+  }
+  const maxFiles = Math.min(limits.maxFilesPerUpload, budget.filesLeft);
+  const maxTotalFileSize = Math.min(budget.bytesLeft, limits.maxFilesPerUpload * limits.maxFileBytes);
+  const messages = refusalMessages(limits, budget);
+
+  const upload = new UploadInProgress(ctx.req, limits);
+  let parsed: { fields: Record<string, unknown>; files: FormidableFile[] };
+  try {
+    if (maxFiles <= 0) throw new EvidenceUploadRefused(413, messages.tooManyFiles);
+    if (maxTotalFileSize <= 0) throw new EvidenceUploadRefused(413, messages.tooManyBytes);
+    parsed = await upload.parse(ctx, {
+      uploadDir: directory,
+      filename: () => randomUUID(),
+      keepExtensions: false,
+      createDirsFromUploads: false,
+      encoding: "utf-8",
+      hashAlgorithm: "sha256",
+      maxFileSize: limits.maxFileBytes,
+      maxFiles,
+      maxTotalFileSize,
+      maxFields: MAX_FIELDS,
+      maxFieldsSize: MAX_FIELDS_BYTES,
+      allowEmptyFiles: false,
+      minFileSize: 1,
+    });
+  } catch (error) {
+    await upload.stop();
+    throw upload.refusalFor(error, messages);
+  } finally {
+    upload.end();
+  }
+
+  const fields = textFields(parsed.fields);
+  assertDeferredCsrfToken(ctx, fields._csrf);
+  delete fields._csrf;
+  if (parsed.files.length === 0) throw new EvidenceUploadRefused(400, "Choose at least one file to upload.");
+
+  const files: ReceivedEvidenceFile[] = [];
+  const problems: EvidenceFileProblem[] = [];
+  for (const file of parsed.files) {
+    const originalName = browserFileName(file.originalFilename ?? "");
+    const displayName = cleanDisplayName(originalName);
+    const inspection = await inspectEvidenceFile(
+      { path: file.filepath, originalName, declaredType: file.mimetype ?? "", sizeBytes: file.size },
+      { maxImagePixels: limits.maxImagePixels },
+    );
+    if (!inspection.ok) {
+      problems.push({ fileName: displayName, message: inspection.message });
+      continue;
+    }
+    if (!file.hash) throw new Error("formidable did not hash a received file");
+    files.push({
+      tempPath: file.filepath,
+      storageKey: file.newFilename,
+      displayName,
+      mediaType: inspection.mediaType,
+      sizeBytes: file.size,
+      sha256: file.hash,
+    });
+  }
+  // All or nothing: one refused file refuses the request, so nobody has to work out which files stayed.
+  const [onlyProblem] = problems;
+  if (onlyProblem) {
+    throw new EvidenceUploadRefused(
+      400,
+      parsed.files.length === 1
+        ? `"${onlyProblem.fileName}" cannot be accepted. ${onlyProblem.message}`
+        : `${problems.length} of the ${parsed.files.length} files cannot be accepted, so none of them was kept.`,
+      problems,
+    );
+  }
+  return { fields, files };
+}
+
+/**
+ * One upload being read: the temporary files it writes, its deadline, and the client going away. Any
+ * of those settles parse(); stop() then closes every temporary file before the refusal is answered.
+ */
+class UploadInProgress {
+  private readonly writers = new Set<LimitedFileWriter>();
+  /** Temporary file → its place among the parts: formidable lists files as they finish writing. */
+  private readonly partOrder = new Map<string, number>();
+  private hasStopped = false;
+  /** The file most recently begun: formidable's per-file errors (empty, too large) are about it. */
+  private currentFileName = "";
+  /** Settles parse() early, whatever formidable is doing. */
+  private readonly interruption: Promise<never>;
+  private interrupt!: (reason: Error) => void;
+  private readonly deadline: NodeJS.Timeout;
+  private readonly onClose = () => {
+    if (!this.request.complete) this.interrupt(new UploadInterrupted(INTERRUPTED_MESSAGE));
+  };
+
+  constructor(
+    private readonly request: IncomingMessage,
+    private readonly limits: Config["evidence"],
+  ) {
+    this.interruption = new Promise<never>((_resolve, reject) => {
+      this.interrupt = reject;
+    });
+    this.interruption.catch(() => {}); // raced in parse(); a reason after the first is moot
+    this.request.on("close", this.onClose);
+    // The deadline covers the whole request, reading the rest of a refused one included.
+    this.deadline = setTimeout(() => {
+      this.interrupt(new UploadInterrupted(TIMED_OUT_MESSAGE));
+      this.request.destroy();
+    }, limits.uploadTimeoutMs);
+  }
+
+  async parse(
+    ctx: Context,
+    formidableLimits: ExtendedFormidableOptions,
+  ): Promise<{ fields: Record<string, unknown>; files: FormidableFile[] }> {
+    const parseBody = koaBody({
+      multipart: true,
+      urlencoded: false,
+      json: false,
+      text: false,
+      patchNode: false,
+      patchKoa: true,
+      parsedMethods: [HttpMethodEnum.POST],
+      formidable: {
+        ...formidableLimits,
+        filter: (part) => this.acceptPart(part),
+        fileWriteStreamHandler: (file) => this.writerFor(file as unknown as FormidableFile),
+      },
+    });
+    const parsing = parseBody(ctx, async () => {});
+    parsing.catch(() => {}); // when the race is lost, formidable may still fail afterwards
+    await Promise.race([parsing, this.interruption]);
+
+    const received = ctx.request.files?.[EVIDENCE_FILES_FIELD] ?? [];
+    const files = (Array.isArray(received) ? received : [received]) as unknown as FormidableFile[];
+    const orderOf = (file: FormidableFile) => this.partOrder.get(file.filepath) ?? Number.POSITIVE_INFINITY;
+    return {
+      fields: (ctx.request.body ?? {}) as Record<string, unknown>,
+      files: files.sort((a, b) => orderOf(a) - orderOf(b)),
+    };
+  }
+
+  /** Which parts formidable writes to disk (it asks only about parts with a Content-Type). */
+  private acceptPart(part: {
+    name: string | null;
+    originalFilename: string | null;
+    on(event: "data", listener: (chunk: Buffer) => void): unknown;
+  }): boolean {
+    if (part.name !== EVIDENCE_FILES_FIELD) {
+      this.interrupt(new EvidenceUploadRefused(400, "The upload could not be read."));
+      return false;
+    }
+    // A browser sends an empty part with an empty file name when no file was chosen: skipped. One
+    // that carries content all the same is not a browser's.
+    if (!part.originalFilename) {
+      part.on("data", (chunk) => {
+        if (chunk.length > 0) this.interrupt(new EvidenceUploadRefused(400, "The upload could not be read."));
+      });
+      return false;
+    }
+    return true;
+  }
+
+  private writerFor(file: FormidableFile): Writable {
+    const fileName = cleanDisplayName(browserFileName(file.originalFilename ?? ""));
+    this.currentFileName = fileName;
+    this.partOrder.set(file.filepath, this.partOrder.size);
+    // formidable may begin a part just after a failure it has not reported yet: write nothing then.
+    if (this.hasStopped) return new Writable({ write: (_chunk, _encoding, callback) => callback() });
+    const writer = new LimitedFileWriter(
+      file.filepath,
+      this.limits.maxFileBytes,
+      () => new FileTooLarge(fileName),
+    );
+    this.writers.add(writer);
+    return writer;
+  }
+
+  /** The refusal to answer for what stopped the upload; anything that is not the request's fault is rethrown. */
+  refusalFor(error: unknown, messages: RefusalMessages): HttpError {
+    if (error instanceof HttpError) return error;
+    if (error instanceof FileTooLarge) return tooLarge(messages, error.fileName);
+    if (error instanceof UploadInterrupted) return new EvidenceUploadRefused(400, error.message);
+    const code = (error as { code?: unknown } | null)?.code;
+    switch (code) {
+      case FORMIDABLE_ERRORS.biggerThanMaxFileSize:
+        return tooLarge(messages, this.currentFileName);
+      case FORMIDABLE_ERRORS.maxFilesExceeded:
+        return new EvidenceUploadRefused(413, messages.tooManyFiles);
+      case FORMIDABLE_ERRORS.biggerThanTotalMaxFileSize:
+        return new EvidenceUploadRefused(413, messages.tooManyBytes);
+      case FORMIDABLE_ERRORS.noEmptyFiles:
+      case FORMIDABLE_ERRORS.smallerThanMinFileSize:
+        return new EvidenceUploadRefused(400, "One of the files is empty.", [
+          { fileName: this.currentFileName, message: "The file is empty." },
+        ]);
+      case FORMIDABLE_ERRORS.maxFieldsExceeded:
+        return new EvidenceUploadRefused(413, "The upload holds more form fields than the form sends.");
+      case FORMIDABLE_ERRORS.maxFieldsSizeExceeded:
+        return new EvidenceUploadRefused(413, "The text sent with the files is too long.");
+      case FORMIDABLE_ERRORS.aborted:
+      case "ECONNRESET":
+      case "ERR_STREAM_PREMATURE_CLOSE":
+        return new EvidenceUploadRefused(400, INTERRUPTED_MESSAGE);
+      case FORMIDABLE_ERRORS.noParser:
+        return new EvidenceUploadRefused(415, "Send the files with the upload form (multipart/form-data).");
+    }
+    // formidable's other errors (codes 1000 to 1099) are all a body it could not parse.
+    if (typeof code === "number" && code >= 1000 && code < 1100) {
+      return new EvidenceUploadRefused(400, "The upload could not be read.");
+    }
+    throw error; // the disk, not the request: a 500, logged
+  }
+
+  /**
+   * After a refusal: no more temporary files, and those begun are closed. When the client is still
+   * sending, the rest of the request is read and thrown away, if it is no larger than an upload may be:
+   * a server that stops reading makes most browsers show a reset connection instead of the answer.
+   */
+  async stop(): Promise<void> {
+    this.hasStopped = true;
+    await Promise.all([...this.writers].map((writer) => writer.discard()));
+    const request = this.request;
+    if (request.complete || request.destroyed) return;
+    const expected = Number(request.headers["content-length"]);
+    const largestUpload =
+      this.limits.maxFilesPerUpload * this.limits.maxFileBytes + MAX_FIELDS_BYTES + FRAMING_ALLOWANCE_BYTES;
+    if (!(expected <= largestUpload)) return; // unknown or too much: Connection: close cuts it short
+    await new Promise<void>((resolve) => {
+      request.once("end", resolve);
+      request.once("close", resolve);
+      request.resume();
+    });
+  }
+
+  /** Clears the deadline and the listener; the request is done with, one way or another. */
+  end(): void {
+    clearTimeout(this.deadline);
+    this.request.off("close", this.onClose);
+  }
+}
+
+/**
+ * One temporary file, written through a stream that fails as soon as more than `maxBytes` arrive.
+ * formidable hashes the bytes before handing them over; this only writes and counts.
+ */
+class LimitedFileWriter extends Writable {
+  private readonly file: WriteStream;
+  private bytesWritten = 0;
+  private readonly whenClosed: Promise<void>;
+
+  constructor(
+    filePath: string,
+    private readonly maxBytes: number,
+    private readonly tooLarge: () => Error,
+  ) {
+    super();
+    // "wx": a new file or nothing, never one that exists (the name is a fresh UUID anyway).
+    this.file = createWriteStream(filePath, { flags: "wx", mode: FILE_MODE });
+    this.file.on("error", (error) => this.destroy(error));
+    this.whenClosed = new Promise((resolve) => this.once("close", resolve));
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.bytesWritten += chunk.length;
+    if (this.bytesWritten > this.maxBytes) {
+      callback(this.tooLarge());
+      return;
+    }
+    this.file.write(chunk, callback);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    // Done once the descriptor is closed: the file can then be moved into place.
+    this.file.once("close", () => callback());
+    this.file.end();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    if (this.file.closed) {
+      callback(error);
+      return;
+    }
+    this.file.once("close", () => callback(error));
+    this.file.destroy();
+  }
+
+  /** Stops writing and waits until the file is closed (the lease then removes it). */
+  discard(): Promise<void> {
+    this.destroy();
+    return this.whenClosed;
+  }
+}
+
+interface RefusalMessages {
+  tooLarge: (fileName: string) => string;
+  fileTooLarge: string;
+  tooManyFiles: string;
+  tooManyBytes: string;
+}
+
+function refusalMessages(limits: Config["evidence"], budget: EvidenceBudget): RefusalMessages {
+  const perFile = formatSize(limits.maxFileBytes);
+  const isCaseShortOfFiles = budget.filesLeft < limits.maxFilesPerUpload;
+  const isCaseShortOfBytes = budget.bytesLeft < limits.maxFilesPerUpload * limits.maxFileBytes;
+  return {
+    tooLarge: (fileName) => `Each file can be at most ${perFile}; "${fileName}" is larger.`,
+    fileTooLarge: `The file is larger than ${perFile}.`,
+    tooManyFiles: !isCaseShortOfFiles
+      ? `Send at most ${limits.maxFilesPerUpload} files at once.`
+      : budget.filesLeft <= 0
+        ? `This case can hold at most ${limits.maxFilesPerCase} files; it has no room for more.`
+        : `This case can hold at most ${limits.maxFilesPerCase} files; it has room for ${budget.filesLeft} more.`,
+    tooManyBytes: !isCaseShortOfBytes
+      ? `Each file can be at most ${perFile}.`
+      : `This case can hold ${formatSize(limits.maxCaseBytes)} of evidence; ${formatSize(Math.max(0, budget.bytesLeft))} is left.`,
+  };
+}
+
+function tooLarge(messages: RefusalMessages, fileName: string): EvidenceUploadRefused {
+  return new EvidenceUploadRefused(413, messages.tooLarge(fileName), [
+    { fileName, message: messages.fileTooLarge },
+  ]);
+}
+
+/** "20 MB", "3.2 MB", "512 KB", "0 bytes" (binary units, as the limits are configured). */
+function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} ${bytes === 1 ? "byte" : "bytes"}`;
+  const [value, unit] = bytes < 1024 * 1024 ? [bytes / 1024, "KB"] : [bytes / (1024 * 1024), "MB"];
+  return `${value < 100 ? Number(value.toFixed(1)) : Math.round(value)} ${unit}`;
+}
+
+/**
+ * The file name as the person's system had it. Browsers escape `"`, CR and LF in a part's filename as
+ * %22, %0D and %0A (the HTML standard's multipart encoding); formidable undoes only the first.
+ */
+function browserFileName(sent: string): string {
+  return sent.replace(/%0D/gi, "\r").replace(/%0A/gi, "\n");
+}
+
+/** Text fields sent once each; a field sent twice is not from our form. */
+function textFields(fields: Record<string, unknown>): Record<string, string> {
+  const text: Record<string, string> = {};
+  for (const [name, value] of Object.entries(fields)) {
+    if (typeof value !== "string") throw new EvidenceUploadRefused(400, "The upload could not be read.");
+    text[name] = value;
+  }
+  return text;
 }

@@ -10,7 +10,7 @@ import type { Context } from "koa";
 import { z } from "zod";
 import type { AppDependencies } from "../../app.js";
 import { auditActorFor } from "../../audit.js";
-import { ALREADY_ERASED_MESSAGE, eraseCase } from "../../commands/eraseCase.js";
+import { ALREADY_ERASED_MESSAGE, eraseCase, removeErasedEvidenceFiles } from "../../commands/eraseCase.js";
 import { exportCase } from "../../commands/exportCase.js";
 import { formatCaseNumber, parseCaseNumber } from "../../domain/caseNumber.js";
 import { CASE_STATE_LABELS, type CaseState } from "../../domain/caseStates.js";
@@ -21,6 +21,7 @@ import { authorize } from "../../policies/staff.js";
 import { formatDateTime } from "../../presenters/staff.js";
 import { caseFactsOf, findCaseForCommand } from "../../queries/cases.js";
 import type { SignedInStaff } from "../../sessions.js";
+import { evidenceStore } from "../../storage/evidenceStore.js";
 import { urls } from "../../urls.js";
 
 const ZCaseId = z.uuid();
@@ -82,12 +83,17 @@ export function casePrivacyRoutes(deps: AppDependencies): Router {
       return renderConfirmation(ctx, vettingCase, { values: { caseNumber: typed }, error, status: 422 });
     }
     try {
-      await deps.db.$transaction((tx) =>
+      const { evidenceStorageKeys } = await deps.db.$transaction((tx) =>
         eraseCase(tx, {
           caseId: vettingCase.id,
           audit: auditActorFor(ctx, staff),
           reason: "applicant_request",
         }),
+      );
+      await removeErasedEvidenceFiles(
+        evidenceStore(deps.config.uploadsDir),
+        evidenceStorageKeys,
+        deps.logger,
       );
     } catch (caught) {
       if (caught instanceof HttpError && caught.status === 409) {

@@ -159,7 +159,8 @@ describe("the case page", () => {
     assert.ok(html.includes(`href="/staff/cases/${other.id}"`), "links to the matching case");
     assert.match(html, /same email address/);
     assert.match(html, /<h2 id="evidence-heading">Evidence<\/h2>/);
-    assert.match(html, /Uploading evidence files arrives in a coming release\./);
+    assert.match(html, /No evidence files yet\./);
+    assert.match(html, /0 of 10 files, 0 bytes of 100 MB/);
     assert.match(html, /name="assigneeId"/);
     assert.match(html, /Vic Viewer \(you\)/);
     assert.match(html, /Val Vetter/);
@@ -252,6 +253,7 @@ describe("opening a case on someone's behalf", () => {
     assert.equal(form.status, 200);
     assert.match(form.html, /name="isInvitationSent" value="yes" checked/, "the email is sent by default");
     assert.match(form.html, /<h2 id="evidence-heading">Evidence<\/h2>/);
+    assert.match(form.html, /Files can be added on the case page once the case is open\./);
 
     const response = await agent.post("/staff/cases/new", {
       fullName: "Pat Person",

@@ -37,6 +37,7 @@ import {
   canViewCases,
   decisionBlocker,
 } from "../../policies/cases.js";
+import { canAddEvidence, canViewEvidence } from "../../policies/evidence.js";
 import { authorize } from "../../policies/staff.js";
 import {
   ERASED_NAME,
@@ -52,6 +53,7 @@ import {
   stateOptions,
   VERIFICATION_METHOD_LABELS,
 } from "../../presenters/cases.js";
+import { presentEvidenceFiles, presentEvidenceUsage } from "../../presenters/evidence.js";
 import {
   CASE_QUEUE_SORTS,
   CASE_QUEUE_TABS,
@@ -69,6 +71,7 @@ import {
   type TCaseQueueSort,
   type TCaseQueueTab,
 } from "../../queries/cases.js";
+import { findEvidenceFiles, findEvidenceUsage } from "../../queries/evidence.js";
 import type { SignedInStaff } from "../../sessions.js";
 import { urls } from "../../urls.js";
 
@@ -306,6 +309,9 @@ const NOTICES: Record<string, string> = {
   more_information_requested:
     "The applicant was asked for more information and can edit their application again. They will get an email with your reason.",
   erased: "The personal data of this case was erased.",
+  // routes/staff/caseEvidence.ts (EVIDENCE_NOTICES).
+  evidence_added: "The evidence was added.",
+  evidence_deleted: "The evidence file was deleted.",
 };
 
 function noticeFrom(ctx: Context): string | undefined {
@@ -339,10 +345,12 @@ export async function renderCasePage(
   extra: TCasePageExtra = {},
 ): Promise<void> {
   if (!UUID.test(caseId)) throw notFound();
-  const [row, timelineRows, assignableStaff] = await Promise.all([
+  const [row, timelineRows, assignableStaff, evidenceRows, evidenceUsage] = await Promise.all([
     findCaseForPage(deps.db, caseId),
     findCaseTimeline(deps.db, caseId),
     findAssignableStaff(deps.db),
+    findEvidenceFiles(deps.db, caseId),
+    findEvidenceUsage(deps.db, caseId),
   ]);
   if (!row) throw notFound();
   const facts = caseFactsOf(row);
@@ -356,11 +364,18 @@ export async function renderCasePage(
     vettingRecords: presentVettingRecords(row),
     comments: presentComments(row),
     decisions: presentDecisions(row),
+    evidence: {
+      files: canViewEvidence(staff, facts)
+        ? presentEvidenceFiles(evidenceRows, { kind: "staff", actor: staff }, facts)
+        : [],
+      usage: presentEvidenceUsage(deps.config.evidence, evidenceUsage),
+    },
     timeline: presentTimeline(timelineRows, {
       staff: staffNames,
       commentIds: new Set(row.comments.map((comment) => comment.id)),
       recordIds: new Set(row.vettingRecords.map((record) => record.id)),
       decisionIds: new Set(row.decisions.map((decision) => decision.id)),
+      evidenceFileIds: new Set(evidenceRows.map((file) => file.id)),
     }),
     assigneeOptions: [
       // A disabled assignee stays visible as the current choice until someone changes it.
@@ -387,6 +402,7 @@ export async function renderCasePage(
       startReview: canStartReview(staff, facts),
       comment: canComment(staff, facts),
       invite: canInviteApplicant(staff, facts),
+      addEvidence: canAddEvidence(staff, facts),
     },
     decisionForm: extra.decisionForm ?? { values: {}, errors: {} },
     vettingForm: extra.vettingForm ?? { values: {}, errors: {} },
@@ -404,6 +420,7 @@ export async function renderCasePage(
       decision: urls.staffCaseAction(row.id, "decision"),
       export: urls.staffCaseAction(row.id, "export"),
       erase: urls.staffCaseAction(row.id, "erase"),
+      addEvidence: urls.staffCaseEvidence(row.id),
     },
   });
   ctx.status = status;

@@ -1,0 +1,173 @@
+// Evidence files as the pages show them: name, type, size (rounded and exact), the full SHA-256, who
+// uploaded the file and when, its note, the addresses to download, preview and delete it, and what the
+// viewer may do (policies decide). Plus the upload form's view model, which the upload partial and its
+// script read (types and limits from one place: the server decides, the browser checks early).
+import type { Config } from "../config.js";
+import { EVIDENCE_TYPES, EVIDENCE_TYPES_LABEL, evidenceTypeOf } from "../domain/evidenceTypes.js";
+import type { CaseFacts } from "../policies/cases.js";
+import { canApplicantDeleteEvidence, canDeleteEvidence } from "../policies/evidence.js";
+import type { Actor } from "../policies/staff.js";
+import type { EvidenceFileRow, EvidenceUsage } from "../queries/evidence.js";
+import { evidenceBudgetOf } from "../queries/evidence.js";
+import type { EvidenceFileProblem } from "../storage/receiveEvidenceUpload.js";
+import { urls } from "../urls.js";
+import { formatDateTime, isoDateTime } from "./staff.js";
+
+/** The longest note kept with a file. */
+export const EVIDENCE_NOTE_MAX_LENGTH = 1000;
+
+const KIBIBYTE = 1024;
+const MEBIBYTE = 1024 * 1024;
+const GIBIBYTE = 1024 * 1024 * 1024;
+const exactNumber = new Intl.NumberFormat("en-GB");
+
+/**
+ * "812 bytes", "4.5 KB", "1.4 MB", "100 MB" (binary units, as the limits are configured: 20 MB is
+ * 20 × 1024 × 1024 bytes). One decimal below 100, none above; a trailing ".0" is dropped.
+ */
+export function formatBytes(bytes: number): string {
+  if (bytes < KIBIBYTE) return bytes === 1 ? "1 byte" : `${exactNumber.format(bytes)} bytes`;
+  const [value, unit] =
+    bytes < MEBIBYTE
+      ? [bytes / KIBIBYTE, "KB"]
+      : bytes < GIBIBYTE
+        ? [bytes / MEBIBYTE, "MB"]
+        : [bytes / GIBIBYTE, "GB"];
+  const rounded = value < 100 ? Number(value.toFixed(1)) : Math.round(value);
+  return `${exactNumber.format(rounded)} ${unit}`;
+}
+
+/** "1,468,006 bytes": the real size, exactly. */
+export function formatExactBytes(bytes: number): string {
+  return bytes === 1 ? "1 byte" : `${exactNumber.format(bytes)} bytes`;
+}
+
+/** Who looks at the list: the applicant (their own uploads only) or a staff member. */
+export type EvidenceViewer = { kind: "applicant" } | { kind: "staff"; actor: Actor };
+
+export function presentEvidenceFiles(
+  rows: readonly EvidenceFileRow[],
+  viewer: EvidenceViewer,
+  vettingCase: Pick<CaseFacts, "state" | "erasedAt">,
+) {
+  return rows.map((row) => {
+    const type = evidenceTypeOf(row.mediaType);
+    const isStaffViewer = viewer.kind === "staff";
+    const canDelete = isStaffViewer
+      ? canDeleteEvidence(viewer.actor, vettingCase, row)
+      : canApplicantDeleteEvidence(vettingCase, row);
+    return {
+      id: row.id,
+      anchor: `evidence-${row.id}`,
+      displayName: row.displayName,
+      mediaType: row.mediaType,
+      typeLabel: type?.label ?? row.mediaType,
+      isImage: type?.isImage ?? false,
+      isPdf: row.mediaType === "application/pdf",
+      sizeLabel: formatBytes(row.sizeBytes),
+      sizeExact: formatExactBytes(row.sizeBytes),
+      sha256: row.sha256,
+      uploader:
+        row.uploaderKind === "APPLICANT"
+          ? isStaffViewer
+            ? "The applicant"
+            : "You"
+          : (row.uploadedBy?.name ?? "A staff member"),
+      uploadedAt: formatDateTime(row.createdAt),
+      uploadedAtIso: isoDateTime(row.createdAt),
+      note: row.note ?? "",
+      urls: isStaffViewer
+        ? {
+            download: urls.staffCaseEvidenceFile(row.caseId, row.id),
+            preview: urls.staffCaseEvidencePreview(row.caseId, row.id),
+            delete: urls.staffCaseEvidenceDelete(row.caseId, row.id),
+          }
+        : {
+            download: urls.applicantEvidenceFile(row.id),
+            preview: null,
+            delete: urls.applicantEvidenceDelete(row.id),
+          },
+      can: { delete: canDelete },
+    };
+  });
+}
+
+export type EvidenceFileView = ReturnType<typeof presentEvidenceFiles>[number];
+
+/** "3 of 10 files, 4.1 MB of 100 MB": what the case holds against its limits. */
+export function presentEvidenceUsage(limits: Config["evidence"], usage: EvidenceUsage) {
+  const budget = evidenceBudgetOf(limits, usage);
+  const files = `${usage.fileCount} of ${limits.maxFilesPerCase} ${limits.maxFilesPerCase === 1 ? "file" : "files"}`;
+  return {
+    fileCount: usage.fileCount,
+    maxFiles: limits.maxFilesPerCase,
+    bytesLabel: formatBytes(usage.totalBytes),
+    maxBytesLabel: formatBytes(limits.maxCaseBytes),
+    summary: `${files}, ${formatBytes(usage.totalBytes)} of ${formatBytes(limits.maxCaseBytes)}`,
+    isFull: budget.filesLeft === 0 || budget.bytesLeft === 0,
+  };
+}
+
+export type EvidenceUsageView = ReturnType<typeof presentEvidenceUsage>;
+
+/** The upload form's view model (views/partials/evidence-upload.njk and static/js/evidence-upload.js). */
+export interface EvidenceUploadView {
+  /** POST address (urls.applicantEvidence() or urls.staffCaseEvidence(id)). */
+  action: string;
+  /** Where the script navigates once every file is uploaded. */
+  doneUrl: string;
+  /** The file input's accept attribute: extensions and media types. */
+  accept: string;
+  /** ".pdf .png .jpg .jpeg .gif .webp" (for a data attribute). */
+  allowedExtensions: string;
+  /** "application/pdf image/png image/jpeg image/gif image/webp". */
+  allowedTypes: string;
+  /** "PDF, PNG, JPEG, GIF or WebP". */
+  typesLabel: string;
+  maxFileBytes: number;
+  /** "20 MB". */
+  maxFileLabel: string;
+  maxFilesPerUpload: number;
+  /** What the case may still take. */
+  filesLeft: number;
+  bytesLeft: number;
+  bytesLeftLabel: string;
+  noteMaxLength: number;
+  /** Re-filled after a refusal. */
+  note: string;
+  /** The refusal's message (plain form). */
+  error: string | null;
+  fileProblems: EvidenceFileProblem[];
+}
+
+export function presentEvidenceUpload(options: {
+  action: string;
+  doneUrl: string;
+  limits: Config["evidence"];
+  usage: EvidenceUsage;
+  note?: string;
+  error?: string | null;
+  fileProblems?: EvidenceFileProblem[];
+}): EvidenceUploadView {
+  const extensions = EVIDENCE_TYPES.flatMap((type) => type.extensions);
+  const mediaTypes = EVIDENCE_TYPES.map((type) => type.mediaType);
+  const budget = evidenceBudgetOf(options.limits, options.usage);
+  return {
+    action: options.action,
+    doneUrl: options.doneUrl,
+    accept: [...extensions, ...mediaTypes].join(","),
+    allowedExtensions: extensions.join(" "),
+    allowedTypes: mediaTypes.join(" "),
+    typesLabel: EVIDENCE_TYPES_LABEL,
+    maxFileBytes: options.limits.maxFileBytes,
+    maxFileLabel: formatBytes(options.limits.maxFileBytes),
+    maxFilesPerUpload: options.limits.maxFilesPerUpload,
+    filesLeft: budget.filesLeft,
+    bytesLeft: budget.bytesLeft,
+    bytesLeftLabel: formatBytes(budget.bytesLeft),
+    noteMaxLength: EVIDENCE_NOTE_MAX_LENGTH,
+    note: options.note ?? "",
+    error: options.error ?? null,
+    fileProblems: options.fileProblems ?? [],
+  };
+}
