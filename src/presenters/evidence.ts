@@ -4,6 +4,7 @@
 // script read (types and limits from one place: the server decides, the browser checks early).
 import type { Config } from "../config.js";
 import { EVIDENCE_TYPES, EVIDENCE_TYPES_LABEL, evidenceTypeOf } from "../domain/evidenceTypes.js";
+import { formatBytes } from "../domain/fileSize.js";
 import type { CaseFacts } from "../policies/cases.js";
 import { canApplicantDeleteEvidence, canDeleteEvidence } from "../policies/evidence.js";
 import type { Actor } from "../policies/staff.js";
@@ -16,26 +17,7 @@ import { formatDateTime, isoDateTime } from "./staff.js";
 /** The longest note kept with a file. */
 export const EVIDENCE_NOTE_MAX_LENGTH = 1000;
 
-const KIBIBYTE = 1024;
-const MEBIBYTE = 1024 * 1024;
-const GIBIBYTE = 1024 * 1024 * 1024;
 const exactNumber = new Intl.NumberFormat("en-GB");
-
-/**
- * "812 bytes", "4.5 KB", "1.4 MB", "100 MB" (binary units, as the limits are configured: 20 MB is
- * 20 × 1024 × 1024 bytes). One decimal below 100, none above; a trailing ".0" is dropped.
- */
-export function formatBytes(bytes: number): string {
-  if (bytes < KIBIBYTE) return bytes === 1 ? "1 byte" : `${exactNumber.format(bytes)} bytes`;
-  const [value, unit] =
-    bytes < MEBIBYTE
-      ? [bytes / KIBIBYTE, "KB"]
-      : bytes < GIBIBYTE
-        ? [bytes / MEBIBYTE, "MB"]
-        : [bytes / GIBIBYTE, "GB"];
-  const rounded = value < 100 ? Number(value.toFixed(1)) : Math.round(value);
-  return `${exactNumber.format(rounded)} ${unit}`;
-}
 
 /** "1,468,006 bytes": the real size, exactly. */
 export function formatExactBytes(bytes: number): string {

@@ -17,6 +17,7 @@ import type { Context } from "koa";
 import { type ExtendedFormidableOptions, HttpMethodEnum, koaBody } from "koa-body";
 import type { Config } from "../config.js";
 import type { EvidenceMediaType } from "../domain/evidenceTypes.js";
+import { formatBytes } from "../domain/fileSize.js";
 import { HttpError } from "../errors.js";
 import { assertDeferredCsrfToken } from "../middleware/csrf.js";
 import { cleanDisplayName } from "./displayName.js";
@@ -428,7 +429,7 @@ interface RefusalMessages {
 }
 
 function refusalMessages(limits: Config["evidence"], budget: EvidenceBudget): RefusalMessages {
-  const perFile = formatSize(limits.maxFileBytes);
+  const perFile = formatBytes(limits.maxFileBytes);
   const isCaseShortOfFiles = budget.filesLeft < limits.maxFilesPerUpload;
   const isCaseShortOfBytes = budget.bytesLeft < limits.maxFilesPerUpload * limits.maxFileBytes;
   return {
@@ -441,7 +442,7 @@ function refusalMessages(limits: Config["evidence"], budget: EvidenceBudget): Re
         : `This case can hold at most ${limits.maxFilesPerCase} files; it has room for ${budget.filesLeft} more.`,
     tooManyBytes: !isCaseShortOfBytes
       ? `Each file can be at most ${perFile}.`
-      : `This case can hold ${formatSize(limits.maxCaseBytes)} of evidence; ${formatSize(Math.max(0, budget.bytesLeft))} is left.`,
+      : `This case can hold ${formatBytes(limits.maxCaseBytes)} of evidence; ${formatBytes(Math.max(0, budget.bytesLeft))} is left.`,
   };
 }
 
@@ -449,13 +450,6 @@ function tooLarge(messages: RefusalMessages, fileName: string): EvidenceUploadRe
   return new EvidenceUploadRefused(413, messages.tooLarge(fileName), [
     { fileName, message: messages.fileTooLarge },
   ]);
-}
-
-/** "20 MB", "3.2 MB", "512 KB", "0 bytes" (binary units, as the limits are configured). */
-function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} ${bytes === 1 ? "byte" : "bytes"}`;
-  const [value, unit] = bytes < 1024 * 1024 ? [bytes / 1024, "KB"] : [bytes / (1024 * 1024), "MB"];
-  return `${value < 100 ? Number(value.toFixed(1)) : Math.round(value)} ${unit}`;
 }
 
 /**

@@ -1,7 +1,7 @@
 // Sends one stored evidence file to someone the route has already authorised. In order:
 //   1. the stored file is hashed and compared with the row's SHA-256 and size. A mismatch or a missing
 //      file is refused with nothing sent: an integrity failure, audited and logged for the operator.
-//   2. the view or download is audited (before any byte leaves).
+//   2. the view or download is audited (before any byte leaves; a HEAD is not a view).
 //   3. headers: Content-Disposition per RFC 6266 (the `content-disposition` package, through Koa's
 //      ctx.attachment: a quoted ASCII `filename=` fallback and `filename*=UTF-8''…` for any other name;
 //      display names never hold CR, LF or other controls, see displayName.ts), the sniffed type (never
@@ -54,11 +54,14 @@ export async function serveEvidenceFile(
     return;
   }
 
-  await recordEvidenceAccess(deps.db, {
-    file,
-    access: options.disposition === "inline" ? "viewed" : "downloaded",
-    audit: options.audit,
-  });
+  // A HEAD (the router answers it with the GET route) sends no bytes: nothing was viewed.
+  if (ctx.method !== "HEAD") {
+    await recordEvidenceAccess(deps.db, {
+      file,
+      access: options.disposition === "inline" ? "viewed" : "downloaded",
+      audit: options.audit,
+    });
+  }
 
   ctx.attachment(file.displayName, { type: options.disposition });
   // After attachment(), which would otherwise have guessed a type from the name's extension.

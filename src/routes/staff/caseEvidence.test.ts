@@ -234,6 +234,21 @@ describe("downloading and previewing", () => {
     ]);
   });
 
+  test("a HEAD answers the headers without the bytes, and is not audited as a download", async () => {
+    const vettingCase = await createCase();
+    const agent = await staffBrowser();
+    const file = await seedPdf(vettingCase.id);
+    const response = await fetch(`${testApp.baseUrl}/staff/cases/${vettingCase.id}/evidence/${file.id}`, {
+      method: "HEAD",
+      headers: { cookie: agent.cookie },
+    });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("content-type"), "application/pdf");
+    assert.equal(response.headers.get("content-length"), String(file.bytes.length));
+    assert.equal((await body(response)).length, 0);
+    assert.deepEqual(await evidenceAudit(vettingCase.id), []);
+  });
+
   test("the type sent is the sniffed one, whatever the name says; quotes in a name are escaped", async () => {
     const vettingCase = await createCase();
     const agent = await staffBrowser();
