@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { defineConfig, devices } from "@playwright/test";
 import { chromiumExecutablePath } from "./scripts/chromium.js";
+import { GENEROUS_RATE_LIMITS } from "./src/test/rateLimits.js";
 
 const isCI = Boolean(process.env.CI);
 const port = Number(process.env.E2E_PORT || 3100);
@@ -29,6 +30,8 @@ const serverEnvironment: Record<string, string> = {
   DEV_MAILBOX_SMTP_PORT: process.env.E2E_DEV_MAILBOX_SMTP_PORT,
   UPLOADS_DIR: path.join(workDirectory, "uploads"),
   LOG_LEVEL: "warn",
+  // The specs make far more requests a minute from 127.0.0.1 than the production limits allow.
+  ...GENEROUS_RATE_LIMITS,
 };
 if (process.env.E2E_DATABASE_URL) {
   // The orchestrator provides a database.

@@ -3,6 +3,7 @@
 //   3. unit and integration tests (node:test), against one real Postgres started for the run; each
 //      test file creates its own database from a migrated template
 //   4. browser tests (Playwright + Chromium, installed from Debian when missing)
+// Debian's redis-server (for the Redis rate-limit store's tests) is installed first when missing.
 // `npm test -- src/config.test.ts` runs only the named test files and skips the browser suite.
 import { spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
@@ -10,6 +11,7 @@ import path from "node:path";
 import { projectRoot } from "../src/config.js";
 import { createTestDatabase, startTestPostgresServer } from "../src/test/postgres.js";
 import { ensureChromium } from "./chromium.js";
+import { ensureRedisServer } from "./redisServer.js";
 
 interface StepResult {
   name: string;
@@ -27,6 +29,12 @@ async function runTests(): Promise<number> {
   }
 
   heading("unit and integration tests");
+  try {
+    await ensureRedisServer();
+  } catch (error) {
+    // The Redis store's tests then fail and say why; everything else still runs.
+    process.stdout.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  }
   const postgres = await startTestPostgresServer();
   try {
     const files = onlyFiles.length > 0 ? onlyFiles : findTestFiles(["src", "scripts"]);

@@ -11,8 +11,10 @@ import type { Logger } from "./logger.js";
 import type { DevMailboxStore } from "./mail/devMailbox.js";
 import { applicantSessionLoader, requireApplicant } from "./middleware/applicantSession.js";
 import { bodyParser } from "./middleware/bodyParser.js";
+import { clientAddress } from "./middleware/clientAddress.js";
 import { csrfProtection } from "./middleware/csrf.js";
 import { errorHandler } from "./middleware/errorHandler.js";
+import { rateLimit } from "./middleware/rateLimit.js";
 import { requestId } from "./middleware/requestId.js";
 import { requestLog } from "./middleware/requestLog.js";
 import { requireStaff } from "./middleware/requireStaff.js";
@@ -29,17 +31,20 @@ import { passwordResetLinkRoutes } from "./routes/links/passwordReset.js";
 import { setupRoutes } from "./routes/links/setup.js";
 import { applyRoutes } from "./routes/public/apply.js";
 import { publicRoutes } from "./routes/public/home.js";
+import { cspReportRoutes } from "./routes/reports/cspReport.js";
 import { auditLogRoutes } from "./routes/staff/auditLog.js";
 import { caseDecisionRoutes } from "./routes/staff/caseDecisions.js";
 import { caseEvidenceRoutes } from "./routes/staff/caseEvidence.js";
 import { casePrivacyRoutes } from "./routes/staff/casePrivacy.js";
 import { caseRoutes } from "./routes/staff/cases.js";
+import { cspViolationRoutes } from "./routes/staff/cspViolations.js";
 import { staffHomeRoutes } from "./routes/staff/home.js";
 import { invitationRoutes } from "./routes/staff/invitations.js";
 import { outboxRoutes } from "./routes/staff/outbox.js";
 import { profileRoutes } from "./routes/staff/profile.js";
 import { signInRoutes } from "./routes/staff/signIn.js";
 import { staffListRoutes } from "./routes/staff/staffList.js";
+import type { RequestLimiter } from "./security/requestLimits.js";
 import { urls } from "./urls.js";
 import { renderView } from "./views.js";
 
@@ -53,10 +58,14 @@ export interface AppDependencies {
   devMailbox: DevMailboxStore | null;
   /** A small pg pool for rate-limiter-flexible's Postgres store (sign-in limits, shared by all instances). */
   rateLimitPool: pg.Pool;
+  /** The tiered limits on every request, counted in the shared store (security/requestLimits.ts). */
+  requestLimiter: RequestLimiter;
 }
 
 export function createApp(deps: AppDependencies): Koa {
-  const app = new Koa({ proxy: deps.config.http.trustProxy });
+  // Never Koa's proxy mode (it would believe any peer's X-Forwarded-For): clientAddress() below decides
+  // the client address, protocol and host from the configured trusted proxies.
+  const app = new Koa({ proxy: false });
   const httpLogger = deps.logger.child({ category: "http" });
   // Koa would print errors to stderr; ours are logged by the error middleware with their request id.
   app.silent = true;
@@ -101,15 +110,21 @@ export function createApp(deps: AppDependencies): Koa {
     });
   };
 
+  app.use(clientAddress(deps.config.http.trustedProxies));
   app.use(requestId());
   app.use(requestLog(httpLogger));
-  app.use(securityHeaders({ isProduction: deps.config.isProduction }));
+  app.use(securityHeaders({ isProduction: deps.config.isProduction, publicUrl: deps.config.http.publicUrl }));
   app.use(errorHandler(httpLogger));
   app.use(staticAssets(deps.assets));
 
   const health = healthRoutes(deps);
   app.use(health.routes());
   app.use(health.allowedMethods());
+  // Everything past static files and health probes counts against the request limits, first.
+  app.use(rateLimit(deps.requestLimiter));
+  // Browsers' CSP reports: no session or CSRF token, and their own body reading (the root body parser
+  // would refuse their content types), so before the root router.
+  app.use(cspReportRoutes(deps).routes());
 
   // Bodies are parsed and CSRF-checked only for requests a route will handle: an unknown address is a
   // plain 404 and a wrong method a 405, whatever the body.
@@ -150,6 +165,7 @@ export function createApp(deps: AppDependencies): Koa {
     profileRoutes,
     auditLogRoutes,
     outboxRoutes,
+    cspViolationRoutes,
     caseRoutes,
     caseDecisionRoutes,
     casePrivacyRoutes,

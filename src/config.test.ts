@@ -186,3 +186,59 @@ describe("configuration", () => {
     assert.equal(result.stdout, "", "nothing started, nothing printed");
   });
 });
+
+describe("request limits and trusted proxies", () => {
+  test("default to the original system's numbers, counted in Postgres", () => {
+    const { rateLimits } = loadConfig({});
+    assert.deepEqual(rateLimits.perClient, [
+      { points: 30, seconds: 60 },
+      { points: 300, seconds: 3600 },
+      { points: 1000, seconds: 86_400 },
+    ]);
+    assert.deepEqual(rateLimits.routes.apply, [{ points: 10, seconds: 3600 }]);
+    assert.deepEqual(rateLimits.routes.signIn, [
+      { points: 5, seconds: 60 },
+      { points: 20, seconds: 3600 },
+    ]);
+    assert.deepEqual(rateLimits.store, { kind: "postgres" });
+    assert.equal(rateLimits.storeTimeoutMs, 250);
+  });
+
+  test("tiers are written as N/window, in any order, and the Redis store takes its URL", () => {
+    const { rateLimits } = loadConfig({
+      RATE_LIMIT_UPLOADS: " 100/day, 7/minute ",
+      RATE_LIMIT_STORE: "redis",
+      REDIS_URL: "redis://:secret@cache.internal:6379/2",
+    });
+    assert.deepEqual(rateLimits.routes.uploads, [
+      { points: 7, seconds: 60 },
+      { points: 100, seconds: 86_400 },
+    ]);
+    assert.deepEqual(rateLimits.store, { kind: "redis", url: "redis://:secret@cache.internal:6379/2" });
+  });
+
+  test("every mistake is named", () => {
+    assert.deepEqual(
+      problemsOf({
+        RATE_LIMIT_SIGN_IN: "5 per minute",
+        RATE_LIMIT_APPLY: "5/minute,6/minute",
+        RATE_LIMIT_CSP_REPORTS: "0/minute",
+        RATE_LIMIT_PER_MINUTE: "0",
+        REDIS_URL: "http://cache.internal",
+      }),
+      [
+        "RATE_LIMIT_PER_MINUTE: must be at least 1",
+        'RATE_LIMIT_APPLY: must be limits like "5/minute,20/hour" (minute, hour or day, each once; at least 1)',
+        'RATE_LIMIT_SIGN_IN: must be limits like "5/minute,20/hour" (minute, hour or day, each once; at least 1)',
+        'RATE_LIMIT_CSP_REPORTS: must be limits like "5/minute,20/hour" (minute, hour or day, each once; at least 1)',
+        "REDIS_URL: must be a redis:// or rediss:// URL",
+      ],
+    );
+    assert.deepEqual(problemsOf({ RATE_LIMIT_STORE: "redis" }), [
+      "REDIS_URL: required when RATE_LIMIT_STORE=redis, e.g. redis://127.0.0.1:6379",
+    ]);
+    assert.deepEqual(problemsOf({ TRUSTED_PROXIES: "loopback, 10.0.0.0/33" }), [
+      "TRUSTED_PROXIES: invalid range on address: 10.0.0.0/33 (use addresses, CIDR ranges or loopback, linklocal, uniquelocal)",
+    ]);
+  });
+});

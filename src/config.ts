@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import proxyAddr from "proxy-addr";
 import { z } from "zod";
 import { ZRecipientAddress } from "./mail/messages/address.js";
 
@@ -32,6 +33,39 @@ const portList = z
   .transform((value) => value.split(",").map(Number))
   .refine((ports) => ports.every((port) => port >= 1 && port <= 65535), "ports must be 1 to 65535");
 
+/** One limit: so many requests per window. */
+export interface LimitWindowSetting {
+  points: number;
+  seconds: number;
+}
+
+const WINDOW_SECONDS = { minute: 60, hour: 3600, day: 86_400 } as const;
+/** "5/minute,20/hour": each window (minute, hour, day) at most once. */
+const windowList = (fallback: string) =>
+  z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .default(fallback)
+      .transform((value, context): LimitWindowSetting[] => {
+        const windows: LimitWindowSetting[] = [];
+        for (const part of value.split(",")) {
+          const match = /^\s*(\d{1,9})\s*\/\s*(minute|hour|day)\s*$/.exec(part);
+          const points = Number(match?.[1]);
+          const seconds = WINDOW_SECONDS[match?.[2] as keyof typeof WINDOW_SECONDS];
+          if (!match || points < 1 || windows.some((window) => window.seconds === seconds)) {
+            context.addIssue({
+              code: "custom",
+              message: 'must be limits like "5/minute,20/hour" (minute, hour or day, each once; at least 1)',
+            });
+            return z.NEVER;
+          }
+          windows.push({ points, seconds });
+        }
+        return windows.sort((a, b) => a.seconds - b.seconds);
+      }),
+  );
+
 const ZEnvironment = z.object({
   NODE_ENV: z.preprocess(
     emptyAsUndefined,
@@ -51,6 +85,7 @@ const ZEnvironment = z.object({
     z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
   ),
   SHUTDOWN_TIMEOUT_MS: integer(10_000, 100, 120_000),
+  /** Kept for compatibility: true means TRUSTED_PROXIES=loopback. */
   TRUST_PROXY: z.preprocess(emptyAsUndefined, z.enum(["true", "false"]).default("false")),
 
   DATABASE_URL: z.preprocess(
@@ -121,6 +156,28 @@ const ZEnvironment = z.object({
   COMMUNITY_NAME: z.preprocess(emptyAsUndefined, z.string().max(100).default("the community")),
   WORKER_CONCURRENCY: integer(2, 1, 50),
   BUILD_COMMIT: optionalString,
+
+  // ── Request limits and the client address (issue 8) ──
+  /** proxy-addr syntax: loopback, linklocal, uniquelocal, addresses and CIDR ranges, comma-separated. */
+  TRUSTED_PROXIES: optionalString,
+  /** Every request per client address (the original system's 30/minute, 300/hour, 1000/day). */
+  RATE_LIMIT_PER_MINUTE: integer(30, 1, 100_000_000),
+  RATE_LIMIT_PER_HOUR: integer(300, 1, 100_000_000),
+  RATE_LIMIT_PER_DAY: integer(1000, 1, 100_000_000),
+  /** Stricter tiers on top, per client address unless said otherwise: "N/minute,N/hour,N/day". */
+  RATE_LIMIT_APPLY: windowList("10/hour"),
+  RATE_LIMIT_LINK_REQUESTS: windowList("5/minute,20/hour"),
+  RATE_LIMIT_SIGN_IN: windowList("5/minute,20/hour"),
+  RATE_LIMIT_UPLOADS: windowList("20/minute,60/hour"),
+  RATE_LIMIT_CSP_REPORTS: windowList("20/minute,200/hour"),
+  /** CSP reports from all clients together. */
+  RATE_LIMIT_CSP_REPORTS_ALL: windowList("300/minute,3000/hour"),
+  RATE_LIMIT_STORE: z.preprocess(emptyAsUndefined, z.enum(["postgres", "redis"]).default("postgres")),
+  REDIS_URL: z.preprocess(
+    emptyAsUndefined,
+    z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" }).optional(),
+  ),
+  RATE_LIMIT_STORE_TIMEOUT_MS: integer(250, 10, 10_000),
 });
 
 export type TEnvironment = z.input<typeof ZEnvironment>;
@@ -130,7 +187,14 @@ export interface Config {
   isProduction: boolean;
   version: string;
   buildCommit: string;
-  http: { host: string; port: number; publicUrl: URL; trustProxy: boolean; shutdownTimeoutMs: number };
+  http: {
+    host: string;
+    port: number;
+    publicUrl: URL;
+    /** proxy-addr trust list: X-Forwarded-* are read only from a peer that matches it. Empty: nobody. */
+    trustedProxies: string[];
+    shutdownTimeoutMs: number;
+  };
   sessionSecret: string;
   staff: {
     sessionIdleMs: number;
@@ -187,6 +251,22 @@ export interface Config {
   privacy: { noticeText: string; noticeVersion: string; retentionDays: number };
   cases: { newCaseNotifications: "immediate" | "digest" | "off"; digestHour: number };
   worker: { concurrency: number };
+  rateLimits: {
+    /** Every request past static files and health probes, per client address. */
+    perClient: LimitWindowSetting[];
+    routes: {
+      apply: LimitWindowSetting[];
+      linkRequests: LimitWindowSetting[];
+      signIn: LimitWindowSetting[];
+      uploads: LimitWindowSetting[];
+      cspReports: LimitWindowSetting[];
+      cspReportsAll: LimitWindowSetting[];
+    };
+    /** Where the counters live, shared by every instance. */
+    store: { kind: "postgres" } | { kind: "redis"; url: string };
+    /** A store slower than this is treated as failed: the in-memory insurance limiter decides. */
+    storeTimeoutMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -260,6 +340,20 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
   if (Boolean(values.SMTP_USER) !== Boolean(values.SMTP_RELAY_AUTHPW)) {
     problems.push("SMTP_USER and SMTP_RELAY_AUTHPW: set both (authenticated relay) or neither");
   }
+  const trustedProxies = (values.TRUSTED_PROXIES ?? (values.TRUST_PROXY === "true" ? "loopback" : ""))
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "");
+  try {
+    proxyAddr.compile(trustedProxies);
+  } catch (error) {
+    problems.push(
+      `TRUSTED_PROXIES: ${error instanceof Error ? error.message : "invalid"} (use addresses, CIDR ranges or loopback, linklocal, uniquelocal)`,
+    );
+  }
+  if (values.RATE_LIMIT_STORE === "redis" && !values.REDIS_URL) {
+    problems.push("REDIS_URL: required when RATE_LIMIT_STORE=redis, e.g. redis://127.0.0.1:6379");
+  }
   const privacyNotice = readPrivacyNotice(
     values.PRIVACY_NOTICE_FILE,
     values.PRIVACY_NOTICE_VERSION,
@@ -277,7 +371,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       host: values.HOST,
       port: values.PORT,
       publicUrl,
-      trustProxy: values.TRUST_PROXY === "true",
+      trustedProxies,
       shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT_MS,
     },
     // Outside production a missing secret is replaced by a random one per start: nothing signed with it
@@ -347,6 +441,26 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     privacy: { ...privacyNotice, retentionDays: values.CASE_RETENTION_DAYS },
     cases: { newCaseNotifications: values.NEW_CASE_NOTIFICATIONS, digestHour: values.NEW_CASE_DIGEST_HOUR },
     worker: { concurrency: values.WORKER_CONCURRENCY },
+    rateLimits: {
+      perClient: [
+        { points: values.RATE_LIMIT_PER_MINUTE, seconds: WINDOW_SECONDS.minute },
+        { points: values.RATE_LIMIT_PER_HOUR, seconds: WINDOW_SECONDS.hour },
+        { points: values.RATE_LIMIT_PER_DAY, seconds: WINDOW_SECONDS.day },
+      ],
+      routes: {
+        apply: values.RATE_LIMIT_APPLY,
+        linkRequests: values.RATE_LIMIT_LINK_REQUESTS,
+        signIn: values.RATE_LIMIT_SIGN_IN,
+        uploads: values.RATE_LIMIT_UPLOADS,
+        cspReports: values.RATE_LIMIT_CSP_REPORTS,
+        cspReportsAll: values.RATE_LIMIT_CSP_REPORTS_ALL,
+      },
+      store:
+        values.RATE_LIMIT_STORE === "redis" && values.REDIS_URL
+          ? { kind: "redis", url: values.REDIS_URL }
+          : { kind: "postgres" },
+      storeTimeoutMs: values.RATE_LIMIT_STORE_TIMEOUT_MS,
+    },
   };
 }
 

@@ -17,6 +17,7 @@ import { createLogger, type Logger } from "./logger.js";
 import { startDevMailboxServer } from "./mail/devMailbox.js";
 import { createMailRelay } from "./mail/relay.js";
 import { relaySettings } from "./mail/relaySettings.js";
+import { createRequestLimiter, openRequestCounterStore } from "./security/requestLimits.js";
 import { startHttpServer } from "./server.js";
 import { evidenceStore } from "./storage/evidenceStore.js";
 import { absoluteUrl, urls } from "./urls.js";
@@ -125,12 +126,27 @@ async function main(): Promise<void> {
   if (runWeb) {
     const rateLimitPool = new pg.Pool({
       connectionString: database.url,
-      max: 3,
+      // Every request counts its limits through this pool (one statement each), besides the sign-in,
+      // link and upload limits.
+      max: 5,
+      // Counters only: a commit need not wait for its WAL flush (a crash may lose the last few
+      // milliseconds of counts, which is harmless), so a limit costs one quick round trip.
+      options: "-c synchronous_commit=off",
       connectionTimeoutMillis: config.database.connectionTimeoutMs,
       application_name: "vetting-portal-limits",
     });
     rateLimitPool.on("error", (error) => log.warn({ err: error }, "rate-limit pool connection error"));
     shutdown.push("rate-limit pool", () => rateLimitPool.end());
+    const requestCounters = await openRequestCounterStore(config.rateLimits, {
+      pool: rateLimitPool,
+      logger: log,
+    });
+    shutdown.push("request-limit store", requestCounters.close);
+    const requestLimiter = createRequestLimiter({
+      settings: config.rateLimits,
+      store: requestCounters.store,
+      logger: log,
+    });
     const app = createApp({
       config,
       db,
@@ -139,6 +155,7 @@ async function main(): Promise<void> {
       views,
       devMailbox: devMailbox?.store ?? null,
       rateLimitPool,
+      requestLimiter,
     });
     const httpServer = await startHttpServer(app, {
       host: config.http.host,

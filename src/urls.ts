@@ -29,6 +29,9 @@ export const urls = {
   staffProfileEndSession: (id: string) => `/staff/profile/sessions/${encodeURIComponent(id)}/end`,
   staffAuditLog: (query = "") => `/staff/audit${query ? `?${query}` : ""}`,
   staffAuditLogCsv: (query = "") => `/staff/audit.csv${query ? `?${query}` : ""}`,
+  staffCspViolations: (query = "") => `/staff/csp-violations${query ? `?${query}` : ""}`,
+  /** Where browsers send CSP violation reports (no session, no CSRF token; mounted before the root router). */
+  cspReport: () => "/csp-report",
   staffOutbox: (query = "") => `/staff/outbox${query ? `?${query}` : ""}`,
   staffOutboxMessage: (id: string) => `/staff/outbox/${encodeURIComponent(id)}`,
   staffOutboxSendTest: () => "/staff/outbox/test",

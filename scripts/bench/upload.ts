@@ -26,6 +26,7 @@ import { loadConfig, projectRoot } from "../../src/config.js";
 import { createDatabase } from "../../src/db.js";
 import { freePort } from "../../src/test/ports.js";
 import { createTestDatabase, startTestPostgresServer } from "../../src/test/postgres.js";
+import { GENEROUS_RATE_LIMITS } from "../../src/test/rateLimits.js";
 import { createStaffMember, signedInCookie } from "../../src/test/staff.js";
 import { urls } from "../../src/urls.js";
 
@@ -272,6 +273,7 @@ async function benchUpload(): Promise<number> {
       EVIDENCE_UPLOADS_PER_HOUR: "100000",
       EVIDENCE_UPLOADS_PER_HOUR_PER_IP: "100000",
       EVIDENCE_UPLOAD_TIMEOUT_SECONDS: "7200",
+      ...GENEROUS_RATE_LIMITS,
     };
     const config = loadConfig(portalEnv);
     const db = createDatabase(database.url, config.database);

@@ -16,6 +16,7 @@ import { purgeExpiredSessions } from "../sessions.js";
 import type { JobDependencies } from "./dependencies.js";
 import { purgeDecidedCases } from "./purgeDecidedCases.js";
 import { purgeExpiredLinkTokens } from "./purgeExpiredLinkTokens.js";
+import { purgeOldCspViolations } from "./purgeOldCspViolations.js";
 import { sendNewCaseDigest } from "./sendNewCaseDigest.js";
 import { sweepUploadsVolume } from "./sweepUploads.js";
 
@@ -52,6 +53,9 @@ export function taskList(deps: MailDeliveryDependencies): TaskList {
       await sendNewCaseDigest(deps, tick.success ? new Date(tick.data._cron.ts) : new Date());
     },
     purge_decided_cases: () => purgeDecidedCases(deps),
+    purge_old_csp_violations: async () => {
+      await purgeOldCspViolations(deps);
+    },
     sweep_uploads: async () => {
       await sweepUploadsVolume(deps);
     },
@@ -121,6 +125,7 @@ function startRunner(
       "7 * * * * purge_expired_rate_limits",
       "0 3 * * * purge_expired_link_tokens",
       "30 3 * * * purge_decided_cases",
+      "45 3 * * * purge_old_csp_violations",
       "*/15 * * * * sweep_uploads",
       ...(options.deps.config.cases.newCaseNotifications === "digest"
         ? [`0 ${options.deps.config.cases.digestHour} * * * send_new_case_digest`]

@@ -73,6 +73,11 @@ export function canManageOutbox(actor: Actor): boolean {
   return hasRole(actor, "SERVER_ADMIN");
 }
 
+/** The CSP violations browsers reported: the people who run the server. */
+export function canViewCspViolations(actor: Actor): boolean {
+  return hasRole(actor, "SERVER_ADMIN");
+}
+
 /** Throws a 403 unless the policy allowed it. */
 export function authorize(isAllowed: boolean, message?: string): void {
   if (!isAllowed) throw forbidden(message);

@@ -13,9 +13,11 @@ import { type Config, loadConfig } from "../config.js";
 import { createDatabase, type Database } from "../db.js";
 import type { Logger } from "../logger.js";
 import { DevMailboxStore } from "../mail/devMailbox.js";
+import { createRequestLimiter, openRequestCounterStore } from "../security/requestLimits.js";
 import { createViewEnvironment } from "../views.js";
 import { captureLogs } from "./logs.js";
 import { createTestDatabase } from "./postgres.js";
+import { GENEROUS_RATE_LIMITS } from "./rateLimits.js";
 
 export interface TestApp {
   baseUrl: string;
@@ -38,6 +40,8 @@ export async function startTestApp(
     devMailboxDir?: string;
     /** A database the test manages itself (already migrated); by default a fresh one is created. */
     databaseUrl?: string;
+    /** Where the rate-limit pool connects instead of databaseUrl (e.g. through a proxy a test stalls). */
+    rateLimitDatabaseUrl?: string;
   } = {},
 ): Promise<TestApp> {
   const database = options.databaseUrl
@@ -52,6 +56,8 @@ export async function startTestApp(
     SMTP_HOST: "127.0.0.1",
     SMTP_PORTS: "2525",
     LOG_LEVEL: "debug",
+    // Tests make many requests from 127.0.0.1; the request-limit tests set small limits themselves.
+    ...GENEROUS_RATE_LIMITS,
     ...options.env,
   });
   const logs = captureLogs(config.logLevel);
@@ -60,9 +66,18 @@ export async function startTestApp(
   const assets = buildAssetManifest();
   const views = createViewEnvironment({ assets });
   const devMailbox = options.devMailboxDir ? new DevMailboxStore(options.devMailboxDir) : null;
-  const rateLimitPool = new pg.Pool({ connectionString: database.url, max: 3 });
+  const rateLimitPool = new pg.Pool({
+    connectionString: options.rateLimitDatabaseUrl ?? database.url,
+    max: 5,
+  });
   rateLimitPool.on("error", (error) => logger.warn({ err: error }, "rate-limit pool connection error"));
-  const app = createApp({ config, db, logger, assets, views, devMailbox, rateLimitPool });
+  const requestCounters = await openRequestCounterStore(config.rateLimits, { pool: rateLimitPool, logger });
+  const requestLimiter = createRequestLimiter({
+    settings: config.rateLimits,
+    store: requestCounters.store,
+    logger,
+  });
+  const app = createApp({ config, db, logger, assets, views, devMailbox, rateLimitPool, requestLimiter });
   options.extend?.(app);
   const server = http.createServer(app.callback());
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -80,6 +95,7 @@ export async function startTestApp(
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await db.$disconnect();
+      await requestCounters.close();
       await rateLimitPool.end();
       await database.drop();
       await rm(uploadsDir, { recursive: true, force: true });

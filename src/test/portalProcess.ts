@@ -1,6 +1,7 @@
 // Runs the portal as a real child process (tsx src/main.ts), as `npm start` does.
 import { type ChildProcess, spawn } from "node:child_process";
 import { projectRoot } from "../config.js";
+import { GENEROUS_RATE_LIMITS } from "./rateLimits.js";
 
 export interface PortalProcess {
   child: ChildProcess;
@@ -13,7 +14,8 @@ export interface PortalProcess {
 export function startPortal(env: Record<string, string>): PortalProcess {
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: projectRoot,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", ...env },
+    // Generous request limits unless the test sets its own (see rateLimits.ts).
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", ...GENEROUS_RATE_LIMITS, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

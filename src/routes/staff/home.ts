@@ -8,6 +8,7 @@ import { canViewCaseOverview } from "../../policies/cases.js";
 import {
   canManageOutbox,
   canViewAuditLog,
+  canViewCspViolations,
   canViewStaffList,
   hasRole,
   ROLE_LABELS,
@@ -53,9 +54,10 @@ export function staffHomeRoutes(deps: AppDependencies): Router {
         invite: hasRole(staff, "SERVER_ADMIN"),
         viewAuditLog: canViewAuditLog(staff),
         manageOutbox: canManageOutbox(staff),
+        viewCspViolations: canViewCspViolations(staff),
         viewCaseOverview: isAdmin,
       },
-      links: { queue: urls.staffCases() },
+      links: { queue: urls.staffCases(), cspViolations: urls.staffCspViolations() },
       assignedCases: assigned.map((row) => presentWaitingCase(row, now)),
       recentActivity: activity.map(presentCaseActivity),
       overview: overview && {

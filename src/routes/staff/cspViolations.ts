@@ -1,0 +1,100 @@
+// The CSP violations page (server admins and up): what browsers reported to /csp-report, grouped by
+// directive and blocked URL, filtered by an optional range of UTC dates from the query string.
+import Router from "@koa/router";
+import type { Context } from "koa";
+import { z } from "zod";
+import type { AppDependencies } from "../../app.js";
+import { signedInStaff } from "../../middleware/requireStaff.js";
+import { authorize, canViewCspViolations } from "../../policies/staff.js";
+import { type CspViolationGroupView, presentCspViolationGroup } from "../../presenters/cspViolations.js";
+import {
+  CSP_VIOLATION_GROUP_LIMIT,
+  findCspViolationGroups,
+  type TCspViolationFilter,
+} from "../../queries/cspViolations.js";
+import { urls } from "../../urls.js";
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const isIsoDate = (value: string) => z.iso.date().safeParse(value).success;
+const isoDateOrEmpty = z
+  .string()
+  .trim()
+  .refine((value) => value === "" || isIsoDate(value), "Enter a date like 2026-03-31.");
+
+export const ZCspViolationFilter = z
+  .object({ from: isoDateOrEmpty, to: isoDateOrEmpty })
+  .superRefine((filter, context) => {
+    if (filter.from && filter.to && isIsoDate(filter.from) && isIsoDate(filter.to) && filter.to < filter.from)
+      context.addIssue({
+        code: "custom",
+        path: ["to"],
+        message: "The end date must be the same as or after the start date.",
+      });
+  });
+export type TCspViolationPageFilter = z.infer<typeof ZCspViolationFilter>;
+
+type FieldErrors = Partial<Record<keyof TCspViolationPageFilter, string>>;
+
+/** What was typed (a repeated parameter counts as its first value). */
+function typedFilter(ctx: Context): TCspViolationPageFilter {
+  const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value) ?? "";
+  return { from: first(ctx.query.from), to: first(ctx.query.to) };
+}
+
+function toQueryFilter(filter: TCspViolationPageFilter): TCspViolationFilter {
+  return {
+    from: filter.from ? new Date(`${filter.from}T00:00:00.000Z`) : undefined,
+    // The end date is a whole day: up to the start of the next one.
+    until: filter.to ? new Date(new Date(`${filter.to}T00:00:00.000Z`).getTime() + DAY_MS) : undefined,
+  };
+}
+
+export function cspViolationRoutes(deps: AppDependencies): Router {
+  const router = new Router();
+
+  async function renderPage(
+    ctx: Context,
+    page: {
+      values: TCspViolationPageFilter;
+      errors: FieldErrors;
+      groups?: CspViolationGroupView[];
+      isTruncated?: boolean;
+    },
+  ): Promise<void> {
+    await ctx.render("staff/csp/index.njk", {
+      values: page.values,
+      errors: page.errors,
+      groups: page.groups ?? [],
+      isTruncated: page.isTruncated ?? false,
+      groupLimit: CSP_VIOLATION_GROUP_LIMIT,
+      links: { page: urls.staffCspViolations(), staffHome: urls.staffHome() },
+    });
+  }
+
+  // Mounted under /staff.
+  router.get("/csp-violations", async (ctx) => {
+    authorize(canViewCspViolations(signedInStaff(ctx)));
+    const typed = typedFilter(ctx);
+    const parsed = ZCspViolationFilter.safeParse(typed);
+    if (!parsed.success) {
+      const errors: FieldErrors = {};
+      for (const issue of parsed.error.issues) {
+        const field = issue.path[0] as keyof TCspViolationPageFilter;
+        errors[field] ??= issue.message;
+      }
+      await renderPage(ctx, { values: typed, errors });
+      // Rendering sets 200; the filter could not be used.
+      ctx.status = 400;
+      return;
+    }
+    const { groups, isTruncated } = await findCspViolationGroups(deps.db, toQueryFilter(parsed.data));
+    await renderPage(ctx, {
+      values: parsed.data,
+      errors: {},
+      groups: groups.map(presentCspViolationGroup),
+      isTruncated,
+    });
+  });
+
+  return router;
+}
