@@ -3,7 +3,8 @@
 //   3. unit and integration tests (node:test), against one real Postgres started for the run; each
 //      test file creates its own database from a migrated template
 //   4. browser tests (Playwright + Chromium, installed from Debian when missing)
-// Debian's redis-server (for the Redis rate-limit store's tests) is installed first when missing.
+// Debian's redis-server (for the Redis rate-limit store's tests) and systemd-analyze (for the checks of
+// deploy/systemd) are installed first when missing.
 // `npm test -- src/config.test.ts` runs only the named test files and skips the browser suite.
 import { spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
@@ -11,6 +12,7 @@ import path from "node:path";
 import { projectRoot } from "../src/config.js";
 import { createTestDatabase, startTestPostgresServer } from "../src/test/postgres.js";
 import { ensureChromium } from "./chromium.js";
+import { ensureDebianProgram } from "./debianPackages.js";
 import { ensureRedisServer } from "./redisServer.js";
 
 interface StepResult {
@@ -33,6 +35,15 @@ async function runTests(): Promise<number> {
     await ensureRedisServer();
   } catch (error) {
     // The Redis store's tests then fail and say why; everything else still runs.
+    process.stdout.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  }
+  try {
+    await ensureDebianProgram({
+      program: "systemd-analyze",
+      packageName: "systemd",
+      neededFor: "the checks of deploy/systemd (src/systemdUnits.test.ts)",
+    });
+  } catch (error) {
     process.stdout.write(`${error instanceof Error ? error.message : String(error)}\n`);
   }
   const postgres = await startTestPostgresServer();

@@ -9,6 +9,7 @@ import type { Config } from "./config.js";
 import type { Database } from "./db.js";
 import type { Logger } from "./logger.js";
 import type { DevMailboxStore } from "./mail/devMailbox.js";
+import { createAppMetrics } from "./metrics.js";
 import { applicantSessionLoader, requireApplicant } from "./middleware/applicantSession.js";
 import { bodyParser } from "./middleware/bodyParser.js";
 import { clientAddress } from "./middleware/clientAddress.js";
@@ -17,6 +18,7 @@ import { errorHandler } from "./middleware/errorHandler.js";
 import { rateLimit } from "./middleware/rateLimit.js";
 import { requestId } from "./middleware/requestId.js";
 import { requestLog } from "./middleware/requestLog.js";
+import { requestMetrics } from "./middleware/requestMetrics.js";
 import { requireStaff } from "./middleware/requireStaff.js";
 import { securityHeaders } from "./middleware/securityHeaders.js";
 import { sessionLoader } from "./middleware/session.js";
@@ -25,6 +27,7 @@ import { applicantEvidenceRoutes } from "./routes/applicant/evidence.js";
 import { workspaceRoutes } from "./routes/applicant/workspace.js";
 import { devMailboxRoutes } from "./routes/dev/mailbox.js";
 import { healthRoutes } from "./routes/health/health.js";
+import { metricsRoutes } from "./routes/health/metrics.js";
 import { applicantLinkRoutes } from "./routes/links/applicant.js";
 import { invitationLinkRoutes } from "./routes/links/invitation.js";
 import { passwordResetLinkRoutes } from "./routes/links/passwordReset.js";
@@ -113,6 +116,8 @@ export function createApp(deps: AppDependencies): Koa {
   app.use(clientAddress(deps.config.http.trustedProxies));
   app.use(requestId());
   app.use(requestLog(httpLogger));
+  const metrics = createAppMetrics();
+  app.use(requestMetrics(metrics));
   app.use(securityHeaders({ isProduction: deps.config.isProduction, publicUrl: deps.config.http.publicUrl }));
   app.use(errorHandler(httpLogger));
   app.use(staticAssets(deps.assets));
@@ -120,6 +125,7 @@ export function createApp(deps: AppDependencies): Koa {
   const health = healthRoutes(deps);
   app.use(health.routes());
   app.use(health.allowedMethods());
+  app.use(metricsRoutes(deps, metrics).routes());
   // Everything past static files and health probes counts against the request limits, first.
   app.use(rateLimit(deps.requestLimiter));
   // Browsers' CSP reports: no session or CSRF token, and their own body reading (the root body parser

@@ -3,12 +3,12 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import proxyAddr from "proxy-addr";
 import { z } from "zod";
 import { ZRecipientAddress } from "./mail/messages/address.js";
+import { projectRoot } from "./projectRoot.js";
 
-export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export { projectRoot };
 
 const packageJson = JSON.parse(readFileSync(path.join(projectRoot, "package.json"), "utf8")) as {
   version: string;
@@ -178,6 +178,17 @@ const ZEnvironment = z.object({
     z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" }).optional(),
   ),
   RATE_LIMIT_STORE_TIMEOUT_MS: integer(250, 10, 10_000),
+
+  // ── Metrics (issue 9) ──
+  /** Lets a scraper that is not on this host read /metrics (Authorization: Bearer <token>). */
+  METRICS_TOKEN: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .min(32, "must be at least 32 characters (generate one with: openssl rand -base64 32)")
+      .regex(/^\S+$/, "must not contain spaces")
+      .optional(),
+  ),
 });
 
 export type TEnvironment = z.input<typeof ZEnvironment>;
@@ -267,6 +278,8 @@ export interface Config {
     /** A store slower than this is treated as failed: the in-memory insurance limiter decides. */
     storeTimeoutMs: number;
   };
+  /** Bearer token for /metrics from other hosts; null: only loopback clients are answered. */
+  metricsToken: string | null;
 }
 
 export class ConfigError extends Error {
@@ -461,6 +474,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
           : { kind: "postgres" },
       storeTimeoutMs: values.RATE_LIMIT_STORE_TIMEOUT_MS,
     },
+    metricsToken: values.METRICS_TOKEN ?? null,
   };
 }
 

@@ -5,6 +5,7 @@ import type { AuditActor } from "../audit.js";
 import { recordAudit } from "../audit.js";
 import type { Database } from "../db.js";
 import { enqueueEmail } from "../mail/outbox.js";
+import { countSignInFailure } from "../metrics.js";
 import type { SignInLimits } from "../security/signInLimits.js";
 
 export type SignInFailureReason =
@@ -33,6 +34,7 @@ export async function recordSignInFailure(
   },
 ): Promise<{ blockedForSeconds: number | null }> {
   const { target, reason, stage, actor } = options;
+  countSignInFailure(reason, stage);
   const ipAddress = actor.ipAddress ?? "unknown";
   // A refused attempt (already blocked) or a missing authenticator is not another guess.
   const counts = reason !== "blocked" && reason !== "no_second_factor";

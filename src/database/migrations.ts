@@ -32,12 +32,12 @@ import {
 } from "@prisma/driver-adapter-utils";
 import * as schemaEngineGlue from "@prisma/schema-engine-wasm/schema_engine_bg";
 import pg from "pg";
+import { projectRoot } from "../projectRoot.js";
 
 type SchemaEngine = schemaEngineGlue.SchemaEngine;
 type MigrationList = schemaEngineGlue.MigrationList;
 type DiffTarget = schemaEngineGlue.DiffTarget;
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const schemaPath = path.join(projectRoot, "prisma", "schema.prisma");
 export const migrationsDirectory = path.join(projectRoot, "prisma", "migrations");
 export const SCHEMA_SNAPSHOT_FILE = "schema.prisma.snapshot";

@@ -20,6 +20,7 @@ import type { Config } from "../config.js";
 import type { Database } from "../db.js";
 import { HttpError } from "../errors.js";
 import type { Logger } from "../logger.js";
+import { countEvidenceUploadAccepted, countEvidenceUploadRefused } from "../metrics.js";
 import { EVIDENCE_NOTE_MAX_LENGTH } from "../presenters/evidence.js";
 import { evidenceBudgetOf, findEvidenceUsage } from "../queries/evidence.js";
 import type { EvidenceUploadLimits } from "../security/evidenceUploadLimits.js";
@@ -125,6 +126,7 @@ export async function acceptEvidenceUpload(
   const usage = await findEvidenceUsage(tools.db, request.caseId);
   const fullProblem = evidenceBudgetProblem(tools.config.evidence, usage);
   if (fullProblem) {
+    countEvidenceUploadRefused("case_full");
     return refuseEvidenceUpload(
       ctx,
       { status: 413, message: fullProblem, fileProblems: [], note: "" },
@@ -161,6 +163,7 @@ export async function acceptEvidenceUpload(
         });
       },
     );
+    countEvidenceUploadAccepted();
     if (wantsJsonAnswer(ctx)) {
       ctx.status = 201;
       ctx.body = { files: added, redirect: request.doneUrl };
@@ -169,6 +172,7 @@ export async function acceptEvidenceUpload(
     ctx.status = 303;
     ctx.redirect(request.doneUrl);
   } catch (error) {
+    if (error instanceof HttpError) countEvidenceUploadRefused(error.id);
     // A refused upload, or a case that changed under it (decided, erased) while it was being read.
     if (error instanceof EvidenceUploadRefused || (error instanceof HttpError && error.status === 409)) {
       for (const [name, value] of Object.entries(error.headers)) ctx.set(name, value);

@@ -1,4 +1,5 @@
-// Runs the portal as a real child process (tsx src/main.ts), as `npm start` does.
+// Runs the portal as a real child process: by default `tsx src/main.ts`, as `npm start` does; any other
+// command line (the production build's `npm run start:prod`) through `command`.
 import { type ChildProcess, spawn } from "node:child_process";
 import { projectRoot } from "../config.js";
 import { GENEROUS_RATE_LIMITS } from "./rateLimits.js";
@@ -11,8 +12,12 @@ export interface PortalProcess {
   exited: Promise<number | null>;
 }
 
-export function startPortal(env: Record<string, string>): PortalProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+export function startPortal(
+  env: Record<string, string>,
+  command: [string, ...string[]] = [process.execPath, "--import", "tsx", "src/main.ts"],
+): PortalProcess {
+  const [program, ...args] = command;
+  const child = spawn(program, args, {
     cwd: projectRoot,
     // Generous request limits unless the test sets its own (see rateLimits.ts).
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", ...GENEROUS_RATE_LIMITS, ...env },

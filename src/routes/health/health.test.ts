@@ -7,6 +7,7 @@ import { startEmbeddedPostgres } from "../../database/embeddedPostgres.js";
 import { applyMigrations } from "../../database/migrations.js";
 import { startTestApp } from "../../test/app.js";
 import { freePort } from "../../test/ports.js";
+import { startRefusingPort, startTestSmtpServer } from "../../test/smtp.js";
 
 describe("/readyz", () => {
   test("turns 503 and names the database when Postgres is stopped", async () => {
@@ -19,9 +20,10 @@ describe("/readyz", () => {
       fsync: false,
     });
     await applyMigrations(postgres.connectionString);
+    const relay = await startRefusingPort();
     const testApp = await startTestApp({
       databaseUrl: postgres.connectionString,
-      env: { DATABASE_CONNECTION_TIMEOUT_MS: "1000" },
+      env: { DATABASE_CONNECTION_TIMEOUT_MS: "1000", SMTP_PORTS: String(relay.port) },
     });
     try {
       const healthy = await fetch(`${testApp.baseUrl}/readyz`);
@@ -33,7 +35,13 @@ describe("/readyz", () => {
       assert.deepEqual(await response.json(), {
         status: "not ready",
         failing: ["database", "migrations"],
-        checks: { database: "unreachable", migrations: "skipped", uploads: "ok" },
+        degraded: ["mail"],
+        checks: {
+          database: "unreachable",
+          migrations: "skipped",
+          uploads: "ok",
+          mail: "degraded: relay unreachable",
+        },
       });
       const liveness = await fetch(`${testApp.baseUrl}/healthz`);
       assert.equal(liveness.status, 200, "the process itself is still alive");
@@ -52,6 +60,64 @@ describe("/readyz", () => {
       const body = (await response.json()) as { failing: string[]; checks: Record<string, string> };
       assert.deepEqual(body.failing, ["uploads"]);
       assert.equal(body.checks.uploads, "not writable");
+    } finally {
+      await testApp.close();
+    }
+  });
+});
+
+describe("/readyz and the mail relay", () => {
+  test("a relay that greets: ready", async () => {
+    const relay = await startTestSmtpServer({ tls: "starttls" });
+    const testApp = await startTestApp({ env: { SMTP_PORTS: String(relay.port) } });
+    try {
+      const response = await fetch(`${testApp.baseUrl}/readyz`);
+      assert.equal(response.status, 200);
+      assert.deepEqual(await response.json(), {
+        status: "ready",
+        failing: [],
+        degraded: [],
+        checks: { database: "ok", migrations: "ok", uploads: "ok", mail: "ok" },
+      });
+      assert.equal(relay.messages.length, 0, "the probe sends nothing");
+    } finally {
+      await testApp.close();
+      await relay.close();
+    }
+  });
+
+  test("one greeting port among refusing ones is enough", async () => {
+    const refusing = await startRefusingPort();
+    const relay = await startTestSmtpServer({ tls: "starttls" });
+    const testApp = await startTestApp({ env: { SMTP_PORTS: `${refusing.port},${relay.port}` } });
+    try {
+      const body = (await (await fetch(`${testApp.baseUrl}/readyz`)).json()) as { checks: { mail: string } };
+      assert.equal(body.checks.mail, "ok");
+    } finally {
+      await testApp.close();
+      await relay.close();
+    }
+  });
+
+  test("an unreachable relay: still 200, mail degraded (it waits in the outbox), said once in the log", async () => {
+    const relay = await startRefusingPort();
+    const testApp = await startTestApp({ env: { SMTP_PORTS: String(relay.port) } });
+    try {
+      for (let probe = 0; probe < 2; probe++) {
+        const response = await fetch(`${testApp.baseUrl}/readyz`);
+        assert.equal(response.status, 200);
+        assert.deepEqual(await response.json(), {
+          status: "degraded",
+          failing: [],
+          degraded: ["mail"],
+          checks: { database: "ok", migrations: "ok", uploads: "ok", mail: "degraded: relay unreachable" },
+        });
+      }
+      const warnings = testApp
+        .logLines()
+        .filter((line) => line.msg === "readiness: mail relay unreachable, mail waits in the outbox");
+      assert.equal(warnings.length, 1);
+      assert.match(String(warnings[0]?.detail), new RegExp(`${relay.port}: ECONNREFUSED`));
     } finally {
       await testApp.close();
     }

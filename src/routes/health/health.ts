@@ -1,5 +1,7 @@
 // Probes for load balancers and systemd. /healthz touches nothing; /readyz says whether this instance
 // can serve (database, migrations, uploads volume) and names what fails; /version says what runs.
+// The mail relay is checked too, but an unreachable relay only makes the instance "degraded" (still
+// 200): mail waits in the outbox and goes out once the relay is back, so nothing is lost.
 import { randomUUID } from "node:crypto";
 import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -10,14 +12,32 @@ import {
   localMigrationNames,
   unappliedMigrations,
 } from "../../database/migrations.js";
+import { createRelayProbe } from "../../mail/relayProbe.js";
 
 const CHECK_TIMEOUT_MS = 3_000;
+/** The relay's greeting must come within this (or its configured timeouts, when shorter). */
+const RELAY_PROBE_TIMEOUT_MS = 2_000;
+/** A relay probe's answer is reused this long. */
+const RELAY_PROBE_CACHE_MS = 10_000;
 
 type CheckResult = "ok" | string;
 
 export function healthRoutes(deps: AppDependencies): Router {
   const router = new Router();
   const expectedMigrations = localMigrationNames();
+  const relay = deps.config.mail.relay;
+  // In development mail goes to the in-process catcher: there is no relay to be unreachable.
+  const relayProbe = relay
+    ? createRelayProbe(relay, {
+        timeoutMs: Math.min(
+          RELAY_PROBE_TIMEOUT_MS,
+          deps.config.mail.timeouts.connectionMs + deps.config.mail.timeouts.greetingMs,
+        ),
+        cacheMs: RELAY_PROBE_CACHE_MS,
+      })
+    : null;
+  // Said in the log when it changes, not on every probe of a balancer.
+  let wasMailDegraded = false;
 
   router.get("/healthz", (ctx) => {
     ctx.set("Cache-Control", "no-store");
@@ -25,17 +45,35 @@ export function healthRoutes(deps: AppDependencies): Router {
   });
 
   router.get("/readyz", async (ctx) => {
+    const relayCheck = relayProbe?.check() ?? null;
     const database = await withTimeout(checkDatabase(deps));
     const migrations =
       database === "ok" ? await withTimeout(checkMigrations(deps, expectedMigrations)) : "skipped";
     const uploads = await withTimeout(checkUploadsWritable(deps.config.uploadsDir));
-    const checks = { database, migrations, uploads };
-    const failing = Object.entries(checks)
+    const relayResult = await relayCheck;
+    const mail: CheckResult = relayResult?.isReachable === false ? "degraded: relay unreachable" : "ok";
+    if ((mail !== "ok") !== wasMailDegraded) {
+      wasMailDegraded = mail !== "ok";
+      if (relayResult?.isReachable === false) {
+        deps.logger.warn(
+          { detail: relayResult.detail },
+          "readiness: mail relay unreachable, mail waits in the outbox",
+        );
+      } else deps.logger.info("readiness: mail relay reachable again");
+    }
+    const required = { database, migrations, uploads };
+    const failing = Object.entries(required)
       .filter(([, result]) => result !== "ok")
       .map(([name]) => name);
+    const degraded = mail === "ok" ? [] : ["mail"];
     ctx.set("Cache-Control", "no-store");
     ctx.status = failing.length === 0 ? 200 : 503;
-    ctx.body = { status: failing.length === 0 ? "ready" : "not ready", failing, checks };
+    ctx.body = {
+      status: failing.length > 0 ? "not ready" : degraded.length > 0 ? "degraded" : "ready",
+      failing,
+      degraded,
+      checks: { ...required, mail },
+    };
   });
 
   router.get("/version", (ctx) => {

@@ -19,6 +19,7 @@ import {
   parseCspReportBody,
 } from "../../domain/cspReports.js";
 import { badRequest, HttpError, payloadTooLarge, unsupportedMediaType } from "../../errors.js";
+import { countCspReports } from "../../metrics.js";
 import { urls } from "../../urls.js";
 
 export function cspReportRoutes(deps: AppDependencies): Router {
@@ -39,6 +40,7 @@ export function cspReportRoutes(deps: AppDependencies): Router {
         );
       }
       const batch = parseCspReportBody(await readReportBody(ctx), format);
+      countCspReports(batch.received);
       const stored = await recordCspViolations(deps.db, batch.violations);
       logger.debug(
         {

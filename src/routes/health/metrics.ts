@@ -1,0 +1,41 @@
+// GET /metrics: Prometheus text (src/metrics.ts). Answered to a client on this host (the scraper next to
+// the portal) or to one presenting METRICS_TOKEN as a bearer token; anyone else gets the ordinary 404,
+// so the address is not advertised. The client address is ctx.ip, decided by middleware/clientAddress.ts:
+// a request nginx relays from outside is not loopback, even though nginx itself connects from 127.0.0.1.
+// Mounted with the health probes, before the request limits: a scraper polls, and a refusal costs less
+// than counting it would.
+import { createHash, timingSafeEqual } from "node:crypto";
+import Router from "@koa/router";
+import ipaddr from "ipaddr.js";
+import type { AppDependencies } from "../../app.js";
+import { notFound } from "../../errors.js";
+import type { AppMetrics } from "../../metrics.js";
+
+export function metricsRoutes(deps: AppDependencies, metrics: AppMetrics): Router {
+  const router = new Router();
+  const tokenDigest = deps.config.metricsToken ? digest(deps.config.metricsToken) : null;
+
+  router.get("/metrics", async function serveMetrics(ctx) {
+    if (!isLoopback(ctx.ip) && !hasToken(ctx.get("Authorization"), tokenDigest)) throw notFound();
+    ctx.set("Cache-Control", "no-store");
+    ctx.type = metrics.contentType;
+    ctx.body = await metrics.scrape(deps.db);
+  });
+
+  return router;
+}
+
+function isLoopback(address: string): boolean {
+  return ipaddr.isValid(address) && ipaddr.process(address).range() === "loopback";
+}
+
+/** Compares digests, so the comparison takes the same time whatever the length or content presented. */
+function hasToken(authorization: string, tokenDigest: Buffer | null): boolean {
+  if (!tokenDigest) return false;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  return match?.[1] !== undefined && timingSafeEqual(digest(match[1]), tokenDigest);
+}
+
+function digest(value: string): Buffer {
+  return createHash("sha256").update(value).digest();
+}
