@@ -8,10 +8,10 @@
 //   3. Debian's /usr/bin/chromium.
 //
 // Run as a script (`tsx scripts/chromium.ts`) it makes sure one of these exists.
-import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { chromium } from "@playwright/test";
+import { aptInstall } from "./debianPackages.js";
 
 const SYSTEM_CHROMIUM_PATH = "/usr/bin/chromium";
 const INSTALL_COMMAND = "sudo apt-get install -y chromium";
@@ -43,26 +43,6 @@ export function chromiumExecutablePath(): string | undefined {
   return undefined;
 }
 
-function hasAptCandidate(packageName: string): boolean {
-  const policy = spawnSync("apt-cache", ["policy", packageName], { encoding: "utf8" });
-  const candidate = /Candidate:\s*(\S+)/.exec(policy.stdout ?? "")?.[1];
-  return candidate !== undefined && candidate !== "(none)";
-}
-
-function runStreamed(command: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      stdio: "inherit",
-      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-    });
-    child.on("error", reject);
-    child.on("exit", (code, signal) => {
-      if (code === 0) resolve();
-      else reject(new Error(`${command} ${args.join(" ")} failed (${signal ?? `exit code ${code}`})`));
-    });
-  });
-}
-
 /** Makes sure a browser exists for the e2e suite; throws with the command a person must run if not. */
 export async function ensureChromium(): Promise<void> {
   const override = chromiumPathOverride();
@@ -83,9 +63,7 @@ export async function ensureChromium(): Promise<void> {
     throw new Error(`No Chromium found for the browser tests. Run: ${INSTALL_COMMAND}`);
   }
 
-  // An `apt-get update` takes a while and needs the network: only when the package lists lack chromium.
-  if (!hasAptCandidate("chromium")) await runStreamed("apt-get", ["update"]);
-  await runStreamed("apt-get", ["install", "-y", "chromium"]);
+  await aptInstall("chromium");
   if (!existsSync(SYSTEM_CHROMIUM_PATH)) {
     throw new Error(
       `apt-get installed chromium but ${SYSTEM_CHROMIUM_PATH} is missing. Run with: ${OVERRIDE_COMMAND}`,

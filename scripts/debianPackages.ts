@@ -1,16 +1,16 @@
-// Installs a Debian package a test needs when its program is missing, as scripts/redisServer.ts and
-// scripts/chromium.ts do for theirs: with apt-get when we are root on Debian, otherwise the command a
-// person must run is in the error.
+// Installs a Debian package a test needs when its program is missing (redis-server, systemd-analyze,
+// and Chromium through scripts/chromium.ts): with apt-get when we are root on Debian, otherwise the
+// command a person must run is in the error.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 
-function hasAptCandidate(packageName: string): boolean {
+export function hasAptCandidate(packageName: string): boolean {
   const policy = spawnSync("apt-cache", ["policy", packageName], { encoding: "utf8" });
   const candidate = /Candidate:\s*(\S+)/.exec(policy.stdout ?? "")?.[1];
   return candidate !== undefined && candidate !== "(none)";
 }
 
-function runStreamed(command: string, args: string[]): Promise<void> {
+export function runStreamed(command: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       stdio: "inherit",
@@ -36,11 +36,15 @@ export async function ensureDebianProgram(options: {
   if (!existsSync("/etc/debian_version") || process.getuid?.() !== 0) {
     throw new Error(`${options.program} is needed by ${options.neededFor}. Run: ${install}`);
   }
-  // An `apt-get update` takes a while and needs the network: only when the package lists lack it.
-  if (!hasAptCandidate(options.packageName)) await runStreamed("apt-get", ["update"]);
-  await runStreamed("apt-get", ["install", "-y", "--no-install-recommends", options.packageName]);
+  await aptInstall(options.packageName, ["--no-install-recommends"]);
   if (!runs())
     throw new Error(
       `apt-get installed ${options.packageName} but ${options.program} does not run. Run: ${install}`,
     );
+}
+
+/** apt-get install; an `apt-get update` first (slow, needs the network) only when the lists lack it. */
+export async function aptInstall(packageName: string, flags: string[] = []): Promise<void> {
+  if (!hasAptCandidate(packageName)) await runStreamed("apt-get", ["update"]);
+  await runStreamed("apt-get", ["install", "-y", ...flags, packageName]);
 }

@@ -13,7 +13,6 @@ import { projectRoot } from "../src/config.js";
 import { createTestDatabase, startTestPostgresServer } from "../src/test/postgres.js";
 import { ensureChromium } from "./chromium.js";
 import { ensureDebianProgram } from "./debianPackages.js";
-import { ensureRedisServer } from "./redisServer.js";
 
 interface StepResult {
   name: string;
@@ -32,7 +31,11 @@ async function runTests(): Promise<number> {
 
   heading("unit and integration tests");
   try {
-    await ensureRedisServer();
+    await ensureDebianProgram({
+      program: "redis-server",
+      packageName: "redis-server",
+      neededFor: "the tests of the Redis rate-limit store",
+    });
   } catch (error) {
     // The Redis store's tests then fail and say why; everything else still runs.
     process.stdout.write(`${error instanceof Error ? error.message : String(error)}\n`);

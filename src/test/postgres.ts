@@ -124,6 +124,17 @@ async function createDatabaseFrom(template: string): Promise<TestDatabase> {
     url: url.toString(),
     drop: () => {
       dropping ??= withClient(adminUrl, async (client) => {
+        // pg's pool.end() resolves before its connections have finished closing. Terminating one of
+        // those (FORCE) makes the closing client emit an error nobody listens to any more, which fails
+        // the test file; so wait (up to 2 s) for connections still closing, then force the rest.
+        for (let attempt = 0; attempt < 40; attempt++) {
+          const { rows } = await client.query<{ connections: number }>(
+            "SELECT count(*)::int AS connections FROM pg_stat_activity WHERE datname = $1",
+            [name],
+          );
+          if ((rows[0]?.connections ?? 0) === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
         await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       });
       return dropping;
