@@ -8,18 +8,15 @@
 // net.ipv4.ip_unprivileged_port_start); CI runs as root. Each run takes its own random loopback address
 // (all of 127.0.0.0/8 is local on Linux), so two runs at once, or anything else on 127.0.0.1:443, never
 // collide; the certificate names that address.
-import { execFile } from "node:child_process";
 import { randomInt } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import http from "node:http";
 import https from "node:https";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import type Koa from "koa";
 import { startTestApp, type TestApp } from "./app.js";
-
-const execFileAsync = promisify(execFile);
+import { generateSelfSignedCertificate } from "./smtp.js";
 
 /** What production insists on (config.ts), with test values, for an app at this public URL. */
 export function productionEnvironment(publicUrl: string): Record<string, string> {
@@ -64,7 +61,13 @@ export async function startHttpsTestApp(
   };
 
   try {
-    const certificate = await createCertificateAuthority(directory, host);
+    // Used directly as the server's certificate: a client trusting it as a root verifies the chain.
+    const certificate = await generateSelfSignedCertificate({
+      commonName: "Vetting Portal test CA",
+      subjectAltName: `IP:${host}`,
+    });
+    const caCertificateFile = path.join(directory, "ca.pem");
+    await writeFile(caCertificateFile, certificate.cert);
     let koaApp: Koa | undefined;
     app = await startTestApp({
       env: { ...productionEnvironment(httpsUrl), ...options.env },
@@ -95,7 +98,7 @@ export async function startHttpsTestApp(
       host,
       httpsUrl,
       httpUrl: `http://${host}`,
-      caCertificateFile: certificate.file,
+      caCertificateFile,
       app,
       close,
     };
@@ -118,38 +121,4 @@ function listen(server: http.Server | https.Server, host: string, port: number):
     });
     server.listen(port, host, () => resolve());
   });
-}
-
-/**
- * A self-signed CA certificate (basicConstraints CA:TRUE) naming the address, used directly as the
- * server's certificate: a client that trusts it as a root (NODE_EXTRA_CA_CERTS) verifies the chain.
- */
-async function createCertificateAuthority(
-  directory: string,
-  address: string,
-): Promise<{ key: string; cert: string; file: string }> {
-  const keyFile = path.join(directory, "ca-key.pem");
-  const certFile = path.join(directory, "ca.pem");
-  await execFileAsync("openssl", [
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:prime256v1",
-    "-nodes",
-    "-keyout",
-    keyFile,
-    "-out",
-    certFile,
-    "-days",
-    "2",
-    "-subj",
-    "/CN=Vetting Portal test CA",
-    "-addext",
-    "basicConstraints=critical,CA:TRUE",
-    "-addext",
-    `subjectAltName=IP:${address}`,
-  ]);
-  return { key: await readFile(keyFile, "utf8"), cert: await readFile(certFile, "utf8"), file: certFile };
 }

@@ -30,11 +30,13 @@ export function createTestCertificate(): Promise<TestCertificate> {
 }
 
 /**
- * A new self-signed certificate for localhost and 127.0.0.1 on every call, for instance one the client
- * has never been told to trust. It is its own CA (basicConstraints CA:TRUE), so a client trusts it by
- * taking it as `ca`.
+ * A new self-signed certificate on every call (by default for localhost and 127.0.0.1), for instance one
+ * the client has never been told to trust. It is its own CA (basicConstraints CA:TRUE), so a client
+ * trusts it by taking it as `ca` (or through NODE_EXTRA_CA_CERTS).
  */
-export async function generateSelfSignedCertificate(): Promise<TestCertificate> {
+export async function generateSelfSignedCertificate(
+  options: { commonName?: string; subjectAltName?: string } = {},
+): Promise<TestCertificate> {
   const directory = await mkdtemp(path.join(tmpdir(), "vp-test-cert-"));
   const keyFile = path.join(directory, "key.pem");
   const certFile = path.join(directory, "cert.pem");
@@ -54,9 +56,11 @@ export async function generateSelfSignedCertificate(): Promise<TestCertificate> 
       "-days",
       "2",
       "-subj",
-      "/CN=localhost",
+      `/CN=${options.commonName ?? "localhost"}`,
       "-addext",
-      "subjectAltName=DNS:localhost,IP:127.0.0.1",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      `subjectAltName=${options.subjectAltName ?? "DNS:localhost,IP:127.0.0.1"}`,
     ]);
     return { key: await readFile(keyFile, "utf8"), cert: await readFile(certFile, "utf8") };
   } finally {

@@ -25,11 +25,10 @@ import {
 } from "../../queries/auditEvents.js";
 import { encodeKeysetCursor, parseKeysetCursor, type TKeysetCursor } from "../../queries/keyset.js";
 import { urls } from "../../urls.js";
+import { checkDateRange, dateRangeBounds, ZOptionalIsoDate } from "./dateRangeFilter.js";
 
 export const AUDIT_PAGE_SIZE = 50;
-const DAY_MS = 24 * 60 * 60 * 1000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const isIsoDate = (value: string) => z.iso.date().safeParse(value).success;
 const knownActions: readonly string[] = AUDIT_ACTIONS;
 
 export const ZAuditLogFilter = z
@@ -44,23 +43,10 @@ export const ZAuditLogFilter = z
       .refine((value) => value === "" || knownActions.includes(value), "Choose an action from the list."),
     targetType: z.string().trim().max(100, "Use at most 100 characters."),
     targetId: z.string().trim().max(200, "Use at most 200 characters."),
-    from: z
-      .string()
-      .trim()
-      .refine((value) => value === "" || isIsoDate(value), "Enter a date like 2026-03-31."),
-    to: z
-      .string()
-      .trim()
-      .refine((value) => value === "" || isIsoDate(value), "Enter a date like 2026-03-31."),
+    from: ZOptionalIsoDate,
+    to: ZOptionalIsoDate,
   })
-  .superRefine((filter, context) => {
-    if (filter.from && filter.to && isIsoDate(filter.from) && isIsoDate(filter.to) && filter.to < filter.from)
-      context.addIssue({
-        code: "custom",
-        path: ["to"],
-        message: "The end date must be the same as or after the start date.",
-      });
-  });
+  .superRefine(checkDateRange);
 export type TAuditLogFilter = z.infer<typeof ZAuditLogFilter>;
 
 const FILTER_FIELDS = ["actor", "action", "targetType", "targetId", "from", "to"] as const;
@@ -83,9 +69,7 @@ function toQueryFilter(filter: TAuditLogFilter): TAuditEventFilter {
     action: filter.action || undefined,
     subjectType: filter.targetType || undefined,
     subjectId: filter.targetId || undefined,
-    from: filter.from ? new Date(`${filter.from}T00:00:00.000Z`) : undefined,
-    // The end date is a whole day: up to the start of the next one.
-    until: filter.to ? new Date(new Date(`${filter.to}T00:00:00.000Z`).getTime() + DAY_MS) : undefined,
+    ...dateRangeBounds(filter),
   };
 }
 

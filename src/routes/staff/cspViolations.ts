@@ -13,24 +13,11 @@ import {
   type TCspViolationFilter,
 } from "../../queries/cspViolations.js";
 import { urls } from "../../urls.js";
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-const isIsoDate = (value: string) => z.iso.date().safeParse(value).success;
-const isoDateOrEmpty = z
-  .string()
-  .trim()
-  .refine((value) => value === "" || isIsoDate(value), "Enter a date like 2026-03-31.");
+import { checkDateRange, dateRangeBounds, ZOptionalIsoDate } from "./dateRangeFilter.js";
 
 export const ZCspViolationFilter = z
-  .object({ from: isoDateOrEmpty, to: isoDateOrEmpty })
-  .superRefine((filter, context) => {
-    if (filter.from && filter.to && isIsoDate(filter.from) && isIsoDate(filter.to) && filter.to < filter.from)
-      context.addIssue({
-        code: "custom",
-        path: ["to"],
-        message: "The end date must be the same as or after the start date.",
-      });
-  });
+  .object({ from: ZOptionalIsoDate, to: ZOptionalIsoDate })
+  .superRefine(checkDateRange);
 export type TCspViolationPageFilter = z.infer<typeof ZCspViolationFilter>;
 
 type FieldErrors = Partial<Record<keyof TCspViolationPageFilter, string>>;
@@ -42,11 +29,7 @@ function typedFilter(ctx: Context): TCspViolationPageFilter {
 }
 
 function toQueryFilter(filter: TCspViolationPageFilter): TCspViolationFilter {
-  return {
-    from: filter.from ? new Date(`${filter.from}T00:00:00.000Z`) : undefined,
-    // The end date is a whole day: up to the start of the next one.
-    until: filter.to ? new Date(new Date(`${filter.to}T00:00:00.000Z`).getTime() + DAY_MS) : undefined,
-  };
+  return dateRangeBounds(filter);
 }
 
 export function cspViolationRoutes(deps: AppDependencies): Router {
