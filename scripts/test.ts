@@ -10,9 +10,10 @@ import { spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import { projectRoot } from "../src/config.js";
+import { debianPostgresBinDir } from "../src/test/debianPostgres.js";
 import { createTestDatabase, startTestPostgresServer } from "../src/test/postgres.js";
 import { ensureChromium } from "./chromium.js";
-import { ensureDebianProgram } from "./debianPackages.js";
+import { ensureDebianProgram, runsVersion } from "./debianPackages.js";
 
 interface StepResult {
   name: string;
@@ -48,6 +49,30 @@ async function runTests(): Promise<number> {
     });
   } catch (error) {
     process.stdout.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  }
+  // The deployment tests run the real programs a production host runs: nginx in front of the portal,
+  // Debian's PostgreSQL server and client (pg_dump/pg_restore for scripts/backup), and gpg for encrypted
+  // backups.
+  for (const program of [
+    {
+      program: "nginx",
+      packageName: "nginx",
+      neededFor: "the tests of deploy/nginx",
+      installed: () => runsVersion("nginx", "-v"),
+    },
+    {
+      program: "pg_dump",
+      packageName: "postgresql",
+      neededFor: "the tests of scripts/backup and scripts/restore",
+      installed: () => debianPostgresBinDir() !== undefined && runsVersion("pg_dump", "--version"),
+    },
+    { program: "gpg", packageName: "gnupg", neededFor: "the test of encrypted backups" },
+  ]) {
+    try {
+      await ensureDebianProgram(program);
+    } catch (error) {
+      process.stdout.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    }
   }
   const postgres = await startTestPostgresServer();
   try {
