@@ -121,6 +121,7 @@ async function main(): Promise<void> {
       deps: { config, db, logger: log, views, relay },
     });
     shutdown.push("job worker", () => runner.stop());
+    log.info({ concurrency: config.worker.concurrency }, "job worker started");
   }
 
   if (runWeb) {
