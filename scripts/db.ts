@@ -1,11 +1,12 @@
 // Database commands for people and deploy scripts.
 //   npm run db:migrate                   apply pending migrations (DATABASE_URL; in development without it,
-//                                        the embedded Postgres)
+//                                        the embedded Postgres), then grant DATABASE_APP_ROLE row access
 //   npm run db:migration -- <name>       write prisma/migrations/<timestamp>_<name>/ from schema changes
 // Failures print one line on stderr and exit 1.
 import path from "node:path";
 import { ConfigError, exitWithConfigProblems, loadConfig } from "../src/config.js";
 import { openDatabase } from "../src/database/connect.js";
+import { grantRowPrivileges } from "../src/database/grants.js";
 import { migrateDatabase } from "../src/database/migrate.js";
 import { writeMigration } from "../src/database/migrations.js";
 import { createLogger } from "../src/logger.js";
@@ -20,6 +21,7 @@ async function migrate(): Promise<void> {
   let applied: string[];
   try {
     ({ applied } = await migrateDatabase(database.url, logger));
+    if (config.database.appRole) await grantRowPrivileges(database.url, config.database.appRole);
   } finally {
     await database.stop();
   }
@@ -29,6 +31,9 @@ async function migrate(): Promise<void> {
     process.stdout.write(
       `Applied ${applied.length} migration(s):\n${applied.map((name) => `  ${name}\n`).join("")}`,
     );
+  }
+  if (config.database.appRole) {
+    process.stdout.write(`Granted row access (no schema changes) to the role ${config.database.appRole}.\n`);
   }
 }
 

@@ -92,6 +92,13 @@ const ZEnvironment = z.object({
     emptyAsUndefined,
     z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgresql:// URL" }).optional(),
   ),
+  DATABASE_APP_ROLE: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a plain role name (lower-case letters, digits, underscores)")
+      .optional(),
+  ),
   DATABASE_POOL_MAX: integer(10, 1, 500),
   DATABASE_STATEMENT_TIMEOUT_MS: integer(15_000, 100, 3_600_000),
   DATABASE_CONNECTION_TIMEOUT_MS: integer(5_000, 100, 120_000),
@@ -218,6 +225,11 @@ export interface Config {
   database: {
     /** Absent in development: the embedded Postgres is started instead. */
     url: string | undefined;
+    /**
+     * The role the portal runs as, when migrations run as the schema's owner (least privilege): the
+     * migrate step grants it row access (read, add, change, remove rows) and nothing more.
+     */
+    appRole: string | null;
     poolMax: number;
     statementTimeoutMs: number;
     connectionTimeoutMs: number;
@@ -399,6 +411,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     logLevel: values.LOG_LEVEL ?? (isProduction ? "info" : "debug"),
     database: {
       url: values.DATABASE_URL,
+      appRole: values.DATABASE_APP_ROLE ?? null,
       poolMax: values.DATABASE_POOL_MAX,
       statementTimeoutMs: values.DATABASE_STATEMENT_TIMEOUT_MS,
       connectionTimeoutMs: values.DATABASE_CONNECTION_TIMEOUT_MS,
