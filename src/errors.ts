@@ -9,7 +9,9 @@ export type ErrorId =
   | "payload_too_large"
   | "unsupported_media_type"
   | "rate_limited"
-  | "internal";
+  | "internal"
+  | "service_unavailable"
+  | "insufficient_storage";
 
 export class HttpError extends Error {
   readonly expose = true;
@@ -42,3 +44,9 @@ export const rateLimited = (
   new HttpError(429, "rate_limited", message, {
     "Retry-After": String(Math.max(1, Math.ceil(retryAfterSeconds))),
   });
+
+/** The database cannot be reached right now (see database/unavailable.ts); worth trying again shortly. */
+export const serviceUnavailable = (
+  retryAfterSeconds = 30,
+  message = "The service is unavailable for a moment. Try again shortly.",
+) => new HttpError(503, "service_unavailable", message, { "Retry-After": String(retryAfterSeconds) });

@@ -2,10 +2,11 @@
 // happened and what to do, with a reference id; calling code gets a stable error id; the operator gets
 // the full error in the log under the same request id. No stack trace or database text ever leaves.
 import type { Context, Middleware } from "koa";
-import { HttpError } from "../errors.js";
+import { isDatabaseUnavailable } from "../database/unavailable.js";
+import { HttpError, serviceUnavailable } from "../errors.js";
 import type { Logger } from "../logger.js";
 
-const PAGE_STATUSES = new Set([400, 403, 404, 405, 413, 415, 429, 500]);
+const PAGE_STATUSES = new Set([400, 403, 404, 405, 413, 415, 429, 500, 503, 507]);
 
 const ERROR_IDS: Record<number, string> = {
   400: "bad_request",
@@ -16,6 +17,8 @@ const ERROR_IDS: Record<number, string> = {
   413: "payload_too_large",
   415: "unsupported_media_type",
   429: "rate_limited",
+  503: "service_unavailable",
+  507: "insufficient_storage",
 };
 
 export function errorHandler(logger: Logger): Middleware {
@@ -24,9 +27,15 @@ export function errorHandler(logger: Logger): Middleware {
       await next();
       // Nothing answered (no route), or a router answered 405/501 without a body.
       if (ctx.status >= 400 && ctx.body == null) await respondWithError(ctx, ctx.status, undefined, logger);
-    } catch (error) {
+    } catch (thrown) {
+      // The database down or restarting: a 503 that says "try again shortly", not a 500. The pool
+      // reconnects by itself once the server is back.
+      const isOutage = isDatabaseUnavailable(thrown);
+      const error = isOutage ? serviceUnavailable() : thrown;
       const status = statusOf(error);
-      if (status >= 500) {
+      if (isOutage) {
+        logger.warn({ err: thrown, requestId: ctx.state.requestId }, "database unavailable: answered 503");
+      } else if (status >= 500) {
         logger.error({ err: error, requestId: ctx.state.requestId }, "unexpected error");
       } else {
         logger.debug({ err: error, requestId: ctx.state.requestId }, "request refused");
@@ -111,6 +120,8 @@ function defaultMessage(status: number): string {
       return "This address does not accept that kind of content.";
     case 429:
       return "Too many requests. Wait a moment and try again.";
+    case 503:
+      return "The service is unavailable for a moment. Try again shortly.";
     default:
       return status >= 500 ? "Something went wrong on our side." : "The request was refused.";
   }

@@ -28,7 +28,9 @@ import type { EvidenceStore } from "../storage/evidenceStore.js";
 import {
   type EvidenceFileProblem,
   EvidenceUploadRefused,
+  isUploadsVolumeFull,
   receiveEvidenceUpload,
+  uploadsVolumeFull,
 } from "../storage/receiveEvidenceUpload.js";
 import { withUploadLease } from "../storage/uploadLeases.js";
 
@@ -102,6 +104,8 @@ function refusalId(status: number): string {
       return "payload_too_large";
     case 415:
       return "unsupported_media_type";
+    case 507:
+      return "insufficient_storage";
     default:
       return "bad_request";
   }
@@ -171,7 +175,20 @@ export async function acceptEvidenceUpload(
     }
     ctx.status = 303;
     ctx.redirect(request.doneUrl);
-  } catch (error) {
+  } catch (thrown) {
+    // The volume full, wherever it struck (streaming, the lease folder, placing the files): the person
+    // gets the upload page or JSON saying so (nothing was kept: the lease and addEvidenceFiles undo
+    // their part), the operator an error line, since only they can make room.
+    const error =
+      isUploadsVolumeFull(thrown) && !(thrown instanceof EvidenceUploadRefused)
+        ? uploadsVolumeFull(thrown)
+        : thrown;
+    if (error instanceof EvidenceUploadRefused && error.status === 507) {
+      tools.logger.error(
+        { category: "evidence", err: error.cause, caseId: request.caseId, requestId: ctx.state.requestId },
+        "evidence upload: the uploads volume is full",
+      );
+    }
     if (error instanceof HttpError) countEvidenceUploadRefused(error.id);
     // A refused upload, or a case that changed under it (decided, erased) while it was being read.
     if (error instanceof EvidenceUploadRefused || (error instanceof HttpError && error.status === 409)) {

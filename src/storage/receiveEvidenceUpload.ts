@@ -58,22 +58,52 @@ export interface EvidenceFileProblem {
 
 /**
  * A refused upload: 400 (malformed, empty, nothing chosen, a file that is not what it claims), 413 (a
- * limit), 415 (not multipart). `message` says what to fix; `fileProblems` names the files at fault.
- * Extends HttpError, so unhandled it still becomes the right error page or JSON.
+ * limit), 415 (not multipart), 507 (the uploads volume is full: not the person's doing, but they still
+ * get the upload page saying so, not a bare 500). `message` says what to fix; `fileProblems` names the
+ * files at fault. Extends HttpError, so unhandled it still becomes the right error page or JSON.
  */
 export class EvidenceUploadRefused extends HttpError {
   constructor(
-    status: 400 | 413 | 415,
+    status: 400 | 413 | 415 | 507,
     message: string,
     readonly fileProblems: EvidenceFileProblem[] = [],
   ) {
     super(
       status,
-      status === 413 ? "payload_too_large" : status === 415 ? "unsupported_media_type" : "bad_request",
+      status === 413
+        ? "payload_too_large"
+        : status === 415
+          ? "unsupported_media_type"
+          : status === 507
+            ? "insufficient_storage"
+            : "bad_request",
       message,
       status === 413 ? { Connection: "close" } : {},
     );
   }
+}
+
+export const UPLOADS_VOLUME_FULL_MESSAGE =
+  "There is no room left to store files at the moment, so nothing was kept. Try again later; if it keeps happening, tell the people who run this portal.";
+
+/**
+ * The uploads volume is full (ENOSPC) or the portal's quota on it is used up (EDQUOT), wherever that
+ * struck: a temporary file while streaming, the lease folder, the folder a file is placed in.
+ */
+export function isUploadsVolumeFull(error: unknown): boolean {
+  for (let cause = error, depth = 0; cause && depth < 5; depth++) {
+    const code = (cause as { code?: unknown }).code;
+    if (code === "ENOSPC" || code === "EDQUOT") return true;
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** The 507 refusal for a full volume, keeping the system error for the operator's log line. */
+export function uploadsVolumeFull(error: unknown): EvidenceUploadRefused {
+  const refusal = new EvidenceUploadRefused(507, UPLOADS_VOLUME_FULL_MESSAGE);
+  refusal.cause = error;
+  return refusal;
 }
 
 /** The form's file field; any other file field is refused. */
@@ -296,10 +326,14 @@ class UploadInProgress {
     this.partOrder.set(file.filepath, this.partOrder.size);
     // formidable may begin a part just after a failure it has not reported yet: write nothing then.
     if (this.hasStopped) return new Writable({ write: (_chunk, _encoding, callback) => callback() });
+    // A failed write (the disk full, above all) settles the upload at once. Through formidable alone it
+    // could be lost: formidable drops the rest of a part once its stream is destroyed, and ignores an
+    // error that arrives after it has read the whole request, which would leave a truncated file.
     const writer = new LimitedFileWriter(
       file.filepath,
       this.limits.maxFileBytes,
       () => new FileTooLarge(fileName),
+      (error) => this.interrupt(error),
     );
     this.writers.add(writer);
     return writer;
@@ -310,6 +344,7 @@ class UploadInProgress {
     if (error instanceof HttpError) return error;
     if (error instanceof FileTooLarge) return tooLarge(messages, error.fileName);
     if (error instanceof UploadInterrupted) return new EvidenceUploadRefused(400, error.message);
+    if (isUploadsVolumeFull(error)) return uploadsVolumeFull(error);
     const code = (error as { code?: unknown } | null)?.code;
     switch (code) {
       case FORMIDABLE_ERRORS.biggerThanMaxFileSize:
@@ -338,7 +373,7 @@ class UploadInProgress {
     if (typeof code === "number" && code >= 1000 && code < 1100) {
       return new EvidenceUploadRefused(400, "The upload could not be read.");
     }
-    throw error; // the disk, not the request: a 500, logged
+    throw error; // the disk (other than full), not the request: a 500, logged
   }
 
   /**
@@ -382,21 +417,40 @@ class LimitedFileWriter extends Writable {
     filePath: string,
     private readonly maxBytes: number,
     private readonly tooLarge: () => Error,
+    /** Told of the first failure at once (the 'error' event comes only once the file is closed). */
+    private readonly onFailure: (error: Error) => void,
   ) {
     super();
     // "wx": a new file or nothing, never one that exists (the name is a fresh UUID anyway).
     this.file = createWriteStream(filePath, { flags: "wx", mode: FILE_MODE });
-    this.file.on("error", (error) => this.destroy(error));
+    this.file.on("error", (error) => {
+      this.reportFailure(error);
+      this.destroy(error);
+    });
     this.whenClosed = new Promise((resolve) => this.once("close", resolve));
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     this.bytesWritten += chunk.length;
     if (this.bytesWritten > this.maxBytes) {
-      callback(this.tooLarge());
+      const error = this.tooLarge();
+      this.onFailure(error);
+      callback(error);
       return;
     }
-    this.file.write(chunk, callback);
+    this.file.write(chunk, (error) => {
+      if (error) this.reportFailure(error);
+      callback(error);
+    });
+  }
+
+  /**
+   * A write that failed on its own (the file system's error). Not one cut short because the upload was
+   * already stopped (formidable destroys its files when it refuses a body): that refusal is the answer.
+   */
+  private reportFailure(error: Error): void {
+    if ((error as NodeJS.ErrnoException).code === "ERR_STREAM_DESTROYED") return;
+    this.onFailure(error);
   }
 
   override _final(callback: (error?: Error | null) => void): void {

@@ -1,9 +1,11 @@
 // Probes for load balancers and systemd. /healthz touches nothing; /readyz says whether this instance
 // can serve (database, migrations, uploads volume) and names what fails; /version says what runs.
 // The mail relay is checked too, but an unreachable relay only makes the instance "degraded" (still
-// 200): mail waits in the outbox and goes out once the relay is back, so nothing is lost.
+// 200): mail waits in the outbox and goes out once the relay is back, so nothing is lost. So does an
+// uploads volume with less room than one upload may take: uploads are refused (507, nothing kept), but
+// everything else works, so taking the instance out of the balancer would help nobody.
 import { randomUUID } from "node:crypto";
-import { rm, writeFile } from "node:fs/promises";
+import { rm, statfs, writeFile } from "node:fs/promises";
 import path from "node:path";
 import Router from "@koa/router";
 import type { AppDependencies } from "../../app.js";
@@ -12,6 +14,7 @@ import {
   localMigrationNames,
   unappliedMigrations,
 } from "../../database/migrations.js";
+import { formatBytes } from "../../domain/fileSize.js";
 import { createRelayProbe } from "../../mail/relayProbe.js";
 
 const CHECK_TIMEOUT_MS = 3_000;
@@ -50,6 +53,7 @@ export function healthRoutes(deps: AppDependencies): Router {
     const migrations =
       database === "ok" ? await withTimeout(checkMigrations(deps, expectedMigrations)) : "skipped";
     const uploads = await withTimeout(checkUploadsWritable(deps.config.uploadsDir));
+    const uploadsRoom = uploads === "ok" ? await withTimeout(checkUploadsRoom(deps)) : "ok";
     const relayResult = await relayCheck;
     const mail: CheckResult = relayResult?.isReachable === false ? "degraded: relay unreachable" : "ok";
     if ((mail !== "ok") !== wasMailDegraded) {
@@ -65,14 +69,14 @@ export function healthRoutes(deps: AppDependencies): Router {
     const failing = Object.entries(required)
       .filter(([, result]) => result !== "ok")
       .map(([name]) => name);
-    const degraded = mail === "ok" ? [] : ["mail"];
+    const degraded = [...(uploadsRoom === "ok" ? [] : ["uploads"]), ...(mail === "ok" ? [] : ["mail"])];
     ctx.set("Cache-Control", "no-store");
     ctx.status = failing.length === 0 ? 200 : 503;
     ctx.body = {
       status: failing.length > 0 ? "not ready" : degraded.length > 0 ? "degraded" : "ready",
       failing,
       degraded,
-      checks: { ...required, mail },
+      checks: { ...required, uploads: uploads === "ok" ? uploadsRoom : uploads, mail },
     };
   });
 
@@ -116,6 +120,19 @@ async function checkUploadsWritable(uploadsDir: string): Promise<CheckResult> {
     return "ok";
   } catch {
     return "not writable";
+  }
+}
+
+async function checkUploadsRoom(deps: AppDependencies): Promise<CheckResult> {
+  const { maxFileBytes, maxFilesPerUpload } = deps.config.evidence;
+  const largestUpload = maxFileBytes * maxFilesPerUpload;
+  try {
+    const volume = await statfs(deps.config.uploadsDir);
+    const freeBytes = volume.bavail * volume.bsize;
+    if (freeBytes >= largestUpload) return "ok";
+    return `degraded: ${formatBytes(freeBytes)} free, less than one upload may take (${formatBytes(largestUpload)})`;
+  } catch {
+    return "ok"; // writable, as checked just before; how full it is cannot be told here
   }
 }
 
