@@ -1,12 +1,17 @@
 // Adds received evidence files to a case. The lifecycle of one upload (the route runs this inside the
-// upload's lease, see storage/uploadLeases.ts):
-//   1. one transaction: lock the case, ask the policy and the case's limits again against the locked
-//      case (two uploads may race for the last place), insert the rows with what was received (name,
-//      sniffed type, real size, SHA-256), an audit row per file
-//   2. after the commit, move each temporary file into place under its UUID name. The row exists
-//      before its file does (a crash in between leaves a row whose file the sweep completes from the
-//      lease folder), and a placement that fails undoes the whole upload: rows deleted (audited), files
-//      already placed removed, the error rethrown. There is never a row without its file.
+// upload's lease, see storage/uploadLeases.ts), all in ONE transaction:
+//   1. lock the case, ask the policy and the case's limits again against the locked case (two uploads
+//      may race for the last place), insert the rows with what was received (name, sniffed type, real
+//      size, SHA-256), an audit row per file
+//   2. take the evidence-placement lock SHARED (storage/backupLock.ts), then move each temporary file
+//      into place under its UUID name, then commit. From the first rename to the commit the lock is
+//      held, so a backup (which takes it exclusively while it copies the uploads and takes its database
+//      snapshot) never sees an upload half done, and the orphan sweep never mistakes a placed file whose
+//      row is about to commit for an orphan.
+// A failure before the commit rolls the rows back and removes the files already placed. A failed COMMIT
+// may still have committed (the connection can drop after the server did): the files are removed only
+// when the rows are seen to be absent. A crash leaves at most placed files without rows, which the sweep
+// removes. There is never a committed row without its file.
 import { randomUUID } from "node:crypto";
 import { type AuditActor, recordAudit } from "../audit.js";
 import type { Config } from "../config.js";
@@ -20,6 +25,7 @@ import { canAddEvidence, canApplicantAddEvidence } from "../policies/evidence.js
 import { type Actor, authorize } from "../policies/staff.js";
 import { lockCaseForCommand } from "../queries/cases.js";
 import { type EvidenceUsage, findEvidenceUsage } from "../queries/evidence.js";
+import { EVIDENCE_PLACEMENT_LOCK_KEY } from "../storage/backupLock.js";
 import type { EvidenceStore } from "../storage/evidenceStore.js";
 import { EvidenceUploadRefused, type ReceivedEvidenceFile } from "../storage/receiveEvidenceUpload.js";
 import { ERASED_CASE_MESSAGE } from "./inviteApplicantToCase.js";
@@ -28,6 +34,8 @@ import { ERASED_CASE_MESSAGE } from "./inviteApplicantToCase.js";
 export type TEvidenceUploader = { kind: "APPLICANT" } | { kind: "STAFF"; actor: Actor };
 
 const NOTHING_KEPT = "Nothing was kept.";
+
+const PLACEMENT_TRANSACTION_TIMEOUT_MS = 20_000;
 
 export const APPLICANT_EVIDENCE_CLOSED_MESSAGE = `Files can be added only while your application is a draft, or when the vetting team has asked you for more information. ${NOTHING_KEPT}`;
 
@@ -80,56 +88,69 @@ export async function addEvidenceFiles(
   const subject = { type: "vetting_case", id: options.caseId };
   const rows = options.files.map((file) => ({ id: randomUUID(), ...file }));
 
-  await deps.db.$transaction(async (tx) => {
-    const { facts } = await lockCaseForCommand(tx, options.caseId, ERASED_CASE_MESSAGE);
-    if (options.uploader.kind === "APPLICANT") {
-      if (!canApplicantAddEvidence(facts)) throw conflict(APPLICANT_EVIDENCE_CLOSED_MESSAGE);
-    } else {
-      if (!isOpenCase(facts)) throw conflict(`${caseClosedForEvidenceMessage(facts.state)} ${NOTHING_KEPT}`);
-      authorize(canAddEvidence(options.uploader.actor, facts));
-    }
-    const usage = await findEvidenceUsage(tx, options.caseId);
-    const problem = evidenceBudgetProblem(options.limits, usage, {
-      fileCount: rows.length,
-      totalBytes: rows.reduce((sum, row) => sum + row.sizeBytes, 0),
-    });
-    if (problem) throw new EvidenceUploadRefused(413, problem);
-
-    await tx.evidenceFile.createMany({
-      data: rows.map((row) => ({
-        id: row.id,
-        caseId: options.caseId,
-        storageKey: row.storageKey,
-        displayName: row.displayName,
-        mediaType: row.mediaType,
-        sizeBytes: row.sizeBytes,
-        sha256: row.sha256,
-        note: options.note,
-        uploaderKind: options.uploader.kind,
-        uploadedById: options.uploader.kind === "STAFF" ? options.uploader.actor.id : null,
-      })),
-    });
-    for (const row of rows) {
-      await recordAudit(tx, options.audit, "evidence.uploaded", subject, {
-        evidenceFileId: row.id,
-        mediaType: row.mediaType,
-        sizeBytes: row.sizeBytes,
-      });
-    }
-  });
-
+  // Keys renamed into place so far, to remove if the rows do not commit.
   const placedKeys: string[] = [];
+  let isCommitting = false;
   try {
-    for (const row of rows) {
-      await deps.store.place(row.tempPath, row.storageKey);
-      placedKeys.push(row.storageKey);
-    }
-  } catch (error) {
-    deps.logger.error(
-      { category: "evidence", err: error, caseId: options.caseId },
-      "evidence files could not be moved into place; the upload was undone",
+    await deps.db.$transaction(
+      async (tx) => {
+        const { facts } = await lockCaseForCommand(tx, options.caseId, ERASED_CASE_MESSAGE);
+        if (options.uploader.kind === "APPLICANT") {
+          if (!canApplicantAddEvidence(facts)) throw conflict(APPLICANT_EVIDENCE_CLOSED_MESSAGE);
+        } else {
+          if (!isOpenCase(facts))
+            throw conflict(`${caseClosedForEvidenceMessage(facts.state)} ${NOTHING_KEPT}`);
+          authorize(canAddEvidence(options.uploader.actor, facts));
+        }
+        const usage = await findEvidenceUsage(tx, options.caseId);
+        const problem = evidenceBudgetProblem(options.limits, usage, {
+          fileCount: rows.length,
+          totalBytes: rows.reduce((sum, row) => sum + row.sizeBytes, 0),
+        });
+        if (problem) throw new EvidenceUploadRefused(413, problem);
+
+        await tx.evidenceFile.createMany({
+          data: rows.map((row) => ({
+            id: row.id,
+            caseId: options.caseId,
+            storageKey: row.storageKey,
+            displayName: row.displayName,
+            mediaType: row.mediaType,
+            sizeBytes: row.sizeBytes,
+            sha256: row.sha256,
+            note: options.note,
+            uploaderKind: options.uploader.kind,
+            uploadedById: options.uploader.kind === "STAFF" ? options.uploader.actor.id : null,
+          })),
+        });
+        for (const row of rows) {
+          await recordAudit(tx, options.audit, "evidence.uploaded", subject, {
+            evidenceFileId: row.id,
+            mediaType: row.mediaType,
+            sizeBytes: row.sizeBytes,
+          });
+        }
+
+        // Last, so the lock is held only from the first rename to the commit (milliseconds).
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock_shared(${EVIDENCE_PLACEMENT_LOCK_KEY})`;
+        for (const row of rows) {
+          await deps.store.place(row.tempPath, row.storageKey);
+          placedKeys.push(row.storageKey);
+        }
+        isCommitting = true;
+      },
+      // The shared lock waits while a backup hard-links the evidence folder (seconds at most for a
+      // large volume): more than Prisma's default of 5 s, within the statement timeout.
+      { timeout: PLACEMENT_TRANSACTION_TIMEOUT_MS },
     );
-    await undoUpload(deps, { rows, placedKeys, subject, audit: options.audit });
+  } catch (error) {
+    if (placedKeys.length > 0) {
+      deps.logger.error(
+        { category: "evidence", err: error, caseId: options.caseId },
+        "evidence files were placed but their rows did not commit; the upload was undone",
+      );
+      await removeUncommittedFiles(deps, { rows, placedKeys, isCommitUncertain: isCommitting });
+    }
     throw error;
   }
 
@@ -141,29 +162,29 @@ export async function addEvidenceFiles(
   }));
 }
 
-/** Rows first (so no row is ever left without its file), then the files already placed. */
-async function undoUpload(
+/**
+ * Removes the files of an upload whose rows did not commit. After a failed COMMIT the rows may have
+ * committed all the same: then (or when that cannot be told) the files stay, since a row must never lose
+ * its file; a file left without a row is an orphan that the sweep removes.
+ */
+async function removeUncommittedFiles(
   deps: { db: Database; store: EvidenceStore; logger: Logger },
-  undo: {
-    rows: readonly { id: string; mediaType: string; sizeBytes: number }[];
-    placedKeys: readonly string[];
-    subject: { type: string; id: string };
-    audit: AuditActor;
-  },
+  undo: { rows: readonly { id: string }[]; placedKeys: readonly string[]; isCommitUncertain: boolean },
 ): Promise<void> {
-  await deps.db.$transaction(async (tx) => {
-    for (const row of undo.rows) {
-      const { count } = await tx.evidenceFile.deleteMany({ where: { id: row.id } });
-      if (count === 0) continue;
-      await recordAudit(tx, undo.audit, "evidence.deleted", undo.subject, {
-        evidenceFileId: row.id,
-        mediaType: row.mediaType,
-        sizeBytes: row.sizeBytes,
-      });
+  if (undo.isCommitUncertain) {
+    const committed = await deps.db.evidenceFile
+      .count({ where: { id: { in: undo.rows.map((row) => row.id) } } })
+      .catch(() => undefined);
+    if (committed !== 0) {
+      deps.logger.warn(
+        { category: "evidence", committedRows: committed ?? "unknown" },
+        "the upload's commit failed but may have happened: its placed files were kept",
+      );
+      return;
     }
-  });
+  }
   for (const key of undo.placedKeys) {
-    // A file left behind has no row any more: the sweep removes it.
+    // A file left behind has no row: the sweep removes it.
     await deps.store.remove(key).catch((error: unknown) => {
       deps.logger.error(
         { category: "evidence", err: error, storageKey: key },

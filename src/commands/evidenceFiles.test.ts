@@ -1,5 +1,5 @@
 // The evidence commands against real Postgres and a real uploads folder, for what HTTP cannot provoke on
-// demand: a file that cannot be moved into place after its row was committed (the upload is undone,
+// demand: a file that cannot be moved into place before its rows commit (the upload is rolled back,
 // never a row without its file), the case's limits checked again under the case's lock, a case that
 // moved on while the body was being read, and the retention purge removing files with their rows.
 import assert from "node:assert/strict";
@@ -7,10 +7,12 @@ import { randomUUID } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
+import pg from "pg";
 import type { AuditActor } from "../audit.js";
 import type { EVIDENCE_MEDIA_TYPES } from "../domain/evidenceTypes.js";
 import { HttpError } from "../errors.js";
 import { purgeDecidedCases } from "../jobs/purgeDecidedCases.js";
+import { EVIDENCE_PLACEMENT_LOCK_KEY } from "../storage/backupLock.js";
 import { EvidenceUploadRefused, type ReceivedEvidenceFile } from "../storage/receiveEvidenceUpload.js";
 import { startTestApp, type TestApp } from "../test/app.js";
 import { clearUploads, seedEvidenceFile, sha256Of, testStore, uploadsOnDisk } from "../test/evidenceFiles.js";
@@ -73,7 +75,7 @@ const evidenceActions = async (caseId: string) =>
   ).map((row) => [row.action, (row.details as { evidenceFileId?: string }).evidenceFileId]);
 
 describe("addEvidenceFiles", () => {
-  test("commits the rows, then places the files under their keys", async () => {
+  test("places the files under their keys and commits their rows", async () => {
     const { id } = await createCase();
     const files = [
       await received(pdfDocument(), "a.pdf", "application/pdf"),
@@ -102,11 +104,11 @@ describe("addEvidenceFiles", () => {
     );
   });
 
-  test("a file that cannot be placed undoes the whole upload: rows deleted (audited), placed files removed", async () => {
+  test("a file that cannot be placed undoes the whole upload: rows and audit rows rolled back, placed files removed", async () => {
     const { id } = await createCase();
     const placeable = await received(pdfDocument(), "a.pdf", "application/pdf");
     const lost = await received(pngImage(), "b.png", "image/png");
-    // The temporary file disappears between the commit and its placement (a disk fault, an operator).
+    // The temporary file disappears before its placement (a disk fault, an operator).
     lost.tempPath = `${lost.tempPath}-gone`;
     await assert.rejects(
       addEvidenceFiles(deps(), {
@@ -121,20 +123,50 @@ describe("addEvidenceFiles", () => {
     );
     assert.equal(await testApp.db.evidenceFile.count(), 0);
     assert.deepEqual((await uploadsOnDisk(testApp)).stored, []);
-    const actions = await evidenceActions(id);
-    assert.deepEqual(
-      actions.map(([action]) => action),
-      ["evidence.uploaded", "evidence.uploaded", "evidence.deleted", "evidence.deleted"],
-    );
-    assert.deepEqual(
-      actions.slice(2).map(([, fileId]) => fileId),
-      actions.slice(0, 2).map(([, fileId]) => fileId),
-    );
+    // Rolled back with the rows: nothing was ever committed, so nothing was uploaded or deleted.
+    assert.deepEqual(await evidenceActions(id), []);
     assert.ok(
       testApp
         .logLines()
         .some((line) => line.category === "evidence" && line.caseId === id && line.level === 50),
     );
+  });
+
+  test("while a backup holds the placement lock, an upload waits with its file unplaced, then completes", async () => {
+    const { id } = await createCase();
+    const backup = new pg.Client({ connectionString: testApp.databaseUrl });
+    await backup.connect();
+    try {
+      await backup.query("SELECT pg_advisory_lock($1)", [EVIDENCE_PLACEMENT_LOCK_KEY.toString()]);
+      let isDone = false;
+      const adding = addEvidenceFiles(deps(), {
+        caseId: id,
+        uploader: { kind: "APPLICANT" },
+        files: [await received(pngImage(), "b.png", "image/png")],
+        note: null,
+        limits: testApp.config.evidence,
+        audit,
+      }).finally(() => {
+        isDone = true;
+      });
+      // The upload's session shows up waiting for the lock, or the upload ends without waiting.
+      for (;;) {
+        const { rows } = await backup.query(
+          `SELECT 1 FROM pg_stat_activity WHERE datname = current_database()
+             AND wait_event_type = 'Lock' AND wait_event = 'advisory'`,
+        );
+        if (rows.length > 0 || isDone) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.equal(isDone, false, "the upload did not wait for the placement lock");
+      assert.deepEqual((await uploadsOnDisk(testApp)).stored, []);
+      await backup.query("SELECT pg_advisory_unlock($1)", [EVIDENCE_PLACEMENT_LOCK_KEY.toString()]);
+      await adding;
+      assert.equal((await uploadsOnDisk(testApp)).stored.length, 1);
+      assert.equal(await testApp.db.evidenceFile.count(), 1);
+    } finally {
+      await backup.end();
+    }
   });
 
   test("the case's limits are checked again under the lock: what another upload took meanwhile counts", async () => {

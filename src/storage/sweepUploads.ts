@@ -1,16 +1,19 @@
 // The sweep, run at start and every 15 minutes (job sweep_uploads): removes the temporary folders of
 // leases that ended or expired (a crash mid-upload leaves at most these), completing the placement of
-// any file whose row was committed just before a crash; deletes expired lease rows; deletes stored
-// files that no row refers to.
+// any file whose row was committed without it (left by versions that placed files after the commit);
+// deletes expired lease rows; deletes stored files that no row refers to. It looks only in
+// uploads/.incoming and uploads/evidence: a backup's staging folder (uploads/.backup) is not its business.
 //
 // Safe beside uploads in progress, on any number of instances at once: a live lease's folder is never
-// touched (its row is inserted before its folder is made), a file is placed only after its row is
-// committed (so a placed file without a row is an orphan for good), and every removal tolerates the
-// thing being gone already.
+// touched (its row is inserted before its folder is made); an upload renames its files into place and
+// commits their rows while holding the evidence-placement lock shared (storage/backupLock.ts), and the
+// sweep looks up and removes orphans while holding it exclusively, so a file whose row is about to
+// commit is never taken for an orphan; every removal tolerates the thing being gone already.
 import { opendir, readdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Database } from "../db.js";
 import type { Logger } from "../logger.js";
+import { EVIDENCE_PLACEMENT_LOCK_KEY } from "./backupLock.js";
 import { digestFile, type EvidenceStore, isMissing, isStorageKey } from "./evidenceStore.js";
 
 export interface SweepOutcome {
@@ -23,6 +26,8 @@ export interface SweepOutcome {
 /** How many stored file names are looked up in one query. */
 const ORPHAN_BATCH_SIZE = 500;
 const SHARD_PATTERN = /^[0-9a-f]{2}$/;
+/** A batch waits for the lock while a backup hard-links the evidence folder (seconds at most). */
+const ORPHAN_BATCH_TIMEOUT_MS = 20_000;
 
 export async function sweepUploads(deps: {
   db: Database;
@@ -80,8 +85,9 @@ async function sweepIncoming(
 
 /**
  * The temporary files of an upload that ended without its lease cleaning up. A file whose row exists
- * but whose stored file does not was committed just before a crash: it is put in place (when it is
- * still the file the row describes). Everything else goes.
+ * but whose stored file does not was committed just before a crash by a version that placed files
+ * after the commit (uploads now place them before): it is put in place (when it is still the file the
+ * row describes). Everything else goes.
  */
 async function sweepLeaseFolder(
   deps: { db: Database; store: EvidenceStore; logger: Logger },
@@ -133,19 +139,27 @@ async function sweepOrphans(
     const shardPath = path.join(deps.store.evidenceRoot, shard.name);
     let batch: string[] = [];
     const sweepBatch = async () => {
-      const referenced = new Set(
-        (
-          await deps.db.evidenceFile.findMany({
-            where: { storageKey: { in: batch.filter(isStorageKey) } },
-            select: { storageKey: true },
-          })
-        ).map((row) => row.storageKey),
+      // Decided and removed under the exclusive lock: no upload is then between renaming a file into
+      // place and committing its row, so a file without a committed row is an orphan for good.
+      await deps.db.$transaction(
+        async (tx) => {
+          await tx.$executeRaw`SELECT pg_advisory_xact_lock(${EVIDENCE_PLACEMENT_LOCK_KEY})`;
+          const referenced = new Set(
+            (
+              await tx.evidenceFile.findMany({
+                where: { storageKey: { in: batch.filter(isStorageKey) } },
+                select: { storageKey: true },
+              })
+            ).map((row) => row.storageKey),
+          );
+          for (const name of batch) {
+            if (referenced.has(name)) continue;
+            await rm(path.join(shardPath, name), { recursive: true, force: true });
+            outcome.removedOrphanFiles += 1;
+          }
+        },
+        { timeout: ORPHAN_BATCH_TIMEOUT_MS },
       );
-      for (const name of batch) {
-        if (referenced.has(name)) continue;
-        await rm(path.join(shardPath, name), { recursive: true, force: true });
-        outcome.removedOrphanFiles += 1;
-      }
       batch = [];
     };
     // A shard may hold many files: read it as a stream, look them up a batch at a time.

@@ -1,0 +1,40 @@
+# shellcheck shell=bash
+# Sourced by scripts/backup and scripts/restore (which define die): makes the portal's DATABASE_URL fit
+# for libpq (psql, pg_dump, pg_restore). By hand, because no program on a stock host does it.
+#
+# use_database_url URL sets database_url to URL without its password and without the query parameters
+# that only Prisma or node-postgres understand (libpq refuses an unknown one, and psql's complaint would
+# quote the URL), and exports the password, percent-decoded, as PGPASSWORD: a command line is readable
+# by every user of the host (ps), a process's environment only by its owner.
+use_database_url() {
+  local url=$1
+  [[ $url =~ ^(postgres(ql)?://)([^/?#]*)(/[^?#]*)?(\?([^#]*))?$ ]] ||
+    die "DATABASE_URL must be a postgresql:// URL"
+  local scheme=${BASH_REMATCH[1]} authority=${BASH_REMATCH[3]} path=${BASH_REMATCH[4]} query=${BASH_REMATCH[6]}
+  local userinfo="" hostport=$authority user password
+  if [[ $authority == *@* ]]; then
+    userinfo=${authority%@*}
+    hostport=${authority##*@}
+  fi
+  user=${userinfo%%:*}
+  if [[ $userinfo == *:* ]]; then
+    password=${userinfo#*:}
+    # Backslashes doubled first, so that only the %XX escapes are decoded.
+    password=${password//\\/\\\\}
+    printf -v PGPASSWORD '%b' "${password//%/\\x}"
+    export PGPASSWORD
+  fi
+  local kept=() parameters=() parameter
+  [[ -z $query ]] || IFS='&' read -r -a parameters <<<"$query"
+  for parameter in "${parameters[@]}"; do
+    case ${parameter%%=*} in
+    schema | connection_limit | pool_timeout | socket_timeout | pgbouncer | statement_cache_size | \
+      sslaccept | sslidentity | uselibpqcompat | max_idle_connection_lifetime) ;;
+    *) kept+=("$parameter") ;;
+    esac
+  done
+  local joined
+  joined=$(IFS='&' && printf '%s' "${kept[*]}")
+  # shellcheck disable=SC2034 # read by the script that sourced this file
+  database_url="$scheme${user:+$user@}$hostport$path${joined:+?$joined}"
+}
