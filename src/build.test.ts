@@ -3,11 +3,13 @@
 // with pending migrations until the build's own migrate command has run, and stops cleanly on SIGTERM.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import { buildAssetManifest, hashedAssets } from "./assets.js";
 import { projectRoot } from "./config.js";
 import { localMigrationNames } from "./database/migrations.js";
 import { createDatabase } from "./db.js";
@@ -103,6 +105,28 @@ describe("npm run build", () => {
     }
     assert.equal(existsSync(path.join(projectRoot, "dist", "src", "build.test.js")), false);
     assert.equal(existsSync(path.join(projectRoot, "dist", "src", "test")), false);
+  });
+
+  test("writes every static file under the hashed name pages link to, with the bytes that name was hashed from (nginx serves dist/static)", () => {
+    const assets = hashedAssets();
+    assert.ok(assets.some((asset) => asset.logicalPath === "css/app.css"));
+    for (const asset of assets) {
+      const copy = readFileSync(path.join(projectRoot, "dist", "static", asset.hashedPath));
+      assert.deepEqual(
+        copy,
+        readFileSync(path.join(projectRoot, "static", asset.logicalPath)),
+        asset.hashedPath,
+      );
+      const hashInName = /\.([0-9a-f]{12})\.[^.]+$/.exec(asset.hashedPath)?.[1];
+      assert.equal(createHash("sha256").update(copy).digest("hex").slice(0, 12), hashInName);
+      assert.equal(buildAssetManifest().urlFor(asset.logicalPath), `/static/${asset.hashedPath}`);
+    }
+    // Nothing half-written is left behind.
+    const written = readdirSync(path.join(projectRoot, "dist", "static"), { recursive: true });
+    assert.deepEqual(
+      written.filter((name) => String(name).endsWith(".partial")),
+      [],
+    );
   });
 });
 

@@ -3,7 +3,12 @@ import send from "koa-send";
 import { type AssetManifest, staticDir } from "../assets.js";
 import { HttpError, notFound } from "../errors.js";
 
-const ONE_YEAR_MS = 365 * 24 * 60 * 60 * 1000;
+/**
+ * A hashed name never changes content, so any cache (shared ones too: these responses carry no
+ * credentials) may keep it for a year without asking again. deploy/nginx sends the same value for the
+ * copies it serves from dist/static (src/deployNginx.test.ts compares them).
+ */
+export const IMMUTABLE_CACHE_CONTROL = "max-age=31536000,immutable";
 
 /** Serves only the content-hashed names of the manifest, with an immutable year-long cache. */
 export function staticAssets(manifest: AssetManifest): Middleware {
@@ -15,6 +20,8 @@ export function staticAssets(manifest: AssetManifest): Middleware {
     }
     const logicalPath = manifest.resolve(ctx.path);
     if (!logicalPath) throw notFound();
-    await send(ctx, logicalPath, { root: staticDir, immutable: true, maxage: ONE_YEAR_MS });
+    // Set before send(), which then keeps it instead of writing its own.
+    ctx.set("Cache-Control", IMMUTABLE_CACHE_CONTROL);
+    await send(ctx, logicalPath, { root: staticDir });
   };
 }

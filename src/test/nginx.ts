@@ -25,8 +25,14 @@ const EXAMPLE = {
   certificate: "/etc/letsencrypt/live/vetting.example.org/fullchain.pem",
   certificateKey: "/etc/letsencrypt/live/vetting.example.org/privkey.pem",
   installRoot: "/srv/vetting-portal/",
+  /** Where npm run build writes dist/ on a host (nginx serves dist/static/). */
+  buildDir: "/srv/vetting-portal/app/dist",
   logRoot: "/var/log/nginx/",
 };
+
+/** The log files the shipped site writes (under /var/log/nginx/ on a host, under the prefix here). */
+const SITE_ACCESS_LOG = "vetting-portal.access.log";
+const SITE_ERROR_LOG = "vetting-portal.error.log";
 
 export interface TestNginx {
   /** The loopback address nginx listens on (ports 80 and 443), e.g. 127.84.3.17. */
@@ -54,6 +60,12 @@ export interface TestNginxOptions {
   uploadsDir: string;
   /** Host address to use (default: a random 127.x.y.z); the portal's PUBLIC_URL must match httpsUrl. */
   host?: string;
+  /**
+   * The build folder whose static/ nginx serves (what npm run build writes as dist/): default the
+   * checkout's dist/. A test that writes its own copy (writeHashedAssets) does not depend on another
+   * test file's `npm run build`, which empties dist/ first.
+   */
+  buildDir?: string;
 }
 
 /** A random loopback address, so runs in parallel never share ports 80/443. */
@@ -91,6 +103,7 @@ export async function startTestNginx(options: TestNginxOptions): Promise<TestNgi
         prefix,
         uploadsDir: options.uploadsDir,
         upstreamPorts: ports,
+        buildDir: options.buildDir ?? path.join(projectRoot, "dist"),
       });
     let siteConfig = render(options.upstreamPorts);
     await writeFile(path.join(prefix, "site.conf"), siteConfig);
@@ -123,8 +136,9 @@ export async function startTestNginx(options: TestNginxOptions): Promise<TestNgi
       get siteConfig() {
         return siteConfig;
       },
-      accessLog: () => readFile(path.join(prefix, "logs", "access.log"), "utf8").catch(() => ""),
-      errorLog: () => readFile(path.join(prefix, "logs", "error.log"), "utf8").catch(() => ""),
+      // The site's own logs (its access_log and error_log lines), then what nginx logged outside it.
+      accessLog: async () => (await readLog(prefix, SITE_ACCESS_LOG)) + (await readLog(prefix, "access.log")),
+      errorLog: async () => (await readLog(prefix, SITE_ERROR_LOG)) + (await readLog(prefix, "error.log")),
       async setUpstreams(ports) {
         siteConfig = render(ports);
         await writeFile(path.join(prefix, "site.conf"), siteConfig);
@@ -147,7 +161,7 @@ export async function startTestNginx(options: TestNginxOptions): Promise<TestNgi
  */
 export function renderSiteConfig(
   shipped: string,
-  values: { host: string; prefix: string; uploadsDir: string; upstreamPorts: number[] },
+  values: { host: string; prefix: string; uploadsDir: string; upstreamPorts: number[]; buildDir?: string },
 ): string {
   let site = shipped;
   const replace = (pattern: string | RegExp, replacement: string, what: string) => {
@@ -162,11 +176,13 @@ export function renderSiteConfig(
   replace(EXAMPLE.certificateKey, path.join(values.prefix, "tls", "key.pem"), "the certificate key path");
   replace(EXAMPLE.serverName, values.host, "the example server name");
   replace(`${EXAMPLE.installRoot}uploads/`, `${values.uploadsDir.replace(/\/$/, "")}/`, "the uploads path");
-  // Static files are served from the checkout (the build's output under it).
-  if (site.includes(`${EXAMPLE.installRoot}app/`)) {
-    site = site.split(`${EXAMPLE.installRoot}app/`).join(`${projectRoot}/`);
-  }
-  if (site.includes(EXAMPLE.logRoot)) site = site.split(EXAMPLE.logRoot).join(`${values.prefix}/logs/`);
+  // Static files: from the given build folder (default: the checkout's dist/).
+  replace(
+    EXAMPLE.buildDir,
+    (values.buildDir ?? path.join(projectRoot, "dist")).replace(/\/$/, ""),
+    "the build folder",
+  );
+  replace(EXAMPLE.logRoot, `${values.prefix}/logs/`, "the log folder");
   // IPv6 listeners are for a real host; the test has one loopback address.
   site = site.replace(/^\s*listen \[::\]:\d+[^;]*;\n/gm, "");
   replace(/^(\s*)listen (80|443)\b/gm, `$1listen ${values.host}:$2`, "listen 80/443");
@@ -205,6 +221,10 @@ http {
     include ${path.join(prefix, "site.conf")};
 }
 `;
+}
+
+function readLog(prefix: string, name: string): Promise<string> {
+  return readFile(path.join(prefix, "logs", name), "utf8").catch(() => "");
 }
 
 function runNginx(prefix: string, args: string[]): Promise<{ code: number | null; output: string }> {
@@ -265,6 +285,8 @@ export function siteRequest(
     method?: string;
     headers?: Record<string, string>;
     body?: Buffer | string;
+    /** The client's own address (any 127.x.y.z), e.g. to be a client other than nginx. */
+    localAddress?: string;
   },
 ): Promise<SiteResponse> {
   const target = new URL(url);
@@ -279,6 +301,7 @@ export function siteRequest(
             headers: options.headers,
             ca,
             agent: false,
+            ...(options.localAddress ? { localAddress: options.localAddress } : {}),
           },
           (response) => {
             const chunks: Buffer[] = [];
