@@ -66,7 +66,7 @@ const windowList = (fallback: string) =>
       }),
   );
 
-const ZEnvironment = z.object({
+export const ZEnvironment = z.object({
   NODE_ENV: z.preprocess(
     emptyAsUndefined,
     z.enum(["development", "production", "test"]).default("development"),

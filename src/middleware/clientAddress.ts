@@ -3,8 +3,10 @@
 // It is the socket's peer, unless that peer is a trusted proxy (config.http.trustedProxies, proxy-addr
 // syntax: loopback, 10.0.0.0/8, addresses). Then X-Forwarded-For is read from the right, one hop per
 // trusted proxy, and the first address that is not a trusted proxy is the client (proxy-addr, made for
-// this). So nginx's `$proxy_add_x_forwarded_for`, which appends what it saw to whatever the client sent,
-// yields the real client, and an X-Forwarded-For from anyone else changes nothing.
+// this). deploy/nginx sets X-Forwarded-For to the address it saw ($remote_addr), dropping whatever the
+// client wrote; a proxy that appends instead ($proxy_add_x_forwarded_for) still yields the real client,
+// because only entries added by trusted proxies are believed. An X-Forwarded-For from anyone else
+// changes nothing.
 //
 // Koa's own `proxy` setting stays off: it would take the LEFTMOST X-Forwarded-For entry (the one a
 // client can invent) from any peer. What it also governs, ctx.protocol (X-Forwarded-Proto) and ctx.host
