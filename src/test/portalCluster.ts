@@ -22,9 +22,12 @@ export interface PortalCluster {
   uploadsDir: string;
   /** The environment every process got (add PORT for one more instance). */
   env: Record<string, string>;
-  /** SIGTERM to one web instance; resolves with its exit code. */
+  /**
+   * SIGTERM to one web instance; resolves with its exit code (null when it had to be killed: still
+   * running 10 s after its own shutdown deadline, SHUTDOWN_TIMEOUT_MS).
+   */
   stopWeb(index: number): Promise<number | null>;
-  /** Stops every process (SIGTERM, then SIGKILL after 10 s) and removes the uploads folder if it made it. */
+  /** Stops every process (SIGTERM, then SIGKILL as stopWeb) and removes the uploads folder if it made it. */
   close(): Promise<void>;
 }
 
@@ -57,10 +60,13 @@ export async function startPortalCluster(options: PortalClusterOptions): Promise
   const web: WebInstance[] = [];
   let worker: PortalProcess | undefined;
 
+  // A process may take its whole shutdown deadline to finish the requests in flight (a test may set a
+  // long one for a slow upload); it is killed only once that has passed, with a margin.
+  const killAfterMs = Number(env.SHUTDOWN_TIMEOUT_MS ?? 10_000) + 10_000;
   const stopProcess = async (portal: PortalProcess): Promise<number | null> => {
     if (portal.child.exitCode !== null || portal.child.signalCode !== null) return portal.child.exitCode;
     portal.child.kill("SIGTERM");
-    const killer = setTimeout(() => portal.child.kill("SIGKILL"), 10_000);
+    const killer = setTimeout(() => portal.child.kill("SIGKILL"), killAfterMs);
     try {
       return await portal.exited;
     } finally {

@@ -23,6 +23,11 @@ export function startPortal(
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", ...GENEROUS_RATE_LIMITS, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  // A test process that dies abruptly (an uncaught error, a timeout of the runner) must not leave its
+  // portals behind: with nobody reading their output, their logger's writes fail and they linger.
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
+  child.once("exit", () => process.off("exit", killOnExit));
   let output = "";
   const listeners = new Set<() => void>();
   const onData = (chunk: Buffer) => {
