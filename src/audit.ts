@@ -62,6 +62,14 @@ export type AuditAction =
   | "evidence.viewed"
   | "evidence.downloaded"
   | "evidence.integrity_failed"
+  // Matrix registration tokens: ids, states and the homeserver's error text only (never the token)
+  | "matrix_token.requested"
+  | "matrix_token.created"
+  | "matrix_token.failed"
+  | "matrix_token.revealed"
+  | "matrix_token.reveal_link_sent"
+  | "matrix_token.revoked"
+  | "matrix_token.reissued"
   // mail and records
   | "mail.retried"
   | "mail.cancelled"

@@ -160,6 +160,15 @@ export const ZEnvironment = z.object({
   /** The hour (0-23, server time) the daily digest goes out. */
   NEW_CASE_DIGEST_HOUR: integer(8, 0, 23),
 
+  // ── Matrix registration tokens (issue 10); off unless both the homeserver and its admin token are set ──
+  MATRIX_HOMESERVER_URL: z.preprocess(emptyAsUndefined, httpUrl.optional()),
+  /** A Synapse admin's access token (the original system's name). */
+  MATRIX_ADMIN_TOKEN: optionalString,
+  MATRIX_TOKEN_LIFETIME_DAYS: integer(30, 1, 365),
+  /** Where people register with their token (e.g. an Element instance's registration page). */
+  MATRIX_REGISTRATION_URL: z.preprocess(emptyAsUndefined, httpUrl.optional()),
+  MATRIX_REQUEST_TIMEOUT_MS: integer(10_000, 100, 120_000),
+
   COMMUNITY_NAME: z.preprocess(emptyAsUndefined, z.string().max(100).default("the community")),
   WORKER_CONCURRENCY: integer(2, 1, 50),
   BUILD_COMMIT: optionalString,
@@ -292,6 +301,20 @@ export interface Config {
   };
   /** Bearer token for /metrics from other hosts; null: only loopback clients are answered. */
   metricsToken: string | null;
+  /** Matrix registration tokens; null when no homeserver is configured (the feature is off). */
+  matrix: MatrixSettings | null;
+}
+
+export interface MatrixSettings {
+  /** The homeserver's base URL (its admin API is under /_synapse/admin/v1/). */
+  homeserverUrl: URL;
+  /** Sent as a bearer token; never logged. */
+  adminToken: string;
+  tokenLifetimeMs: number;
+  /** Shown to the person with their token; null: the page says to use their Matrix client's sign-up. */
+  registrationUrl: URL | null;
+  /** Each admin API call gives up after this long (then the job retries with backoff). */
+  requestTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -384,6 +407,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     values.PRIVACY_NOTICE_VERSION,
     problems,
   );
+  const matrix = matrixSettings(values, isProduction, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   const generated = values.SESSION_SECRET && totpKey ? null : developmentSecrets(values.NODE_ENV);
 
@@ -488,6 +512,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       storeTimeoutMs: values.RATE_LIMIT_STORE_TIMEOUT_MS,
     },
     metricsToken: values.METRICS_TOKEN ?? null,
+    matrix,
   };
 }
 
@@ -563,4 +588,35 @@ function readGitCommit(): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+function matrixSettings(
+  values: z.output<typeof ZEnvironment>,
+  isProduction: boolean,
+  problems: string[],
+): MatrixSettings | null {
+  const url = values.MATRIX_HOMESERVER_URL;
+  const token = values.MATRIX_ADMIN_TOKEN;
+  if (!url && !token) return null;
+  if (!url || !token) {
+    problems.push(
+      url
+        ? "MATRIX_ADMIN_TOKEN: required with MATRIX_HOMESERVER_URL (a Synapse admin's access token)"
+        : "MATRIX_HOMESERVER_URL: required with MATRIX_ADMIN_TOKEN (e.g. https://matrix.example.org)",
+    );
+    return null;
+  }
+  const homeserverUrl = new URL(url);
+  // The admin token crosses this connection: in production only over TLS, or to the same host.
+  const isLoopback = ["localhost", "127.0.0.1", "[::1]"].includes(homeserverUrl.hostname);
+  if (isProduction && homeserverUrl.protocol !== "https:" && !isLoopback) {
+    problems.push("MATRIX_HOMESERVER_URL: must be https:// in production (or http:// to this host only)");
+  }
+  return {
+    homeserverUrl,
+    adminToken: token,
+    tokenLifetimeMs: values.MATRIX_TOKEN_LIFETIME_DAYS * 24 * 60 * 60 * 1000,
+    registrationUrl: values.MATRIX_REGISTRATION_URL ? new URL(values.MATRIX_REGISTRATION_URL) : null,
+    requestTimeoutMs: values.MATRIX_REQUEST_TIMEOUT_MS,
+  };
 }

@@ -14,7 +14,8 @@ export type LinkPurpose =
   | "sign_in"
   | "staff_invitation"
   | "password_reset"
-  | "case_invitation";
+  | "case_invitation"
+  | "registration_token_reveal";
 
 export interface LinkSubject {
   type: string;

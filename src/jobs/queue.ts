@@ -4,6 +4,7 @@ import type { Transaction } from "../db.js";
 
 export interface JobPayloads {
   deliver_email: { outboxMessageId: string };
+  issue_registration_token: { registrationTokenId: string };
 }
 
 export async function enqueueJob<Name extends keyof JobPayloads>(

@@ -57,6 +57,13 @@ const AUDIT_ACTION_FLAGS: Record<AuditAction, true> = {
   "mail.cancelled": true,
   "mail.test_sent": true,
   "audit.exported": true,
+  "matrix_token.requested": true,
+  "matrix_token.created": true,
+  "matrix_token.failed": true,
+  "matrix_token.revealed": true,
+  "matrix_token.reveal_link_sent": true,
+  "matrix_token.revoked": true,
+  "matrix_token.reissued": true,
 };
 
 export const AUDIT_ACTIONS = Object.keys(AUDIT_ACTION_FLAGS) as [AuditAction, ...AuditAction[]];
