@@ -2,7 +2,6 @@
 // (plain node, no tsx) runs the web server and the worker as separate processes, refuses a database
 // with pending migrations until the build's own migrate command has run, and stops cleanly on SIGTERM.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -17,6 +16,7 @@ import { enqueueEmail } from "./mail/outbox.js";
 import { startPortal } from "./test/portalProcess.js";
 import { freePort } from "./test/ports.js";
 import { createEmptyDatabase, createTestDatabase } from "./test/postgres.js";
+import { runCommand } from "./test/scripts.js";
 import { createTestCertificate, startTestSmtpServer, writeCertificateFile } from "./test/smtp.js";
 
 /**
@@ -30,26 +30,10 @@ function startProd(...args: string[]): [string, ...string[]] {
   return [process.execPath, ...rest, ...args];
 }
 
-function run(
-  command: string,
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: projectRoot,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (chunk) => {
-      output += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      output += chunk;
-    });
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, output }));
+/** A command in the checkout with PATH and HOME and the given settings only. */
+function run(command: string, args: string[], env: Record<string, string> = {}) {
+  return runCommand(command, args, {
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", ...env },
   });
 }
 

@@ -3,14 +3,13 @@
 // server and worker run as a role that may read and write rows and nothing else. The test runs the real
 // portal processes as that role through an application and its email, then checks what the role may not do.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import pg from "pg";
-import { projectRoot } from "../config.js";
 import { TestBrowser } from "../test/browser.js";
 import { type PortalCluster, startPortalCluster } from "../test/portalCluster.js";
 import { createEmptyDatabase, type TestDatabase } from "../test/postgres.js";
+import { runScript } from "../test/scripts.js";
 import {
   createTestCertificate,
   startTestSmtpServer,
@@ -44,22 +43,10 @@ async function asRole<T>(url: string, work: (client: pg.Client) => Promise<T>): 
   }
 }
 
-function migrate(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "scripts/db.ts", "migrate"], {
-      cwd: projectRoot,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (chunk) => {
-      output += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      output += chunk;
-    });
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, output }));
+function migrate(env: Record<string, string>) {
+  return runScript("scripts/db.ts", {
+    args: ["migrate"],
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", ...env },
   });
 }
 

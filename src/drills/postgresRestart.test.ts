@@ -70,12 +70,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const portal of portals) {
-    if (portal.child.exitCode === null && portal.child.signalCode === null) {
-      portal.child.kill("SIGTERM");
-      await portal.exited;
-    }
-  }
+  await Promise.all(portals.map((portal) => portal.stop()));
   await postgres?.stop();
   await smtp?.close();
   await caFile?.remove();

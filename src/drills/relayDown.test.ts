@@ -42,12 +42,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const portal of portals) {
-    if (portal.child.exitCode === null && portal.child.signalCode === null) {
-      portal.child.kill("SIGTERM");
-      await portal.exited;
-    }
-  }
+  await Promise.all(portals.map((portal) => portal.stop()));
   await relay?.close();
   await db?.$disconnect();
   await database?.drop();

@@ -15,6 +15,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { projectRoot } from "../config.js";
+import { runCommand } from "./scripts.js";
 import { generateSelfSignedCertificate } from "./smtp.js";
 
 export const SHIPPED_SITE_CONFIG = path.join(projectRoot, "deploy", "nginx", "vetting-portal.conf");
@@ -227,20 +228,9 @@ function readLog(prefix: string, name: string): Promise<string> {
   return readFile(path.join(prefix, "logs", name), "utf8").catch(() => "");
 }
 
-function runNginx(prefix: string, args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("nginx", ["-p", prefix, "-c", path.join(prefix, "nginx.conf"), ...args], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (chunk) => {
-      output += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      output += chunk;
-    });
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, output }));
+function runNginx(prefix: string, args: string[]) {
+  return runCommand("nginx", ["-p", prefix, "-c", path.join(prefix, "nginx.conf"), ...args], {
+    env: process.env,
   });
 }
 

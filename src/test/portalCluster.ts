@@ -63,16 +63,7 @@ export async function startPortalCluster(options: PortalClusterOptions): Promise
   // A process may take its whole shutdown deadline to finish the requests in flight (a test may set a
   // long one for a slow upload); it is killed only once that has passed, with a margin.
   const killAfterMs = Number(env.SHUTDOWN_TIMEOUT_MS ?? 10_000) + 10_000;
-  const stopProcess = async (portal: PortalProcess): Promise<number | null> => {
-    if (portal.child.exitCode !== null || portal.child.signalCode !== null) return portal.child.exitCode;
-    portal.child.kill("SIGTERM");
-    const killer = setTimeout(() => portal.child.kill("SIGKILL"), killAfterMs);
-    try {
-      return await portal.exited;
-    } finally {
-      clearTimeout(killer);
-    }
-  };
+  const stopProcess = (portal: PortalProcess) => portal.stop(killAfterMs);
   const close = async () => {
     await Promise.all(processes.map(stopProcess));
     if (ownUploads) await rm(uploadsDir, { recursive: true, force: true });

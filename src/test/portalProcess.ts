@@ -10,6 +10,11 @@ export interface PortalProcess {
   /** Resolves when the output matches, rejects when the process exits first or time runs out. */
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   exited: Promise<number | null>;
+  /**
+   * SIGTERM (a graceful stop), then SIGKILL if it is still running after killAfterMs (default 20 s);
+   * resolves with the exit code. Safe to call on a process that has already exited.
+   */
+  stop(killAfterMs?: number): Promise<number | null>;
 }
 
 export function startPortal(
@@ -42,6 +47,16 @@ export function startPortal(
     child,
     output: () => output,
     exited,
+    async stop(killAfterMs = 20_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill("SIGTERM");
+      const killer = setTimeout(() => child.kill("SIGKILL"), killAfterMs);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(killer);
+      }
+    },
     waitForOutput(pattern, timeoutMs = 60_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
