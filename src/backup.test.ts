@@ -32,6 +32,7 @@ import { type EvidenceStore, evidenceStore } from "./storage/evidenceStore.js";
 import type { ReceivedEvidenceFile } from "./storage/receiveEvidenceUpload.js";
 import { type DebianPostgres, startDebianPostgres } from "./test/debianPostgres.js";
 import { createEvidenceCase, pdfDocument, pngImage } from "./test/evidenceFixtures.js";
+import { beginUploadInFlight, waitForAdvisoryLockWaiter } from "./test/placementLock.js";
 import { createStaffMember } from "./test/staff.js";
 
 const execFileAsync = promisify(execFile);
@@ -606,17 +607,15 @@ describe("consistency between the dump and the archive", () => {
     const caseId = await createEvidenceCase(portal.db);
     const file = await received(portal, pdfDocument("In flight"), "late.pdf", "application/pdf");
 
-    // An upload at its last step, as addEvidenceFiles does it: row inserted, shared lock, file placed.
-    const upload = new pg.Client({ connectionString: portal.url });
-    await upload.connect();
+    const upload = await beginUploadInFlight(portal.url, {
+      caseId,
+      storageKey: file.storageKey,
+      displayName: "late.pdf",
+      mediaType: "application/pdf",
+      sizeBytes: file.sizeBytes,
+      sha256: file.sha256,
+    });
     try {
-      await upload.query("BEGIN");
-      await upload.query(
-        `INSERT INTO evidence_files (id, "caseId", "storageKey", "displayName", "mediaType", "sizeBytes", sha256, "uploaderKind")
-         VALUES ($1, $2, $3, 'late.pdf', 'application/pdf', $4, $5, 'APPLICANT')`,
-        [randomUUID(), caseId, file.storageKey, file.sizeBytes, file.sha256],
-      );
-      await upload.query("SELECT pg_advisory_xact_lock_shared($1)", [EVIDENCE_PLACEMENT_LOCK_KEY.toString()]);
       await portal.store.place(file.tempPath, file.storageKey);
 
       const backupDir = path.join(workDir, "inflight-backups");
@@ -626,17 +625,7 @@ describe("consistency between the dump and the archive", () => {
         exited = true;
       });
       // The backup's session shows up waiting for the advisory lock (or the backup ends: a failure).
-      // Asked from a session of its own: pg_stat_activity is read once per transaction.
-      await withPortalClient(portal.url, async (monitor) => {
-        for (;;) {
-          const { rows } = await monitor.query(
-            `SELECT 1 FROM pg_stat_activity WHERE application_name = 'vetting-portal-backup'
-               AND wait_event_type = 'Lock' AND wait_event = 'advisory'`,
-          );
-          if (rows.length > 0 || exited) return;
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-      });
+      await waitForAdvisoryLockWaiter(portal.url, () => exited, "vetting-portal-backup");
       if (exited) assert.fail(`the backup did not wait: ${(await backup.finished).stderr}`);
       assert.deepEqual(
         (await readdir(backupDir)).filter((name) => STAMP.test(name)),

@@ -17,6 +17,7 @@ import { EvidenceUploadRefused, type ReceivedEvidenceFile } from "../storage/rec
 import { startTestApp, type TestApp } from "../test/app.js";
 import { clearUploads, seedEvidenceFile, sha256Of, testStore, uploadsOnDisk } from "../test/evidenceFiles.js";
 import { pdfDocument, pngImage } from "../test/evidenceFixtures.js";
+import { waitForAdvisoryLockWaiter } from "../test/placementLock.js";
 import { truncateTables } from "../test/reset.js";
 import { createStaffMember } from "../test/staff.js";
 import { addEvidenceFiles } from "./addEvidenceFiles.js";
@@ -150,14 +151,7 @@ describe("addEvidenceFiles", () => {
         isDone = true;
       });
       // The upload's session shows up waiting for the lock, or the upload ends without waiting.
-      for (;;) {
-        const { rows } = await backup.query(
-          `SELECT 1 FROM pg_stat_activity WHERE datname = current_database()
-             AND wait_event_type = 'Lock' AND wait_event = 'advisory'`,
-        );
-        if (rows.length > 0 || isDone) break;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await waitForAdvisoryLockWaiter(testApp.databaseUrl, () => isDone);
       assert.equal(isDone, false, "the upload did not wait for the placement lock");
       assert.deepEqual((await uploadsOnDisk(testApp)).stored, []);
       await backup.query("SELECT pg_advisory_unlock($1)", [EVIDENCE_PLACEMENT_LOCK_KEY.toString()]);

@@ -7,14 +7,13 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, afterEach, before, beforeEach, describe, test } from "node:test";
-import pg from "pg";
 import { loadConfig } from "../config.js";
 import { createDatabase, type Database } from "../db.js";
 import { createEvidenceCase, pngImage } from "../test/evidenceFixtures.js";
 import { captureLogs } from "../test/logs.js";
+import { beginUploadInFlight, waitForAdvisoryLockWaiter } from "../test/placementLock.js";
 import { createTestDatabase, type TestDatabase } from "../test/postgres.js";
 import { truncateTables } from "../test/reset.js";
-import { EVIDENCE_PLACEMENT_LOCK_KEY } from "./backupLock.js";
 import { type EvidenceStore, evidenceStore } from "./evidenceStore.js";
 import { sweepUploads } from "./sweepUploads.js";
 
@@ -226,39 +225,24 @@ describe("sweepUploads", () => {
   test("a placed file whose upload has not committed yet is waited for, not taken for an orphan", async () => {
     const storageKey = randomUUID();
     const content = Buffer.from("in flight");
-    // An upload at its last step, as addEvidenceFiles does it: row inserted, shared lock, file placed.
-    const upload = new pg.Client({ connectionString: database.url });
-    await upload.connect();
+    const upload = await beginUploadInFlight(database.url, {
+      caseId,
+      storageKey,
+      displayName: "late.png",
+      mediaType: "image/png",
+      sizeBytes: content.length,
+      sha256: sha256Of(content),
+    });
     try {
-      await upload.query("BEGIN");
-      await upload.query(
-        `INSERT INTO evidence_files (id, "caseId", "storageKey", "displayName", "mediaType", "sizeBytes", sha256, "uploaderKind")
-         VALUES ($1, $2, $3, 'late.png', 'image/png', $4, $5, 'APPLICANT')`,
-        [randomUUID(), caseId, storageKey, content.length, sha256Of(content)],
-      );
-      await upload.query("SELECT pg_advisory_xact_lock_shared($1)", [EVIDENCE_PLACEMENT_LOCK_KEY.toString()]);
       await storedFile(storageKey, content);
 
       let isSwept = false;
       const sweeping = sweep().finally(() => {
         isSwept = true;
       });
-      // The sweep's session shows up waiting for the lock (pg_stat_activity, read outside a transaction),
-      // or the sweep ends without waiting: the failure this test is about.
-      const monitor = new pg.Client({ connectionString: database.url });
-      await monitor.connect();
-      try {
-        for (;;) {
-          const { rows } = await monitor.query(
-            `SELECT 1 FROM pg_stat_activity WHERE datname = current_database()
-               AND wait_event_type = 'Lock' AND wait_event = 'advisory'`,
-          );
-          if (rows.length > 0 || isSwept) break;
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-      } finally {
-        await monitor.end();
-      }
+      // The sweep's session shows up waiting for the lock, or the sweep ends without waiting: the
+      // failure this test is about.
+      await waitForAdvisoryLockWaiter(database.url, () => isSwept);
       assert.equal(isSwept, false, "the sweep did not wait for the upload to commit");
       await upload.query("COMMIT");
       assert.equal((await sweeping).removedOrphanFiles, 0);
