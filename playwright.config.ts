@@ -20,6 +20,11 @@ mkdirSync(workDirectory, { recursive: true });
 chmodSync(workDirectory, 0o755);
 // Specs send test emails to the app's development mail catcher on this port.
 process.env.E2E_DEV_MAILBOX_SMTP_PORT ||= "3125";
+// Matrix registration tokens: the app talks to the fake Synapse admin API (e2e/fakeSynapseServer.ts),
+// started below before the app, on this port with this admin token.
+process.env.E2E_FAKE_SYNAPSE_PORT ||= "3108";
+const fakeSynapseUrl = `http://127.0.0.1:${process.env.E2E_FAKE_SYNAPSE_PORT}`;
+const fakeSynapseAdminToken = "syt_ZTJl_e2eFakeAdminAccessToken_0001";
 
 const serverEnvironment: Record<string, string> = {
   PORT: String(port),
@@ -30,6 +35,9 @@ const serverEnvironment: Record<string, string> = {
   DEV_MAILBOX_SMTP_PORT: process.env.E2E_DEV_MAILBOX_SMTP_PORT,
   UPLOADS_DIR: path.join(workDirectory, "uploads"),
   LOG_LEVEL: "warn",
+  MATRIX_HOMESERVER_URL: fakeSynapseUrl,
+  MATRIX_ADMIN_TOKEN: fakeSynapseAdminToken,
+  MATRIX_REGISTRATION_URL: "https://element.example.org/#/register",
   // The specs make far more requests a minute from 127.0.0.1 than the production limits allow.
   ...GENEROUS_RATE_LIMITS,
 };
@@ -80,16 +88,31 @@ export default defineConfig({
       },
     },
   ],
-  webServer: {
-    command: "npx tsx src/main.ts",
-    url: `${baseURL}/readyz`,
-    env: serverEnvironment,
-    reuseExistingServer: !isCI,
-    // The first start may initialise the embedded Postgres and run migrations.
-    timeout: 120_000,
-    stdout: "ignore",
-    stderr: "pipe",
-    // SIGTERM lets the app drain and stop its embedded Postgres; a SIGKILL would leave it running.
-    gracefulShutdown: { signal: "SIGTERM", timeout: 15_000 },
-  },
+  webServer: [
+    {
+      // Ready when it answers: an unauthenticated list request gets Synapse's 401.
+      command: "npx tsx e2e/fakeSynapseServer.ts",
+      url: `${fakeSynapseUrl}/_synapse/admin/v1/registration_tokens`,
+      env: {
+        E2E_FAKE_SYNAPSE_PORT: process.env.E2E_FAKE_SYNAPSE_PORT,
+        E2E_FAKE_SYNAPSE_ADMIN_TOKEN: fakeSynapseAdminToken,
+      },
+      reuseExistingServer: !isCI,
+      timeout: 30_000,
+      stdout: "ignore",
+      stderr: "pipe",
+    },
+    {
+      command: "npx tsx src/main.ts",
+      url: `${baseURL}/readyz`,
+      env: serverEnvironment,
+      reuseExistingServer: !isCI,
+      // The first start may initialise the embedded Postgres and run migrations.
+      timeout: 120_000,
+      stdout: "ignore",
+      stderr: "pipe",
+      // SIGTERM lets the app drain and stop its embedded Postgres; a SIGKILL would leave it running.
+      gracefulShutdown: { signal: "SIGTERM", timeout: 15_000 },
+    },
+  ],
 });

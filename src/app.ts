@@ -31,6 +31,7 @@ import { metricsRoutes } from "./routes/health/metrics.js";
 import { applicantLinkRoutes } from "./routes/links/applicant.js";
 import { invitationLinkRoutes } from "./routes/links/invitation.js";
 import { passwordResetLinkRoutes } from "./routes/links/passwordReset.js";
+import { registrationTokenLinkRoutes } from "./routes/links/registrationToken.js";
 import { setupRoutes } from "./routes/links/setup.js";
 import { applyRoutes } from "./routes/public/apply.js";
 import { publicRoutes } from "./routes/public/home.js";
@@ -43,8 +44,10 @@ import { caseRoutes } from "./routes/staff/cases.js";
 import { cspViolationRoutes } from "./routes/staff/cspViolations.js";
 import { staffHomeRoutes } from "./routes/staff/home.js";
 import { invitationRoutes } from "./routes/staff/invitations.js";
+import { issueRegistrationTokenRoutes } from "./routes/staff/issueRegistrationToken.js";
 import { outboxRoutes } from "./routes/staff/outbox.js";
 import { profileRoutes } from "./routes/staff/profile.js";
+import { registrationTokenRoutes } from "./routes/staff/registrationTokens.js";
 import { signInRoutes } from "./routes/staff/signIn.js";
 import { staffListRoutes } from "./routes/staff/staffList.js";
 import type { RequestLimiter } from "./security/requestLimits.js";
@@ -90,9 +93,11 @@ export function createApp(deps: AppDependencies): Koa {
         staffInvitations: urls.staffInvitations(),
         staffAuditLog: urls.staffAuditLog(),
         staffOutbox: urls.staffOutbox(),
+        staffRegistrationTokens: urls.staffRegistrationTokens(),
         staffCases: urls.staffCases(),
         staffCaseNew: urls.staffCaseNew(),
         applicantSignInRequest: urls.applicantSignInRequest(),
+        registrationTokenLinkRequest: urls.registrationTokenLinkRequest(),
         applicantWorkspace: urls.applicantWorkspace(),
         applicantSignOut: urls.applicantSignOut(),
         privacyNotice: urls.privacyNotice(),
@@ -148,6 +153,7 @@ export function createApp(deps: AppDependencies): Koa {
   router.use(publicRoutes(deps).routes());
   router.use(applyRoutes(deps).routes());
   router.use(applicantLinkRoutes(deps).routes());
+  router.use(registrationTokenLinkRoutes(deps).routes());
   router.use(setupRoutes(deps).routes());
   if (deps.devMailbox && !deps.config.isProduction) router.use(devMailboxRoutes(deps.devMailbox).routes());
   // Pages under /staff that a signed-out person must reach, registered before the guard below.
@@ -176,6 +182,8 @@ export function createApp(deps: AppDependencies): Koa {
     caseDecisionRoutes,
     casePrivacyRoutes,
     caseEvidenceRoutes,
+    issueRegistrationTokenRoutes,
+    registrationTokenRoutes,
   ]) {
     staffRouter.use(staffRoutes(deps).routes());
   }

@@ -90,6 +90,15 @@ export const urls = {
   caseInvitation: (token: string) => `/apply/invitation/${encodeURIComponent(token)}`,
   staffInvitation: (token: string) => `/staff/invitation/${encodeURIComponent(token)}`,
   staffPasswordReset: (token: string) => `/staff/password-reset/${encodeURIComponent(token)}`,
+  // Matrix registration tokens: the one-time reveal link (a link token, never the registration token),
+  // "email me a new link" (fixed paths, registered before the link's :token route), the standalone form.
+  registrationTokenReveal: (token: string) => `/registration-token/${encodeURIComponent(token)}`,
+  registrationTokenLinkRequest: () => "/registration-token/new-link",
+  registrationTokenLinkSent: () => "/registration-token/new-link/sent",
+  staffRegistrationTokenNew: (query = "") => `/staff/registration-tokens/new${query ? `?${query}` : ""}`,
+  staffRegistrationTokens: (query = "") => `/staff/registration-tokens${query ? `?${query}` : ""}`,
+  staffRegistrationTokenAction: (id: string, action: "revoke" | "reissue") =>
+    `/staff/registration-tokens/${encodeURIComponent(id)}/${action}`,
   devMailbox: () => "/dev/mailbox",
   devMailboxMessage: (id: string) => `/dev/mailbox/${encodeURIComponent(id)}`,
   devMailboxMessageHtml: (id: string) => `/dev/mailbox/${encodeURIComponent(id)}/html`,

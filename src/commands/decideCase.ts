@@ -5,8 +5,14 @@
 // admins decide at the same moment exactly one move happens and the other gets a conflict), write the
 // decision row and the applicant's email. The audit row carries the decision's id only; the reason stays
 // in case_decisions, where erasure and the timeline can find it.
+//
+// An approval with Matrix registration tokens on (config.matrix) also requests the person's token in
+// the same transaction (a PENDING row and the job that creates it on the homeserver after the commit),
+// and the approval email then carries the one-time link to the page that reveals it. With the feature
+// off the approval and its email are as they always were.
 import { randomUUID } from "node:crypto";
 import type { AuditActor } from "../audit.js";
+import type { Config } from "../config.js";
 import type { Database } from "../db.js";
 import { formatCaseNumber } from "../domain/caseNumber.js";
 import type { CaseMove } from "../domain/caseStates.js";
@@ -17,6 +23,7 @@ import { canDecideCases, decisionBlocker } from "../policies/cases.js";
 import type { Actor } from "../policies/staff.js";
 import { lockCaseForCommand } from "../queries/cases.js";
 import { allowedTarget, moveCase } from "./moveCase.js";
+import { requestRegistrationToken } from "./requestRegistrationToken.js";
 
 export type TCaseDecision = "approve" | "reject" | "request_more_information";
 
@@ -40,9 +47,11 @@ export async function decideCase(
     isReasonShared: boolean;
     decider: Actor;
     audit: AuditActor;
+    /** For approvals: whether registration tokens are on (config.matrix) and the key that seals them. */
+    config?: Pick<Config, "matrix"> & { staff: Pick<Config["staff"], "totpKey"> };
     now?: Date;
   },
-): Promise<{ decisionId: string }> {
+): Promise<{ decisionId: string; registrationTokenId: string | null }> {
   const now = options.now ?? new Date();
   const { move, kind } = DECISIONS[options.decision];
   if (!canDecideCases(options.decider)) throw forbidden(ONLY_ADMINS_DECIDE_MESSAGE);
@@ -87,8 +96,35 @@ export async function decideCase(
       applicantName: vettingCase.fullName,
       caseNumber: formatCaseNumber(vettingCase.number),
     };
+    let registrationTokenId: string | null = null;
     if (options.decision === "approve") {
-      await enqueueEmail(tx, { kind: "decision_approved", recipient: vettingCase.email, payload: applicant });
+      const matrix = options.config?.matrix ?? null;
+      if (options.config && matrix) {
+        ({ registrationTokenId } = await requestRegistrationToken(tx, options.config, {
+          caseId: vettingCase.id,
+          personName: vettingCase.fullName,
+          personEmail: vettingCase.email,
+          createdById: options.decider.id,
+          audit: options.audit,
+          now,
+        }));
+      }
+      await enqueueEmail(tx, {
+        kind: "decision_approved",
+        recipient: vettingCase.email,
+        payload:
+          registrationTokenId && matrix
+            ? {
+                ...applicant,
+                // The expiry requestRegistrationToken gave the token (same clock, same lifetime).
+                registrationTokenExpiresAt: new Date(now.getTime() + matrix.tokenLifetimeMs).toISOString(),
+              }
+            : applicant,
+        // The reveal link is minted at delivery, for this token; without a token the email has none.
+        ...(registrationTokenId
+          ? { linkSubject: { type: "registration_token", id: registrationTokenId } }
+          : {}),
+      });
     } else if (options.decision === "reject") {
       await enqueueEmail(tx, {
         kind: "decision_rejected",
@@ -103,6 +139,6 @@ export async function decideCase(
         linkSubject: { type: "vetting_case", id: vettingCase.id },
       });
     }
-    return { decisionId };
+    return { decisionId, registrationTokenId };
   });
 }

@@ -18,6 +18,12 @@
 //                     are CANCELLED. A SENDING row's worker may still finish and write SENT: the relay
 //                     had the message already.
 //   link tokens       every token whose subject is the case (confirmation, sign-in, invitation links)
+//                     or one of its registration tokens (the reveal links)
+//   registration tokens  personName and personEmail → "", note → null. The token stays on the
+//                     homeserver as it was (revoking is an admin's decision on the tokens page), and the
+//                     row stays so the tokens page can still account for it; with no address left no
+//                     new reveal link can be asked for. The approval and reveal-link emails are blanked
+//                     with the case's other emails.
 //   sessions          every applicant session of the case ends
 //   duplicates        cases whose matches named this one are re-flagged without it
 //   evidence files    every row deleted here, and the case's upload leases; the files themselves are
@@ -46,6 +52,7 @@ export interface ErasureSummary {
   cancelledEmails: number;
   blankedEmails: number;
   deletedLinkTokens: number;
+  blankedRegistrationTokens: number;
   endedSessions: number;
   reflaggedCases: number;
   /** The storage keys of the evidence files whose rows were deleted: remove them after the commit. */
@@ -75,9 +82,21 @@ export async function eraseCase(
   if (vettingCase.erasedAt) throw conflict(ALREADY_ERASED_MESSAGE);
   const caseId = vettingCase.id;
 
-  const emails = await blankEmailsTo(tx, vettingCase);
+  const registrationTokenIds = (
+    await tx.registrationToken.findMany({ where: { caseId }, select: { id: true } })
+  ).map((token) => token.id);
+  const emails = await blankEmailsTo(tx, vettingCase, registrationTokenIds);
   const { count: deletedLinkTokens } = await tx.linkToken.deleteMany({
-    where: { subjectType: "vetting_case", subjectId: caseId },
+    where: {
+      OR: [
+        { subjectType: "vetting_case", subjectId: caseId },
+        { subjectType: "registration_token", subjectId: { in: registrationTokenIds } },
+      ],
+    },
+  });
+  const { count: blankedRegistrationTokens } = await tx.registrationToken.updateMany({
+    where: { caseId },
+    data: { personName: "", personEmail: "", note: null },
   });
   const endedSessions = await endApplicantSessionsOf(tx, caseId);
   const evidenceStorageKeys = await deleteEvidenceFilesOf(tx, caseId);
@@ -115,6 +134,7 @@ export async function eraseCase(
   return {
     ...emails,
     deletedLinkTokens,
+    blankedRegistrationTokens,
     endedSessions,
     reflaggedCases: matchedBy.length,
     evidenceStorageKeys,
@@ -122,13 +142,14 @@ export async function eraseCase(
 }
 
 /**
- * The outbox rows to the person: linked to the case, or sent to the case's address without being
- * about another case (no other case's link, no other case's number), so that a second case with the
- * same address keeps its own record until it is erased itself.
+ * The outbox rows to the person: linked to the case or to one of its registration tokens, or sent to
+ * the case's address without being about another case (no other case's link, no other case's number),
+ * so that a second case with the same address keeps its own record until it is erased itself.
  */
 async function blankEmailsTo(
   tx: Transaction,
   vettingCase: { id: string; number: number; email: string },
+  registrationTokenIds: string[],
 ): Promise<{ cancelledEmails: number; blankedEmails: number }> {
   const email = vettingCase.email.trim().toLowerCase();
   const caseNumber = formatCaseNumber(vettingCase.number);
@@ -136,6 +157,7 @@ async function blankEmailsTo(
     WITH target AS (
       SELECT id, status IN ('QUEUED', 'SENDING') AS "wasUnsent" FROM outbox_messages
        WHERE ("linkSubjectType" = 'vetting_case' AND "linkSubjectId" = ${vettingCase.id})
+          OR ("linkSubjectType" = 'registration_token' AND "linkSubjectId" = ANY(${registrationTokenIds}::text[]))
           OR (${email} <> ''
               AND lower(recipient) = ${email}
               AND ("linkSubjectId" IS NULL OR ("linkSubjectType" = 'vetting_case' AND "linkSubjectId" = ${vettingCase.id}))

@@ -12,8 +12,10 @@ import {
   type MailDeliveryDependencies,
   recoverInterruptedEmails,
 } from "../mail/outbox.js";
+import { createSynapseAdmin } from "../matrix/synapseAdmin.js";
 import { purgeExpiredSessions } from "../sessions.js";
 import type { JobDependencies } from "./dependencies.js";
+import { issueRegistrationToken } from "./issueRegistrationToken.js";
 import { purgeDecidedCases } from "./purgeDecidedCases.js";
 import { purgeExpiredLinkTokens } from "./purgeExpiredLinkTokens.js";
 import { purgeOldCspViolations } from "./purgeOldCspViolations.js";
@@ -26,10 +28,16 @@ export async function installJobQueue(connectionString: string, logger: Logger):
 }
 
 export function taskList(deps: MailDeliveryDependencies): TaskList {
+  // One admin client per worker; null when no homeserver is configured (the job then only warns).
+  const synapse = deps.config.matrix ? createSynapseAdmin(deps.config.matrix) : null;
   return {
     deliver_email: async (payload) => {
       const { outboxMessageId } = ZDeliverEmailPayload.parse(payload);
       await deliverEmail(deps, outboxMessageId);
+    },
+    issue_registration_token: async (payload) => {
+      const { registrationTokenId } = ZIssueRegistrationTokenPayload.parse(payload);
+      await issueRegistrationToken({ ...deps, synapse }, registrationTokenId);
     },
     recover_interrupted_emails: async () => {
       await recoverInterruptedEmails(deps);
@@ -63,6 +71,7 @@ export function taskList(deps: MailDeliveryDependencies): TaskList {
 }
 
 const ZDeliverEmailPayload = z.object({ outboxMessageId: z.uuid() });
+const ZIssueRegistrationTokenPayload = z.object({ registrationTokenId: z.uuid() });
 const ZCronPayload = z.object({ _cron: z.object({ ts: z.string() }) });
 
 export interface Worker {

@@ -152,7 +152,9 @@ export async function deliverEmail(
     }
   }
   const messageKind = findMessageKind(row.kind);
-  const link = messageKind?.link ? await mintLink(deps.db, row, messageKind.link, now()) : null;
+  // A kind whose link is optional carries one only when the message was enqueued with its subject.
+  const hasLink = Boolean(messageKind?.link && (!messageKind.link.isOptional || row.linkSubjectType));
+  const link = hasLink && messageKind?.link ? await mintLink(deps.db, row, messageKind.link, now()) : null;
 
   try {
     const rendered = await renderEmail(

@@ -175,6 +175,7 @@ describe("the limiter", () => {
     assert.equal(await tiersOf("POST", "/apply"), "default apply");
     assert.equal(await tiersOf("POST", "/apply/sign-in"), "default link-requests");
     assert.equal(await tiersOf("POST", "/staff/password-reset"), "default link-requests");
+    assert.equal(await tiersOf("POST", "/registration-token/new-link"), "default link-requests");
     assert.equal(await tiersOf("POST", "/application/evidence"), "default uploads");
     assert.equal(
       await tiersOf("POST", "/staff/cases/8d7f0a52-2f4e-4a8e-9d61-6c1f2b3a4c5d/evidence"),

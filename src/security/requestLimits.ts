@@ -57,7 +57,11 @@ export const REQUEST_TIERS: readonly TierDefinition[] = [
     name: "link-requests",
     scope: "client",
     windows: (s) => s.routes.linkRequests,
-    appliesTo: postTo(urls.applicantSignInRequest(), urls.staffForgotPassword()),
+    appliesTo: postTo(
+      urls.applicantSignInRequest(),
+      urls.staffForgotPassword(),
+      urls.registrationTokenLinkRequest(),
+    ),
   },
   // The original system: "login 5/minute, 20/hour". Both sign-in steps share it.
   {

@@ -8,6 +8,11 @@ import type { Database } from "../db.js";
 import { formatCaseNumber } from "../domain/caseNumber.js";
 import type { CaseState } from "../domain/caseStates.js";
 import { enqueueEmail } from "../mail/outbox.js";
+import {
+  generateRegistrationToken,
+  registrationTokenLookup,
+  sealRegistrationToken,
+} from "../matrix/tokenSecrets.js";
 import { issueLinkToken } from "../tokens.js";
 import { createStaffMember, type TestStaffMember } from "./staff.js";
 
@@ -32,8 +37,12 @@ export interface SeededCase {
     sentReceived: string;
     /** To the agent about the case: not the person's mail. */
     toAgent: string;
+    /** A new link to the case's registration token, not yet sent (QUEUED, linked to the token). */
+    queuedRevealLink: string;
   };
   linkTokenId: string;
+  /** The case's Matrix registration token (CREATED) with a note, and an unused reveal link to it. */
+  registrationToken: { id: string; note: string; revealLinkTokenId: string };
   applicantSessionToken: string;
 }
 
@@ -66,6 +75,7 @@ export async function seedCaseWithHistory(
   const notes = `Passport seen; lives on Juniper Lane ${tag}.`;
   const body = `Knows our treasurer from the allotment ${tag}.`;
   const reason = `The referee ${tag} could not vouch for the applicant.`;
+  const tokenNote = `Invited to the reading circle room ${tag}.`;
 
   const seeded = await db.$transaction(async (tx) => {
     const vettingCase = await tx.vettingCase.create({
@@ -179,6 +189,34 @@ export async function seedCaseWithHistory(
       payload: { agentName: agent.name, caseNumber, caseId: vettingCase.id },
     });
     const linkToken = await issueLinkToken(tx, { purpose: "sign_in", subject, lifetimeMs: 15 * 60_000 });
+    const registrationTokenString = generateRegistrationToken();
+    const registrationToken = await tx.registrationToken.create({
+      data: {
+        caseId: vettingCase.id,
+        personName: person.fullName,
+        personEmail: person.email,
+        note: tokenNote,
+        tokenSealed: sealRegistrationToken(config.staff.totpKey, registrationTokenString),
+        tokenLookup: registrationTokenLookup(config.staff.totpKey, registrationTokenString),
+        state: "CREATED",
+        expiresAt: new Date(Date.now() + 30 * 24 * 3_600_000),
+        createdById: admin.id,
+        createdOnHomeserverAt: submittedAt,
+      },
+      select: { id: true },
+    });
+    const tokenSubject = { type: "registration_token", id: registrationToken.id };
+    const queuedRevealLink = await enqueueEmail(tx, {
+      kind: "registration_token_ready",
+      recipient: person.email,
+      payload: { personName: person.fullName, registrationTokenExpiresAt: new Date().toISOString() },
+      linkSubject: tokenSubject,
+    });
+    const revealLinkToken = await issueLinkToken(tx, {
+      purpose: "registration_token_reveal",
+      subject: tokenSubject,
+      lifetimeMs: 7 * 24 * 3_600_000,
+    });
     const session = await startApplicantSession(tx, { config, caseId: vettingCase.id });
     return {
       vettingCase,
@@ -191,8 +229,10 @@ export async function seedCaseWithHistory(
         queuedDecision: queuedDecision.outboxMessageId,
         sentReceived: sentReceived.outboxMessageId,
         toAgent: toAgent.outboxMessageId,
+        queuedRevealLink: queuedRevealLink.outboxMessageId,
       },
       linkTokenId: linkToken.id,
+      registrationToken: { id: registrationToken.id, revealLinkTokenId: revealLinkToken.id },
       applicantSessionToken: session.token,
     };
   });
@@ -205,11 +245,12 @@ export async function seedCaseWithHistory(
     vettingRecord: { id: seeded.vettingRecordId, place, notes },
     comment: { id: seeded.commentId, body },
     decision: { id: seeded.decisionId, reason },
-    personalValues: [...Object.values(person), place, notes, body, reason],
+    personalValues: [...Object.values(person), place, notes, body, reason, tokenNote],
     agent,
     admin,
     emails: seeded.emails,
     linkTokenId: seeded.linkTokenId,
+    registrationToken: { ...seeded.registrationToken, note: tokenNote },
     applicantSessionToken: seeded.applicantSessionToken,
   };
 }

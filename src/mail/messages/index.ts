@@ -14,6 +14,8 @@ import { moreInformationRequested } from "./moreInformationRequested.js";
 import { newCasesDigest } from "./newCasesDigest.js";
 import { newCaseWaiting } from "./newCaseWaiting.js";
 import { passwordReset } from "./passwordReset.js";
+import { registrationTokenReady } from "./registrationTokenReady.js";
+import { registrationTokenRevoked } from "./registrationTokenRevoked.js";
 import { type EmailInput, renderMessageKind } from "./render.js";
 import { resubmissionReceived } from "./resubmissionReceived.js";
 import { signInLink } from "./signInLink.js";
@@ -59,6 +61,9 @@ export const messageKinds = registry({
   case_invitation: caseInvitation,
   new_case_waiting: newCaseWaiting,
   new_cases_digest: newCasesDigest,
+  // Matrix registration tokens
+  registration_token_ready: registrationTokenReady,
+  registration_token_revoked: registrationTokenRevoked,
 });
 
 export type MessageKindName = keyof typeof messageKinds;

@@ -27,7 +27,8 @@ export type LinkPurpose =
   | "sign_in"
   | "staff_invitation"
   | "password_reset"
-  | "case_invitation";
+  | "case_invitation"
+  | "registration_token_reveal";
 
 export interface MessageKind<Payload> {
   /** "email_confirmation", …: stored in the outbox, so never rename a kind that may still be queued. */
@@ -35,7 +36,17 @@ export interface MessageKind<Payload> {
   /** Validates the stored payload at send time (and, by the caller, at enqueue time). */
   payloadSchema: z.ZodType<Payload>;
   /** Present for kinds that carry a single-use link: which purpose the link token has, and how long it lives. */
-  link?: { purpose: LinkPurpose; lifetimeMs: number; path(token: string): string };
+  link?: {
+    purpose: LinkPurpose;
+    lifetimeMs: number;
+    path(token: string): string;
+    /**
+     * The link is minted only for messages enqueued with a linkSubject (e.g. the approval email carries
+     * a registration token's reveal link only when a token was requested); without one the message is
+     * sent without a link and its templates test `link`.
+     */
+    isOptional?: boolean;
+  };
   subject(payload: Payload, context: RenderContext): string;
   /** Template base name: views/emails/<template>.html.njk and .txt.njk */
   template: string;

@@ -49,6 +49,8 @@ function payloadsNaming(name: string): { [Name in MessageKindName]: MessagePaylo
       cases: [{ caseNumber: "VC-00042", caseId: CASE_ID }],
       periodEnd: "2025-03-03T09:00:00.000Z",
     },
+    registration_token_ready: { personName: name, registrationTokenExpiresAt: "2025-04-02T14:05:09.000Z" },
+    registration_token_revoked: { personName: name },
   };
 }
 
@@ -87,6 +89,8 @@ describe("message kinds", () => {
       "new_case_waiting",
       "new_cases_digest",
       "password_reset",
+      "registration_token_ready",
+      "registration_token_revoked",
       "resubmission_received",
       "sign_in_link",
       "staff_invitation",
@@ -141,7 +145,12 @@ describe("message kinds", () => {
         path: "/apply/sign-in/a%2Fb%3Fc",
       },
       resubmission_received: undefined,
-      decision_approved: undefined,
+      // Optional: only an approval that requested a registration token carries it.
+      decision_approved: {
+        purpose: "registration_token_reveal",
+        lifetimeMs: 7 * 24 * 60 * minutes,
+        path: "/registration-token/a%2Fb%3Fc",
+      },
       decision_rejected: undefined,
       withdrawal_confirmed: undefined,
       case_invitation: {
@@ -151,6 +160,12 @@ describe("message kinds", () => {
       },
       new_case_waiting: undefined,
       new_cases_digest: undefined,
+      registration_token_ready: {
+        purpose: "registration_token_reveal",
+        lifetimeMs: 7 * 24 * 60 * minutes,
+        path: "/registration-token/a%2Fb%3Fc",
+      },
+      registration_token_revoked: undefined,
     });
   });
 });
@@ -183,6 +198,8 @@ describe("renderEmail", () => {
       more_information_requested:
         "This link works once and expires in 72 hours (at 14:05 UTC on 6 March 2025).",
       case_invitation: "This link works once and expires in 7 days (at 14:05 UTC on 10 March 2025).",
+      decision_approved: "This link works once and expires in 7 days (at 14:05 UTC on 10 March 2025).",
+      registration_token_ready: "This link works once and expires in 7 days (at 14:05 UTC on 10 March 2025).",
     };
     for (const [name, expiry] of Object.entries(expectedExpiry) as [MessageKindName, string][]) {
       const link = linkFor(name);
@@ -307,13 +324,51 @@ describe("renderEmail", () => {
   });
 
   test("an approval names the case and needs nothing from the applicant", async () => {
-    const email = await render("decision_approved", { applicantName: "Ada", caseNumber: "VC-00042" });
+    const email = await render(
+      "decision_approved",
+      { applicantName: "Ada", caseNumber: "VC-00042" },
+      { link: undefined },
+    );
+    assert.match(email.text, /We will send you what you need to join in a separate email/);
+    assert.ok(!email.text.includes("registration token"), email.text);
     assert.equal(email.subject, "Your application VC-00042 was approved — Vetting Portal");
     assert.match(email.text, /Good news: your application VC-00042 to join the community\s+was approved\./);
     assert.match(
       email.html,
       /Good news: your application <strong>VC-00042<\/strong> to join the community was approved\./,
     );
+  });
+
+  test("an approval with a registration token carries the reveal link and the token's expiry, never a token", async () => {
+    const link = linkFor("decision_approved");
+    assert.ok(link);
+    const email = await render("decision_approved", {
+      applicantName: "Ada",
+      caseNumber: "VC-00042",
+      registrationTokenExpiresAt: "2025-04-02T14:05:09.000Z",
+    });
+    for (const part of [email.text, email.html]) {
+      assert.match(part, /the token is not in this email/);
+      assert.match(part, /The token itself works once, until 14:05 UTC on 2 April 2025\./);
+      assert.ok(
+        part.includes("https://vetting.example.org/registration-token/new-link"),
+        "where to ask again",
+      );
+      assert.ok(!part.includes("separate email"));
+    }
+    assert.ok(email.text.split("\n").includes(link.url));
+  });
+
+  test("the registration token email says where the token is and how long it works", async () => {
+    const email = await render("registration_token_ready", {
+      personName: "Grace",
+      registrationTokenExpiresAt: "2025-04-02T14:05:09.000Z",
+    });
+    assert.equal(email.subject, "Your invitation to the community — Vetting Portal");
+    for (const part of [email.text, email.html]) {
+      assert.match(part, /Hello Grace,/);
+      assert.match(part, /The token itself works once, until 14:05 UTC on 2 April 2025\./);
+    }
   });
 
   test("a rejection shows the reason only when it was shared, escaped in HTML", async () => {

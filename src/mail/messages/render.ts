@@ -46,6 +46,8 @@ export async function renderMessageKind<Payload>(
     staffSignInUrl: absoluteUrl(context.publicUrl, urls.staffSignIn()),
     // Applicants come back through an emailed sign-in link; this page asks for one.
     applicantSignInRequestUrl: absoluteUrl(context.publicUrl, urls.applicantSignInRequest()),
+    // A used or expired registration-token link is replaced from this page.
+    registrationTokenLinkRequestUrl: absoluteUrl(context.publicUrl, urls.registrationTokenLinkRequest()),
     // Staff emails point at pages behind staff sign-in (which brings the person back there afterwards),
     // so they carry a plain absolute link rather than a single-use token.
     staffCasesUrl: absoluteUrl(context.publicUrl, urls.staffCases()),
@@ -72,7 +74,10 @@ function describeLink(
     if (link) throw new EmailRenderError(kind.name, "unexpected_link", "this kind carries no link");
     return undefined;
   }
-  if (!link) throw new EmailRenderError(kind.name, "missing_link", "this kind needs its single-use link");
+  if (!link) {
+    if (kind.link.isOptional) return undefined;
+    throw new EmailRenderError(kind.name, "missing_link", "this kind needs its single-use link");
+  }
   // Email links are built against PUBLIC_URL; anything else is a bug that would send people elsewhere.
   if (!URL.canParse(link.url) || new URL(link.url).origin !== publicUrl.origin) {
     throw new EmailRenderError(kind.name, "link_off_site", `the link is not under ${publicUrl.origin}`);

@@ -97,6 +97,7 @@ export function caseDecisionRoutes(deps: AppDependencies): Router {
         isReasonShared: parsed.data.shareReason === "yes",
         decider: staff,
         audit: auditActorFor(ctx, staff),
+        config: deps.config,
       });
     } catch (error) {
       // Four eyes (403) and a case that moved on or was decided by someone else (409): the page says why.

@@ -158,7 +158,7 @@ describe("exporting a case", () => {
     // The person's emails (not the agent's), with their kind and status only: no bodies, no payloads.
     assert.deepEqual(
       document.emails.map((email) => Object.keys(email).sort()),
-      [0, 1, 2].map(() => ["createdAt", "id", "kind", "sentAt", "status"]),
+      [0, 1, 2, 3].map(() => ["createdAt", "id", "kind", "sentAt", "status"]),
     );
     assert.deepEqual(
       document.emails.map((email) => [email.id, email.kind, email.status]).sort(),
@@ -166,6 +166,7 @@ describe("exporting a case", () => {
         [seeded.emails.queuedSignIn, "sign_in_link", "QUEUED"],
         [seeded.emails.queuedDecision, "decision_rejected", "QUEUED"],
         [seeded.emails.sentReceived, "application_received", "SENT"],
+        [seeded.emails.queuedRevealLink, "registration_token_ready", "QUEUED"],
       ].sort(),
     );
     assert.ok(document.emails.find((email) => email.status === "SENT")?.sentAt);
@@ -370,6 +371,24 @@ describe("erasing a case", () => {
       payload: { agentName: seeded.agent.name, caseNumber: seeded.caseNumber, caseId: seeded.id },
     });
     assert.equal(await testApp.db.linkToken.count({ where: { id: seeded.linkTokenId } }), 0);
+    // The registration token row stays (the tokens page accounts for it), without the person; its
+    // unsent reveal-link email is cancelled and its unused reveal link no longer opens anything.
+    assert.deepEqual(outbox.get(seeded.emails.queuedRevealLink), {
+      status: "CANCELLED",
+      recipient: ERASED_RECIPIENT,
+      payload: {},
+    });
+    const token = await testApp.db.registrationToken.findUniqueOrThrow({
+      where: { id: seeded.registrationToken.id },
+    });
+    assert.deepEqual(
+      [token.caseId, token.personName, token.personEmail, token.note, token.state],
+      [seeded.id, "", "", null, "CREATED"],
+    );
+    assert.equal(
+      await testApp.db.linkToken.count({ where: { id: seeded.registrationToken.revealLinkTokenId } }),
+      0,
+    );
     assert.equal(await testApp.db.applicantSession.count({ where: { caseId: seeded.id } }), 0);
     // The applicant's cookie, which opened the workspace before, opens nothing any more.
     const workspace = await openWorkspace(seeded.applicantSessionToken);

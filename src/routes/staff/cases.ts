@@ -38,7 +38,9 @@ import {
   decisionBlocker,
 } from "../../policies/cases.js";
 import { canAddEvidence, canViewEvidence } from "../../policies/evidence.js";
+import { canListRegistrationTokens } from "../../policies/registrationTokens.js";
 import { authorize } from "../../policies/staff.js";
+import { presentCaseRegistrationTokens } from "../../presenters/caseRegistrationTokens.js";
 import {
   ERASED_NAME,
   presentCase,
@@ -54,6 +56,7 @@ import {
   VERIFICATION_METHOD_LABELS,
 } from "../../presenters/cases.js";
 import { presentEvidenceFiles, presentEvidenceUsage } from "../../presenters/evidence.js";
+import { findCaseRegistrationTokens } from "../../queries/caseRegistrationTokens.js";
 import {
   CASE_QUEUE_SORTS,
   CASE_QUEUE_TABS,
@@ -345,13 +348,15 @@ export async function renderCasePage(
   extra: TCasePageExtra = {},
 ): Promise<void> {
   if (!UUID.test(caseId)) throw notFound();
-  const [row, timelineRows, assignableStaff, evidenceRows, evidenceUsage] = await Promise.all([
-    findCaseForPage(deps.db, caseId),
-    findCaseTimeline(deps.db, caseId),
-    findAssignableStaff(deps.db),
-    findEvidenceFiles(deps.db, caseId),
-    findEvidenceUsage(deps.db, caseId),
-  ]);
+  const [row, timelineRows, assignableStaff, evidenceRows, evidenceUsage, registrationTokenRows] =
+    await Promise.all([
+      findCaseForPage(deps.db, caseId),
+      findCaseTimeline(deps.db, caseId),
+      findAssignableStaff(deps.db),
+      findEvidenceFiles(deps.db, caseId),
+      findEvidenceUsage(deps.db, caseId),
+      findCaseRegistrationTokens(deps.db, caseId),
+    ]);
   if (!row) throw notFound();
   const facts = caseFactsOf(row);
   const blocker = decisionBlocker(staff, facts);
@@ -364,6 +369,11 @@ export async function renderCasePage(
     vettingRecords: presentVettingRecords(row),
     comments: presentComments(row),
     decisions: presentDecisions(row),
+    registrationTokens: presentCaseRegistrationTokens(registrationTokenRows),
+    registrationTokenPanel: {
+      isShown: row.state === "APPROVED" || registrationTokenRows.length > 0,
+      isFeatureOn: deps.config.matrix !== null,
+    },
     evidence: {
       files: canViewEvidence(staff, facts)
         ? presentEvidenceFiles(evidenceRows, { kind: "staff", actor: staff }, facts)
@@ -403,6 +413,7 @@ export async function renderCasePage(
       comment: canComment(staff, facts),
       invite: canInviteApplicant(staff, facts),
       addEvidence: canAddEvidence(staff, facts),
+      seeTokenAlerts: canListRegistrationTokens(staff),
     },
     decisionForm: extra.decisionForm ?? { values: {}, errors: {} },
     vettingForm: extra.vettingForm ?? { values: {}, errors: {} },
@@ -647,28 +658,43 @@ export function caseRoutes(deps: AppDependencies): Router {
 
 // ---------------------------------------------------------------------------------------------------
 
+export interface QueueView {
+  values: Record<string, string>;
+  errors: Record<string, string>;
+  status?: number;
+  rows?: ReturnType<typeof presentQueueRow>[];
+  counts?: Record<TCaseQueueTab, number>;
+  links?: { next: string | null; first: string | null };
+}
+
 async function renderQueue(
   ctx: Context,
   deps: AppDependencies,
   staff: SignedInStaff,
-  view: {
-    values: Record<string, string>;
-    errors: Record<string, string>;
-    status?: number;
-    rows?: ReturnType<typeof presentQueueRow>[];
-    counts?: Record<TCaseQueueTab, number>;
-    links?: { next: string | null; first: string | null };
-  },
+  view: QueueView,
 ): Promise<void> {
   const status = view.status ?? 200;
+  const people = await findStaffForAssigneeFilter(deps.db);
+  ctx.status = status;
+  await ctx.render("staff/cases/index.njk", queuePageModel(staff, view, people));
+  ctx.status = status;
+}
+
+/**
+ * The queue page's template data. Exported for the benchmark's baseline (scripts/bench/bareRender.ts),
+ * which renders the same page from the same data held in memory.
+ */
+export function queuePageModel(
+  staff: SignedInStaff,
+  view: QueueView,
+  people: Awaited<ReturnType<typeof findStaffForAssigneeFilter>>,
+) {
   const currentTab = CASE_QUEUE_TABS.includes(view.values.tab as TCaseQueueTab) ? view.values.tab : "all";
   // Links out of a page with mistakes leave the mistaken parameters behind.
   const validValues = Object.fromEntries(
     Object.entries(view.values).filter(([param]) => !(param in view.errors)),
   );
-  const people = await findStaffForAssigneeFilter(deps.db);
-  ctx.status = status;
-  await ctx.render("staff/cases/index.njk", {
+  return {
     values: view.values,
     errors: view.errors,
     hasErrors: Object.keys(view.errors).length > 0,
@@ -698,8 +724,7 @@ async function renderQueue(
       first: view.links?.first ?? null,
     },
     can: { openCase: canOpenCase(staff) },
-  });
-  ctx.status = status;
+  };
 }
 
 async function renderNewCase(

@@ -5,6 +5,7 @@ import Router from "@koa/router";
 import type { AppDependencies } from "../../app.js";
 import { signedInStaff } from "../../middleware/requireStaff.js";
 import { canViewCaseOverview } from "../../policies/cases.js";
+import { canListRegistrationTokens } from "../../policies/registrationTokens.js";
 import {
   canManageOutbox,
   canViewAuditLog,
@@ -55,6 +56,7 @@ export function staffHomeRoutes(deps: AppDependencies): Router {
         viewAuditLog: canViewAuditLog(staff),
         manageOutbox: canManageOutbox(staff),
         viewCspViolations: canViewCspViolations(staff),
+        listRegistrationTokens: canListRegistrationTokens(staff),
         viewCaseOverview: isAdmin,
       },
       links: { queue: urls.staffCases(), cspViolations: urls.staffCspViolations() },

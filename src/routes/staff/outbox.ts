@@ -274,12 +274,13 @@ async function renderForDisplay(
       {
         recipient: message.recipient,
         payload: message.payload,
-        link: kind?.link
-          ? {
-              url: absoluteUrl(deps.config.http.publicUrl, kind.link.path(LINK_PLACEHOLDER_TOKEN)),
-              expiresAt: new Date(now.getTime() + kind.link.lifetimeMs),
-            }
-          : undefined,
+        link:
+          kind?.link && (!kind.link.isOptional || message.linkSubjectType)
+            ? {
+                url: absoluteUrl(deps.config.http.publicUrl, kind.link.path(LINK_PLACEHOLDER_TOKEN)),
+                expiresAt: new Date(now.getTime() + kind.link.lifetimeMs),
+              }
+            : undefined,
       },
       { ...renderContextFor(deps.config), now },
     );

@@ -1,0 +1,56 @@
+// The tokens page's rows: every token the portal issued, newest first, in keyset pages.
+import type { Database } from "../db.js";
+import type { Prisma } from "../generated/prisma/client.js";
+import { keysetPage, type TKeysetCursor } from "./keyset.js";
+
+export const registrationTokenListSelect = {
+  id: true,
+  caseId: true,
+  vettingCase: { select: { number: true } },
+  personName: true,
+  personEmail: true,
+  state: true,
+  tokenLookup: true,
+  expiresAt: true,
+  createdAt: true,
+  createdOnHomeserverAt: true,
+  attempts: true,
+  lastError: true,
+  failedAt: true,
+  revealedAt: true,
+  revealCount: true,
+  revokedAt: true,
+  replacesId: true,
+  createdBy: { select: { name: true } },
+  revokedBy: { select: { name: true } },
+  replacedBy: { select: { id: true } },
+} satisfies Prisma.RegistrationTokenSelect;
+
+export type RegistrationTokenListRow = Prisma.RegistrationTokenGetPayload<{
+  select: typeof registrationTokenListSelect;
+}>;
+
+export async function findRegistrationTokenPage(
+  db: Database,
+  after: TKeysetCursor<string> | null,
+  pageSize: number,
+): Promise<{ rows: RegistrationTokenListRow[]; next: TKeysetCursor<string> | null }> {
+  const rows = await db.registrationToken.findMany({
+    where: after
+      ? {
+          OR: [
+            { createdAt: { lt: after.occurredAt } },
+            { createdAt: after.occurredAt, id: { lt: after.id } },
+          ],
+        }
+      : {},
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: pageSize + 1,
+    select: registrationTokenListSelect,
+  });
+  return keysetPage(rows, pageSize, (row) => ({ occurredAt: row.createdAt, id: row.id }));
+}
+
+export function findRegistrationTokenRow(db: Database, id: string): Promise<RegistrationTokenListRow | null> {
+  return db.registrationToken.findUnique({ where: { id }, select: registrationTokenListSelect });
+}

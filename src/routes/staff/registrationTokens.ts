@@ -1,0 +1,204 @@
+// The tokens page (inviting admins and up), mounted under /staff:
+//   GET  /registration-tokens                every token the portal issued, newest first, with its case or
+//                                            person, who created it and when, its expiry and live status
+//                                            (one list call to the homeserver per view at most, cached)
+//   GET  /registration-tokens/:id/revoke     the confirmation page; POST revokes (homeserver first)
+//   GET  /registration-tokens/:id/reissue    the confirmation page; POST revokes and issues a new one
+// With no homeserver configured the page says so plainly and offers no actions. The standalone form
+// (/registration-tokens/new) is routes/staff/issueRegistrationToken.ts.
+import Router from "@koa/router";
+import type { Context } from "koa";
+import type { AppDependencies } from "../../app.js";
+import { auditActorFor } from "../../audit.js";
+import { reissueRegistrationToken } from "../../commands/reissueRegistrationToken.js";
+import {
+  FEATURE_OFF_MESSAGE,
+  HomeserverRefusedError,
+  type RegistrationTokenCommandDependencies,
+  revokeRegistrationToken,
+} from "../../commands/revokeRegistrationToken.js";
+import { badRequest, HttpError, notFound } from "../../errors.js";
+import { createSynapseAdmin, SynapseAdminError } from "../../matrix/synapseAdmin.js";
+import { signedInStaff } from "../../middleware/requireStaff.js";
+import {
+  canIssueStandaloneToken,
+  canListRegistrationTokens,
+  canReissueRegistrationToken,
+  canRevokeRegistrationToken,
+} from "../../policies/registrationTokens.js";
+import { authorize } from "../../policies/staff.js";
+import { presentRegistrationTokenRow } from "../../presenters/registrationTokens.js";
+import { encodeKeysetCursor, parseKeysetCursor } from "../../queries/keyset.js";
+import { findRegistrationTokenPage, findRegistrationTokenRow } from "../../queries/registrationTokenList.js";
+import { createHomeserverStatusSource, liveStatusOf } from "../../queries/registrationTokenStatus.js";
+import { urls } from "../../urls.js";
+
+export const REGISTRATION_TOKENS_PAGE_SIZE = 50;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const NOTICES: Record<string, string> = {
+  revoked: "The token was revoked on the homeserver, and the person was told by email.",
+  reissued:
+    "The old token was revoked and a new one is being created. The person will get an email with a link that shows it to them once.",
+};
+
+const ACTIONS = {
+  revoke: {
+    title: "Revoke this registration token?",
+    explanation:
+      "The token is deleted on the homeserver at once: nobody can register with it any more, even with a link already emailed. The person is told by email.",
+    button: "Revoke the token",
+    done: "revoked",
+  },
+  reissue: {
+    title: "Re-issue this registration token?",
+    explanation:
+      "The current token is deleted on the homeserver, and a new one is created for the same person. They get an email with a new one-time link to it.",
+    button: "Revoke it and issue a new one",
+    done: "reissued",
+  },
+} as const;
+
+function firstValue(value: string | string[] | undefined): string {
+  return (Array.isArray(value) ? value[0] : value) ?? "";
+}
+
+function tokenIdFrom(ctx: Context): string {
+  const id = ctx.params.id ?? "";
+  if (!UUID.test(id)) throw notFound("There is no such registration token.");
+  return id;
+}
+
+export function registrationTokenRoutes(deps: AppDependencies): Router {
+  const router = new Router();
+  const matrixLogger = deps.logger.child({ category: "matrix" });
+  // One admin client and one status cache per process (see queries/registrationTokenStatus.ts).
+  const synapse = deps.config.matrix ? createSynapseAdmin(deps.config.matrix) : null;
+  const statusSource = synapse
+    ? createHomeserverStatusSource(synapse, deps.config.staff.totpKey, {
+        onError: (error) =>
+          matrixLogger.warn(
+            { err: error instanceof SynapseAdminError ? error.message : "unknown error" },
+            "the homeserver's registration tokens could not be listed",
+          ),
+      })
+    : null;
+  const commandDeps: RegistrationTokenCommandDependencies = { db: deps.db, config: deps.config, synapse };
+
+  router.get("/registration-tokens", async (ctx) => {
+    const staff = signedInStaff(ctx);
+    authorize(canListRegistrationTokens(staff));
+    const before = firstValue(ctx.query.before);
+    const after = before ? parseKeysetCursor(before) : null;
+    if (before && (!after || !UUID.test(after.id))) {
+      throw badRequest("This page link is damaged. Go back to the newest tokens and page from there.");
+    }
+    const page = await findRegistrationTokenPage(deps.db, after, REGISTRATION_TOKENS_PAGE_SIZE);
+    // Asked only when a row needs it (a created token); at most one list call for the whole page.
+    const needsHomeserver = page.rows.some((row) => row.state === "CREATED");
+    const snapshot = statusSource && needsHomeserver ? await statusSource.snapshot() : null;
+    const now = new Date();
+    const tokens = page.rows.map((row) => {
+      const view = presentRegistrationTokenRow(row, liveStatusOf(row, snapshot, now), staff);
+      // Without a homeserver nothing can be revoked or re-issued.
+      return synapse ? view : { ...view, can: { revoke: false, reissue: false } };
+    });
+    await ctx.render("staff/registration-tokens/index.njk", {
+      isFeatureOn: synapse !== null,
+      isHomeserverUnavailable: needsHomeserver && synapse !== null && snapshot === null,
+      notice: NOTICES[firstValue(ctx.query.done)] ?? null,
+      tokens,
+      can: { issueStandalone: synapse !== null && canIssueStandaloneToken(staff) },
+      links: {
+        staffHome: urls.staffHome(),
+        issueStandalone: urls.staffRegistrationTokenNew(),
+        older: page.next
+          ? urls.staffRegistrationTokens(`before=${encodeURIComponent(encodeKeysetCursor(page.next))}`)
+          : null,
+        newest: after ? urls.staffRegistrationTokens() : null,
+      },
+    });
+  });
+
+  for (const action of ["revoke", "reissue"] as const) {
+    async function loadAuthorized(ctx: Context) {
+      const staff = signedInStaff(ctx);
+      authorize(canListRegistrationTokens(staff));
+      const row = await findRegistrationTokenRow(deps.db, tokenIdFrom(ctx));
+      if (!row) throw notFound("There is no such registration token.");
+      const isAllowed =
+        action === "revoke"
+          ? canRevokeRegistrationToken(staff, row)
+          : canReissueRegistrationToken(staff, { state: row.state, isReplaced: row.replacedBy !== null });
+      return { staff, row, isAllowed };
+    }
+
+    async function renderConfirmation(
+      ctx: Context,
+      page: Awaited<ReturnType<typeof loadAuthorized>>,
+      refusal: string | null,
+      status: number,
+    ): Promise<void> {
+      const token = presentRegistrationTokenRow(page.row, liveStatusOf(page.row, null), page.staff);
+      ctx.status = status;
+      await ctx.render("staff/registration-tokens/confirm.njk", {
+        ...ACTIONS[action],
+        action,
+        token,
+        refusal,
+        // A refusal that an attempt cannot fix (already revoked, already replaced) hides the button.
+        canConfirm: synapse !== null && page.isAllowed && !(action === "reissue" && token.isErased),
+        links: {
+          tokens: urls.staffRegistrationTokens(),
+          confirm: urls.staffRegistrationTokenAction(page.row.id, action),
+        },
+      });
+      ctx.status = status;
+    }
+
+    router.get(`/registration-tokens/:id/${action}`, async (ctx) => {
+      const page = await loadAuthorized(ctx);
+      const refusal = !synapse
+        ? FEATURE_OFF_MESSAGE
+        : !page.isAllowed
+          ? action === "revoke"
+            ? "This token is already revoked."
+            : "This token was already re-issued; see the newer one."
+          : null;
+      await renderConfirmation(ctx, page, refusal, 200);
+    });
+
+    router.post(`/registration-tokens/:id/${action}`, async (ctx) => {
+      const page = await loadAuthorized(ctx);
+      if (!synapse) return renderConfirmation(ctx, page, FEATURE_OFF_MESSAGE, 409);
+      const options = { registrationTokenId: page.row.id, audit: auditActorFor(ctx, page.staff) };
+      try {
+        if (action === "revoke") {
+          await revokeRegistrationToken(commandDeps, { ...options, revokedBy: page.staff });
+        } else {
+          await reissueRegistrationToken(commandDeps, { ...options, issuer: page.staff });
+        }
+      } catch (error) {
+        // The homeserver failed (nothing changed), or someone else acted first: say so on the same page.
+        if (error instanceof HomeserverRefusedError) {
+          matrixLogger.warn(
+            { registrationTokenId: page.row.id, action, err: error.message },
+            "homeserver refused",
+          );
+          return renderConfirmation(ctx, await loadAuthorized(ctx), error.message, 502);
+        }
+        if (error instanceof HttpError && error.status === 409) {
+          return renderConfirmation(ctx, await loadAuthorized(ctx), error.message, 409);
+        }
+        throw error;
+      } finally {
+        // Whatever happened, this instance's next view asks the homeserver afresh.
+        statusSource?.invalidate();
+      }
+      ctx.status = 303;
+      ctx.redirect(urls.staffRegistrationTokens(`done=${ACTIONS[action].done}`));
+    });
+  }
+
+  return router;
+}
