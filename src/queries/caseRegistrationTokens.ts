@@ -7,6 +7,8 @@ import type { Prisma } from "../generated/prisma/client.js";
 const caseRegistrationTokenSelect = {
   id: true,
   state: true,
+  /** The keyed hash that finds it in the homeserver's list (its live status); not the token. */
+  tokenLookup: true,
   createdAt: true,
   expiresAt: true,
   createdOnHomeserverAt: true,

@@ -24,6 +24,7 @@ import { fieldErrors, ZApplicationDetails, ZStatement } from "../../domain/appli
 import { formatCaseNumber } from "../../domain/caseNumber.js";
 import { CASE_STATES, type CaseState } from "../../domain/caseStates.js";
 import { badRequest, HttpError, notFound } from "../../errors.js";
+import { homeserverFor } from "../../matrix/homeserver.js";
 import { signedInStaff } from "../../middleware/requireStaff.js";
 import {
   canAssignCase,
@@ -56,7 +57,10 @@ import {
   VERIFICATION_METHOD_LABELS,
 } from "../../presenters/cases.js";
 import { presentEvidenceFiles, presentEvidenceUsage } from "../../presenters/evidence.js";
-import { findCaseRegistrationTokens } from "../../queries/caseRegistrationTokens.js";
+import {
+  type CaseRegistrationTokenRow,
+  findCaseRegistrationTokens,
+} from "../../queries/caseRegistrationTokens.js";
 import {
   CASE_QUEUE_SORTS,
   CASE_QUEUE_TABS,
@@ -75,6 +79,7 @@ import {
   type TCaseQueueTab,
 } from "../../queries/cases.js";
 import { findEvidenceFiles, findEvidenceUsage } from "../../queries/evidence.js";
+import { type LiveStatus, liveStatusOf } from "../../queries/registrationTokenStatus.js";
 import type { SignedInStaff } from "../../sessions.js";
 import { urls } from "../../urls.js";
 
@@ -340,6 +345,20 @@ export interface TCasePageExtra {
  * privacy routes too). Loads the case (404 when the id is not a case), builds the view model, renders
  * staff/cases/detail.njk with `status` (default 200).
  */
+/**
+ * Whether the homeserver says a created token was used: asked only when the case has one, through the
+ * app's shared status cache (one list call per CACHE_TTL_MS for every page together).
+ */
+async function liveStatusesOf(
+  deps: AppDependencies,
+  rows: readonly CaseRegistrationTokenRow[],
+): Promise<Map<string, LiveStatus>> {
+  const homeserver = homeserverFor(deps.config, deps.logger);
+  if (!homeserver || !rows.some((row) => row.state === "CREATED")) return new Map();
+  const snapshot = await homeserver.status.snapshot();
+  return new Map(rows.map((row) => [row.id, liveStatusOf(row, snapshot)]));
+}
+
 export async function renderCasePage(
   ctx: Context,
   deps: AppDependencies,
@@ -361,6 +380,7 @@ export async function renderCasePage(
   const facts = caseFactsOf(row);
   const blocker = decisionBlocker(staff, facts);
   const staffNames = await findStaffNames(deps.db, staffIdsInTimeline(timelineRows));
+  const tokenLiveStatuses = await liveStatusesOf(deps, registrationTokenRows);
   const caseView = presentCase(row);
   const status = extra.status ?? 200;
   ctx.status = status;
@@ -369,7 +389,7 @@ export async function renderCasePage(
     vettingRecords: presentVettingRecords(row),
     comments: presentComments(row),
     decisions: presentDecisions(row),
-    registrationTokens: presentCaseRegistrationTokens(registrationTokenRows),
+    registrationTokens: presentCaseRegistrationTokens(registrationTokenRows, new Date(), tokenLiveStatuses),
     registrationTokenPanel: {
       isShown: row.state === "APPROVED" || registrationTokenRows.length > 0,
       isFeatureOn: deps.config.matrix !== null,

@@ -18,7 +18,7 @@ import {
   revokeRegistrationToken,
 } from "../../commands/revokeRegistrationToken.js";
 import { badRequest, HttpError, notFound } from "../../errors.js";
-import { createSynapseAdmin, SynapseAdminError } from "../../matrix/synapseAdmin.js";
+import { homeserverFor } from "../../matrix/homeserver.js";
 import { signedInStaff } from "../../middleware/requireStaff.js";
 import {
   canIssueStandaloneToken,
@@ -30,7 +30,7 @@ import { authorize } from "../../policies/staff.js";
 import { presentRegistrationTokenRow } from "../../presenters/registrationTokens.js";
 import { encodeKeysetCursor, parseKeysetCursor } from "../../queries/keyset.js";
 import { findRegistrationTokenPage, findRegistrationTokenRow } from "../../queries/registrationTokenList.js";
-import { createHomeserverStatusSource, liveStatusOf } from "../../queries/registrationTokenStatus.js";
+import { liveStatusOf } from "../../queries/registrationTokenStatus.js";
 import { urls } from "../../urls.js";
 
 export const REGISTRATION_TOKENS_PAGE_SIZE = 50;
@@ -71,18 +71,11 @@ function tokenIdFrom(ctx: Context): string {
 
 export function registrationTokenRoutes(deps: AppDependencies): Router {
   const router = new Router();
+  // One admin client and one status cache per app, shared with the case page (matrix/homeserver.ts).
+  const homeserver = homeserverFor(deps.config, deps.logger);
   const matrixLogger = deps.logger.child({ category: "matrix" });
-  // One admin client and one status cache per process (see queries/registrationTokenStatus.ts).
-  const synapse = deps.config.matrix ? createSynapseAdmin(deps.config.matrix) : null;
-  const statusSource = synapse
-    ? createHomeserverStatusSource(synapse, deps.config.staff.totpKey, {
-        onError: (error) =>
-          matrixLogger.warn(
-            { err: error instanceof SynapseAdminError ? error.message : "unknown error" },
-            "the homeserver's registration tokens could not be listed",
-          ),
-      })
-    : null;
+  const synapse = homeserver?.synapse ?? null;
+  const statusSource = homeserver?.status ?? null;
   const commandDeps: RegistrationTokenCommandDependencies = { db: deps.db, config: deps.config, synapse };
 
   router.get("/registration-tokens", async (ctx) => {
