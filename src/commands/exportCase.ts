@@ -5,6 +5,9 @@
 // Evidence files are listed with their metadata (name, type, size, SHA-256, who uploaded them and when,
 // the note), not their content.
 //
+// Matrix registration tokens are listed with their state and dates (who issued them, when created,
+// revealed, revoked, when they expire), never the token string itself.
+//
 // The emails listed are those sent to the person (linked to the case, or addressed to its email): kind,
 // status and times only. Their bodies are rendered at delivery and never stored; their payloads are
 // display data already in the case.
@@ -23,6 +26,8 @@ export interface TCaseExport {
   decisions: Record<string, unknown>[];
   /** What is known about each evidence file (not its content: download the files from the case page). */
   evidenceFiles: Record<string, unknown>[];
+  /** The Matrix registration tokens issued for the case (not the token strings). */
+  registrationTokens: Record<string, unknown>[];
   timeline: Record<string, unknown>[];
   emails: Record<string, unknown>[];
 }
@@ -63,6 +68,20 @@ export async function exportCase(
           uploaderKind: true,
           uploadedBy: staffName,
           createdAt: true,
+        },
+        orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+      },
+      registrationTokens: {
+        select: {
+          id: true,
+          state: true,
+          createdBy: staffName,
+          createdAt: true,
+          createdOnHomeserverAt: true,
+          expiresAt: true,
+          revealCount: true,
+          revealedAt: true,
+          revokedAt: true,
         },
         orderBy: [{ createdAt: "asc" }, { id: "asc" }],
       },
@@ -163,6 +182,17 @@ export async function exportCase(
       uploaderKind: file.uploaderKind,
       uploadedBy: file.uploadedBy,
       note: file.note,
+    })),
+    registrationTokens: vettingCase.registrationTokens.map((token) => ({
+      id: token.id,
+      state: token.state,
+      issuedBy: token.createdBy,
+      issuedAt: iso(token.createdAt),
+      createdOnHomeserverAt: iso(token.createdOnHomeserverAt),
+      expiresAt: iso(token.expiresAt),
+      revealCount: token.revealCount,
+      lastRevealedAt: iso(token.revealedAt),
+      revokedAt: iso(token.revokedAt),
     })),
     timeline: auditEvents.map((event) => ({
       id: event.id.toString(),

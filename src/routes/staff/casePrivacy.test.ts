@@ -8,6 +8,7 @@ import type { TCaseExport } from "../../commands/exportCase.js";
 import { flagPossibleDuplicates } from "../../commands/flagPossibleDuplicates.js";
 import { formatCaseNumber } from "../../domain/caseNumber.js";
 import { enqueueEmail } from "../../mail/outbox.js";
+import { openRegistrationToken } from "../../matrix/tokenSecrets.js";
 import { startTestApp, type TestApp } from "../../test/app.js";
 import { type SeededCase, seedCaseWithHistory, tablesContaining } from "../../test/privacyFixtures.js";
 import { truncateTables } from "../../test/reset.js";
@@ -170,6 +171,17 @@ describe("exporting a case", () => {
       ].sort(),
     );
     assert.ok(document.emails.find((email) => email.status === "SENT")?.sentAt);
+    // The registration token: what happened to it, never the token itself.
+    assert.deepEqual(
+      document.registrationTokens.map((token) => [token.id, token.state, token.issuedBy, token.revealCount]),
+      [[seeded.registrationToken.id, "CREATED", { id: seeded.admin.id, name: seeded.admin.name }, 0]],
+    );
+    const sealed = await testApp.db.registrationToken.findUniqueOrThrow({
+      where: { id: seeded.registrationToken.id },
+      select: { tokenSealed: true },
+    });
+    const tokenString = openRegistrationToken(testApp.config.staff.totpKey, sealed.tokenSealed);
+    assert.ok(!JSON.stringify(document).includes(tokenString), "the token string is not in the export");
 
     assert.deepEqual((await caseAudit(seeded.id)).at(-1), {
       action: "case.exported",
