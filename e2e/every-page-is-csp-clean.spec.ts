@@ -223,6 +223,13 @@ test("public pages, error pages and links that no longer work", async ({
     404,
   );
   await visit(page, browserProblems, `/setup/${unknownToken}`, "This setup link does not work", 404);
+  await visit(
+    page,
+    browserProblems,
+    "/registration-token/new-link",
+    "Get a new link to your registration token",
+  );
+  await visit(page, browserProblems, `/registration-token/${unknownToken}`, "This link does not work", 404);
 
   // The first superadmin's setup page opens only while there is no superadmin, which this run's own
   // seeding has already ended: the link says so.
@@ -400,6 +407,11 @@ test("every page of a superadmin, and the pages behind emailed staff links", asy
   });
   await visit(page, browserProblems, "/staff/csp-violations", "CSP violations");
   await expect(page.getByRole("table")).toContainText(`https://tracker.example/${marker}.gif`);
+
+  // Matrix registration tokens (the e2e server talks to a fake Synapse): the list with live status, and
+  // the standalone form.
+  await visit(page, browserProblems, "/staff/registration-tokens", "Registration tokens");
+  await visit(page, browserProblems, "/staff/registration-tokens/new", "Issue a registration token");
 
   // The password-reset link as emailed (issued here: asking for one answers the same for anyone).
   const { token } = await db.$transaction((tx) =>
