@@ -70,6 +70,7 @@ export type AuditAction =
   | "matrix_token.reveal_link_sent"
   | "matrix_token.revoked"
   | "matrix_token.reissued"
+  | "matrix_token.purged"
   // mail and records
   | "mail.retried"
   | "mail.cancelled"

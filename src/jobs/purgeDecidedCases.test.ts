@@ -2,15 +2,20 @@
 // as the system, and nothing more on a second run.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
+import { ERASED_RECIPIENT } from "../commands/eraseCase.js";
+import { requestRegistrationToken } from "../commands/requestRegistrationToken.js";
 import { type Config, loadConfig } from "../config.js";
 import { createDatabase, type Database } from "../db.js";
 import type { Logger } from "../logger.js";
+import { enqueueEmail } from "../mail/outbox.js";
 import { createMailRelay } from "../mail/relay.js";
 import { captureLogs } from "../test/logs.js";
 import { createTestDatabase, type TestDatabase } from "../test/postgres.js";
 import { type SeededCase, seedCaseWithHistory, tablesContaining } from "../test/privacyFixtures.js";
 import { truncateTables } from "../test/reset.js";
+import { createStaffMember } from "../test/staff.js";
 import { testViews } from "../test/views.js";
+import { issueLinkToken } from "../tokens.js";
 import { purgeDecidedCases } from "./purgeDecidedCases.js";
 import { taskList } from "./worker.js";
 
@@ -45,6 +50,7 @@ beforeEach(async () => {
     "audit_events",
     "staff_sessions",
     "staff_users",
+    "registration_tokens",
     "graphile_worker._private_jobs",
   ]);
 });
@@ -183,6 +189,62 @@ describe("purgeDecidedCases", () => {
     assert.deepEqual(await purgeAudit(), []);
   });
 
+  test("standalone registration tokens expired before the retention period lose the person's data, their emails and links", async () => {
+    const admin = await createStaffMember(db, config, { role: "INVITING_ADMIN" });
+    const seedToken = (email: string, expiredDaysAgo: number) =>
+      db.$transaction(async (tx) => {
+        const { registrationTokenId } = await requestRegistrationToken(tx, withMatrix(config), {
+          caseId: null,
+          personName: `Stan Dalone ${email}`,
+          personEmail: email,
+          note: `Invited by the choir, ${email}`,
+          createdById: admin.id,
+          audit: { label: "test" },
+          now: new Date(daysAgo(expiredDaysAgo).getTime() - 30 * DAY_MS),
+        });
+        const subject = { type: "registration_token", id: registrationTokenId };
+        await enqueueEmail(tx, {
+          kind: "registration_token_ready",
+          recipient: email,
+          payload: { personName: `Stan Dalone ${email}`, registrationTokenExpiresAt: now.toISOString() },
+          linkSubject: subject,
+        });
+        await enqueueEmail(tx, {
+          kind: "registration_token_revoked",
+          recipient: email,
+          payload: { personName: `Stan Dalone ${email}` },
+        });
+        await issueLinkToken(tx, { purpose: "registration_token_reveal", subject, lifetimeMs: DAY_MS });
+        return registrationTokenId;
+      });
+    const oldId = await seedToken("old-standalone@example.org", 31);
+    const recentId = await seedToken("recent-standalone@example.org", 5);
+
+    await purgeDecidedCases({ db, config, logger }, now);
+
+    const old = await db.registrationToken.findUniqueOrThrow({ where: { id: oldId } });
+    assert.deepEqual([old.personName, old.personEmail, old.note], ["", "", null]);
+    for (const value of [
+      "old-standalone@example.org",
+      "Stan Dalone old-standalone",
+      "Invited by the choir, old",
+    ])
+      assert.deepEqual(await tablesContaining(db, value), [], value);
+    assert.equal(await db.linkToken.count({ where: { subjectId: oldId } }), 0);
+    assert.deepEqual(
+      (await db.outboxMessage.findMany({ where: { recipient: ERASED_RECIPIENT } })).map((m) => m.status),
+      ["CANCELLED", "CANCELLED"],
+    );
+    assert.deepEqual(
+      (await db.auditEvent.findMany({ where: { action: "matrix_token.purged" } })).map((e) => e.subjectId),
+      [oldId],
+    );
+    const recent = await db.registrationToken.findUniqueOrThrow({ where: { id: recentId } });
+    assert.equal(recent.personEmail, "recent-standalone@example.org");
+    assert.equal(await db.linkToken.count({ where: { subjectId: recentId } }), 1);
+    assert.equal(await db.outboxMessage.count({ where: { recipient: "recent-standalone@example.org" } }), 2);
+  });
+
   test("runs as the worker's purge_decided_cases task", async () => {
     const seeded = await seedCaseWithHistory(db, config, { state: "WITHDRAWN", withdrawnAt: daysAgo(31) });
     const relay = createMailRelay(
@@ -213,3 +275,17 @@ describe("purgeDecidedCases", () => {
     assert.equal((await purgeAudit()).length, 1);
   });
 });
+
+/** The config with a homeserver set, as requestRegistrationToken requires (nothing calls it here). */
+function withMatrix(base: Config): Config {
+  return {
+    ...base,
+    matrix: {
+      homeserverUrl: new URL("http://127.0.0.1:9"),
+      adminToken: "unused",
+      tokenLifetimeMs: 30 * DAY_MS,
+      registrationUrl: null,
+      requestTimeoutMs: 1_000,
+    },
+  };
+}

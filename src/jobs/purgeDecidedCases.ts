@@ -1,12 +1,16 @@
 // Daily (03:30, worker.ts): the retention purge. Cases decided more than CASE_RETENTION_DAYS ago, and
 // cases withdrawn that long ago, lose their personal data and evidence files (eraseCase(), audited
-// "case.purged" by "system" with reason "retention"); the decision and the audit trail stay.
+// "case.purged" by "system" with reason "retention"); the decision and the audit trail stay. Registration
+// tokens issued from the standalone form (no case) lose the person's name, email and note, their emails
+// and their reveal links once they expired that long ago ("matrix_token.purged").
 //
 // In batches, one transaction each, so a large backlog (the first run after enabling the job, or after
 // lowering the retention) never holds one long transaction. The batch's rows are locked with SKIP
 // LOCKED: a case being erased by hand at that moment is left to that erasure, and a second worker
 // running the job at once takes other cases. Safe to re-run: erased cases are never selected again.
-import { eraseCase, removeErasedEvidenceFiles } from "../commands/eraseCase.js";
+import { recordAudit } from "../audit.js";
+import { ERASED_RECIPIENT, eraseCase, removeErasedEvidenceFiles } from "../commands/eraseCase.js";
+import type { Transaction } from "../db.js";
 import { evidenceStore } from "../storage/evidenceStore.js";
 import type { JobDependencies } from "./dependencies.js";
 
@@ -52,6 +56,13 @@ export async function purgeDecidedCases(
     if (count > 0) deps.logger.debug({ count }, "purged a batch of cases past retention");
     if (count < batchSize) break;
   }
+  const purgedTokens = await purgeStandaloneRegistrationTokens(deps, cutoff, batchSize);
+  if (purgedTokens > 0) {
+    deps.logger.info(
+      { count: purgedTokens },
+      "purged personal data of expired standalone registration tokens",
+    );
+  }
   if (purged > 0)
     deps.logger.info(
       { count: purged, retentionDays: deps.config.privacy.retentionDays },
@@ -62,4 +73,59 @@ export async function purgeDecidedCases(
       { retentionDays: deps.config.privacy.retentionDays },
       "no decided or withdrawn cases past retention",
     );
+}
+
+/** Standalone tokens (no case) that expired before the cutoff, in batches; returns how many. */
+async function purgeStandaloneRegistrationTokens(
+  deps: Pick<JobDependencies, "db">,
+  cutoff: Date,
+  batchSize: number,
+): Promise<number> {
+  let purged = 0;
+  for (;;) {
+    const count = await deps.db.$transaction(async (tx) => {
+      const batch = await tx.$queryRaw<{ id: string }[]>`
+        SELECT id FROM registration_tokens
+         WHERE "caseId" IS NULL AND "personEmail" <> '' AND "expiresAt" < ${cutoff}
+         ORDER BY "createdAt"
+         LIMIT ${batchSize}
+         FOR UPDATE SKIP LOCKED`;
+      const ids = batch.map((row) => row.id);
+      if (ids.length > 0) await eraseStandaloneTokens(tx, ids);
+      return ids.length;
+    });
+    purged += count;
+    if (count < batchSize) return purged;
+  }
+}
+
+async function eraseStandaloneTokens(tx: Transaction, ids: string[]): Promise<void> {
+  const addresses = (
+    await tx.registrationToken.findMany({ where: { id: { in: ids } }, select: { personEmail: true } })
+  ).map((token) => token.personEmail.toLowerCase());
+  await tx.linkToken.deleteMany({ where: { subjectType: "registration_token", subjectId: { in: ids } } });
+  // Their emails, blanked (and cancelled if still unsent): the reveal links (linked to the token) and the
+  // revocation notices (no link; found by kind and address).
+  await tx.$executeRaw`
+    UPDATE outbox_messages
+       SET recipient = ${ERASED_RECIPIENT}, payload = '{}'::jsonb, "updatedAt" = now(),
+           status = CASE WHEN status IN ('QUEUED', 'SENDING') THEN 'CANCELLED'::"OutboxStatus" ELSE status END
+     WHERE ("linkSubjectType" = 'registration_token' AND "linkSubjectId" = ANY(${ids}::text[]))
+        OR (kind = 'registration_token_revoked' AND "linkSubjectId" IS NULL
+            AND lower(recipient) = ANY(${addresses}::text[]))`;
+  await tx.registrationToken.updateMany({
+    where: { id: { in: ids } },
+    data: { personName: "", personEmail: "", note: null },
+  });
+  for (const id of ids) {
+    await recordAudit(
+      tx,
+      { label: "system" },
+      "matrix_token.purged",
+      { type: "registration_token", id },
+      {
+        reason: "retention",
+      },
+    );
+  }
 }

@@ -64,6 +64,7 @@ const AUDIT_ACTION_FLAGS: Record<AuditAction, true> = {
   "matrix_token.reveal_link_sent": true,
   "matrix_token.revoked": true,
   "matrix_token.reissued": true,
+  "matrix_token.purged": true,
 };
 
 export const AUDIT_ACTIONS = Object.keys(AUDIT_ACTION_FLAGS) as [AuditAction, ...AuditAction[]];
