@@ -3,10 +3,11 @@
 // the session and changing with it. Without one (public forms) it is a signed double-submit token (OWASP's
 // stateless pattern): the cookie holds a random seed, forms carry HMAC(secret, seed), which another
 // site can neither read nor forge. Runs after the session loader.
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, timingSafeEqual } from "node:crypto";
 import type { Context, Middleware } from "koa";
 import { forbidden } from "../errors.js";
 import { isMultipartUpload } from "./bodyParser.js";
+import { randomString } from "./randomPool.js";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 const SEED_PATTERN = /^[A-Za-z0-9_-]{43}$/;
@@ -27,7 +28,7 @@ export function csrfProtection(options: {
   return async function checkCsrf(ctx, next) {
     let seed = ctx.cookies.get(cookieName);
     if (!seed || !SEED_PATTERN.test(seed)) {
-      seed = randomBytes(32).toString("base64url");
+      seed = randomString(32, "base64url");
       if (isHttps) ctx.cookies.secure = true; // TLS ends at the proxy in front of us.
       ctx.cookies.set(cookieName, seed, { httpOnly: true, sameSite: "lax", secure: isHttps, path: "/" });
     }

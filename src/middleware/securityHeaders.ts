@@ -8,11 +8,11 @@
 // In production over https, browsers report violations to /csp-report (report-to for the Reporting
 // API, report-uri for browsers without it). Reporting is domain-aware: the endpoint must be an
 // absolute https URL, so over plain http (development, tests) no reporting directives are sent.
-import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Middleware } from "koa";
 import helmet from "koa-helmet";
 import { absoluteUrl, urls } from "../urls.js";
+import { randomString } from "./randomPool.js";
 
 const PERMISSIONS_POLICY = [
   "accelerometer=()",
@@ -70,7 +70,7 @@ export function securityHeaders(options: { isProduction: boolean; publicUrl: URL
 
   return async function setSecurityHeaders(ctx, next) {
     // 128 random bits, fresh for every response.
-    const nonce = randomBytes(16).toString("base64");
+    const nonce = randomString(16, "base64");
     ctx.state.cspNonce = nonce;
     noncesByResponse.set(ctx.res, nonce);
     ctx.set("Permissions-Policy", PERMISSIONS_POLICY);

@@ -86,6 +86,24 @@ describe("the Postgres store (rate_limits)", () => {
     }
   });
 
+  test("counts requests that arrive while a statement is on the wire together in the next one", async () => {
+    const store = postgresCounterStore(pool);
+    await pool.query("SELECT 1");
+    const before = proxy.postgresRoundTrips();
+    // The first goes alone; the 39 that arrive meanwhile (one client's, so the same keys) go in one more.
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, () => store.increment(counters("grouped", 3))),
+    );
+    assert.equal(proxy.postgresRoundTrips() - before, 2);
+    const seen = answers.map((answer) => answer.get("grouped_1:192.0.2.1")?.points);
+    assert.deepEqual(
+      seen,
+      Array.from({ length: 40 }, (_, index) => index + 1),
+      "arrival order, each its own",
+    );
+    assert.equal((await storedRow("grouped_2:192.0.2.1"))?.points, 40);
+  });
+
   test("keeps rate-limiter-flexible's semantics: the window runs from its first request, then starts again", async () => {
     const store = postgresCounterStore(pool);
     const key = "semantics:192.0.2.1";

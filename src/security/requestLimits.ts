@@ -122,38 +122,103 @@ export interface RequestCounterStore {
   increment(counters: readonly CounterIncrement[]): Promise<Map<string, CounterState>>;
 }
 
-// rate-limiter-flexible's own upsert (RateLimiterPostgres._upsert), for many keys at once: a counter
-// past its expire starts again at 1 with a new expire, otherwise it goes up by one. Keys are sorted
-// before they are sent, so two requests sharing counters (a client's, or the global tier's) lock
-// their rows in the same order and cannot deadlock.
+// rate-limiter-flexible's own upsert (RateLimiterPostgres._upsert), for many keys at once and by any
+// number of points: a counter past its expire starts again at the points added with a new expire,
+// otherwise it goes up by them. Keys are sorted before they are sent, so two statements sharing
+// counters (a client's, or the global tier's) lock their rows in the same order and cannot deadlock.
 const INCREMENT_SQL = `
   INSERT INTO rate_limits AS counter (key, points, expire)
-  SELECT fresh.key, 1, fresh.expire
-  FROM unnest($1::varchar[], $2::bigint[]) WITH ORDINALITY AS fresh(key, expire, position)
+  SELECT fresh.key, fresh.points, fresh.expire
+  FROM unnest($1::varchar[], $2::bigint[], $3::int[]) WITH ORDINALITY AS fresh(key, expire, points, position)
   ORDER BY fresh.position
   ON CONFLICT (key) DO UPDATE SET
-    points = CASE WHEN counter.expire <= $3::bigint THEN 1 ELSE counter.points + 1 END,
-    expire = CASE WHEN counter.expire <= $3::bigint THEN EXCLUDED.expire ELSE counter.expire END
+    points = CASE WHEN counter.expire <= $4::bigint THEN EXCLUDED.points ELSE counter.points + EXCLUDED.points END,
+    expire = CASE WHEN counter.expire <= $4::bigint THEN EXCLUDED.expire ELSE counter.expire END
   RETURNING counter.key, counter.points, counter.expire`;
 
+interface PendingIncrement {
+  counters: readonly CounterIncrement[];
+  resolve: (states: Map<string, CounterState>) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit: one statement at a time per process. Requests that arrive while a statement is on the
+ * wire wait for it to return and are then counted together in the next one, each counter once with
+ * the sum of its increments; every request still gets its own exact count (the n requests of one
+ * counter in a statement get its new total − n + 1 … its new total, in arrival order) from the shared
+ * store. Idle, a request costs one statement as before; under load, one statement counts many
+ * requests, which is what keeps the limiter's share of a busy page small (npm run bench, figure 1:
+ * a statement per request cost the cheapest page a third of its throughput, mostly Postgres's own CPU
+ * per statement on the same cores).
+ */
 export function postgresCounterStore(pool: pg.Pool): RequestCounterStore {
-  return {
-    kind: "postgres",
-    async increment(counters) {
-      const sorted = [...counters].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-      const now = Date.now();
+  let waiting: PendingIncrement[] = [];
+  let isStatementInFlight = false;
+
+  async function countBatch(batch: PendingIncrement[]): Promise<void> {
+    // Each key once, with how many of this batch's requests count it.
+    const totals = new Map<string, { windowMs: number; points: number }>();
+    for (const pending of batch) {
+      for (const counter of pending.counters) {
+        const total = totals.get(counter.key);
+        if (total) total.points += 1;
+        else totals.set(counter.key, { windowMs: counter.windowMs, points: 1 });
+      }
+    }
+    const keys = [...totals.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const now = Date.now();
+    try {
       const result = await pool.query<{ key: string; points: number; expire: string }>({
         name: "request-limits-increment",
         text: INCREMENT_SQL,
-        values: [sorted.map((counter) => counter.key), sorted.map((counter) => now + counter.windowMs), now],
+        values: [
+          keys,
+          keys.map((key) => now + (totals.get(key)?.windowMs ?? 0)),
+          keys.map((key) => totals.get(key)?.points ?? 0),
+          now,
+        ],
       });
       const answeredAt = Date.now();
-      return new Map(
-        result.rows.map((row) => [
-          row.key,
-          { points: row.points, msBeforeNext: Math.max(Number(row.expire) - answeredAt, 0) },
-        ]),
-      );
+      const stored = new Map(result.rows.map((row) => [row.key, row]));
+      // Hand out the counts in arrival order: the first request of a key gets the lowest.
+      const handedOut = new Map<string, number>();
+      for (const pending of batch) {
+        const states = new Map<string, CounterState>();
+        for (const counter of pending.counters) {
+          const row = stored.get(counter.key);
+          const added = totals.get(counter.key)?.points ?? 1;
+          const before = handedOut.get(counter.key) ?? 0;
+          handedOut.set(counter.key, before + 1);
+          states.set(counter.key, {
+            points: (row?.points ?? 0) - added + before + 1,
+            msBeforeNext: Math.max(Number(row?.expire ?? 0) - answeredAt, 0),
+          });
+        }
+        pending.resolve(states);
+      }
+    } catch (error) {
+      for (const pending of batch) pending.reject(error);
+    }
+  }
+
+  async function drain(): Promise<void> {
+    isStatementInFlight = true;
+    while (waiting.length > 0) {
+      const batch = waiting;
+      waiting = [];
+      await countBatch(batch);
+    }
+    isStatementInFlight = false;
+  }
+
+  return {
+    kind: "postgres",
+    increment(counters) {
+      return new Promise((resolve, reject) => {
+        waiting.push({ counters, resolve, reject });
+        if (!isStatementInFlight) void drain();
+      });
     },
   };
 }
