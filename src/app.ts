@@ -80,29 +80,7 @@ export function createApp(deps: AppDependencies): Koa {
     this.type = "html";
     this.body = await renderView(deps.views, view, {
       site: deps.config.site,
-      urls: {
-        home: urls.home(),
-        apply: urls.apply(),
-        staffSignIn: urls.staffSignIn(),
-        staffHome: urls.staffHome(),
-        staffSignOut: urls.staffSignOut(),
-        staffSignInVerify: urls.staffSignInVerify(),
-        staffForgotPassword: urls.staffForgotPassword(),
-        staffPeople: urls.staffPeople(),
-        staffProfile: urls.staffProfile(),
-        staffInvitations: urls.staffInvitations(),
-        staffAuditLog: urls.staffAuditLog(),
-        staffOutbox: urls.staffOutbox(),
-        staffRegistrationTokens: urls.staffRegistrationTokens(),
-        staffCases: urls.staffCases(),
-        staffCaseNew: urls.staffCaseNew(),
-        applicantSignInRequest: urls.applicantSignInRequest(),
-        registrationTokenLinkRequest: urls.registrationTokenLinkRequest(),
-        applicantWorkspace: urls.applicantWorkspace(),
-        applicantSignOut: urls.applicantSignOut(),
-        privacyNotice: urls.privacyNotice(),
-        devMailbox: deps.devMailbox ? urls.devMailbox() : null,
-      },
+      urls: layoutUrls({ hasDevMailbox: deps.devMailbox !== null }),
       staff: this.state.staff ?? null,
       isApplicantSignedIn: Boolean(this.state.applicant),
       // The person's own choice; "system" leaves it to prefers-color-scheme.
@@ -191,4 +169,34 @@ export function createApp(deps: AppDependencies): Koa {
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;
+}
+
+/**
+ * The addresses every page's layout links to (navigation, sign-in, sign-out), computed the same way for
+ * the portal and for the benchmark's bare render (scripts/bench/bareRender.ts), so both render the same.
+ */
+export function layoutUrls(options: { hasDevMailbox: boolean }) {
+  return {
+    home: urls.home(),
+    apply: urls.apply(),
+    staffSignIn: urls.staffSignIn(),
+    staffHome: urls.staffHome(),
+    staffSignOut: urls.staffSignOut(),
+    staffSignInVerify: urls.staffSignInVerify(),
+    staffForgotPassword: urls.staffForgotPassword(),
+    staffPeople: urls.staffPeople(),
+    staffProfile: urls.staffProfile(),
+    staffInvitations: urls.staffInvitations(),
+    staffAuditLog: urls.staffAuditLog(),
+    staffOutbox: urls.staffOutbox(),
+    staffRegistrationTokens: urls.staffRegistrationTokens(),
+    staffCases: urls.staffCases(),
+    staffCaseNew: urls.staffCaseNew(),
+    applicantSignInRequest: urls.applicantSignInRequest(),
+    registrationTokenLinkRequest: urls.registrationTokenLinkRequest(),
+    applicantWorkspace: urls.applicantWorkspace(),
+    applicantSignOut: urls.applicantSignOut(),
+    privacyNotice: urls.privacyNotice(),
+    devMailbox: options.hasDevMailbox ? urls.devMailbox() : null,
+  };
 }

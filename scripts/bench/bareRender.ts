@@ -11,6 +11,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import Koa from "koa";
+import { layoutUrls } from "../../src/app.js";
 import { buildAssetManifest } from "../../src/assets.js";
 import { loadConfig } from "../../src/config.js";
 import { createDatabase } from "../../src/db.js";
@@ -103,28 +104,7 @@ await db.$disconnect();
 function layoutContext(path: string, signedIn: { staff: SignedInStaff | null; isApplicant: boolean }) {
   return {
     site: config.site,
-    urls: {
-      home: urls.home(),
-      apply: urls.apply(),
-      staffSignIn: urls.staffSignIn(),
-      staffHome: urls.staffHome(),
-      staffSignOut: urls.staffSignOut(),
-      staffSignInVerify: urls.staffSignInVerify(),
-      staffForgotPassword: urls.staffForgotPassword(),
-      staffPeople: urls.staffPeople(),
-      staffProfile: urls.staffProfile(),
-      staffInvitations: urls.staffInvitations(),
-      staffAuditLog: urls.staffAuditLog(),
-      staffOutbox: urls.staffOutbox(),
-      staffCases: urls.staffCases(),
-      staffCaseNew: urls.staffCaseNew(),
-      applicantSignInRequest: urls.applicantSignInRequest(),
-      registrationTokenLinkRequest: urls.registrationTokenLinkRequest(),
-      applicantWorkspace: urls.applicantWorkspace(),
-      applicantSignOut: urls.applicantSignOut(),
-      privacyNotice: urls.privacyNotice(),
-      devMailbox: null,
-    },
+    urls: layoutUrls({ hasDevMailbox: false }),
     staff: signedIn.staff,
     isApplicantSignedIn: signedIn.isApplicant,
     theme: null,

@@ -4,7 +4,8 @@
 import type { Database } from "../db.js";
 import type { Prisma } from "../generated/prisma/client.js";
 
-const caseRegistrationTokenSelect = {
+/** What happened to a token (never the token): the case page's panel, and the tokens page with more. */
+export const registrationTokenHistorySelect = {
   id: true,
   state: true,
   /** The keyed hash that finds it in the homeserver's list (its live status); not the token. */
@@ -24,7 +25,7 @@ const caseRegistrationTokenSelect = {
 } satisfies Prisma.RegistrationTokenSelect;
 
 export type CaseRegistrationTokenRow = Prisma.RegistrationTokenGetPayload<{
-  select: typeof caseRegistrationTokenSelect;
+  select: typeof registrationTokenHistorySelect;
 }> & {
   /** The failure's kind from its audit row ("unauthorized", "rejected", "retry_horizon"), when FAILED. */
   failureKind: string | null;
@@ -37,7 +38,7 @@ export async function findCaseRegistrationTokens(
   const rows = await db.registrationToken.findMany({
     where: { caseId },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    select: caseRegistrationTokenSelect,
+    select: registrationTokenHistorySelect,
   });
   const failedIds = rows.filter((row) => row.state === "FAILED").map((row) => row.id);
   const failures =

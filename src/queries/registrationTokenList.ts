@@ -1,28 +1,15 @@
 // The tokens page's rows: every token the portal issued, newest first, in keyset pages.
 import type { Database } from "../db.js";
 import type { Prisma } from "../generated/prisma/client.js";
+import { registrationTokenHistorySelect } from "./caseRegistrationTokens.js";
 import { keysetPage, type TKeysetCursor } from "./keyset.js";
 
 export const registrationTokenListSelect = {
-  id: true,
+  ...registrationTokenHistorySelect,
   caseId: true,
   vettingCase: { select: { number: true } },
   personName: true,
   personEmail: true,
-  state: true,
-  tokenLookup: true,
-  expiresAt: true,
-  createdAt: true,
-  createdOnHomeserverAt: true,
-  attempts: true,
-  lastError: true,
-  failedAt: true,
-  revealedAt: true,
-  revealCount: true,
-  revokedAt: true,
-  replacesId: true,
-  createdBy: { select: { name: true } },
-  revokedBy: { select: { name: true } },
   replacedBy: { select: { id: true } },
 } satisfies Prisma.RegistrationTokenSelect;
 
