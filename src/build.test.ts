@@ -18,6 +18,7 @@ import { freePort } from "./test/ports.js";
 import { createEmptyDatabase, createTestDatabase } from "./test/postgres.js";
 import { runCommand } from "./test/scripts.js";
 import { createTestCertificate, startTestSmtpServer, writeCertificateFile } from "./test/smtp.js";
+import { waitUntil } from "./test/waitFor.js";
 
 /**
  * `npm run start:prod`'s command line, run without npm in between (as the systemd units do): npm does
@@ -35,14 +36,6 @@ function run(command: string, args: string[], env: Record<string, string> = {}) 
   return runCommand(command, args, {
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", ...env },
   });
-}
-
-async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 let dataRoot: string;
@@ -164,9 +157,10 @@ describe("npm run start:prod", () => {
       await db.$transaction((tx) =>
         enqueueEmail(tx, { kind: "test_message", recipient: "operator@example.org", payload: {} }),
       );
-      await waitUntil(() => relay.messages.length > 0);
+      await waitUntil("the relay received the email", () => relay.messages.length > 0);
       assert.deepEqual(relay.messages[0]?.to, ["operator@example.org"]);
       await waitUntil(
+        "the outbox row is SENT",
         async () => (await db.outboxMessage.findFirstOrThrow({ select: { status: true } })).status === "SENT",
       );
       assert.doesNotMatch(worker.output(), /web server listening/);

@@ -10,7 +10,6 @@
 // nginx's X-Accel-Redirect, so there it is the instance whose log gained the download's line.) The
 // instance holding an upload in flight is the one with its temporary file open (/proc/<pid>/fd).
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { readdir, readFile, readlink, realpath, stat } from "node:fs/promises";
 import https from "node:https";
 import net from "node:net";
@@ -22,6 +21,7 @@ import { createDatabase, type Database } from "./db.js";
 import { totpCodeAt } from "./domain/totp.js";
 import { redactUrl } from "./logger.js";
 import { evidenceStore } from "./storage/evidenceStore.js";
+import { sha256Of } from "./test/evidenceFiles.js";
 import { pdfDocument, pngOfSize } from "./test/evidenceFixtures.js";
 import {
   randomLoopbackHost,
@@ -40,6 +40,7 @@ import {
   writeCertificateFile,
 } from "./test/smtp.js";
 import { createStaffMember, signedInCookie } from "./test/staff.js";
+import { waitUntil } from "./test/waitFor.js";
 import { urls } from "./urls.js";
 
 /** The small limit shared by both instances: CSP reports per client address per hour. */
@@ -229,16 +230,6 @@ async function downloadThroughNginx(
   });
   return { answer, by };
 }
-
-async function waitUntil(what: string, condition: () => boolean | Promise<boolean>): Promise<void> {
-  for (let attempt = 0; attempt < 600; attempt += 1) {
-    if (await condition()) return;
-    await delay(100);
-  }
-  throw new Error(`gave up waiting: ${what}`);
-}
-
-const sha256Of = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 
 /** A signed-in staff member (a real session row) and the CSRF token of their session, read from a page. */
 async function signedInStaff(name: string): Promise<Visitor> {

@@ -6,10 +6,8 @@
 import type { AuditActor } from "../audit.js";
 import type { Config } from "../config.js";
 import type { Database } from "../db.js";
-import { enqueueEmail } from "../mail/outbox.js";
 import type { Actor } from "../policies/staff.js";
-import { requestRegistrationToken } from "./requestRegistrationToken.js";
-import { REGISTRATION_TOKEN_SUBJECT } from "./revealRegistrationToken.js";
+import { enqueueRevealLinkEmail, requestRegistrationToken } from "./requestRegistrationToken.js";
 
 export interface TIssueStandaloneRegistrationToken {
   personName: string;
@@ -29,7 +27,7 @@ export async function issueStandaloneRegistrationToken(
   if (!matrix) throw new Error("Matrix registration tokens are off (no homeserver configured)");
   const now = options.now ?? new Date();
   return db.$transaction(async (tx) => {
-    const { registrationTokenId } = await requestRegistrationToken(tx, config, {
+    const { registrationTokenId, expiresAt } = await requestRegistrationToken(tx, config, {
       caseId: null,
       personName: options.personName,
       personEmail: options.personEmail,
@@ -38,15 +36,11 @@ export async function issueStandaloneRegistrationToken(
       audit: options.audit,
       now,
     });
-    await enqueueEmail(tx, {
-      kind: "registration_token_ready",
-      recipient: options.personEmail,
-      payload: {
-        personName: options.personName,
-        // The expiry requestRegistrationToken gave the token (same clock, same lifetime).
-        registrationTokenExpiresAt: new Date(now.getTime() + matrix.tokenLifetimeMs).toISOString(),
-      },
-      linkSubject: { type: REGISTRATION_TOKEN_SUBJECT, id: registrationTokenId },
+    await enqueueRevealLinkEmail(tx, {
+      id: registrationTokenId,
+      personName: options.personName,
+      personEmail: options.personEmail,
+      expiresAt,
     });
     return { registrationTokenId };
   });

@@ -8,9 +8,8 @@ import type { AuditActor } from "../audit.js";
 import { recordAudit } from "../audit.js";
 import { conflict } from "../errors.js";
 import { Prisma } from "../generated/prisma/client.js";
-import { enqueueEmail } from "../mail/outbox.js";
 import type { Actor } from "../policies/staff.js";
-import { requestRegistrationToken } from "./requestRegistrationToken.js";
+import { enqueueRevealLinkEmail, requestRegistrationToken } from "./requestRegistrationToken.js";
 import { REGISTRATION_TOKEN_SUBJECT } from "./revealRegistrationToken.js";
 import {
   deleteOnHomeserver,
@@ -54,7 +53,7 @@ export async function reissueRegistrationToken(
           forReissue: true,
         });
       }
-      const { registrationTokenId } = await requestRegistrationToken(tx, deps.config, {
+      const { registrationTokenId, expiresAt } = await requestRegistrationToken(tx, deps.config, {
         caseId: old.caseId,
         personName: old.personName,
         personEmail: old.personEmail,
@@ -71,16 +70,7 @@ export async function reissueRegistrationToken(
         { type: REGISTRATION_TOKEN_SUBJECT, id: registrationTokenId },
         { caseId: old.caseId, replacesId: old.id },
       );
-      await enqueueEmail(tx, {
-        kind: "registration_token_ready",
-        recipient: old.personEmail,
-        payload: {
-          personName: old.personName,
-          // The expiry requestRegistrationToken gave the token (same clock, same lifetime).
-          registrationTokenExpiresAt: new Date(now.getTime() + matrix.tokenLifetimeMs).toISOString(),
-        },
-        linkSubject: { type: REGISTRATION_TOKEN_SUBJECT, id: registrationTokenId },
-      });
+      await enqueueRevealLinkEmail(tx, { ...old, id: registrationTokenId, expiresAt });
       return { registrationTokenId };
     });
   } catch (error) {

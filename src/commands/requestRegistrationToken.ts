@@ -7,6 +7,7 @@ import { type AuditActor, recordAudit } from "../audit.js";
 import type { Config } from "../config.js";
 import type { Transaction } from "../db.js";
 import { enqueueJob } from "../jobs/queue.js";
+import { enqueueEmail } from "../mail/outbox.js";
 import {
   generateRegistrationToken,
   registrationTokenLookup,
@@ -30,7 +31,7 @@ export async function requestRegistrationToken(
   tx: Transaction,
   config: Pick<Config, "matrix"> & { staff: Pick<Config["staff"], "totpKey"> },
   options: TRequestRegistrationToken,
-): Promise<{ registrationTokenId: string }> {
+): Promise<{ registrationTokenId: string; expiresAt: Date }> {
   if (!config.matrix) throw new Error("Matrix registration tokens are off (no homeserver configured)");
   const token = generateRegistrationToken();
   const now = options.now ?? new Date();
@@ -46,7 +47,7 @@ export async function requestRegistrationToken(
       createdById: options.createdById,
       replacesId: options.replacesId ?? null,
     },
-    select: { id: true },
+    select: { id: true, expiresAt: true },
   });
   await recordAudit(
     tx,
@@ -62,5 +63,22 @@ export async function requestRegistrationToken(
     { registrationTokenId: row.id },
     { jobKey: `issue_registration_token:${row.id}` },
   );
-  return { registrationTokenId: row.id };
+  return { registrationTokenId: row.id, expiresAt: row.expiresAt };
+}
+
+/**
+ * The email with a one-time link that reveals the token (registration_token_ready), in the caller's
+ * transaction: after the standalone form, a re-issue, or the person asking for a new link. The link is
+ * minted at delivery; the email never holds the token.
+ */
+export async function enqueueRevealLinkEmail(
+  tx: Transaction,
+  token: { id: string; personName: string; personEmail: string; expiresAt: Date },
+): Promise<void> {
+  await enqueueEmail(tx, {
+    kind: "registration_token_ready",
+    recipient: token.personEmail,
+    payload: { personName: token.personName, registrationTokenExpiresAt: token.expiresAt.toISOString() },
+    linkSubject: { type: "registration_token", id: token.id },
+  });
 }

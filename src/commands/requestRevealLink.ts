@@ -5,7 +5,7 @@
 // nobody whether an address was invited. A link that is sent is audited (with the token's id only).
 import { type AuditActor, recordAudit } from "../audit.js";
 import type { Database } from "../db.js";
-import { enqueueEmail } from "../mail/outbox.js";
+import { enqueueRevealLinkEmail } from "./requestRegistrationToken.js";
 import { REGISTRATION_TOKEN_SUBJECT } from "./revealRegistrationToken.js";
 
 export async function requestRevealLink(
@@ -23,12 +23,7 @@ export async function requestRevealLink(
       select: { id: true, caseId: true, personName: true, personEmail: true, expiresAt: true },
     });
     if (!token) return { isSent: false };
-    await enqueueEmail(tx, {
-      kind: "registration_token_ready",
-      recipient: token.personEmail,
-      payload: { personName: token.personName, registrationTokenExpiresAt: token.expiresAt.toISOString() },
-      linkSubject: { type: REGISTRATION_TOKEN_SUBJECT, id: token.id },
-    });
+    await enqueueRevealLinkEmail(tx, token);
     await recordAudit(
       tx,
       options.audit,

@@ -20,6 +20,7 @@ import {
   type TestSmtpServer,
   writeCertificateFile,
 } from "../test/smtp.js";
+import { waitFor } from "../test/waitFor.js";
 
 const SETUP_LINK = /\/setup\/([A-Za-z0-9_-]{43})/;
 /** Far longer than any answer should take: a request still open after this is a hang. */
@@ -97,20 +98,6 @@ async function get(baseUrl: string, pathname: string): Promise<Omit<Sample, "pha
       retryAfter: null,
       durationMs: performance.now() - started,
     };
-  }
-}
-
-async function waitFor<T>(
-  what: string,
-  attempt: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const result = await attempt();
-    if (result !== undefined) return result;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await delay(100);
   }
 }
 

@@ -9,7 +9,6 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { setTimeout as delay } from "node:timers/promises";
 import { createDatabase, type Database } from "../db.js";
 import { enqueueEmail } from "../mail/outbox.js";
 import { TestBrowser } from "../test/browser.js";
@@ -22,6 +21,7 @@ import {
   type TestSmtpServer,
   writeCertificateFile,
 } from "../test/smtp.js";
+import { waitFor } from "../test/waitFor.js";
 
 const APPLICANTS = ["ada@example.org", "grace@example.org", "edsger@example.org"];
 /** Delivery attempts each message must have made, and had recorded, before the relay comes back. */
@@ -49,20 +49,6 @@ after(async () => {
   await caFile?.remove();
   await rm(dataRoot, { recursive: true, force: true });
 });
-
-async function waitFor<T>(
-  what: string,
-  attempt: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const result = await attempt();
-    if (result !== undefined) return result;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await delay(100);
-  }
-}
 
 const outboxRows = () =>
   db.outboxMessage.findMany({

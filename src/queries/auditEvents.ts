@@ -3,7 +3,7 @@
 // never shift a page, and no OFFSET scan grows with the depth of the log.
 import type { Database } from "../db.js";
 import type { Prisma } from "../generated/prisma/client.js";
-import { keysetPage, type TKeysetCursor } from "./keyset.js";
+import { keysetPage, olderThan, type TKeysetCursor } from "./keyset.js";
 
 export interface TAuditEventFilter {
   actorId?: string;
@@ -46,14 +46,7 @@ function whereFor(
     ...(filter.subjectType ? { subjectType: filter.subjectType } : {}),
     ...(filter.subjectId ? { subjectId: filter.subjectId } : {}),
     ...(filter.from || filter.until ? { occurredAt } : {}),
-    ...(after
-      ? {
-          OR: [
-            { occurredAt: { lt: after.occurredAt } },
-            { occurredAt: after.occurredAt, id: { lt: after.id } },
-          ],
-        }
-      : {}),
+    ...olderThan("occurredAt", after),
   };
 }
 

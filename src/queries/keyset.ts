@@ -9,6 +9,23 @@ export interface TKeysetCursor<Id> {
 }
 
 /**
+ * The rows strictly after the cursor in (timestamp, id) newest-first order, as a Prisma `where` part to
+ * spread into the query's filters (nothing when there is no cursor: the first page).
+ */
+export function olderThan<Field extends string, Id>(
+  field: Field,
+  after: TKeysetCursor<Id> | null,
+): { OR?: ({ [K in Field]: Date | { lt: Date } } & { id?: { lt: Id } })[] } {
+  if (!after) return {};
+  return {
+    OR: [
+      { [field]: { lt: after.occurredAt } } as { [K in Field]: { lt: Date } },
+      { [field]: after.occurredAt, id: { lt: after.id } } as { [K in Field]: Date } & { id: { lt: Id } },
+    ],
+  };
+}
+
+/**
  * A page from rows fetched with `take: pageSize + 1`: the extra row only says there is more; the cursor
  * is the last row that is shown.
  */

@@ -2,7 +2,7 @@
 // the audit log.
 import type { Database } from "../db.js";
 import type { OutboxStatus, Prisma } from "../generated/prisma/client.js";
-import { keysetPage, type TKeysetCursor } from "./keyset.js";
+import { keysetPage, olderThan, type TKeysetCursor } from "./keyset.js";
 
 export interface TOutboxFilter {
   status?: OutboxStatus;
@@ -34,14 +34,7 @@ export async function findOutboxPage(
     where: {
       ...(filter.status ? { status: filter.status } : {}),
       ...(filter.kind ? { kind: filter.kind } : {}),
-      ...(after
-        ? {
-            OR: [
-              { createdAt: { lt: after.occurredAt } },
-              { createdAt: after.occurredAt, id: { lt: after.id } },
-            ],
-          }
-        : {}),
+      ...olderThan("createdAt", after),
     },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: pageSize + 1,

@@ -2,7 +2,7 @@
 import type { Database } from "../db.js";
 import type { Prisma } from "../generated/prisma/client.js";
 import { registrationTokenHistorySelect } from "./caseRegistrationTokens.js";
-import { keysetPage, type TKeysetCursor } from "./keyset.js";
+import { keysetPage, olderThan, type TKeysetCursor } from "./keyset.js";
 
 export const registrationTokenListSelect = {
   ...registrationTokenHistorySelect,
@@ -23,14 +23,7 @@ export async function findRegistrationTokenPage(
   pageSize: number,
 ): Promise<{ rows: RegistrationTokenListRow[]; next: TKeysetCursor<string> | null }> {
   const rows = await db.registrationToken.findMany({
-    where: after
-      ? {
-          OR: [
-            { createdAt: { lt: after.occurredAt } },
-            { createdAt: after.occurredAt, id: { lt: after.id } },
-          ],
-        }
-      : {},
+    where: olderThan("createdAt", after),
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: pageSize + 1,
     select: registrationTokenListSelect,
