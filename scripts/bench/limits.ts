@@ -20,13 +20,13 @@
 // A benchmark, not a test: a missed target is reported (FAIL); the exit code is non-zero only when the
 // run itself failed.
 //   BENCH_LIMITS_ROUNDS=5  BENCH_LIMITS_SECONDS=3  BENCH_LIMITS_CONNECTIONS=10
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import autocannon from "autocannon";
-import { projectRoot } from "../../src/config.js";
 import { createTestDatabase, startTestPostgresServer } from "../../src/test/postgres.js";
 import { startTestRedisServer, type TestRedisServer } from "../../src/test/redis.js";
 import { startTcpProxy } from "../../src/test/tcpProxy.js";
+import { startChildServer } from "./harness.js";
 
 const ROUNDS = Number(process.env.BENCH_LIMITS_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_LIMITS_SECONDS ?? 3);
@@ -43,30 +43,12 @@ interface Server {
 }
 
 async function startServer(mode: Mode, env: Record<string, string>): Promise<Server> {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/bench/limitsServer.ts"], {
-    cwd: projectRoot,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "/root",
-      BENCH_LIMITER: mode,
-      PORT: "0",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
+  const server = await startChildServer("scripts/bench/limitsServer.ts", {
+    BENCH_LIMITER: mode,
+    PORT: "0",
+    ...env,
   });
-  let output = "";
-  child.stderr?.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening (\d+)/.exec(output);
-      if (match) resolve(Number(match[1]));
-    });
-    child.once("exit", (code) => reject(new Error(`the ${mode} server exited (${code}):\n${output}`)));
-  });
-  return { mode, url: `http://127.0.0.1:${port}/`, child };
+  return { mode, url: `${server.url}/`, child: server.child };
 }
 
 async function stopServer(server: Server): Promise<void> {
