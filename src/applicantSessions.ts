@@ -9,7 +9,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Context } from "koa";
 import type { Config } from "./config.js";
-import type { Database, Transaction } from "./db.js";
+import { type Database, sqlPoolOf, type Transaction } from "./db.js";
 
 const LAST_SEEN_GRANULARITY_MS = 60_000;
 
@@ -53,19 +53,25 @@ export async function loadApplicantSession(
   now = new Date(),
 ): Promise<SignedInApplicant | null> {
   if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
-  const row = await db.applicantSession.findUnique({
-    where: { tokenHash: hashToken(token) },
-    select: {
-      id: true,
-      caseId: true,
-      lastSeenAt: true,
-      expiresAt: true,
-      vettingCase: { select: { erasedAt: true } },
-    },
+  // In SQL, not Prisma, like the staff session (sessions.ts): every workspace page loads it.
+  const result = await sqlPoolOf(db).query<{
+    id: string;
+    caseId: string;
+    lastSeenAt: Date;
+    expiresAt: Date;
+    erasedAt: Date | null;
+  }>({
+    name: "load-applicant-session",
+    text: `SELECT session.id, session."caseId", session."lastSeenAt", session."expiresAt", vetting_case."erasedAt"
+           FROM applicant_sessions AS session
+           JOIN vetting_cases AS vetting_case ON vetting_case.id = session."caseId"
+           WHERE session."tokenHash" = $1`,
+    values: [hashToken(token)],
   });
+  const row = result.rows[0];
   if (!row) return null;
   const idleDeadline = row.lastSeenAt.getTime() + config.applicant.sessionIdleMs;
-  if (row.expiresAt <= now || idleDeadline <= now.getTime() || row.vettingCase.erasedAt) {
+  if (row.expiresAt <= now || idleDeadline <= now.getTime() || row.erasedAt) {
     await db.applicantSession.deleteMany({ where: { id: row.id } });
     return null;
   }

@@ -23,7 +23,6 @@ import {
   findCaseQueuePage,
   findStaffForAssigneeFilter,
 } from "../../src/queries/cases.js";
-import { countEvidenceFiles } from "../../src/queries/evidence.js";
 import { caseQueueQuery, queuePageModel } from "../../src/routes/staff/cases.js";
 import type { SignedInStaff } from "../../src/sessions.js";
 import { urls } from "../../src/urls.js";
@@ -78,7 +77,7 @@ if (!applicantCase) throw new Error(`no case ${caseId}`);
 const caseView = presentApplicantCase(applicantCase, config);
 const workspaceModel = {
   caseView,
-  evidenceFileCount: await countEvidenceFiles(db, applicantCase.id, { uploaderKind: "APPLICANT" }),
+  evidenceFileCount: applicantCase.applicantEvidenceFileCount,
   notice: null,
   conflict: null,
   errors: {},

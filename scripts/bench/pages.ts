@@ -44,7 +44,7 @@ const LARGE_CASES = Number(process.env.BENCH_LARGE_CASES ?? (isQuick ? 20_000 : 
 const MEMORY_REQUESTS = Number(process.env.BENCH_MEMORY_REQUESTS ?? (isQuick ? 20_000 : 100_000));
 const CONNECTIONS = 10;
 
-interface Fixture {
+export interface Fixture {
   database: TestDatabase;
   env: Record<string, string>;
   staffId: string;
@@ -54,7 +54,7 @@ interface Fixture {
 }
 
 /** A database with `cases` seeded cases, a signed-in agent and an applicant signed in to one case. */
-async function prepareDatabase(cases: number, scratch: string): Promise<Fixture> {
+export async function prepareDatabase(cases: number, scratch: string): Promise<Fixture> {
   const database = await createTestDatabase();
   const env: Record<string, string> = {
     NODE_ENV: "test",
@@ -102,10 +102,15 @@ async function prepareDatabase(cases: number, scratch: string): Promise<Fixture>
  * file, not to a pipe this process would have to read: the load generator runs here and must not pay
  * for the portal's logging.
  */
-async function startPortalOn(fixture: Fixture, scratch: string, overrides: Record<string, string> = {}) {
+export async function startPortalOn(
+  fixture: Fixture,
+  scratch: string,
+  overrides: Record<string, string> = {},
+  nodeArgs: string[] = [],
+) {
   const port = await freePort();
   const logFile = await open(path.join(scratch, `portal-${port}.log`), "w");
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "--web"], {
+  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "src/main.ts", "--web"], {
     cwd: projectRoot,
     env: {
       PATH: process.env.PATH ?? "",

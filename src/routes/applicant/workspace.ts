@@ -30,7 +30,6 @@ import { signedInApplicant } from "../../middleware/applicantSession.js";
 import { canApplicantEdit, canApplicantWithdraw } from "../../policies/cases.js";
 import { APPLICATION_FIELD_ORDER, presentApplicantCase } from "../../presenters/applicantCase.js";
 import { findApplicantCase } from "../../queries/applicantCase.js";
-import { countEvidenceFiles } from "../../queries/evidence.js";
 import { urls } from "../../urls.js";
 import { typedFields } from "../public/apply.js";
 
@@ -192,12 +191,11 @@ async function renderWorkspace(ctx: Context, deps: AppDependencies, view: Worksp
   const vettingCase = await loadCaseOrSignOut(ctx, deps);
   if (!vettingCase) return;
   const caseView = presentApplicantCase(vettingCase, deps.config);
-  const evidenceFileCount = await countEvidenceFiles(deps.db, vettingCase.id, { uploaderKind: "APPLICANT" });
   const status = view.status ?? 200;
   ctx.status = status;
   await ctx.render("applicant/workspace.njk", {
     caseView,
-    evidenceFileCount,
+    evidenceFileCount: vettingCase.applicantEvidenceFileCount,
     notice: view.notice ?? null,
     conflict: view.conflict ?? null,
     errors: view.errors ?? {},
