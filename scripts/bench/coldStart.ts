@@ -13,7 +13,7 @@ import path from "node:path";
 import { projectRoot } from "../../src/config.js";
 import { startPortal } from "../../src/test/portalProcess.js";
 import { freePort } from "../../src/test/ports.js";
-import { type FigureResult, isQuick, median, waitFor200 } from "./harness.js";
+import { type FigureResult, isQuick, median, PRODUCTION_NODE_FLAGS, waitFor200 } from "./harness.js";
 
 const ROUNDS = Number(process.env.BENCH_COLD_START_ROUNDS ?? (isQuick ? 3 : 7));
 const TARGET_MS = 3000;
@@ -45,7 +45,12 @@ export async function benchColdStart(): Promise<FigureResult[]> {
       LOG_LEVEL: "info",
     };
     const commands: Record<"build" | "tsx", [string, ...string[]]> = {
-      build: [process.execPath, "--enable-source-maps", path.join(buildDir, "src/main.js")],
+      build: [
+        process.execPath,
+        "--enable-source-maps",
+        ...PRODUCTION_NODE_FLAGS,
+        path.join(buildDir, "src/main.js"),
+      ],
       tsx: [process.execPath, "--import", "tsx", "src/main.ts"],
     };
     const startOnce = async (command: [string, ...string[]]) => {

@@ -32,6 +32,7 @@ import {
   type LoadResult,
   loadHttp,
   median,
+  PRODUCTION_NODE_FLAGS,
   ratioSummary,
   rssOf,
   startChildServer,
@@ -110,18 +111,22 @@ export async function startPortalOn(
 ) {
   const port = await freePort();
   const logFile = await open(path.join(scratch, `portal-${port}.log`), "w");
-  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "src/main.ts", "--web"], {
-    cwd: projectRoot,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "/root",
-      ...GENEROUS_RATE_LIMITS,
-      ...fixture.env,
-      PORT: String(port),
-      ...overrides,
+  const child = spawn(
+    process.execPath,
+    [...PRODUCTION_NODE_FLAGS, ...nodeArgs, "--import", "tsx", "src/main.ts", "--web"],
+    {
+      cwd: projectRoot,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? "/root",
+        ...GENEROUS_RATE_LIMITS,
+        ...fixture.env,
+        PORT: String(port),
+        ...overrides,
+      },
+      stdio: ["ignore", logFile.fd, logFile.fd],
     },
-    stdio: ["ignore", logFile.fd, logFile.fd],
-  });
+  );
   const killOnExit = () => child.kill("SIGKILL");
   process.once("exit", killOnExit);
   const exited = once(child, "exit");

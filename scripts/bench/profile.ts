@@ -4,12 +4,14 @@
 // prints the functions with the most self time and the time per package. The profile itself is kept in
 // bench-results/ for Chrome DevTools (Performance → Load profile) or speedscope.
 //   pages: home, apply, status (the applicant's status page), queue (the staff queue, signed in)
+//   --no-profile   no profiler: five runs and the median server CPU per request (for an A/B of a change)
+//   --bare         the same page from the baseline, bareRender.ts
 import { mkdtemp, readdir, readFile, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { projectRoot } from "../../src/config.js";
 import { urls } from "../../src/urls.js";
-import { cpuMsOf, type LoadResult, loadHttp, median } from "./harness.js";
+import { cpuMsOf, type LoadResult, loadHttp, median, startChildServer } from "./harness.js";
 import { type Fixture, prepareDatabase, startPortalOn } from "./pages.js";
 
 interface ProfileNode {
@@ -105,21 +107,25 @@ async function main() {
   const seconds = Number(secondsArgument);
   // --no-profile: the same run without the profiler, for the CPU per request alone.
   const isProfiling = !process.argv.includes("--no-profile");
+  const isBare = process.argv.includes("--bare");
   const page = PAGES[pageName];
   if (!page) throw new Error(`unknown page ${pageName}: one of ${Object.keys(PAGES).join(", ")}`);
   const scratch = await mkdtemp(path.join(tmpdir(), "vp-bench-profile-"));
   const fixture = await prepareDatabase(100, scratch);
   try {
     const profileDir = path.join(scratch, "profile");
-    const portal = await startPortalOn(
-      fixture,
-      scratch,
-      {},
-      isProfiling ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
-    );
+    const nodeArgs = isProfiling ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
+    // --bare: the same page from the baseline (bareRender.ts), to compare profiles.
+    const portal = isBare
+      ? await startChildServer(
+          "scripts/bench/bareRender.ts",
+          { ...fixture.env, BENCH_CASE_ID: fixture.caseId, BENCH_STAFF_ID: fixture.staffId },
+          nodeArgs,
+        ).then((server) => ({ url: server.url, pid: server.child.pid ?? 0, stop: server.stop }))
+      : await startPortalOn(fixture, scratch, {}, nodeArgs);
     const url = `${portal.url}${page.path}`;
     // Warm-up: compiled code, filled pools and caches (the first second runs at a fraction of the speed).
-    await loadHttp({ url, seconds: 3, headers: page.headers(fixture), manyClients: true });
+    const warmUp = await loadHttp({ url, seconds: 3, headers: page.headers(fixture), manyClients: true });
     // Without the profiler, several runs: the median CPU per request is what an A/B of a change reads.
     const runs = isProfiling ? 1 : 5;
     const measured: { load: LoadResult; cpuMsPerRequest: number }[] = [];
@@ -139,7 +145,11 @@ async function main() {
     }
     const [file] = await readdir(profileDir);
     if (!file) throw new Error("the portal wrote no profile");
-    const kept = path.join(projectRoot, "bench-results", `profile-${pageName}.cpuprofile`);
+    const kept = path.join(
+      projectRoot,
+      "bench-results",
+      `profile-${pageName}${isBare ? "-bare" : ""}.cpuprofile`,
+    );
     await rename(path.join(profileDir, file), kept).catch(async () => {
       // bench-results/ may not exist yet, or be on another filesystem.
       const { mkdir, copyFile } = await import("node:fs/promises");
@@ -147,7 +157,7 @@ async function main() {
       await copyFile(path.join(profileDir, file), kept);
     });
     process.stdout.write(
-      `${pageName}: ${load.requestsPerSecond.toFixed(0)} req/s, ${load.failed} failed, server CPU ${cpuMsPerRequest.toFixed(3)} ms per request; profile in ${path.relative(projectRoot, kept)}\n\n`,
+      `${pageName}: ${load.requestsPerSecond.toFixed(0)} req/s, ${load.failed} failed, server CPU ${cpuMsPerRequest.toFixed(3)} ms per request; ${warmUp.requests + load.requests} requests in the profile (warm-up included); profile in ${path.relative(projectRoot, kept)}\n\n`,
     );
     const profile = JSON.parse(await readFile(kept, "utf8")) as CpuProfile;
     process.stdout.write(`${summariseProfile(profile)}\n`);

@@ -94,7 +94,6 @@ export function formatDate(value: Date | null | undefined, fallback = "—"): st
 export const ERASED_NAME = "Personal data erased";
 
 export function presentQueueRow(row: CaseQueueRow) {
-  const latest = row.vettingRecords[0] ?? null;
   return {
     id: row.id,
     url: urls.staffCase(row.id),
@@ -103,11 +102,11 @@ export function presentQueueRow(row: CaseQueueRow) {
     isErased: Boolean(row.erasedAt),
     state: row.state,
     stateLabel: CASE_STATE_LABELS[row.state],
-    assignee: row.assignedTo?.name ?? null,
+    assignee: row.assigneeName,
     submittedAt: { label: formatDate(row.submittedAt), iso: isoDateTime(row.submittedAt) },
     isPossibleDuplicate: row.isPossibleDuplicate,
-    latestRecommendation: latest ? RECOMMENDATION_LABELS[latest.recommendation] : null,
-    latestScore: latest ? latest.score : null,
+    latestRecommendation: row.latestRecommendation ? RECOMMENDATION_LABELS[row.latestRecommendation] : null,
+    latestScore: row.latestScore,
   };
 }
 

@@ -166,6 +166,18 @@ describe("search", () => {
     assert.deepEqual((await numbersFor("q=ada")).sort(), one(ada));
     assert.deepEqual(await numbersFor(`q=${caseNumber(erased.number)}`), one(erased));
   });
+
+  test("matches what was typed literally: %, _ and \\ are characters, not wildcards", async () => {
+    const percent = await createCase({ fullName: "Ninety% Sure", email: "percent@example.org" });
+    const underscore = await createCase({ fullName: "Under Score", email: "under_score@example.org" });
+    const backslash = await createCase({ fullName: "Back\\slash", email: "backslash@example.org" });
+    await createCase({ fullName: "Plain Person", email: "underXscore@example.org" });
+    const one = (c: { number: number }) => [caseNumber(c.number)];
+    assert.deepEqual(await numbersFor("q=%25"), one(percent));
+    assert.deepEqual(await numbersFor("q=under_score"), one(underscore));
+    assert.deepEqual(await numbersFor("q=_"), one(underscore));
+    assert.deepEqual(await numbersFor("q=k%5Cs"), one(backslash));
+  });
 });
 
 describe("filters", () => {
