@@ -79,6 +79,13 @@ function markdown(environment: Environment, results: FigureResult[], crashed: st
     ),
     "",
   ];
+  if (results.some((result) => result.passed === false)) {
+    lines.push(
+      "A FAIL is a target missed, not a lowered one: README.md (Performance) says what the profiles " +
+        "(`npm run bench:profile -- <page>`) found behind each miss, what was fixed and what is left.",
+      "",
+    );
+  }
   const notes = results.filter((result) => result.notes);
   if (notes.length > 0) {
     lines.push("Notes:", "", ...notes.map((result) => `- ${result.id} ${result.name}: ${result.notes}`), "");
