@@ -6,7 +6,7 @@
 //   pages: home, apply, status (the applicant's status page), queue (the staff queue, signed in)
 //   --no-profile   no profiler: five runs and the median server CPU per request (for an A/B of a change)
 //   --bare         the same page from the baseline, bareRender.ts
-import { mkdtemp, readdir, readFile, rename, rm } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { projectRoot } from "../../src/config.js";
@@ -150,12 +150,9 @@ async function main() {
       "bench-results",
       `profile-${pageName}${isBare ? "-bare" : ""}.cpuprofile`,
     );
-    await rename(path.join(profileDir, file), kept).catch(async () => {
-      // bench-results/ may not exist yet, or be on another filesystem.
-      const { mkdir, copyFile } = await import("node:fs/promises");
-      await mkdir(path.dirname(kept), { recursive: true });
-      await copyFile(path.join(profileDir, file), kept);
-    });
+    await mkdir(path.dirname(kept), { recursive: true });
+    // Copied, not renamed: the scratch folder may be on another filesystem.
+    await copyFile(path.join(profileDir, file), kept);
     process.stdout.write(
       `${pageName}: ${load.requestsPerSecond.toFixed(0)} req/s, ${load.failed} failed, server CPU ${cpuMsPerRequest.toFixed(3)} ms per request; ${warmUp.requests + load.requests} requests in the profile (warm-up included); profile in ${path.relative(projectRoot, kept)}\n\n`,
     );
