@@ -3,7 +3,6 @@
 // link if one is needed. SIGINT/SIGTERM stop everything in reverse order and exit 0.
 //   tsx src/main.ts            web server and worker in one process
 //   tsx src/main.ts --web      web server only       tsx src/main.ts --worker   worker only
-import pg from "pg";
 import { createApp } from "./app.js";
 import { buildAssetManifest } from "./assets.js";
 import { issueSetupLinkIfNeeded } from "./commands/issueSetupLink.js";
@@ -17,7 +16,11 @@ import { createLogger, type Logger } from "./logger.js";
 import { startDevMailboxServer } from "./mail/devMailbox.js";
 import { createMailRelay } from "./mail/relay.js";
 import { relaySettings } from "./mail/relaySettings.js";
-import { createRequestLimiter, openRequestCounterStore } from "./security/requestLimits.js";
+import {
+  createRateLimitPool,
+  createRequestLimiter,
+  openRequestCounterStore,
+} from "./security/requestLimits.js";
 import { startHttpServer } from "./server.js";
 import { evidenceStore } from "./storage/evidenceStore.js";
 import { absoluteUrl, urls } from "./urls.js";
@@ -125,17 +128,7 @@ async function main(): Promise<void> {
   }
 
   if (runWeb) {
-    const rateLimitPool = new pg.Pool({
-      connectionString: database.url,
-      // Every request counts its limits through this pool (one statement each), besides the sign-in,
-      // link and upload limits.
-      max: 5,
-      // Counters only: a commit need not wait for its WAL flush (a crash may lose the last few
-      // milliseconds of counts, which is harmless), so a limit costs one quick round trip.
-      options: "-c synchronous_commit=off",
-      connectionTimeoutMillis: config.database.connectionTimeoutMs,
-      application_name: "vetting-portal-limits",
-    });
+    const rateLimitPool = createRateLimitPool(database.url, config.database);
     rateLimitPool.on("error", (error) => log.warn({ err: error }, "rate-limit pool connection error"));
     shutdown.push("rate-limit pool", () => rateLimitPool.end());
     const requestCounters = await openRequestCounterStore(config.rateLimits, {

@@ -15,7 +15,6 @@ import { layoutUrls } from "../../src/app.js";
 import { buildAssetManifest } from "../../src/assets.js";
 import { loadConfig } from "../../src/config.js";
 import { createDatabase } from "../../src/db.js";
-import { presentApplicantCase } from "../../src/presenters/applicantCase.js";
 import { presentQueueRow } from "../../src/presenters/cases.js";
 import { findApplicantCase } from "../../src/queries/applicantCase.js";
 import {
@@ -23,6 +22,7 @@ import {
   findCaseQueuePage,
   findStaffForAssigneeFilter,
 } from "../../src/queries/cases.js";
+import { workspacePageModel } from "../../src/routes/applicant/workspace.js";
 import { caseQueueQuery, queuePageModel } from "../../src/routes/staff/cases.js";
 import type { SignedInStaff } from "../../src/sessions.js";
 import { urls } from "../../src/urls.js";
@@ -74,27 +74,7 @@ const queueModel = queuePageModel(
 );
 const applicantCase = await findApplicantCase(db, caseId);
 if (!applicantCase) throw new Error(`no case ${caseId}`);
-const caseView = presentApplicantCase(applicantCase, config);
-const workspaceModel = {
-  caseView,
-  evidenceFileCount: applicantCase.applicantEvidenceFileCount,
-  notice: null,
-  conflict: null,
-  errors: {},
-  errorOrder: [],
-  values: caseView.details,
-  isConsentTicked: false,
-  noticeVersion: config.privacy.noticeVersion,
-  links: {
-    details: urls.applicantDetails(),
-    submit: urls.applicantAction("submit"),
-    resubmit: urls.applicantAction("resubmit"),
-    withdraw: urls.applicantAction("withdraw"),
-    signOut: urls.applicantSignOut(),
-    privacy: urls.privacyNotice(),
-    evidence: urls.applicantEvidence(),
-  },
-};
+const workspaceModel = workspacePageModel(applicantCase, config, {});
 await db.$disconnect();
 
 // ---------- the handler ----------

@@ -4,13 +4,13 @@
 //   BENCH_LIMITER=none|postgres|redis  DATABASE_URL  [RATE_LIMIT_DATABASE_URL]  [REDIS_URL]  PORT
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import pg from "pg";
 import { createApp } from "../../src/app.js";
 import { buildAssetManifest } from "../../src/assets.js";
 import { loadConfig } from "../../src/config.js";
 import { createDatabase } from "../../src/db.js";
 import { createLogger } from "../../src/logger.js";
 import {
+  createRateLimitPool,
   createRequestLimiter,
   type LimitDecision,
   openRequestCounterStore,
@@ -36,13 +36,10 @@ const config = loadConfig({
 });
 const logger = createLogger({ level: "warn", pretty: false });
 const db = createDatabase(databaseUrl, config.database);
-// As in src/main.ts.
-const rateLimitPool = new pg.Pool({
-  connectionString: process.env.RATE_LIMIT_DATABASE_URL ?? databaseUrl,
-  max: 5,
-  options: "-c synchronous_commit=off",
-  application_name: "vetting-portal-limits",
-});
+const rateLimitPool = createRateLimitPool(
+  process.env.RATE_LIMIT_DATABASE_URL ?? databaseUrl,
+  config.database,
+);
 
 /** The baseline: the same decision shape, nothing counted, nothing asked. */
 function noLimits(): RequestLimiter {

@@ -24,7 +24,7 @@
 import { once } from "node:events";
 import { Redis } from "ioredis";
 import ipaddr from "ipaddr.js";
-import type pg from "pg";
+import pg from "pg";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import type { Config, LimitWindowSetting } from "../config.js";
 import type { Logger } from "../logger.js";
@@ -312,6 +312,25 @@ export async function openRequestCounterStore(
       else redis.disconnect();
     },
   };
+}
+
+/**
+ * The pg pool the request limits count through (and the sign-in, link and upload limits), apart from
+ * the application's: every request uses it, and it must not wait behind a page's queries.
+ */
+export function createRateLimitPool(
+  connectionString: string,
+  options: { connectionTimeoutMs: number },
+): pg.Pool {
+  return new pg.Pool({
+    connectionString,
+    max: 5,
+    // Counters only: a commit need not wait for its WAL flush (a crash may lose the last few
+    // milliseconds of counts, which is harmless), so a limit costs one quick round trip.
+    options: "-c synchronous_commit=off",
+    connectionTimeoutMillis: options.connectionTimeoutMs,
+    application_name: "vetting-portal-limits",
+  });
 }
 
 // ---------- the limiter ----------

@@ -23,13 +23,14 @@ import {
 } from "../../commands/submitApplication.js";
 import { NOT_EDITABLE_MESSAGE, updateApplicationDetails } from "../../commands/updateApplicationDetails.js";
 import { withdrawApplication } from "../../commands/withdrawApplication.js";
+import type { Config } from "../../config.js";
 import { fieldErrors, ZApplicationDetails } from "../../domain/applicationFields.js";
 import { allowedMoves } from "../../domain/caseStates.js";
 import { HttpError } from "../../errors.js";
 import { signedInApplicant } from "../../middleware/applicantSession.js";
 import { canApplicantEdit, canApplicantWithdraw } from "../../policies/cases.js";
 import { APPLICATION_FIELD_ORDER, presentApplicantCase } from "../../presenters/applicantCase.js";
-import { findApplicantCase } from "../../queries/applicantCase.js";
+import { type ApplicantCaseRow, findApplicantCase } from "../../queries/applicantCase.js";
 import { urls } from "../../urls.js";
 import { typedFields } from "../public/apply.js";
 
@@ -50,7 +51,7 @@ const NOTICES: Record<string, string> = {
 const NOT_WITHDRAWABLE_MESSAGE =
   "Your application can no longer be withdrawn: it has been decided or withdrawn already.";
 
-interface WorkspaceView {
+export interface WorkspaceView {
   status?: number;
   notice?: string | null;
   conflict?: string | null;
@@ -190,10 +191,19 @@ async function loadCaseOrSignOut(ctx: Context, deps: AppDependencies) {
 async function renderWorkspace(ctx: Context, deps: AppDependencies, view: WorkspaceView): Promise<void> {
   const vettingCase = await loadCaseOrSignOut(ctx, deps);
   if (!vettingCase) return;
-  const caseView = presentApplicantCase(vettingCase, deps.config);
   const status = view.status ?? 200;
   ctx.status = status;
-  await ctx.render("applicant/workspace.njk", {
+  await ctx.render("applicant/workspace.njk", workspacePageModel(vettingCase, deps.config, view));
+  ctx.status = status;
+}
+
+/**
+ * The workspace page's template data. Exported for the benchmark's baseline (scripts/bench/bareRender.ts),
+ * which renders the same page from the same data held in memory.
+ */
+export function workspacePageModel(vettingCase: ApplicantCaseRow, config: Config, view: WorkspaceView) {
+  const caseView = presentApplicantCase(vettingCase, config);
+  return {
     caseView,
     evidenceFileCount: vettingCase.applicantEvidenceFileCount,
     notice: view.notice ?? null,
@@ -202,7 +212,7 @@ async function renderWorkspace(ctx: Context, deps: AppDependencies, view: Worksp
     errorOrder: [...APPLICATION_FIELD_ORDER, "consent"],
     values: view.values ?? caseView.details,
     isConsentTicked: view.isConsentTicked ?? false,
-    noticeVersion: deps.config.privacy.noticeVersion,
+    noticeVersion: config.privacy.noticeVersion,
     links: {
       details: urls.applicantDetails(),
       submit: urls.applicantAction("submit"),
@@ -212,6 +222,5 @@ async function renderWorkspace(ctx: Context, deps: AppDependencies, view: Worksp
       privacy: urls.privacyNotice(),
       evidence: urls.applicantEvidence(),
     },
-  });
-  ctx.status = status;
+  };
 }
