@@ -159,6 +159,11 @@ export const ZEnvironment = z.object({
   ),
   /** The hour (0-23, server time) the daily digest goes out. */
   NEW_CASE_DIGEST_HOUR: integer(8, 0, 23),
+  /**
+   * Four eyes: an approval needs at least this many vetting records by staff other than the decider
+   * (and not conflicted), at least one of them with the identity verified.
+   */
+  APPROVAL_MIN_VETTING_RECORDS: integer(1, 1, 20),
 
   // ── Matrix registration tokens (issue 10); off unless both the homeserver and its admin token are set ──
   MATRIX_HOMESERVER_URL: z.preprocess(emptyAsUndefined, httpUrl.optional()),
@@ -168,6 +173,11 @@ export const ZEnvironment = z.object({
   /** Where people register with their token (e.g. an Element instance's registration page). */
   MATRIX_REGISTRATION_URL: z.preprocess(emptyAsUndefined, httpUrl.optional()),
   MATRIX_REQUEST_TIMEOUT_MS: integer(10_000, 100, 120_000),
+  /**
+   * The standalone form (a token for someone without a case): "four-eyes", a request a second admin
+   * approves before the token is minted, or "off", no form at all.
+   */
+  STANDALONE_TOKENS: z.preprocess(emptyAsUndefined, z.enum(["four-eyes", "off"]).default("four-eyes")),
 
   COMMUNITY_NAME: z.preprocess(emptyAsUndefined, z.string().max(100).default("the community")),
   WORKER_CONCURRENCY: integer(2, 1, 50),
@@ -281,7 +291,12 @@ export interface Config {
   site: { name: string; communityName: string };
   applicant: { sessionIdleMs: number; sessionAbsoluteMs: number };
   privacy: { noticeText: string; noticeVersion: string; retentionDays: number };
-  cases: { newCaseNotifications: "immediate" | "digest" | "off"; digestHour: number };
+  cases: {
+    newCaseNotifications: "immediate" | "digest" | "off";
+    digestHour: number;
+    /** Vetting records by others (one with identity verified) an approval needs (four eyes). */
+    approvalMinVettingRecords: number;
+  };
   worker: { concurrency: number };
   rateLimits: {
     /** Every request past static files and health probes, per client address. */
@@ -303,6 +318,8 @@ export interface Config {
   metricsToken: string | null;
   /** Matrix registration tokens; null when no homeserver is configured (the feature is off). */
   matrix: MatrixSettings | null;
+  /** The standalone token form: requests approved by a second admin, or switched off. */
+  standaloneTokens: "four-eyes" | "off";
 }
 
 export interface MatrixSettings {
@@ -489,7 +506,11 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       sessionAbsoluteMs: values.APPLICANT_SESSION_ABSOLUTE_HOURS * 3_600_000,
     },
     privacy: { ...privacyNotice, retentionDays: values.CASE_RETENTION_DAYS },
-    cases: { newCaseNotifications: values.NEW_CASE_NOTIFICATIONS, digestHour: values.NEW_CASE_DIGEST_HOUR },
+    cases: {
+      newCaseNotifications: values.NEW_CASE_NOTIFICATIONS,
+      digestHour: values.NEW_CASE_DIGEST_HOUR,
+      approvalMinVettingRecords: values.APPROVAL_MIN_VETTING_RECORDS,
+    },
     worker: { concurrency: values.WORKER_CONCURRENCY },
     rateLimits: {
       perClient: [
@@ -513,6 +534,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     },
     metricsToken: values.METRICS_TOKEN ?? null,
     matrix,
+    standaloneTokens: values.STANDALONE_TOKENS,
   };
 }
 

@@ -5,6 +5,7 @@ import type nunjucks from "nunjucks";
 import type { z } from "zod";
 import { accountBlocked } from "./accountBlocked.js";
 import { applicationReceived } from "./applicationReceived.js";
+import { approvalNeeded } from "./approvalNeeded.js";
 import { caseInvitation } from "./caseInvitation.js";
 import { decisionApproved } from "./decisionApproved.js";
 import { decisionRejected } from "./decisionRejected.js";
@@ -51,6 +52,7 @@ export const messageKinds = registry({
   test_message: testMessage,
   superadmin_welcome: superadminWelcome,
   account_blocked: accountBlocked,
+  approval_needed: approvalNeeded,
   // vetting cases
   application_received: applicationReceived,
   more_information_requested: moreInformationRequested,

@@ -36,6 +36,14 @@ function payloadsNaming(name: string): { [Name in MessageKindName]: MessagePaylo
     test_message: {},
     superadmin_welcome: { name },
     account_blocked: { staffName: name, blockedFor: "1 hour" },
+    approval_needed: {
+      request: "role_change",
+      approverName: name,
+      requesterName: name,
+      personName: name,
+      roleLabel: "inviting admin",
+      isReenable: false,
+    },
     application_received: { applicantName: name, caseNumber: "VC-00042" },
     more_information_requested: { applicantName: name, caseNumber: "VC-00042", reason: REASON },
     resubmission_received: { agentName: name, caseNumber: "VC-00042", caseId: CASE_ID },
@@ -81,6 +89,7 @@ describe("message kinds", () => {
     assert.deepEqual(kindNames.sort(), [
       "account_blocked",
       "application_received",
+      "approval_needed",
       "case_invitation",
       "decision_approved",
       "decision_rejected",
@@ -133,6 +142,7 @@ describe("message kinds", () => {
       },
       test_message: undefined,
       superadmin_welcome: undefined,
+      approval_needed: undefined,
       account_blocked: {
         purpose: "password_reset",
         lifetimeMs: 30 * minutes,

@@ -51,6 +51,8 @@ export async function renderMessageKind<Payload>(
     // Staff emails point at pages behind staff sign-in (which brings the person back there afterwards),
     // so they carry a plain absolute link rather than a single-use token.
     staffCasesUrl: absoluteUrl(context.publicUrl, urls.staffCases()),
+    staffInvitationsUrl: absoluteUrl(context.publicUrl, urls.staffInvitations()),
+    staffRegistrationTokensUrl: absoluteUrl(context.publicUrl, urls.staffRegistrationTokens()),
     staffCaseUrl: (caseId: string) => absoluteUrl(context.publicUrl, urls.staffCase(caseId)),
     /** "09:00 UTC on 4 March 2025" for an ISO timestamp from the payload. */
     utc: (isoTimestamp: string) => formatUtc(new Date(isoTimestamp)),

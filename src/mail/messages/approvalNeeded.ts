@@ -1,0 +1,33 @@
+// To the admins who may approve it: a four-eyes request waits for a second admin. A role change (a raise
+// to a deciding role, or enabling again an account that holds one) waits on the invitations page; a
+// registration token for someone without a case on the registration tokens page. Staff-only recipients,
+// so the person's name is said; the link is a plain one behind staff sign-in.
+import { z } from "zod";
+import { defineMessageKind, ZDisplayName } from "./kind.js";
+
+const ZCommon = {
+  approverName: ZDisplayName,
+  requesterName: ZDisplayName,
+  /** The person the request is about: the staff member, or who the token is for. */
+  personName: ZDisplayName,
+};
+
+export const approvalNeeded = defineMessageKind({
+  name: "approval_needed",
+  payloadSchema: z.discriminatedUnion("request", [
+    z.strictObject({
+      request: z.literal("role_change"),
+      ...ZCommon,
+      /** As shown to people, e.g. "inviting admin". */
+      roleLabel: ZDisplayName,
+      /** Enabling a disabled account that holds the role, rather than raising it. */
+      isReenable: z.boolean(),
+    }),
+    z.strictObject({ request: z.literal("registration_token"), ...ZCommon }),
+  ]),
+  subject: (payload, context) =>
+    payload.request === "role_change"
+      ? `A role change waits for your approval — ${context.siteName}`
+      : `A registration token waits for your approval — ${context.siteName}`,
+  template: "approval-needed",
+});
