@@ -1,7 +1,8 @@
 // The whole life of an application, in Chromium, as the people involved live it: someone applies,
-// confirms their address from the emailed link and submits; an agent records a vetting record; an admin
-// asks for more information; the applicant follows the email, edits and resubmits; a different admin
-// approves; the approval email arrives. Staff are seeded through Prisma with signed-in sessions; every
+// confirms their address from the emailed link and submits; an admin is told an unvetted case cannot be
+// approved; an agent records a vetting record; an admin asks for more information; the applicant follows
+// the email, edits and resubmits; a different admin approves; the approval email arrives. Staff are
+// seeded through Prisma with signed-in sessions; every
 // email travels through the app's worker to the development mailbox. axe checks every page on the way.
 import { randomUUID } from "node:crypto";
 import type { BrowserContext, Cookie, Page } from "@playwright/test";
@@ -130,6 +131,20 @@ test("an application goes from the form to approval, through vetting and a reque
   const vettingCase = await db.vettingCase.findFirstOrThrow({ where: { email: applicantEmail } });
   expect(vettingCase.state).toBe("SUBMITTED");
   await waitForEmail("application_received");
+
+  // An admin takes the case into review before anyone has vetted it: approval is not offered, and the
+  // decision panel says why (four eyes: an approval needs someone else's vetting record).
+  await actAs(context, "firstAdmin");
+  await page.goto(`/staff/cases/${vettingCase.id}`);
+  await page.getByRole("button", { name: "Start review" }).click();
+  await expect(page.getByRole("status")).toBeVisible();
+  const decisionPanel = page.getByRole("region", { name: "Decision", exact: true });
+  await expect(decisionPanel).toContainText(
+    "Approval needs a vetting record by someone else with the identity verified.",
+  );
+  await expect(decisionPanel.getByRole("radio", { name: "Approve" })).toHaveCount(0);
+  await expect(decisionPanel.getByRole("radio", { name: "Reject" })).toBeVisible();
+  await expectAccessibleInLightAndDarkThemes(page);
 
   // An agent finds the case in the queue and records a vetting record: the case goes into review.
   await actAs(context, "agent");

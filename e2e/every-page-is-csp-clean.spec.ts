@@ -409,9 +409,9 @@ test("every page of a superadmin, and the pages behind emailed staff links", asy
   await expect(page.getByRole("table")).toContainText(`https://tracker.example/${marker}.gif`);
 
   // Matrix registration tokens (the e2e server talks to a fake Synapse): the list with live status, and
-  // the standalone form.
+  // the standalone form (a request a second admin approves on the list).
   await visit(page, browserProblems, "/staff/registration-tokens", "Registration tokens");
-  await visit(page, browserProblems, "/staff/registration-tokens/new", "Issue a registration token");
+  await visit(page, browserProblems, "/staff/registration-tokens/new", "Ask for a registration token");
 
   // The password-reset link as emailed (issued here: asking for one answers the same for anyone).
   const { token } = await db.$transaction((tx) =>

@@ -283,6 +283,38 @@ test.describe("uploading evidence", () => {
     expect(await db.evidenceFile.count({ where: { caseId } })).toBe(0);
     await expectAccessibleInLightAndDarkThemes(page);
   });
+
+  test("a name with a direction override or a line break is shown and checked as the server keeps it", async ({
+    page,
+    context,
+  }) => {
+    const caseId = await seedCase("DRAFT", `Bidi Bea ${marker}`);
+    await signInAsApplicant(context, caseId);
+    await page.goto("/application/evidence");
+    const letter = pdfDocument(`Signed letter ${marker}`);
+    await dropFiles(
+      page.getByRole("button", { name: "Choose files or drop them here" }),
+      await dataTransferWith(page, [
+        // Shows as "report.pdf" in a right-to-left override; its name really ends in "fdp".
+        { name: "report.\u202Efdp", type: "application/pdf", bytes: pdfDocument() },
+        // The name ends at the line break: "letter.pdf", as the server keeps it.
+        { name: "letter.pdf\nsigned", type: "application/pdf", bytes: letter },
+      ]),
+    );
+    const chosen = page.getByRole("list", { name: "Chosen files" });
+    const disguised = chosen.getByRole("listitem").filter({ hasText: "report.fdp" });
+    await expect(disguised).toContainText("This is not a PDF, PNG, JPEG, GIF or WebP file.");
+    await expect(page.getByRole("status")).not.toContainText("\u202E");
+    await page.getByRole("button", { name: "Remove report.fdp" }).click();
+
+    await page.getByRole("button", { name: "Upload", exact: true }).click();
+    await expect(page.getByRole("heading", { level: 3, name: "letter.pdf" })).toBeVisible();
+    const stored = await db.evidenceFile.findMany({
+      where: { caseId },
+      select: { displayName: true, sha256: true },
+    });
+    expect(stored).toEqual([{ displayName: "letter.pdf", sha256: sha256(letter) }]);
+  });
 });
 
 test.describe("uploading evidence without JavaScript", () => {

@@ -1,6 +1,7 @@
 // A server admin reads the audit log and the outbox. The person, the session and the records are
 // seeded through Prisma in the app's own database; the browser holds the session cookie.
 import { randomUUID } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import type { Cookie } from "@playwright/test";
 import type { Database } from "../src/db.js";
 import { createStaffMember } from "../src/test/staff.js";
@@ -81,7 +82,7 @@ test.describe("staff records pages", () => {
     const table = page.getByRole("table", { name: "Audit events, newest first" });
     await expect(table).toContainText(`staff_user invitee-${marker}`);
     await expect(table).toContainText('{"note":"<b>not markup</b>"}');
-    await expect(page.getByRole("link", { name: "Download these events as CSV" })).toBeVisible();
+    await expect(page.getByRole("button", { name: "Download these events as CSV" })).toBeVisible();
     await expectAccessibleInLightAndDarkThemes(page);
 
     await page.getByLabel("Action").selectOption("setup.link_issued");
@@ -90,6 +91,16 @@ test.describe("staff records pages", () => {
     await expect(page).toHaveURL(/action=setup\.link_issued/);
     await expect(table.getByRole("row")).toHaveCount(2);
     await expect(table).toContainText("system (no account)");
+
+    // The export is a form (it writes its own audit row): the download carries the filter shown.
+    const downloading = page.waitForEvent("download");
+    await page.getByRole("button", { name: "Download these events as CSV" }).click();
+    const download = await downloading;
+    expect(download.suggestedFilename()).toMatch(/^audit-log-.*Z\.csv$/);
+    const csv = await readFile(await download.path(), "utf8");
+    expect(csv).toContain(`setup.link_issued,link_token,link-${marker}`);
+    expect(csv).not.toContain(`invitee-${marker}`);
+    await expect(page).toHaveURL(/action=setup\.link_issued/);
   });
 
   test("a filter with a mistake comes back with a message linked to the field", async ({

@@ -13,6 +13,7 @@ import { createDatabase } from "../src/db.js";
 import { HttpError } from "../src/errors.js";
 import { createLogger } from "../src/logger.js";
 import { ZSetupForm } from "../src/routes/links/setup.js";
+import { removeSetupLinkFile } from "../src/setupLinkFile.js";
 import { absoluteUrl, urls } from "../src/urls.js";
 
 async function createAdmin(): Promise<number> {
@@ -47,6 +48,8 @@ async function createAdmin(): Promise<number> {
     const db = createDatabase(database.url, config.database);
     try {
       const created = await createSuperadmin(db, { person: parsed.data, actor: { label: "terminal" } });
+      // A setup link written on a first start can no longer be used: a superadmin exists.
+      await removeSetupLinkFile(config.setupLinkFile);
       const link = absoluteUrl(config.http.publicUrl, urls.staffInvitation(created.invitationToken));
       process.stdout.write(
         `Superadmin ${parsed.data.email} created (id ${created.staffUserId}).\n\n` +

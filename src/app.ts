@@ -73,6 +73,8 @@ export function createApp(deps: AppDependencies): Koa {
   // the client address, protocol and host from the configured trusted proxies.
   const app = new Koa({ proxy: false });
   const httpLogger = deps.logger.child({ category: "http" });
+  // Development's mailbox is never served, nor linked, in production, whatever the caller passed.
+  const devMailbox = deps.config.isProduction ? null : deps.devMailbox;
   // Koa would print errors to stderr; ours are logged by the error middleware with their request id.
   app.silent = true;
 
@@ -80,7 +82,7 @@ export function createApp(deps: AppDependencies): Koa {
     this.type = "html";
     this.body = await renderView(deps.views, view, {
       site: deps.config.site,
-      urls: layoutUrls({ hasDevMailbox: deps.devMailbox !== null }),
+      urls: layoutUrls({ hasDevMailbox: devMailbox !== null }),
       staff: this.state.staff ?? null,
       isApplicantSignedIn: Boolean(this.state.applicant),
       // The person's own choice; "system" leaves it to prefers-color-scheme.
@@ -133,7 +135,7 @@ export function createApp(deps: AppDependencies): Koa {
   router.use(applicantLinkRoutes(deps).routes());
   router.use(registrationTokenLinkRoutes(deps).routes());
   router.use(setupRoutes(deps).routes());
-  if (deps.devMailbox && !deps.config.isProduction) router.use(devMailboxRoutes(deps.devMailbox).routes());
+  if (devMailbox) router.use(devMailboxRoutes(devMailbox).routes());
   // Pages under /staff that a signed-out person must reach, registered before the guard below.
   router.use(signInRoutes(deps).routes());
   router.use(invitationLinkRoutes(deps).routes());

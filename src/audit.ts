@@ -34,6 +34,13 @@ export type AuditAction =
   | "staff.role_changed"
   | "staff.disabled"
   | "staff.enabled"
+  // four eyes on promotions: ids and roles only (a decision's note lives on its staff_role_changes row)
+  | "staff.role_change_requested"
+  | "staff.role_change_approved"
+  | "staff.role_change_rejected"
+  | "staff.role_change_cancelled"
+  // the person's own Matrix ID and phone: the names of the fields changed, never their values
+  | "staff.contact_details_changed"
   // vetting cases. Details hold ids, states and flags only, never personal data: erasing a case
   // blanks its rows, and the append-only audit log must then hold nothing about the person.
   | "case.created"
@@ -53,6 +60,8 @@ export type AuditAction =
   | "case.withdrawn"
   | "case.invitation_sent"
   | "case.duplicate_flagged"
+  | "case.conflict_declared"
+  | "case.conflict_withdrawn"
   | "case.exported"
   | "case.erased"
   | "case.purged"
@@ -71,6 +80,12 @@ export type AuditAction =
   | "matrix_token.revoked"
   | "matrix_token.reissued"
   | "matrix_token.purged"
+  // standalone token requests (four eyes): ids only, never the person's name, email or the notes
+  | "matrix_token.request_submitted"
+  | "matrix_token.request_approved"
+  | "matrix_token.request_rejected"
+  | "matrix_token.request_cancelled"
+  | "matrix_token.request_purged"
   // mail and records
   | "mail.retried"
   | "mail.cancelled"

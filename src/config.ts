@@ -85,6 +85,12 @@ export const ZEnvironment = z.object({
     z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
   ),
   SHUTDOWN_TIMEOUT_MS: integer(10_000, 100, 120_000),
+  /** A request's headers must arrive in full within this many seconds. */
+  HTTP_HEADERS_TIMEOUT_SECONDS: integer(10, 1, 600),
+  /** A request's body must arrive in full within this many seconds (evidence uploads have their own). */
+  HTTP_BODY_TIMEOUT_SECONDS: integer(30, 1, 3600),
+  /** Where the first-run setup link is written when standard output is not a terminal. */
+  SETUP_LINK_FILE: optionalString,
   /** Kept for compatibility: true means TRUSTED_PROXIES=loopback. */
   TRUST_PROXY: z.preprocess(emptyAsUndefined, z.enum(["true", "false"]).default("false")),
 
@@ -206,6 +212,8 @@ export const ZEnvironment = z.object({
   RATE_LIMIT_STORE_TIMEOUT_MS: integer(250, 10, 10_000),
 
   // ── Metrics (issue 9) ──
+  /** Answer /metrics to clients on this host without a token; default: true outside production only. */
+  METRICS_ALLOW_LOOPBACK: z.preprocess(emptyAsUndefined, z.enum(["true", "false"]).optional()),
   /** Lets a scraper that is not on this host read /metrics (Authorization: Bearer <token>). */
   METRICS_TOKEN: z.preprocess(
     emptyAsUndefined,
@@ -231,6 +239,10 @@ export interface Config {
     /** proxy-addr trust list: X-Forwarded-* are read only from a peer that matches it. Empty: nobody. */
     trustedProxies: string[];
     shutdownTimeoutMs: number;
+    /** How long a request's headers may take to arrive (node:http headersTimeout). */
+    headersTimeoutMs: number;
+    /** How long the body of any request but an evidence upload may take to arrive (server.ts). */
+    bodyTimeoutMs: number;
   };
   sessionSecret: string;
   staff: {
@@ -314,8 +326,15 @@ export interface Config {
     /** A store slower than this is treated as failed: the in-memory insurance limiter decides. */
     storeTimeoutMs: number;
   };
-  /** Bearer token for /metrics from other hosts; null: only loopback clients are answered. */
+  /** Bearer token for /metrics; null: only loopback clients are answered, if they are allowed. */
   metricsToken: string | null;
+  /** Whether /metrics answers loopback clients without the token (production: only when opted in). */
+  isMetricsLoopbackAllowed: boolean;
+  /**
+   * The first-run setup link goes here (mode 0600, removed once used) when standard output is not a
+   * terminal (systemd's journal, a log collector): a secret link does not belong in a log.
+   */
+  setupLinkFile: string;
   /** Matrix registration tokens; null when no homeserver is configured (the feature is off). */
   matrix: MatrixSettings | null;
   /** The standalone token form: requests approved by a second admin, or switched off. */
@@ -439,6 +458,8 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       publicUrl,
       trustedProxies,
       shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT_MS,
+      headersTimeoutMs: values.HTTP_HEADERS_TIMEOUT_SECONDS * 1000,
+      bodyTimeoutMs: values.HTTP_BODY_TIMEOUT_SECONDS * 1000,
     },
     // Outside production a missing secret is replaced by a random one per start: nothing signed with it
     // needs to outlive the process there.
@@ -533,6 +554,13 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       storeTimeoutMs: values.RATE_LIMIT_STORE_TIMEOUT_MS,
     },
     metricsToken: values.METRICS_TOKEN ?? null,
+    isMetricsLoopbackAllowed: (values.METRICS_ALLOW_LOOPBACK ?? String(!isProduction)) === "true",
+    // The uploads folder is the one place every deployment lets the portal write (deploy/systemd);
+    // nginx serves only its evidence/ folder (X-Accel-Redirect) and the backup archives only that too.
+    setupLinkFile: path.resolve(
+      projectRoot,
+      values.SETUP_LINK_FILE ?? path.join(values.UPLOADS_DIR, "setup-link.txt"),
+    ),
     matrix,
     standaloneTokens: values.STANDALONE_TOKENS,
   };

@@ -1,7 +1,8 @@
 // The portal as a process: zero-configuration start on embedded Postgres, reuse of its data, the
-// setup link printed once, clean shutdown on SIGINT/SIGTERM with a request in flight.
+// setup link issued once (into a 0600 file, as standard output here is not a terminal), clean shutdown
+// on SIGINT/SIGTERM with a request in flight.
 import assert from "node:assert/strict";
-import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -12,6 +13,8 @@ import { freePort } from "./test/ports.js";
 import { createEmptyDatabase, createTestDatabase } from "./test/postgres.js";
 
 const SETUP_LINK = /http:\/\/localhost:\d+\/setup\/([A-Za-z0-9_-]{43})/;
+const SETUP_LINK_FILE_LOGGED =
+  /"file":"([^"]+)"[^\n]*"msg":"no superadmin yet: the single-use setup link is in this file/;
 
 async function isListening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -39,8 +42,14 @@ describe("npm start", () => {
     };
     try {
       const first = startPortal(env);
-      const [, token] = await first.waitForOutput(SETUP_LINK);
-      assert.equal(first.output().match(new RegExp(SETUP_LINK, "g"))?.length, 1, "the link is printed once");
+      // Standard output is a pipe, not a terminal: the link goes to a file only this user can read, and
+      // the log says where, never what.
+      const [, setupLinkFile] = await first.waitForOutput(SETUP_LINK_FILE_LOGGED);
+      assert.equal(setupLinkFile, path.join(dataRoot, "uploads", "setup-link.txt"));
+      assert.equal((await stat(setupLinkFile)).mode & 0o777, 0o600);
+      const [, token] = (await readFile(setupLinkFile, "utf8")).match(SETUP_LINK) ?? [];
+      assert.ok(token, "the file holds the link");
+      assert.doesNotMatch(first.output(), /\/setup\//, "the link is in no log line");
       const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
       assert.equal(ready.status, 200);
       assert.ok(await isListening(smtpPort), "the development mail catcher listens");
@@ -52,10 +61,26 @@ describe("npm start", () => {
 
       const second = startPortal(env);
       await second.waitForOutput(/web server listening/);
-      await second.waitForOutput(/setup link was printed earlier/);
-      assert.doesNotMatch(second.output(), SETUP_LINK, "no second link while the first is valid");
+      await second.waitForOutput(/setup link was issued earlier/);
+      assert.doesNotMatch(second.output(), /\/setup\//, "no second link while the first is valid");
+      assert.match(await readFile(setupLinkFile, "utf8"), new RegExp(`/setup/${token}`), "the file is kept");
       const setupPage = await fetch(`http://127.0.0.1:${port}/setup/${token}`);
       assert.equal(setupPage.status, 200, "the first run's link still works: its data was kept");
+      // Once used, the link's file is gone.
+      const cookie = (setupPage.headers.getSetCookie()[0] ?? "").split(";")[0] ?? "";
+      const csrfToken = /name="_csrf" value="([^"]+)"/.exec(await setupPage.text())?.[1] ?? "";
+      const created = await fetch(`http://127.0.0.1:${port}/setup/${token}`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { cookie, "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({
+          _csrf: csrfToken,
+          name: "Ada First",
+          email: "ada@example.org",
+        }).toString(),
+      });
+      assert.equal(created.status, 303);
+      await assert.rejects(stat(setupLinkFile), { code: "ENOENT" });
       second.child.kill("SIGTERM");
       assert.equal(await second.exited, 0);
     } finally {

@@ -1,6 +1,7 @@
 // Process entry. Starts, in order: configuration, database (embedded in development), migrations,
-// the development mail catcher, the job worker, the web server; then prints the first-superadmin setup
-// link if one is needed. SIGINT/SIGTERM stop everything in reverse order and exit 0.
+// the development mail catcher, the job worker, the web server; then gives the first-superadmin setup
+// link if one is needed (printed on a terminal, else written to SETUP_LINK_FILE: setupLinkFile.ts).
+// SIGINT/SIGTERM stop everything in reverse order and exit 0.
 //   tsx src/main.ts            web server and worker in one process
 //   tsx src/main.ts --web      web server only       tsx src/main.ts --worker   worker only
 import { createApp } from "./app.js";
@@ -22,6 +23,7 @@ import {
   openRequestCounterStore,
 } from "./security/requestLimits.js";
 import { startHttpServer } from "./server.js";
+import { removeSetupLinkFile, writeSetupLinkFile } from "./setupLinkFile.js";
 import { evidenceStore } from "./storage/evidenceStore.js";
 import { absoluteUrl, urls } from "./urls.js";
 import { createViewEnvironment } from "./views.js";
@@ -175,16 +177,27 @@ async function main(): Promise<void> {
 async function announceSetupLink(config: Config, db: ReturnType<typeof createDatabase>, logger: Logger) {
   const outcome = await issueSetupLinkIfNeeded(db);
   if (outcome.kind === "issued") {
-    // Straight to the terminal, not through the logger: the link is the one secret meant to be read here.
     const link = absoluteUrl(config.http.publicUrl, urls.setup(outcome.token));
-    process.stdout.write(
-      `\nNo superadmin exists yet. Create the first one with this single-use link (valid until ${outcome.expiresAt.toISOString()}):\n\n    ${link}\n\nOr run: npm run create-admin\n\n`,
-    );
+    const notice = `No superadmin exists yet. Create the first one with this single-use link (valid until ${outcome.expiresAt.toISOString()}):\n\n    ${link}\n\nOr run: npm run create-admin\n`;
+    if (process.stdout.isTTY) {
+      // Straight to the terminal, not through the logger: the link is the one secret meant to be read here.
+      process.stdout.write(`\n${notice}\n`);
+    } else {
+      // Standard output is a log (the journal, a collector): the link goes to a file only we can read.
+      await writeSetupLinkFile(config.setupLinkFile, notice);
+      logger.warn(
+        { file: config.setupLinkFile, expiresAt: outcome.expiresAt.toISOString() },
+        "no superadmin yet: the single-use setup link is in this file (readable by this user only; removed once used), or run: npm run create-admin",
+      );
+    }
   } else if (outcome.kind === "already_issued") {
     logger.warn(
-      { expiresAt: outcome.expiresAt.toISOString() },
-      "no superadmin yet; a setup link was printed earlier and is still valid (or run: npm run create-admin)",
+      { file: config.setupLinkFile, expiresAt: outcome.expiresAt.toISOString() },
+      "no superadmin yet; a setup link was issued earlier and is still valid (shown in the terminal then, or in this file), or run: npm run create-admin",
     );
+  } else {
+    // A superadmin exists: a link left over from before (used, or made moot by create-admin) goes.
+    await removeSetupLinkFile(config.setupLinkFile);
   }
 }
 

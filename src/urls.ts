@@ -17,6 +17,9 @@ export const urls = {
   staffInvitationDecision: (id: string) => `/staff/invitations/${encodeURIComponent(id)}/decision`,
   staffInvitationResend: (id: string) => `/staff/invitations/${encodeURIComponent(id)}/resend`,
   staffInvitationRevoke: (id: string) => `/staff/invitations/${encodeURIComponent(id)}/revoke`,
+  /** Approving, rejecting or cancelling a role change that waits (listed on the invitations page). */
+  staffRoleChangeAction: (id: string, action: "decision" | "cancel") =>
+    `/staff/role-changes/${encodeURIComponent(id)}/${action}`,
   staffPeople: () => "/staff/people",
   staffPerson: (id: string) => `/staff/people/${encodeURIComponent(id)}`,
   staffPersonAction: (id: string, action: "role" | "disable" | "enable" | "reset-second-factor") =>
@@ -26,9 +29,11 @@ export const urls = {
   staffProfileAuthenticator: () => "/staff/profile/authenticator",
   staffProfileRecoveryCodes: () => "/staff/profile/recovery-codes",
   staffProfileTheme: () => "/staff/profile/theme",
+  staffProfileContactDetails: () => "/staff/profile/contact-details",
   staffProfileEndSession: (id: string) => `/staff/profile/sessions/${encodeURIComponent(id)}/end`,
   staffAuditLog: (query = "") => `/staff/audit${query ? `?${query}` : ""}`,
-  staffAuditLogCsv: (query = "") => `/staff/audit.csv${query ? `?${query}` : ""}`,
+  /** POST only (the export writes its own audit row); the filter travels as form fields. */
+  staffAuditLogCsv: () => "/staff/audit.csv",
   staffCspViolations: (query = "") => `/staff/csp-violations${query ? `?${query}` : ""}`,
   /** Where browsers send CSP violation reports (no session, no CSRF token; mounted before the root router). */
   cspReport: () => "/csp-report",
@@ -56,8 +61,11 @@ export const urls = {
       | "decision"
       | "invite"
       | "export"
-      | "erase",
+      | "erase"
+      | "conflicts",
   ) => `/staff/cases/${encodeURIComponent(id)}/${action}`,
+  staffCaseConflictWithdrawal: (caseId: string, conflictId: string) =>
+    `/staff/cases/${encodeURIComponent(caseId)}/conflicts/${encodeURIComponent(conflictId)}/withdraw`,
   // Applicants: the form, the emailed links, and the workspace of a signed-in applicant.
   applySent: () => "/apply/sent",
   applicantSignInRequest: () => "/apply/sign-in",
@@ -99,6 +107,12 @@ export const urls = {
   staffRegistrationTokens: (query = "") => `/staff/registration-tokens${query ? `?${query}` : ""}`,
   staffRegistrationTokenAction: (id: string, action: "revoke" | "reissue") =>
     `/staff/registration-tokens/${encodeURIComponent(id)}/${action}`,
+  // A standalone token request waiting for a second admin (shown on the tokens page): approve or reject,
+  // or withdraw it (its requester).
+  staffRegistrationTokenRequestDecision: (id: string) =>
+    `/staff/registration-tokens/requests/${encodeURIComponent(id)}/decision`,
+  staffRegistrationTokenRequestCancel: (id: string) =>
+    `/staff/registration-tokens/requests/${encodeURIComponent(id)}/cancel`,
   devMailbox: () => "/dev/mailbox",
   devMailboxMessage: (id: string) => `/dev/mailbox/${encodeURIComponent(id)}`,
   devMailboxMessageHtml: (id: string) => `/dev/mailbox/${encodeURIComponent(id)}/html`,

@@ -1,15 +1,19 @@
-// Assigning an open case to a staff member (or to nobody). Any active staff member can be the assignee.
+// Assigning an open case to a staff member (or to nobody). Any active staff member without a conflict of
+// interest on the case can be the assignee.
 // Assigning a submitted case to someone also takes it into review: from then on someone is working on
 // it (policies/cases.ts: a case is taken into review explicitly, by assigning it, or by a vetting record).
 import { type AuditActor, recordAudit } from "../audit.js";
 import type { Database } from "../db.js";
 import { CASE_STATE_LABELS } from "../domain/caseStates.js";
 import { conflict } from "../errors.js";
-import { canAssignCase, isOpenCase } from "../policies/cases.js";
+import { canAssignCase, canBeAssignedCase, isOpenCase } from "../policies/cases.js";
 import { type Actor, authorize } from "../policies/staff.js";
 import { lockCaseForCommand } from "../queries/cases.js";
 import { ERASED_CASE_MESSAGE } from "./inviteApplicantToCase.js";
 import { moveCase } from "./moveCase.js";
+
+export const ASSIGNEE_CONFLICTED_MESSAGE =
+  "That person has a conflict of interest on this case, so it cannot be assigned to them. Choose someone else.";
 
 export const ASSIGNEE_NOT_ACTIVE_MESSAGE =
   "That person’s account is not active, so cases cannot be assigned to them. Choose someone else.";
@@ -31,6 +35,7 @@ export async function assignCase(
         select: { status: true },
       });
       if (assignee?.status !== "ACTIVE") throw conflict(ASSIGNEE_NOT_ACTIVE_MESSAGE);
+      if (!canBeAssignedCase({ id: options.assigneeId }, facts)) throw conflict(ASSIGNEE_CONFLICTED_MESSAGE);
     }
     if (vettingCase.assignedToId === options.assigneeId) return { isChanged: false, isReviewStarted: false };
     await tx.vettingCase.update({

@@ -147,6 +147,7 @@ test("the audit log holds nothing about the person, and after erasure no table d
     isReasonShared: true,
     decider: adminActor,
     audit: staffAudit(admin),
+    config,
   });
 
   // The applicant comes back by the emailed link, edits, resubmits; later asks for a link again.
@@ -170,6 +171,7 @@ test("the audit log holds nothing about the person, and after erasure no table d
     isReasonShared: true,
     decider: adminActor,
     audit: staffAudit(admin),
+    config,
   });
 
   // A second application from the same person: flagged as a duplicate, then withdrawn.

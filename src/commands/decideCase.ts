@@ -1,7 +1,8 @@
 // An admin decides a case in review: approve, reject, or ask the applicant for more information.
 //
-// One transaction: load the case with the staff who vetted it, check who may decide (an admin who
-// neither opened nor vetted the case: four eyes), move the state (a conditional UPDATE, so when two
+// One transaction: load the case with the staff who vetted it, check who may decide (four eyes: an
+// admin not too close to the case, and for an approval, independent vetting; policies/cases.ts
+// assessDecision), move the state (a conditional UPDATE, so when two
 // admins decide at the same moment exactly one move happens and the other gets a conflict), write the
 // decision row and the applicant's email. The audit row carries the decision's id only; the reason stays
 // in case_decisions, where erasure and the timeline can find it.
@@ -47,8 +48,14 @@ export async function decideCase(
     isReasonShared: boolean;
     decider: Actor;
     audit: AuditActor;
-    /** For approvals: whether registration tokens are on (config.matrix) and the key that seals them. */
-    config?: Pick<Config, "matrix"> & { staff: Pick<Config["staff"], "totpKey"> };
+    /**
+     * The four-eyes rules (config.cases) and, for approvals, whether registration tokens are on
+     * (config.matrix) and the key that seals them.
+     */
+    config: Pick<Config, "matrix"> & {
+      staff: Pick<Config["staff"], "totpKey">;
+      cases: Pick<Config["cases"], "approvalMinVettingRecords">;
+    };
     now?: Date;
   },
 ): Promise<{ decisionId: string; registrationTokenId: string | null }> {
@@ -59,12 +66,12 @@ export async function decideCase(
     throw new Error(`decideCase: a ${options.decision} decision needs a reason`);
   }
   return db.$transaction(async (tx) => {
-    // Four eyes reads who vetted the case: lock it, so a vetting record written meanwhile by the same
-    // admin either comes first (and bars them) or waits for this decision.
+    // Four eyes reads who vetted the case, who uploaded to it and who is conflicted: lock it, so a record,
+    // an upload or a conflict written meanwhile either comes first (and counts) or waits for this decision.
     const { vettingCase, facts } = await lockCaseForCommand(tx, options.caseId, CASE_ERASED_MESSAGE);
     // A case that is not in review says so first (409); only then does four eyes apply (403).
     allowedTarget(vettingCase.state, move);
-    const blocker = decisionBlocker(options.decider, facts);
+    const blocker = decisionBlocker(options.decider, facts, options.decision, options.config.cases);
     if (blocker) throw forbidden(blocker);
 
     const decisionId = randomUUID();
@@ -98,8 +105,8 @@ export async function decideCase(
     };
     let registrationTokenId: string | null = null;
     if (options.decision === "approve") {
-      const matrix = options.config?.matrix ?? null;
-      if (options.config && matrix) {
+      const matrix = options.config.matrix;
+      if (matrix) {
         ({ registrationTokenId } = await requestRegistrationToken(tx, options.config, {
           caseId: vettingCase.id,
           personName: vettingCase.fullName,

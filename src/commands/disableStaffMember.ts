@@ -1,10 +1,13 @@
 // An admin disables an account within their authority: it can no longer sign in, and every session
-// it has ends at once. The account is kept (never deleted): its history stays attributable.
+// it has ends at once, and a role change still waiting for approval for it is called off. The account
+// is kept (never deleted): its history stays attributable.
 import { type AuditActor, recordAudit } from "../audit.js";
 import type { Database } from "../db.js";
-import { conflict, notFound } from "../errors.js";
+import { conflict } from "../errors.js";
 import { type Actor, authorize, canManageAccount } from "../policies/staff.js";
+import { lockStaffUserForCommand } from "../queries/staffRoleChanges.js";
 import { endSessionsOf } from "../sessions.js";
+import { cancelPendingRoleChange } from "./roleChangeRequests.js";
 
 export async function disableStaffMember(
   db: Database,
@@ -12,11 +15,7 @@ export async function disableStaffMember(
 ): Promise<void> {
   const now = options.now ?? new Date();
   await db.$transaction(async (tx) => {
-    const target = await tx.staffUser.findUnique({
-      where: { id: options.staffUserId },
-      select: { id: true, role: true, status: true },
-    });
-    if (!target) throw notFound();
+    const target = await lockStaffUserForCommand(tx, options.staffUserId);
     authorize(canManageAccount(options.actor, target), "You may not disable this account.");
     const { count } = await tx.staffUser.updateMany({
       where: { id: target.id, status: { not: "DISABLED" } },
@@ -31,5 +30,12 @@ export async function disableStaffMember(
       { type: "staff_user", id: target.id },
       { previousStatus: target.status, endedSessions },
     );
+    await cancelPendingRoleChange(tx, {
+      staffUserId: target.id,
+      cancelledBy: options.actor,
+      reason: "disabled",
+      audit: options.audit,
+      now,
+    });
   });
 }

@@ -103,6 +103,8 @@ export async function eraseCase(
 
   await tx.vettingRecord.updateMany({ where: { caseId }, data: { place: "", notes: "" } });
   await tx.caseComment.updateMany({ where: { caseId }, data: { body: "" } });
+  // A conflict's reason may say how the staff member knows the person.
+  await tx.caseConflict.updateMany({ where: { caseId }, data: { reason: "" } });
   await tx.caseDecision.updateMany({ where: { caseId, reason: { not: null } }, data: { reason: "" } });
   await tx.vettingCase.update({
     where: { id: caseId },

@@ -8,7 +8,7 @@ import { conflict, notFound } from "../errors.js";
 import { enqueueEmail } from "../mail/outbox.js";
 import { canInviteApplicant } from "../policies/cases.js";
 import { type Actor, authorize, hasRole } from "../policies/staff.js";
-import { caseFactsOf, findCaseForCommand } from "../queries/cases.js";
+import { findCaseForCommand } from "../queries/cases.js";
 
 export const ERASED_CASE_MESSAGE =
   "This case’s personal data was erased, so nothing more can be done with it.";
@@ -52,7 +52,7 @@ export async function inviteApplicantToCase(
   await db.$transaction(async (tx) => {
     const vettingCase = await findCaseForCommand(tx, options.caseId);
     if (!vettingCase) throw notFound();
-    const facts = caseFactsOf(vettingCase);
+    const facts = vettingCase.facts;
     authorize(hasRole(options.agent, "VETTING_AGENT"));
     if (facts.erasedAt) throw conflict(ERASED_CASE_MESSAGE);
     if (!canInviteApplicant(options.agent, facts)) throw conflict(NOT_WAITING_FOR_PERSON_MESSAGE);

@@ -1,7 +1,8 @@
 // Lifecycle of the first-superadmin setup link: while no superadmin exists, the first process to
-// start issues one link (single-use, 24 h) and prints it; other processes starting at the same time,
-// or later while that link is still live, do not issue another. `npm run create-admin` is the way
-// out when the printed link was lost.
+// start issues one link (single-use, 24 h) and main.ts hands it over: printed on a terminal, else
+// written to a 0600 file whose path is logged (setupLinkFile.ts). Other processes starting at the same
+// time, or later while that link is still live, do not issue another. `npm run create-admin` is the way
+// out when the link was lost.
 import { recordAudit } from "../audit.js";
 import type { Database } from "../db.js";
 import { issueLinkToken } from "../tokens.js";

@@ -53,7 +53,10 @@ export async function recordVettingRecord(
       throw conflict(
         `This case is ${CASE_STATE_LABELS[facts.state].toLowerCase()}, so no more vetting records can be added.`,
       );
-    authorize(canRecordVetting(options.agent, facts));
+    authorize(
+      canRecordVetting(options.agent, facts),
+      "You have a conflict of interest on this case, so you cannot vet it.",
+    );
     const isReviewStarted = facts.state === "SUBMITTED";
     if (isReviewStarted) {
       await moveCase(tx, {

@@ -1,7 +1,8 @@
 // A new registration token for a person: the row (PENDING, with the string we generated, sealed) and the
 // job that creates it on the homeserver, in the caller's transaction, with its audit row. Used on a
-// case's approval (decideCase), by the standalone form, and by re-issue. The homeserver is never called
-// from a request: the job does it, after the commit (the original system called it before the commit).
+// case's approval (decideCase), by the approval of a standalone token request
+// (decideRegistrationTokenRequest), and by re-issue. The homeserver is never called from a request: the
+// job does it, after the commit (the original system called it before the commit).
 
 import { type AuditActor, recordAudit } from "../audit.js";
 import type { Config } from "../config.js";
@@ -15,7 +16,7 @@ import {
 } from "../matrix/tokenSecrets.js";
 
 export interface TRequestRegistrationToken {
-  /** The approved case, or null for the standalone form. */
+  /** The approved case, or null for an approved standalone token request. */
   caseId: string | null;
   personName: string;
   personEmail: string;
@@ -68,8 +69,8 @@ export async function requestRegistrationToken(
 
 /**
  * The email with a one-time link that reveals the token (registration_token_ready), in the caller's
- * transaction: after the standalone form, a re-issue, or the person asking for a new link. The link is
- * minted at delivery; the email never holds the token.
+ * transaction: on a standalone request's approval, a re-issue, or the person asking for a new link. The
+ * link is minted at delivery; the email never holds the token.
  */
 export async function enqueueRevealLinkEmail(
   tx: Transaction,

@@ -1,5 +1,6 @@
 // Showing a person their Matrix registration token, through the one-time link emailed to them (the
-// approval email, the standalone form's email, or a new link they asked for).
+// approval email, the email sent when a standalone token request was approved, or a new link they asked
+// for).
 //
 //   inspectRegistrationTokenLink()  GET: what the link leads to, read-only (mail scanners that prefetch
 //                                   links consume nothing)

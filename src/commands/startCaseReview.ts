@@ -4,7 +4,7 @@ import type { Database } from "../db.js";
 import { conflict, notFound } from "../errors.js";
 import { canStartReview } from "../policies/cases.js";
 import { type Actor, authorize } from "../policies/staff.js";
-import { caseFactsOf, findCaseForCommand } from "../queries/cases.js";
+import { findCaseForCommand } from "../queries/cases.js";
 import { ERASED_CASE_MESSAGE } from "./inviteApplicantToCase.js";
 import { allowedTarget, moveCase } from "./moveCase.js";
 
@@ -15,7 +15,7 @@ export async function startCaseReview(
   await db.$transaction(async (tx) => {
     const vettingCase = await findCaseForCommand(tx, options.caseId);
     if (!vettingCase) throw notFound();
-    const facts = caseFactsOf(vettingCase);
+    const facts = vettingCase.facts;
     if (facts.erasedAt) throw conflict(ERASED_CASE_MESSAGE);
     // A case in another state gets the state machine's message (409), not a bare "forbidden".
     allowedTarget(facts.state, "startReview");

@@ -1,20 +1,43 @@
 // The fields of an application, validated the same way wherever they are typed: the public form, the
 // applicant's workspace, and an agent opening a case on someone's behalf. Messages are written for the
-// person filling the form and shown next to the field.
+// person filling the form and shown next to the field. A person's name is checked here for every form
+// that asks for one (zPersonName: staff invitations, the setup link, registration tokens too).
 import { parsePhoneNumberFromString } from "libphonenumber-js/max";
 import { z } from "zod";
 
-// Control characters, line/paragraph separators and bidirectional overrides have no place in a name.
+// Control characters (C0, DEL, C1: CR, LF, NUL, TAB, ESC, NEL …), line/paragraph separators and
+// bidirectional embeddings, overrides and isolates have no place in a name: they forge lines in the
+// plain-text part of an email, or reorder the sentence around the name.
 const NOT_ONE_LINE = /[\p{Cc}\u2028\u2029\u202A-\u202E\u2066-\u2069]/u;
 // In longer text, line breaks and tabs are fine; other controls and direction overrides are not.
 const NOT_PLAIN_TEXT = /(?![\t\n\r])[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
 
-export const ZFullName = z
-  .string({ error: "Enter your full name." })
-  .trim()
-  .min(1, "Enter your full name.")
-  .max(100, "Use at most 100 characters.")
-  .refine((value) => !NOT_ONE_LINE.test(value), "Use letters, spaces and punctuation only, on one line.");
+/** One line without control characters or direction overrides: a name, a short label. */
+export function isOneLineText(value: string): boolean {
+  return !NOT_ONE_LINE.test(value);
+}
+
+/** Text that may hold line breaks and tabs, but no other control character or direction override. */
+export function isPlainText(value: string): boolean {
+  return !NOT_PLAIN_TEXT.test(value);
+}
+
+export const NOT_ONE_LINE_MESSAGE = "Use letters, spaces and punctuation only, on one line.";
+
+/**
+ * A person's name on any form: 1 to 100 characters on one line. `missing` is the field's own "Enter …"
+ * sentence ("Enter your full name." to the person, "Enter the person’s full name." to staff).
+ */
+export function zPersonName(missing: string) {
+  return z
+    .string({ error: missing })
+    .trim()
+    .min(1, missing)
+    .max(100, "Use at most 100 characters.")
+    .refine(isOneLineText, NOT_ONE_LINE_MESSAGE);
+}
+
+export const ZFullName = zPersonName("Enter your full name.");
 
 export const ZEmail = z
   .string({ error: "Enter your email address." })
@@ -67,7 +90,7 @@ export const ZStatement = z
   .trim()
   .min(1, "Tell us why you would like to join.")
   .max(5000, "Use at most 5000 characters.")
-  .refine((value) => !NOT_PLAIN_TEXT.test(value), "Use plain text only.");
+  .refine(isPlainText, "Use plain text only.");
 
 /** The details an applicant (or an agent on their behalf) can edit. */
 export const ZApplicationDetails = z.object({

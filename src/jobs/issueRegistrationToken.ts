@@ -1,5 +1,5 @@
-// The job that creates a registration token on the homeserver, after the approval (or the standalone
-// form, or a re-issue) committed its PENDING row. Safe to run any number of times: the token string is
+// The job that creates a registration token on the homeserver, after the approval (of a case, or of a
+// standalone token request, or a re-issue) committed its PENDING row. Safe to run any number of times: the token string is
 // ours and fixed, so a second create answers "already exists", which counts as success.
 //
 // Retries: a retryable failure (timeout, network, 5xx, 429) records the attempt on the row and schedules

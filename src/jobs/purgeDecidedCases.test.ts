@@ -1,9 +1,11 @@
-// The retention purge against real Postgres: which cases lose their personal data, in batches, audited
-// as the system, and nothing more on a second run.
+// The retention purge against real Postgres: which cases (and standalone tokens and token requests) lose
+// their personal data, in batches, audited as the system, and nothing more on a second run.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
+import { decideRegistrationTokenRequest } from "../commands/decideRegistrationTokenRequest.js";
 import { ERASED_RECIPIENT } from "../commands/eraseCase.js";
 import { requestRegistrationToken } from "../commands/requestRegistrationToken.js";
+import { requestStandaloneRegistrationToken } from "../commands/requestStandaloneRegistrationToken.js";
 import { type Config, loadConfig } from "../config.js";
 import { createDatabase, type Database } from "../db.js";
 import type { Logger } from "../logger.js";
@@ -51,6 +53,7 @@ beforeEach(async () => {
     "staff_sessions",
     "staff_users",
     "registration_tokens",
+    "registration_token_requests",
     "graphile_worker._private_jobs",
   ]);
 });
@@ -243,6 +246,110 @@ describe("purgeDecidedCases", () => {
     assert.equal(recent.personEmail, "recent-standalone@example.org");
     assert.equal(await db.linkToken.count({ where: { subjectId: recentId } }), 1);
     assert.equal(await db.outboxMessage.count({ where: { recipient: "recent-standalone@example.org" } }), 2);
+  });
+
+  test("standalone token requests: rejected or withdrawn ones lose the person's data after retention, approved ones with their token", async () => {
+    const requester = await createStaffMember(db, config, { role: "INVITING_ADMIN", name: "Rhea Requester" });
+    const approver = await createStaffMember(db, config, { role: "INVITING_ADMIN", name: "Ira Inviting" });
+    const matrixConfig = withMatrix(config);
+    /** A request as the form makes it (with the approvers' email), then closed `closedDaysAgo` days ago. */
+    const seedRequest = async (
+      label: string,
+      outcome: "reject" | "cancel" | "approve" | "pending",
+      closedDaysAgo: number,
+    ) => {
+      const requestedAt = daysAgo(closedDaysAgo + 1);
+      const { requestId } = await requestStandaloneRegistrationToken(db, {
+        personName: `Petra ${label}`,
+        personEmail: `${label}@example.org`,
+        note: `Known from the choir, ${label}`,
+        requester,
+        audit: { label: "test" },
+        now: requestedAt,
+      });
+      if (outcome === "reject" || outcome === "approve") {
+        await decideRegistrationTokenRequest(db, matrixConfig, {
+          requestId,
+          decision: outcome,
+          note: `Decided on ${label}`,
+          decider: approver,
+          audit: { label: "test" },
+          now: daysAgo(closedDaysAgo),
+        });
+      } else if (outcome === "cancel") {
+        await db.registrationTokenRequest.update({
+          where: { id: requestId },
+          data: { status: "CANCELLED", decidedById: requester.id, decidedAt: daysAgo(closedDaysAgo) },
+        });
+      }
+      return requestId;
+    };
+    const oldRejected = await seedRequest("old-rejected", "reject", 31);
+    const oldCancelled = await seedRequest("old-cancelled", "cancel", 40);
+    const recentRejected = await seedRequest("recent-rejected", "reject", 5);
+    const oldPending = await seedRequest("old-pending", "pending", 90);
+    // Approved 61 days ago: its token (30 days) expired 31 days ago, past retention; the other's has not.
+    const oldApproved = await seedRequest("old-approved", "approve", 61);
+    const recentApproved = await seedRequest("recent-approved", "approve", 40);
+
+    await purgeDecidedCases({ db, config, logger }, now);
+
+    for (const label of ["old-rejected", "old-cancelled", "old-approved"]) {
+      assert.deepEqual(await tablesContaining(db, `${label}@example.org`), [], label);
+      assert.deepEqual(await tablesContaining(db, `Petra ${label}`), [], label);
+      assert.deepEqual(await tablesContaining(db, `choir, ${label}`), [], label);
+      assert.deepEqual(await tablesContaining(db, `Decided on ${label}`), [], label);
+    }
+    const requests = await db.registrationTokenRequest.findMany({
+      select: {
+        id: true,
+        personName: true,
+        personEmail: true,
+        note: true,
+        decisionNote: true,
+        purgedAt: true,
+      },
+    });
+    const byId = new Map(requests.map((request) => [request.id, request]));
+    for (const id of [oldRejected, oldCancelled, oldApproved]) {
+      const request = byId.get(id);
+      assert.deepEqual(
+        [request?.personName, request?.personEmail, request?.note, request?.decisionNote, request?.purgedAt],
+        ["", "", null, null, now],
+      );
+    }
+    for (const [id, label] of [
+      [recentRejected, "recent-rejected"],
+      [oldPending, "old-pending"],
+      [recentApproved, "recent-approved"],
+    ] as const) {
+      const request = byId.get(id);
+      assert.deepEqual([request?.personEmail, request?.purgedAt], [`${label}@example.org`, null], label);
+    }
+    // The approvers' emails about a purged request are blanked; the others keep the person's name.
+    const approverEmail = await db.staffUser.findUniqueOrThrow({ where: { id: approver.id } });
+    assert.equal(
+      await db.outboxMessage.count({ where: { kind: "approval_needed", recipient: approverEmail.email } }),
+      3,
+    );
+    assert.deepEqual(
+      (
+        await db.auditEvent.findMany({
+          where: { action: "matrix_token.request_purged" },
+          select: { subjectType: true, subjectId: true, actorId: true, actorLabel: true, details: true },
+        })
+      ).sort((a, b) => (a.subjectId ?? "").localeCompare(b.subjectId ?? "")),
+      [oldRejected, oldCancelled, oldApproved].sort().map((subjectId) => ({
+        subjectType: "registration_token_request",
+        subjectId,
+        actorId: null,
+        actorLabel: "system",
+        details: { reason: "retention" },
+      })),
+    );
+    // Again: nothing more.
+    await purgeDecidedCases({ db, config, logger }, now);
+    assert.equal(await db.auditEvent.count({ where: { action: "matrix_token.request_purged" } }), 3);
   });
 
   test("runs as the worker's purge_decided_cases task", async () => {

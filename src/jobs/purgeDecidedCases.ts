@@ -2,7 +2,9 @@
 // cases withdrawn that long ago, lose their personal data and evidence files (eraseCase(), audited
 // "case.purged" by "system" with reason "retention"); the decision and the audit trail stay. Registration
 // tokens issued from the standalone form (no case) lose the person's name, email and note, their emails
-// and their reveal links once they expired that long ago ("matrix_token.purged").
+// and their reveal links once they expired that long ago ("matrix_token.purged"), and the request they
+// were approved on with them; standalone token requests rejected or withdrawn that long ago lose the
+// person's name, email and both notes, and the approvers' emails ("matrix_token.request_purged").
 //
 // In batches, one transaction each, so a large backlog (the first run after enabling the job, or after
 // lowering the retention) never holds one long transaction. The batch's rows are locked with SKIP
@@ -10,6 +12,7 @@
 // running the job at once takes other cases. Safe to re-run: erased cases are never selected again.
 import { recordAudit } from "../audit.js";
 import { ERASED_RECIPIENT, eraseCase, removeErasedEvidenceFiles } from "../commands/eraseCase.js";
+import { TOKEN_REQUEST_SUBJECT } from "../commands/requestStandaloneRegistrationToken.js";
 import type { Transaction } from "../db.js";
 import { evidenceStore } from "../storage/evidenceStore.js";
 import type { JobDependencies } from "./dependencies.js";
@@ -56,11 +59,18 @@ export async function purgeDecidedCases(
     if (count > 0) deps.logger.debug({ count }, "purged a batch of cases past retention");
     if (count < batchSize) break;
   }
-  const purgedTokens = await purgeStandaloneRegistrationTokens(deps, cutoff, batchSize);
+  const purgedTokens = await purgeStandaloneRegistrationTokens(deps, cutoff, batchSize, now);
   if (purgedTokens > 0) {
     deps.logger.info(
       { count: purgedTokens },
       "purged personal data of expired standalone registration tokens",
+    );
+  }
+  const purgedRequests = await purgeClosedTokenRequests(deps, cutoff, batchSize, now);
+  if (purgedRequests > 0) {
+    deps.logger.info(
+      { count: purgedRequests },
+      "purged personal data of rejected and withdrawn registration token requests",
     );
   }
   if (purged > 0)
@@ -80,6 +90,7 @@ async function purgeStandaloneRegistrationTokens(
   deps: Pick<JobDependencies, "db">,
   cutoff: Date,
   batchSize: number,
+  now: Date,
 ): Promise<number> {
   let purged = 0;
   for (;;) {
@@ -91,7 +102,7 @@ async function purgeStandaloneRegistrationTokens(
          LIMIT ${batchSize}
          FOR UPDATE SKIP LOCKED`;
       const ids = batch.map((row) => row.id);
-      if (ids.length > 0) await eraseStandaloneTokens(tx, ids);
+      if (ids.length > 0) await eraseStandaloneTokens(tx, ids, now);
       return ids.length;
     });
     purged += count;
@@ -99,7 +110,7 @@ async function purgeStandaloneRegistrationTokens(
   }
 }
 
-async function eraseStandaloneTokens(tx: Transaction, ids: string[]): Promise<void> {
+async function eraseStandaloneTokens(tx: Transaction, ids: string[], now: Date): Promise<void> {
   const addresses = (
     await tx.registrationToken.findMany({ where: { id: { in: ids } }, select: { personEmail: true } })
   ).map((token) => token.personEmail.toLowerCase());
@@ -126,6 +137,67 @@ async function eraseStandaloneTokens(tx: Transaction, ids: string[]): Promise<vo
       {
         reason: "retention",
       },
+    );
+  }
+  // The requests these tokens were approved on hold the same person's data: they go with the token.
+  const requests = await tx.registrationTokenRequest.findMany({
+    where: { registrationTokenId: { in: ids }, purgedAt: null },
+    select: { id: true },
+  });
+  if (requests.length > 0)
+    await eraseTokenRequests(
+      tx,
+      requests.map((request) => request.id),
+      now,
+    );
+}
+
+/** Requests rejected or withdrawn before the cutoff (pending ones wait; approved ones go with their token). */
+async function purgeClosedTokenRequests(
+  deps: Pick<JobDependencies, "db">,
+  cutoff: Date,
+  batchSize: number,
+  now: Date,
+): Promise<number> {
+  let purged = 0;
+  for (;;) {
+    const count = await deps.db.$transaction(async (tx) => {
+      const batch = await tx.$queryRaw<{ id: string }[]>`
+        SELECT id FROM registration_token_requests
+         WHERE status IN ('REJECTED', 'CANCELLED') AND "purgedAt" IS NULL AND "decidedAt" < ${cutoff}
+         ORDER BY "decidedAt"
+         LIMIT ${batchSize}
+         FOR UPDATE SKIP LOCKED`;
+      const ids = batch.map((row) => row.id);
+      if (ids.length > 0) await eraseTokenRequests(tx, ids, now);
+      return ids.length;
+    });
+    purged += count;
+    if (count < batchSize) return purged;
+  }
+}
+
+/**
+ * Blanks the person's name, email and the notes of these requests, and the approvers' emails about them
+ * (which name the person; cancelled if still unsent), and audits each ("matrix_token.request_purged").
+ */
+async function eraseTokenRequests(tx: Transaction, ids: string[], now: Date): Promise<void> {
+  await tx.$executeRaw`
+    UPDATE outbox_messages
+       SET recipient = ${ERASED_RECIPIENT}, payload = '{}'::jsonb, "updatedAt" = now(),
+           status = CASE WHEN status IN ('QUEUED', 'SENDING') THEN 'CANCELLED'::"OutboxStatus" ELSE status END
+     WHERE "linkSubjectType" = ${TOKEN_REQUEST_SUBJECT} AND "linkSubjectId" = ANY(${ids}::text[])`;
+  await tx.registrationTokenRequest.updateMany({
+    where: { id: { in: ids } },
+    data: { personName: "", personEmail: "", note: null, decisionNote: null, purgedAt: now },
+  });
+  for (const id of ids) {
+    await recordAudit(
+      tx,
+      { label: "system" },
+      "matrix_token.request_purged",
+      { type: TOKEN_REQUEST_SUBJECT, id },
+      { reason: "retention" },
     );
   }
 }

@@ -2,22 +2,48 @@
 // with these answers and templates receive them as `can.*` booleans.
 //
 // Every active staff member (vetting agent and up) works the queue: views cases, opens one on someone's
-// behalf, records vetting, comments, assigns. Deciding needs an admin (inviting admin and up) who has
-// neither opened the case nor vetted it (four eyes). Exporting and erasing personal data are admin acts.
+// behalf, records vetting, comments, assigns. Deciding needs an admin (inviting admin and up).
+//
+// Four eyes (README "Four eyes"): nobody decides a case they are too close to (they opened it, vetted
+// it, uploaded its evidence, share an email, phone or Matrix ID with the applicant, or have a conflict
+// of interest on it), and approval needs independent vetting (APPROVAL_MIN_VETTING_RECORDS records by
+// others, one of them with the identity verified). A staff member with a conflict of interest on a case
+// sees only its number, the person's name and its state: they cannot be assigned it, vet it, see its
+// evidence or decide it.
 import { type CaseState, isDecided } from "../domain/caseStates.js";
 import { type Actor, hasRole } from "./staff.js";
+
+/** Which of the applicant's identifiers a staff member's own matches (compared as duplicates are). */
+export type ApplicantIdentifier = "email" | "phone" | "matrixId";
 
 export interface CaseFacts {
   state: CaseState;
   createdById: string | null;
-  /** Staff who wrote a vetting record for the case. */
-  vettingAgentIds: readonly string[];
+  /** The case's vetting records: who wrote each, and whether they verified the identity. */
+  vettingRecords: readonly { agentId: string; identityVerified: boolean }[];
+  /** Staff who uploaded evidence to the case. */
+  staffUploaderIds: readonly string[];
+  /** Staff with a standing (not withdrawn) conflict of interest on the case. */
+  conflictedStaffIds: readonly string[];
+  /** Staff whose own email, phone or Matrix ID matches the applicant's, and on which. */
+  applicantMatches: readonly { staffUserId: string; matchedOn: readonly ApplicantIdentifier[] }[];
   erasedAt: Date | null;
+}
+
+/** The four-eyes settings (config.cases). */
+export interface DecisionRules {
+  /** Vetting records by others an approval needs (one with the identity verified). */
+  approvalMinVettingRecords: number;
 }
 
 /** Open: neither decided nor withdrawn, and not erased. */
 export function isOpenCase(vettingCase: Pick<CaseFacts, "state" | "erasedAt">): boolean {
   return !vettingCase.erasedAt && !isDecided(vettingCase.state) && vettingCase.state !== "WITHDRAWN";
+}
+
+/** A standing conflict of interest: the staff member keeps out of the case. */
+export function hasConflictOn(actor: Pick<Actor, "id">, vettingCase: Pick<CaseFacts, "conflictedStaffIds">) {
+  return vettingCase.conflictedStaffIds.includes(actor.id);
 }
 
 export function canViewCases(actor: Actor): boolean {
@@ -28,57 +54,169 @@ export function canOpenCase(actor: Actor): boolean {
   return hasRole(actor, "VETTING_AGENT");
 }
 
+/**
+ * The case page in full (details, records, comments, evidence, timeline). A staff member with a conflict
+ * of interest gets the short page instead: number, name, state and their conflict.
+ */
+export function canViewCaseDetails(actor: Actor, vettingCase: CaseFacts): boolean {
+  return canViewCases(actor) && !hasConflictOn(actor, vettingCase);
+}
+
+/** Working on the case at all: staff without a conflict of interest on it. */
+function canWorkOn(actor: Actor, vettingCase: CaseFacts): boolean {
+  return hasRole(actor, "VETTING_AGENT") && !hasConflictOn(actor, vettingCase);
+}
+
 export function canRecordVetting(actor: Actor, vettingCase: CaseFacts): boolean {
-  return hasRole(actor, "VETTING_AGENT") && isOpenCase(vettingCase);
+  return canWorkOn(actor, vettingCase) && isOpenCase(vettingCase);
 }
 
 export function canAssignCase(actor: Actor, vettingCase: CaseFacts): boolean {
-  return hasRole(actor, "VETTING_AGENT") && isOpenCase(vettingCase);
+  return canWorkOn(actor, vettingCase) && isOpenCase(vettingCase);
+}
+
+/** Whether this person may be given the case: not someone with a conflict of interest on it. */
+export function canBeAssignedCase(assignee: Pick<Actor, "id">, vettingCase: CaseFacts): boolean {
+  return !hasConflictOn(assignee, vettingCase);
 }
 
 /** A submitted case is taken into review explicitly (or by assigning it, or by a vetting record). */
 export function canStartReview(actor: Actor, vettingCase: CaseFacts): boolean {
-  return hasRole(actor, "VETTING_AGENT") && !vettingCase.erasedAt && vettingCase.state === "SUBMITTED";
+  return canWorkOn(actor, vettingCase) && !vettingCase.erasedAt && vettingCase.state === "SUBMITTED";
 }
 
 export function canComment(actor: Actor, vettingCase: CaseFacts): boolean {
-  return hasRole(actor, "VETTING_AGENT") && !vettingCase.erasedAt;
+  return canWorkOn(actor, vettingCase) && !vettingCase.erasedAt;
 }
 
 /** Sending the person (again) the link to their workspace: for a case still waiting for them. */
 export function canInviteApplicant(actor: Actor, vettingCase: CaseFacts): boolean {
   return (
-    hasRole(actor, "VETTING_AGENT") &&
+    canWorkOn(actor, vettingCase) &&
     !vettingCase.erasedAt &&
     (vettingCase.state === "DRAFT" || vettingCase.state === "MORE_INFORMATION_REQUESTED")
   );
 }
 
+/** Declaring one's own conflict of interest: any staff member, on a case not erased, once. */
+export function canDeclareConflict(actor: Actor, vettingCase: CaseFacts): boolean {
+  return canViewCases(actor) && !vettingCase.erasedAt && !hasConflictOn(actor, vettingCase);
+}
+
+/** Recording a conflict for someone else: an admin who is not conflicted on the case themselves. */
+export function canRecordConflictForOthers(actor: Actor, vettingCase: CaseFacts): boolean {
+  return hasRole(actor, "INVITING_ADMIN") && !vettingCase.erasedAt && !hasConflictOn(actor, vettingCase);
+}
+
 /**
- * Why this person may not decide this case now, or null when they may. Said on the page, so that an
- * admin who vetted the case knows why the decision panel is closed to them.
+ * Withdrawing a standing conflict: the person who declared their own, or an admin for anyone else. A
+ * conflict an admin recorded for someone is not theirs to withdraw.
  */
-export function decisionBlocker(actor: Actor, vettingCase: CaseFacts): string | null {
-  if (!hasRole(actor, "INVITING_ADMIN")) return "Only admins decide cases.";
-  if (vettingCase.erasedAt) return "This case was erased.";
-  if (vettingCase.state !== "IN_REVIEW") return "Only a case in review can be decided.";
-  if (vettingCase.createdById === actor.id)
-    return "You opened this case, so a different admin must decide it (four eyes).";
-  if (vettingCase.vettingAgentIds.includes(actor.id))
-    return "You wrote a vetting record for this case, so a different admin must decide it (four eyes).";
-  return null;
-}
-
-export function canDecideCase(actor: Actor, vettingCase: CaseFacts): boolean {
-  return decisionBlocker(actor, vettingCase) === null;
-}
-
-export function canExportCase(actor: Actor): boolean {
+export function canWithdrawConflict(
+  actor: Actor,
+  conflict: { staffUserId: string; declaredById: string },
+): boolean {
+  if (conflict.staffUserId === actor.id) return conflict.declaredById === actor.id;
   return hasRole(actor, "INVITING_ADMIN");
 }
 
+const CLOSENESS_REASONS: Record<ApplicantIdentifier, string> = {
+  email: "Your own email address is the applicant’s.",
+  phone: "Your own phone number is the applicant’s.",
+  matrixId: "Your own Matrix ID is the applicant’s.",
+};
+
+/**
+ * Why this person is too close to the case to decide it, every reason (the page lists them all), or
+ * an empty list. Said to admins only: whether someone is close to a case is for the deciders to know.
+ */
+export function reasonsTooCloseToDecide(actor: Actor, vettingCase: CaseFacts): string[] {
+  const reasons: string[] = [];
+  if (hasConflictOn(actor, vettingCase)) reasons.push("You have a conflict of interest on this case.");
+  if (vettingCase.createdById === actor.id) reasons.push("You opened this case.");
+  if (vettingCase.vettingRecords.some((record) => record.agentId === actor.id))
+    reasons.push("You wrote a vetting record for this case.");
+  if (vettingCase.staffUploaderIds.includes(actor.id)) reasons.push("You uploaded evidence to this case.");
+  const match = vettingCase.applicantMatches.find((candidate) => candidate.staffUserId === actor.id);
+  for (const field of match?.matchedOn ?? []) reasons.push(CLOSENESS_REASONS[field]);
+  return reasons;
+}
+
+/**
+ * The vetting records that count towards an approval by this decider: written by someone other than
+ * the decider who is neither conflicted on the case nor shares an identifier with the applicant.
+ */
+export function independentVettingRecords(actor: Pick<Actor, "id">, vettingCase: CaseFacts) {
+  const tooClose = new Set([
+    actor.id,
+    ...vettingCase.conflictedStaffIds,
+    ...vettingCase.applicantMatches.map((match) => match.staffUserId),
+  ]);
+  return vettingCase.vettingRecords.filter((record) => !tooClose.has(record.agentId));
+}
+
+/** Why this decider cannot approve the case yet for want of independent vetting, or null. */
+export function approvalBlocker(actor: Actor, vettingCase: CaseFacts, rules: DecisionRules): string | null {
+  const records = independentVettingRecords(actor, vettingCase);
+  const needed = rules.approvalMinVettingRecords;
+  const hasVerified = records.some((record) => record.identityVerified);
+  if (records.length >= needed && hasVerified) return null;
+  const excluded = vettingCase.vettingRecords.length - records.length;
+  const notCounted =
+    excluded > 0
+      ? ` Records by you, by staff with a conflict of interest or by staff who share an identifier with the applicant do not count (${excluded} on this case).`
+      : "";
+  if (needed === 1 || (records.length >= needed && !hasVerified))
+    return `Approval needs a vetting record by someone else with the identity verified.${notCounted}`;
+  return `Approval needs ${needed} vetting records by staff other than you, at least one with the identity verified; this case has ${records.length}.${notCounted}`;
+}
+
+export interface DecisionAssessment {
+  /** Why this person may not decide the case at all now, each said on the page; empty when they may. */
+  barriers: string[];
+  /** Why approving is not open yet (rejecting and asking for more information stay open), or null. */
+  approvalBlocker: string | null;
+}
+
+/** Everything the decision panel says, and what decideCase checks. */
+export function assessDecision(
+  actor: Actor,
+  vettingCase: CaseFacts,
+  rules: DecisionRules,
+): DecisionAssessment {
+  if (!hasRole(actor, "INVITING_ADMIN"))
+    return { barriers: ["Only admins decide cases."], approvalBlocker: null };
+  if (vettingCase.erasedAt) return { barriers: ["This case was erased."], approvalBlocker: null };
+  if (vettingCase.state !== "IN_REVIEW")
+    return { barriers: ["Only a case in review can be decided."], approvalBlocker: null };
+  const tooClose = reasonsTooCloseToDecide(actor, vettingCase);
+  if (tooClose.length > 0) {
+    return {
+      barriers: [...tooClose, "A different admin must decide it (four eyes)."],
+      approvalBlocker: null,
+    };
+  }
+  return { barriers: [], approvalBlocker: approvalBlocker(actor, vettingCase, rules) };
+}
+
+/** Why this person may not make this decision now (every reason in one sentence), or null. */
+export function decisionBlocker(
+  actor: Actor,
+  vettingCase: CaseFacts,
+  decision: "approve" | "reject" | "request_more_information",
+  rules: DecisionRules,
+): string | null {
+  const assessment = assessDecision(actor, vettingCase, rules);
+  if (assessment.barriers.length > 0) return assessment.barriers.join(" ");
+  return decision === "approve" ? assessment.approvalBlocker : null;
+}
+
+export function canExportCase(actor: Actor, vettingCase: CaseFacts): boolean {
+  return hasRole(actor, "INVITING_ADMIN") && !hasConflictOn(actor, vettingCase);
+}
+
 export function canEraseCase(actor: Actor, vettingCase: CaseFacts): boolean {
-  return hasRole(actor, "INVITING_ADMIN") && !vettingCase.erasedAt;
+  return hasRole(actor, "INVITING_ADMIN") && !vettingCase.erasedAt && !hasConflictOn(actor, vettingCase);
 }
 
 /** The applicant edits details (and evidence) only while the case waits for them. */
@@ -93,7 +231,7 @@ export function canApplicantWithdraw(vettingCase: Pick<CaseFacts, "state" | "era
   return isOpenCase(vettingCase);
 }
 
-/** Deciding cases at all (whether this case may be decided by this person is decisionBlocker's answer). */
+/** Deciding cases at all (whether this person may decide this case is assessDecision's answer). */
 export function canDecideCases(actor: Actor): boolean {
   return hasRole(actor, "INVITING_ADMIN");
 }

@@ -1,6 +1,6 @@
 // Who may see and act on Matrix registration tokens: inviting admins and up, the people who admit
 // others to the community (the original system gave its standalone form to the same roles).
-import type { RegistrationTokenState } from "../generated/prisma/client.js";
+import type { ApprovalStatus, RegistrationTokenState } from "../generated/prisma/client.js";
 import { type Actor, hasRole } from "./staff.js";
 
 /** The tokens page: every token the portal issued, with its live status. */
@@ -27,7 +27,27 @@ export function canReissueRegistrationToken(
   return token === undefined || !token.isReplaced;
 }
 
-/** The standalone form: a token for a person without a case. */
-export function canIssueStandaloneToken(actor: Actor): boolean {
+/**
+ * The standalone form: asking for a token for a person without a case. It is a request until a second
+ * admin approves it (canDecideTokenRequest); the form itself may be switched off (STANDALONE_TOKENS).
+ */
+export function canRequestStandaloneToken(actor: Actor): boolean {
   return hasRole(actor, "INVITING_ADMIN");
+}
+
+export interface TokenRequestForPolicy {
+  requestedById: string;
+  status: ApprovalStatus;
+}
+
+/** Four eyes: approving or rejecting a pending request is for another inviting admin and up, never its requester. */
+export function canDecideTokenRequest(actor: Actor, request: TokenRequestForPolicy): boolean {
+  if (!hasRole(actor, "INVITING_ADMIN")) return false;
+  return request.status === "PENDING" && actor.id !== request.requestedById;
+}
+
+/** Withdrawing a pending request: its requester only. */
+export function canCancelTokenRequest(actor: Actor, request: TokenRequestForPolicy): boolean {
+  if (!hasRole(actor, "INVITING_ADMIN")) return false;
+  return request.status === "PENDING" && actor.id === request.requestedById;
 }

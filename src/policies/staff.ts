@@ -57,6 +57,51 @@ export function canManageAccount(
   return newRole === undefined || canInvite(actor, newRole);
 }
 
+/** Inviting admin and up decide cases and mint registration tokens: reaching such a role takes four eyes. */
+export function isDecidingRole(role: StaffRole): boolean {
+  return ROLE_RANK[role] >= ROLE_RANK.INVITING_ADMIN;
+}
+
+/**
+ * A role change waits for a second admin when it raises someone to a deciding role; lowering a role,
+ * or raising only to vetting agent, applies at once. Even a superadmin's raise waits: nobody promotes
+ * alone.
+ */
+export function roleChangeNeedsApproval(fromRole: StaffRole, toRole: StaffRole): boolean {
+  return isDecidingRole(toRole) && ROLE_RANK[toRole] > ROLE_RANK[fromRole];
+}
+
+/** Enabling a disabled account gives its role back, so an account holding a deciding role waits too. */
+export function enablingNeedsApproval(role: StaffRole): boolean {
+  return isDecidingRole(role);
+}
+
+/** A pending role change (a raise, or enabling an account that holds `toRole`), as the policies see it. */
+export interface RoleChangeFacts {
+  staffUserId: string;
+  requestedById: string;
+  toRole: StaffRole;
+}
+
+/**
+ * Four eyes: an admin who could make the change himself, neither the requester nor the person. The
+ * caller is signed in, so ACTIVE; the approvers emailed are the ACTIVE staff this answers true for.
+ */
+export function canDecideRoleChange(actor: Actor, change: RoleChangeFacts): boolean {
+  if (actor.id === change.requestedById || actor.id === change.staffUserId) return false;
+  return canInvite(actor, change.toRole);
+}
+
+/** The requester withdraws his own request; an admin who may decide it may also call it off. */
+export function canCancelRoleChange(actor: Actor, change: RoleChangeFacts): boolean {
+  return actor.id === change.requestedById || canDecideRoleChange(actor, change);
+}
+
+/** The roles whose holders may approve a change to `toRole` (before the requester and person are left out). */
+export function rolesThatMayApprove(toRole: StaffRole): StaffRole[] {
+  return (Object.keys(ROLE_RANK) as StaffRole[]).filter((role) => canInvite({ id: "", role }, toRole));
+}
+
 export function canResetSecondFactor(actor: Actor, target: { id: string }): boolean {
   return actor.role === "SUPERADMIN" && actor.id !== target.id;
 }

@@ -28,6 +28,11 @@ const AUDIT_ACTION_FLAGS: Record<AuditAction, true> = {
   "staff.role_changed": true,
   "staff.disabled": true,
   "staff.enabled": true,
+  "staff.role_change_requested": true,
+  "staff.role_change_approved": true,
+  "staff.role_change_rejected": true,
+  "staff.role_change_cancelled": true,
+  "staff.contact_details_changed": true,
   "case.created": true,
   "case.opened_by_staff": true,
   "case.email_confirmed": true,
@@ -45,6 +50,8 @@ const AUDIT_ACTION_FLAGS: Record<AuditAction, true> = {
   "case.withdrawn": true,
   "case.invitation_sent": true,
   "case.duplicate_flagged": true,
+  "case.conflict_declared": true,
+  "case.conflict_withdrawn": true,
   "case.exported": true,
   "case.erased": true,
   "case.purged": true,
@@ -65,6 +72,11 @@ const AUDIT_ACTION_FLAGS: Record<AuditAction, true> = {
   "matrix_token.revoked": true,
   "matrix_token.reissued": true,
   "matrix_token.purged": true,
+  "matrix_token.request_submitted": true,
+  "matrix_token.request_approved": true,
+  "matrix_token.request_rejected": true,
+  "matrix_token.request_cancelled": true,
+  "matrix_token.request_purged": true,
 };
 
 export const AUDIT_ACTIONS = Object.keys(AUDIT_ACTION_FLAGS) as [AuditAction, ...AuditAction[]];

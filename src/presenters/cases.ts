@@ -75,6 +75,8 @@ export const CASE_ACTION_LABELS: Partial<Record<AuditAction, string>> = {
   "case.withdrawn": "Withdrew the application",
   "case.invitation_sent": "Sent the person a link to their application",
   "case.duplicate_flagged": "Flagged as a possible duplicate",
+  "case.conflict_declared": "Declared a conflict of interest",
+  "case.conflict_withdrawn": "Withdrew a conflict of interest",
   "case.exported": "Exported the case",
   "case.erased": "Erased the personal data",
   "case.purged": "Purged the personal data (retention period over)",
@@ -94,19 +96,57 @@ export function formatDate(value: Date | null | undefined, fallback = "—"): st
 export const ERASED_NAME = "Personal data erased";
 
 export function presentQueueRow(row: CaseQueueRow) {
+  // A case the viewer has a conflict of interest on: its number, the name and the state, nothing more.
+  const isConflicted = row.isConflicted;
   return {
     id: row.id,
     url: urls.staffCase(row.id),
     number: formatCaseNumber(row.number),
     name: row.erasedAt ? ERASED_NAME : row.fullName,
     isErased: Boolean(row.erasedAt),
+    isConflicted,
     state: row.state,
     stateLabel: CASE_STATE_LABELS[row.state],
-    assignee: row.assigneeName,
-    submittedAt: { label: formatDate(row.submittedAt), iso: isoDateTime(row.submittedAt) },
-    isPossibleDuplicate: row.isPossibleDuplicate,
-    latestRecommendation: row.latestRecommendation ? RECOMMENDATION_LABELS[row.latestRecommendation] : null,
-    latestScore: row.latestScore,
+    assignee: isConflicted ? null : row.assigneeName,
+    submittedAt: isConflicted
+      ? { label: "—", iso: null }
+      : { label: formatDate(row.submittedAt), iso: isoDateTime(row.submittedAt) },
+    isPossibleDuplicate: !isConflicted && row.isPossibleDuplicate,
+    latestRecommendation:
+      !isConflicted && row.latestRecommendation ? RECOMMENDATION_LABELS[row.latestRecommendation] : null,
+    latestScore: isConflicted ? null : row.latestScore,
+  };
+}
+
+/**
+ * The standing conflicts of interest on a case, for the case page: who, why, who recorded it (when it
+ * was not the person themselves) and when. Withdrawn ones are in the timeline only.
+ */
+export function presentConflicts(row: Pick<CasePageRow, "conflicts" | "erasedAt">, viewer: { id: string }) {
+  return row.conflicts
+    .filter((standing) => standing.withdrawnAt === null)
+    .map((standing) => ({
+      id: standing.id,
+      staffUserId: standing.staffUserId,
+      declaredById: standing.declaredById,
+      anchor: `conflict-${standing.id}`,
+      staffName: standing.staffUser.name,
+      isYours: standing.staffUserId === viewer.id,
+      // Erasure blanks the reason (it may say how the two know each other).
+      reason: row.erasedAt ? null : standing.reason || null,
+      recordedBy: standing.declaredById === standing.staffUserId ? null : standing.declaredBy.name,
+      declaredAt: formatDateTime(standing.declaredAt),
+    }));
+}
+
+/** All a staff member with a conflict of interest sees of the case: its number, the name and the state. */
+export function presentConflictedCase(row: CasePageRow) {
+  return {
+    id: row.id,
+    number: formatCaseNumber(row.number),
+    fullName: row.erasedAt ? null : row.fullName,
+    stateLabel: CASE_STATE_LABELS[row.state],
+    state: row.state,
   };
 }
 
@@ -231,7 +271,7 @@ function detailsOf(row: CaseTimelineRow): Record<string, unknown> {
 export function staffIdsInTimeline(rows: readonly CaseTimelineRow[]): string[] {
   return rows.flatMap((row) => {
     const details = detailsOf(row);
-    return [details.assigneeId, details.previousAssigneeId].filter(
+    return [details.assigneeId, details.previousAssigneeId, details.staffUserId].filter(
       (id): id is string => typeof id === "string",
     );
   });
@@ -275,11 +315,18 @@ export function presentTimeline(
     ) {
       link = { href: `#evidence-${evidenceFileId}`, label: "See the file" };
     }
+    const staffName = (id: string | null) => (id && names.staff.get(id)) || "a former staff member";
     if (row.action === "case.assigned") {
       const assigneeId = idOf("assigneeId");
       note = assigneeId
-        ? `Assigned to ${names.staff.get(assigneeId) ?? "a former staff member"}`
-        : "Assignment removed";
+        ? `Assigned to ${staffName(assigneeId)}`
+        : details.isForConflictOfInterest === true
+          ? "Assignment removed: the assignee has a conflict of interest"
+          : "Assignment removed";
+    } else if (row.action === "case.conflict_declared" || row.action === "case.conflict_withdrawn") {
+      // Declared by the person themselves, or recorded (or withdrawn) for them by an admin.
+      const staffUserId = idOf("staffUserId");
+      if (staffUserId && staffUserId !== row.actorId) note = `For ${staffName(staffUserId)}`;
     } else if (row.action === "case.details_updated" && Array.isArray(details.changedFields)) {
       const fields = details.changedFields.filter((f): f is string => typeof f === "string");
       if (fields.length > 0) note = `Changed: ${fields.map((f) => FIELD_LABELS[f] ?? f).join(", ")}`;

@@ -29,6 +29,8 @@ export const CASE_ACTIVITY_LABELS: Record<CaseAuditAction, string> = {
   "case.withdrawn": "Withdrawn by the applicant",
   "case.invitation_sent": "Invitation sent to the applicant",
   "case.duplicate_flagged": "Flagged as a possible duplicate",
+  "case.conflict_declared": "Conflict of interest declared",
+  "case.conflict_withdrawn": "Conflict of interest withdrawn",
   "case.exported": "Exported",
   "case.erased": "Personal data erased",
   "case.purged": "Personal data removed after the retention period",

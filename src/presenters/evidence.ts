@@ -30,13 +30,18 @@ export type EvidenceViewer = { kind: "applicant" } | { kind: "staff"; actor: Act
 export function presentEvidenceFiles(
   rows: readonly EvidenceFileRow[],
   viewer: EvidenceViewer,
-  vettingCase: Pick<CaseFacts, "state" | "erasedAt">,
+  /** Staff pages pass the case's facts whole (the conflicts too); the applicant's page its state. */
+  vettingCase: Pick<CaseFacts, "state" | "erasedAt"> & Partial<Pick<CaseFacts, "conflictedStaffIds">>,
 ) {
   return rows.map((row) => {
     const type = evidenceTypeOf(row.mediaType);
     const isStaffViewer = viewer.kind === "staff";
     const canDelete = isStaffViewer
-      ? canDeleteEvidence(viewer.actor, vettingCase, row)
+      ? canDeleteEvidence(
+          viewer.actor,
+          { ...vettingCase, conflictedStaffIds: vettingCase.conflictedStaffIds ?? [] },
+          row,
+        )
       : canApplicantDeleteEvidence(vettingCase, row);
     return {
       id: row.id,

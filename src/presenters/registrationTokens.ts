@@ -1,8 +1,16 @@
-// Registration token rows (with their live status) → what the tokens page shows.
+// Registration token rows (with their live status) and standalone token requests → what the tokens
+// page shows.
 import { formatCaseNumber } from "../domain/caseNumber.js";
-import { canReissueRegistrationToken, canRevokeRegistrationToken } from "../policies/registrationTokens.js";
+import type { ApprovalStatus } from "../generated/prisma/client.js";
+import {
+  canCancelTokenRequest,
+  canDecideTokenRequest,
+  canReissueRegistrationToken,
+  canRevokeRegistrationToken,
+} from "../policies/registrationTokens.js";
 import type { Actor } from "../policies/staff.js";
 import type { RegistrationTokenListRow } from "../queries/registrationTokenList.js";
+import type { TokenRequestRow } from "../queries/registrationTokenRequests.js";
 import type { LiveStatus } from "../queries/registrationTokenStatus.js";
 import { urls } from "../urls.js";
 import { formatUtcTimestamp } from "./auditEvents.js";
@@ -34,6 +42,8 @@ export function presentRegistrationTokenRow(row: RegistrationTokenListRow, statu
     personEmail: row.personEmail,
     isErased,
     createdBy: row.createdBy.name,
+    /** For a token minted on a request's approval: who asked for it (createdBy approved it). */
+    requestedBy: row.request?.requestedBy.name ?? null,
     createdAt: timestamp(row.createdAt),
     expiresAt: timestamp(row.expiresAt),
     status,
@@ -61,3 +71,58 @@ export function presentRegistrationTokenRow(row: RegistrationTokenListRow, statu
 }
 
 export type RegistrationTokenView = ReturnType<typeof presentRegistrationTokenRow>;
+
+export const TOKEN_REQUEST_STATUS_LABELS: Record<ApprovalStatus, string> = {
+  PENDING: "Waiting for a second admin",
+  APPROVED: "Approved",
+  REJECTED: "Rejected",
+  CANCELLED: "Withdrawn",
+};
+
+/**
+ * A request waiting for a second admin. `approvalRefusal` says why nothing can be approved here now
+ * (the form switched off, no homeserver): approving is then not offered; rejecting and withdrawing are.
+ */
+export function presentPendingTokenRequest(
+  row: TokenRequestRow,
+  actor: Actor,
+  approvalRefusal: string | null,
+) {
+  const canDecide = canDecideTokenRequest(actor, row);
+  return {
+    id: row.id,
+    anchor: `request-${row.id}`,
+    personName: row.personName,
+    personEmail: row.personEmail,
+    note: row.note,
+    requestedBy: row.requestedBy.name,
+    requestedAt: timestamp(row.requestedAt),
+    isOwn: row.requestedById === actor.id,
+    can: {
+      approve: canDecide && approvalRefusal === null,
+      reject: canDecide,
+      cancel: canCancelTokenRequest(actor, row),
+    },
+    links: {
+      decision: urls.staffRegistrationTokenRequestDecision(row.id),
+      cancel: urls.staffRegistrationTokenRequestCancel(row.id),
+    },
+  };
+}
+
+/** A request rejected or withdrawn lately: the outcome, by whom, and the note (erased after retention). */
+export function presentClosedTokenRequest(row: TokenRequestRow) {
+  return {
+    id: row.id,
+    personName: row.personName,
+    isErased: row.purgedAt !== null,
+    statusLabel: TOKEN_REQUEST_STATUS_LABELS[row.status],
+    requestedBy: row.requestedBy.name,
+    requestedAt: timestamp(row.requestedAt),
+    decidedBy: row.decidedBy?.name ?? null,
+    decidedAt: timestamp(row.decidedAt),
+    decisionNote: row.decisionNote,
+  };
+}
+
+export type PendingTokenRequestView = ReturnType<typeof presentPendingTokenRequest>;

@@ -95,16 +95,31 @@ function containsPattern(term: string): string {
 
 const OPEN_STATES_SQL = "('DRAFT', 'SUBMITTED', 'IN_REVIEW', 'MORE_INFORMATION_REQUESTED')";
 
-/** The search and filters (everything but the tab), as SQL conditions on vetting_case. */
-function filterConditions(filter: TCaseQueueFilter, values: SqlValues): string[] {
+/** The viewer has a standing conflict of interest on vetting_case (the parameter is the viewer's id). */
+const conflictedSql = (viewer: string) => `EXISTS (SELECT 1 FROM case_conflicts AS standing
+  WHERE standing."caseId" = vetting_case.id AND standing."staffUserId" = ${viewer}
+  AND standing."withdrawnAt" IS NULL)`;
+
+/**
+ * The search and filters (everything but the tab), as SQL conditions on vetting_case. A case the viewer
+ * has a conflict of interest on shows only its number, name and state: it is found by those, never by
+ * what the viewer may not see (email, Matrix ID, assignee, records, dates, the duplicate flag), or a
+ * filter would tell them what the row hides.
+ */
+function filterConditions(filter: TCaseQueueFilter, values: SqlValues, viewerId: string): string[] {
   const conditions: string[] = [];
+  let viewer: string | undefined;
+  const notConflicted = () => {
+    viewer ??= values.add(viewerId);
+    return `NOT ${conflictedSql(viewer)}`;
+  };
   const q = filter.q?.trim();
   if (q) {
     const pattern = values.add(containsPattern(q));
     const number = parseCaseNumber(q);
     // Erased cases keep placeholders in these columns; they must not match a search for a person.
     const byPerson = `(vetting_case."erasedAt" IS NULL AND (vetting_case."fullName" ILIKE ${pattern}
-      OR vetting_case.email ILIKE ${pattern} OR vetting_case."matrixId" ILIKE ${pattern}))`;
+      OR (${notConflicted()} AND (vetting_case.email ILIKE ${pattern} OR vetting_case."matrixId" ILIKE ${pattern}))))`;
     conditions.push(
       number !== null ? `(${byPerson} OR vetting_case.number = ${values.add(number)})` : byPerson,
     );
@@ -124,6 +139,14 @@ function filterConditions(filter: TCaseQueueFilter, values: SqlValues): string[]
   if (filter.submittedUntil)
     conditions.push(`vetting_case."submittedAt" < ${values.add(filter.submittedUntil)}`);
   if (filter.isPossibleDuplicate) conditions.push(`vetting_case."isPossibleDuplicate"`);
+  const filtersByDetail =
+    filter.assignee ||
+    filter.recommendation ||
+    filter.score ||
+    filter.submittedFrom ||
+    filter.submittedUntil ||
+    filter.isPossibleDuplicate;
+  if (filtersByDetail) conditions.push(notConflicted());
   return conditions;
 }
 
@@ -199,6 +222,8 @@ export interface CaseQueueRow {
   assigneeName: string | null;
   latestRecommendation: Recommendation | null;
   latestScore: number | null;
+  /** The viewer has a conflict of interest on the case: the row shows its number, name and state only. */
+  isConflicted: boolean;
 }
 
 function cursorOf(row: CaseQueueRow, sort: TCaseQueueSort): TCaseQueueCursor {
@@ -227,15 +252,17 @@ export async function findCaseQueuePage(
   const values = new SqlValues();
   const where = whereClause([
     tabCondition(options.tab, options.viewerId, values),
-    ...filterConditions(options.filter, values),
+    ...filterConditions(options.filter, values, options.viewerId),
     options.after ? afterCondition(options.after, values) : null,
   ]);
+  const viewer = values.add(options.viewerId);
   const { rows } = await sqlPoolOf(db).query<CaseQueueRow>(
     `SELECT vetting_case.id, vetting_case.number, vetting_case.state, vetting_case."fullName",
             vetting_case."erasedAt", vetting_case."isPossibleDuplicate", vetting_case."createdAt",
             vetting_case."submittedAt", vetting_case."lastSubmittedAt",
             assignee.name AS "assigneeName",
-            latest.recommendation AS "latestRecommendation", latest.score AS "latestScore"
+            latest.recommendation AS "latestRecommendation", latest.score AS "latestScore",
+            ${conflictedSql(viewer)} AS "isConflicted"
      FROM vetting_cases AS vetting_case
      LEFT JOIN staff_users AS assignee ON assignee.id = vetting_case."assignedToId"
      LEFT JOIN LATERAL (
@@ -263,7 +290,7 @@ export async function countCaseQueueTabs(
   viewerId: string,
 ): Promise<Record<TCaseQueueTab, number>> {
   const values = new SqlValues();
-  const filters = filterConditions(filter, values);
+  const filters = filterConditions(filter, values, viewerId);
   const assigned = tabCondition("assigned", viewerId, values);
   // Unfiltered (the page reviewers live in), the counts per state are kept by triggers in
   // case_state_counts: one small read instead of counting every case on every page view.
@@ -368,6 +395,20 @@ export const casePageSelect = {
       createdAt: true,
     },
   },
+  evidenceFiles: { where: { uploaderKind: "STAFF" }, select: { uploadedById: true } },
+  conflicts: {
+    orderBy: [{ declaredAt: "asc" }, { id: "asc" }],
+    select: {
+      id: true,
+      staffUserId: true,
+      staffUser: { select: { name: true } },
+      reason: true,
+      declaredById: true,
+      declaredBy: { select: { name: true } },
+      declaredAt: true,
+      withdrawnAt: true,
+    },
+  },
   decisions: {
     orderBy: [{ decidedAt: "asc" }, { id: "asc" }],
     select: {
@@ -387,19 +428,72 @@ export function findCaseForPage(db: Database, caseId: string): Promise<CasePageR
   return db.vettingCase.findUnique({ where: { id: caseId }, select: casePageSelect });
 }
 
-/** What the policies need to know about a case. */
-export function caseFactsOf(row: {
+/** The rows a case's facts are read from (casePageSelect and caseFactsSelect both hold them). */
+interface CaseFactsSource {
   state: CaseState;
   createdById: string | null;
   erasedAt: Date | null;
-  vettingRecords: readonly { agentId: string }[];
-}): CaseFacts {
+  vettingRecords: readonly { agentId: string; identityVerified: boolean }[];
+  evidenceFiles: readonly { uploadedById: string | null }[];
+  conflicts: readonly { staffUserId: string; withdrawnAt: Date | null }[];
+}
+
+/**
+ * What the policies need to know about a case. `applicantMatches` comes from findStaffMatchingApplicant
+ * (a second read: it compares the case with staff accounts, which no select of the case reaches).
+ */
+export function caseFactsOf(
+  row: CaseFactsSource,
+  applicantMatches: CaseFacts["applicantMatches"],
+): CaseFacts {
   return {
     state: row.state,
     createdById: row.createdById,
-    vettingAgentIds: row.vettingRecords.map((record) => record.agentId),
+    vettingRecords: row.vettingRecords.map(({ agentId, identityVerified }) => ({
+      agentId,
+      identityVerified,
+    })),
+    staffUploaderIds: [
+      ...new Set(row.evidenceFiles.flatMap((file) => (file.uploadedById ? [file.uploadedById] : []))),
+    ],
+    conflictedStaffIds: row.conflicts
+      .filter((standing) => standing.withdrawnAt === null)
+      .map((standing) => standing.staffUserId),
+    applicantMatches,
     erasedAt: row.erasedAt,
   };
+}
+
+/**
+ * Staff whose own email, phone or Matrix ID is the applicant's, compared as the duplicate check compares
+ * cases (commands/flagPossibleDuplicates.ts: email lower-cased, phone in E.164, Matrix ID as stored).
+ * An erased case has nothing left to compare.
+ */
+export async function findStaffMatchingApplicant(
+  db: Database | Transaction,
+  applicant: { email: string; phone: string | null; matrixId: string | null; erasedAt: Date | null },
+): Promise<CaseFacts["applicantMatches"]> {
+  if (applicant.erasedAt) return [];
+  const email = applicant.email.trim().toLowerCase();
+  const phone = applicant.phone?.trim() || null;
+  const matrixId = applicant.matrixId?.trim() || null;
+  const conditions: Prisma.StaffUserWhereInput[] = [];
+  if (email) conditions.push({ email });
+  if (phone) conditions.push({ phone });
+  if (matrixId) conditions.push({ matrixId });
+  if (conditions.length === 0) return [];
+  const staff = await db.staffUser.findMany({
+    where: { OR: conditions },
+    select: { id: true, email: true, phone: true, matrixId: true },
+  });
+  return staff.map((person) => ({
+    staffUserId: person.id,
+    matchedOn: [
+      ...(email && person.email === email ? (["email"] as const) : []),
+      ...(phone && person.phone === phone ? (["phone"] as const) : []),
+      ...(matrixId && person.matrixId === matrixId ? (["matrixId"] as const) : []),
+    ],
+  }));
 }
 
 export const caseTimelineSelect = {
@@ -454,15 +548,25 @@ export const caseFactsSelect = {
   state: true,
   fullName: true,
   email: true,
+  phone: true,
+  matrixId: true,
   createdById: true,
   assignedToId: true,
   erasedAt: true,
-  vettingRecords: { select: { agentId: true } },
+  vettingRecords: { select: { agentId: true, identityVerified: true } },
+  evidenceFiles: { where: { uploaderKind: "STAFF" }, select: { uploadedById: true } },
+  conflicts: { where: { withdrawnAt: null }, select: { staffUserId: true, withdrawnAt: true } },
 } satisfies Prisma.VettingCaseSelect;
 
-/** The case as a command needs it: its facts for the policies, and the person's name and address. */
-export function findCaseForCommand(db: Database | Transaction, caseId: string) {
-  return db.vettingCase.findUnique({ where: { id: caseId }, select: caseFactsSelect });
+/**
+ * The case as a command needs it: the person's name and address, and its facts for the policies
+ * (`facts`), or null when there is no such case.
+ */
+export async function findCaseForCommand(db: Database | Transaction, caseId: string) {
+  const vettingCase = await db.vettingCase.findUnique({ where: { id: caseId }, select: caseFactsSelect });
+  if (!vettingCase) return null;
+  const facts = caseFactsOf(vettingCase, await findStaffMatchingApplicant(db, vettingCase));
+  return { ...vettingCase, facts };
 }
 
 /**
@@ -474,5 +578,5 @@ export async function lockCaseForCommand(tx: Transaction, caseId: string, erased
   const vettingCase = await findCaseForCommand(tx, caseId);
   if (!vettingCase) throw notFound();
   if (vettingCase.erasedAt) throw conflict(erasedMessage);
-  return { vettingCase, facts: caseFactsOf(vettingCase) };
+  return { vettingCase, facts: vettingCase.facts };
 }

@@ -11,6 +11,8 @@ export const registrationTokenListSelect = {
   personName: true,
   personEmail: true,
   replacedBy: { select: { id: true } },
+  /** The standalone request it was minted for: who asked (the creator is who approved). */
+  request: { select: { requestedBy: { select: { name: true } } } },
 } satisfies Prisma.RegistrationTokenSelect;
 
 export type RegistrationTokenListRow = Prisma.RegistrationTokenGetPayload<{

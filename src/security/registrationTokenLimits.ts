@@ -1,8 +1,9 @@
 // Limits on Matrix registration tokens, counted in Postgres with rate-limiter-flexible (table
 // rate_limits, shared by every instance) like the other per-account limits:
 //
-//   standalone tokens per admin   5 an hour and 20 a day (the original system's limits), then a page
-//                                 that says which limit and how long to wait (429)
+//   standalone token requests     5 an hour and 20 a day per requesting admin (the original system's
+//   per admin                     limits on issuing, now counted when asked: approvals are not
+//                                 counted), then a page that says which limit and how long to wait (429)
 //   new reveal links per address  5 an hour; past it nothing more is sent, and the page says the same
 //                                 thing as always (nobody learns whether the address was invited)
 //   new reveal link requests per IP 20 an hour, then a visible "too many requests" (429)
@@ -22,8 +23,8 @@ export const REGISTRATION_TOKEN_LIMITS = {
 } as const;
 
 export interface RegistrationTokenLimits {
-  /** Counts one standalone token for this admin; throws rateLimited (429) past 5 an hour or 20 a day. */
-  consumeStandaloneToken(staffUserId: string): Promise<void>;
+  /** Counts one standalone token request by this admin; throws rateLimited (429) past 5 an hour or 20 a day. */
+  consumeStandaloneTokenRequest(staffUserId: string): Promise<void>;
   /** Seconds to wait when this IP asked for too many new links; null when it may ask. */
   revealLinkRequestFromIp(ipAddress: string): Promise<number | null>;
   /** Whether another reveal link may be sent to this address now. */
@@ -70,7 +71,7 @@ export function createRegistrationTokenLimits(pool: pg.Pool): RegistrationTokenL
   );
 
   return {
-    async consumeStandaloneToken(staffUserId) {
+    async consumeStandaloneTokenRequest(staffUserId) {
       // Every attempt counts in both windows, refused ones too (as the original system's limiter did):
       // someone past the hourly limit cannot keep trying without also using up the day.
       const [hourly, daily] = await Promise.all([
@@ -80,13 +81,13 @@ export function createRegistrationTokenLimits(pool: pg.Pool): RegistrationTokenL
       if (daily.rejected) {
         throw rateLimited(
           daily.seconds,
-          `You have issued ${REGISTRATION_TOKEN_LIMITS.standalonePerAdminPerDay} registration tokens in the last 24 hours, the most one person may. Try again in ${waitInWords(daily.seconds)}.`,
+          `You have asked for ${REGISTRATION_TOKEN_LIMITS.standalonePerAdminPerDay} registration tokens in the last 24 hours, the most one person may. Try again in ${waitInWords(daily.seconds)}.`,
         );
       }
       if (hourly.rejected) {
         throw rateLimited(
           hourly.seconds,
-          `You have issued ${REGISTRATION_TOKEN_LIMITS.standalonePerAdminPerHour} registration tokens in the last hour, the most one person may. Try again in ${waitInWords(hourly.seconds)}.`,
+          `You have asked for ${REGISTRATION_TOKEN_LIMITS.standalonePerAdminPerHour} registration tokens in the last hour, the most one person may. Try again in ${waitInWords(hourly.seconds)}.`,
         );
       }
     },

@@ -134,6 +134,37 @@ describe("inspectEvidenceFile", () => {
     );
   });
 
+  test("the extension is read from the cleaned name, and the message quotes only what the person sees", async () => {
+    // "report.‮fdp" shows as "report.pdf" in a right-to-left override: the override is not repeated.
+    assert.deepEqual(
+      await inspect(pdfDocument(), "report.\u202Efdp", "application/pdf"),
+      refusedWith("The name ends in .fdp but the content is a PDF document."),
+    );
+    assert.deepEqual(
+      await inspect(pngImage(), "scan.\u2066png\u2069.exe", "image/png"),
+      refusedWith("The name ends in .exe but the content is a PNG image."),
+    );
+    // The name ends at a line break; its extension before it is right.
+    assert.deepEqual(await inspect(pdfDocument(), "letter.pdf\r\nX-Injected: 1", "application/pdf"), {
+      ok: true,
+      mediaType: "application/pdf",
+    });
+    assert.deepEqual(await inspect(pngImage(), "scan.png\n", "image/png"), {
+      ok: true,
+      mediaType: "image/png",
+    });
+    // A NUL ends the name too: "evil.exe\0.png" is an .exe's name, whatever follows.
+    assert.deepEqual(
+      await inspect(pngImage(), "evil.exe\u0000.png", "image/png"),
+      refusedWith("The name ends in .exe but the content is a PNG image."),
+    );
+    for (const name of ["report.\u202Efdp", "a.p\u0085df", "b.\u2028pdf"]) {
+      const inspection = await inspect(pdfDocument(), name, "application/pdf");
+      assert.ok(!inspection.ok);
+      assert.doesNotMatch(inspection.message, /[\p{Cc}\p{Cf}\u2028\u2029]/u, JSON.stringify(name));
+    }
+  });
+
   test("the declared type must match the content", async () => {
     assert.deepEqual(
       await inspect(pngImage(), "scan.png", "application/pdf"),

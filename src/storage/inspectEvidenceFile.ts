@@ -3,7 +3,9 @@
 //   2. the file must be complete: a cut-off upload or a damaged file is refused;
 //   3. an image's header must not declare more pixels than allowed (nothing is decoded);
 //   4. the name's extension and the type the browser declared must agree with the content.
-// Every refusal says what is wrong in words the uploader can act on.
+// Every refusal says what is wrong in words the uploader can act on. The extension is read from the name
+// as it is kept and shown (cleanDisplayName): cut at a control character, without direction overrides,
+// so neither the check nor its message ever sees a character the person does not.
 import { type FileHandle, open } from "node:fs/promises";
 import { fileTypeFromFile } from "file-type";
 import { imageSizeFromFile } from "image-size/fromFile";
@@ -13,6 +15,7 @@ import {
   type EvidenceType,
   evidenceTypeOf,
 } from "../domain/evidenceTypes.js";
+import { cleanDisplayName } from "./displayName.js";
 
 export interface EvidenceFileToInspect {
   /** The received file on disk. */
@@ -55,7 +58,7 @@ export async function inspectEvidenceFile(
     if (problem) return refuse(problem);
   }
 
-  const extension = extensionOf(file.originalName);
+  const extension = extensionOf(cleanDisplayName(file.originalName));
   if (!type.extensions.includes(extension)) {
     const expected = type.extensions.join(" or ");
     return refuse(
@@ -90,11 +93,10 @@ async function sniffType(path: string): Promise<EvidenceType | undefined> {
   return evidenceTypeOf(SNIFFED_TYPE_ALIASES[sniffed.mime] ?? sniffed.mime);
 }
 
-/** ".pdf" (lower case) from "Scan.PDF"; "" when the name has none. */
+/** ".pdf" (lower case) from "Scan.PDF"; "" when the name has none. The name is a cleaned one: no path. */
 function extensionOf(name: string): string {
-  const base = name.slice(Math.max(name.lastIndexOf("/"), name.lastIndexOf("\\")) + 1);
-  const dot = base.lastIndexOf(".");
-  return dot > 0 ? base.slice(dot).toLowerCase() : "";
+  const dot = name.lastIndexOf(".");
+  return dot > 0 ? name.slice(dot).toLowerCase() : "";
 }
 
 /** "image/png" from "Image/PNG; charset=binary". */

@@ -304,7 +304,7 @@ describe("receiving evidence", () => {
       png("..\\..\\Windows\\System32\\evil.png"),
       png(`passport\u202Egnp.exe.png`),
       png(`${"long ".repeat(60)}name.png`),
-      { name: 'a"\r\nX-Injected: 1.pdf', type: "application/pdf", content: pdfDocument() },
+      { name: 'a".pdf\r\nX-Injected: 1', type: "application/pdf", content: pdfDocument() },
     ]);
     assert.equal(answer.status, 200, JSON.stringify(answer.error));
     const names = answer.received?.files.map((file) => file.displayName) ?? [];
@@ -313,22 +313,31 @@ describe("receiving evidence", () => {
     assert.equal(names[2], "passportgnp.exe.png", "the right-to-left override is gone");
     assert.equal(Array.from(names[3] ?? "").length, 150);
     assert.ok(names[3]?.endsWith(".png"));
-    assert.equal(
-      names[4],
-      'a" X-Injected: 1.pdf',
-      "the line break the browser escaped cannot start a header",
-    );
+    assert.equal(names[4], 'a".pdf', "the name ends at the line break, which cannot start a header");
     await assertNothingKept();
   });
 
-  test("a NUL or control characters in a name, sent raw, are removed", async () => {
+  test("a NUL or another control character in a name, sent raw, ends it there", async () => {
     const { body, contentType } = multipartBody([
       csrfPart,
-      { name: "files", filename: "scan\u0000\u0007\u001b.png", type: "image/png", content: pngImage() },
+      { name: "files", filename: "scan.png\u0000\u0007\u001b.exe", type: "image/png", content: pngImage() },
     ]);
     const answer = await rawUpload(body, contentType);
     assert.equal(answer.status, 200, JSON.stringify(answer.error));
-    assert.equal(answer.received?.files[0]?.displayName, "scan .png");
+    assert.equal(answer.received?.files[0]?.displayName, "scan.png");
+    await assertNothingKept();
+  });
+
+  test("a refusal quotes the cleaned name and extension, never a direction override", async () => {
+    const answer = await upload([
+      { name: "report.\u202Efdp", type: "application/pdf", content: pdfDocument() },
+    ]);
+    assertRefused(
+      answer,
+      400,
+      '"report.fdp" cannot be accepted. The name ends in .fdp but the content is a PDF document.',
+      [{ fileName: "report.fdp", message: "The name ends in .fdp but the content is a PDF document." }],
+    );
     await assertNothingKept();
   });
 

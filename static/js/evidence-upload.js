@@ -36,9 +36,32 @@
     return `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
   }
 
-  function extensionOf(fileName) {
-    const dot = fileName.lastIndexOf(".");
-    return dot > 0 ? fileName.slice(dot).toLowerCase() : "";
+  // The server's rule for the names it keeps and quotes (src/storage/displayName.ts cleanDisplayName):
+  // a control character (NUL, CR, LF, ESC, NEL, DEL, the line and paragraph separators; a tab is only
+  // whitespace) ends the name, format characters (direction overrides and isolates above all) go, and so
+  // does any path. The type is checked on this name and every message quotes it, as the server's do.
+  const FIRST_CONTROL_CHARACTER = /(?!\t)[\p{Cc}\u2028\u2029]/u;
+  const INVISIBLE_CHARACTERS = /[\p{Cf}\p{Cs}\uFFFE\uFFFF]/gu;
+
+  function displayNameOf(fileName) {
+    const normalised = fileName.normalize("NFC");
+    const firstControl = normalised.search(FIRST_CONTROL_CHARACTER);
+    const visible = (firstControl === -1 ? normalised : normalised.slice(0, firstControl)).replace(
+      INVISIBLE_CHARACTERS,
+      "",
+    );
+    const baseName = visible.slice(Math.max(visible.lastIndexOf("/"), visible.lastIndexOf("\\")) + 1);
+    const tidied = baseName
+      .replace(/\s+/gu, " ")
+      .trim()
+      .replace(/^[.\s]+/u, "")
+      .trim();
+    return tidied === "" ? "evidence" : tidied;
+  }
+
+  function extensionOf(displayName) {
+    const dot = displayName.lastIndexOf(".");
+    return dot > 0 ? displayName.slice(dot).toLowerCase() : "";
   }
 
   function element(tagName, className, text) {
@@ -147,7 +170,7 @@
       let waiting = 0;
       for (const item of items) {
         if (item.state !== "ready" && item.state !== "invalid") continue;
-        const problem = problemOf(item.file, { caseFilesLeft, filesLeft, bytesLeft, waiting });
+        const problem = problemOf(item, { caseFilesLeft, filesLeft, bytesLeft, waiting });
         item.problem = problem ?? item.serverProblem ?? "";
         item.state = problem ? "invalid" : "ready";
         if (!problem) {
@@ -159,9 +182,10 @@
       }
     }
 
-    function problemOf(file, room) {
+    function problemOf(item, room) {
+      const { file } = item;
       const isAllowedType =
-        settings.allowedExtensions.includes(extensionOf(file.name)) &&
+        settings.allowedExtensions.includes(extensionOf(item.name)) &&
         settings.allowedTypes.includes(file.type);
       if (!isAllowedType) return `This is not a ${settings.typesLabel} file.`;
       if (file.size === 0) return "This file is empty.";
@@ -197,7 +221,13 @@
             item.file.lastModified === file.lastModified,
         );
         if (isAlreadyChosen) continue;
-        const item = { id: `${formId}-file-${nextItemNumber++}`, file, state: "ready", problem: "" };
+        const item = {
+          id: `${formId}-file-${nextItemNumber++}`,
+          file,
+          name: displayNameOf(file.name),
+          state: "ready",
+          problem: "",
+        };
         item.parts = buildItem(item);
         queueList.append(item.parts.row);
         items.push(item);
@@ -208,11 +238,11 @@
       continueLink.hidden = true;
       checkItems();
       const withProblems = added.filter((item) => item.state === "invalid");
-      const chosen = `Chosen: ${listNames(added.map((item) => `${item.file.name} (${formatBytes(item.file.size)})`))}.`;
+      const chosen = `Chosen: ${listNames(added.map((item) => `${item.name} (${formatBytes(item.file.size)})`))}.`;
       announce(
         withProblems.length === 0
           ? `${chosen} Press Upload to send ${added.length === 1 ? "it" : "them"}.`
-          : `${chosen} ${withProblems.map((item) => `${item.file.name}: ${item.problem}`).join(" ")}`,
+          : `${chosen} ${withProblems.map((item) => `${item.name}: ${item.problem}`).join(" ")}`,
       );
     }
 
@@ -220,7 +250,7 @@
       const row = element("li", "evidence-queue__item");
       const heading = element("p", "evidence-queue__heading");
       heading.append(
-        element("span", "evidence-queue__name", item.file.name),
+        element("span", "evidence-queue__name", item.name),
         " ",
         element("span", "evidence-queue__size", formatBytes(item.file.size)),
       );
@@ -229,11 +259,7 @@
       problem.hidden = true;
 
       const noteField = element("div", "evidence-queue__note");
-      const noteLabel = element(
-        "label",
-        "evidence-queue__note-label",
-        `Note for ${item.file.name} (optional)`,
-      );
+      const noteLabel = element("label", "evidence-queue__note-label", `Note for ${item.name} (optional)`);
       const note = element("textarea", "field__input field__textarea evidence-queue__note-input");
       note.id = `${item.id}-note`;
       note.rows = 2;
@@ -245,7 +271,7 @@
       const progress = element("progress", "evidence-queue__progress");
       progress.max = 100;
       progress.value = 0;
-      progress.setAttribute("aria-label", `Upload progress for ${item.file.name}`);
+      progress.setAttribute("aria-label", `Upload progress for ${item.name}`);
       progress.hidden = true;
       const state = element("p", "evidence-queue__state");
       state.hidden = true;
@@ -256,7 +282,7 @@
         "Remove",
       );
       remove.type = "button";
-      remove.append(element("span", "visually-hidden", ` ${item.file.name}`));
+      remove.append(element("span", "visually-hidden", ` ${item.name}`));
       remove.setAttribute("aria-describedby", problem.id);
       remove.addEventListener("click", () => removeItem(item));
 
@@ -286,7 +312,7 @@
       item.parts.row.remove();
       if (!items.some((other) => other.state !== "done")) queueList.hidden = items.length === 0;
       checkItems();
-      announce(`${item.file.name} removed.`);
+      announce(`${item.name} removed.`);
       // Focus stays in the list (or returns to the drop zone), never lost to the page's top.
       const next = items.find((other, position) => position >= index && other.state !== "done");
       (next ? next.parts.remove : dropZone).focus();
@@ -377,7 +403,7 @@
       const waiting = items.filter((item) => item.state === "ready");
       if (refused.length > 0) {
         announce(
-          `Remove the ${refused.length === 1 ? "file" : "files"} marked with a problem, then press Upload again: ${listNames(refused.map((item) => item.file.name))}.`,
+          `Remove the ${refused.length === 1 ? "file" : "files"} marked with a problem, then press Upload again: ${listNames(refused.map((item) => item.name))}.`,
         );
         refused[0].parts.remove.focus();
         return;
@@ -395,10 +421,8 @@
       const startNext = async () => {
         while (nextIndex < waiting.length) {
           const item = waiting[nextIndex++];
-          const uploading = items
-            .filter((other) => other.state === "uploading")
-            .map((other) => other.file.name);
-          announce(`Uploading ${listNames([...uploading, item.file.name])}.`);
+          const uploading = items.filter((other) => other.state === "uploading").map((other) => other.name);
+          announce(`Uploading ${listNames([...uploading, item.name])}.`);
           const result = await upload(item);
           results.push(result);
           if (!result.isUploaded) item.problem = item.serverProblem;
@@ -408,8 +432,8 @@
             stillUploading > 0 ? ` ${plural(stillUploading, "file", "files")} still uploading.` : "";
           announce(
             result.isUploaded
-              ? `${item.file.name} uploaded.${after}`
-              : `${item.file.name} was not uploaded: ${item.serverProblem}${after}`,
+              ? `${item.name} uploaded.${after}`
+              : `${item.name} was not uploaded: ${item.serverProblem}${after}`,
           );
         }
       };
@@ -419,7 +443,7 @@
       const failed = results.filter((result) => !result.isUploaded);
       if (failed.length === 0) {
         announce(
-          `${waiting.length === 1 ? `${waiting[0].file.name} uploaded` : `All ${waiting.length} files uploaded`}. Opening the list of files…`,
+          `${waiting.length === 1 ? `${waiting[0].name} uploaded` : `All ${waiting.length} files uploaded`}. Opening the list of files…`,
         );
         window.location.assign(lastRedirect ?? settings.doneUrl);
         return;
@@ -428,7 +452,7 @@
       const uploadedPart = uploadedCount > 0 ? `${plural(uploadedCount, "file", "files")} uploaded. ` : "";
       announce(
         `${uploadedPart}${failed
-          .map((result) => `${result.item.file.name} was not uploaded: ${result.item.serverProblem}`)
+          .map((result) => `${result.item.name} was not uploaded: ${result.item.serverProblem}`)
           .join(" ")}`,
       );
       continueLink.hidden = uploadedCount === 0 && !items.some((item) => item.state === "done");

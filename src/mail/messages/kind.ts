@@ -3,6 +3,7 @@
 // renderEmail (index.ts). Kept apart from the registry so that kind modules never import it back.
 import { z } from "zod";
 import type { Config } from "../../config.js";
+import { isOneLineText } from "../../domain/applicationFields.js";
 
 export interface RenderContext {
   /** "Vetting Portal" */
@@ -71,17 +72,18 @@ export const MINUTE_MS = 60_000;
 export const HOUR_MS = 60 * MINUTE_MS;
 export const DAY_MS = 24 * HOUR_MS;
 
-// Bidirectional overrides and isolates can make a name reorder the sentence around it in the reader's
-// mail client; control characters (CR/LF above all) could forge extra lines in the plain-text part.
-const FORBIDDEN_IN_DISPLAY_TEXT = /[\p{Cc}\u2028\u2029\u202A-\u202E\u2066-\u2069]/u;
-
-/** A person's name or a short label as shown in an email: one line, 1 to 100 characters. */
+/**
+ * A person's name or a short label as shown in an email: one line, 1 to 100 characters. Bidirectional
+ * overrides and isolates could reorder the sentence around a name in the reader's mail client; control
+ * characters (CR/LF above all) could forge extra lines in the plain-text part. The rule is the forms'
+ * own (isOneLineText), so a name a form accepted is always one an email can carry.
+ */
 export const ZDisplayName = z
   .string()
   .trim()
   .min(1, "must not be empty")
   .max(100, "must be at most 100 characters")
-  .refine((value) => !FORBIDDEN_IN_DISPLAY_TEXT.test(value), "must be one line of plain text");
+  .refine(isOneLineText, "must be one line of plain text");
 
 export type EmailRenderErrorReason =
   | "unknown_kind"

@@ -1,6 +1,7 @@
 // A Matrix registration token is ready for the person: the email carries a one-time link to the page
-// that reveals it (never the token itself, which must not sit in a mailbox). Sent by the standalone
-// form and whenever the person asks for a new link; the approval email carries the same kind of link.
+// that reveals it (never the token itself, which must not sit in a mailbox). Sent when a second admin
+// approves a standalone token request, on a re-issue, and whenever the person asks for a new link; the
+// approval email carries the same kind of link.
 import { z } from "zod";
 import { urls } from "../../urls.js";
 import { DAY_MS, defineMessageKind, ZDisplayName } from "./kind.js";

@@ -431,6 +431,40 @@ describe("seeing and downloading", () => {
     ]);
   });
 
+  test("a download started by another site's link is refused (403) and writes nothing; our own link works", async () => {
+    const wren = await applicantWithCase();
+    const own = await seedEvidenceFile(testApp, {
+      caseId: wren.id,
+      bytes: pdfDocument("Wren"),
+      displayName: "letter.pdf",
+      mediaType: "application/pdf",
+    });
+    const download = (headers: Record<string, string>) =>
+      fetch(`${testApp.baseUrl}/application/evidence/${own.id}`, {
+        redirect: "manual",
+        headers: { cookie: wren.browser.cookieHeader(), ...headers },
+      });
+    const otherSites: Record<string, string>[] = [
+      { "sec-fetch-site": "cross-site", "sec-fetch-mode": "navigate" },
+      { "sec-fetch-site": "same-site", "sec-fetch-mode": "navigate" },
+      { referer: "https://elsewhere.example/" },
+    ];
+    for (const headers of otherSites) {
+      const refused = await download(headers);
+      assert.equal(refused.status, 403, JSON.stringify(headers));
+      assert.ok(!Buffer.from(await refused.arrayBuffer()).includes(own.bytes));
+    }
+    assert.deepEqual(await evidenceAudit(wren.id), []);
+
+    const fromOwnPage = await download({ "sec-fetch-site": "same-origin", "sec-fetch-mode": "navigate" });
+    assert.equal(fromOwnPage.status, 200);
+    assert.deepEqual(Buffer.from(await fromOwnPage.arrayBuffer()), own.bytes);
+    assert.deepEqual(
+      (await evidenceAudit(wren.id)).map((row) => row.action),
+      ["evidence.downloaded"],
+    );
+  });
+
   test("the workspace shows how many files there are and links to them", async () => {
     const { id, browser } = await applicantWithCase();
     let workspace = await browser.get("/application");

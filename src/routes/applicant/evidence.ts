@@ -3,7 +3,8 @@
 // case (or a staff upload, which may be a referee's confidential letter) is simply not found.
 //   GET  /evidence                  the files they added, and the upload form while they may add
 //   POST /evidence                  upload (multipart; see routes/evidenceUpload.ts)
-//   GET  /evidence/:fileId          download (audited, hash verified)
+//   GET  /evidence/:fileId          download (audited, hash verified; answered only to our own pages'
+//                                   requests and the person's own navigation, middleware/sameOriginFetch.ts)
 //   GET  /evidence/:fileId/delete   "delete this file?"
 //   POST /evidence/:fileId/delete   delete it (row and file, audited)
 import Router from "@koa/router";
@@ -17,6 +18,7 @@ import { formatCaseNumber } from "../../domain/caseNumber.js";
 import { CASE_STATE_LABELS } from "../../domain/caseStates.js";
 import { HttpError, notFound } from "../../errors.js";
 import { signedInApplicant } from "../../middleware/applicantSession.js";
+import { sameOriginFetchOnly } from "../../middleware/sameOriginFetch.js";
 import {
   canApplicantAddEvidence,
   canApplicantDeleteEvidence,
@@ -83,7 +85,11 @@ export function applicantEvidenceRoutes(deps: AppDependencies): Router {
     });
   });
 
-  router.get("/evidence/:fileId", async (ctx) => {
+  const ownPagesOnly = sameOriginFetchOnly({
+    publicUrl: deps.config.http.publicUrl,
+    isProduction: deps.config.isProduction,
+  });
+  router.get("/evidence/:fileId", ownPagesOnly, async (ctx) => {
     const { file } = await loadVisibleFile(ctx, deps);
     await serveEvidenceFile(ctx, tools, {
       file,

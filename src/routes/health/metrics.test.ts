@@ -1,4 +1,5 @@
-// GET /metrics over real HTTP against real Postgres: who is answered (loopback, the bearer token) and who
+// GET /metrics over real HTTP against real Postgres: who is answered (loopback, the bearer token; in
+// production loopback only when opted in, and never the development mailbox) and who
 // gets a plain 404 (a client nginx relays from elsewhere), that the text parses and carries every family,
 // that routes are labelled by pattern (never an id), and that the counters move after the real events.
 import assert from "node:assert/strict";
@@ -7,6 +8,7 @@ import { ConfigError, loadConfig } from "../../config.js";
 import { loadForm, postForm, startTestApp, type TestApp } from "../../test/app.js";
 import { clearUploads, postEvidence, seedEvidenceFile } from "../../test/evidenceFiles.js";
 import { htmlPage, pdfDocument } from "../../test/evidenceFixtures.js";
+import { productionEnvironment } from "../../test/httpsApp.js";
 import { truncateTables } from "../../test/reset.js";
 import { signedInStaffBrowser } from "../../test/staff.js";
 
@@ -143,6 +145,69 @@ describe("who may read /metrics", () => {
         error instanceof ConfigError &&
         error.problems.some((problem) => problem.startsWith("METRICS_TOKEN: must be at least 32 characters")),
     );
+  });
+});
+
+describe("in production", () => {
+  /** The app as production runs it (NODE_ENV=production), with a mailbox folder handed to it all the same. */
+  async function startProduction(env: Record<string, string> = {}): Promise<TestApp> {
+    return startTestApp({
+      devMailboxDir: "/nonexistent",
+      env: { ...productionEnvironment("https://vetting.example.org"), ...env },
+    });
+  }
+
+  test("neither /metrics nor the development mailbox answers a loopback client without the token", async () => {
+    const production = await startProduction({ METRICS_TOKEN: TOKEN });
+    try {
+      for (const path of [
+        "/metrics",
+        "/dev/mailbox",
+        "/dev/mailbox/any-message",
+        "/dev/mailbox/any-message/html",
+      ]) {
+        const response = await fetch(`${production.baseUrl}${path}`);
+        assert.equal(response.status, 404, path);
+        assert.doesNotMatch(await response.text(), /vetting_portal_|process_cpu|Development mailbox/, path);
+      }
+      const clear = await fetch(`${production.baseUrl}/dev/mailbox/clear`, { method: "POST" });
+      assert.ok(clear.status === 403 || clear.status === 404, `POST /dev/mailbox/clear: ${clear.status}`);
+
+      // The token a scraper presents still opens /metrics, from this host or relayed from elsewhere.
+      for (const headers of [{}, REMOTE]) {
+        const withToken = await fetch(`${production.baseUrl}/metrics`, {
+          headers: { ...headers, Authorization: `Bearer ${TOKEN}` },
+        });
+        assert.equal(withToken.status, 200);
+        assert.match(await withToken.text(), /^# HELP /m);
+      }
+    } finally {
+      await production.close();
+    }
+  });
+
+  test("an operator who opts in (METRICS_ALLOW_LOOPBACK=true) lets a scraper on this host read it without a token", async () => {
+    // As deployed: nginx on this host is the trusted proxy, so what it relays from elsewhere is not loopback.
+    const production = await startProduction({ METRICS_ALLOW_LOOPBACK: "true", TRUSTED_PROXIES: "loopback" });
+    try {
+      assert.equal((await fetch(`${production.baseUrl}/metrics`)).status, 200);
+      assert.equal((await fetch(`${production.baseUrl}/metrics`, { headers: REMOTE })).status, 404);
+      assert.equal((await fetch(`${production.baseUrl}/dev/mailbox`)).status, 404);
+    } finally {
+      await production.close();
+    }
+  });
+
+  test("with neither a token nor the opt-in, /metrics is closed to everyone", async () => {
+    const production = await startProduction();
+    try {
+      assert.equal(production.config.isMetricsLoopbackAllowed, false);
+      assert.equal((await fetch(`${production.baseUrl}/metrics`)).status, 404);
+      const guessed = await fetch(`${production.baseUrl}/metrics`, { headers: { Authorization: "Bearer " } });
+      assert.equal(guessed.status, 404);
+    } finally {
+      await production.close();
+    }
   });
 });
 

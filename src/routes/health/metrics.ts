@@ -1,7 +1,11 @@
-// GET /metrics: Prometheus text (src/metrics.ts). Answered to a client on this host (the scraper next to
-// the portal) or to one presenting METRICS_TOKEN as a bearer token; anyone else gets the ordinary 404,
-// so the address is not advertised. The client address is ctx.ip, decided by middleware/clientAddress.ts:
-// a request nginx relays from outside is not loopback, even though nginx itself connects from 127.0.0.1.
+// GET /metrics: Prometheus text (src/metrics.ts). Answered to a client presenting METRICS_TOKEN as a
+// bearer token, or to a client on this host (the scraper next to the portal) when loopback is allowed:
+// always outside production, in production only when the operator says so (METRICS_ALLOW_LOOPBACK=true).
+// "Loopback" is only as good as the proxy settings: with TRUSTED_PROXIES missing, every request nginx
+// relays comes from 127.0.0.1, so production does not trust it by default. Anyone else gets the ordinary
+// 404, so the address is not advertised. The client address is ctx.ip, decided by
+// middleware/clientAddress.ts: a request nginx relays from outside is not loopback, even though nginx
+// itself connects from 127.0.0.1.
 // Mounted with the health probes, before the request limits: a scraper polls, and a refusal costs less
 // than counting it would.
 import { createHash, timingSafeEqual } from "node:crypto";
@@ -14,9 +18,12 @@ import type { AppMetrics } from "../../metrics.js";
 export function metricsRoutes(deps: AppDependencies, metrics: AppMetrics): Router {
   const router = new Router();
   const tokenDigest = deps.config.metricsToken ? digest(deps.config.metricsToken) : null;
+  const isLoopbackAllowed = deps.config.isMetricsLoopbackAllowed;
 
   router.get("/metrics", async function serveMetrics(ctx) {
-    if (!isLoopback(ctx.ip) && !hasToken(ctx.get("Authorization"), tokenDigest)) throw notFound();
+    const isAnswered =
+      hasToken(ctx.get("Authorization"), tokenDigest) || (isLoopbackAllowed && isLoopback(ctx.ip));
+    if (!isAnswered) throw notFound();
     ctx.set("Cache-Control", "no-store");
     ctx.type = metrics.contentType;
     ctx.body = await metrics.scrape(deps.db);

@@ -3,8 +3,8 @@
 // token and emails a one-time reveal link (never the token); the job creates it on the homeserver; GET
 // shows a button and consumes nothing; POST shows the token once; a new link by email shows it again; a
 // token still being created leaves the link unused. The token never reaches an email or a log line.
-// Also the standalone form (role checks, audit, 5 an hour), the case page's token state, and the feature
-// off (no homeserver configured).
+// Also the case page's token state, and the feature off (no homeserver configured). The standalone form
+// and its second admin are in routes/staff/registrationTokenRequests.test.ts.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { formatCaseNumber } from "../../domain/caseNumber.js";
@@ -410,101 +410,6 @@ describe("approval with registration tokens on", () => {
     const agentPage = await (await agent.get(`/staff/cases/${caseId}`)).text();
     assert.match(agentPage, /<span class="status status--failed">Failed<\/span>/);
     assert.ok(!agentPage.includes("The homeserver refused our credentials."), "the alert is for admins");
-  });
-});
-
-describe("the standalone form", () => {
-  test("an inviting admin issues a token for a person without a case: row, audit, email with the link", async () => {
-    const admin = await signedInStaffBrowser(testApp, "INVITING_ADMIN", "Ina Admin");
-    const form = await admin.get("/staff/registration-tokens/new");
-    assert.equal(form.status, 200);
-    assert.match(await form.text(), /Issue a registration token/);
-
-    const response = await admin.post("/staff/registration-tokens/new", {
-      name: "Grace Guest",
-      email: "Grace@Example.org",
-      note: "Speaker at the spring meetup.",
-    });
-    assert.equal(response.status, 303);
-    assert.equal(response.headers.get("location"), "/staff/registration-tokens/new?done=issued");
-    const row = await testApp.db.registrationToken.findFirstOrThrow();
-    assert.deepEqual(
-      [row.caseId, row.personName, row.personEmail, row.note, row.state, row.createdById],
-      [null, "Grace Guest", "grace@example.org", "Speaker at the spring meetup.", "PENDING", admin.id],
-    );
-    assert.deepEqual(
-      (await testApp.db.auditEvent.findMany({ where: { action: "matrix_token.requested" } })).map((event) => [
-        event.actorId,
-        event.subjectId,
-        event.details,
-      ]),
-      [[admin.id, row.id, { caseId: null, replacesId: null }]],
-    );
-    await rememberTokenStrings();
-    await runIssueJobs();
-    const [email] = await deliver();
-    assert.ok(email);
-    assert.deepEqual(email.to, ["grace@example.org"]);
-    assert.equal(email.subject, "Your invitation to the community — Vetting Portal");
-    const browser = new TestBrowser(testApp.baseUrl);
-    const linkPath = linkPathIn(email, testApp.config.http.publicUrl);
-    await browser.get(linkPath);
-    const revealed = await browser.post(linkPath, {});
-    assert.equal(
-      revealedToken(revealed.html),
-      openRegistrationToken(testApp.config.staff.totpKey, row.tokenSealed),
-    );
-  });
-
-  test("five an hour per admin: the sixth is refused with a page that says so, and nothing is written", async () => {
-    const admin = await signedInStaffBrowser(testApp, "SERVER_ADMIN");
-    for (let index = 1; index <= 5; index += 1) {
-      const response = await admin.post("/staff/registration-tokens/new", {
-        name: `Guest ${index}`,
-        email: `guest${index}@example.org`,
-        note: "",
-      });
-      assert.equal(response.status, 303, `token ${index}`);
-    }
-    const refused = await admin.post("/staff/registration-tokens/new", {
-      name: "Guest 6",
-      email: "guest6@example.org",
-      note: "",
-    });
-    assert.equal(refused.status, 429);
-    assert.ok(Number(refused.headers.get("retry-after")) > 0);
-    assert.match(await refused.text(), /You have issued 5 registration tokens in the last hour/);
-    assert.equal(await testApp.db.registrationToken.count(), 5);
-    await rememberTokenStrings();
-
-    // Another admin has their own allowance.
-    const other = await signedInStaffBrowser(testApp, "INVITING_ADMIN");
-    const response = await other.post("/staff/registration-tokens/new", {
-      name: "Guest 7",
-      email: "guest7@example.org",
-      note: "",
-    });
-    assert.equal(response.status, 303);
-    await rememberTokenStrings();
-  });
-
-  test("vetting agents may not use it (403), and a bad form is shown again with its messages", async () => {
-    const agent = await signedInStaffBrowser(testApp, "VETTING_AGENT");
-    assert.equal((await agent.get("/staff/registration-tokens/new")).status, 403);
-    assert.equal(
-      (await agent.post("/staff/registration-tokens/new", { name: "X", email: "x@example.org", note: "" }))
-        .status,
-      403,
-    );
-    assert.equal(await testApp.db.registrationToken.count(), 0);
-
-    const admin = await signedInStaffBrowser(testApp, "INVITING_ADMIN");
-    const invalid = await admin.post("/staff/registration-tokens/new", { name: "", email: "nope", note: "" });
-    assert.equal(invalid.status, 422);
-    const html = await invalid.text();
-    assert.match(html, /Enter the person’s name\./);
-    assert.match(html, /Enter an email address like name@example.org\./);
-    assert.equal(await testApp.db.registrationToken.count(), 0);
   });
 });
 

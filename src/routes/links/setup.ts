@@ -6,12 +6,14 @@ import { z } from "zod";
 import type { AppDependencies } from "../../app.js";
 import { auditActorFor } from "../../audit.js";
 import { createSuperadmin, SetupLinkUnusableError } from "../../commands/createSuperadmin.js";
+import { ZFullName } from "../../domain/applicationFields.js";
 import { HttpError } from "../../errors.js";
+import { removeSetupLinkFile } from "../../setupLinkFile.js";
 import { inspectLinkToken } from "../../tokens.js";
 import { urls } from "../../urls.js";
 
 export const ZSetupForm = z.object({
-  name: z.string().trim().min(1, "Enter your full name.").max(100, "Use at most 100 characters."),
+  name: ZFullName,
   email: z
     .string()
     .trim()
@@ -67,6 +69,8 @@ export function setupRoutes(deps: AppDependencies): Router {
         return renderForm(ctx, typed, { email: error.message });
       throw error;
     }
+    // The link is spent: the file it was written to on a first start without a terminal goes too.
+    await removeSetupLinkFile(deps.config.setupLinkFile);
     // On to the same page every invited staff member uses: password, authenticator, recovery codes.
     ctx.status = 303;
     ctx.redirect(urls.staffInvitation(invitationToken));

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import type { Prisma } from "../../generated/prisma/client.js";
-import { startTestApp, type TestApp } from "../../test/app.js";
+import { postForm, startTestApp, type TestApp } from "../../test/app.js";
 import { truncateTables } from "../../test/reset.js";
 import { createStaffMember, signedInCookie, type TestStaffMember } from "../../test/staff.js";
 
@@ -26,6 +26,27 @@ async function getPage(path: string, cookie = adminCookie) {
   return { status: response.status, html: await response.text(), response };
 }
 
+/** The CSRF token of this person's session, as any of their pages carries it. */
+async function csrfTokenOf(cookie: string): Promise<string> {
+  const html = await (await fetch(`${testApp.baseUrl}/staff/profile`, { headers: { cookie } })).text();
+  const token = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
+  assert.ok(token, "the profile page carries a CSRF token");
+  return token;
+}
+
+/** Sends the export form, as the audit page's button does. */
+async function postCsv(
+  fields: Record<string, string> = {},
+  options: { cookie?: string; headers?: Record<string, string> } = {},
+): Promise<Response> {
+  const cookie = options.cookie ?? adminCookie;
+  return postForm(
+    `${testApp.baseUrl}/staff/audit.csv`,
+    { _csrf: await csrfTokenOf(cookie), ...fields },
+    { cookie, ...options.headers },
+  );
+}
+
 /** The target ids in the table, in the order shown. */
 function targetIds(html: string): string[] {
   const body = /<tbody>([\s\S]*?)<\/tbody>/.exec(html)?.[1] ?? "";
@@ -43,7 +64,7 @@ describe("the audit log page", () => {
       const member = await createStaffMember(testApp.db, testApp.config, { role });
       const cookie = await signedInCookie(testApp.db, testApp.config, member.id);
       assert.equal((await getPage("/staff/audit", cookie)).status, 403, role);
-      assert.equal((await getPage("/staff/audit.csv", cookie)).status, 403, `${role} CSV`);
+      assert.equal((await postCsv({}, { cookie })).status, 403, `${role} CSV`);
     }
     const superadmin = await createStaffMember(testApp.db, testApp.config, { role: "SUPERADMIN" });
     const page = await getPage(
@@ -162,7 +183,9 @@ describe("the audit log page", () => {
     const reversed = await getPage("/staff/audit?from=2026-02-01&to=2026-01-01");
     assert.equal(reversed.status, 400);
     assert.match(reversed.html, /The end date must be the same as or after the start date./);
-    assert.match((await getPage("/staff/audit.csv?from=tomorrow")).html, /Enter a date like 2026-03-31./);
+    const csvWithError = await postCsv({ from: "tomorrow" });
+    assert.equal(csvWithError.status, 400);
+    assert.match(await csvWithError.text(), /Enter a date like 2026-03-31./);
     assert.equal((await getPage("/staff/audit?before=garbage")).status, 400);
   });
 
@@ -251,9 +274,7 @@ describe("the CSV export", () => {
     }));
     await seedEvents(rows);
 
-    const response = await fetch(`${testApp.baseUrl}/staff/audit.csv?from=2026-04-01`, {
-      headers: { cookie: adminCookie, "user-agent": "csv-test" },
-    });
+    const response = await postCsv({ from: "2026-04-01" }, { headers: { "user-agent": "csv-test" } });
     assert.equal(response.status, 200);
     assert.equal(response.headers.get("content-type"), "text/csv; charset=utf-8");
     assert.match(
@@ -288,13 +309,33 @@ describe("the CSV export", () => {
     ]);
 
     // Without a filter: every row, across several batches, newest first.
-    const all = (
-      await (await fetch(`${testApp.baseUrl}/staff/audit.csv`, { headers: { cookie: adminCookie } })).text()
-    )
-      .split("\r\n")
-      .filter((line) => line !== "");
+    const all = (await (await postCsv()).text()).split("\r\n").filter((line) => line !== "");
     assert.equal(all.length, 1 + 1 + 3 + 1203 + 1);
     const bulkIds = all.filter((line) => line.includes(",bulk,")).map((line) => line.split(",")[6]);
     assert.deepEqual(bulkIds, rows.map((row) => row.subjectId).reverse());
+  });
+  test("is a form on the audit page that sends the filter shown, with the page's CSRF token", async () => {
+    const { html } = await getPage("/staff/audit?action=staff.invited&from=2026-04-01");
+    const form = /<form method="post" action="\/staff\/audit\.csv">([\s\S]*?)<\/form>/.exec(html)?.[1] ?? "";
+    assert.match(form, /<input type="hidden" name="_csrf" value="[^"]+">/);
+    assert.match(form, /<input type="hidden" name="action" value="staff.invited">/);
+    assert.match(form, /<input type="hidden" name="from" value="2026-04-01">/);
+    assert.doesNotMatch(form, /name="to"/, "only the fields that are set");
+    assert.match(form, /<button class="button[^"]*" type="submit">Download these events as CSV<\/button>/);
+    assert.doesNotMatch(html, /href="\/staff\/audit\.csv/, "no link starts an export");
+  });
+
+  test("a link cannot start it: GET is not an export, and a form from another site is refused; neither writes", async () => {
+    const viaLink = await getPage("/staff/audit.csv?from=2026-04-01");
+    assert.equal(viaLink.status, 405);
+    assert.doesNotMatch(viaLink.html, /^id,occurred_at/);
+    const crossSite = await postCsv(
+      {},
+      { headers: { origin: "https://elsewhere.example", "sec-fetch-site": "cross-site" } },
+    );
+    assert.equal(crossSite.status, 403);
+    const withoutToken = await postForm(`${testApp.baseUrl}/staff/audit.csv`, {}, { cookie: adminCookie });
+    assert.equal(withoutToken.status, 403);
+    assert.equal(await testApp.db.auditEvent.count({ where: { action: "audit.exported" } }), 0);
   });
 });

@@ -1,5 +1,8 @@
-// The audit log page and its CSV export (server admins and up). Both read the same filter from the
-// query string; the page shows 50 rows at a time by keyset, the export streams every matching row.
+// The audit log page and its CSV export (server admins and up). Mounted under /staff.
+//   GET  /audit       the filter (query string) and 50 rows at a time, by keyset
+//   POST /audit.csv   the same filter (form fields) → every matching row as a CSV download
+// The export is a POST because it writes: its own audit row, before any row leaves. As a GET, a link on
+// any other site could make an admin's browser write audit rows; a form POST passes the CSRF check.
 import { Readable } from "node:stream";
 import Router from "@koa/router";
 import type { Context } from "koa";
@@ -53,12 +56,20 @@ const FILTER_FIELDS = ["actor", "action", "targetType", "targetId", "from", "to"
 
 type FieldErrors = Partial<Record<keyof TAuditLogFilter, string>>;
 
-/** What was typed, one string per field (a repeated parameter counts as its first value). */
+/**
+ * What was typed, one string per field (a repeated parameter counts as its first value): from the query
+ * string for the page, from the form's fields for the export.
+ */
 function typedFilter(ctx: Context): Record<(typeof FILTER_FIELDS)[number], string> {
+  const source =
+    ctx.method === "POST"
+      ? ((ctx.request.body ?? {}) as Record<string, unknown>)
+      : (ctx.query as Record<string, unknown>);
   const typed = {} as Record<(typeof FILTER_FIELDS)[number], string>;
   for (const field of FILTER_FIELDS) {
-    const value = ctx.query[field];
-    typed[field] = (Array.isArray(value) ? value[0] : value) ?? "";
+    const value = source[field];
+    const first = Array.isArray(value) ? value[0] : value;
+    typed[field] = typeof first === "string" ? first : "";
   }
   return typed;
 }
@@ -80,6 +91,13 @@ function filterQuery(filter: TAuditLogFilter, before?: string): string {
   return query.toString();
 }
 
+/** The filter's fields that are set, e.g. { from: "2026-04-01" }. */
+function setFilterFields(filter: TAuditLogFilter): Record<string, string> {
+  return Object.fromEntries(
+    FILTER_FIELDS.filter((field) => filter[field]).map((field) => [field, filter[field]]),
+  );
+}
+
 function readCursor(ctx: Context): TKeysetCursor<bigint> | null {
   const before = typeof ctx.query.before === "string" ? ctx.query.before : "";
   if (!before) return null;
@@ -98,7 +116,9 @@ export function auditLogRoutes(deps: AppDependencies): Router {
       values: Record<string, string>;
       errors: FieldErrors;
       events?: ReturnType<typeof presentAuditEvent>[];
-      links?: { older: string | null; newest: string | null; csv: string };
+      links?: { older: string | null; newest: string | null };
+      /** The filter the export form sends again (the fields that are set). */
+      csvFilter?: Record<string, string>;
     },
   ): Promise<void> {
     await ctx.render("staff/audit/index.njk", {
@@ -107,7 +127,13 @@ export function auditLogRoutes(deps: AppDependencies): Router {
       actors: await findStaffForActorFilter(deps.db),
       actions: AUDIT_ACTIONS,
       events: page.events ?? [],
-      links: { page: urls.staffAuditLog(), staffHome: urls.staffHome(), ...page.links },
+      csvFilter: page.csvFilter ?? {},
+      links: {
+        page: urls.staffAuditLog(),
+        staffHome: urls.staffHome(),
+        csv: urls.staffAuditLogCsv(),
+        ...page.links,
+      },
     });
   }
 
@@ -140,20 +166,20 @@ export function auditLogRoutes(deps: AppDependencies): Router {
       links: {
         older: page.next ? urls.staffAuditLog(filterQuery(filter, encodeKeysetCursor(page.next))) : null,
         newest: after ? urls.staffAuditLog(filterQuery(filter)) : null,
-        csv: urls.staffAuditLogCsv(filterQuery(filter)),
       },
+      csvFilter: setFilterFields(filter),
     });
   });
 
-  router.get("/audit.csv", async (ctx) => {
+  router.post("/audit.csv", async (ctx) => {
     const staff = signedInStaff(ctx);
     authorize(canViewAuditLog(staff));
     const filter = await parseOrRenderErrors(ctx);
     if (!filter) return;
-    const recordedFilter = Object.fromEntries(
-      FILTER_FIELDS.filter((f) => filter[f]).map((f) => [f, filter[f]]),
-    );
-    await recordAuditLogExport(deps.db, { actor: auditActorFor(ctx, staff), filter: recordedFilter });
+    await recordAuditLogExport(deps.db, {
+      actor: auditActorFor(ctx, staff),
+      filter: setFilterFields(filter),
+    });
 
     const exportedAt = new Date().toISOString().slice(0, 19).replaceAll(":", "");
     ctx.set("Content-Disposition", `attachment; filename="audit-log-${exportedAt}Z.csv"`);

@@ -305,7 +305,7 @@ describe("the decision form", () => {
     assert.equal(openerResponse.status, 403);
     assert.match(
       await openerResponse.text(),
-      /You opened this case, so a different admin must decide it \(four eyes\)\./,
+      /You opened this case\. A different admin must decide it \(four eyes\)\./,
     );
     await assertUnchanged(opened.id, "IN_REVIEW");
 
@@ -314,7 +314,7 @@ describe("the decision form", () => {
     const vetterResponse = await decide(vetter, vetted.id, { decision: "reject", reason: "No." });
     assert.equal(vetterResponse.status, 403);
     const html = await vetterResponse.text();
-    assert.match(html, /You wrote a vetting record for this case, so a different admin must decide it/);
+    assert.match(html, /You wrote a vetting record for this case\. A different admin must decide it/);
     assert.doesNotMatch(html, /name="decision"/, "the panel offers no form to this admin");
     await assertUnchanged(vetted.id, "IN_REVIEW");
   });

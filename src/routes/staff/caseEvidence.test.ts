@@ -390,6 +390,49 @@ describe("downloading and previewing", () => {
       .find((entry) => entry.category === "integrity" && entry.evidenceFileId === file.id);
     assert.equal(line?.foundSha256, null);
   });
+
+  test("only our own pages' requests are answered: a link or image on another site gets 403 and writes nothing", async () => {
+    const vettingCase = await createCase();
+    const agent = await staffBrowser();
+    const file = await seedPng(vettingCase.id);
+    const fetchAs = (path: string, headers: Record<string, string>) =>
+      fetch(`${testApp.baseUrl}/staff/cases/${vettingCase.id}/evidence/${file.id}${path}`, {
+        headers: { cookie: agent.cookie, ...headers },
+        redirect: "manual",
+      });
+    for (const path of ["", "/preview"]) {
+      const otherSites: Record<string, string>[] = [
+        { "sec-fetch-site": "cross-site", "sec-fetch-dest": "image" },
+        { "sec-fetch-site": "cross-site", "sec-fetch-mode": "navigate" },
+        { "sec-fetch-site": "same-site", "sec-fetch-dest": "iframe" },
+        // A browser without Fetch Metadata, sent from another site's page.
+        { referer: "https://elsewhere.example/page" },
+      ];
+      for (const headers of otherSites) {
+        const response = await fetchAs(path, headers);
+        assert.equal(response.status, 403, `${path || "download"} ${JSON.stringify(headers)}`);
+        assert.match(await response.text(), /This file opens only from this site’s own pages\./);
+      }
+    }
+    assert.deepEqual(await evidenceAudit(vettingCase.id), [], "nothing was recorded");
+
+    // The case page's own link and image, and a download the person started themselves.
+    const ownPage = `${testApp.config.http.publicUrl.origin}/staff/cases/${vettingCase.id}`;
+    const answered = [
+      await fetchAs("", { "sec-fetch-site": "same-origin", "sec-fetch-mode": "navigate", referer: ownPage }),
+      await fetchAs("/preview", { "sec-fetch-site": "same-origin", "sec-fetch-dest": "image" }),
+      await fetchAs("", { "sec-fetch-site": "none", "sec-fetch-mode": "navigate" }),
+      await fetchAs("", { referer: ownPage }),
+    ];
+    for (const response of answered) {
+      assert.equal(response.status, 200);
+      assert.deepEqual(await body(response), file.bytes);
+    }
+    assert.deepEqual(
+      (await evidenceAudit(vettingCase.id)).map((row) => row.action),
+      ["evidence.downloaded", "evidence.viewed", "evidence.downloaded", "evidence.downloaded"],
+    );
+  });
 });
 
 describe("behind nginx (EVIDENCE_ACCEL_REDIRECT_LOCATION)", () => {

@@ -4,6 +4,7 @@
 //   POST /cases/:caseId/evidence                        upload (multipart; see routes/evidenceUpload.ts)
 //   GET  /cases/:caseId/evidence/:fileId                download (attachment; audited, hash verified)
 //   GET  /cases/:caseId/evidence/:fileId/preview        the same file inline, for <img> and the PDF frame
+//        (both audited GETs: answered only to our own pages' requests, see middleware/sameOriginFetch.ts)
 //   GET  /cases/:caseId/evidence/:fileId/delete         "delete this file?"
 //   POST /cases/:caseId/evidence/:fileId/delete         delete it (row and file, audited)
 // A file is found only within its own case: the wrong case id is a 404, as is anyone who may not see it.
@@ -23,7 +24,8 @@ import { formatCaseNumber } from "../../domain/caseNumber.js";
 import { CASE_STATE_LABELS } from "../../domain/caseStates.js";
 import { HttpError, notFound } from "../../errors.js";
 import { signedInStaff } from "../../middleware/requireStaff.js";
-import { canViewCases, isOpenCase } from "../../policies/cases.js";
+import { sameOriginFetchOnly } from "../../middleware/sameOriginFetch.js";
+import { canViewCases, hasConflictOn, isOpenCase } from "../../policies/cases.js";
 import { canAddEvidence, canDeleteEvidence, canViewEvidence } from "../../policies/evidence.js";
 import { authorize } from "../../policies/staff.js";
 import {
@@ -31,7 +33,7 @@ import {
   presentEvidenceUpload,
   presentEvidenceUsage,
 } from "../../presenters/evidence.js";
-import { caseFactsOf, findCaseForCommand } from "../../queries/cases.js";
+import { findCaseForCommand } from "../../queries/cases.js";
 import { findEvidenceFile, findEvidenceFiles, findEvidenceUsage } from "../../queries/evidence.js";
 import { createEvidenceUploadLimits } from "../../security/evidenceUploadLimits.js";
 import type { SignedInStaff } from "../../sessions.js";
@@ -66,7 +68,9 @@ export function caseEvidenceRoutes(deps: AppDependencies): Router {
     const { caseId } = parseParams(ctx, ZCaseParams);
     const vettingCase = await findCaseForCommand(deps.db, caseId);
     if (!vettingCase) throw notFound();
-    const facts = caseFactsOf(vettingCase);
+    const facts = vettingCase.facts;
+    // Someone with a conflict of interest learns nothing of the case's evidence, not even the room left.
+    if (hasConflictOn(staff, facts)) throw notFound();
     const renderPage = (refusal: EvidenceUploadRefusal) =>
       renderUploadPage(ctx, deps, staff, caseId, { status: refusal.status, refusal });
     if (!canAddEvidence(staff, facts)) {
@@ -91,8 +95,12 @@ export function caseEvidenceRoutes(deps: AppDependencies): Router {
     const { file } = await loadVisibleFile(ctx, deps, staff);
     await serveEvidenceFile(ctx, tools, { file, disposition, audit: auditActorFor(ctx, staff) });
   };
-  router.get("/cases/:caseId/evidence/:fileId", serve("attachment"));
-  router.get("/cases/:caseId/evidence/:fileId/preview", serve("inline"));
+  const ownPagesOnly = sameOriginFetchOnly({
+    publicUrl: deps.config.http.publicUrl,
+    isProduction: deps.config.isProduction,
+  });
+  router.get("/cases/:caseId/evidence/:fileId", ownPagesOnly, serve("attachment"));
+  router.get("/cases/:caseId/evidence/:fileId/preview", ownPagesOnly, serve("inline"));
 
   router.get("/cases/:caseId/evidence/:fileId/delete", async (ctx) => {
     const staff = signedInStaff(ctx);
@@ -152,7 +160,7 @@ async function loadVisibleFile(ctx: Context, deps: AppDependencies, staff: Signe
     findEvidenceFile(deps.db, { caseId, fileId }),
   ]);
   if (!vettingCase || !file) throw notFound();
-  const facts = caseFactsOf(vettingCase);
+  const facts = vettingCase.facts;
   if (!canViewEvidence(staff, facts)) throw notFound();
   return { vettingCase, facts, file };
 }
@@ -166,7 +174,8 @@ async function renderUploadPage(
 ): Promise<void> {
   const vettingCase = await findCaseForCommand(deps.db, caseId);
   if (!vettingCase) throw notFound();
-  const facts = caseFactsOf(vettingCase);
+  const facts = vettingCase.facts;
+  if (hasConflictOn(staff, facts)) throw notFound();
   const [rows, usage] = await Promise.all([
     canViewEvidence(staff, facts) ? findEvidenceFiles(deps.db, caseId) : Promise.resolve([]),
     findEvidenceUsage(deps.db, caseId),

@@ -19,7 +19,7 @@ import { signedInStaff } from "../../middleware/requireStaff.js";
 import { canEraseCase, canEraseCases, canExportCase } from "../../policies/cases.js";
 import { authorize } from "../../policies/staff.js";
 import { formatDateTime } from "../../presenters/staff.js";
-import { caseFactsOf, findCaseForCommand } from "../../queries/cases.js";
+import { findCaseForCommand } from "../../queries/cases.js";
 import type { SignedInStaff } from "../../sessions.js";
 import { evidenceStore } from "../../storage/evidenceStore.js";
 import { urls } from "../../urls.js";
@@ -45,8 +45,13 @@ export function casePrivacyRoutes(deps: AppDependencies): Router {
 
   router.post("/cases/:id/export", async (ctx) => {
     const staff = signedInStaff(ctx);
-    authorize(canExportCase(staff), "Only admins export cases.");
     const caseId = caseIdFrom(ctx);
+    const row = await findCaseForCommand(deps.db, caseId);
+    if (!row) throw notFound();
+    authorize(
+      canExportCase(staff, row.facts),
+      "Only admins without a conflict of interest on the case export it.",
+    );
     const exported = await exportCase(deps.db, {
       caseId,
       exportedBy: { id: staff.id, name: staff.name },
@@ -115,7 +120,7 @@ async function loadErasable(deps: AppDependencies, staff: SignedInStaff, caseId:
   authorize(canEraseCases(staff), "Only admins erase personal data.");
   if (!row) throw notFound();
   // An erased case is answered with its message by the caller; otherwise the case's own policy.
-  if (!row.erasedAt) authorize(canEraseCase(staff, caseFactsOf(row)), "You may not erase this case.");
+  if (!row.erasedAt) authorize(canEraseCase(staff, row.facts), "You may not erase this case.");
   return row;
 }
 

@@ -9,6 +9,8 @@
 //   POST /cases/:id/vetting-records      add a vetting record (takes a submitted case into review)
 //   POST /cases/:id/comments             comment; one the applicant will see needs a confirmation step
 //   POST /cases/:id/invite               email the person a link to their application (again)
+//   POST /cases/:id/conflicts            declare a conflict of interest (admins: or record one for someone)
+//   POST /cases/:id/conflicts/:conflictId/withdraw   withdraw a standing conflict of interest
 import Router from "@koa/router";
 import type { Context } from "koa";
 import { z } from "zod";
@@ -16,10 +18,12 @@ import type { AppDependencies } from "../../app.js";
 import { auditActorFor } from "../../audit.js";
 import { addCaseComment } from "../../commands/addCaseComment.js";
 import { assignCase } from "../../commands/assignCase.js";
+import { declareConflictOfInterest } from "../../commands/declareConflictOfInterest.js";
 import { ERASED_CASE_MESSAGE, inviteApplicantToCase } from "../../commands/inviteApplicantToCase.js";
 import { openCaseOnBehalf } from "../../commands/openCaseOnBehalf.js";
 import { recordVettingRecord, type TVettingRecordInput } from "../../commands/recordVettingRecord.js";
 import { startCaseReview } from "../../commands/startCaseReview.js";
+import { withdrawConflictOfInterest } from "../../commands/withdrawConflictOfInterest.js";
 import { fieldErrors, ZApplicationDetails, ZStatement } from "../../domain/applicationFields.js";
 import { formatCaseNumber } from "../../domain/caseNumber.js";
 import { CASE_STATES, type CaseState } from "../../domain/caseStates.js";
@@ -27,16 +31,21 @@ import { badRequest, HttpError, notFound } from "../../errors.js";
 import { homeserverFor } from "../../matrix/homeserver.js";
 import { signedInStaff } from "../../middleware/requireStaff.js";
 import {
+  assessDecision,
   canAssignCase,
+  canBeAssignedCase,
   canComment,
+  canDeclareConflict,
   canEraseCase,
   canExportCase,
   canInviteApplicant,
   canOpenCase,
+  canRecordConflictForOthers,
   canRecordVetting,
   canStartReview,
+  canViewCaseDetails,
   canViewCases,
-  decisionBlocker,
+  canWithdrawConflict,
 } from "../../policies/cases.js";
 import { canAddEvidence, canViewEvidence } from "../../policies/evidence.js";
 import { canListRegistrationTokens } from "../../policies/registrationTokens.js";
@@ -46,6 +55,8 @@ import {
   ERASED_NAME,
   presentCase,
   presentComments,
+  presentConflictedCase,
+  presentConflicts,
   presentDecisions,
   presentQueueRow,
   presentTimeline,
@@ -72,6 +83,7 @@ import {
   findCaseQueuePage,
   findCaseTimeline,
   findStaffForAssigneeFilter,
+  findStaffMatchingApplicant,
   findStaffNames,
   parseCaseQueueCursor,
   type TCaseQueueFilter,
@@ -278,6 +290,24 @@ export const ZCommentForm = z.object({
   visibility: z.enum(["internal", "applicant"], { error: "Choose who may read the comment." }),
 });
 
+// One line of plain text: control characters could forge lines in logs and exports, direction overrides
+// make a sentence read differently than it was written.
+const NOT_ONE_LINE = /[\p{Cc}\u2028\u2029\u202A-\u202E\u2066-\u2069]/u;
+
+export const ZConflictForm = z.object({
+  reason: z
+    .string({ error: "Say briefly why, for example “a friend of mine”." })
+    .trim()
+    .min(1, "Say briefly why, for example “a friend of mine”.")
+    .max(300, "Use at most 300 characters.")
+    .refine((reason) => !NOT_ONE_LINE.test(reason), "Write the reason on one line, as plain text."),
+  staffUserId: z
+    .string()
+    .trim()
+    .refine((value) => value === "" || UUID.test(value), "Choose a staff member from the list.")
+    .default(""),
+});
+
 const ZAssignForm = z.object({
   assigneeId: z
     .string({ error: "Choose a staff member." })
@@ -317,6 +347,13 @@ const NOTICES: Record<string, string> = {
   more_information_requested:
     "The applicant was asked for more information and can edit their application again. They will get an email with your reason.",
   erased: "The personal data of this case was erased.",
+  conflict_declared:
+    "Your conflict of interest is recorded. You no longer see this case’s details, and you cannot be assigned it, vet it or decide it.",
+  conflict_recorded:
+    "The conflict of interest is recorded. That person no longer sees this case’s details, and cannot be assigned it, vet it or decide it.",
+  conflict_recorded_unassigned:
+    "The conflict of interest is recorded, and the case is no longer assigned to that person. They no longer see its details.",
+  conflict_withdrawn: "The conflict of interest was withdrawn.",
   // routes/staff/caseEvidence.ts (EVIDENCE_NOTICES).
   evidence_added: "The evidence was added.",
   evidence_deleted: "The evidence file was deleted.",
@@ -338,6 +375,7 @@ export interface TCasePageExtra {
   /** This module's forms on the page, when re-rendered with what was typed. */
   vettingForm?: { values: Record<string, string>; errors: Record<string, string> };
   commentForm?: { values: Record<string, string>; errors: Record<string, string> };
+  conflictForm?: { values: Record<string, string>; errors: Record<string, string> };
 }
 
 /**
@@ -377,18 +415,25 @@ export async function renderCasePage(
       findCaseRegistrationTokens(deps.db, caseId),
     ]);
   if (!row) throw notFound();
-  const facts = caseFactsOf(row);
-  const blocker = decisionBlocker(staff, facts);
+  const facts = caseFactsOf(row, await findStaffMatchingApplicant(deps.db, row));
+  if (!canViewCaseDetails(staff, facts)) return renderConflictedCasePage(ctx, staff, row, extra);
+  const decision = assessDecision(staff, facts, deps.config.cases);
   const staffNames = await findStaffNames(deps.db, staffIdsInTimeline(timelineRows));
   const tokenLiveStatuses = await liveStatusesOf(deps, registrationTokenRows);
   const caseView = presentCase(row);
   const status = extra.status ?? 200;
+  const canRecordConflicts = canRecordConflictForOthers(staff, facts);
   ctx.status = status;
   await ctx.render("staff/cases/detail.njk", {
     caseView,
     vettingRecords: presentVettingRecords(row),
     comments: presentComments(row),
     decisions: presentDecisions(row),
+    conflicts: presentConflicts(row, staff).map((standing) => ({
+      ...standing,
+      canWithdraw: canWithdrawConflict(staff, standing),
+      withdrawUrl: urls.staffCaseConflictWithdrawal(row.id, standing.id),
+    })),
     registrationTokens: presentCaseRegistrationTokens(registrationTokenRows, new Date(), tokenLiveStatuses),
     registrationTokenPanel: {
       isShown: row.state === "APPROVED" || registrationTokenRows.length > 0,
@@ -412,20 +457,28 @@ export async function renderCasePage(
       ...(row.assignedToId && !assignableStaff.some((person) => person.id === row.assignedToId)
         ? [{ id: row.assignedToId, name: `${row.assignedTo?.name ?? "Unknown"} (account not active)` }]
         : []),
-      ...assignableStaff,
+      // Nobody with a conflict of interest on the case is offered.
+      ...assignableStaff.filter((person) => canBeAssignedCase(person, facts)),
     ].map((person) => ({
       value: person.id,
       label: person.id === staff.id ? `${person.name} (you)` : person.name,
       isSelected: person.id === row.assignedToId,
     })),
+    // Admins may record a conflict for anyone active who has none on the case yet.
+    conflictPersonOptions: canRecordConflicts
+      ? assignableStaff
+          .filter((person) => person.id !== staff.id && canBeAssignedCase(person, facts))
+          .map((person) => ({ value: person.id, label: person.name }))
+      : [],
     methodOptions: METHODS.map((value) => ({ value, label: VERIFICATION_METHOD_LABELS[value] })),
     scoreOptions: [1, 2, 3, 4, 5].map((score) => ({ value: String(score), label: SCORE_LABELS[score] })),
     recommendationOptions: RECOMMENDATIONS.map((value) => ({ value, label: RECOMMENDATION_LABELS[value] })),
     maxVerifiedOn: latestAllowedDay(),
     can: {
-      decide: blocker === null,
-      decisionBlocker: blocker,
-      export: canExportCase(staff),
+      decide: decision.barriers.length === 0,
+      decisionBarriers: decision.barriers,
+      approvalBlocker: decision.approvalBlocker,
+      export: canExportCase(staff, facts),
       erase: canEraseCase(staff, facts),
       recordVetting: canRecordVetting(staff, facts),
       assign: canAssignCase(staff, facts),
@@ -434,10 +487,13 @@ export async function renderCasePage(
       invite: canInviteApplicant(staff, facts),
       addEvidence: canAddEvidence(staff, facts),
       seeTokenAlerts: canListRegistrationTokens(staff),
+      declareConflict: canDeclareConflict(staff, facts),
+      recordConflictForOthers: canRecordConflicts,
     },
     decisionForm: extra.decisionForm ?? { values: {}, errors: {} },
     vettingForm: extra.vettingForm ?? { values: {}, errors: {} },
     commentForm: extra.commentForm ?? { values: { visibility: "internal" }, errors: {} },
+    conflictForm: extra.conflictForm ?? { values: {}, errors: {} },
     notice: extra.notice ?? null,
     error: extra.error ?? null,
     links: {
@@ -452,7 +508,37 @@ export async function renderCasePage(
       export: urls.staffCaseAction(row.id, "export"),
       erase: urls.staffCaseAction(row.id, "erase"),
       addEvidence: urls.staffCaseEvidence(row.id),
+      conflicts: urls.staffCaseAction(row.id, "conflicts"),
     },
+  });
+  ctx.status = status;
+}
+
+/**
+ * The case page for someone with a conflict of interest on it: the number, the person's name, the
+ * state and their conflict (with the button to withdraw it when it is theirs to withdraw). Nothing else.
+ */
+async function renderConflictedCasePage(
+  ctx: Context,
+  staff: SignedInStaff,
+  row: NonNullable<Awaited<ReturnType<typeof findCaseForPage>>>,
+  extra: TCasePageExtra,
+): Promise<void> {
+  const status = extra.status ?? 200;
+  const own = presentConflicts(row, staff).find((standing) => standing.isYours);
+  ctx.status = status;
+  await ctx.render("staff/cases/conflicted.njk", {
+    caseView: presentConflictedCase(row),
+    conflict: own
+      ? {
+          ...own,
+          canWithdraw: canWithdrawConflict(staff, own),
+          withdrawUrl: urls.staffCaseConflictWithdrawal(row.id, own.id),
+        }
+      : null,
+    notice: extra.notice ?? null,
+    error: extra.error ?? null,
+    links: { queue: urls.staffCases() },
   });
   ctx.status = status;
 }
@@ -663,6 +749,49 @@ export function caseRoutes(deps: AppDependencies): Router {
     });
   });
 
+  router.post("/cases/:id/conflicts", async (ctx) => {
+    const staff = signedInStaff(ctx);
+    authorize(canViewCases(staff));
+    const caseId = caseIdFrom(ctx);
+    const values = typedFields(ctx, ["reason", "staffUserId"]);
+    const parsed = ZConflictForm.safeParse(values);
+    if (!parsed.success) {
+      return renderCasePage(ctx, deps, staff, caseId, {
+        conflictForm: { values, errors: fieldErrors(parsed.error) },
+        status: 422,
+      });
+    }
+    const staffUserId = parsed.data.staffUserId || staff.id;
+    await actOnCase(ctx, deps, staff, caseId, async () => {
+      const { isUnassigned } = await declareConflictOfInterest(deps.db, {
+        caseId,
+        staffUserId,
+        reason: parsed.data.reason,
+        declarer: staff,
+        audit: auditActorFor(ctx, staff),
+      });
+      if (staffUserId === staff.id) return "conflict_declared";
+      return isUnassigned ? "conflict_recorded_unassigned" : "conflict_recorded";
+    });
+  });
+
+  router.post("/cases/:id/conflicts/:conflictId/withdraw", async (ctx) => {
+    const staff = signedInStaff(ctx);
+    authorize(canViewCases(staff));
+    const caseId = caseIdFrom(ctx);
+    const conflictId = ctx.params.conflictId ?? "";
+    if (!UUID.test(conflictId)) throw notFound();
+    await actOnCase(ctx, deps, staff, caseId, async () => {
+      await withdrawConflictOfInterest(deps.db, {
+        caseId,
+        conflictId,
+        actor: staff,
+        audit: auditActorFor(ctx, staff),
+      });
+      return "conflict_withdrawn";
+    });
+  });
+
   router.post("/cases/:id/invite", async (ctx) => {
     const staff = signedInStaff(ctx);
     authorize(canViewCases(staff));
@@ -775,7 +904,7 @@ async function renderCommentConfirmation(
 ): Promise<void> {
   const row = await findCaseForCommand(deps.db, caseId);
   if (!row) throw notFound();
-  if (!canComment(staff, caseFactsOf(row))) {
+  if (!canComment(staff, row.facts)) {
     return renderCasePage(ctx, deps, staff, caseId, {
       error: ERASED_CASE_MESSAGE,
       status: 409,

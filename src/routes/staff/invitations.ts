@@ -5,15 +5,22 @@
 //   POST /invitations/:id/decision     approve or reject, with a note (a different admin)
 //   POST /invitations/:id/resend       a new email; earlier links stop working
 //   POST /invitations/:id/revoke       withdraw it; the account is disabled
+// Role changes that wait for a second admin (a raise to inviting admin and up, or enabling an account
+// that holds such a role) are listed on the same page, beside the invitations waiting for approval:
+//   POST /role-changes/:id/decision    approve (applied now, their sessions end) or reject, with a note
+//   POST /role-changes/:id/cancel      withdraw it (the requester, or an admin who may decide it)
 import Router from "@koa/router";
 import type { Context } from "koa";
 import { z } from "zod";
 import type { AppDependencies } from "../../app.js";
 import { auditActorFor } from "../../audit.js";
+import { cancelRoleChange } from "../../commands/cancelRoleChange.js";
 import { decideInvitation } from "../../commands/decideInvitation.js";
+import { decideRoleChange } from "../../commands/decideRoleChange.js";
 import { EMAIL_TAKEN_MESSAGE, inviteStaffMember } from "../../commands/inviteStaffMember.js";
 import { resendInvitation } from "../../commands/resendInvitation.js";
 import { revokeInvitation } from "../../commands/revokeInvitation.js";
+import { zPersonName } from "../../domain/applicationFields.js";
 import { HttpError, notFound } from "../../errors.js";
 import type { StaffRole } from "../../generated/prisma/client.js";
 import { signedInStaff } from "../../middleware/requireStaff.js";
@@ -32,6 +39,8 @@ import {
   ROLE_LABELS,
   STAFF_STATUS_LABELS,
 } from "../../presenters/staff.js";
+import { presentPendingRoleChange } from "../../presenters/staffRoleChanges.js";
+import { findApproverCandidates, findPendingRoleChanges } from "../../queries/staffRoleChanges.js";
 import type { SignedInStaff } from "../../sessions.js";
 import { urls } from "../../urls.js";
 
@@ -39,7 +48,7 @@ const STAFF_ROLES = Object.keys(ROLE_RANK) as StaffRole[];
 const ZUuid = z.uuid();
 
 export const ZInvitationForm = z.object({
-  name: z.string().trim().min(1, "Enter the person’s full name.").max(100, "Use at most 100 characters."),
+  name: zPersonName("Enter the person’s full name."),
   email: z
     .string()
     .trim()
@@ -68,9 +77,25 @@ const NOTICES: Record<string, string> = {
   rejected: "The invitation was rejected and the account disabled.",
   resent: "The invitation was sent again. Links in earlier emails no longer work.",
   revoked: "The invitation was revoked and the account disabled.",
+  role_change_approved:
+    "The role change was approved and applied. Their sessions were ended: the new role applies from their next sign-in.",
+  enabling_approved: "The account was enabled again, with its role.",
+  role_change_rejected: "The role change was rejected. Nothing about the account changed.",
+  role_change_cancelled: "The role change was cancelled. Nothing about the account changed.",
 };
 
 type FieldErrors = Partial<Record<"name" | "email" | "role", string>>;
+
+interface ListView {
+  values: Record<string, string>;
+  errors: FieldErrors;
+  notice?: string | null;
+  /** A decision that could not be made (someone else decided first, the account changed meanwhile). */
+  conflict?: string;
+  /** A role change's decision form with mistakes: which change, and its field errors. */
+  roleChangeErrors?: { roleChangeId: string; errors: Record<string, string> };
+  status?: number;
+}
 
 export function invitationRoutes(deps: AppDependencies): Router {
   const router = new Router();
@@ -159,6 +184,64 @@ export function invitationRoutes(deps: AppDependencies): Router {
     );
   });
 
+  router.post("/role-changes/:id/decision", async (ctx) => {
+    const staff = signedInStaff(ctx);
+    authorize(canViewInvitations(staff));
+    const roleChangeId = ctx.params.id ?? "";
+    if (!ZUuid.safeParse(roleChangeId).success) throw notFound();
+    const parsed = ZDecisionForm.safeParse(ctx.request.body ?? {});
+    if (!parsed.success) {
+      const errors: Record<string, string> = {};
+      for (const issue of parsed.error.issues) errors[String(issue.path[0])] ??= issue.message;
+      return renderList(ctx, deps, staff, {
+        values: {},
+        errors: {},
+        roleChangeErrors: { roleChangeId, errors },
+        status: 422,
+      });
+    }
+    let isReenable: boolean;
+    try {
+      ({ isReenable } = await decideRoleChange(deps.db, {
+        roleChangeId,
+        decision: parsed.data.decision,
+        note: parsed.data.note,
+        decider: staff,
+        audit: auditActorFor(ctx, staff),
+      }));
+    } catch (error) {
+      if (error instanceof HttpError && error.status === 409) {
+        return renderList(ctx, deps, staff, { values: {}, errors: {}, conflict: error.message, status: 409 });
+      }
+      throw error;
+    }
+    const done =
+      parsed.data.decision === "reject"
+        ? "role_change_rejected"
+        : isReenable
+          ? "enabling_approved"
+          : "role_change_approved";
+    ctx.status = 303;
+    ctx.redirect(`${urls.staffInvitations()}?done=${done}`);
+  });
+
+  router.post("/role-changes/:id/cancel", async (ctx) => {
+    const staff = signedInStaff(ctx);
+    authorize(canViewInvitations(staff));
+    const roleChangeId = ctx.params.id ?? "";
+    if (!ZUuid.safeParse(roleChangeId).success) throw notFound();
+    try {
+      await cancelRoleChange(deps.db, { roleChangeId, actor: staff, audit: auditActorFor(ctx, staff) });
+    } catch (error) {
+      if (error instanceof HttpError && error.status === 409) {
+        return renderList(ctx, deps, staff, { values: {}, errors: {}, conflict: error.message, status: 409 });
+      }
+      throw error;
+    }
+    ctx.status = 303;
+    ctx.redirect(`${urls.staffInvitations()}?done=role_change_cancelled`);
+  });
+
   router.post("/invitations/:id/resend", async (ctx) => {
     const staff = signedInStaff(ctx);
     authorize(canViewInvitations(staff));
@@ -205,8 +288,16 @@ async function renderList(
   ctx: Context,
   deps: AppDependencies,
   staff: SignedInStaff,
-  view: { values: Record<string, string>; errors: FieldErrors; notice?: string | null; status?: number },
+  view: ListView,
 ): Promise<void> {
+  const pendingRoleChanges = await findPendingRoleChanges(deps.db);
+  const approverCandidates =
+    pendingRoleChanges.length > 0
+      ? await findApproverCandidates(
+          deps.db,
+          pendingRoleChanges.map((change) => change.toRole),
+        )
+      : [];
   const invitations = await deps.db.staffInvitation.findMany({
     orderBy: { createdAt: "desc" },
     take: 200,
@@ -224,9 +315,15 @@ async function renderList(
     values: view.values,
     errors: view.errors,
     notice: view.notice ?? null,
+    conflict: view.conflict ?? null,
+    hasRoleChangeErrors: view.roleChangeErrors !== undefined,
     roleOptions: STAFF_ROLES.filter((role) => canInvite(staff, role)).map((role) => ({
       value: role,
       label: ROLE_LABELS[role],
+    })),
+    roleChanges: pendingRoleChanges.map((change) => ({
+      ...presentPendingRoleChange(change, staff, approverCandidates),
+      errors: view.roleChangeErrors?.roleChangeId === change.id ? view.roleChangeErrors.errors : {},
     })),
     invitations: invitations.map((invitation) => ({
       url: urls.staffInvitationDetail(invitation.id),

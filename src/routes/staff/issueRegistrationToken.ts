@@ -1,19 +1,21 @@
-// The standalone registration token form (the original system's), mounted under /staff:
+// The standalone registration token form (the original system's), mounted under /staff. Four eyes: it
+// makes a request, and a second admin approves it on the tokens page before any token exists.
 //   GET  /registration-tokens/new   the form: name, email, note (inviting admins and up)
-//   POST /registration-tokens/new   validate → count against the admin's limits (5 an hour, 20 a day)
-//                                   → issue (row, job, audit, email with the reveal link) → back to
-//                                   the form with a notice
-// With no homeserver configured the page says tokens are not issued here. The tokens page (the list,
-// revoke and re-issue) is routes/staff/registrationTokens.ts.
+//   POST /registration-tokens/new   validate → count against the requester's limits (5 an hour, 20 a
+//                                   day) → the request (row, audit, the approvers' emails) → back to
+//                                   the form with a notice that it waits for a second admin
+// STANDALONE_TOKENS=off switches the form off: both answer 404 with a page that says so (the tokens
+// page no longer links it). With no homeserver configured the page says tokens are not issued here.
+// Approving, rejecting and withdrawing requests are on the tokens page (routes/staff/registrationTokens.ts).
 import Router from "@koa/router";
 import type { Context } from "koa";
 import { z } from "zod";
 import type { AppDependencies } from "../../app.js";
 import { auditActorFor } from "../../audit.js";
-import { issueStandaloneRegistrationToken } from "../../commands/issueStandaloneRegistrationToken.js";
-import { fieldErrors } from "../../domain/applicationFields.js";
+import { requestStandaloneRegistrationToken } from "../../commands/requestStandaloneRegistrationToken.js";
+import { fieldErrors, zPersonName } from "../../domain/applicationFields.js";
 import { signedInStaff } from "../../middleware/requireStaff.js";
-import { canIssueStandaloneToken } from "../../policies/registrationTokens.js";
+import { canRequestStandaloneToken } from "../../policies/registrationTokens.js";
 import { authorize } from "../../policies/staff.js";
 import {
   createRegistrationTokenLimits,
@@ -21,17 +23,11 @@ import {
 } from "../../security/registrationTokenLimits.js";
 import { urls } from "../../urls.js";
 
-// Names and notes are one line / plain text: they reach an email and the tokens page.
-const NOT_ONE_LINE = /[\p{Cc}\u2028\u2029\u202A-\u202E\u2066-\u2069]/u;
-const NOT_PLAIN_TEXT = /(?![\t\n\r])[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+// Names are one line (zPersonName) and notes plain text: they reach an email and the tokens page.
+export const NOT_PLAIN_TEXT = /(?![\t\n\r])[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
 
 export const ZStandaloneTokenForm = z.object({
-  name: z
-    .string()
-    .trim()
-    .min(1, "Enter the person’s name.")
-    .max(100, "Use at most 100 characters.")
-    .refine((value) => !NOT_ONE_LINE.test(value), "Use letters, spaces and punctuation only, on one line."),
+  name: zPersonName("Enter the person’s name."),
   email: z
     .string()
     .trim()
@@ -50,45 +46,53 @@ export const ZStandaloneTokenForm = z.object({
 const FIELDS = ["name", "email", "note"] as const;
 type FormValues = Record<(typeof FIELDS)[number], string>;
 
+/** After a request: it waits for a second admin; "requested_alone": nobody else may approve it now. */
+const FORM_NOTICES = ["requested", "requested_alone"];
+
 export function issueRegistrationTokenRoutes(deps: AppDependencies): Router {
   const router = new Router();
   const limits = createRegistrationTokenLimits(deps.rateLimitPool);
+  const isSwitchedOff = deps.config.standaloneTokens === "off";
 
   router.get("/registration-tokens/new", async (ctx) => {
-    authorize(canIssueStandaloneToken(signedInStaff(ctx)));
+    authorize(canRequestStandaloneToken(signedInStaff(ctx)));
+    const done = typeof ctx.query.done === "string" ? ctx.query.done : "";
     await renderForm(ctx, deps, {
       values: { name: "", email: "", note: "" },
       errors: {},
-      notice: ctx.query.done === "issued",
-      status: 200,
+      notice: FORM_NOTICES.includes(done) ? done : null,
+      status: isSwitchedOff ? 404 : 200,
     });
   });
 
   router.post("/registration-tokens/new", async (ctx) => {
     const staff = signedInStaff(ctx);
-    authorize(canIssueStandaloneToken(staff));
+    authorize(canRequestStandaloneToken(staff));
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     const values = Object.fromEntries(
       FIELDS.map((name) => [name, typeof body[name] === "string" ? body[name].slice(0, 2000) : ""]),
     ) as FormValues;
+    if (isSwitchedOff) return renderForm(ctx, deps, { values, errors: {}, notice: null, status: 404 });
     if (!deps.config.matrix) {
-      return renderForm(ctx, deps, { values, errors: {}, notice: false, status: 409 });
+      return renderForm(ctx, deps, { values, errors: {}, notice: null, status: 409 });
     }
     const parsed = ZStandaloneTokenForm.safeParse(values);
     if (!parsed.success) {
-      return renderForm(ctx, deps, { values, errors: fieldErrors(parsed.error), notice: false, status: 422 });
+      return renderForm(ctx, deps, { values, errors: fieldErrors(parsed.error), notice: null, status: 422 });
     }
     // Counted only for a valid form, before anything is written; past a limit → the 429 page says which.
-    await limits.consumeStandaloneToken(staff.id);
-    await issueStandaloneRegistrationToken(deps.db, deps.config, {
+    await limits.consumeStandaloneTokenRequest(staff.id);
+    const { approversNotified } = await requestStandaloneRegistrationToken(deps.db, {
       personName: parsed.data.name,
       personEmail: parsed.data.email,
       note: parsed.data.note,
-      issuer: staff,
+      requester: staff,
       audit: auditActorFor(ctx, staff),
     });
     ctx.status = 303;
-    ctx.redirect(urls.staffRegistrationTokenNew("done=issued"));
+    ctx.redirect(
+      urls.staffRegistrationTokenNew(`done=${approversNotified > 0 ? "requested" : "requested_alone"}`),
+    );
   });
 
   return router;
@@ -97,11 +101,12 @@ export function issueRegistrationTokenRoutes(deps: AppDependencies): Router {
 async function renderForm(
   ctx: Context,
   deps: AppDependencies,
-  view: { values: FormValues; errors: Record<string, string>; notice: boolean; status: number },
+  view: { values: FormValues; errors: Record<string, string>; notice: string | null; status: number },
 ): Promise<void> {
   ctx.status = view.status;
   await ctx.render("staff/registration-tokens/new.njk", {
     ...view,
+    isSwitchedOff: deps.config.standaloneTokens === "off",
     isFeatureOn: deps.config.matrix !== null,
     lifetimeDays: deps.config.matrix ? Math.round(deps.config.matrix.tokenLifetimeMs / 86_400_000) : null,
     limits: REGISTRATION_TOKEN_LIMITS,

@@ -214,4 +214,66 @@ describe("the profile page", () => {
     assert.deepEqual(await actions(member), ["staff.theme_changed"]);
     assert.equal((await post("/staff/profile/theme", { theme: "NEON" })).status, 422);
   });
+
+  test("one's own Matrix ID and phone are saved normalised like an applicant's; the audit row names the fields only", async () => {
+    const { member, profile, post } = await signedInAgent();
+    const page = (await profile()).html;
+    assert.match(page, /so that you are never asked to decide the case of someone who\s+shares them/);
+
+    const response = await post("/staff/profile/contact-details", {
+      matrixId: "  @alan.agent:example.org ",
+      phone: "+44 (20) 7946-0958",
+    });
+    assert.equal(response.status, 303);
+    assert.equal(response.headers.get("location"), "/staff/profile?done=contact_details");
+    const saved = await testApp.db.staffUser.findUniqueOrThrow({ where: { id: member.id } });
+    assert.deepEqual([saved.matrixId, saved.phone], ["@alan.agent:example.org", "+442079460958"]);
+    const audit = await testApp.db.auditEvent.findFirstOrThrow({ where: { subjectId: member.id } });
+    assert.equal(audit.action, "staff.contact_details_changed");
+    assert.deepEqual(audit.details, { fields: ["matrixId", "phone"] });
+    const shown = (await profile()).html;
+    assert.match(shown, /value="@alan\.agent:example\.org"/);
+    assert.match(shown, /value="\+442079460958"/);
+
+    // Emptying a field removes it; only the field that changed is named.
+    assert.equal(
+      (await post("/staff/profile/contact-details", { matrixId: "@alan.agent:example.org", phone: "" }))
+        .status,
+      303,
+    );
+    const cleared = await testApp.db.staffUser.findUniqueOrThrow({ where: { id: member.id } });
+    assert.deepEqual([cleared.matrixId, cleared.phone], ["@alan.agent:example.org", null]);
+    const last = await testApp.db.auditEvent.findFirstOrThrow({
+      where: { subjectId: member.id },
+      orderBy: { id: "desc" },
+    });
+    assert.deepEqual(last.details, { fields: ["phone"] });
+  });
+
+  test("a Matrix ID or phone that is not valid is refused next to its field, and nothing is saved", async () => {
+    const { member, post } = await signedInAgent();
+    const response = await post("/staff/profile/contact-details", {
+      matrixId: "Alan<script>@example.org",
+      phone: "+1 555 0100",
+    });
+    assert.equal(response.status, 422);
+    const html = await response.text();
+    assert.match(html, /Enter a Matrix ID like @name:example\.org/);
+    assert.match(html, /Enter a phone number in international format, starting with \+ and the country code/);
+    assert.match(html, /value="Alan&lt;script&gt;@example\.org"/, "what was typed is kept, escaped");
+    assert.doesNotMatch(html, /<script>@/);
+    const unchanged = await testApp.db.staffUser.findUniqueOrThrow({ where: { id: member.id } });
+    assert.deepEqual([unchanged.matrixId, unchanged.phone], [null, null]);
+    assert.deepEqual(await actions(member), []);
+
+    const notText = await post("/staff/profile/contact-details", { phone: "0044 20 7946 0958" });
+    assert.equal(notText.status, 422, "a number without + and the country code");
+    const forged = await postForm(
+      `${testApp.baseUrl}/staff/profile/contact-details`,
+      { matrixId: "@alan:example.org" },
+      { cookie: await signedInCookie(testApp.db, testApp.config, member.id) },
+    );
+    assert.equal(forged.status, 403, "the form's CSRF token is needed");
+    assert.equal((await testApp.db.staffUser.findUniqueOrThrow({ where: { id: member.id } })).matrixId, null);
+  });
 });

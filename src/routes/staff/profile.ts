@@ -1,4 +1,5 @@
-// Each person's own account: password, authenticator, recovery codes, sessions, theme. Mounted under
+// Each person's own account: password, authenticator, recovery codes, sessions, theme, and their own
+// Matrix ID and phone (which four eyes compares with applicants'). Mounted under
 // /staff; every signed-in person may use it, and it acts only on the person signed in.
 //   GET  /profile                      the page (a fresh authenticator secret, sealed, for re-enrolment)
 //   POST /profile/password             change the password (asks the current one; other sessions end)
@@ -6,16 +7,19 @@
 //   POST /profile/recovery-codes       ten new codes, shown once on the answer page
 //   POST /profile/sessions/:id/end     end another session of one's own
 //   POST /profile/theme                light, dark or the device's choice
+//   POST /profile/contact-details      one's own Matrix ID and phone, optional, checked like an applicant's
 import Router from "@koa/router";
 import type { Context } from "koa";
 import { z } from "zod";
 import type { AppDependencies } from "../../app.js";
 import { auditActorFor } from "../../audit.js";
+import { changeOwnContactDetails } from "../../commands/changeOwnContactDetails.js";
 import { changeOwnPassword } from "../../commands/changeOwnPassword.js";
 import { changeTheme } from "../../commands/changeTheme.js";
 import { endOwnSession } from "../../commands/endOwnSession.js";
 import { enrolAuthenticator } from "../../commands/enrolAuthenticator.js";
 import { regenerateRecoveryCodes } from "../../commands/regenerateRecoveryCodes.js";
+import { fieldErrors, ZMatrixId, ZPhone } from "../../domain/applicationFields.js";
 import { hashPassword, PASSWORD_MAX_LENGTH, passwordProblem, verifyPassword } from "../../domain/password.js";
 import { matchTotpCode, newTotpSecret, totpQrCode, totpUri } from "../../domain/totp.js";
 import { notFound } from "../../errors.js";
@@ -45,11 +49,15 @@ export const ZAuthenticatorForm = z.object({
 
 export const ZThemeForm = z.object({ theme: z.enum(["SYSTEM", "LIGHT", "DARK"]) });
 
+/** Validated and normalised exactly like an applicant's (E.164 phone, Matrix ID per the spec); empty is null. */
+export const ZContactDetailsForm = z.object({ matrixId: ZMatrixId, phone: ZPhone });
+
 const NOTICES: Record<string, string> = {
   password: "Your password was changed. Your other sessions were ended.",
   authenticator: "Two-step sign-in now uses your new authenticator. Your other sessions were ended.",
   session_ended: "The session was ended.",
   theme: "Your theme was saved.",
+  contact_details: "Your Matrix ID and phone number were saved.",
 };
 
 type Errors = Record<string, string>;
@@ -57,6 +65,9 @@ type Errors = Record<string, string>;
 interface ProfileView {
   passwordErrors?: Errors;
   authenticatorErrors?: Errors;
+  contactDetailsErrors?: Errors;
+  /** What was typed in the Matrix ID and phone form, kept across a form with mistakes. */
+  contactDetailsValues?: { matrixId: string; phone: string };
   /** The secret being enrolled, kept across a form with mistakes. */
   pendingSecret?: string;
   notice?: string | null;
@@ -181,6 +192,30 @@ export function profileRoutes(deps: AppDependencies): Router {
     ctx.redirect(`${urls.staffProfile()}?done=theme`);
   });
 
+  router.post("/profile/contact-details", async (ctx) => {
+    const staff = signedInStaff(ctx);
+    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+    const typed = {
+      matrixId: typeof body.matrixId === "string" ? body.matrixId : "",
+      phone: typeof body.phone === "string" ? body.phone : "",
+    };
+    const parsed = ZContactDetailsForm.safeParse(typed);
+    if (!parsed.success) {
+      return renderProfile(ctx, deps, staff, {
+        contactDetailsErrors: fieldErrors(parsed.error),
+        contactDetailsValues: typed,
+        status: 422,
+      });
+    }
+    await changeOwnContactDetails(deps.db, {
+      staffUserId: staff.id,
+      details: parsed.data,
+      audit: auditActorFor(ctx, staff),
+    });
+    ctx.status = 303;
+    ctx.redirect(`${urls.staffProfile()}?done=contact_details`);
+  });
+
   return router;
 }
 
@@ -231,13 +266,14 @@ async function renderProfile(
   view: ProfileView,
 ): Promise<void> {
   const current = currentSessionId(ctx);
-  const [sessions, unusedRecoveryCodes] = await Promise.all([
+  const [sessions, unusedRecoveryCodes, contactDetails] = await Promise.all([
     deps.db.staffSession.findMany({
       where: { staffUserId: staff.id, authenticatedAt: { not: null }, expiresAt: { gt: new Date() } },
       orderBy: { lastSeenAt: "desc" },
       select: { id: true, createdAt: true, lastSeenAt: true, ipAddress: true, userAgent: true },
     }),
     deps.db.recoveryCode.count({ where: { staffUserId: staff.id, usedAt: null } }),
+    deps.db.staffUser.findUniqueOrThrow({ where: { id: staff.id }, select: { matrixId: true, phone: true } }),
   ]);
   const secret = view.pendingSecret ?? newTotpSecret();
   const status = view.status ?? 200;
@@ -246,6 +282,11 @@ async function renderProfile(
     notice: view.notice ?? null,
     passwordErrors: view.passwordErrors ?? {},
     authenticatorErrors: view.authenticatorErrors ?? {},
+    contactDetailsErrors: view.contactDetailsErrors ?? {},
+    contactDetailsValues: view.contactDetailsValues ?? {
+      matrixId: contactDetails.matrixId ?? "",
+      phone: contactDetails.phone ?? "",
+    },
     person: { name: staff.name, email: staff.email, roleLabel: ROLE_LABELS[staff.role] },
     hasSecondFactor: staff.hasSecondFactor,
     unusedRecoveryCodes,
@@ -272,6 +313,7 @@ async function renderProfile(
       authenticator: urls.staffProfileAuthenticator(),
       recoveryCodes: urls.staffProfileRecoveryCodes(),
       theme: urls.staffProfileTheme(),
+      contactDetails: urls.staffProfileContactDetails(),
     },
   });
   ctx.status = status;

@@ -19,6 +19,7 @@ beforeEach(async () => {
     "staff_sessions",
     "recovery_codes",
     "staff_invitations",
+    "staff_role_changes",
     "staff_users",
     "graphile_worker._private_jobs",
   ]);
@@ -79,26 +80,29 @@ describe("the staff list", () => {
 });
 
 describe("account actions", () => {
-  test("changing a role ends the person's sessions and is audited; beyond one's authority it is refused", async () => {
+  test("lowering a role applies at once, ends the person's sessions and is audited; beyond one's authority it is refused", async () => {
     const admin = await staffBrowser("SERVER_ADMIN");
-    const agent = await memberWithSessions("VETTING_AGENT");
-    const page = await (await admin.get(`/staff/people/${agent.id}`)).text();
+    const invitingAdmin = await memberWithSessions("INVITING_ADMIN");
+    const page = await (await admin.get(`/staff/people/${invitingAdmin.id}`)).text();
     assert.match(page, /Change role/);
+    assert.match(page, /Raising it to inviting admin or above[^<]*waits until a second admin approves it/);
     assert.doesNotMatch(page, /<option value="SERVER_ADMIN"/, "only roles within the admin's authority");
 
-    const response = await admin.post(`/staff/people/${agent.id}/role`, { role: "INVITING_ADMIN" });
+    const response = await admin.post(`/staff/people/${invitingAdmin.id}/role`, { role: "VETTING_AGENT" });
     assert.equal(response.status, 303);
-    assert.equal(response.headers.get("location"), `/staff/people/${agent.id}?done=role`);
+    assert.equal(response.headers.get("location"), `/staff/people/${invitingAdmin.id}?done=role`);
     assert.equal(
-      (await testApp.db.staffUser.findUniqueOrThrow({ where: { id: agent.id } })).role,
-      "INVITING_ADMIN",
+      (await testApp.db.staffUser.findUniqueOrThrow({ where: { id: invitingAdmin.id } })).role,
+      "VETTING_AGENT",
     );
-    assert.equal(await sessionsOf(agent.id), 0);
-    const audit = await lastAudit(agent.id);
+    assert.equal(await sessionsOf(invitingAdmin.id), 0);
+    const audit = await lastAudit(invitingAdmin.id);
     assert.equal(audit?.action, "staff.role_changed");
     assert.equal(audit?.actorId, admin.id);
-    assert.deepEqual(audit?.details, { from: "VETTING_AGENT", to: "INVITING_ADMIN", endedSessions: 2 });
+    assert.deepEqual(audit?.details, { from: "INVITING_ADMIN", to: "VETTING_AGENT", endedSessions: 2 });
+    assert.equal(await testApp.db.staffRoleChange.count(), 0, "a lowering asks nobody");
 
+    const agent = await memberWithSessions("VETTING_AGENT");
     assert.equal((await admin.post(`/staff/people/${agent.id}/role`, { role: "SERVER_ADMIN" })).status, 403);
     const otherAdmin = await memberWithSessions("SERVER_ADMIN");
     assert.equal(
@@ -111,11 +115,7 @@ describe("account actions", () => {
       "not oneself",
     );
     assert.equal(await sessionsOf(otherAdmin.id), 2);
-    const superadmin = await staffBrowser("SUPERADMIN");
-    assert.equal(
-      (await superadmin.post(`/staff/people/${agent.id}/role`, { role: "SERVER_ADMIN" })).status,
-      303,
-    );
+    assert.equal(await testApp.db.staffRoleChange.count(), 0, "a refused change leaves no request");
   });
 
   test("disabling ends the sessions at once; enabling restores access; both are audited", async () => {

@@ -1,8 +1,10 @@
 // The staff list and the actions on accounts. Mounted under /staff; server admins and up.
 //   GET  /people                                 everyone, with status, last sign-in and 2FA state
 //   GET  /people/:id                             one person, with the actions the viewer may take
-//   POST /people/:id/role                        change the role (their sessions end)
-//   POST /people/:id/disable | /enable           (disabling ends their sessions at once)
+//   POST /people/:id/role                        change the role (their sessions end); a raise to
+//                                                inviting admin and up waits for a second admin
+//   POST /people/:id/disable | /enable           (disabling ends their sessions at once; enabling an
+//                                                account of inviting admin and up waits likewise)
 //   POST /people/:id/reset-second-factor         superadmin: clear 2FA, re-enrol through a new invitation
 // Accounts are never deleted.
 import Router from "@koa/router";
@@ -24,9 +26,16 @@ import {
   canResetSecondFactor,
   canViewInvitations,
   canViewStaffList,
+  enablingNeedsApproval,
   ROLE_RANK,
 } from "../../policies/staff.js";
 import { formatDateTime, ROLE_LABELS, STAFF_STATUS_LABELS } from "../../presenters/staff.js";
+import { presentPendingRoleChange } from "../../presenters/staffRoleChanges.js";
+import {
+  findApproverCandidates,
+  findPendingRoleChangeOf,
+  hasFinishedSetup,
+} from "../../queries/staffRoleChanges.js";
 import type { SignedInStaff } from "../../sessions.js";
 import { urls } from "../../urls.js";
 
@@ -36,8 +45,13 @@ export const ZRoleForm = z.object({ role: z.enum(STAFF_ROLES as [StaffRole, ...S
 
 const NOTICES: Record<string, string> = {
   role: "The role was changed. Their sessions were ended: the new role applies from their next sign-in.",
+  role_unchanged: "They already hold that role; nothing was changed.",
+  role_requested:
+    "The role change now waits for a second admin’s approval; until then their role stays as it is. Every admin who may approve it was emailed (who that is shows below), and it is listed on the invitations page.",
   disabled: "The account was disabled and its sessions ended.",
   enabled: "The account was enabled.",
+  enable_requested:
+    "Enabling the account now waits for a second admin’s approval, since its role decides cases; until then it stays disabled. Every admin who may approve it was emailed (who that is shows below), and it is listed on the invitations page.",
   second_factor_reset:
     "Two-step sign-in was reset and the sessions ended. An invitation email was sent to set the account up again.",
 };
@@ -109,13 +123,13 @@ export function staffListRoutes(deps: AppDependencies): Router {
   act("/people/:id/role", async (ctx, staff, staffUserId) => {
     const parsed = ZRoleForm.safeParse(ctx.request.body ?? {});
     if (!parsed.success) throw new HttpError(400, "bad_request", "Choose a role from the list.");
-    await changeStaffRole(deps.db, {
+    const outcome = await changeStaffRole(deps.db, {
       actor: staff,
       staffUserId,
       newRole: parsed.data.role,
       audit: auditActorFor(ctx, staff),
     });
-    return "role";
+    return { changed: "role", requested: "role_requested", unchanged: "role_unchanged" }[outcome];
   });
 
   act("/people/:id/disable", async (ctx, staff, staffUserId) => {
@@ -124,8 +138,12 @@ export function staffListRoutes(deps: AppDependencies): Router {
   });
 
   act("/people/:id/enable", async (ctx, staff, staffUserId) => {
-    await enableStaffMember(deps.db, { actor: staff, staffUserId, audit: auditActorFor(ctx, staff) });
-    return "enabled";
+    const outcome = await enableStaffMember(deps.db, {
+      actor: staff,
+      staffUserId,
+      audit: auditActorFor(ctx, staff),
+    });
+    return outcome === "requested" ? "enable_requested" : "enabled";
   });
 
   act("/people/:id/reset-second-factor", async (ctx, staff, staffUserId) => {
@@ -162,8 +180,11 @@ async function renderPerson(
     },
   });
   if (!person) throw notFound();
+  const pendingRoleChange = await findPendingRoleChangeOf(deps.db, person.id);
+  const approverCandidates = pendingRoleChange
+    ? await findApproverCandidates(deps.db, [pendingRoleChange.toRole])
+    : [];
   const canManage = canManageAccount(staff, person);
-  const hasFinishedSetup = person.passwordHash !== null && person.totpEnabledAt !== null;
   const status = view.status ?? 200;
   ctx.status = status;
   await ctx.render("staff/people/detail.njk", {
@@ -184,6 +205,9 @@ async function renderPerson(
       isYou: person.id === staff.id,
       invitationUrl: person.invitation ? urls.staffInvitationDetail(person.invitation.id) : null,
     },
+    pendingRoleChange: pendingRoleChange
+      ? presentPendingRoleChange(pendingRoleChange, staff, approverCandidates)
+      : null,
     roleOptions: STAFF_ROLES.filter((role) => canInvite(staff, role)).map((role) => ({
       value: role,
       label: ROLE_LABELS[role],
@@ -192,11 +216,17 @@ async function renderPerson(
     can: {
       changeRole: canManage,
       disable: canManage && person.status !== "DISABLED",
-      enable: canManage && person.status === "DISABLED" && hasFinishedSetup,
+      enable:
+        canManage &&
+        person.status === "DISABLED" &&
+        hasFinishedSetup(person) &&
+        !pendingRoleChange?.isReenable,
       resetSecondFactor: canResetSecondFactor(staff, person) && person.status === "ACTIVE",
     },
+    enablingNeedsApproval: enablingNeedsApproval(person.role),
     links: {
       people: urls.staffPeople(),
+      invitations: urls.staffInvitations(),
       role: urls.staffPersonAction(person.id, "role"),
       disable: urls.staffPersonAction(person.id, "disable"),
       enable: urls.staffPersonAction(person.id, "enable"),
