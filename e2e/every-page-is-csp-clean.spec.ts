@@ -31,9 +31,13 @@ let db: Database;
 let config: Config;
 let superadmin: TestStaffMember;
 let superadminCookie: Cookie;
+/** An admin who has done nothing to the crawled case, so four eyes lets them decide it. */
+let deciderCookie: Cookie;
 let agent: TestStaffMember;
 let applicantCaseId: string;
 let staffCaseId: string;
+/** A case the crawler has a conflict of interest on: it sees the short page. */
+let conflictedCaseId: string;
 const applicantEmail = `csp-applicant-${marker}@example.org`;
 
 test.beforeAll(async () => {
@@ -45,6 +49,12 @@ test.beforeAll(async () => {
     email: `csp-superadmin-${marker}@example.org`,
   });
   superadminCookie = await signedInSessionCookie(db, config, superadmin.id);
+  const decider = await createStaffMember(db, config, {
+    role: "INVITING_ADMIN",
+    name: `Dee Decider ${marker}`,
+    email: `csp-decider-${marker}@example.org`,
+  });
+  deciderCookie = await signedInSessionCookie(db, config, decider.id);
   agent = await createStaffMember(db, config, {
     role: "VETTING_AGENT",
     name: `Avi Agent ${marker}`,
@@ -56,6 +66,28 @@ test.beforeAll(async () => {
     `Sol Submitted ${marker}`,
     `csp-staff-case-${marker}@example.org`,
   );
+  conflictedCaseId = await seedCase(
+    "SUBMITTED",
+    `Connie Conflicted ${marker}`,
+    `csp-conflicted-${marker}@example.org`,
+  );
+  await db.caseConflict.create({
+    data: {
+      caseId: conflictedCaseId,
+      staffUserId: superadmin.id,
+      declaredById: superadmin.id,
+      reason: "We play in the same band",
+    },
+  });
+  // A promotion waiting for a second admin, listed on the invitations page.
+  await db.staffRoleChange.create({
+    data: {
+      staffUserId: agent.id,
+      fromRole: "VETTING_AGENT",
+      toRole: "INVITING_ADMIN",
+      requestedById: decider.id,
+    },
+  });
   // Uploads from 127.0.0.1 have an hourly limit of their own; repeated runs within the hour start afresh.
   await db.rateLimit.deleteMany({ where: { key: { startsWith: "evidence_upload_ip" } } });
 });
@@ -336,16 +368,26 @@ test("every page of a superadmin, and the pages behind emailed staff links", asy
   await page.getByRole("button", { name: "Add the comment" }).click();
   await expectRenderedCleanly(page, browserProblems, "Show this comment to the applicant?");
 
-  // In review, the case page has its decision panel; a decision with a mistake shows the page again
-  // with the panel's messages.
+  // In review, the case page has its decision panel. The crawler uploaded evidence, so four eyes keeps
+  // it from deciding and the panel says why; another admin's decision with a mistake shows the page
+  // again with the panel's messages (and no approval: nobody has vetted the case).
   await visit(page, browserProblems, `/staff/cases/${staffCaseId}`, caseHeading);
   await page.getByRole("button", { name: "Start review" }).click();
   await expect(page.getByRole("status")).toBeVisible();
+  await expect(page.getByRole("region", { name: "Decision", exact: true })).toContainText(
+    "You uploaded evidence to this case.",
+  );
+  await context.addCookies([deciderCookie]);
+  await visit(page, browserProblems, `/staff/cases/${staffCaseId}`, caseHeading);
+  await expect(page.getByRole("region", { name: "Decision", exact: true })).toContainText(
+    "Approval needs a vetting record by someone else with the identity verified.",
+  );
   browserProblems.allowErrorStatusFor(`/staff/cases/${staffCaseId}/decision`);
   await page.getByRole("group", { name: "Your decision" }).getByLabel("Reject").check();
   await page.getByRole("button", { name: "Record the decision" }).click();
   await expect(page.getByRole("alert")).toContainText("Enter the reason for rejecting.");
   await expectRenderedCleanly(page, browserProblems, caseHeading);
+  await context.addCookies([superadminCookie]);
 
   await visit(
     page,
@@ -353,13 +395,19 @@ test("every page of a superadmin, and the pages behind emailed staff links", asy
     `/staff/cases/${staffCaseId}/erase`,
     /^Erase the personal data of case VC-\d{5,}$/,
   );
+  await visit(
+    page,
+    browserProblems,
+    `/staff/cases/${conflictedCaseId}`,
+    new RegExp(`^Case VC-\\d{5,}: Connie Conflicted ${marker}$`),
+  );
 
   // Staff accounts and invitations; an invitation's email, and the page behind its link.
   const inviteeEmail = `csp-invitee-${marker}@example.org`;
   await visit(page, browserProblems, "/staff/invitations", "Invitations");
   await page.getByLabel("Full name").fill(`Ivy Invitee ${marker}`);
   await page.getByLabel("Email address").fill(inviteeEmail);
-  await page.getByLabel("Role").selectOption({ label: "Vetting agent" });
+  await page.getByLabel("Role", { exact: true }).selectOption({ label: "Vetting agent" });
   await page.getByRole("button", { name: "Send invitation" }).click();
   await expect(page.getByRole("status")).toHaveText("The invitation was sent.");
   await page.getByRole("row").filter({ hasText: inviteeEmail }).getByRole("link").first().click();

@@ -57,7 +57,7 @@ test.describe("a staff invitation", () => {
     await expectAccessibleInLightAndDarkThemes(page);
     await page.getByLabel("Full name").fill(inviteeName);
     await page.getByLabel("Email address").fill(inviteeEmail);
-    await page.getByLabel("Role").selectOption({ label: "Vetting agent" });
+    await page.getByLabel("Role", { exact: true }).selectOption({ label: "Vetting agent" });
     await page.getByRole("button", { name: "Send invitation" }).click();
     await expect(page.getByRole("status")).toHaveText("The invitation was sent.");
     await expect(page.getByRole("row").filter({ hasText: inviteeEmail })).toContainText("Sent");
@@ -128,10 +128,13 @@ test.describe("a staff invitation", () => {
     const inviteeEmail = `pending-${marker}@example.org`;
     await signInAs(context, "serverAdmin");
     await page.goto("/staff/invitations");
-    await expect(page.getByLabel("Role").locator("option")).toHaveText(["Vetting agent", "Inviting admin"]);
+    await expect(page.getByLabel("Role", { exact: true }).locator("option")).toHaveText([
+      "Vetting agent",
+      "Inviting admin",
+    ]);
     await page.getByLabel("Full name").fill(`Pat Pending ${marker}`);
     await page.getByLabel("Email address").fill(inviteeEmail);
-    await page.getByLabel("Role").selectOption({ label: "Inviting admin" });
+    await page.getByLabel("Role", { exact: true }).selectOption({ label: "Inviting admin" });
     await page.getByRole("button", { name: "Send invitation" }).click();
     await expect(page.getByRole("status")).toHaveText(
       "The invitation is waiting for a second admin’s approval.",

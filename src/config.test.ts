@@ -58,6 +58,30 @@ describe("configuration", () => {
     assert.deepEqual(config.mail.relay?.ports, [2525, 8025, 587, 80]);
   });
 
+  test("arrival deadlines, the setup link's file and /metrics on loopback: defaults and settings", () => {
+    const development = loadConfig({});
+    assert.deepEqual([development.http.headersTimeoutMs, development.http.bodyTimeoutMs], [10_000, 30_000]);
+    assert.equal(development.setupLinkFile, path.join(projectRoot, "uploads", "setup-link.txt"));
+    assert.equal(development.isMetricsLoopbackAllowed, true);
+    const production = loadConfig({ ...goodProduction, UPLOADS_DIR: "/srv/vetting-portal/uploads" });
+    assert.equal(production.isMetricsLoopbackAllowed, false, "production trusts loopback only when told to");
+    assert.equal(production.setupLinkFile, "/srv/vetting-portal/uploads/setup-link.txt");
+    const configured = loadConfig({
+      ...goodProduction,
+      HTTP_HEADERS_TIMEOUT_SECONDS: "5",
+      HTTP_BODY_TIMEOUT_SECONDS: "20",
+      SETUP_LINK_FILE: "/run/vetting-portal/setup-link",
+      METRICS_ALLOW_LOOPBACK: "true",
+    });
+    assert.deepEqual([configured.http.headersTimeoutMs, configured.http.bodyTimeoutMs], [5_000, 20_000]);
+    assert.equal(configured.setupLinkFile, "/run/vetting-portal/setup-link");
+    assert.equal(configured.isMetricsLoopbackAllowed, true);
+    assert.deepEqual(problemsOf({ HTTP_BODY_TIMEOUT_SECONDS: "0", METRICS_ALLOW_LOOPBACK: "yes" }), [
+      "HTTP_BODY_TIMEOUT_SECONDS: must be at least 1",
+      'METRICS_ALLOW_LOOPBACK: Invalid option: expected one of "true"|"false"',
+    ]);
+  });
+
   test("each bad value is named with its own message", () => {
     assert.deepEqual(problemsOf({ PORT: "eighty" }), ["PORT: must be a whole number"]);
     assert.deepEqual(problemsOf({ PORT: "70000" }), ["PORT: must be at most 65535"]);

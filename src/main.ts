@@ -22,7 +22,7 @@ import {
   createRequestLimiter,
   openRequestCounterStore,
 } from "./security/requestLimits.js";
-import { startHttpServer } from "./server.js";
+import { httpTimeouts, startHttpServer } from "./server.js";
 import { removeSetupLinkFile, writeSetupLinkFile } from "./setupLinkFile.js";
 import { evidenceStore } from "./storage/evidenceStore.js";
 import { absoluteUrl, urls } from "./urls.js";
@@ -156,9 +156,9 @@ async function main(): Promise<void> {
     const httpServer = await startHttpServer(app, {
       host: config.http.host,
       port: config.http.port,
-      // Node cuts a request still arriving after 5 minutes; a slow evidence upload may take longer and
-      // has its own deadline (receiveEvidenceUpload), so the server's is a little beyond it.
-      requestTimeoutMs: config.evidence.uploadTimeoutMs + 60_000,
+      // Short header and body deadlines for every request; only an accepted upload gets its own long one.
+      timeouts: httpTimeouts(config),
+      logger: log.child({ category: "http" }),
     });
     shutdown.push("web server", () => httpServer.close(config.http.shutdownTimeoutMs, log));
     const { address } = httpServer;

@@ -12,6 +12,7 @@ import { ZApplicationDetails, ZApplicationForm } from "../domain/applicationFiel
 import type { Actor } from "../policies/staff.js";
 import { startTestApp, type TestApp } from "../test/app.js";
 import { deliverQueuedEmails, linkPathIn } from "../test/browser.js";
+import { runQueuedJobs } from "../test/jobs.js";
 import { everyRowAsText } from "../test/privacyFixtures.js";
 import { startTestSmtpServer, type TestSmtpServer } from "../test/smtp.js";
 import { createStaffMember } from "../test/staff.js";
@@ -164,6 +165,7 @@ test("the audit log holds nothing about the person, and after erasure no table d
   });
   await resubmitApplication(db, { config, caseId, isConsentGiven: true, audit: applicant });
   await requestApplicantSignInLink(db, { email: typed.email });
+  await runQueuedJobs(testApp, "send_requested_link");
   await decideCase(db, {
     caseId,
     decision: "reject",

@@ -1,6 +1,7 @@
-// A failed sign-in step (password or second factor): counted against the brute-force limits, audited,
-// and, when this failure blocks the account, its owner is emailed a password-reset link in the same
-// transaction as the audit row of the block.
+// A failed sign-in step (password or second factor): counted against the brute-force limits (as an
+// unknown browser's, or as a remembered browser's when it carried a valid device cookie for the
+// account), audited, and, when this failure blocks the account, its owner is emailed a password-reset
+// link in the same transaction as the audit row of the block.
 import type { AuditActor } from "../audit.js";
 import { recordAudit } from "../audit.js";
 import type { Database } from "../db.js";
@@ -31,6 +32,8 @@ export async function recordSignInFailure(
     reason: SignInFailureReason;
     stage: "password" | "second_factor";
     actor: AuditActor;
+    /** The nonce of the attempt's valid device cookie for this account, or null (an unknown browser). */
+    trustedDevice: string | null;
   },
 ): Promise<{ blockedForSeconds: number | null }> {
   const { target, reason, stage, actor } = options;
@@ -39,7 +42,7 @@ export async function recordSignInFailure(
   // A refused attempt (already blocked) or a missing authenticator is not another guess.
   const counts = reason !== "blocked" && reason !== "no_second_factor";
   const outcome = counts
-    ? await deps.limits.recordFailure(target.email, ipAddress)
+    ? await deps.limits.recordFailure(target.email, ipAddress, options.trustedDevice)
     : { blockedForSeconds: null, accountBlocked: false };
   const subject = target.staffUser ? { type: "staff_user", id: target.staffUser.id } : null;
   const notifyOwner = outcome.accountBlocked && target.staffUser?.status === "ACTIVE";

@@ -1,33 +1,22 @@
 // A staff member asks for a password-reset link. Only an active account gets one, but the page answers
-// the same either way: nobody learns from it whether an address has an account. The link token itself
-// is minted by the worker when the mail leaves (see mail/outbox.ts).
-import type { AuditActor } from "../audit.js";
-import { recordAudit } from "../audit.js";
+// the same either way, and takes as long: this command does the same work for every address (it
+// enqueues one send_requested_link job carrying the address); the job looks the account up and queues
+// the email and its audit row only for an active account with a password (src/jobs/sendRequestedLink.ts).
+// The link token itself is minted by the worker when the mail leaves (see mail/outbox.ts).
+import { randomUUID } from "node:crypto";
 import type { Database } from "../db.js";
-import { enqueueEmail } from "../mail/outbox.js";
+import { enqueueJob } from "../jobs/queue.js";
 
 export async function requestPasswordReset(
   db: Database,
-  options: { email: string; actor: AuditActor },
-): Promise<{ sent: boolean }> {
-  const email = options.email.trim().toLowerCase();
-  const staffUser = await db.staffUser.findUnique({
-    where: { email },
-    select: { id: true, name: true, email: true, status: true, passwordHash: true },
-  });
-  // People still to accept their invitation have no password yet: their invitation link is the way in.
-  if (staffUser?.status !== "ACTIVE" || !staffUser.passwordHash) return { sent: false };
+  options: { email: string; requestId?: string },
+): Promise<void> {
   await db.$transaction(async (tx) => {
-    await enqueueEmail(tx, {
-      kind: "password_reset",
-      recipient: staffUser.email,
-      payload: { staffName: staffUser.name },
-      linkSubject: { type: "staff_user", id: staffUser.id },
-    });
-    await recordAudit(tx, options.actor, "staff.password_reset_requested", {
-      type: "staff_user",
-      id: staffUser.id,
+    await enqueueJob(tx, "send_requested_link", {
+      purpose: "password_reset",
+      email: options.email.trim().toLowerCase(),
+      outboxMessageId: randomUUID(),
+      ...(options.requestId ? { requestId: options.requestId } : {}),
     });
   });
-  return { sent: true };
 }

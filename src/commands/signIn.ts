@@ -1,15 +1,17 @@
 // Sign-in, first step: email address and password.
 //
-// Lifecycle: refused at once while the account or the IP is blocked → the password is checked (against
-// a dummy hash when no account matches, so that unknown addresses take as long as known ones) → on
-// failure the same outcome for every reason, counted and audited → on success a pending session
-// (5 minutes, opens nothing) waiting for the second factor; or, only where the configuration allows
-// it (development) and the account has no authenticator, a full session at once.
+// Lifecycle: refused at once while the account (for this browser: an unknown one, or the remembered
+// one whose device cookie it carries) or the IP is blocked → the password is checked (against a dummy
+// hash when no account matches, so that unknown addresses take as long as known ones) → on failure the
+// same outcome for every reason, counted and audited → on success a pending session (5 minutes, opens
+// nothing) waiting for the second factor; or, only where the configuration allows it (development) and
+// the account has no authenticator, a full session at once, with a new device cookie.
 import type { AuditActor } from "../audit.js";
 import { recordAudit } from "../audit.js";
 import type { Config } from "../config.js";
 import type { Database } from "../db.js";
 import { hashPassword, verifyPassword } from "../domain/password.js";
+import { issueDeviceCookie, trustedDeviceNonce } from "../security/deviceCookies.js";
 import type { SignInLimits } from "../security/signInLimits.js";
 import { startSession } from "../sessions.js";
 import { recordSignInFailure } from "./recordSignInFailure.js";
@@ -19,7 +21,7 @@ export type PasswordSignInResult =
   | { kind: "blocked"; retryAfterSeconds: number }
   | { kind: "no_second_factor" }
   | { kind: "second_factor_needed"; sessionToken: string }
-  | { kind: "signed_in"; sessionToken: string };
+  | { kind: "signed_in"; sessionToken: string; deviceCookie: string };
 
 export interface SignInDependencies {
   config: Config;
@@ -44,7 +46,14 @@ export function prepareSignIn(): void {
 
 export async function signInWithPassword(
   deps: SignInDependencies,
-  options: { email: string; password: string; actor: AuditActor; replacingSessionId: string | null },
+  options: {
+    email: string;
+    password: string;
+    actor: AuditActor;
+    replacingSessionId: string | null;
+    /** The device cookie the browser sent, unverified (security/deviceCookies.ts). */
+    deviceCookie: string | null;
+  },
 ): Promise<PasswordSignInResult> {
   const email = options.email.trim().toLowerCase();
   const ipAddress = options.actor.ipAddress ?? "unknown";
@@ -53,10 +62,14 @@ export async function signInWithPassword(
     select: { id: true, name: true, email: true, status: true, passwordHash: true, totpEnabledAt: true },
   });
   const target = { staffUser, email };
+  const trustedDevice = staffUser
+    ? trustedDeviceNonce(deps.config.sessionSecret, options.deviceCookie, staffUser.id)
+    : null;
+  const failure = { target, stage: "password" as const, actor: options.actor, trustedDevice };
 
-  const waitSeconds = await deps.limits.secondsBlocked(email, ipAddress);
+  const waitSeconds = await deps.limits.secondsBlocked(email, ipAddress, trustedDevice);
   if (waitSeconds !== null) {
-    await recordSignInFailure(deps, { target, reason: "blocked", stage: "password", actor: options.actor });
+    await recordSignInFailure(deps, { ...failure, reason: "blocked" });
     return { kind: "blocked", retryAfterSeconds: waitSeconds };
   }
 
@@ -70,12 +83,7 @@ export async function signInWithPassword(
       : !passwordMatches
         ? "wrong_password"
         : "account_disabled";
-    const { blockedForSeconds } = await recordSignInFailure(deps, {
-      target,
-      reason,
-      stage: "password",
-      actor: options.actor,
-    });
+    const { blockedForSeconds } = await recordSignInFailure(deps, { ...failure, reason });
     return blockedForSeconds === null
       ? { kind: "failed" }
       : { kind: "blocked", retryAfterSeconds: blockedForSeconds };
@@ -83,12 +91,7 @@ export async function signInWithPassword(
 
   const hasSecondFactor = staffUser.totpEnabledAt !== null;
   if (!hasSecondFactor && deps.config.staff.requireSecondFactor) {
-    await recordSignInFailure(deps, {
-      target,
-      reason: "no_second_factor",
-      stage: "password",
-      actor: options.actor,
-    });
+    await recordSignInFailure(deps, { ...failure, reason: "no_second_factor" });
     return { kind: "no_second_factor" };
   }
 
@@ -117,7 +120,11 @@ export async function signInWithPassword(
   });
   if (!hasSecondFactor) {
     await deps.limits.recordSuccess(email, ipAddress);
-    return { kind: "signed_in", sessionToken: session.token };
+    return {
+      kind: "signed_in",
+      sessionToken: session.token,
+      deviceCookie: issueDeviceCookie(deps.config.sessionSecret, staffUser.id, now),
+    };
   }
   return { kind: "second_factor_needed", sessionToken: session.token };
 }

@@ -1,13 +1,15 @@
 // Sign-in, second step: a code from the authenticator app (RFC 6238, accepted once: the step it matched
 // is stored) or one of the person's single-use recovery codes. Success replaces the pending session
-// with a full one (a new id), records the sign-in, and resets the account + IP failure counter; a wrong
-// code counts as a failed sign-in like a wrong password.
+// with a full one (a new id), records the sign-in, resets the account + IP failure counter and gives
+// the browser a new device cookie (security/deviceCookies.ts: from now on, others' failures do not lock
+// it out); a wrong code counts as a failed sign-in like a wrong password.
 import type { AuditActor } from "../audit.js";
 import { recordAudit } from "../audit.js";
 import type { Transaction } from "../db.js";
 import { hashRecoveryCode } from "../domain/recoveryCodes.js";
 import { matchTotpCode } from "../domain/totp.js";
 import { openSecret } from "../secrets.js";
+import { issueDeviceCookie, trustedDeviceNonce } from "../security/deviceCookies.js";
 import { endSession, startSession } from "../sessions.js";
 import { recordSignInFailure } from "./recordSignInFailure.js";
 import type { SignInDependencies } from "./signIn.js";
@@ -15,13 +17,20 @@ import type { SignInDependencies } from "./signIn.js";
 export type SecondFactorResult =
   | { kind: "failed" }
   | { kind: "blocked"; retryAfterSeconds: number }
-  | { kind: "signed_in"; sessionToken: string; method: "totp" | "recovery_code" };
+  | { kind: "signed_in"; sessionToken: string; method: "totp" | "recovery_code"; deviceCookie: string };
 
 const TOTP_PATTERN = /^\d{6}$/;
 
 export async function verifySecondFactor(
   deps: SignInDependencies,
-  options: { pendingSessionId: string; staffUserId: string; code: string; actor: AuditActor },
+  options: {
+    pendingSessionId: string;
+    staffUserId: string;
+    code: string;
+    actor: AuditActor;
+    /** The device cookie the browser sent, unverified. */
+    deviceCookie: string | null;
+  },
 ): Promise<SecondFactorResult> {
   const ipAddress = options.actor.ipAddress ?? "unknown";
   const staffUser = await deps.db.staffUser.findUnique({
@@ -37,16 +46,13 @@ export async function verifySecondFactor(
   });
   if (!staffUser) return { kind: "failed" };
   const target = { staffUser, email: staffUser.email };
+  const trustedDevice = trustedDeviceNonce(deps.config.sessionSecret, options.deviceCookie, staffUser.id);
+  const failure = { target, stage: "second_factor" as const, actor: options.actor, trustedDevice };
 
-  const waitSeconds = await deps.limits.secondsBlocked(staffUser.email, ipAddress);
+  const waitSeconds = await deps.limits.secondsBlocked(staffUser.email, ipAddress, trustedDevice);
   if (waitSeconds !== null) {
     await endSession(deps.db, options.pendingSessionId);
-    await recordSignInFailure(deps, {
-      target,
-      reason: "blocked",
-      stage: "second_factor",
-      actor: options.actor,
-    });
+    await recordSignInFailure(deps, { ...failure, reason: "blocked" });
     return { kind: "blocked", retryAfterSeconds: waitSeconds };
   }
 
@@ -96,10 +102,8 @@ export async function verifySecondFactor(
 
   if (!signedIn) {
     const { blockedForSeconds } = await recordSignInFailure(deps, {
-      target,
+      ...failure,
       reason: staffUser.status === "ACTIVE" ? "wrong_code" : "account_disabled",
-      stage: "second_factor",
-      actor: options.actor,
     });
     if (blockedForSeconds !== null) {
       await endSession(deps.db, options.pendingSessionId);
@@ -108,7 +112,12 @@ export async function verifySecondFactor(
     return { kind: "failed" };
   }
   await deps.limits.recordSuccess(staffUser.email, ipAddress);
-  return { kind: "signed_in", sessionToken: signedIn.token, method: signedIn.method };
+  return {
+    kind: "signed_in",
+    sessionToken: signedIn.token,
+    method: signedIn.method,
+    deviceCookie: issueDeviceCookie(deps.config.sessionSecret, staffUser.id, now),
+  };
 }
 
 async function claimTotpStep(tx: Transaction, staffUserId: string, step: bigint): Promise<boolean> {

@@ -20,6 +20,7 @@ import { purgeDecidedCases } from "./purgeDecidedCases.js";
 import { purgeExpiredLinkTokens } from "./purgeExpiredLinkTokens.js";
 import { purgeOldCspViolations } from "./purgeOldCspViolations.js";
 import { sendNewCaseDigest } from "./sendNewCaseDigest.js";
+import { sendRequestedLink, ZSendRequestedLinkPayload } from "./sendRequestedLink.js";
 import { sweepUploadsVolume } from "./sweepUploads.js";
 
 /** Installs or upgrades the queue's own schema (graphile_worker); safe to run concurrently. */
@@ -38,6 +39,9 @@ export function taskList(deps: MailDeliveryDependencies): TaskList {
     issue_registration_token: async (payload) => {
       const { registrationTokenId } = ZIssueRegistrationTokenPayload.parse(payload);
       await issueRegistrationToken({ ...deps, synapse }, registrationTokenId);
+    },
+    send_requested_link: async (payload) => {
+      await sendRequestedLink(deps, ZSendRequestedLinkPayload.parse(payload));
     },
     recover_interrupted_emails: async () => {
       await recoverInterruptedEmails(deps);

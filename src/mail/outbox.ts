@@ -40,6 +40,8 @@ export interface TEmailToSend {
   payload?: Prisma.InputJsonObject;
   /** What the kind's link acts on (kinds with a link only). */
   linkSubject?: LinkSubject;
+  /** The row's id, when the caller must recognise its own row on a second run (a job run twice). */
+  id?: string;
 }
 
 /** Call inside the transaction of the state change the email reports. */
@@ -55,7 +57,7 @@ export async function enqueueEmail(
   const payload = messageKind.payloadSchema.safeParse(email.payload ?? {});
   if (!payload.success)
     throw new InvalidEmailError(`Invalid payload for ${email.kind}: ${payload.error.message}`);
-  const id = randomUUID();
+  const id = email.id ?? randomUUID();
   await tx.outboxMessage.create({
     data: {
       id,

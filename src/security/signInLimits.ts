@@ -3,10 +3,19 @@
 //
 // Sign-in failures (wrong password, wrong second-factor code) count against three keys:
 //   account + IP   10 consecutive failures, then blocked for an hour; a full sign-in resets it
-//   account        50 failures a day from anywhere, then blocked for an hour (rotating IPs does not help)
 //   IP             100 failures a day, then blocked for a day (one address trying many accounts)
-// A blocked key is refused before any password is checked. Accounts are keyed by a hash of the
-// lower-cased address, so the table holds no email addresses and unknown addresses count the same way.
+// and, depending on the browser (OWASP's device cookies, security/deviceCookies.ts):
+//   account        from browsers without a valid device cookie for the account ("unknown browsers"):
+//                  50 failures a day from anywhere, then unknown browsers are blocked for an hour
+//                  (rotating IPs does not help)
+//   device         from a browser with a valid device cookie for the account: 10 failures a day, then
+//                  that cookie is blocked for an hour. Its failures do not count against the account,
+//                  and the account's block does not apply to it: whoever fails on purpose to lock an
+//                  account out locks out only unknown browsers, never the owner's own.
+// A blocked key is refused before any password is checked, the same way whichever key it is, and every
+// block lasts the hour (the IP's a day), so the answer does not tell which path an attempt was on.
+// Accounts are keyed by a hash of the lower-cased address, so the table holds no email addresses and
+// unknown addresses count the same way; devices by the cookie's random nonce.
 import { createHash } from "node:crypto";
 import type pg from "pg";
 import { RateLimiterPostgres, type RateLimiterRes } from "rate-limiter-flexible";
@@ -17,6 +26,7 @@ const DAY_SECONDS = 24 * HOUR_SECONDS;
 export const SIGN_IN_LIMITS = {
   consecutiveFailuresPerAccountAndIp: 10,
   failuresPerAccountPerDay: 50,
+  failuresPerTrustedDevicePerDay: 10,
   failuresPerIpPerDay: 100,
   resetRequestsPerIpPerHour: 20,
   resetRequestsPerAddressPerHour: 3,
@@ -25,14 +35,19 @@ export const SIGN_IN_LIMITS = {
 export interface FailureOutcome {
   /** Seconds until the person may try again, when this failure started a block; else null. */
   blockedForSeconds: number | null;
-  /** True when this failure blocked the account (for everyone or from this IP): its owner is told. */
+  /**
+   * True when this failure blocked the account (for unknown browsers, from this IP, or for the
+   * remembered browser it came from): its owner is told.
+   */
   accountBlocked: boolean;
 }
 
+// trustedDevice: the nonce of the attempt's valid device cookie for this account (trustedDeviceNonce
+// in security/deviceCookies.ts), or null for an unknown browser.
 export interface SignInLimits {
-  /** Seconds to wait when this account or IP is blocked; null when an attempt may go ahead. */
-  secondsBlocked(email: string, ipAddress: string): Promise<number | null>;
-  recordFailure(email: string, ipAddress: string): Promise<FailureOutcome>;
+  /** Seconds to wait when this account (for this browser) or IP is blocked; null when an attempt may go ahead. */
+  secondsBlocked(email: string, ipAddress: string, trustedDevice?: string | null): Promise<number | null>;
+  recordFailure(email: string, ipAddress: string, trustedDevice?: string | null): Promise<FailureOutcome>;
   /** A complete sign-in: the account + IP counter starts again. */
   recordSuccess(email: string, ipAddress: string): Promise<void>;
   /** After a password reset: the old password's failures no longer matter for this account. */
@@ -113,6 +128,13 @@ export function createSignInLimits(pool: pg.Pool): SignInLimits {
     DAY_SECONDS,
     HOUR_SECONDS,
   );
+  const byDevice = limiter(
+    pool,
+    "signin_device",
+    SIGN_IN_LIMITS.failuresPerTrustedDevicePerDay,
+    DAY_SECONDS,
+    HOUR_SECONDS,
+  );
   const byIp = limiter(pool, "signin_ip", SIGN_IN_LIMITS.failuresPerIpPerDay, DAY_SECONDS, DAY_SECONDS);
   const resetByIp = limiter(pool, "reset_ip", SIGN_IN_LIMITS.resetRequestsPerIpPerHour, HOUR_SECONDS, 0);
   const resetByAddress = limiter(
@@ -123,12 +145,18 @@ export function createSignInLimits(pool: pg.Pool): SignInLimits {
     0,
   );
   const pairKey = (email: string, ipAddress: string) => `${accountKey(email)}_${ipAddress}`;
+  /** The account-wide counter for unknown browsers, or the remembered browser's own. */
+  const browserLimit = (email: string, trustedDevice: string | null | undefined) =>
+    trustedDevice
+      ? { limit: byDevice, key: trustedDevice }
+      : { limit: byAccount, key: accountKey(email) };
 
   return {
-    async secondsBlocked(email, ipAddress) {
+    async secondsBlocked(email, ipAddress, trustedDevice = null) {
+      const browser = browserLimit(email, trustedDevice);
       const checks: [RateLimiterPostgres, string, number][] = [
         [byAccountAndIp, pairKey(email, ipAddress), SIGN_IN_LIMITS.consecutiveFailuresPerAccountAndIp],
-        [byAccount, accountKey(email), SIGN_IN_LIMITS.failuresPerAccountPerDay],
+        [browser.limit, browser.key, browser.limit.points],
         [byIp, ipAddress, SIGN_IN_LIMITS.failuresPerIpPerDay],
       ];
       const states = await Promise.all(checks.map(([limit, key]) => limit.get(key)));
@@ -139,17 +167,18 @@ export function createSignInLimits(pool: pg.Pool): SignInLimits {
       return waits.length > 0 ? Math.max(...waits) : null;
     },
 
-    async recordFailure(email, ipAddress) {
-      const [pair, account, ip] = await Promise.all([
+    async recordFailure(email, ipAddress, trustedDevice = null) {
+      const browser = browserLimit(email, trustedDevice);
+      const [pair, forBrowser, ip] = await Promise.all([
         consume(byAccountAndIp, pairKey(email, ipAddress)),
-        consume(byAccount, accountKey(email)),
+        consume(browser.limit, browser.key),
         consume(byIp, ipAddress),
       ]);
-      const waits = [pair, account, ip].flatMap((outcome) => (outcome.rejected ? [outcome.seconds] : []));
+      const waits = [pair, forBrowser, ip].flatMap((outcome) => (outcome.rejected ? [outcome.seconds] : []));
       return {
         blockedForSeconds: waits.length > 0 ? Math.max(...waits) : null,
         accountBlocked:
-          (pair.rejected && pair.isFirstRejection) || (account.rejected && account.isFirstRejection),
+          (pair.rejected && pair.isFirstRejection) || (forBrowser.rejected && forBrowser.isFirstRejection),
       };
     },
 

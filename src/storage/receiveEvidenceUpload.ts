@@ -20,6 +20,7 @@ import type { EvidenceMediaType } from "../domain/evidenceTypes.js";
 import { formatBytes } from "../domain/fileSize.js";
 import { HttpError } from "../errors.js";
 import { assertDeferredCsrfToken } from "../middleware/csrf.js";
+import { handOverBodyDeadline } from "../server.js";
 import { cleanDisplayName } from "./displayName.js";
 import { FILE_MODE } from "./evidenceStore.js";
 import { inspectEvidenceFile } from "./inspectEvidenceFile.js";
@@ -261,7 +262,9 @@ class UploadInProgress {
     });
     this.interruption.catch(() => {}); // raced in parse(); a reason after the first is moot
     this.request.on("close", this.onClose);
-    // The deadline covers the whole request, reading the rest of a refused one included.
+    // The deadline covers the whole request, reading the rest of a refused one included. It replaces
+    // the short one every request's body gets (server.ts): an upload is expected to take its time.
+    handOverBodyDeadline(this.request);
     this.deadline = setTimeout(() => {
       this.interrupt(new UploadInterrupted(TIMED_OUT_MESSAGE));
       this.request.destroy();

@@ -14,6 +14,7 @@ import { createDatabase, type Database } from "../db.js";
 import type { Logger } from "../logger.js";
 import { DevMailboxStore } from "../mail/devMailbox.js";
 import { createRequestLimiter, openRequestCounterStore } from "../security/requestLimits.js";
+import { httpTimeouts, startHttpServer } from "../server.js";
 import { createViewEnvironment } from "../views.js";
 import { captureLogs } from "./logs.js";
 import { createTestDatabase } from "./postgres.js";
@@ -42,6 +43,11 @@ export async function startTestApp(
     databaseUrl?: string;
     /** Where the rate-limit pool connects instead of databaseUrl (e.g. through a proxy a test stalls). */
     rateLimitDatabaseUrl?: string;
+    /**
+     * Serve through server.ts as main.ts does, with the configured arrival deadlines (headers, body);
+     * by default a plain node:http server with Node's own.
+     */
+    isPortalServer?: boolean;
   } = {},
 ): Promise<TestApp> {
   const database = options.databaseUrl
@@ -79,8 +85,18 @@ export async function startTestApp(
   });
   const app = createApp({ config, db, logger, assets, views, devMailbox, rateLimitPool, requestLimiter });
   options.extend?.(app);
-  const server = http.createServer(app.callback());
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  let server: http.Server;
+  if (options.isPortalServer) {
+    ({ server } = await startHttpServer(app, {
+      host: "127.0.0.1",
+      port: 0,
+      timeouts: httpTimeouts(config),
+      logger: logger.child({ category: "http" }),
+    }));
+  } else {
+    server = http.createServer(app.callback());
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  }
   const { port } = server.address() as AddressInfo;
 
   return {

@@ -9,6 +9,7 @@ import { after, before, beforeEach, describe, test } from "node:test";
 import { APPLICANT_LINK_LIMITS } from "../../security/applicantLinkLimits.js";
 import { startTestApp, type TestApp } from "../../test/app.js";
 import { deliverQueuedEmails, linkPathIn, TestBrowser } from "../../test/browser.js";
+import { runQueuedJobs } from "../../test/jobs.js";
 import { truncateTables } from "../../test/reset.js";
 import { startTestSmtpServer, type TestSmtpServer } from "../../test/smtp.js";
 
@@ -268,7 +269,10 @@ describe("email me a link", () => {
   async function requestLink(email: string) {
     const browser = new TestBrowser(testApp.baseUrl);
     await browser.get("/");
-    return browser.post("/apply/sign-in", { email });
+    const answer = await browser.post("/apply/sign-in", { email });
+    // The request only enqueues the lookup (src/jobs/sendRequestedLink.ts); run it as the worker would.
+    await runQueuedJobs(testApp, "send_requested_link");
+    return answer;
   }
 
   async function createCase(email: string, fullName: string, extra: { erasedAt?: Date } = {}) {

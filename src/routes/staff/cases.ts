@@ -294,14 +294,15 @@ export const ZCommentForm = z.object({
 // make a sentence read differently than it was written.
 const NOT_ONE_LINE = /[\p{Cc}\u2028\u2029\u202A-\u202E\u2066-\u2069]/u;
 
+// The case page holds several forms: this one's fields carry their own names (and so their own ids).
 export const ZConflictForm = z.object({
-  reason: z
+  conflictReason: z
     .string({ error: "Say briefly why, for example “a friend of mine”." })
     .trim()
     .min(1, "Say briefly why, for example “a friend of mine”.")
     .max(300, "Use at most 300 characters.")
     .refine((reason) => !NOT_ONE_LINE.test(reason), "Write the reason on one line, as plain text."),
-  staffUserId: z
+  conflictStaffUserId: z
     .string()
     .trim()
     .refine((value) => value === "" || UUID.test(value), "Choose a staff member from the list.")
@@ -753,7 +754,7 @@ export function caseRoutes(deps: AppDependencies): Router {
     const staff = signedInStaff(ctx);
     authorize(canViewCases(staff));
     const caseId = caseIdFrom(ctx);
-    const values = typedFields(ctx, ["reason", "staffUserId"]);
+    const values = typedFields(ctx, ["conflictReason", "conflictStaffUserId"]);
     const parsed = ZConflictForm.safeParse(values);
     if (!parsed.success) {
       return renderCasePage(ctx, deps, staff, caseId, {
@@ -761,12 +762,12 @@ export function caseRoutes(deps: AppDependencies): Router {
         status: 422,
       });
     }
-    const staffUserId = parsed.data.staffUserId || staff.id;
+    const staffUserId = parsed.data.conflictStaffUserId || staff.id;
     await actOnCase(ctx, deps, staff, caseId, async () => {
       const { isUnassigned } = await declareConflictOfInterest(deps.db, {
         caseId,
         staffUserId,
-        reason: parsed.data.reason,
+        reason: parsed.data.conflictReason,
         declarer: staff,
         audit: auditActorFor(ctx, staff),
       });

@@ -283,7 +283,8 @@ describe("who is too close to decide", () => {
     const admin = await signedInStaffBrowser(testApp, "INVITING_ADMIN");
     const vettingCase = await vettedCase();
     assert.equal(
-      (await admin.post(`/staff/cases/${vettingCase.id}/conflicts`, { reason: "My neighbour" })).status,
+      (await admin.post(`/staff/cases/${vettingCase.id}/conflicts`, { conflictReason: "My neighbour" }))
+        .status,
       303,
     );
     // The conflicted admin sees the short page, which says they have a conflict; the POST says why.
@@ -319,7 +320,7 @@ describe("conflicts of interest", () => {
       mediaType: "application/pdf",
     });
     const declared = await agent.post(`/staff/cases/${vettingCase.id}/conflicts`, {
-      reason: "She is my sister-in-law",
+      conflictReason: "She is my sister-in-law",
     });
     assert.equal(declared.status, 303);
     return { agent, vettingCase, evidence };
@@ -423,8 +424,8 @@ describe("conflicts of interest", () => {
     const agent = await signedInStaffBrowser(testApp, "VETTING_AGENT", "Ben Busy");
     const vettingCase = await createCase({ assignedToId: agent.id });
     const recorded = await admin.post(`/staff/cases/${vettingCase.id}/conflicts`, {
-      staffUserId: agent.id,
-      reason: "They work together",
+      conflictStaffUserId: agent.id,
+      conflictReason: "They work together",
     });
     assert.equal(recorded.status, 303);
     assert.match(recorded.headers.get("location") ?? "", /done=conflict_recorded_unassigned/);
@@ -451,8 +452,8 @@ describe("conflicts of interest", () => {
     assert.equal(
       (
         await byAgent.post(`/staff/cases/${vettingCase.id}/conflicts`, {
-          staffUserId: other.id,
-          reason: "Gossip",
+          conflictStaffUserId: other.id,
+          conflictReason: "Gossip",
         })
       ).status,
       403,
@@ -489,7 +490,9 @@ describe("conflicts of interest", () => {
       ["my friend\nwho I know", /Write the reason on one line, as plain text\./],
       ["my \u202Efriend", /Write the reason on one line, as plain text\./],
     ] as const) {
-      const response = await agent.post(`/staff/cases/${vettingCase.id}/conflicts`, { reason });
+      const response = await agent.post(`/staff/cases/${vettingCase.id}/conflicts`, {
+        conflictReason: reason,
+      });
       assert.equal(response.status, 422);
       assert.match(await textOf(response), message);
     }

@@ -13,7 +13,7 @@ import { z } from "zod";
 import type { AppDependencies } from "../../app.js";
 import { auditActorFor } from "../../audit.js";
 import { requestStandaloneRegistrationToken } from "../../commands/requestStandaloneRegistrationToken.js";
-import { fieldErrors, zPersonName } from "../../domain/applicationFields.js";
+import { fieldErrors, isPlainText, zPersonName } from "../../domain/applicationFields.js";
 import { signedInStaff } from "../../middleware/requireStaff.js";
 import { canRequestStandaloneToken } from "../../policies/registrationTokens.js";
 import { authorize } from "../../policies/staff.js";
@@ -24,8 +24,6 @@ import {
 import { urls } from "../../urls.js";
 
 // Names are one line (zPersonName) and notes plain text: they reach an email and the tokens page.
-export const NOT_PLAIN_TEXT = /(?![\t\n\r])[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
-
 export const ZStandaloneTokenForm = z.object({
   name: zPersonName("Enter the person’s name."),
   email: z
@@ -39,7 +37,7 @@ export const ZStandaloneTokenForm = z.object({
     .string()
     .trim()
     .max(1000, "Use at most 1000 characters.")
-    .refine((value) => !NOT_PLAIN_TEXT.test(value), "Use plain text only.")
+    .refine(isPlainText, "Use plain text only.")
     .transform((note) => (note ? note : null)),
 });
 

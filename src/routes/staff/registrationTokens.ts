@@ -30,7 +30,7 @@ import {
   type RegistrationTokenCommandDependencies,
   revokeRegistrationToken,
 } from "../../commands/revokeRegistrationToken.js";
-import { fieldErrors } from "../../domain/applicationFields.js";
+import { fieldErrors, isPlainText } from "../../domain/applicationFields.js";
 import { badRequest, HttpError, notFound } from "../../errors.js";
 import { homeserverFor } from "../../matrix/homeserver.js";
 import { signedInStaff } from "../../middleware/requireStaff.js";
@@ -56,7 +56,6 @@ import {
 import { liveStatusOf } from "../../queries/registrationTokenStatus.js";
 import type { SignedInStaff } from "../../sessions.js";
 import { urls } from "../../urls.js";
-import { NOT_PLAIN_TEXT } from "./issueRegistrationToken.js";
 
 export const REGISTRATION_TOKENS_PAGE_SIZE = 50;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -77,7 +76,7 @@ export const ZTokenRequestDecisionForm = z.object({
     .string()
     .trim()
     .max(1000, "Use at most 1000 characters.")
-    .refine((value) => !NOT_PLAIN_TEXT.test(value), "Use plain text only.")
+    .refine(isPlainText, "Use plain text only.")
     .optional()
     .transform((note) => (note ? note : null)),
 });

@@ -15,6 +15,7 @@ import { prepareSignIn, signInWithPassword } from "../../commands/signIn.js";
 import { signOut } from "../../commands/signOut.js";
 import { verifySecondFactor } from "../../commands/verifySecondFactor.js";
 import { rateLimited } from "../../errors.js";
+import { deviceCookieFrom, setDeviceCookie } from "../../security/deviceCookies.js";
 import { createSignInLimits } from "../../security/signInLimits.js";
 import { clearSessionCookie, setSessionCookie } from "../../sessions.js";
 import { urls } from "../../urls.js";
@@ -129,6 +130,7 @@ export function signInRoutes(deps: AppDependencies): Router {
       password: parsed.data.password,
       actor: auditActorFor(ctx, null, "sign-in form"),
       replacingSessionId: ctx.state.session?.id ?? null,
+      deviceCookie: deviceCookieFrom(ctx, deps.config),
     });
     switch (result.kind) {
       case "blocked":
@@ -156,6 +158,7 @@ export function signInRoutes(deps: AppDependencies): Router {
         return ctx.redirect(urls.staffSignInVerify(next ?? undefined));
       case "signed_in":
         setSessionCookie(ctx, deps.config, result.sessionToken);
+        setDeviceCookie(ctx, deps.config, result.deviceCookie);
         ctx.status = 303;
         return ctx.redirect(next ?? urls.staffHome());
     }
@@ -196,6 +199,7 @@ export function signInRoutes(deps: AppDependencies): Router {
       staffUserId: session.staffUserId,
       code: parsed.data.code,
       actor: auditActorFor(ctx, null, "sign-in form"),
+      deviceCookie: deviceCookieFrom(ctx, deps.config),
     });
     switch (result.kind) {
       case "blocked":
@@ -208,6 +212,8 @@ export function signInRoutes(deps: AppDependencies): Router {
         });
       case "signed_in":
         setSessionCookie(ctx, deps.config, result.sessionToken);
+        // Only now, after both factors: this browser is the owner's, remembered for a year.
+        setDeviceCookie(ctx, deps.config, result.deviceCookie);
         ctx.status = 303;
         return ctx.redirect(next ?? urls.staffHome());
     }
@@ -224,8 +230,10 @@ export function signInRoutes(deps: AppDependencies): Router {
       });
     }
     clearSessionCookie(ctx, deps.config);
-    // Anything the browser kept from staff pages goes too (shared computers).
-    ctx.set("Clear-Site-Data", '"cache", "cookies", "storage"');
+    // Anything the browser kept from staff pages goes too (shared computers), except the cookies: the
+    // session cookie is cleared above, and the device cookie stays, so that others' failures cannot lock
+    // this browser out at its next sign-in (security/deviceCookies.ts).
+    ctx.set("Clear-Site-Data", '"cache", "storage"');
     ctx.status = 303;
     ctx.redirect(urls.staffSignIn());
   });
@@ -248,12 +256,10 @@ export function signInRoutes(deps: AppDependencies): Router {
     }
     const waitSeconds = await limits.resetRequestFromIp(ctx.ip);
     if (waitSeconds !== null) throw rateLimited(waitSeconds);
-    // Over the per-address limit nothing more is sent, and the page still says the same.
+    // Over the per-address limit nothing more is sent, and the page still says the same. Within it,
+    // every address costs the same (one job enqueued), known or not.
     if (await limits.resetRequestForAddress(parsed.data.email)) {
-      await requestPasswordReset(deps.db, {
-        email: parsed.data.email,
-        actor: auditActorFor(ctx, null, "password reset form"),
-      });
+      await requestPasswordReset(deps.db, { email: parsed.data.email, requestId: ctx.state.requestId });
     }
     await ctx.render("staff/password-reset-request.njk", { values: {}, errors: {}, isSent: true });
   });
