@@ -9,6 +9,7 @@ import type { StaffRole } from "../generated/prisma/client.js";
 import { type Actor, authorize, canManageAccount, roleChangeNeedsApproval } from "../policies/staff.js";
 import { lockStaffUserForCommand } from "../queries/staffRoleChanges.js";
 import { endSessionsOf } from "../sessions.js";
+import { callOffRequestsBy } from "./callOffRequestsBy.js";
 import { cancelPendingRoleChange, requestRoleChange } from "./roleChangeRequests.js";
 
 /** "requested": the raise waits for approval; "changed": applied now; "unchanged": the person already held it. */
@@ -51,6 +52,14 @@ export async function changeStaffRole(
       now,
     });
     await tx.staffUser.update({ where: { id: target.id }, data: { role: options.newRole } });
+    // What they asked for with the authority they no longer hold waits for nobody now.
+    await callOffRequestsBy(tx, {
+      requesterId: target.id,
+      roleNow: options.newRole,
+      actor: options.actor,
+      audit: options.audit,
+      now,
+    });
     const endedSessions = await endSessionsOf(tx, target.id);
     await recordAudit(
       tx,

@@ -1,5 +1,6 @@
 // An admin disables an account within their authority: it can no longer sign in, and every session
-// it has ends at once, and a role change still waiting for approval for it is called off. The account
+// it has ends at once, and a role change still waiting for approval for it is called off, as are the
+// four-eyes requests it made itself (callOffRequestsBy.ts). The account
 // is kept (never deleted): its history stays attributable.
 import { type AuditActor, recordAudit } from "../audit.js";
 import type { Database } from "../db.js";
@@ -7,6 +8,7 @@ import { conflict } from "../errors.js";
 import { type Actor, authorize, canManageAccount } from "../policies/staff.js";
 import { lockStaffUserForCommand } from "../queries/staffRoleChanges.js";
 import { endSessionsOf } from "../sessions.js";
+import { callOffRequestsBy } from "./callOffRequestsBy.js";
 import { cancelPendingRoleChange } from "./roleChangeRequests.js";
 
 export async function disableStaffMember(
@@ -34,6 +36,13 @@ export async function disableStaffMember(
       staffUserId: target.id,
       cancelledBy: options.actor,
       reason: "disabled",
+      audit: options.audit,
+      now,
+    });
+    await callOffRequestsBy(tx, {
+      requesterId: target.id,
+      roleNow: null,
+      actor: options.actor,
       audit: options.audit,
       now,
     });

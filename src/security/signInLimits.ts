@@ -147,9 +147,7 @@ export function createSignInLimits(pool: pg.Pool): SignInLimits {
   const pairKey = (email: string, ipAddress: string) => `${accountKey(email)}_${ipAddress}`;
   /** The account-wide counter for unknown browsers, or the remembered browser's own. */
   const browserLimit = (email: string, trustedDevice: string | null | undefined) =>
-    trustedDevice
-      ? { limit: byDevice, key: trustedDevice }
-      : { limit: byAccount, key: accountKey(email) };
+    trustedDevice ? { limit: byDevice, key: trustedDevice } : { limit: byAccount, key: accountKey(email) };
 
   return {
     async secondsBlocked(email, ipAddress, trustedDevice = null) {

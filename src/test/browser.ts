@@ -12,6 +12,8 @@ export class TestBrowser {
   readonly cookies = new Map<string, string>();
   csrfToken = "";
   userAgent = "TestBrowser/1.0";
+  /** Sent with every request, e.g. X-Forwarded-For to a test app that trusts loopback as its proxy. */
+  readonly headers: Record<string, string> = {};
 
   constructor(private readonly baseUrl: string) {}
 
@@ -38,7 +40,7 @@ export class TestBrowser {
   async get(path: string): Promise<{ response: Response; html: string }> {
     const response = await fetch(new URL(path, this.baseUrl), {
       redirect: "manual",
-      headers: { cookie: this.cookieHeader(), "user-agent": this.userAgent },
+      headers: { ...this.headers, cookie: this.cookieHeader(), "user-agent": this.userAgent },
     });
     this.remember(response);
     const html = await response.text();
@@ -53,6 +55,7 @@ export class TestBrowser {
       method: "POST",
       redirect: "manual",
       headers: {
+        ...this.headers,
         cookie: this.cookieHeader(),
         "content-type": "application/x-www-form-urlencoded",
         "user-agent": this.userAgent,

@@ -26,6 +26,7 @@ import { notFound } from "../../errors.js";
 import { signedInStaff } from "../../middleware/requireStaff.js";
 import { formatDateTime, ROLE_LABELS, THEME_LABELS } from "../../presenters/staff.js";
 import { openSecret, sealSecret } from "../../secrets.js";
+import { deviceCookieFrom, trustedDeviceNonce } from "../../security/deviceCookies.js";
 import { createSignInLimits, type SignInLimits } from "../../security/signInLimits.js";
 import type { SignedInStaff } from "../../sessions.js";
 import { urls } from "../../urls.js";
@@ -80,8 +81,16 @@ export function profileRoutes(deps: AppDependencies): Router {
   // A wrong current password here is a password guess like any other: it counts against the same
   // limits as sign-in, so a session left open somewhere cannot be used to try passwords unhindered.
   const limits = createSignInLimits(deps.rateLimitPool);
+  // Counted as this browser's: its device cookie (it signed in) keeps others' failures from blocking it.
   const checkCurrentPassword = (ctx: Context, staff: SignedInStaff, typed: string) =>
-    currentPasswordProblem(deps, limits, staff, typed, ctx.ip);
+    currentPasswordProblem(deps, limits, staff, typed, {
+      ipAddress: ctx.ip,
+      trustedDevice: trustedDeviceNonce(
+        deps.config.sessionSecret,
+        deviceCookieFrom(ctx, deps.config),
+        staff.id,
+      ),
+    });
 
   router.get("/profile", async (ctx) => {
     const done = typeof ctx.query.done === "string" ? ctx.query.done : "";
@@ -231,16 +240,17 @@ async function currentPasswordProblem(
   limits: SignInLimits,
   staff: SignedInStaff,
   typed: string,
-  ipAddress: string,
+  browser: { ipAddress: string; trustedDevice: string | null },
 ): Promise<string | null> {
   if (!typed) return "Enter your current password.";
-  const secondsBlocked = await limits.secondsBlocked(staff.email, ipAddress);
+  const { ipAddress, trustedDevice } = browser;
+  const secondsBlocked = await limits.secondsBlocked(staff.email, ipAddress, trustedDevice);
   if (secondsBlocked !== null) {
     return `Too many wrong passwords. Try again in ${Math.ceil(secondsBlocked / 60)} minutes.`;
   }
   const row = await deps.db.staffUser.findUnique({ where: { id: staff.id }, select: { passwordHash: true } });
   if (row?.passwordHash && (await verifyPassword(row.passwordHash, typed))) return null;
-  await limits.recordFailure(staff.email, ipAddress);
+  await limits.recordFailure(staff.email, ipAddress, trustedDevice);
   return "Your current password is not right.";
 }
 

@@ -35,6 +35,7 @@ beforeEach(async () => {
     "recovery_codes",
     "staff_invitations",
     "staff_role_changes",
+    "registration_token_requests",
     "staff_users",
     "graphile_worker._private_jobs",
   ]);
@@ -458,6 +459,48 @@ describe("the role-change actions", () => {
     assert.equal(
       (await requester.post("/staff/role-changes/00000000-0000-4000-8000-000000000000/cancel")).status,
       404,
+    );
+  });
+});
+
+describe("requests stand on their requester's authority", () => {
+  test("disabling an admin, or lowering them, calls off what they asked for and nobody approved yet", async () => {
+    const superadmin = await staffBrowser("SUPERADMIN", "Sue Super");
+    const asker = await staffBrowser("SERVER_ADMIN", "Ada Asker");
+    const agent = await memberWithSessions("VETTING_AGENT", "Val Agent");
+    assert.equal(
+      (await asker.post(`/staff/people/${agent.id}/role`, { role: "INVITING_ADMIN" })).status,
+      303,
+    );
+    const token = await testApp.db.registrationTokenRequest.create({
+      data: { personName: "Tia Token", personEmail: "tia@example.org", requestedById: asker.id },
+    });
+    // Lowered to inviting admin: they may still ask for tokens, no longer promote anyone.
+    assert.equal(
+      (await superadmin.post(`/staff/people/${asker.id}/role`, { role: "INVITING_ADMIN" })).status,
+      303,
+    );
+    assert.equal((await theRoleChange()).status, "CANCELLED");
+    const stillPending = await testApp.db.registrationTokenRequest.findUniqueOrThrow({
+      where: { id: token.id },
+    });
+    assert.equal(stillPending.status, "PENDING");
+    assert.deepEqual((await auditOf(agent.id)).at(-1), {
+      action: "staff.role_change_cancelled",
+      actorId: superadmin.id,
+      details: { roleChangeId: (await theRoleChange()).id, reason: "requester_role_lowered" },
+    });
+
+    // Disabled: nothing they asked for waits any more.
+    assert.equal((await superadmin.post(`/staff/people/${asker.id}/disable`)).status, 303);
+    const cancelled = await testApp.db.registrationTokenRequest.findUniqueOrThrow({
+      where: { id: token.id },
+    });
+    assert.equal(cancelled.status, "CANCELLED");
+    assert.equal(cancelled.decidedById, superadmin.id);
+    assert.deepEqual(
+      (await auditOf(token.id)).map((row) => [row.action, row.details]),
+      [["matrix_token.request_cancelled", { reason: "requester_disabled" }]],
     );
   });
 });

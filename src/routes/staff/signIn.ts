@@ -2,9 +2,11 @@
 // Registered before the /staff guard: a signed-out person must reach these. Nothing here is cached.
 //
 // Sign-in lifecycle: GET /staff/sign-in → POST checks the password and starts a pending session →
-// 303 to /staff/sign-in/verify → POST checks the code and replaces the pending session with a full one
-// (a new id) → 303 to `next` (same-origin paths only) or /staff. Every step redirects after success,
-// so the next page carries the CSRF token of the new session.
+// 303 to /staff/sign-in/verify → POST checks the code, replaces the pending session with a full one
+// (a new id) and sets a new device cookie → 303 to `next` (same-origin paths only) or /staff. Every
+// step redirects after success, so the next page carries the CSRF token of the new session. Both steps
+// pass the browser's device cookie to the limits: a remembered browser is not locked out by failures
+// from elsewhere (security/deviceCookies.ts); nothing on these pages says which kind a browser is.
 import Router from "@koa/router";
 import type { Context } from "koa";
 import { z } from "zod";
