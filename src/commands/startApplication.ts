@@ -42,7 +42,8 @@ export async function startApplication(
     await enqueueEmail(tx, {
       kind: "email_confirmation",
       recipient: application.email,
-      payload: { applicantName: application.fullName },
+      // Nothing the applicant typed: the address is not theirs until they follow the link.
+      payload: {},
       linkSubject: subject,
     });
     return { caseId: created.id };

@@ -69,6 +69,60 @@ describe("sign-in limits", () => {
     assert.ok((await limits.secondsBlocked("cy@example.org", "203.0.113.9")) !== null);
   });
 
+  test("a remembered browser is not held by the lock on unknown browsers, and its failures do not add to it", async () => {
+    for (let failure = 1; failure <= SIGN_IN_LIMITS.failuresPerAccountPerDay + 1; failure += 1) {
+      await limits.recordFailure("fay@example.org", `198.51.100.${failure}`);
+    }
+    assert.ok((await limits.secondsBlocked("fay@example.org", "203.0.113.9")) !== null, "unknown browsers");
+    assert.equal(
+      await limits.secondsBlocked("fay@example.org", "203.0.113.9", "owners-device-nonce"),
+      null,
+      "the owner's browser",
+    );
+
+    await limits.forgetFailures("fay@example.org", "203.0.113.9");
+    for (let failure = 1; failure <= SIGN_IN_LIMITS.failuresPerAccountPerDay + 1; failure += 1) {
+      const outcome = await limits.recordFailure(
+        "fay@example.org",
+        `192.0.2.${failure}`,
+        `device-${failure % 9}`,
+      );
+      assert.equal(outcome.blockedForSeconds, null, `failure ${failure}`);
+    }
+    assert.equal(
+      await limits.secondsBlocked("fay@example.org", "203.0.113.9"),
+      null,
+      "remembered browsers' failures do not lock unknown browsers out",
+    );
+  });
+
+  test("a remembered browser has its own limit: 10 failures a day, then that browser is blocked for an hour", async () => {
+    for (let failure = 1; failure <= SIGN_IN_LIMITS.failuresPerTrustedDevicePerDay; failure += 1) {
+      const outcome = await limits.recordFailure("gus@example.org", `198.51.100.${failure}`, "stolen-nonce");
+      assert.deepEqual(outcome, { blockedForSeconds: null, accountBlocked: false }, `failure ${failure}`);
+    }
+    // From yet another address: the per-address counts are far from their limits.
+    assert.deepEqual(await limits.recordFailure("gus@example.org", "198.51.100.99", "stolen-nonce"), {
+      blockedForSeconds: 3600,
+      accountBlocked: true,
+    });
+    const wait = await limits.secondsBlocked("gus@example.org", "203.0.113.1", "stolen-nonce");
+    assert.ok(wait !== null && wait > 3590 && wait <= 3600, "that browser, from anywhere");
+    assert.equal(await limits.secondsBlocked("gus@example.org", "203.0.113.1", "another-nonce"), null);
+    assert.equal(await limits.secondsBlocked("gus@example.org", "203.0.113.1"), null, "unknown browsers");
+    const again = await limits.recordFailure("gus@example.org", "198.51.100.98", "stolen-nonce");
+    assert.equal(again.accountBlocked, false, "the owner hears of one block once");
+  });
+
+  test("the per-address limits hold for remembered browsers too", async () => {
+    for (let failure = 1; failure <= SIGN_IN_LIMITS.consecutiveFailuresPerAccountAndIp; failure += 1) {
+      await limits.recordFailure("hal@example.org", "192.0.2.1", `device-${failure}`);
+    }
+    const blocking = await limits.recordFailure("hal@example.org", "192.0.2.1", "device-11");
+    assert.equal(blocking.blockedForSeconds, 3600);
+    assert.ok((await limits.secondsBlocked("hal@example.org", "192.0.2.1", "device-12")) !== null);
+  });
+
   test("one IP trying many accounts: 100 failures a day, then a day's block for that IP", async () => {
     for (let failure = 1; failure <= SIGN_IN_LIMITS.failuresPerIpPerDay; failure += 1) {
       const outcome = await limits.recordFailure(`person${failure}@example.org`, "192.0.2.50");

@@ -29,7 +29,7 @@ const REASON = "Please tell us who referred you.";
 /** A valid payload for every kind, with `name` in every name field. */
 function payloadsNaming(name: string): { [Name in MessageKindName]: MessagePayload<Name> } {
   return {
-    email_confirmation: { applicantName: name },
+    email_confirmation: {},
     sign_in_link: { applicantName: name },
     staff_invitation: { inviteeName: name, inviterName: name, roleLabel: name },
     password_reset: { staffName: name },
@@ -240,8 +240,10 @@ describe("renderEmail", () => {
   });
 
   test("a hostile name arrives as visible text: escaped in HTML, literal in text, in every kind", async () => {
+    // Kinds that carry no name at all: the test message, and mail to an address nobody has confirmed.
+    const NAMELESS: MessageKindName[] = ["test_message", "email_confirmation"];
     for (const name of kindNames) {
-      if (name === "test_message") continue;
+      if (NAMELESS.includes(name)) continue;
       const email = await render(name, payloadsNaming(HOSTILE_NAME)[name]);
       assert.ok(email.html.includes(HOSTILE_NAME_IN_HTML), name);
       assert.ok(!email.html.includes("<script>"), `${name}: no markup from the name`);
@@ -250,6 +252,14 @@ describe("renderEmail", () => {
         !email.text.includes("&lt;") && !email.text.includes("&amp;"),
         `${name}: nothing escaped in text`,
       );
+    }
+  });
+
+  test("the email confirmation greets nobody by name, even for a payload queued with one", async () => {
+    const email = await render("email_confirmation", { applicantName: "Click https://evil.example" });
+    for (const part of [email.text, email.html]) {
+      assert.match(part, /Hello,/);
+      assert.doesNotMatch(part, /evil\.example/);
     }
   });
 

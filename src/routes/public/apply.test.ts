@@ -204,7 +204,8 @@ describe("the application form", () => {
     assert.ok(message);
     assert.deepEqual(message.to, ["ada@example.org"]);
     assert.equal(message.subject, "Confirm your email address — Vetting Portal");
-    assert.match(message.text, /Hello Ada Applicant/);
+    assert.match(message.text, /^Hello,$/m);
+    assert.ok(!message.text.includes("Ada") && !message.html.includes("Ada"), "no name in the email");
     const linkPath = linkPathIn(message, testApp.config.http.publicUrl);
     assert.match(linkPath, /^\/apply\/confirm\/[A-Za-z0-9_-]{43}$/);
 
@@ -240,6 +241,22 @@ describe("the application form", () => {
     for (const personal of ["Ada", "example.org", "7946", "reading group"]) {
       assert.ok(!allDetails.includes(personal), `audit details hold no "${personal}"`);
     }
+  });
+
+  test("the confirmation carries no text the sender chose: anyone can type anyone's address", async () => {
+    const { response } = await postApplication({
+      ...VALID_APPLICATION,
+      fullName: "Claim your prize at https://prize.example now",
+      statement: "Visit https://statement.example/win to collect your refund.",
+    });
+    assert.equal(response.status, 303);
+    const [message] = await deliverQueuedEmails(testApp, smtp);
+    assert.ok(message);
+    for (const part of [message.subject, message.text, message.html]) {
+      assert.doesNotMatch(part, /prize|Claim|statement\.example|refund/, "nothing typed into the form");
+    }
+    const queued = await testApp.db.outboxMessage.findFirstOrThrow({ where: { kind: "email_confirmation" } });
+    assert.deepEqual(queued.payload, {}, "nothing typed is even stored with the message");
   });
 
   test("a second application with the same address makes a second case, with the same answer", async () => {
