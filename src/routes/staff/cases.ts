@@ -24,7 +24,12 @@ import { openCaseOnBehalf } from "../../commands/openCaseOnBehalf.js";
 import { recordVettingRecord, type TVettingRecordInput } from "../../commands/recordVettingRecord.js";
 import { startCaseReview } from "../../commands/startCaseReview.js";
 import { withdrawConflictOfInterest } from "../../commands/withdrawConflictOfInterest.js";
-import { fieldErrors, ZApplicationDetails, ZStatement } from "../../domain/applicationFields.js";
+import {
+  fieldErrors,
+  isOneLineText,
+  ZApplicationDetails,
+  ZStatement,
+} from "../../domain/applicationFields.js";
 import { formatCaseNumber } from "../../domain/caseNumber.js";
 import { CASE_STATES, type CaseState } from "../../domain/caseStates.js";
 import { badRequest, HttpError, notFound } from "../../errors.js";
@@ -290,10 +295,6 @@ export const ZCommentForm = z.object({
   visibility: z.enum(["internal", "applicant"], { error: "Choose who may read the comment." }),
 });
 
-// One line of plain text: control characters could forge lines in logs and exports, direction overrides
-// make a sentence read differently than it was written.
-const NOT_ONE_LINE = /[\p{Cc}\u2028\u2029\u202A-\u202E\u2066-\u2069]/u;
-
 // The case page holds several forms: this one's fields carry their own names (and so their own ids).
 export const ZConflictForm = z.object({
   conflictReason: z
@@ -301,7 +302,7 @@ export const ZConflictForm = z.object({
     .trim()
     .min(1, "Say briefly why, for example “a friend of mine”.")
     .max(300, "Use at most 300 characters.")
-    .refine((reason) => !NOT_ONE_LINE.test(reason), "Write the reason on one line, as plain text."),
+    .refine(isOneLineText, "Write the reason on one line, as plain text."),
   conflictStaffUserId: z
     .string()
     .trim()
