@@ -71,14 +71,16 @@ export async function sendRequestedLink(
     const vettingCase = await tx.vettingCase.findFirst({
       where: { email, erasedAt: null },
       orderBy: [{ createdAt: "desc" }, { number: "desc" }],
-      select: { id: true, fullName: true, email: true },
+      select: { id: true, fullName: true, email: true, emailConfirmedAt: true },
     });
     if (!vettingCase) return "no_match";
     await enqueueEmail(tx, {
       id: payload.outboxMessageId,
       kind: "sign_in_link",
       recipient: vettingCase.email,
-      payload: { applicantName: vettingCase.fullName },
+      // The name is the applicant's own words: said only to an address they proved is theirs. Anyone
+      // can apply with anyone's address and then ask for this link.
+      payload: vettingCase.emailConfirmedAt ? { applicantName: vettingCase.fullName } : {},
       linkSubject: { type: "vetting_case", id: vettingCase.id },
     });
     return "queued";

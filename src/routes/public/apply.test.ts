@@ -292,7 +292,11 @@ describe("email me a link", () => {
     return answer;
   }
 
-  async function createCase(email: string, fullName: string, extra: { erasedAt?: Date } = {}) {
+  async function createCase(
+    email: string,
+    fullName: string,
+    extra: { erasedAt?: Date; emailConfirmedAt?: Date } = {},
+  ) {
     return testApp.db.vettingCase.create({
       data: { origin: "APPLICANT", fullName, email, statement: "Hello", ...extra },
       select: { id: true },
@@ -321,7 +325,7 @@ describe("email me a link", () => {
 
   test("sends the most recent case of a known address a sign-in link that opens it once", async () => {
     await createCase("bo@example.org", "Bo Older");
-    const newest = await createCase("bo@example.org", "Bo Newest");
+    const newest = await createCase("bo@example.org", "Bo Newest", { emailConfirmedAt: new Date() });
     await createCase("bo@example.org", "Bo Erased", { erasedAt: new Date() });
 
     const { response } = await requestLink("  BO@example.org ");
@@ -356,6 +360,16 @@ describe("email me a link", () => {
     const again = await new TestBrowser(testApp.baseUrl).get(linkPath);
     assert.equal(again.response.status, 410);
     assert.match(again.html, /This link has already been used/);
+  });
+
+  test("greets nobody by name while the address is unconfirmed: the name is whatever a stranger typed", async () => {
+    await createCase("eve@example.org", "Win at https://prize.example");
+    const { response } = await requestLink("eve@example.org");
+    assert.equal(response.status, 303);
+    const [message] = await deliverQueuedEmails(testApp, smtp);
+    assert.ok(message);
+    assert.match(message.text, /^Hello,$/m);
+    for (const part of [message.subject, message.text, message.html]) assert.doesNotMatch(part, /prize/);
   });
 
   test("refuses an address that is not one, next to the field", async () => {
