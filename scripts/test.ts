@@ -1,8 +1,11 @@
 // npm test: every check in one run, and one closing line CI can read ("N passed, N failed").
 //   1. typecheck (tsc)   2. lint + format check (Biome)
-//   3. unit and integration tests (node:test), against one real Postgres started for the run; each
+//   3. dependency audit (scripts/auditDependencies.ts: npm audit --omit=dev, high and critical fail
+//      unless audit-allowlist.json accepts them; "skipped" on its own line when the registry does not
+//      answer audits, and counted in the closing line as skipped, never as passed)
+//   4. unit and integration tests (node:test), against one real Postgres started for the run; each
 //      test file creates its own database from a migrated template
-//   4. browser tests (Playwright + Chromium, installed from Debian when missing)
+//   5. browser tests (Playwright + Chromium, installed from Debian when missing)
 // Debian's redis-server (for the Redis rate-limit store's tests) and systemd-analyze (for the checks of
 // deploy/systemd) are installed first when missing.
 // `npm test -- src/config.test.ts` runs only the named test files and skips the browser suite.
@@ -12,6 +15,7 @@ import path from "node:path";
 import { projectRoot } from "../src/config.js";
 import { debianPostgresBinDir } from "../src/test/debianPostgres.js";
 import { createTestDatabase, startTestPostgresServer } from "../src/test/postgres.js";
+import { auditDependencies } from "./auditDependencies.js";
 import { ensureChromium } from "./chromium.js";
 import { ensureDebianProgram, runsVersion } from "./debianPackages.js";
 
@@ -19,6 +23,8 @@ interface StepResult {
   name: string;
   passed: number;
   failed: number;
+  /** A check that could not be made (said on its summary line with why). */
+  skipped?: { count: number; reason: string };
 }
 
 const results: StepResult[] = [];
@@ -28,6 +34,7 @@ async function runTests(): Promise<number> {
   if (onlyFiles.length === 0) {
     results.push(await check("typecheck", "npx", ["tsc", "--noEmit"]));
     results.push(await check("lint", "npx", ["biome", "check", "."]));
+    results.push(await dependencyAudit());
   }
 
   heading("unit and integration tests");
@@ -67,6 +74,11 @@ async function runTests(): Promise<number> {
       installed: () => debianPostgresBinDir() !== undefined && runsVersion("pg_dump", "--version"),
     },
     { program: "gpg", packageName: "gnupg", neededFor: "the test of encrypted backups" },
+    {
+      program: "promtool",
+      packageName: "prometheus",
+      neededFor: "the checks of deploy/prometheus (src/operations/prometheus.test.ts)",
+    },
   ]) {
     try {
       await ensureDebianProgram(program);
@@ -118,14 +130,30 @@ async function runTests(): Promise<number> {
 
   heading("summary");
   for (const result of results) {
+    if (result.skipped) {
+      process.stdout.write(`⚠ ${result.name}: skipped, ${result.skipped.reason}\n`);
+      continue;
+    }
     process.stdout.write(
       `${result.failed === 0 ? "✔" : "✖"} ${result.name}: ${result.passed} passed, ${result.failed} failed\n`,
     );
   }
   const passed = results.reduce((sum, result) => sum + result.passed, 0);
   const failed = results.reduce((sum, result) => sum + result.failed, 0);
-  process.stdout.write(`${passed} passed, ${failed} failed\n`);
+  const skipped = results.reduce((sum, result) => sum + (result.skipped?.count ?? 0), 0);
+  process.stdout.write(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ""}\n`);
   return failed === 0 ? 0 : 1;
+}
+
+async function dependencyAudit(): Promise<StepResult> {
+  const name = "dependency audit";
+  heading(name);
+  const outcome = await auditDependencies();
+  for (const line of outcome.lines) process.stdout.write(`${line}\n`);
+  if (outcome.kind === "unavailable") {
+    return { name, passed: 0, failed: 0, skipped: { count: 1, reason: outcome.lines.join("; ") } };
+  }
+  return { name, passed: outcome.kind === "passed" ? 1 : 0, failed: outcome.kind === "failed" ? 1 : 0 };
 }
 
 async function check(name: string, command: string, args: string[]): Promise<StepResult> {

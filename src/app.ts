@@ -28,6 +28,7 @@ import { workspaceRoutes } from "./routes/applicant/workspace.js";
 import { devMailboxRoutes } from "./routes/dev/mailbox.js";
 import { healthRoutes } from "./routes/health/health.js";
 import { metricsRoutes } from "./routes/health/metrics.js";
+import { createReadinessCheck } from "./routes/health/readiness.js";
 import { applicantLinkRoutes } from "./routes/links/applicant.js";
 import { invitationLinkRoutes } from "./routes/links/invitation.js";
 import { passwordResetLinkRoutes } from "./routes/links/passwordReset.js";
@@ -35,6 +36,7 @@ import { registrationTokenLinkRoutes } from "./routes/links/registrationToken.js
 import { setupRoutes } from "./routes/links/setup.js";
 import { applyRoutes } from "./routes/public/apply.js";
 import { publicRoutes } from "./routes/public/home.js";
+import { securityTxtRoutes } from "./routes/public/securityTxt.js";
 import { cspReportRoutes } from "./routes/reports/cspReport.js";
 import { auditLogRoutes } from "./routes/staff/auditLog.js";
 import { caseDecisionRoutes } from "./routes/staff/caseDecisions.js";
@@ -107,10 +109,12 @@ export function createApp(deps: AppDependencies): Koa {
   app.use(errorHandler(httpLogger));
   app.use(staticAssets(deps.assets));
 
-  const health = healthRoutes(deps);
+  // One set of readiness checks (and one cached relay probe) for /readyz and /metrics.
+  const readiness = createReadinessCheck(deps);
+  const health = healthRoutes(deps, readiness);
   app.use(health.routes());
   app.use(health.allowedMethods());
-  app.use(metricsRoutes(deps, metrics).routes());
+  app.use(metricsRoutes(deps, metrics, readiness).routes());
   // Everything past static files and health probes counts against the request limits, first.
   app.use(rateLimit(deps.requestLimiter));
   // Browsers' CSP reports: no session or CSRF token, and their own body reading (the root body parser
@@ -131,6 +135,7 @@ export function createApp(deps: AppDependencies): Koa {
     }),
   );
   router.use(publicRoutes(deps).routes());
+  router.use(securityTxtRoutes(deps).routes());
   router.use(applyRoutes(deps).routes());
   router.use(applicantLinkRoutes(deps).routes());
   router.use(registrationTokenLinkRoutes(deps).routes());

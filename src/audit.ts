@@ -16,6 +16,8 @@ export type AuditAction =
   | "staff.account_blocked"
   | "staff.session_ended"
   | "staff.recovery_code_used"
+  // the second factor given again before a sensitive action (STEP_UP_MINUTES)
+  | "staff.stepped_up"
   // credentials
   | "staff.password_changed"
   | "staff.password_reset_requested"
@@ -71,6 +73,8 @@ export type AuditAction =
   | "evidence.viewed"
   | "evidence.downloaded"
   | "evidence.integrity_failed"
+  // the uploads sweep removed stored files no row referred to: how many, nothing else (actor "system")
+  | "evidence.orphans_removed"
   // Matrix registration tokens: ids, states and the homeserver's error text only (never the token)
   | "matrix_token.requested"
   | "matrix_token.created"

@@ -27,6 +27,7 @@ import { migrateDatabase } from "./database/migrate.js";
 import { createDatabase, type Database } from "./db.js";
 import type { EVIDENCE_MEDIA_TYPES } from "./domain/evidenceTypes.js";
 import { createLogger } from "./logger.js";
+import { BACKUP_LAST_SUCCESS_FILE, createAppMetrics } from "./metrics.js";
 import { EVIDENCE_PLACEMENT_LOCK_KEY } from "./storage/backupLock.js";
 import { type EvidenceStore, evidenceStore } from "./storage/evidenceStore.js";
 import type { ReceivedEvidenceFile } from "./storage/receiveEvidenceUpload.js";
@@ -351,13 +352,16 @@ describe("a backup, the portal destroyed, the backup restored", () => {
   let backupDir: string;
   let backup: string;
   let backupRun: ScriptRun;
+  let backupWindow: { startedAt: number; endedAt: number };
 
   before(async () => {
     source = await createPortal("source");
     await seedPortal(source);
     original = await captureState(source.url, source.uploadsDir);
     backupDir = path.join(workDir, "backups");
+    const startedAt = Date.now();
     backupRun = await runBackup(source, backupDir);
+    backupWindow = { startedAt, endedAt: Date.now() };
     assert.equal(backupRun.code, 0, backupRun.stderr);
     backup = await onlyBackup(backupDir);
   });
@@ -389,6 +393,38 @@ describe("a backup, the portal destroyed, the backup restored", () => {
       (await readdir(backupDir)).filter((name) => name.endsWith(".partial")),
       [],
     );
+  });
+
+  test("records when it completed in BACKUP_DIR/last-success (0600), which the portal's /metrics reports", async () => {
+    const recorded = await readFile(path.join(backupDir, BACKUP_LAST_SUCCESS_FILE), "utf8");
+    const [, seconds, stamp] = /^(\d+) (\S+)\n$/.exec(recorded) ?? [];
+    assert.equal(stamp, path.basename(backup));
+    const completedAt = Number(seconds) * 1000;
+    assert.ok(
+      completedAt >= backupWindow.startedAt - 1000 && completedAt <= backupWindow.endedAt + 1000,
+      `${recorded} within the run`,
+    );
+    assert.equal(await modeOf(path.join(backupDir, BACKUP_LAST_SUCCESS_FILE)), "600");
+
+    const metrics = await createAppMetrics().scrape({
+      db: source.db,
+      isReady: true,
+      readinessChecks: { database: true, migrations: true, uploads: true, uploads_room: true, mail: true },
+      backupDir,
+      securityTxtExpiresAt: null,
+    });
+    assert.match(
+      metrics,
+      new RegExp(`^vetting_portal_backup_last_success_timestamp_seconds ${seconds}$`, "m"),
+    );
+    const never = await createAppMetrics().scrape({
+      db: source.db,
+      isReady: true,
+      readinessChecks: { database: true, migrations: true, uploads: true, uploads_room: true, mail: true },
+      backupDir: path.join(workDir, "no-backup-yet"),
+      securityTxtExpiresAt: null,
+    });
+    assert.match(never, /^vetting_portal_backup_last_success_timestamp_seconds 0$/m, "none recorded: 0");
   });
 
   test("logs one line per step, and never the database password", () => {
@@ -745,7 +781,7 @@ describe("retention", () => {
     const written = path.basename(await onlyBackupNewerThan(backupDir, everything));
     assert.deepEqual(
       (await readdir(backupDir)).filter((name) => name !== ".lock").sort(),
-      [...kept, strayFile, written].sort(),
+      [...kept, strayFile, written, BACKUP_LAST_SUCCESS_FILE].sort(),
     );
     for (const name of expired)
       assert.match(run.stdout, new RegExp(`^backup: deleted ${name} \\(older than 14 days\\)$`, "m"));

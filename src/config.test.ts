@@ -124,6 +124,13 @@ describe("configuration", () => {
     );
   });
 
+  test("sensitive actions ask for the second factor again after STEP_UP_MINUTES (default 10)", () => {
+    assert.equal(loadConfig({}).staff.stepUpMs, 10 * 60_000);
+    assert.equal(loadConfig({ STEP_UP_MINUTES: "3" }).staff.stepUpMs, 3 * 60_000);
+    assert.deepEqual(problemsOf({ STEP_UP_MINUTES: "0" }), ["STEP_UP_MINUTES: must be at least 1"]);
+    assert.deepEqual(problemsOf({ STEP_UP_MINUTES: "ten" }), ["STEP_UP_MINUTES: must be a whole number"]);
+  });
+
   test("the privacy notice is the built-in one, or the operator's file with its version (both or neither)", (context) => {
     const builtIn = loadConfig({ NODE_ENV: "test" }).privacy;
     assert.equal(builtIn.noticeVersion, "built-in-1");

@@ -7,6 +7,7 @@ import proxyAddr from "proxy-addr";
 import { z } from "zod";
 import { ZRecipientAddress } from "./mail/messages/address.js";
 import { projectRoot } from "./projectRoot.js";
+import { urls } from "./urls.js";
 
 export { projectRoot };
 
@@ -80,6 +81,8 @@ export const ZEnvironment = z.object({
   /** 32 random bytes, base64: seals TOTP secrets (and keys the recovery-code hashes). */
   TOTP_ENCRYPTION_KEY: optionalString,
   STAFF_REQUIRE_2FA: z.preprocess(emptyAsUndefined, z.enum(["true", "false"]).default("true")),
+  /** Sensitive actions ask for the second factor again when it was last given longer ago than this. */
+  STEP_UP_MINUTES: integer(10, 1, 12 * 60),
   LOG_LEVEL: z.preprocess(
     emptyAsUndefined,
     z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
@@ -223,6 +226,16 @@ export const ZEnvironment = z.object({
       .regex(/^\S+$/, "must not contain spaces")
       .optional(),
   ),
+
+  // ── Operations (issue 27) ──
+  /** Where scripts/backup writes; /metrics reports the last success it recorded there (last-success). */
+  BACKUP_DIR: optionalString,
+  /** security.txt (RFC 9116): comma-separated mailto:, https: or tel: URIs; unset: no security.txt. */
+  SECURITY_CONTACT: optionalString,
+  /** security.txt's Expires: a date (2027-06-30) or RFC 3339 time, less than a year ahead. */
+  SECURITY_TXT_EXPIRES: optionalString,
+  /** security.txt's Preferred-Languages: comma-separated language tags (en, de). */
+  SECURITY_TXT_PREFERRED_LANGUAGES: optionalString,
 });
 
 export type TEnvironment = z.input<typeof ZEnvironment>;
@@ -251,6 +264,8 @@ export interface Config {
     /** 32 bytes. */
     totpKey: Buffer;
     requireSecondFactor: boolean;
+    /** A sensitive action asks for the second factor again once the last one is older than this. */
+    stepUpMs: number;
   };
   logLevel: string;
   database: {
@@ -339,6 +354,22 @@ export interface Config {
   matrix: MatrixSettings | null;
   /** The standalone token form: requests approved by a second admin, or switched off. */
   standaloneTokens: "four-eyes" | "off";
+  /** BACKUP_DIR, where scripts/backup records its last success for /metrics; null when unset. */
+  backupDir: string | null;
+  /** /.well-known/security.txt; null when no contact is configured (the address answers 404). */
+  securityTxt: SecurityTxtSettings | null;
+}
+
+/** RFC 9116's fields, as configured. */
+export interface SecurityTxtSettings {
+  /** Contact: mailto:, https: or tel: URIs, in the order given (most preferred first). */
+  contacts: string[];
+  /** Expires: past it the file is stale; /metrics reports it so an alert comes a month before. */
+  expiresAt: Date;
+  /** Preferred-Languages: language tags; empty: the field is left out. */
+  preferredLanguages: string[];
+  /** Canonical: where the file is served, from PUBLIC_URL. */
+  canonicalUrl: string;
 }
 
 export interface MatrixSettings {
@@ -444,6 +475,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     problems,
   );
   const matrix = matrixSettings(values, isProduction, problems);
+  const securityTxt = securityTxtSettings(values, publicUrl, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   const generated = values.SESSION_SECRET && totpKey ? null : developmentSecrets(values.NODE_ENV);
 
@@ -469,6 +501,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       sessionAbsoluteMs: values.SESSION_ABSOLUTE_HOURS * 3_600_000,
       totpKey: totpKey ?? Buffer.from(generated?.totpKey ?? "", "base64"),
       requireSecondFactor: values.STAFF_REQUIRE_2FA === "true",
+      stepUpMs: values.STEP_UP_MINUTES * 60_000,
     },
     logLevel: values.LOG_LEVEL ?? (isProduction ? "info" : "debug"),
     database: {
@@ -563,7 +596,101 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     ),
     matrix,
     standaloneTokens: values.STANDALONE_TOKENS,
+    backupDir: values.BACKUP_DIR ? path.resolve(projectRoot, values.BACKUP_DIR) : null,
+    securityTxt,
   };
+}
+
+/** RFC 9116 asks for an Expires less than a year ahead, so that a forgotten file goes stale. */
+const SECURITY_TXT_MAX_AHEAD_MS = 365 * 24 * 60 * 60 * 1000;
+
+/**
+ * security.txt from SECURITY_CONTACT and SECURITY_TXT_EXPIRES. The expiry is a date the operator writes
+ * down, not "now + N days" computed per request: a rolling date would never go stale, which is what
+ * Expires exists for (RFC 9116 2.5.5: a reader stops trusting a file nobody has looked at for a year).
+ * A date already past is not a configuration error: a routine restart must not take the portal down
+ * over it. The file is then served as it is (stale, as the RFC lets readers tell), and the alert
+ * VettingPortalSecurityTxtExpiring (deploy/prometheus) has been saying so for a month.
+ */
+function securityTxtSettings(
+  values: z.output<typeof ZEnvironment>,
+  publicUrl: URL,
+  problems: string[],
+): SecurityTxtSettings | null {
+  const contact = values.SECURITY_CONTACT;
+  const expires = values.SECURITY_TXT_EXPIRES;
+  const languages = values.SECURITY_TXT_PREFERRED_LANGUAGES;
+  if (!contact) {
+    if (expires || languages) {
+      problems.push(
+        "SECURITY_CONTACT: required with SECURITY_TXT_EXPIRES or SECURITY_TXT_PREFERRED_LANGUAGES",
+      );
+    }
+    return null;
+  }
+  const contacts = contact
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "");
+  const badContacts = contacts.filter((entry) => !isSecurityContact(entry));
+  if (contacts.length === 0 || badContacts.length > 0) {
+    problems.push(
+      `SECURITY_CONTACT: each entry must be a mailto:, https:// or tel: URI, e.g. mailto:security@example.org${badContacts.length > 0 ? ` (not: ${badContacts.join(", ")})` : ""}`,
+    );
+  }
+  let expiresAt: Date | null = null;
+  if (!expires) {
+    problems.push("SECURITY_TXT_EXPIRES: required with SECURITY_CONTACT, a date less than a year ahead");
+  } else {
+    expiresAt = parseExpiry(expires);
+    if (!expiresAt) {
+      problems.push(
+        "SECURITY_TXT_EXPIRES: must be a date (2027-06-30) or an RFC 3339 time (2027-06-30T12:00:00Z)",
+      );
+    } else if (expiresAt.getTime() - Date.now() >= SECURITY_TXT_MAX_AHEAD_MS) {
+      problems.push(
+        "SECURITY_TXT_EXPIRES: must be less than a year ahead (RFC 9116), so the file is reviewed yearly",
+      );
+    }
+  }
+  const preferredLanguages = (languages ?? "")
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "");
+  if (preferredLanguages.some((tag) => !/^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/.test(tag))) {
+    problems.push("SECURITY_TXT_PREFERRED_LANGUAGES: must be language tags separated by commas, e.g. en, de");
+  }
+  if (!expiresAt) return null;
+  return {
+    contacts,
+    expiresAt,
+    preferredLanguages,
+    canonicalUrl: new URL(urls.securityTxt(), publicUrl).toString(),
+  };
+}
+
+function isSecurityContact(entry: string): boolean {
+  if (entry.startsWith("mailto:")) return ZRecipientAddress.safeParse(entry.slice("mailto:".length)).success;
+  if (entry.startsWith("tel:")) return /^tel:\+[0-9][0-9-]{3,30}$/.test(entry);
+  if (!entry.startsWith("https://")) return false;
+  try {
+    const url = new URL(entry);
+    return url.protocol === "https:" && url.hostname !== "" && !/\s/.test(entry);
+  } catch {
+    return false;
+  }
+}
+
+/** A calendar date (taken as its first moment, UTC) or an RFC 3339 time with Z or an offset. */
+function parseExpiry(text: string): Date | null {
+  const isDate = /^\d{4}-\d{2}-\d{2}$/.test(text);
+  const isTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i.test(text);
+  if (!isDate && !isTime) return null;
+  const date = new Date(isDate ? `${text}T00:00:00Z` : text);
+  if (Number.isNaN(date.getTime())) return null;
+  // new Date() rolls 2027-02-30 over to March: a date that does not exist is a typo.
+  if (date.toISOString().slice(0, 10) !== text.slice(0, 10) && isDate) return null;
+  return date;
 }
 
 /** Shown until an operator configures their own (PRIVACY_NOTICE_FILE and PRIVACY_NOTICE_VERSION). */

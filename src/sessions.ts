@@ -4,12 +4,15 @@
 //
 // Lifecycle: startSession() at sign-in and at every privilege change (always a new id, the old row
 // deleted) → loadSession() on each request (expired rows ignored; lastSeenAt refreshed at most once a
-// minute) → endSession() at sign-out, endSessionsOf() when a password changes or an account is disabled
-// → the purge job deletes what expired.
+// minute) → recordSecondFactor() at each step-up before a sensitive action → renewSession() when the
+// person changes their own credentials (a new id and token, the same session otherwise) → endSession()
+// at sign-out, endSessionsOf() when a password changes or an account is disabled → the purge job
+// deletes what expired.
 import { createHash, randomBytes } from "node:crypto";
 import type { Context } from "koa";
 import type { Config } from "./config.js";
 import { type Database, sqlPoolOf, type Transaction } from "./db.js";
+import { forbidden } from "./errors.js";
 import type { StaffRole, StaffStatus, ThemePreference } from "./generated/prisma/client.js";
 
 const LAST_SEEN_GRANULARITY_MS = 60_000;
@@ -30,6 +33,8 @@ export interface LoadedSession {
   staffUserId: string;
   /** False while the second factor is still to come. */
   isAuthenticated: boolean;
+  /** When the second factor was last proven in this session (sign-in or step-up); null: never. */
+  secondFactorAt: Date | null;
 }
 
 export function sessionCookieName(config: Config): string {
@@ -62,6 +67,8 @@ export async function startSession(
       tokenHash: hashSessionToken(token),
       staffUserId: options.staffUserId,
       authenticatedAt: options.isAuthenticated ? now : null,
+      // A full session starts when every factor the account has was just checked.
+      secondFactorAt: options.isAuthenticated ? now : null,
       createdAt: now,
       lastSeenAt: now,
       expiresAt: new Date(now.getTime() + lifetime),
@@ -98,7 +105,12 @@ export async function loadSession(
   if (now.getTime() - row.lastSeenAt.getTime() >= LAST_SEEN_GRANULARITY_MS) {
     await db.staffSession.updateMany({ where: { id: row.id }, data: { lastSeenAt: now } });
   }
-  const session = { id: row.id, staffUserId: row.staffUserId, isAuthenticated: row.authenticatedAt !== null };
+  const session = {
+    id: row.id,
+    staffUserId: row.staffUserId,
+    isAuthenticated: row.authenticatedAt !== null,
+    secondFactorAt: row.secondFactorAt,
+  };
   return {
     session,
     staff: session.isAuthenticated
@@ -118,6 +130,7 @@ interface SessionRow {
   id: string;
   staffUserId: string;
   authenticatedAt: Date | null;
+  secondFactorAt: Date | null;
   lastSeenAt: Date;
   expiresAt: Date;
   name: string;
@@ -129,12 +142,62 @@ interface SessionRow {
 }
 
 const LOAD_SESSION_SQL = `
-  SELECT session.id, session."staffUserId", session."authenticatedAt", session."lastSeenAt",
-         session."expiresAt", person.name, person.email, person.role, person.status,
+  SELECT session.id, session."staffUserId", session."authenticatedAt", session."secondFactorAt",
+         session."lastSeenAt", session."expiresAt", person.name, person.email, person.role, person.status,
          person."themePreference", person."totpEnabledAt"
   FROM staff_sessions AS session
   JOIN staff_users AS person ON person.id = session."staffUserId"
   WHERE session."tokenHash" = $1`;
+
+/** A step-up: the second factor was proven again in this (fully signed-in) session. */
+export async function recordSecondFactor(tx: Transaction, sessionId: string, now: Date): Promise<void> {
+  await tx.staffSession.updateMany({
+    where: { id: sessionId, authenticatedAt: { not: null } },
+    data: { secondFactorAt: now },
+  });
+}
+
+/**
+ * The same session under a new id and token (the old row deleted), for when its owner changes their
+ * own credentials: a token that leaked before the change stops working. Its sign-in time and absolute
+ * limit stay as they were, so renewing never lengthens a session. A session that ended meanwhile
+ * (signed out in another tab) refuses the change: 403, and the caller's transaction rolls back.
+ */
+export async function renewSession(
+  tx: Transaction,
+  options: { sessionId: string; now?: Date; hasProvenSecondFactor?: boolean },
+): Promise<{ token: string; sessionId: string }> {
+  const now = options.now ?? new Date();
+  const sessionEnded = () =>
+    forbidden("Your session has ended. Sign in again, then repeat what you were doing.");
+  const old = await tx.staffSession.findFirst({
+    where: { id: options.sessionId, authenticatedAt: { not: null } },
+    select: {
+      staffUserId: true,
+      authenticatedAt: true,
+      secondFactorAt: true,
+      createdAt: true,
+      expiresAt: true,
+      ipAddress: true,
+      userAgent: true,
+    },
+  });
+  if (!old) throw sessionEnded();
+  // Deleted only if it is still there: of two requests renewing one session at once, one does.
+  const { count } = await tx.staffSession.deleteMany({ where: { id: options.sessionId } });
+  if (count !== 1) throw sessionEnded();
+  const token = randomBytes(32).toString("base64url");
+  const session = await tx.staffSession.create({
+    data: {
+      ...old,
+      tokenHash: hashSessionToken(token),
+      secondFactorAt: options.hasProvenSecondFactor ? now : old.secondFactorAt,
+      lastSeenAt: now,
+    },
+    select: { id: true },
+  });
+  return { token, sessionId: session.id };
+}
 
 export async function endSession(db: Database | Transaction, sessionId: string): Promise<void> {
   await db.staffSession.deleteMany({ where: { id: sessionId } });

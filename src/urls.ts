@@ -91,6 +91,8 @@ export const urls = {
   staffCaseEvidenceDelete: (caseId: string, fileId: string) =>
     `/staff/cases/${encodeURIComponent(caseId)}/evidence/${encodeURIComponent(fileId)}/delete`,
   privacyNotice: () => "/privacy",
+  /** RFC 9116's well-known address (routes/public/securityTxt.ts). */
+  securityTxt: () => "/.well-known/security.txt",
   setup: (token: string) => `/setup/${encodeURIComponent(token)}`,
   // Links carried by email (the pages behind them arrive with their features).
   confirmEmail: (token: string) => `/apply/confirm/${encodeURIComponent(token)}`,

@@ -3,10 +3,10 @@
 // body may hold personal data and lives in case_comments, which erasure blanks.
 import { type AuditActor, recordAudit } from "../audit.js";
 import type { Database } from "../db.js";
+import { ERASED_CASE_MESSAGE } from "../domain/caseMessages.js";
 import { canComment } from "../policies/cases.js";
 import { type Actor, authorize } from "../policies/staff.js";
 import { lockCaseForCommand } from "../queries/cases.js";
-import { ERASED_CASE_MESSAGE } from "./inviteApplicantToCase.js";
 
 export async function addCaseComment(
   db: Database,

@@ -16,6 +16,7 @@ import { randomUUID } from "node:crypto";
 import { type AuditActor, recordAudit } from "../audit.js";
 import type { Config } from "../config.js";
 import type { Database } from "../db.js";
+import { ERASED_CASE_MESSAGE } from "../domain/caseMessages.js";
 import { CASE_STATE_LABELS, type CaseState } from "../domain/caseStates.js";
 import { formatBytes } from "../domain/fileSize.js";
 import { conflict } from "../errors.js";
@@ -28,7 +29,6 @@ import { type EvidenceUsage, findEvidenceUsage } from "../queries/evidence.js";
 import { EVIDENCE_PLACEMENT_LOCK_KEY } from "../storage/backupLock.js";
 import type { EvidenceStore } from "../storage/evidenceStore.js";
 import { EvidenceUploadRefused, type ReceivedEvidenceFile } from "../storage/receiveEvidenceUpload.js";
-import { ERASED_CASE_MESSAGE } from "./inviteApplicantToCase.js";
 
 /** Who adds the files: the case's applicant (their session) or a staff member. */
 export type TEvidenceUploader = { kind: "APPLICANT" } | { kind: "STAFF"; actor: Actor };

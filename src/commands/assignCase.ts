@@ -4,13 +4,13 @@
 // it (policies/cases.ts: a case is taken into review explicitly, by assigning it, or by a vetting record).
 import { type AuditActor, recordAudit } from "../audit.js";
 import type { Database } from "../db.js";
+import { ERASED_CASE_MESSAGE } from "../domain/caseMessages.js";
 import { CASE_STATE_LABELS } from "../domain/caseStates.js";
 import { conflict } from "../errors.js";
 import { canAssignCase, canBeAssignedCase, isOpenCase } from "../policies/cases.js";
 import { type Actor, authorize } from "../policies/staff.js";
 import { lockCaseForCommand } from "../queries/cases.js";
-import { ERASED_CASE_MESSAGE } from "./inviteApplicantToCase.js";
-import { moveCase } from "./moveCase.js";
+import { takeIntoReviewIfSubmitted } from "./startCaseReview.js";
 
 export const ASSIGNEE_CONFLICTED_MESSAGE =
   "That person has a conflict of interest on this case, so it cannot be assigned to them. Choose someone else.";
@@ -49,15 +49,13 @@ export async function assignCase(
       { type: "vetting_case", id: options.caseId },
       { assigneeId: options.assigneeId, previousAssigneeId: vettingCase.assignedToId },
     );
-    const isReviewStarted = options.assigneeId !== null && facts.state === "SUBMITTED";
-    if (isReviewStarted) {
-      await moveCase(tx, {
+    const isReviewStarted =
+      options.assigneeId !== null &&
+      (await takeIntoReviewIfSubmitted(tx, {
         caseId: options.caseId,
-        from: "SUBMITTED",
-        move: "startReview",
+        state: facts.state,
         audit: options.audit,
-      });
-    }
+      }));
     return { isChanged: true, isReviewStarted };
   });
 }

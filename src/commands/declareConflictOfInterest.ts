@@ -7,11 +7,11 @@
 // row carries ids only; the reason stays in its row, where erasure blanks it and the case page shows it.
 import { type AuditActor, recordAudit } from "../audit.js";
 import type { Database } from "../db.js";
+import { ERASED_CASE_MESSAGE } from "../domain/caseMessages.js";
 import { conflict, notFound } from "../errors.js";
 import { canDeclareConflict, canRecordConflictForOthers, hasConflictOn } from "../policies/cases.js";
 import { type Actor, authorize } from "../policies/staff.js";
 import { lockCaseForCommand } from "../queries/cases.js";
-import { ERASED_CASE_MESSAGE } from "./inviteApplicantToCase.js";
 
 export const ALREADY_CONFLICTED_MESSAGE =
   "A conflict of interest is already recorded for that person on this case.";

@@ -4,6 +4,7 @@
 // that cannot be unlinked then has no row: it is logged, and the sweep removes it.
 import { type AuditActor, recordAudit } from "../audit.js";
 import type { Database } from "../db.js";
+import { ERASED_CASE_MESSAGE } from "../domain/caseMessages.js";
 import { CASE_STATE_LABELS } from "../domain/caseStates.js";
 import { conflict, notFound } from "../errors.js";
 import type { Logger } from "../logger.js";
@@ -17,7 +18,6 @@ import { type Actor, authorize } from "../policies/staff.js";
 import { lockCaseForCommand } from "../queries/cases.js";
 import { findEvidenceFile } from "../queries/evidence.js";
 import type { EvidenceStore } from "../storage/evidenceStore.js";
-import { ERASED_CASE_MESSAGE } from "./inviteApplicantToCase.js";
 
 export const APPLICANT_EVIDENCE_LOCKED_MESSAGE =
   "Files can be deleted only while your application is a draft, or when the vetting team has asked you for more information. Nothing was deleted.";

@@ -3,15 +3,14 @@
 // working until they expire; each is single-use.
 import { type AuditActor, recordAudit } from "../audit.js";
 import type { Database, Transaction } from "../db.js";
+import { ERASED_CASE_MESSAGE } from "../domain/caseMessages.js";
 import { formatCaseNumber } from "../domain/caseNumber.js";
 import { conflict, notFound } from "../errors.js";
 import { enqueueEmail } from "../mail/outbox.js";
-import { canInviteApplicant } from "../policies/cases.js";
-import { type Actor, authorize, hasRole } from "../policies/staff.js";
+import { canInviteApplicant, canViewCases } from "../policies/cases.js";
+import { type Actor, authorize } from "../policies/staff.js";
 import { findCaseForCommand } from "../queries/cases.js";
 
-export const ERASED_CASE_MESSAGE =
-  "This case’s personal data was erased, so nothing more can be done with it.";
 export const NOT_WAITING_FOR_PERSON_MESSAGE =
   "A link is sent only while the case waits for the person: as a draft, or when more information was requested.";
 
@@ -53,7 +52,7 @@ export async function inviteApplicantToCase(
     const vettingCase = await findCaseForCommand(tx, options.caseId);
     if (!vettingCase) throw notFound();
     const facts = vettingCase.facts;
-    authorize(hasRole(options.agent, "VETTING_AGENT"));
+    authorize(canViewCases(options.agent));
     if (facts.erasedAt) throw conflict(ERASED_CASE_MESSAGE);
     if (!canInviteApplicant(options.agent, facts)) throw conflict(NOT_WAITING_FOR_PERSON_MESSAGE);
     await sendCaseInvitation(tx, { vettingCase, agentName: options.agent.name, audit: options.audit });

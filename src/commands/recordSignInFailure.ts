@@ -1,7 +1,7 @@
-// A failed sign-in step (password or second factor): counted against the brute-force limits (as an
-// unknown browser's, or as a remembered browser's when it carried a valid device cookie for the
-// account), audited, and, when this failure blocks the account, its owner is emailed a password-reset
-// link in the same transaction as the audit row of the block.
+// A failed sign-in step (password or second factor, or the second factor asked again at a step-up):
+// counted against the brute-force limits (as an unknown browser's, or as a remembered browser's when it
+// carried a valid device cookie for the account), audited, and, when this failure blocks the account,
+// its owner is emailed a password-reset link in the same transaction as the audit row of the block.
 import type { AuditActor } from "../audit.js";
 import { recordAudit } from "../audit.js";
 import type { Database } from "../db.js";
@@ -30,7 +30,8 @@ export async function recordSignInFailure(
   options: {
     target: SignInFailureTarget;
     reason: SignInFailureReason;
-    stage: "password" | "second_factor";
+    /** "step_up": the second factor asked again before a sensitive action (stepUpSession.ts). */
+    stage: "password" | "second_factor" | "step_up";
     actor: AuditActor;
     /** The nonce of the attempt's valid device cookie for this account, or null (an unknown browser). */
     trustedDevice: string | null;

@@ -3,14 +3,14 @@
 // a submitted case takes it into review in the same transaction: someone is now working on it.
 import { type AuditActor, recordAudit } from "../audit.js";
 import type { Database, Transaction } from "../db.js";
+import { ERASED_CASE_MESSAGE } from "../domain/caseMessages.js";
 import { CASE_STATE_LABELS } from "../domain/caseStates.js";
 import { conflict } from "../errors.js";
 import type { Recommendation, VerificationMethod } from "../generated/prisma/client.js";
 import { canRecordVetting, isOpenCase } from "../policies/cases.js";
 import { type Actor, authorize } from "../policies/staff.js";
 import { lockCaseForCommand } from "../queries/cases.js";
-import { ERASED_CASE_MESSAGE } from "./inviteApplicantToCase.js";
-import { moveCase } from "./moveCase.js";
+import { takeIntoReviewIfSubmitted } from "./startCaseReview.js";
 
 export interface TVettingRecordInput {
   identityVerified: boolean;
@@ -57,15 +57,11 @@ export async function recordVettingRecord(
       canRecordVetting(options.agent, facts),
       "You have a conflict of interest on this case, so you cannot vet it.",
     );
-    const isReviewStarted = facts.state === "SUBMITTED";
-    if (isReviewStarted) {
-      await moveCase(tx, {
-        caseId: options.caseId,
-        from: "SUBMITTED",
-        move: "startReview",
-        audit: options.audit,
-      });
-    }
+    const isReviewStarted = await takeIntoReviewIfSubmitted(tx, {
+      caseId: options.caseId,
+      state: facts.state,
+      audit: options.audit,
+    });
     const vettingRecordId = await writeVettingRecord(tx, {
       caseId: options.caseId,
       agentId: options.agent.id,

@@ -1,11 +1,13 @@
 // A staff member sets a new password through their reset link. One transaction consumes the link (so
 // it works once, even against two racing requests), sets the password, ends every session of the
-// person and writes the audit row. The second factor is untouched: signing in still needs it.
+// person, writes the audit row and emails the owner that their password changed, as every change of a
+// credential does. The second factor is untouched: signing in still needs it.
 import type { AuditActor } from "../audit.js";
 import { recordAudit } from "../audit.js";
 import type { Database } from "../db.js";
 import { endSessionsOf } from "../sessions.js";
 import { consumeLinkToken } from "../tokens.js";
+import { sendCredentialsChangedEmail } from "./credentialsChangedEmail.js";
 
 export class ResetLinkUnusableError extends Error {
   override readonly name = "ResetLinkUnusableError";
@@ -24,9 +26,10 @@ export async function resetPassword(
     ) {
       throw new ResetLinkUnusableError(`password reset link is ${link.status}`);
     }
+    const now = new Date();
     const { count } = await tx.staffUser.updateMany({
       where: { id: options.staffUserId, status: "ACTIVE" },
-      data: { passwordHash: options.passwordHash, passwordChangedAt: new Date() },
+      data: { passwordHash: options.passwordHash, passwordChangedAt: now },
     });
     if (count !== 1) throw new ResetLinkUnusableError("the account is not active");
     const sessionsEnded = await endSessionsOf(tx, options.staffUserId);
@@ -37,6 +40,11 @@ export async function resetPassword(
       { type: "staff_user", id: options.staffUserId },
       { sessionsEnded },
     );
+    await sendCredentialsChangedEmail(tx, {
+      staffUserId: options.staffUserId,
+      change: "password_reset",
+      changedAt: now,
+    });
     return { sessionsEnded };
   });
 }

@@ -1,12 +1,14 @@
 // A superadmin resets someone's two-step sign-in (lost phone). The authenticator secret, the recovery
 // codes and the password are cleared, every session ends, and the person re-enrols through a new
 // invitation link, emailed now (kind staff_invitation): the account is INVITED again until they do.
-// Earlier invitation links are withdrawn, so only the new email works.
+// Earlier invitation links are withdrawn, so only the new email works. The person is also told, in an
+// email of its own, who reset it and when (kind credentials_changed), in case they did not ask for it.
 import { type AuditActor, recordAudit } from "../audit.js";
 import type { Database } from "../db.js";
 import { conflict, notFound } from "../errors.js";
 import { type Actor, authorize, canResetSecondFactor } from "../policies/staff.js";
 import { endSessionsOf } from "../sessions.js";
+import { sendCredentialsChangedEmail } from "./credentialsChangedEmail.js";
 import { sendInvitationEmail, withdrawInvitationLinks } from "./invitationEmails.js";
 
 export async function resetSecondFactor(
@@ -59,6 +61,12 @@ export async function resetSecondFactor(
       { type: "staff_user", id: target.id },
       { invitationId: invitation.id, endedSessions, deletedRecoveryCodes, withdrawnLinks },
     );
+    await sendCredentialsChangedEmail(tx, {
+      staffUserId: target.id,
+      change: "second_factor_reset",
+      changedAt: now,
+      changedBy: options.actor.name,
+    });
     await sendInvitationEmail(tx, { id: invitation.id, invitee: target, inviterName: options.actor.name });
   });
 }

@@ -1,11 +1,13 @@
-// Taking a submitted case into review, explicitly ("Start review" on the case page).
+// Taking a submitted case into review: explicitly ("Start review" on the case page), or as a side effect
+// of someone starting work on it (assigning it, adding a vetting record: takeIntoReviewIfSubmitted).
 import type { AuditActor } from "../audit.js";
-import type { Database } from "../db.js";
+import type { Database, Transaction } from "../db.js";
+import { ERASED_CASE_MESSAGE } from "../domain/caseMessages.js";
+import type { CaseState } from "../domain/caseStates.js";
 import { conflict, notFound } from "../errors.js";
 import { canStartReview } from "../policies/cases.js";
 import { type Actor, authorize } from "../policies/staff.js";
 import { findCaseForCommand } from "../queries/cases.js";
-import { ERASED_CASE_MESSAGE } from "./inviteApplicantToCase.js";
 import { allowedTarget, moveCase } from "./moveCase.js";
 
 export async function startCaseReview(
@@ -28,4 +30,22 @@ export async function startCaseReview(
       audit: options.audit,
     });
   });
+}
+
+/**
+ * Someone starts working on the case (it is assigned, or vetted): a submitted case moves into review in
+ * the caller's transaction. Returns whether it did.
+ */
+export async function takeIntoReviewIfSubmitted(
+  tx: Transaction,
+  options: { caseId: string; state: CaseState; audit: AuditActor },
+): Promise<boolean> {
+  if (options.state !== "SUBMITTED") return false;
+  await moveCase(tx, {
+    caseId: options.caseId,
+    from: "SUBMITTED",
+    move: "startReview",
+    audit: options.audit,
+  });
+  return true;
 }

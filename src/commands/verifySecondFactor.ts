@@ -1,16 +1,13 @@
 // Sign-in, second step: a code from the authenticator app (RFC 6238, accepted once: the step it matched
-// is stored) or one of the person's single-use recovery codes. Success replaces the pending session
-// with a full one (a new id), records the sign-in, resets the account + IP failure counter and gives
-// the browser a new device cookie (security/deviceCookies.ts: from now on, others' failures do not lock
+// is stored) or one of the person's single-use recovery codes (consumeSecondFactorCode.ts). Success
+// replaces the pending session with a full one (a new id), records the sign-in, resets the account + IP
+// failure counter and gives the browser a new device cookie (security/deviceCookies.ts: from now on, others' failures do not lock
 // it out); a wrong code counts as a failed sign-in like a wrong password.
 import type { AuditActor } from "../audit.js";
 import { recordAudit } from "../audit.js";
-import type { Transaction } from "../db.js";
-import { hashRecoveryCode } from "../domain/recoveryCodes.js";
-import { matchTotpCode } from "../domain/totp.js";
-import { openSecret } from "../secrets.js";
 import { issueDeviceCookie, trustedDeviceNonce } from "../security/deviceCookies.js";
 import { endSession, startSession } from "../sessions.js";
+import { consumeSecondFactorCode } from "./consumeSecondFactorCode.js";
 import { recordSignInFailure } from "./recordSignInFailure.js";
 import type { SignInDependencies } from "./signIn.js";
 
@@ -18,8 +15,6 @@ export type SecondFactorResult =
   | { kind: "failed" }
   | { kind: "blocked"; retryAfterSeconds: number }
   | { kind: "signed_in"; sessionToken: string; method: "totp" | "recovery_code"; deviceCookie: string };
-
-const TOTP_PATTERN = /^\d{6}$/;
 
 export async function verifySecondFactor(
   deps: SignInDependencies,
@@ -56,35 +51,19 @@ export async function verifySecondFactor(
     return { kind: "blocked", retryAfterSeconds: waitSeconds };
   }
 
-  const code = options.code.replace(/\s+/g, "");
   const now = new Date();
   const actor = { ...options.actor, staffUserId: staffUser.id, label: staffUser.email };
   const subject = { type: "staff_user", id: staffUser.id };
 
   const signedIn = await deps.db.$transaction(async (tx) => {
-    let method: "totp" | "recovery_code" | null = null;
-    if (staffUser.status !== "ACTIVE" || !staffUser.totpSecretSealed) return null;
-    if (TOTP_PATTERN.test(code)) {
-      const secret = openSecret(deps.config.staff.totpKey, staffUser.totpSecretSealed);
-      const step = matchTotpCode(secret, code, staffUser.totpLastUsedStep, now);
-      // Conditional on the step still being newer: of two requests racing with one code, one wins.
-      if (step !== null && (await claimTotpStep(tx, staffUser.id, step))) method = "totp";
-    } else if (code.length > 0) {
-      const used = await tx.recoveryCode.updateManyAndReturn({
-        where: {
-          staffUserId: staffUser.id,
-          usedAt: null,
-          codeHash: hashRecoveryCode(deps.config.staff.totpKey, code),
-        },
-        data: { usedAt: now },
-        select: { id: true },
-      });
-      if (used.length === 1) {
-        method = "recovery_code";
-        const remaining = await tx.recoveryCode.count({ where: { staffUserId: staffUser.id, usedAt: null } });
-        await recordAudit(tx, actor, "staff.recovery_code_used", subject, { remaining });
-      }
-    }
+    if (staffUser.status !== "ACTIVE") return null;
+    const method = await consumeSecondFactorCode(tx, {
+      config: deps.config,
+      staffUser,
+      code: options.code,
+      audit: actor,
+      now,
+    });
     if (!method) return null;
     const session = await startSession(tx, {
       config: deps.config,
@@ -118,15 +97,4 @@ export async function verifySecondFactor(
     method: signedIn.method,
     deviceCookie: issueDeviceCookie(deps.config.sessionSecret, staffUser.id, now),
   };
-}
-
-async function claimTotpStep(tx: Transaction, staffUserId: string, step: bigint): Promise<boolean> {
-  const { count } = await tx.staffUser.updateMany({
-    where: {
-      id: staffUserId,
-      OR: [{ totpLastUsedStep: null }, { totpLastUsedStep: { lt: step } }],
-    },
-    data: { totpLastUsedStep: step },
-  });
-  return count === 1;
 }

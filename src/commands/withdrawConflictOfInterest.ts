@@ -3,11 +3,11 @@
 // update on "not yet withdrawn" makes two withdrawals at once one.
 import { type AuditActor, recordAudit } from "../audit.js";
 import type { Database } from "../db.js";
+import { ERASED_CASE_MESSAGE } from "../domain/caseMessages.js";
 import { conflict, notFound } from "../errors.js";
 import { canWithdrawConflict } from "../policies/cases.js";
 import { type Actor, authorize } from "../policies/staff.js";
 import { lockCaseForCommand } from "../queries/cases.js";
-import { ERASED_CASE_MESSAGE } from "./inviteApplicantToCase.js";
 
 export const ALREADY_WITHDRAWN_MESSAGE = "That conflict of interest was already withdrawn.";
 

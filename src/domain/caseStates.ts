@@ -1,5 +1,6 @@
-// The states of a vetting case and the only moves between them, in one place (issue 6 builds the
-// cases on this). Every command that changes a case's state asks transition() first; a move that is
+// The states of a vetting case and the only moves between them, in one place, with the sets of states
+// the rest of the code speaks of (open, decided, editable by the applicant): policies, SQL and views
+// derive from these, never list states of their own. Every command that changes a case's state asks transition() first; a move that is
 // not listed here is refused with a message for the page, never a 500.
 //
 //   DRAFT ─submit→ SUBMITTED ─startReview→ IN_REVIEW ─approve→ APPROVED
@@ -21,12 +22,24 @@ export const CASE_STATES = [
 ] as const;
 export type CaseState = (typeof CASE_STATES)[number];
 
-const BEFORE_DECISION: readonly CaseState[] = [
+/** Open: before a decision, and not withdrawn. Staff work on these; the applicant may still withdraw. */
+export const OPEN_STATES = [
   "DRAFT",
   "SUBMITTED",
   "IN_REVIEW",
   "MORE_INFORMATION_REQUESTED",
-];
+] as const satisfies readonly CaseState[];
+
+/** Decided: approved or rejected (a withdrawal is the applicant's, not a decision). */
+export const DECIDED_STATES = ["APPROVED", "REJECTED"] as const satisfies readonly CaseState[];
+
+/** Waiting for the applicant: they may edit their details and evidence only in these. */
+export const APPLICANT_EDITABLE_STATES = [
+  "DRAFT",
+  "MORE_INFORMATION_REQUESTED",
+] as const satisfies readonly CaseState[];
+
+const isOneOf = (states: readonly CaseState[], state: CaseState) => states.includes(state);
 
 export const CASE_MOVES = {
   submit: { from: ["DRAFT"], to: "SUBMITTED" },
@@ -35,7 +48,7 @@ export const CASE_MOVES = {
   resubmit: { from: ["MORE_INFORMATION_REQUESTED"], to: "IN_REVIEW" },
   approve: { from: ["IN_REVIEW"], to: "APPROVED" },
   reject: { from: ["IN_REVIEW"], to: "REJECTED" },
-  withdraw: { from: BEFORE_DECISION, to: "WITHDRAWN" },
+  withdraw: { from: OPEN_STATES, to: "WITHDRAWN" },
 } as const satisfies Record<string, { from: readonly CaseState[]; to: CaseState }>;
 export type CaseMove = keyof typeof CASE_MOVES;
 
@@ -95,11 +108,14 @@ export function allowedMoves(from: CaseState): CaseMove[] {
   );
 }
 
-export function isDecided(state: CaseState): boolean {
-  return state === "APPROVED" || state === "REJECTED";
+export function isOpenState(state: CaseState): boolean {
+  return isOneOf(OPEN_STATES, state);
 }
 
-/** The applicant may edit details and evidence only in these states. */
+export function isDecided(state: CaseState): boolean {
+  return isOneOf(DECIDED_STATES, state);
+}
+
 export function isEditableByApplicant(state: CaseState): boolean {
-  return state === "DRAFT" || state === "MORE_INFORMATION_REQUESTED";
+  return isOneOf(APPLICANT_EDITABLE_STATES, state);
 }

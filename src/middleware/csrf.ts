@@ -22,8 +22,7 @@ export function csrfProtection(options: {
   // __Host- cookies are bound to this exact origin (Secure, no Domain, Path=/).
   const cookieName = isHttps ? "__Host-csrf" : "csrf";
   const exemptPaths = new Set(options.exemptPaths ?? []);
-  const tokenFor = (seed: string) =>
-    createHmac("sha256", options.secret).update(`csrf:${seed}`).digest("base64url");
+  const tokenFor = (seed: string) => csrfTokenFor(options.secret, seed);
 
   return async function checkCsrf(ctx, next) {
     let seed = ctx.cookies.get(cookieName);
@@ -33,7 +32,7 @@ export function csrfProtection(options: {
       ctx.cookies.set(cookieName, seed, { httpOnly: true, sameSite: "lax", secure: isHttps, path: "/" });
     }
     ctx.state.csrfToken = ctx.state.session
-      ? tokenFor(`session:${ctx.state.session.id}`)
+      ? staffSessionCsrfToken(options.secret, ctx.state.session.id)
       : ctx.state.applicant
         ? tokenFor(`applicant:${ctx.state.applicant.sessionId}`)
         : tokenFor(seed);
@@ -52,6 +51,15 @@ export function csrfProtection(options: {
     }
     await next();
   };
+}
+
+function csrfTokenFor(secret: string, seed: string): string {
+  return createHmac("sha256", secret).update(`csrf:${seed}`).digest("base64url");
+}
+
+/** The token of a staff session's forms: for a page answered after the session was renewed. */
+export function staffSessionCsrfToken(secret: string, sessionId: string): string {
+  return csrfTokenFor(secret, `session:${sessionId}`);
 }
 
 /**

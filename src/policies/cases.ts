@@ -10,7 +10,7 @@
 // others, one of them with the identity verified). A staff member with a conflict of interest on a case
 // sees only its number, the person's name and its state: they cannot be assigned it, vet it, see its
 // evidence or decide it.
-import { type CaseState, isDecided } from "../domain/caseStates.js";
+import { type CaseState, isEditableByApplicant, isOpenState } from "../domain/caseStates.js";
 import { type Actor, hasRole } from "./staff.js";
 
 /** Which of the applicant's identifiers a staff member's own matches (compared as duplicates are). */
@@ -38,7 +38,7 @@ export interface DecisionRules {
 
 /** Open: neither decided nor withdrawn, and not erased. */
 export function isOpenCase(vettingCase: Pick<CaseFacts, "state" | "erasedAt">): boolean {
-  return !vettingCase.erasedAt && !isDecided(vettingCase.state) && vettingCase.state !== "WITHDRAWN";
+  return !vettingCase.erasedAt && isOpenState(vettingCase.state);
 }
 
 /** A standing conflict of interest: the staff member keeps out of the case. */
@@ -91,11 +91,7 @@ export function canComment(actor: Actor, vettingCase: CaseFacts): boolean {
 
 /** Sending the person (again) the link to their workspace: for a case still waiting for them. */
 export function canInviteApplicant(actor: Actor, vettingCase: CaseFacts): boolean {
-  return (
-    canWorkOn(actor, vettingCase) &&
-    !vettingCase.erasedAt &&
-    (vettingCase.state === "DRAFT" || vettingCase.state === "MORE_INFORMATION_REQUESTED")
-  );
+  return canWorkOn(actor, vettingCase) && !vettingCase.erasedAt && isEditableByApplicant(vettingCase.state);
 }
 
 /** Declaring one's own conflict of interest: any staff member, on a case not erased, once. */
@@ -221,10 +217,7 @@ export function canEraseCase(actor: Actor, vettingCase: CaseFacts): boolean {
 
 /** The applicant edits details (and evidence) only while the case waits for them. */
 export function canApplicantEdit(vettingCase: Pick<CaseFacts, "state" | "erasedAt">): boolean {
-  return (
-    !vettingCase.erasedAt &&
-    (vettingCase.state === "DRAFT" || vettingCase.state === "MORE_INFORMATION_REQUESTED")
-  );
+  return !vettingCase.erasedAt && isEditableByApplicant(vettingCase.state);
 }
 
 export function canApplicantWithdraw(vettingCase: Pick<CaseFacts, "state" | "erasedAt">): boolean {

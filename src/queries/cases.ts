@@ -8,7 +8,7 @@
 import type { AuditAction } from "../audit.js";
 import { type Database, sqlPoolOf, type Transaction } from "../db.js";
 import { parseCaseNumber } from "../domain/caseNumber.js";
-import type { CaseState } from "../domain/caseStates.js";
+import { type CaseState, DECIDED_STATES, OPEN_STATES } from "../domain/caseStates.js";
 import { conflict, notFound } from "../errors.js";
 import type { Prisma, Recommendation, StaffStatus } from "../generated/prisma/client.js";
 import type { CaseFacts } from "../policies/cases.js";
@@ -93,7 +93,9 @@ function containsPattern(term: string): string {
   return `%${term.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
 }
 
-const OPEN_STATES_SQL = "('DRAFT', 'SUBMITTED', 'IN_REVIEW', 'MORE_INFORMATION_REQUESTED')";
+/** A set of states from domain/caseStates.ts as an SQL list: the module's own constants, never input. */
+const sqlStates = (states: readonly CaseState[]) => `(${states.map((state) => `'${state}'`).join(", ")})`;
+const OPEN_STATES_SQL = sqlStates(OPEN_STATES);
 
 /** The viewer has a standing conflict of interest on vetting_case (the parameter is the viewer's id). */
 const conflictedSql = (viewer: string) => `EXISTS (SELECT 1 FROM case_conflicts AS standing
@@ -162,7 +164,7 @@ function tabCondition(tab: TCaseQueueTab, viewerId: string, values: SqlValues): 
     case "more_information":
       return `vetting_case.state = 'MORE_INFORMATION_REQUESTED'`;
     case "decided":
-      return `vetting_case.state IN ('APPROVED', 'REJECTED')`;
+      return `vetting_case.state IN ${sqlStates(DECIDED_STATES)}`;
     case "assigned":
       return `(vetting_case."assignedToId" = ${values.add(viewerId)} AND vetting_case."erasedAt" IS NULL
         AND vetting_case.state IN ${OPEN_STATES_SQL})`;
@@ -311,14 +313,14 @@ export async function countCaseQueueTabs(
     text,
     values.values,
   );
-  const count = (states: CaseState[]) =>
+  const count = (states: readonly CaseState[]) =>
     rows.filter((row) => states.includes(row.state)).reduce((sum, row) => sum + row.count, 0);
   return {
     all: rows.reduce((sum, row) => sum + row.count, 0),
     submitted: count(["SUBMITTED"]),
     in_review: count(["IN_REVIEW"]),
     more_information: count(["MORE_INFORMATION_REQUESTED"]),
-    decided: count(["APPROVED", "REJECTED"]),
+    decided: count(DECIDED_STATES),
     assigned: rows.reduce((sum, row) => sum + row.assigned, 0),
   };
 }

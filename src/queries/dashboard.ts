@@ -2,11 +2,10 @@
 // admins the state of the whole queue (counts by state, cases waiting longest for a decision, recent
 // decisions). Each list is small and bounded; the queue is where people go for more.
 import type { Database } from "../db.js";
-import type { CaseState } from "../domain/caseStates.js";
+import { type CaseState, OPEN_STATES } from "../domain/caseStates.js";
 import type { DecisionKind } from "../generated/prisma/client.js";
 
 /** Cases that still wait for someone: neither decided nor withdrawn, and not erased. */
-const OPEN_STATES: CaseState[] = ["DRAFT", "SUBMITTED", "IN_REVIEW", "MORE_INFORMATION_REQUESTED"];
 
 const caseSummarySelect = {
   id: true,
@@ -35,7 +34,7 @@ export function findAssignedOpenCases(
   limit = 20,
 ): Promise<CaseSummaryRow[]> {
   return db.vettingCase.findMany({
-    where: { assignedToId: staffUserId, state: { in: OPEN_STATES }, erasedAt: null },
+    where: { assignedToId: staffUserId, state: { in: [...OPEN_STATES] }, erasedAt: null },
     orderBy: [{ lastSubmittedAt: { sort: "asc", nulls: "last" } }, { createdAt: "asc" }, { number: "asc" }],
     take: limit,
     select: caseSummarySelect,

@@ -69,14 +69,3 @@ export function evidenceBudgetOf(
     bytesLeft: Math.max(0, limits.maxCaseBytes - usage.totalBytes),
   };
 }
-
-/** How many files the case holds (only one uploader kind's when asked). */
-export function countEvidenceFiles(
-  db: Database | Transaction,
-  caseId: string,
-  options: { uploaderKind?: EvidenceUploaderKind } = {},
-): Promise<number> {
-  return db.evidenceFile.count({
-    where: { caseId, ...(options.uploaderKind ? { uploaderKind: options.uploaderKind } : {}) },
-  });
-}

@@ -399,6 +399,7 @@ function fewestRemaining(windows: WindowState[]): WindowState {
 // Process-wide counts for the metrics (issue 9).
 let refusals = 0;
 let insuranceDecisions = 0;
+let storeFailures = 0;
 
 /** Requests refused by the request limits since the process started. */
 export function rateLimitRefusalCount(): number {
@@ -408,6 +409,11 @@ export function rateLimitRefusalCount(): number {
 /** Requests decided by the in-memory insurance limiter (the store had failed) since the process started. */
 export function rateLimitInsuranceDecisionCount(): number {
   return insuranceDecisions;
+}
+
+/** Times the store failed or did not answer in time since the process started (each attempt counts). */
+export function rateLimitStoreFailureCount(): number {
+  return storeFailures;
 }
 
 /**
@@ -469,6 +475,7 @@ export function createRequestLimiter(options: {
   let decidedInMemorySinceLog = 0;
 
   function onStoreFailure(error: unknown) {
+    storeFailures += 1;
     const now = Date.now();
     storeRetryAt = now + STORE_RETRY_MS;
     if (failingSince === null) {

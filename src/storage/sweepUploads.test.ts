@@ -50,6 +50,15 @@ afterEach(async () => {
 });
 
 const sweep = () => sweepUploads({ db, store, logger: logs.logger });
+
+/** Orphan files the audit log says the sweep removed (what /metrics reports). */
+async function auditedOrphans(): Promise<number> {
+  const rows = await db.auditEvent.findMany({
+    where: { action: "evidence.orphans_removed", actorLabel: "system" },
+    select: { details: true },
+  });
+  return rows.reduce((sum, row) => sum + Number((row.details as { files?: number }).files ?? 0), 0);
+}
 const sha256Of = (content: Buffer) => createHash("sha256").update(content).digest("hex");
 
 async function exists(target: string): Promise<boolean> {
@@ -208,8 +217,10 @@ describe("sweepUploads", () => {
     await writeFile(path.join(path.dirname(store.pathOf(loneOrphan)), "not-a-key"), "junk");
     await writeFile(path.join(store.evidenceRoot, "README"), "an operator's note");
 
+    const auditedBefore = await auditedOrphans();
     const outcome = await sweep();
     assert.equal(outcome.removedOrphanFiles, 522);
+    assert.equal((await auditedOrphans()) - auditedBefore, 522, "each removal audited (and so in /metrics)");
     assert.deepEqual(await readdir(path.join(store.evidenceRoot, crowdedShard)), [kept]);
     assert.equal(await exists(store.pathOf(loneOrphan)), false);
     assert.equal(

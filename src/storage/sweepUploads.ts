@@ -9,8 +9,13 @@
 // commits their rows while holding the evidence-placement lock shared (storage/backupLock.ts), and the
 // sweep looks up and removes orphans while holding it exclusively, so a file whose row is about to
 // commit is never taken for an orphan; every removal tolerates the thing being gone already.
+//
+// Orphans removed are audited ("evidence.orphans_removed", how many), in the transaction that decided
+// them: evidence leaving the volume is worth a trail, and the count reaches /metrics from any process
+// (the sweep runs in the worker, which serves no /metrics), for the alert in deploy/prometheus.
 import { opendir, readdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
+import { recordAudit } from "../audit.js";
 import type { Database } from "../db.js";
 import type { Logger } from "../logger.js";
 import { EVIDENCE_PLACEMENT_LOCK_KEY } from "./backupLock.js";
@@ -152,11 +157,16 @@ async function sweepOrphans(
               })
             ).map((row) => row.storageKey),
           );
+          let removed = 0;
           for (const name of batch) {
             if (referenced.has(name)) continue;
             await rm(path.join(shardPath, name), { recursive: true, force: true });
-            outcome.removedOrphanFiles += 1;
+            removed += 1;
           }
+          if (removed > 0) {
+            await recordAudit(tx, { label: "system" }, "evidence.orphans_removed", null, { files: removed });
+          }
+          outcome.removedOrphanFiles += removed;
         },
         { timeout: ORPHAN_BATCH_TIMEOUT_MS },
       );

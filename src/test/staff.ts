@@ -65,6 +65,9 @@ export async function signedInCookie(db: Database, config: Config, staffUserId: 
 export interface SignedInStaffBrowser {
   id: string;
   name: string;
+  email: string;
+  /** Base32; compute codes with totpCodeAt(), e.g. for a step-up. */
+  totpSecret: string;
   cookie: string;
   csrfToken: string;
   get(path: string): Promise<Response>;
@@ -84,10 +87,23 @@ export async function signedInStaffBrowser(
   return {
     id: member.id,
     name: member.name,
+    email: member.email,
+    totpSecret: member.totpSecret,
     cookie,
     csrfToken,
     get: (path) => fetch(`${testApp.baseUrl}${path}`, { headers: { cookie }, redirect: "manual" }),
     post: (path, fields = {}) =>
       postForm(`${testApp.baseUrl}${path}`, { _csrf: csrfToken, ...fields }, { cookie }),
   };
+}
+
+/**
+ * Moves the last second factor of every session of this person back by `minutesAgo`, as if they had
+ * signed in that long ago: their sensitive actions then ask for a step-up (STEP_UP_MINUTES).
+ */
+export async function ageSecondFactor(db: Database, staffUserId: string, minutesAgo: number): Promise<void> {
+  await db.staffSession.updateMany({
+    where: { staffUserId },
+    data: { secondFactorAt: new Date(Date.now() - minutesAgo * 60_000) },
+  });
 }

@@ -7,6 +7,7 @@ import { accountBlocked } from "./accountBlocked.js";
 import { applicationReceived } from "./applicationReceived.js";
 import { approvalNeeded } from "./approvalNeeded.js";
 import { caseInvitation } from "./caseInvitation.js";
+import { credentialsChanged } from "./credentialsChanged.js";
 import { decisionApproved } from "./decisionApproved.js";
 import { decisionRejected } from "./decisionRejected.js";
 import { emailConfirmation } from "./emailConfirmation.js";
@@ -52,6 +53,7 @@ export const messageKinds = registry({
   test_message: testMessage,
   superadmin_welcome: superadminWelcome,
   account_blocked: accountBlocked,
+  credentials_changed: credentialsChanged,
   approval_needed: approvalNeeded,
   // vetting cases
   application_received: applicationReceived,

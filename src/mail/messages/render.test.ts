@@ -36,6 +36,12 @@ function payloadsNaming(name: string): { [Name in MessageKindName]: MessagePaylo
     test_message: {},
     superadmin_welcome: { name },
     account_blocked: { staffName: name, blockedFor: "1 hour" },
+    credentials_changed: {
+      staffName: name,
+      change: "second_factor_reset",
+      changedAt: "2025-03-03T14:05:09.000Z",
+      changedBy: name,
+    },
     approval_needed: {
       request: "role_change",
       approverName: name,
@@ -91,6 +97,7 @@ describe("message kinds", () => {
       "application_received",
       "approval_needed",
       "case_invitation",
+      "credentials_changed",
       "decision_approved",
       "decision_rejected",
       "email_confirmation",
@@ -148,6 +155,7 @@ describe("message kinds", () => {
         lifetimeMs: 30 * minutes,
         path: "/staff/password-reset/a%2Fb%3Fc",
       },
+      credentials_changed: undefined,
       application_received: undefined,
       more_information_requested: {
         purpose: "sign_in",
@@ -285,6 +293,54 @@ describe("renderEmail", () => {
     assert.equal(email.subject, "Reset your password — Vetting Portal");
     assert.match(email.text, /If you did not ask for this, ignore this email: your password is unchanged\./);
     assert.match(email.html, /If you did not ask for this, ignore this email: your password is unchanged\./);
+  });
+
+  test("a change of credentials says what changed and when, and what to do if it was not them", async () => {
+    const changedAt = "2025-03-03T14:01:00.000Z";
+    const expected = {
+      password: [
+        "Your password was changed",
+        /was changed at 14:01 UTC on 3 March 2025, from your account page/,
+      ],
+      password_reset: ["Your password was reset", /was reset through a password reset link at 14:01 UTC/],
+      authenticator: [
+        "Two-step sign-in now uses a new authenticator",
+        /moved to a new authenticator app at 14:01 UTC on 3 March 2025\. Codes from the earlier app/,
+      ],
+      recovery_codes: [
+        "New recovery codes were made for your account",
+        /New recovery codes were made for your staff account on Vetting Portal at 14:01 UTC/,
+      ],
+    } as const;
+    for (const [change, [subject, sentence]] of Object.entries(expected)) {
+      const email = await render("credentials_changed", {
+        staffName: "Grace",
+        change,
+        changedAt,
+      });
+      assert.equal(email.subject, `${subject} — Vetting Portal`);
+      for (const part of [email.text, email.html.replace(/<[^>]+>/g, "")]) {
+        assert.match(part.replace(/\s+/g, " "), sentence, change);
+        assert.match(
+          part.replace(/\s+/g, " "),
+          /If this was not you, someone may have access to your account/,
+        );
+      }
+      assert.ok(email.text.split("\n").includes("https://vetting.example.org/staff/sign-in"), change);
+      assert.ok(!email.text.includes("expires"), "no single-use link");
+    }
+    const reset = await render("credentials_changed", {
+      staffName: "Grace",
+      change: "second_factor_reset",
+      changedAt,
+      changedBy: "Ada Admin",
+    });
+    assert.equal(reset.subject, "Your two-step sign-in was reset — Vetting Portal");
+    assert.match(
+      reset.text.replace(/\s+/g, " "),
+      /Ada Admin reset two-step sign-in for your staff account on Vetting Portal at 14:01 UTC on 3 March 2025\./,
+    );
+    assert.match(reset.text.replace(/\s+/g, " "), /If you did not expect this, tell the other admins/);
   });
 
   test("the email confirmation asks to confirm in order to continue the application", async () => {

@@ -1,46 +1,13 @@
 // Probes for load balancers and systemd. /healthz touches nothing; /readyz says whether this instance
 // can serve (database, migrations, uploads volume) and names what fails; /version says what runs.
-// The mail relay is checked too, but an unreachable relay only makes the instance "degraded" (still
-// 200): mail waits in the outbox and goes out once the relay is back, so nothing is lost. So does an
-// uploads volume with less room than one upload may take: uploads are refused (507, nothing kept), but
-// everything else works, so taking the instance out of the balancer would help nobody.
-import { randomUUID } from "node:crypto";
-import { rm, statfs, writeFile } from "node:fs/promises";
-import path from "node:path";
+// The checks themselves, and why an unreachable mail relay or a nearly full uploads volume only make
+// the instance "degraded" (still 200), are in readiness.ts, which /metrics reports too.
 import Router from "@koa/router";
 import type { AppDependencies } from "../../app.js";
-import {
-  APPLIED_MIGRATIONS_QUERY,
-  localMigrationNames,
-  unappliedMigrations,
-} from "../../database/migrations.js";
-import { formatBytes } from "../../domain/fileSize.js";
-import { createRelayProbe } from "../../mail/relayProbe.js";
+import type { ReadinessCheck } from "./readiness.js";
 
-const CHECK_TIMEOUT_MS = 3_000;
-/** The relay's greeting must come within this (or its configured timeouts, when shorter). */
-const RELAY_PROBE_TIMEOUT_MS = 2_000;
-/** A relay probe's answer is reused this long. */
-const RELAY_PROBE_CACHE_MS = 10_000;
-
-type CheckResult = "ok" | string;
-
-export function healthRoutes(deps: AppDependencies): Router {
+export function healthRoutes(deps: AppDependencies, readiness: ReadinessCheck): Router {
   const router = new Router();
-  const expectedMigrations = localMigrationNames();
-  const relay = deps.config.mail.relay;
-  // In development mail goes to the in-process catcher: there is no relay to be unreachable.
-  const relayProbe = relay
-    ? createRelayProbe(relay, {
-        timeoutMs: Math.min(
-          RELAY_PROBE_TIMEOUT_MS,
-          deps.config.mail.timeouts.connectionMs + deps.config.mail.timeouts.greetingMs,
-        ),
-        cacheMs: RELAY_PROBE_CACHE_MS,
-      })
-    : null;
-  // Said in the log when it changes, not on every probe of a balancer.
-  let wasMailDegraded = false;
 
   router.get("/healthz", (ctx) => {
     ctx.set("Cache-Control", "no-store");
@@ -48,36 +15,10 @@ export function healthRoutes(deps: AppDependencies): Router {
   });
 
   router.get("/readyz", async (ctx) => {
-    const relayCheck = relayProbe?.check() ?? null;
-    const database = await withTimeout(checkDatabase(deps));
-    const migrations =
-      database === "ok" ? await withTimeout(checkMigrations(deps, expectedMigrations)) : "skipped";
-    const uploads = await withTimeout(checkUploadsWritable(deps.config.uploadsDir));
-    const uploadsRoom = uploads === "ok" ? await withTimeout(checkUploadsRoom(deps)) : "ok";
-    const relayResult = await relayCheck;
-    const mail: CheckResult = relayResult?.isReachable === false ? "degraded: relay unreachable" : "ok";
-    if ((mail !== "ok") !== wasMailDegraded) {
-      wasMailDegraded = mail !== "ok";
-      if (relayResult?.isReachable === false) {
-        deps.logger.warn(
-          { detail: relayResult.detail },
-          "readiness: mail relay unreachable, mail waits in the outbox",
-        );
-      } else deps.logger.info("readiness: mail relay reachable again");
-    }
-    const required = { database, migrations, uploads };
-    const failing = Object.entries(required)
-      .filter(([, result]) => result !== "ok")
-      .map(([name]) => name);
-    const degraded = [...(uploadsRoom === "ok" ? [] : ["uploads"]), ...(mail === "ok" ? [] : ["mail"])];
+    const report = await readiness.check();
     ctx.set("Cache-Control", "no-store");
-    ctx.status = failing.length === 0 ? 200 : 503;
-    ctx.body = {
-      status: failing.length > 0 ? "not ready" : degraded.length > 0 ? "degraded" : "ready",
-      failing,
-      degraded,
-      checks: { ...required, uploads: uploads === "ok" ? uploadsRoom : uploads, mail },
-    };
+    ctx.status = report.failing.length === 0 ? 200 : 503;
+    ctx.body = report;
   });
 
   router.get("/version", (ctx) => {
@@ -85,65 +26,4 @@ export function healthRoutes(deps: AppDependencies): Router {
   });
 
   return router;
-}
-
-async function checkDatabase(deps: AppDependencies): Promise<CheckResult> {
-  try {
-    await deps.db.$queryRaw`SELECT 1`;
-    return "ok";
-  } catch (error) {
-    deps.logger.warn({ err: error }, "readiness: database unreachable");
-    return "unreachable";
-  }
-}
-
-async function checkMigrations(deps: AppDependencies, expected: string[]): Promise<CheckResult> {
-  try {
-    const rows = await deps.db.$queryRawUnsafe<{ migration_name: string }[]>(APPLIED_MIGRATIONS_QUERY);
-    const missing = unappliedMigrations(
-      rows.map((row) => row.migration_name),
-      expected,
-    );
-    return missing.length === 0 ? "ok" : `${missing.length} migration(s) not applied`;
-  } catch (error) {
-    deps.logger.warn({ err: error }, "readiness: migrations table unreadable");
-    return "not applied";
-  }
-}
-
-async function checkUploadsWritable(uploadsDir: string): Promise<CheckResult> {
-  // access(W_OK) says yes to root even on a read-only mount: write a real probe file instead.
-  const probe = path.join(uploadsDir, `.readyz-${randomUUID()}`);
-  try {
-    await writeFile(probe, "", { mode: 0o600 });
-    await rm(probe, { force: true });
-    return "ok";
-  } catch {
-    return "not writable";
-  }
-}
-
-async function checkUploadsRoom(deps: AppDependencies): Promise<CheckResult> {
-  const { maxFileBytes, maxFilesPerUpload } = deps.config.evidence;
-  const largestUpload = maxFileBytes * maxFilesPerUpload;
-  try {
-    const volume = await statfs(deps.config.uploadsDir);
-    const freeBytes = volume.bavail * volume.bsize;
-    if (freeBytes >= largestUpload) return "ok";
-    return `degraded: ${formatBytes(freeBytes)} free, less than one upload may take (${formatBytes(largestUpload)})`;
-  } catch {
-    return "ok"; // writable, as checked just before; how full it is cannot be told here
-  }
-}
-
-async function withTimeout(check: Promise<CheckResult>): Promise<CheckResult> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<CheckResult>((resolve) => {
-    timer = setTimeout(() => resolve("timed out"), CHECK_TIMEOUT_MS);
-  });
-  try {
-    return await Promise.race([check, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -243,6 +243,14 @@ describe("what /metrics says", () => {
       vetting_portal_csp_reports_received_total: "counter",
       vetting_portal_sign_in_failures_total: "counter",
       vetting_portal_metrics_database_up: "gauge",
+      vetting_portal_job_queue_oldest_ready_age_seconds: "gauge",
+      vetting_portal_registration_tokens: "gauge",
+      vetting_portal_registration_tokens_retrying: "gauge",
+      vetting_portal_registration_token_failures_total: "counter",
+      vetting_portal_evidence_orphan_files_removed_total: "counter",
+      vetting_portal_rate_limit_store_failures_total: "counter",
+      vetting_portal_ready: "gauge",
+      vetting_portal_readiness_check_ok: "gauge",
       process_cpu_user_seconds_total: "counter",
       process_resident_memory_bytes: "gauge",
       nodejs_eventloop_lag_seconds: "gauge",
@@ -261,6 +269,21 @@ describe("what /metrics says", () => {
     assert.equal(sampleSum(samples, "vetting_portal_job_queue_jobs", { state: "running" }), 0);
     assert.equal(sampleSum(samples, "vetting_portal_evidence_files_stored"), 1);
     assert.equal(sampleSum(samples, "vetting_portal_evidence_stored_bytes"), stored.bytes.length);
+    const oldestJob = sampleSum(samples, "vetting_portal_job_queue_oldest_ready_age_seconds");
+    assert.ok(oldestJob >= 0 && oldestJob < 60, `oldest ready job ${oldestJob}`);
+    assert.equal(sampleSum(samples, "vetting_portal_registration_tokens", { state: "pending" }), 0);
+
+    // Readiness as /readyz sees it: this test's relay (port 2525) does not answer, which only degrades.
+    assert.equal(sampleSum(samples, "vetting_portal_ready"), 1);
+    const checks = Object.fromEntries(
+      samples
+        .filter((sample) => sample.name === "vetting_portal_readiness_check_ok")
+        .map((sample) => [sample.labels.check, sample.value]),
+    );
+    assert.deepEqual(checks, { database: 1, migrations: 1, uploads: 1, uploads_room: 1, mail: 0 });
+    // Reported only where configured: no BACKUP_DIR, no security.txt here.
+    assert.ok(!types.has("vetting_portal_backup_last_success_timestamp_seconds"));
+    assert.ok(!types.has("vetting_portal_security_txt_expiry_timestamp_seconds"));
   });
 
   test("requests are labelled by the route's pattern, never by the ids or tokens in the path", async () => {

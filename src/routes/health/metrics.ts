@@ -7,15 +7,17 @@
 // middleware/clientAddress.ts: a request nginx relays from outside is not loopback, even though nginx
 // itself connects from 127.0.0.1.
 // Mounted with the health probes, before the request limits: a scraper polls, and a refusal costs less
-// than counting it would.
+// than counting it would. Each scrape also makes the readiness checks /readyz makes (readiness.ts), so
+// Prometheus can alert on them; the relay probe's answer is shared with /readyz (cached 10 s).
 import { createHash, timingSafeEqual } from "node:crypto";
 import Router from "@koa/router";
 import ipaddr from "ipaddr.js";
 import type { AppDependencies } from "../../app.js";
 import { notFound } from "../../errors.js";
 import type { AppMetrics } from "../../metrics.js";
+import type { ReadinessCheck } from "./readiness.js";
 
-export function metricsRoutes(deps: AppDependencies, metrics: AppMetrics): Router {
+export function metricsRoutes(deps: AppDependencies, metrics: AppMetrics, readiness: ReadinessCheck): Router {
   const router = new Router();
   const tokenDigest = deps.config.metricsToken ? digest(deps.config.metricsToken) : null;
   const isLoopbackAllowed = deps.config.isMetricsLoopbackAllowed;
@@ -26,7 +28,20 @@ export function metricsRoutes(deps: AppDependencies, metrics: AppMetrics): Route
     if (!isAnswered) throw notFound();
     ctx.set("Cache-Control", "no-store");
     ctx.type = metrics.contentType;
-    ctx.body = await metrics.scrape(deps.db);
+    const report = await readiness.check();
+    ctx.body = await metrics.scrape({
+      db: deps.db,
+      isReady: report.failing.length === 0,
+      readinessChecks: {
+        database: report.checks.database === "ok",
+        migrations: report.checks.migrations === "ok",
+        uploads: !report.failing.includes("uploads"),
+        uploads_room: !report.degraded.includes("uploads"),
+        mail: report.checks.mail === "ok",
+      },
+      backupDir: deps.config.backupDir,
+      securityTxtExpiresAt: deps.config.securityTxt?.expiresAt ?? null,
+    });
   });
 
   return router;

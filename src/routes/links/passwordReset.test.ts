@@ -158,6 +158,12 @@ describe("the emailed password reset link", () => {
       where: { action: "staff.password_reset", subjectId: member.id },
     });
     assert.deepEqual(audit?.details, { sessionsEnded: 1 });
+    // The owner is told that the password changed (the reset link said nothing had happened yet).
+    const [told] = await deliverQueuedEmails(testApp, smtp);
+    assert.deepEqual(told?.to, [member.email]);
+    assert.equal(told?.subject, "Your password was reset — Vetting Portal");
+    assert.match(told?.text ?? "", /was reset through a\s+password reset link at/);
+    assert.ok(!told?.text.includes(NEW_PASSWORD), "no password in it");
 
     const signInPage = await page.get("/staff/sign-in?reset=done");
     assert.match(signInPage.html, /Your new password is in place/);

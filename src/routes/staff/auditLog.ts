@@ -3,6 +3,7 @@
 //   POST /audit.csv   the same filter (form fields) → every matching row as a CSV download
 // The export is a POST because it writes: its own audit row, before any row leaves. As a GET, a link on
 // any other site could make an admin's browser write audit rows; a form POST passes the CSRF check.
+// Exporting is sensitive: a step-up first when the last second factor is older than STEP_UP_MINUTES.
 import { Readable } from "node:stream";
 import Router from "@koa/router";
 import type { Context } from "koa";
@@ -11,6 +12,7 @@ import type { AppDependencies } from "../../app.js";
 import { auditActorFor } from "../../audit.js";
 import { recordAuditLogExport } from "../../commands/exportAuditLog.js";
 import { badRequest } from "../../errors.js";
+import { requireRecentSecondFactor } from "../../middleware/requireRecentSecondFactor.js";
 import { signedInStaff } from "../../middleware/requireStaff.js";
 import { authorize, canViewAuditLog } from "../../policies/staff.js";
 import {
@@ -109,6 +111,7 @@ function readCursor(ctx: Context): TKeysetCursor<bigint> | null {
 
 export function auditLogRoutes(deps: AppDependencies): Router {
   const router = new Router();
+  const stepUp = requireRecentSecondFactor(deps);
 
   async function renderPage(
     ctx: Context,
@@ -171,7 +174,7 @@ export function auditLogRoutes(deps: AppDependencies): Router {
     });
   });
 
-  router.post("/audit.csv", async (ctx) => {
+  router.post("/audit.csv", stepUp("export the audit log"), async (ctx) => {
     const staff = signedInStaff(ctx);
     authorize(canViewAuditLog(staff));
     const filter = await parseOrRenderErrors(ctx);

@@ -1,5 +1,6 @@
 // Deciding a case. Mounted under /staff.
-//   POST /cases/:id/decision   approve, reject, or ask the applicant for more information
+//   POST /cases/:id/decision   approve, reject, or ask the applicant for more information (after a
+//                              step-up when the last second factor is older than STEP_UP_MINUTES)
 // Mistakes in the form, four-eyes refusals and conflicts (the case moved on, another admin decided first)
 // are shown on the case page itself, in the decision panel or at the top; success goes back to the case
 // page with a notice.
@@ -9,6 +10,7 @@ import type { AppDependencies } from "../../app.js";
 import { auditActorFor } from "../../audit.js";
 import { decideCase } from "../../commands/decideCase.js";
 import { HttpError, notFound } from "../../errors.js";
+import { requireRecentSecondFactor } from "../../middleware/requireRecentSecondFactor.js";
 import { signedInStaff } from "../../middleware/requireStaff.js";
 import { canDecideCases } from "../../policies/cases.js";
 import { authorize } from "../../policies/staff.js";
@@ -67,8 +69,9 @@ const NOTICE_FOR = {
 
 export function caseDecisionRoutes(deps: AppDependencies): Router {
   const router = new Router();
+  const stepUp = requireRecentSecondFactor(deps);
 
-  router.post("/cases/:id/decision", async (ctx) => {
+  router.post("/cases/:id/decision", stepUp("decide this case"), async (ctx) => {
     const staff = signedInStaff(ctx);
     const caseId = ctx.params.id ?? "";
     if (!ZUuid.safeParse(caseId).success) throw notFound();

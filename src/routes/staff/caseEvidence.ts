@@ -19,7 +19,7 @@ import {
   evidenceLockedMessage,
   NOT_UPLOADER_MESSAGE,
 } from "../../commands/deleteEvidenceFile.js";
-import { ERASED_CASE_MESSAGE } from "../../commands/inviteApplicantToCase.js";
+import { ERASED_CASE_MESSAGE } from "../../domain/caseMessages.js";
 import { formatCaseNumber } from "../../domain/caseNumber.js";
 import { CASE_STATE_LABELS } from "../../domain/caseStates.js";
 import { HttpError, notFound } from "../../errors.js";

@@ -2,6 +2,7 @@
 // Mounted under /staff.
 //   POST /cases/:id/export   the case as a JSON download. A POST, because the export is audited: nothing
 //                            changes on a GET, and a link cannot make someone export a case.
+// Both POSTs are sensitive: a step-up first when the last second factor is older than STEP_UP_MINUTES.
 //   GET  /cases/:id/erase    the confirmation page: what is erased, what is kept; the person types the
 //                            case number to confirm
 //   POST /cases/:id/erase    erase (wrong or missing number: the page again, 422), then the case page
@@ -15,6 +16,7 @@ import { exportCase } from "../../commands/exportCase.js";
 import { formatCaseNumber, parseCaseNumber } from "../../domain/caseNumber.js";
 import { CASE_STATE_LABELS, type CaseState } from "../../domain/caseStates.js";
 import { HttpError, notFound } from "../../errors.js";
+import { requireRecentSecondFactor } from "../../middleware/requireRecentSecondFactor.js";
 import { signedInStaff } from "../../middleware/requireStaff.js";
 import { canEraseCase, canEraseCases, canExportCase } from "../../policies/cases.js";
 import { authorize } from "../../policies/staff.js";
@@ -42,8 +44,9 @@ interface EraseView {
 
 export function casePrivacyRoutes(deps: AppDependencies): Router {
   const router = new Router();
+  const stepUp = requireRecentSecondFactor(deps);
 
-  router.post("/cases/:id/export", async (ctx) => {
+  router.post("/cases/:id/export", stepUp("export this case"), async (ctx) => {
     const staff = signedInStaff(ctx);
     const caseId = caseIdFrom(ctx);
     const row = await findCaseForCommand(deps.db, caseId);
@@ -70,7 +73,7 @@ export function casePrivacyRoutes(deps: AppDependencies): Router {
     await renderConfirmation(ctx, vettingCase, {});
   });
 
-  router.post("/cases/:id/erase", async (ctx) => {
+  router.post("/cases/:id/erase", stepUp("erase this case"), async (ctx) => {
     const staff = signedInStaff(ctx);
     const vettingCase = await loadErasable(deps, staff, caseIdFrom(ctx));
     if (vettingCase.erasedAt) {

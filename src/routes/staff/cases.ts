@@ -19,7 +19,7 @@ import { auditActorFor } from "../../audit.js";
 import { addCaseComment } from "../../commands/addCaseComment.js";
 import { assignCase } from "../../commands/assignCase.js";
 import { declareConflictOfInterest } from "../../commands/declareConflictOfInterest.js";
-import { ERASED_CASE_MESSAGE, inviteApplicantToCase } from "../../commands/inviteApplicantToCase.js";
+import { inviteApplicantToCase } from "../../commands/inviteApplicantToCase.js";
 import { openCaseOnBehalf } from "../../commands/openCaseOnBehalf.js";
 import { recordVettingRecord, type TVettingRecordInput } from "../../commands/recordVettingRecord.js";
 import { startCaseReview } from "../../commands/startCaseReview.js";
@@ -30,6 +30,7 @@ import {
   ZApplicationDetails,
   ZStatement,
 } from "../../domain/applicationFields.js";
+import { ERASED_CASE_MESSAGE } from "../../domain/caseMessages.js";
 import { formatCaseNumber } from "../../domain/caseNumber.js";
 import { CASE_STATES, type CaseState } from "../../domain/caseStates.js";
 import { badRequest, HttpError, notFound } from "../../errors.js";

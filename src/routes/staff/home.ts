@@ -10,8 +10,8 @@ import {
   canManageOutbox,
   canViewAuditLog,
   canViewCspViolations,
+  canViewInvitations,
   canViewStaffList,
-  hasRole,
   ROLE_LABELS,
 } from "../../policies/staff.js";
 import {
@@ -52,7 +52,7 @@ export function staffHomeRoutes(deps: AppDependencies): Router {
       roleLabel: ROLE_LABELS[staff.role],
       can: {
         viewStaffList: canViewStaffList(staff),
-        invite: hasRole(staff, "SERVER_ADMIN"),
+        invite: canViewInvitations(staff),
         viewAuditLog: canViewAuditLog(staff),
         manageOutbox: canManageOutbox(staff),
         viewCspViolations: canViewCspViolations(staff),

@@ -9,6 +9,8 @@
 // that holds such a role) are listed on the same page, beside the invitations waiting for approval:
 //   POST /role-changes/:id/decision    approve (applied now, their sessions end) or reject, with a note
 //   POST /role-changes/:id/cancel      withdraw it (the requester, or an admin who may decide it)
+// Deciding an invitation or a role change is sensitive: a step-up first when the last second factor is
+// older than STEP_UP_MINUTES.
 import Router from "@koa/router";
 import type { Context } from "koa";
 import { z } from "zod";
@@ -23,6 +25,7 @@ import { revokeInvitation } from "../../commands/revokeInvitation.js";
 import { zPersonName } from "../../domain/applicationFields.js";
 import { HttpError, notFound } from "../../errors.js";
 import type { StaffRole } from "../../generated/prisma/client.js";
+import { requireRecentSecondFactor } from "../../middleware/requireRecentSecondFactor.js";
 import { signedInStaff } from "../../middleware/requireStaff.js";
 import {
   authorize,
@@ -99,6 +102,7 @@ interface ListView {
 
 export function invitationRoutes(deps: AppDependencies): Router {
   const router = new Router();
+  const stepUp = requireRecentSecondFactor(deps);
 
   router.get("/invitations", async (ctx) => {
     const staff = signedInStaff(ctx);
@@ -153,7 +157,7 @@ export function invitationRoutes(deps: AppDependencies): Router {
     await renderDetail(ctx, deps, staff, ctx.params.id ?? "", { notice: noticeFrom(ctx) });
   });
 
-  router.post("/invitations/:id/decision", async (ctx) => {
+  router.post("/invitations/:id/decision", stepUp("decide this invitation"), async (ctx) => {
     const staff = signedInStaff(ctx);
     authorize(canViewInvitations(staff));
     const invitationId = ctx.params.id ?? "";
@@ -184,7 +188,7 @@ export function invitationRoutes(deps: AppDependencies): Router {
     );
   });
 
-  router.post("/role-changes/:id/decision", async (ctx) => {
+  router.post("/role-changes/:id/decision", stepUp("decide this role change"), async (ctx) => {
     const staff = signedInStaff(ctx);
     authorize(canViewInvitations(staff));
     const roleChangeId = ctx.params.id ?? "";

@@ -4,6 +4,7 @@
 //   POST /registration-tokens/new   validate → count against the requester's limits (5 an hour, 20 a
 //                                   day) → the request (row, audit, the approvers' emails) → back to
 //                                   the form with a notice that it waits for a second admin
+// The POST is sensitive: a step-up first when the last second factor is older than STEP_UP_MINUTES.
 // STANDALONE_TOKENS=off switches the form off: both answer 404 with a page that says so (the tokens
 // page no longer links it). With no homeserver configured the page says tokens are not issued here.
 // Approving, rejecting and withdrawing requests are on the tokens page (routes/staff/registrationTokens.ts).
@@ -14,6 +15,7 @@ import type { AppDependencies } from "../../app.js";
 import { auditActorFor } from "../../audit.js";
 import { requestStandaloneRegistrationToken } from "../../commands/requestStandaloneRegistrationToken.js";
 import { fieldErrors, isPlainText, zPersonName } from "../../domain/applicationFields.js";
+import { requireRecentSecondFactor } from "../../middleware/requireRecentSecondFactor.js";
 import { signedInStaff } from "../../middleware/requireStaff.js";
 import { canRequestStandaloneToken } from "../../policies/registrationTokens.js";
 import { authorize } from "../../policies/staff.js";
@@ -51,6 +53,7 @@ export function issueRegistrationTokenRoutes(deps: AppDependencies): Router {
   const router = new Router();
   const limits = createRegistrationTokenLimits(deps.rateLimitPool);
   const isSwitchedOff = deps.config.standaloneTokens === "off";
+  const stepUp = requireRecentSecondFactor(deps);
 
   router.get("/registration-tokens/new", async (ctx) => {
     authorize(canRequestStandaloneToken(signedInStaff(ctx)));
@@ -63,7 +66,7 @@ export function issueRegistrationTokenRoutes(deps: AppDependencies): Router {
     });
   });
 
-  router.post("/registration-tokens/new", async (ctx) => {
+  router.post("/registration-tokens/new", stepUp("request a registration token"), async (ctx) => {
     const staff = signedInStaff(ctx);
     authorize(canRequestStandaloneToken(staff));
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;

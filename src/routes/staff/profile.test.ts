@@ -1,4 +1,5 @@
-// Each person's own account page: password, authenticator, recovery codes, sessions, theme.
+// Each person's own account page: password, authenticator, recovery codes, sessions, theme. Changing a
+// credential emails the owner (delivered through a real SMTP server on loopback) and renews the session.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { after, before, beforeEach, describe, test } from "node:test";
@@ -7,23 +8,40 @@ import { hashRecoveryCode } from "../../domain/recoveryCodes.js";
 import { totpCodeAt } from "../../domain/totp.js";
 import { openSecret } from "../../secrets.js";
 import { SIGN_IN_LIMITS } from "../../security/signInLimits.js";
+import { sessionCookieName } from "../../sessions.js";
 import { postForm, startTestApp, type TestApp } from "../../test/app.js";
+import { deliverQueuedEmails } from "../../test/browser.js";
 import { truncateTables } from "../../test/reset.js";
-import { createStaffMember, signedInCookie, type TestStaffMember } from "../../test/staff.js";
+import { startTestSmtpServer, type TestSmtpServer } from "../../test/smtp.js";
+import {
+  ageSecondFactor,
+  createStaffMember,
+  signedInCookie,
+  type TestStaffMember,
+} from "../../test/staff.js";
 
 let testApp: TestApp;
+let smtp: TestSmtpServer;
 before(async () => {
   testApp = await startTestApp();
+  smtp = await startTestSmtpServer({ tls: "none" });
 });
-after(() => testApp.close());
+after(async () => {
+  await smtp.close();
+  await testApp.close();
+});
 beforeEach(async () => {
   await truncateTables(testApp.db, [
     "audit_events",
     "staff_sessions",
     "recovery_codes",
+    "outbox_messages",
+    "link_tokens",
     "staff_users",
     "rate_limits",
+    "graphile_worker._private_jobs",
   ]);
+  smtp.messages.length = 0;
 });
 
 const NEW_PASSWORD = "seven lanterns over the harbour";
@@ -55,6 +73,42 @@ async function signedInAgent() {
 
 const stillSignedIn = async (cookie: string) =>
   (await fetch(`${testApp.baseUrl}/staff`, { headers: { cookie }, redirect: "manual" })).status === 200;
+
+/** The session cookie a response set (the renewed session), as a Cookie header value. */
+function renewedCookie(response: Response): string {
+  const name = sessionCookieName(testApp.config);
+  const line = response.headers.getSetCookie().find((cookie) => cookie.startsWith(`${name}=`));
+  assert.ok(line, "the response sets a new session cookie");
+  return line.split(";")[0] ?? "";
+}
+
+/** The session is renewed: the old cookie no longer works, the new one does, for the same person. */
+async function assertRenewed(response: Response, oldCookie: string): Promise<string> {
+  const cookie = renewedCookie(response);
+  assert.notEqual(cookie, oldCookie);
+  assert.equal(await stillSignedIn(oldCookie), false, "the old session token no longer works");
+  assert.equal(await stillSignedIn(cookie), true, "the new one does");
+  return cookie;
+}
+
+/** The one email queued: to the owner, saying what changed; delivered, it carries no secret. */
+async function assertOwnerTold(member: TestStaffMember, change: string, subject: string) {
+  const queued = await testApp.db.outboxMessage.findMany();
+  assert.deepEqual(
+    queued.map((row) => ({
+      kind: row.kind,
+      recipient: row.recipient,
+      change: (row.payload as { change: string }).change,
+    })),
+    [{ kind: "credentials_changed", recipient: member.email, change }],
+  );
+  const [email] = await deliverQueuedEmails(testApp, smtp);
+  assert.ok(email);
+  assert.deepEqual(email.to, [member.email]);
+  assert.equal(email.subject, `${subject} — Vetting Portal`);
+  assert.match(email.text, /If this was not you, someone may have access to your account/);
+  return email;
+}
 const actions = async (member: TestStaffMember) =>
   (await testApp.db.auditEvent.findMany({ where: { subjectId: member.id }, orderBy: { id: "asc" } })).map(
     (row) => row.action,
@@ -100,9 +154,11 @@ describe("the profile page", () => {
     assert.equal(response.status, 303);
     const row = await testApp.db.staffUser.findUniqueOrThrow({ where: { id: member.id } });
     assert.ok(await verifyPassword(row.passwordHash ?? "", NEW_PASSWORD));
-    assert.equal(await stillSignedIn(cookie), true);
     assert.equal(await stillSignedIn(elsewhere), false);
+    await assertRenewed(response, cookie);
     assert.deepEqual(await actions(member), ["staff.password_changed"]);
+    const email = await assertOwnerTold(member, "password", "Your password was changed");
+    assert.ok(!email.text.includes(NEW_PASSWORD) && !email.html.includes(NEW_PASSWORD), "no password in it");
   });
 
   test("wrong current passwords count against the sign-in limits: a hijacked session cannot guess freely", async () => {
@@ -127,7 +183,7 @@ describe("the profile page", () => {
   });
 
   test("moving to a new authenticator needs the password and a code from the new secret", async () => {
-    const { member, elsewhere, profile, post } = await signedInAgent();
+    const { member, cookie, elsewhere, profile, post } = await signedInAgent();
     const page = await profile();
     assert.equal(openSecret(testApp.config.staff.totpKey, page.sealedTotpSecret).split(":")[2], page.secret);
     const wrongCode = await post("/staff/profile/authenticator", {
@@ -147,7 +203,14 @@ describe("the profile page", () => {
     const row = await testApp.db.staffUser.findUniqueOrThrow({ where: { id: member.id } });
     assert.equal(openSecret(testApp.config.staff.totpKey, row.totpSecretSealed ?? ""), page.secret);
     assert.equal(await stillSignedIn(elsewhere), false);
+    const renewed = await assertRenewed(response, cookie);
     assert.deepEqual(await actions(member), ["staff.totp_enrolled"]);
+    const email = await assertOwnerTold(
+      member,
+      "authenticator",
+      "Two-step sign-in now uses a new authenticator",
+    );
+    assert.ok(!email.text.includes(page.secret), "no secret in it");
 
     // Someone else's sealed secret does not open here.
     const other = await createStaffMember(testApp.db, testApp.config, { role: "VETTING_AGENT" });
@@ -156,20 +219,38 @@ describe("the profile page", () => {
       await fetch(`${testApp.baseUrl}/staff/profile`, { headers: { cookie: otherCookie } })
     ).text();
     const otherSealed = /name="sealedTotpSecret" value="([^"]+)"/.exec(otherPage)?.[1] ?? "";
-    const refused = await post("/staff/profile/authenticator", {
-      currentPassword: member.password,
-      code: "000000",
-      sealedTotpSecret: otherSealed,
-    });
+    const renewedPage = await (
+      await fetch(`${testApp.baseUrl}/staff/profile`, { headers: { cookie: renewed } })
+    ).text();
+    const refused = await postForm(
+      `${testApp.baseUrl}/staff/profile/authenticator`,
+      {
+        _csrf: /name="_csrf" value="([^"]+)"/.exec(renewedPage)?.[1] ?? "",
+        currentPassword: member.password,
+        code: "000000",
+        sealedTotpSecret: otherSealed,
+      },
+      { cookie: renewed },
+    );
     assert.equal(refused.status, 422);
   });
 
-  test("new recovery codes are shown once and replace the old ones", async () => {
-    const { member, post } = await signedInAgent();
+  test("new recovery codes are shown once, replace the old ones, renew the session and email the owner", async () => {
+    const { member, cookie, post } = await signedInAgent();
     await testApp.db.recoveryCode.create({ data: { staffUserId: member.id, codeHash: "old" } });
     const response = await post("/staff/profile/recovery-codes");
     assert.equal(response.status, 200);
     const html = await response.text();
+    const newCookie = await assertRenewed(response, cookie);
+    // The page answered carries the new session's CSRF token: its own forms (sign-out) work.
+    const pageToken = /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? "";
+    const signOut = await postForm(
+      `${testApp.baseUrl}/staff/sign-out`,
+      { _csrf: pageToken },
+      { cookie: newCookie },
+    );
+    assert.equal(signOut.status, 303);
+    assert.equal(await stillSignedIn(newCookie), false);
     const shown = [...html.matchAll(/<li><code>([0-9a-z]{5}-[0-9a-z]{5})<\/code><\/li>/g)].map(
       (m) => m[1] ?? "",
     );
@@ -179,7 +260,37 @@ describe("the profile page", () => {
       stored.map((row) => row.codeHash).sort(),
       shown.map((code) => hashRecoveryCode(testApp.config.staff.totpKey, code)).sort(),
     );
-    assert.deepEqual(await actions(member), ["staff.recovery_codes_regenerated"]);
+    assert.deepEqual(await actions(member), ["staff.recovery_codes_regenerated", "staff.signed_out"]);
+    const email = await assertOwnerTold(
+      member,
+      "recovery_codes",
+      "New recovery codes were made for your account",
+    );
+    for (const code of shown)
+      assert.ok(!email.text.includes(code) && !email.html.includes(code), "no code in it");
+  });
+
+  test("new recovery codes need a fresh second factor: a stale session is asked, and nothing changes until the code", async () => {
+    const { member, cookie, post } = await signedInAgent();
+    await ageSecondFactor(testApp.db, member.id, 11);
+    const asked = await post("/staff/profile/recovery-codes");
+    assert.equal(asked.status, 403);
+    assert.match(
+      await asked.text(),
+      /To make new recovery codes, enter a code from your authenticator app\./,
+    );
+    assert.equal(await testApp.db.recoveryCode.count({ where: { staffUserId: member.id } }), 0);
+    assert.equal(await testApp.db.outboxMessage.count(), 0);
+    assert.equal(await stillSignedIn(cookie), true, "the session is unchanged");
+
+    const response = await post("/staff/profile/recovery-codes", {
+      stepUpCode: totpCodeAt(member.totpSecret, new Date()),
+    });
+    assert.equal(response.status, 200);
+    assert.equal(await testApp.db.recoveryCode.count({ where: { staffUserId: member.id } }), 10);
+    await assertRenewed(response, cookie);
+    assert.deepEqual(await actions(member), ["staff.stepped_up", "staff.recovery_codes_regenerated"]);
+    await assertOwnerTold(member, "recovery_codes", "New recovery codes were made for your account");
   });
 
   test("ends another session of one's own, never someone else's", async () => {

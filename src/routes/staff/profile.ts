@@ -4,7 +4,9 @@
 //   GET  /profile                      the page (a fresh authenticator secret, sealed, for re-enrolment)
 //   POST /profile/password             change the password (asks the current one; other sessions end)
 //   POST /profile/authenticator        move to a new authenticator (password + a code from the new one)
-//   POST /profile/recovery-codes       ten new codes, shown once on the answer page
+//   POST /profile/recovery-codes       ten new codes, shown once on the answer page (after a step-up
+//                                      when the last second factor is older than STEP_UP_MINUTES)
+// Each of these three emails the owner and renews this session (a new id and token, cookie set again).
 //   POST /profile/sessions/:id/end     end another session of one's own
 //   POST /profile/theme                light, dark or the device's choice
 //   POST /profile/contact-details      one's own Matrix ID and phone, optional, checked like an applicant's
@@ -23,12 +25,14 @@ import { fieldErrors, ZMatrixId, ZPhone } from "../../domain/applicationFields.j
 import { hashPassword, PASSWORD_MAX_LENGTH, passwordProblem, verifyPassword } from "../../domain/password.js";
 import { matchTotpCode, newTotpSecret, totpQrCode, totpUri } from "../../domain/totp.js";
 import { notFound } from "../../errors.js";
+import { staffSessionCsrfToken } from "../../middleware/csrf.js";
+import { requireRecentSecondFactor } from "../../middleware/requireRecentSecondFactor.js";
 import { signedInStaff } from "../../middleware/requireStaff.js";
 import { formatDateTime, ROLE_LABELS, THEME_LABELS } from "../../presenters/staff.js";
 import { openSecret, sealSecret } from "../../secrets.js";
 import { deviceCookieFrom, trustedDeviceNonce } from "../../security/deviceCookies.js";
 import { createSignInLimits, type SignInLimits } from "../../security/signInLimits.js";
-import type { SignedInStaff } from "../../sessions.js";
+import { type SignedInStaff, setSessionCookie } from "../../sessions.js";
 import { urls } from "../../urls.js";
 
 const ZPassword = z
@@ -81,6 +85,7 @@ export function profileRoutes(deps: AppDependencies): Router {
   // A wrong current password here is a password guess like any other: it counts against the same
   // limits as sign-in, so a session left open somewhere cannot be used to try passwords unhindered.
   const limits = createSignInLimits(deps.rateLimitPool);
+  const stepUp = requireRecentSecondFactor(deps);
   // Counted as this browser's: its device cookie (it signed in) keeps others' failures from blocking it.
   const checkCurrentPassword = (ctx: Context, staff: SignedInStaff, typed: string) =>
     currentPasswordProblem(deps, limits, staff, typed, {
@@ -115,12 +120,13 @@ export function profileRoutes(deps: AppDependencies): Router {
     if (!parsed.success || Object.keys(errors).length > 0) {
       return renderProfile(ctx, deps, staff, { passwordErrors: errors, status: 422 });
     }
-    await changeOwnPassword(deps.db, {
+    const { session } = await changeOwnPassword(deps.db, {
       staffUserId: staff.id,
       currentSessionId: currentSessionId(ctx),
       passwordHash: await hashPassword(parsed.data.password),
       audit: auditActorFor(ctx, staff),
     });
+    continueInRenewedSession(ctx, deps, session);
     ctx.status = 303;
     ctx.redirect(`${urls.staffProfile()}?done=password`);
   });
@@ -151,7 +157,7 @@ export function profileRoutes(deps: AppDependencies): Router {
         status: 422,
       });
     }
-    await enrolAuthenticator(deps.db, {
+    const { session } = await enrolAuthenticator(deps.db, {
       config: deps.config,
       staffUserId: staff.id,
       currentSessionId: currentSessionId(ctx),
@@ -159,17 +165,20 @@ export function profileRoutes(deps: AppDependencies): Router {
       totpStep,
       audit: auditActorFor(ctx, staff),
     });
+    continueInRenewedSession(ctx, deps, session);
     ctx.status = 303;
     ctx.redirect(`${urls.staffProfile()}?done=authenticator`);
   });
 
-  router.post("/profile/recovery-codes", async (ctx) => {
+  router.post("/profile/recovery-codes", stepUp("make new recovery codes"), async (ctx) => {
     const staff = signedInStaff(ctx);
-    const recoveryCodes = await regenerateRecoveryCodes(deps.db, {
+    const { recoveryCodes, session } = await regenerateRecoveryCodes(deps.db, {
       config: deps.config,
       staffUserId: staff.id,
+      currentSessionId: currentSessionId(ctx),
       audit: auditActorFor(ctx, staff),
     });
+    continueInRenewedSession(ctx, deps, session);
     // Shown once, as the answer to this POST; never stored in clear.
     await ctx.render("staff/profile/recovery-codes.njk", { recoveryCodes, profileUrl: urls.staffProfile() });
   });
@@ -226,6 +235,20 @@ export function profileRoutes(deps: AppDependencies): Router {
   });
 
   return router;
+}
+
+/**
+ * After a change of credentials the session goes on under a new id: the browser gets the new cookie, and
+ * a page answered now carries the CSRF token of the new session (its forms, sign-out included, work).
+ */
+function continueInRenewedSession(
+  ctx: Context,
+  deps: AppDependencies,
+  renewed: { token: string; sessionId: string },
+): void {
+  setSessionCookie(ctx, deps.config, renewed.token);
+  if (ctx.state.session) ctx.state.session = { ...ctx.state.session, id: renewed.sessionId };
+  ctx.state.csrfToken = staffSessionCsrfToken(deps.config.sessionSecret, renewed.sessionId);
 }
 
 function currentSessionId(ctx: Context): string {

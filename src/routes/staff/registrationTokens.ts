@@ -8,6 +8,8 @@
 //                                            a standalone token request, with an optional note (another
 //                                            inviting admin and up, never the requester)
 //   POST /registration-tokens/requests/:id/cancel    the requester withdraws it
+// Deciding a request, revoking and re-issuing are sensitive: a step-up first when the last second
+// factor is older than STEP_UP_MINUTES.
 // The page lists the requests waiting for a second admin above the tokens, and those rejected or
 // withdrawn lately. A decision that lost a race, or a note too long, shows the page again with why.
 // With no homeserver configured the page says so plainly and offers no actions on tokens; with either
@@ -33,6 +35,7 @@ import {
 import { fieldErrors, isPlainText } from "../../domain/applicationFields.js";
 import { badRequest, HttpError, notFound } from "../../errors.js";
 import { homeserverFor } from "../../matrix/homeserver.js";
+import { requireRecentSecondFactor } from "../../middleware/requireRecentSecondFactor.js";
 import { signedInStaff } from "../../middleware/requireStaff.js";
 import {
   canListRegistrationTokens,
@@ -97,6 +100,7 @@ const ACTIONS = {
       "The token is deleted on the homeserver at once: nobody can register with it any more, even with a link already emailed. The person is told by email.",
     button: "Revoke the token",
     done: "revoked",
+    stepUp: "revoke this registration token",
   },
   reissue: {
     title: "Re-issue this registration token?",
@@ -104,6 +108,7 @@ const ACTIONS = {
       "The current token is deleted on the homeserver, and a new one is created for the same person. They get an email with a new one-time link to it.",
     button: "Revoke it and issue a new one",
     done: "reissued",
+    stepUp: "re-issue this registration token",
   },
 } as const;
 
@@ -131,6 +136,7 @@ export function registrationTokenRoutes(deps: AppDependencies): Router {
   const synapse = homeserver?.synapse ?? null;
   const statusSource = homeserver?.status ?? null;
   const commandDeps: RegistrationTokenCommandDependencies = { db: deps.db, config: deps.config, synapse };
+  const stepUp = requireRecentSecondFactor(deps);
 
   router.get("/registration-tokens", async (ctx) => {
     const staff = signedInStaff(ctx);
@@ -143,7 +149,8 @@ export function registrationTokenRoutes(deps: AppDependencies): Router {
     await renderTokensPage(ctx, staff, { after, notice: NOTICES[firstValue(ctx.query.done)] ?? null });
   });
 
-  router.post("/registration-tokens/requests/:id/decision", async (ctx) => {
+  const stepUpToDecide = stepUp("decide this token request");
+  router.post("/registration-tokens/requests/:id/decision", stepUpToDecide, async (ctx) => {
     const staff = signedInStaff(ctx);
     authorize(canListRegistrationTokens(staff));
     const requestId = requestIdFrom(ctx);
@@ -309,7 +316,7 @@ export function registrationTokenRoutes(deps: AppDependencies): Router {
       await renderConfirmation(ctx, page, refusal, 200);
     });
 
-    router.post(`/registration-tokens/:id/${action}`, async (ctx) => {
+    router.post(`/registration-tokens/:id/${action}`, stepUp(ACTIONS[action].stepUp), async (ctx) => {
       const page = await loadAuthorized(ctx);
       if (!synapse) return renderConfirmation(ctx, page, FEATURE_OFF_MESSAGE, 409);
       const options = { registrationTokenId: page.row.id, audit: auditActorFor(ctx, page.staff) };

@@ -191,7 +191,20 @@ describe("account actions", () => {
     assert.equal(after.invitation?.status, "SENT");
     assert.equal(await testApp.db.recoveryCode.count({ where: { staffUserId: agent.id } }), 0);
     assert.equal(await sessionsOf(agent.id), 0);
-    const [mail] = await testApp.db.outboxMessage.findMany();
+    const outbox = await testApp.db.outboxMessage.findMany();
+    assert.equal(outbox.length, 2);
+    const told = outbox.find((message) => message.kind === "credentials_changed");
+    const mail = outbox.find((message) => message.kind === "staff_invitation");
+    // Told apart from the setup link, in case they did not ask for the reset.
+    assert.ok(told);
+    assert.equal(told.recipient, agent.email);
+    const { changedAt, ...payload } = told.payload as Record<string, unknown>;
+    assert.deepEqual(payload, {
+      staffName: agent.name,
+      change: "second_factor_reset",
+      changedBy: "Sue Super",
+    });
+    assert.ok(Math.abs(new Date(String(changedAt)).getTime() - Date.now()) < 60_000);
     assert.equal(mail?.kind, "staff_invitation");
     assert.equal(mail?.recipient, agent.email);
     assert.equal(mail?.linkSubjectId, after.invitation?.id);

@@ -6,6 +6,7 @@
 //   POST /people/:id/disable | /enable           (disabling ends their sessions at once; enabling an
 //                                                account of inviting admin and up waits likewise)
 //   POST /people/:id/reset-second-factor         superadmin: clear 2FA, re-enrol through a new invitation
+// Every action is sensitive: a step-up first when the last second factor is older than STEP_UP_MINUTES.
 // Accounts are never deleted.
 import Router from "@koa/router";
 import type { Context } from "koa";
@@ -18,6 +19,7 @@ import { enableStaffMember } from "../../commands/enableStaffMember.js";
 import { resetSecondFactor } from "../../commands/resetSecondFactor.js";
 import { HttpError, notFound } from "../../errors.js";
 import type { StaffRole } from "../../generated/prisma/client.js";
+import { requireRecentSecondFactor } from "../../middleware/requireRecentSecondFactor.js";
 import { signedInStaff } from "../../middleware/requireStaff.js";
 import {
   authorize,
@@ -98,11 +100,13 @@ export function staffListRoutes(deps: AppDependencies): Router {
     await renderPerson(ctx, deps, staff, ctx.params.id ?? "", { notice: NOTICES[done] ?? null });
   });
 
+  const stepUp = requireRecentSecondFactor(deps);
   const act = (
     path: string,
+    action: string,
     run: (ctx: Context, staff: SignedInStaff, staffUserId: string) => Promise<string>,
   ) =>
-    router.post(path, async (ctx) => {
+    router.post(path, stepUp(action), async (ctx) => {
       const staff = signedInStaff(ctx);
       authorize(canViewStaffList(staff));
       const staffUserId = ctx.params.id ?? "";
@@ -120,7 +124,7 @@ export function staffListRoutes(deps: AppDependencies): Router {
       ctx.redirect(`${urls.staffPerson(staffUserId)}?done=${done}`);
     });
 
-  act("/people/:id/role", async (ctx, staff, staffUserId) => {
+  act("/people/:id/role", "change this person’s role", async (ctx, staff, staffUserId) => {
     const parsed = ZRoleForm.safeParse(ctx.request.body ?? {});
     if (!parsed.success) throw new HttpError(400, "bad_request", "Choose a role from the list.");
     const outcome = await changeStaffRole(deps.db, {
@@ -132,12 +136,12 @@ export function staffListRoutes(deps: AppDependencies): Router {
     return { changed: "role", requested: "role_requested", unchanged: "role_unchanged" }[outcome];
   });
 
-  act("/people/:id/disable", async (ctx, staff, staffUserId) => {
+  act("/people/:id/disable", "disable this account", async (ctx, staff, staffUserId) => {
     await disableStaffMember(deps.db, { actor: staff, staffUserId, audit: auditActorFor(ctx, staff) });
     return "disabled";
   });
 
-  act("/people/:id/enable", async (ctx, staff, staffUserId) => {
+  act("/people/:id/enable", "enable this account", async (ctx, staff, staffUserId) => {
     const outcome = await enableStaffMember(deps.db, {
       actor: staff,
       staffUserId,
@@ -146,7 +150,7 @@ export function staffListRoutes(deps: AppDependencies): Router {
     return outcome === "requested" ? "enable_requested" : "enabled";
   });
 
-  act("/people/:id/reset-second-factor", async (ctx, staff, staffUserId) => {
+  act("/people/:id/reset-second-factor", "reset their two-step sign-in", async (ctx, staff, staffUserId) => {
     await resetSecondFactor(deps.db, { actor: staff, staffUserId, audit: auditActorFor(ctx, staff) });
     return "second_factor_reset";
   });

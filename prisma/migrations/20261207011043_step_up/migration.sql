@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "staff_sessions" ADD COLUMN     "secondFactorAt" TIMESTAMPTZ(3);

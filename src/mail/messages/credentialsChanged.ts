@@ -1,0 +1,37 @@
+// Tells a staff member that a sign-in credential of their account changed: their password (from their
+// account page, or through a reset link), their authenticator, their recovery codes, or an admin reset
+// their two-step sign-in. Sent at once, in the transaction of the change. It says what changed and
+// when, never the credential itself, and what to do when it was not them. It carries no link that acts:
+// only the staff sign-in page.
+import { z } from "zod";
+import { defineMessageKind, ZDisplayName } from "./kind.js";
+
+export const CREDENTIAL_CHANGES = [
+  "password",
+  "password_reset",
+  "authenticator",
+  "recovery_codes",
+  "second_factor_reset",
+] as const;
+export type CredentialChange = (typeof CREDENTIAL_CHANGES)[number];
+
+const SUBJECTS: Record<CredentialChange, string> = {
+  password: "Your password was changed",
+  password_reset: "Your password was reset",
+  authenticator: "Two-step sign-in now uses a new authenticator",
+  recovery_codes: "New recovery codes were made for your account",
+  second_factor_reset: "Your two-step sign-in was reset",
+};
+
+export const credentialsChanged = defineMessageKind({
+  name: "credentials_changed",
+  payloadSchema: z.strictObject({
+    staffName: ZDisplayName,
+    change: z.enum(CREDENTIAL_CHANGES),
+    changedAt: z.iso.datetime(),
+    /** Who made the change, when it was someone else (an admin resetting two-step sign-in). */
+    changedBy: ZDisplayName.optional(),
+  }),
+  subject: (payload, context) => `${SUBJECTS[payload.change]} — ${context.siteName}`,
+  template: "credentials-changed",
+});
