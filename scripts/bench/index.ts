@@ -81,7 +81,7 @@ function markdown(environment: Environment, results: FigureResult[], crashed: st
   ];
   if (results.some((result) => result.passed === false)) {
     lines.push(
-      "A FAIL is a target missed, not a lowered one: README.md (Performance) says what the profiles " +
+      "A FAIL is a target missed, not a lowered one: docs/performance.md says what the profiles " +
         "(`npm run bench:profile -- <page>`) found behind each miss, what was fixed and what is left.",
       "",
     );

@@ -12,7 +12,7 @@ import { type EmbeddedPostgres, startEmbeddedPostgres } from "../database/embedd
 import { migrateDatabase } from "../database/migrate.js";
 import { createLogger } from "../logger.js";
 import { TestBrowser } from "../test/browser.js";
-import { type PortalProcess, startPortal } from "../test/portalProcess.js";
+import { type PortalProcess, setupTokenOf, startPortal } from "../test/portalProcess.js";
 import { freePort } from "../test/ports.js";
 import {
   createTestCertificate,
@@ -22,7 +22,6 @@ import {
 } from "../test/smtp.js";
 import { waitFor } from "../test/waitFor.js";
 
-const SETUP_LINK = /\/setup\/([A-Za-z0-9_-]{43})/;
 /** Far longer than any answer should take: a request still open after this is a hang. */
 const HANG_MS = 20_000;
 
@@ -130,8 +129,8 @@ describe("Postgres restarted while requests flow", () => {
     };
     const web = startPortal(env, [process.execPath, "--import", "tsx", "src/main.ts", "--web"]);
     portals.push(web);
-    // The first process to start prints the setup link (the second only says one was printed).
-    const [, setupToken] = await web.waitForOutput(SETUP_LINK);
+    // The first process to start writes the setup link to its file (its output is not a terminal).
+    const { token: setupToken } = await setupTokenOf(web);
     await web.waitForOutput(/web server listening/);
     const worker = startPortal(env, [process.execPath, "--import", "tsx", "src/main.ts", "--worker"]);
     portals.push(worker);

@@ -1,6 +1,7 @@
 // Runs the portal as a real child process: by default `tsx src/main.ts`, as `npm start` does; any other
 // command line (the production build's `npm run start:prod`) through `command`.
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import { projectRoot } from "../config.js";
 import { GENEROUS_RATE_LIMITS } from "./rateLimits.js";
 
@@ -85,4 +86,20 @@ export function startPortal(
       });
     },
   };
+}
+
+/** The log line of a portal whose standard output is not a terminal: where it wrote the setup link. */
+const SETUP_LINK_FILE_LOGGED =
+  /"file":"([^"]+)"[^\n]*"msg":"no superadmin yet: the single-use setup link is in this file/;
+const SETUP_TOKEN = /\/setup\/([A-Za-z0-9_-]{43})/;
+
+/**
+ * The first-run setup link's token, as an operator finds it: the portal logs where the 0600 file is,
+ * and the file holds the link.
+ */
+export async function setupTokenOf(portal: PortalProcess): Promise<{ token: string; file: string }> {
+  const [, file = ""] = await portal.waitForOutput(SETUP_LINK_FILE_LOGGED);
+  const [, token] = (await readFile(file, "utf8")).match(SETUP_TOKEN) ?? [];
+  if (!token) throw new Error(`the setup link file ${file} holds no setup link`);
+  return { token, file };
 }
