@@ -6,7 +6,7 @@
 // With standard input not a terminal, it reads the answers line by line (for automation).
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
-import { createSuperadmin } from "../src/commands/createSuperadmin.js";
+import { createSuperadmin } from "../src/commands/staff/createSuperadmin.js";
 import { ConfigError, exitWithConfigProblems, loadConfig } from "../src/config.js";
 import { openDatabase } from "../src/database/connect.js";
 import { createDatabase } from "../src/db.js";

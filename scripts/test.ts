@@ -52,7 +52,7 @@ async function runTests(): Promise<number> {
     await ensureDebianProgram({
       program: "systemd-analyze",
       packageName: "systemd",
-      neededFor: "the checks of deploy/systemd (src/systemdUnits.test.ts)",
+      neededFor: "the checks of deploy/systemd (src/operations/systemdUnits.test.ts)",
     });
   } catch (error) {
     process.stdout.write(`${error instanceof Error ? error.message : String(error)}\n`);

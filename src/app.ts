@@ -2,13 +2,7 @@
 // an app against their own database and drive it over a real socket.
 import Router from "@koa/router";
 import Koa from "koa";
-import type nunjucks from "nunjucks";
-import type pg from "pg";
-import type { AssetManifest } from "./assets.js";
-import type { Config } from "./config.js";
-import type { Database } from "./db.js";
-import type { Logger } from "./logger.js";
-import type { DevMailboxStore } from "./mail/devMailbox.js";
+import type { AppDependencies } from "./appDependencies.js";
 import { createAppMetrics } from "./metrics.js";
 import { applicantSessionLoader, requireApplicant } from "./middleware/applicantSession.js";
 import { bodyParser } from "./middleware/bodyParser.js";
@@ -52,23 +46,8 @@ import { profileRoutes } from "./routes/staff/profile.js";
 import { registrationTokenRoutes } from "./routes/staff/registrationTokens.js";
 import { signInRoutes } from "./routes/staff/signIn.js";
 import { staffListRoutes } from "./routes/staff/staffList.js";
-import type { RequestLimiter } from "./security/requestLimits.js";
 import { urls } from "./urls.js";
 import { renderView } from "./views.js";
-
-export interface AppDependencies {
-  config: Config;
-  db: Database;
-  logger: Logger;
-  assets: AssetManifest;
-  views: nunjucks.Environment;
-  /** The development mailbox, when mail goes to the local catcher. */
-  devMailbox: DevMailboxStore | null;
-  /** A small pg pool for rate-limiter-flexible's Postgres store (sign-in limits, shared by all instances). */
-  rateLimitPool: pg.Pool;
-  /** The tiered limits on every request, counted in the shared store (security/requestLimits.ts). */
-  requestLimiter: RequestLimiter;
-}
 
 export function createApp(deps: AppDependencies): Koa {
   // Never Koa's proxy mode (it would believe any peer's X-Forwarded-For): clientAddress() below decides

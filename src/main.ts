@@ -6,7 +6,7 @@
 //   tsx src/main.ts --web      web server only       tsx src/main.ts --worker   worker only
 import { createApp } from "./app.js";
 import { buildAssetManifest } from "./assets.js";
-import { issueSetupLinkIfNeeded } from "./commands/issueSetupLink.js";
+import { issueSetupLinkIfNeeded } from "./commands/staff/issueSetupLink.js";
 import { type Config, ConfigError, exitWithConfigProblems, loadConfig } from "./config.js";
 import { openDatabase } from "./database/connect.js";
 import { migrateDatabase, pendingMigrations } from "./database/migrate.js";

@@ -9,7 +9,7 @@
 // (EVIDENCE_UPLOAD_TIMEOUT_SECONDS), so it is only the backstop; every request's body gets a short
 // deadline of its own here (HTTP_BODY_TIMEOUT_SECONDS), answered 408 and the connection closed. The
 // upload route hands that deadline over to its own once it starts reading an upload it has accepted
-// (handOverBodyDeadline, from storage/receiveEvidenceUpload.ts): so the long deadline belongs to a
+// (handOverBodyDeadline, from routes/evidence/receiveEvidenceUpload.ts): so the long deadline belongs to a
 // signed-in person's upload only, never to anyone who merely sends a body to an upload address.
 import http from "node:http";
 import net, { type AddressInfo } from "node:net";

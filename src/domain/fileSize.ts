@@ -1,5 +1,5 @@
 // File sizes for people, in the binary units the limits are configured in. One wording for the pages
-// and for the upload refusals (src/storage/receiveEvidenceUpload.ts).
+// and for the upload refusals (src/routes/evidence/receiveEvidenceUpload.ts).
 
 const KIBIBYTE = 1024;
 const MEBIBYTE = 1024 * 1024;

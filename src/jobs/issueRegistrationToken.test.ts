@@ -4,7 +4,7 @@
 // and the token string never in a log line or an audit row.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
-import { requestRegistrationToken } from "../commands/requestRegistrationToken.js";
+import { requestRegistrationToken } from "../commands/registrationTokens/requestRegistrationToken.js";
 import { createLogger } from "../logger.js";
 import { createMailRelay } from "../mail/relay.js";
 import { createSynapseAdmin, type SynapseAdmin } from "../matrix/synapseAdmin.js";

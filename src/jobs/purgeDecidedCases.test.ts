@@ -2,10 +2,10 @@
 // their personal data, in batches, audited as the system, and nothing more on a second run.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
-import { decideRegistrationTokenRequest } from "../commands/decideRegistrationTokenRequest.js";
-import { ERASED_RECIPIENT } from "../commands/eraseCase.js";
-import { requestRegistrationToken } from "../commands/requestRegistrationToken.js";
-import { requestStandaloneRegistrationToken } from "../commands/requestStandaloneRegistrationToken.js";
+import { ERASED_RECIPIENT } from "../commands/cases/eraseCase.js";
+import { decideRegistrationTokenRequest } from "../commands/registrationTokens/decideRegistrationTokenRequest.js";
+import { requestRegistrationToken } from "../commands/registrationTokens/requestRegistrationToken.js";
+import { requestStandaloneRegistrationToken } from "../commands/registrationTokens/requestStandaloneRegistrationToken.js";
 import { type Config, loadConfig } from "../config.js";
 import { createDatabase, type Database } from "../db.js";
 import type { Logger } from "../logger.js";

@@ -11,8 +11,8 @@
 // LOCKED: a case being erased by hand at that moment is left to that erasure, and a second worker
 // running the job at once takes other cases. Safe to re-run: erased cases are never selected again.
 import { recordAudit } from "../audit.js";
-import { ERASED_RECIPIENT, eraseCase, removeErasedEvidenceFiles } from "../commands/eraseCase.js";
-import { TOKEN_REQUEST_SUBJECT } from "../commands/requestStandaloneRegistrationToken.js";
+import { ERASED_RECIPIENT, eraseCase, removeErasedEvidenceFiles } from "../commands/cases/eraseCase.js";
+import { TOKEN_REQUEST_SUBJECT } from "../commands/registrationTokens/requestStandaloneRegistrationToken.js";
 import type { Transaction } from "../db.js";
 import { evidenceStore } from "../storage/evidenceStore.js";
 import type { JobDependencies } from "./dependencies.js";

@@ -2,7 +2,7 @@
 // rows not seen for 90 days, and the dedup window is measured from a row's last sighting.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { CSP_DEDUP_WINDOW_MS, recordCspViolations } from "../commands/recordCspViolations.js";
+import { CSP_DEDUP_WINDOW_MS, recordCspViolations } from "../commands/operations/recordCspViolations.js";
 import { loadConfig } from "../config.js";
 import { createDatabase, type Database } from "../db.js";
 import type { TCspViolation } from "../domain/cspReports.js";

@@ -6,7 +6,7 @@
 // Safe to re-run: the tick is stored in each digest's payload (`periodEnd`), and a recipient who already
 // has a digest for this tick in the outbox gets no second one. The check and the new rows share one
 // transaction holding an advisory lock for the tick, so even two runs at once send each digest once.
-import { newCaseRecipients } from "../commands/notifyAgentsOfNewCase.js";
+import { newCaseRecipients } from "../commands/cases/notifyAgentsOfNewCase.js";
 import { formatCaseNumber } from "../domain/caseNumber.js";
 import { enqueueEmail } from "../mail/outbox.js";
 import type { JobDependencies } from "./dependencies.js";

@@ -1,12 +1,9 @@
 // The homeserver as the web process uses it: one admin client and one status cache per app, shared by
 // the tokens page and the case page, so that together they still ask the homeserver's list at most once
-// per CACHE_TTL_MS (queries/registrationTokenStatus.ts). Null when the feature is off.
+// per CACHE_TTL_MS (matrix/registrationTokenStatus.ts). Null when the feature is off.
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
-import {
-  createHomeserverStatusSource,
-  type HomeserverStatusSource,
-} from "../queries/registrationTokenStatus.js";
+import { createHomeserverStatusSource, type HomeserverStatusSource } from "./registrationTokenStatus.js";
 import { createSynapseAdmin, type SynapseAdmin, SynapseAdminError } from "./synapseAdmin.js";
 
 export interface Homeserver {

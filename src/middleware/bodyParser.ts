@@ -7,7 +7,7 @@ const ACCEPTED_TYPES = ["application/x-www-form-urlencoded", "application/json"]
 
 // Forms are small; every limit is explicit rather than a library default. Uploads (multipart) are
 // parsed only by the routes that take files (isEvidenceUploadPath), with their own limits, streamed to
-// disk by src/storage/receiveEvidenceUpload.ts; here they pass through untouched.
+// disk by src/routes/evidence/receiveEvidenceUpload.ts; here they pass through untouched.
 export const FORM_BODY_LIMIT = "64kb";
 
 export function bodyParser(): Middleware {

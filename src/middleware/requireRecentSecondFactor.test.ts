@@ -7,7 +7,7 @@
 // authenticator, and GETs, which are never guarded.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
-import { requestRegistrationToken } from "../commands/requestRegistrationToken.js";
+import { requestRegistrationToken } from "../commands/registrationTokens/requestRegistrationToken.js";
 import { formatCaseNumber } from "../domain/caseNumber.js";
 import { hashRecoveryCode } from "../domain/recoveryCodes.js";
 import { totpCodeAt, totpStep } from "../domain/totp.js";

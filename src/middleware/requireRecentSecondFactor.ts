@@ -17,9 +17,9 @@
 // the code. An account without an authenticator (only where STAFF_REQUIRE_2FA=false) has no second
 // factor to give again and passes, as it passed sign-in.
 import type { Context, Middleware } from "koa";
-import type { AppDependencies } from "../app.js";
+import type { AppDependencies } from "../appDependencies.js";
 import { auditActorFor } from "../audit.js";
-import { stepUpSession } from "../commands/stepUpSession.js";
+import { stepUpSession } from "../commands/signIn/stepUpSession.js";
 import { forbidden, rateLimited } from "../errors.js";
 import { deviceCookieFrom } from "../security/deviceCookies.js";
 import { createSignInLimits } from "../security/signInLimits.js";

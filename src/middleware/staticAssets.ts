@@ -6,7 +6,7 @@ import { HttpError, notFound } from "../errors.js";
 /**
  * A hashed name never changes content, so any cache (shared ones too: these responses carry no
  * credentials) may keep it for a year without asking again. deploy/nginx sends the same value for the
- * copies it serves from dist/static (src/deployNginx.test.ts compares them).
+ * copies it serves from dist/static (src/operations/deployNginx.test.ts compares them).
  */
 export const IMMUTABLE_CACHE_CONTROL = "max-age=31536000,immutable";
 

@@ -1,7 +1,7 @@
 // The applicant's case as their workspace shows it: the state in plain words with what happens next,
 // the details, the messages from the vetting team, and which actions are open (policies decide).
 
-import { submissionProblems } from "../commands/submitApplication.js";
+import { submissionProblems } from "../commands/applicants/submitApplication.js";
 import type { Config } from "../config.js";
 import { formatCaseNumber } from "../domain/caseNumber.js";
 import { allowedMoves, CASE_STATE_LABELS, type CaseState } from "../domain/caseStates.js";

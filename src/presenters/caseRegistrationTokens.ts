@@ -2,8 +2,9 @@
 // plain words: pending creation, created, revealed (how often, last when), used (the homeserver says the
 // person registered with it), revoked, failed (with the homeserver's reason). A failure because the homeserver refused our credentials is an alert for the
 // people who manage tokens: nothing retries it until the admin token (MATRIX_ADMIN_TOKEN) is fixed.
+
+import type { LiveStatus } from "../matrix/registrationTokenStatus.js";
 import type { CaseRegistrationTokenRow } from "../queries/caseRegistrationTokens.js";
-import type { LiveStatus } from "../queries/registrationTokenStatus.js";
 import { formatDateTime } from "./staff.js";
 
 export type CaseTokenStateKey =

@@ -10,7 +10,7 @@ import { canApplicantDeleteEvidence, canDeleteEvidence } from "../policies/evide
 import type { Actor } from "../policies/staff.js";
 import type { EvidenceFileRow, EvidenceUsage } from "../queries/evidence.js";
 import { evidenceBudgetOf } from "../queries/evidence.js";
-import type { EvidenceFileProblem } from "../storage/receiveEvidenceUpload.js";
+import type { EvidenceFileProblem } from "../routes/evidence/receiveEvidenceUpload.js";
 import { urls } from "../urls.js";
 import { formatDateTime, isoDateTime } from "./staff.js";
 

@@ -2,6 +2,7 @@
 // page shows.
 import { formatCaseNumber } from "../domain/caseNumber.js";
 import type { ApprovalStatus } from "../generated/prisma/client.js";
+import type { LiveStatus } from "../matrix/registrationTokenStatus.js";
 import {
   canCancelTokenRequest,
   canDecideTokenRequest,
@@ -11,7 +12,6 @@ import {
 import type { Actor } from "../policies/staff.js";
 import type { RegistrationTokenListRow } from "../queries/registrationTokenList.js";
 import type { TokenRequestRow } from "../queries/registrationTokenRequests.js";
-import type { LiveStatus } from "../queries/registrationTokenStatus.js";
 import { urls } from "../urls.js";
 import { formatUtcTimestamp } from "./auditEvents.js";
 

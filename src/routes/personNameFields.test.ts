@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { applicantCookieName, startApplicantSession } from "../applicantSessions.js";
-import { issueSetupLinkIfNeeded } from "../commands/issueSetupLink.js";
+import { issueSetupLinkIfNeeded } from "../commands/staff/issueSetupLink.js";
 import { NOT_ONE_LINE_MESSAGE } from "../domain/applicationFields.js";
 import { loadForm, postForm, startTestApp, type TestApp } from "../test/app.js";
 import { TestBrowser } from "../test/browser.js";

@@ -8,7 +8,7 @@
 //                                 and exports its snapshot, no upload is half done
 //
 // scripts/backup is a bash script (its unit forbids writable-and-executable memory, so no node) and
-// writes the key as a literal; src/backup.test.ts checks that the two agree.
+// writes the key as a literal; src/operations/backup.test.ts checks that the two agree.
 
 /** ASCII "vpevid" read as a number: outside the int4 range that the hashtext() keys elsewhere use. */
 export const EVIDENCE_PLACEMENT_LOCK_KEY = 0x7670_6576_6964n;

@@ -2,7 +2,7 @@
 // the workspace, no address names a case: the session's case is the only one, and a file id of another
 // case (or a staff upload, which may be a referee's confidential letter) is simply not found.
 //   GET  /evidence                  the files they added, and the upload form while they may add
-//   POST /evidence                  upload (multipart; see routes/evidenceUpload.ts)
+//   POST /evidence                  upload (multipart; see routes/evidence/acceptEvidenceUpload.ts)
 //   GET  /evidence/:fileId          download (audited, hash verified; answered only to our own pages'
 //                                   requests and the person's own navigation, middleware/sameOriginFetch.ts)
 //   GET  /evidence/:fileId/delete   "delete this file?"
@@ -10,10 +10,13 @@
 import Router from "@koa/router";
 import type { Context } from "koa";
 import { z } from "zod";
-import type { AppDependencies } from "../../app.js";
+import type { AppDependencies } from "../../appDependencies.js";
 import { applicantAuditActor } from "../../audit.js";
-import { APPLICANT_EVIDENCE_CLOSED_MESSAGE } from "../../commands/addEvidenceFiles.js";
-import { APPLICANT_EVIDENCE_LOCKED_MESSAGE, deleteEvidenceFile } from "../../commands/deleteEvidenceFile.js";
+import { APPLICANT_EVIDENCE_CLOSED_MESSAGE } from "../../commands/evidence/addEvidenceFiles.js";
+import {
+  APPLICANT_EVIDENCE_LOCKED_MESSAGE,
+  deleteEvidenceFile,
+} from "../../commands/evidence/deleteEvidenceFile.js";
 import { formatCaseNumber } from "../../domain/caseNumber.js";
 import { CASE_STATE_LABELS } from "../../domain/caseStates.js";
 import { HttpError, notFound } from "../../errors.js";
@@ -33,10 +36,14 @@ import { findCaseForCommand } from "../../queries/cases.js";
 import { findEvidenceFile, findEvidenceFiles, findEvidenceUsage } from "../../queries/evidence.js";
 import { createEvidenceUploadLimits } from "../../security/evidenceUploadLimits.js";
 import { evidenceStore } from "../../storage/evidenceStore.js";
-import { serveEvidenceFile } from "../../storage/serveEvidenceFile.js";
 import { uploadHolder } from "../../storage/uploadLeases.js";
 import { urls } from "../../urls.js";
-import { acceptEvidenceUpload, type EvidenceUploadRefusal, refuseEvidenceUpload } from "../evidenceUpload.js";
+import {
+  acceptEvidenceUpload,
+  type EvidenceUploadRefusal,
+  refuseEvidenceUpload,
+} from "../evidence/acceptEvidenceUpload.js";
+import { serveEvidenceFile } from "../evidence/serveEvidenceFile.js";
 
 const ZFileParams = z.object({ fileId: z.uuid() });
 

@@ -12,17 +12,20 @@
 // no longer editable) shows the workspace again with the message (409), never an error page.
 import Router from "@koa/router";
 import type { Context } from "koa";
-import type { AppDependencies } from "../../app.js";
+import type { AppDependencies } from "../../appDependencies.js";
 import { clearApplicantCookie, endApplicantSession } from "../../applicantSessions.js";
 import { applicantAuditActor } from "../../audit.js";
-import { resubmitApplication } from "../../commands/resubmitApplication.js";
+import { resubmitApplication } from "../../commands/applicants/resubmitApplication.js";
 import {
   CONSENT_NEEDED_MESSAGE,
   submissionProblems,
   submitApplication,
-} from "../../commands/submitApplication.js";
-import { NOT_EDITABLE_MESSAGE, updateApplicationDetails } from "../../commands/updateApplicationDetails.js";
-import { withdrawApplication } from "../../commands/withdrawApplication.js";
+} from "../../commands/applicants/submitApplication.js";
+import {
+  NOT_EDITABLE_MESSAGE,
+  updateApplicationDetails,
+} from "../../commands/applicants/updateApplicationDetails.js";
+import { withdrawApplication } from "../../commands/applicants/withdrawApplication.js";
 import type { Config } from "../../config.js";
 import { fieldErrors, ZApplicationDetails } from "../../domain/applicationFields.js";
 import { allowedMoves } from "../../domain/caseStates.js";

@@ -3,7 +3,7 @@
 // The checks themselves, and why an unreachable mail relay or a nearly full uploads volume only make
 // the instance "degraded" (still 200), are in readiness.ts, which /metrics reports too.
 import Router from "@koa/router";
-import type { AppDependencies } from "../../app.js";
+import type { AppDependencies } from "../../appDependencies.js";
 import type { ReadinessCheck } from "./readiness.js";
 
 export function healthRoutes(deps: AppDependencies, readiness: ReadinessCheck): Router {

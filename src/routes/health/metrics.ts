@@ -12,7 +12,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import Router from "@koa/router";
 import ipaddr from "ipaddr.js";
-import type { AppDependencies } from "../../app.js";
+import type { AppDependencies } from "../../appDependencies.js";
 import { notFound } from "../../errors.js";
 import type { AppMetrics } from "../../metrics.js";
 import type { ReadinessCheck } from "./readiness.js";

@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { rm, statfs, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { AppDependencies } from "../../app.js";
+import type { AppDependencies } from "../../appDependencies.js";
 import {
   APPLIED_MIGRATIONS_QUERY,
   localMigrationNames,

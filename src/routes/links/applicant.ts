@@ -8,14 +8,14 @@
 // "email me a link" form: unknown (or its case erased) → 404, expired or used → 410.
 import Router from "@koa/router";
 import type { Context } from "koa";
-import type { AppDependencies } from "../../app.js";
+import type { AppDependencies } from "../../appDependencies.js";
 import { setApplicantCookie } from "../../applicantSessions.js";
 import { applicantAuditActor } from "../../audit.js";
 import {
   type ApplicantLinkPurpose,
   ApplicantLinkUnusableError,
   openApplicantWorkspace,
-} from "../../commands/openApplicantWorkspace.js";
+} from "../../commands/applicants/openApplicantWorkspace.js";
 import { inspectLinkToken } from "../../tokens.js";
 import { urls } from "../../urls.js";
 

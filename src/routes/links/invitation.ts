@@ -9,9 +9,9 @@
 import Router from "@koa/router";
 import type { Context } from "koa";
 import { z } from "zod";
-import type { AppDependencies } from "../../app.js";
+import type { AppDependencies } from "../../appDependencies.js";
 import { auditActorFor } from "../../audit.js";
-import { acceptInvitation, InvitationLinkUnusableError } from "../../commands/acceptInvitation.js";
+import { acceptInvitation, InvitationLinkUnusableError } from "../../commands/staff/acceptInvitation.js";
 import { hashPassword, PASSWORD_MAX_LENGTH, passwordProblem } from "../../domain/password.js";
 import { matchTotpCode, newTotpSecret, totpQrCode, totpUri } from "../../domain/totp.js";
 import { ROLE_LABELS } from "../../policies/staff.js";

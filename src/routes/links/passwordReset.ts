@@ -5,9 +5,9 @@
 import Router from "@koa/router";
 import type { Context } from "koa";
 import { z } from "zod";
-import type { AppDependencies } from "../../app.js";
+import type { AppDependencies } from "../../appDependencies.js";
 import { auditActorFor } from "../../audit.js";
-import { ResetLinkUnusableError, resetPassword } from "../../commands/resetPassword.js";
+import { ResetLinkUnusableError, resetPassword } from "../../commands/signIn/resetPassword.js";
 import { hashPassword, PASSWORD_MAX_LENGTH, passwordProblem } from "../../domain/password.js";
 import { createSignInLimits } from "../../security/signInLimits.js";
 import { inspectLinkToken } from "../../tokens.js";

@@ -20,14 +20,14 @@
 import Router from "@koa/router";
 import type { Context } from "koa";
 import { z } from "zod";
-import type { AppDependencies } from "../../app.js";
-import { requestRevealLink } from "../../commands/requestRevealLink.js";
+import type { AppDependencies } from "../../appDependencies.js";
+import { requestRevealLink } from "../../commands/registrationTokens/requestRevealLink.js";
 import {
   inspectRegistrationTokenLink,
   type RevealLinkProblem,
   revealRegistrationToken,
   type TokenProblem,
-} from "../../commands/revealRegistrationToken.js";
+} from "../../commands/registrationTokens/revealRegistrationToken.js";
 import { fieldErrors, ZEmail } from "../../domain/applicationFields.js";
 import { rateLimited } from "../../errors.js";
 import { formatUtc } from "../../mail/messages/render.js";

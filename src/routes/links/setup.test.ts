@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
-import { issueSetupLinkIfNeeded } from "../../commands/issueSetupLink.js";
+import { issueSetupLinkIfNeeded } from "../../commands/staff/issueSetupLink.js";
 import { loadConfig } from "../../config.js";
 import { totpCodeAt } from "../../domain/totp.js";
 import { startDevMailboxServer } from "../../mail/devMailbox.js";

@@ -3,9 +3,9 @@
 import Router from "@koa/router";
 import type { Context } from "koa";
 import { z } from "zod";
-import type { AppDependencies } from "../../app.js";
+import type { AppDependencies } from "../../appDependencies.js";
 import { auditActorFor } from "../../audit.js";
-import { createSuperadmin, SetupLinkUnusableError } from "../../commands/createSuperadmin.js";
+import { createSuperadmin, SetupLinkUnusableError } from "../../commands/staff/createSuperadmin.js";
 import { ZFullName } from "../../domain/applicationFields.js";
 import { HttpError } from "../../errors.js";
 import { removeSetupLinkFile } from "../../setupLinkFile.js";

@@ -11,10 +11,10 @@
 import Router from "@koa/router";
 import type { Context } from "koa";
 import { z } from "zod";
-import type { AppDependencies } from "../../app.js";
+import type { AppDependencies } from "../../appDependencies.js";
 import { applicantAuditActor } from "../../audit.js";
-import { requestApplicantSignInLink } from "../../commands/requestApplicantSignInLink.js";
-import { startApplication } from "../../commands/startApplication.js";
+import { requestApplicantSignInLink } from "../../commands/applicants/requestApplicantSignInLink.js";
+import { startApplication } from "../../commands/applicants/startApplication.js";
 import { fieldErrors, ZApplicationForm, ZEmail } from "../../domain/applicationFields.js";
 import { rateLimited } from "../../errors.js";
 import { createApplicantLinkLimits } from "../../security/applicantLinkLimits.js";

@@ -1,5 +1,5 @@
 import Router from "@koa/router";
-import type { AppDependencies } from "../../app.js";
+import type { AppDependencies } from "../../appDependencies.js";
 
 export function publicRoutes(_deps: AppDependencies): Router {
   const router = new Router();

@@ -3,7 +3,7 @@
 // A plain 404 when no contact is configured. Behind the same middleware as every page: the security
 // headers, the ordinary per-client request limits, nothing stricter.
 import Router from "@koa/router";
-import type { AppDependencies } from "../../app.js";
+import type { AppDependencies } from "../../appDependencies.js";
 import type { SecurityTxtSettings } from "../../config.js";
 import { notFound } from "../../errors.js";
 import { urls } from "../../urls.js";

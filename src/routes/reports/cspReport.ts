@@ -11,8 +11,8 @@ import Router from "@koa/router";
 import inflate from "inflation";
 import type { Context } from "koa";
 import getRawBody from "raw-body";
-import type { AppDependencies } from "../../app.js";
-import { recordCspViolations } from "../../commands/recordCspViolations.js";
+import type { AppDependencies } from "../../appDependencies.js";
+import { recordCspViolations } from "../../commands/operations/recordCspViolations.js";
 import {
   CSP_REPORT_BODY_LIMIT_BYTES,
   CSP_REPORT_CONTENT_TYPES,

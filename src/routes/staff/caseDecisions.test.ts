@@ -2,7 +2,7 @@
 // SMTP server on loopback: each decision, the reasons, four eyes, refused moves and the decision race.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
-import { CASE_CHANGED_MESSAGE } from "../../commands/moveCase.js";
+import { CASE_CHANGED_MESSAGE } from "../../commands/cases/moveCase.js";
 import { formatCaseNumber } from "../../domain/caseNumber.js";
 import type { CaseState } from "../../domain/caseStates.js";
 import { startTestApp, type TestApp } from "../../test/app.js";

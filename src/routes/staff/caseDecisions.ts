@@ -6,9 +6,9 @@
 // page with a notice.
 import Router from "@koa/router";
 import { z } from "zod";
-import type { AppDependencies } from "../../app.js";
+import type { AppDependencies } from "../../appDependencies.js";
 import { auditActorFor } from "../../audit.js";
-import { decideCase } from "../../commands/decideCase.js";
+import { decideCase } from "../../commands/cases/decideCase.js";
 import { HttpError, notFound } from "../../errors.js";
 import { requireRecentSecondFactor } from "../../middleware/requireRecentSecondFactor.js";
 import { signedInStaff } from "../../middleware/requireStaff.js";

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { stat, writeFile } from "node:fs/promises";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { applicantCookieName, startApplicantSession } from "../../applicantSessions.js";
-import type { TCaseExport } from "../../commands/exportCase.js";
+import type { TCaseExport } from "../../commands/cases/exportCase.js";
 import { formatCaseNumber } from "../../domain/caseNumber.js";
 import type { Prisma } from "../../generated/prisma/client.js";
 import { startTestApp, type TestApp } from "../../test/app.js";

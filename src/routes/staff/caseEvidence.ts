@@ -1,7 +1,7 @@
 // A case's evidence files for staff. Mounted under /staff (requireStaff). The case page lists the files
 // with their previews (routes/staff/cases.ts, renderCasePage); these are the addresses behind it.
 //   GET  /cases/:caseId/evidence                        the upload page: the files and the upload form
-//   POST /cases/:caseId/evidence                        upload (multipart; see routes/evidenceUpload.ts)
+//   POST /cases/:caseId/evidence                        upload (multipart; see routes/evidence/acceptEvidenceUpload.ts)
 //   GET  /cases/:caseId/evidence/:fileId                download (attachment; audited, hash verified)
 //   GET  /cases/:caseId/evidence/:fileId/preview        the same file inline, for <img> and the PDF frame
 //        (both audited GETs: answered only to our own pages' requests, see middleware/sameOriginFetch.ts)
@@ -11,14 +11,14 @@
 import Router from "@koa/router";
 import type { Context } from "koa";
 import { z } from "zod";
-import type { AppDependencies } from "../../app.js";
+import type { AppDependencies } from "../../appDependencies.js";
 import { auditActorFor } from "../../audit.js";
-import { caseClosedForEvidenceMessage } from "../../commands/addEvidenceFiles.js";
+import { caseClosedForEvidenceMessage } from "../../commands/evidence/addEvidenceFiles.js";
 import {
   deleteEvidenceFile,
   evidenceLockedMessage,
   NOT_UPLOADER_MESSAGE,
-} from "../../commands/deleteEvidenceFile.js";
+} from "../../commands/evidence/deleteEvidenceFile.js";
 import { ERASED_CASE_MESSAGE } from "../../domain/caseMessages.js";
 import { formatCaseNumber } from "../../domain/caseNumber.js";
 import { CASE_STATE_LABELS } from "../../domain/caseStates.js";
@@ -38,10 +38,14 @@ import { findEvidenceFile, findEvidenceFiles, findEvidenceUsage } from "../../qu
 import { createEvidenceUploadLimits } from "../../security/evidenceUploadLimits.js";
 import type { SignedInStaff } from "../../sessions.js";
 import { evidenceStore } from "../../storage/evidenceStore.js";
-import { type EvidenceDisposition, serveEvidenceFile } from "../../storage/serveEvidenceFile.js";
 import { uploadHolder } from "../../storage/uploadLeases.js";
 import { urls } from "../../urls.js";
-import { acceptEvidenceUpload, type EvidenceUploadRefusal, refuseEvidenceUpload } from "../evidenceUpload.js";
+import {
+  acceptEvidenceUpload,
+  type EvidenceUploadRefusal,
+  refuseEvidenceUpload,
+} from "../evidence/acceptEvidenceUpload.js";
+import { type EvidenceDisposition, serveEvidenceFile } from "../evidence/serveEvidenceFile.js";
 import { renderCasePage } from "./cases.js";
 
 const ZCaseParams = z.object({ caseId: z.uuid() });

@@ -3,9 +3,9 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { applicantCookieName } from "../../applicantSessions.js";
-import { ALREADY_ERASED_MESSAGE, ERASED_RECIPIENT } from "../../commands/eraseCase.js";
-import type { TCaseExport } from "../../commands/exportCase.js";
-import { flagPossibleDuplicates } from "../../commands/flagPossibleDuplicates.js";
+import { ALREADY_ERASED_MESSAGE, ERASED_RECIPIENT } from "../../commands/cases/eraseCase.js";
+import type { TCaseExport } from "../../commands/cases/exportCase.js";
+import { flagPossibleDuplicates } from "../../commands/cases/flagPossibleDuplicates.js";
 import { formatCaseNumber } from "../../domain/caseNumber.js";
 import { enqueueEmail } from "../../mail/outbox.js";
 import { openRegistrationToken } from "../../matrix/tokenSecrets.js";

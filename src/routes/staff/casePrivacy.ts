@@ -9,10 +9,14 @@
 import Router from "@koa/router";
 import type { Context } from "koa";
 import { z } from "zod";
-import type { AppDependencies } from "../../app.js";
+import type { AppDependencies } from "../../appDependencies.js";
 import { auditActorFor } from "../../audit.js";
-import { ALREADY_ERASED_MESSAGE, eraseCase, removeErasedEvidenceFiles } from "../../commands/eraseCase.js";
-import { exportCase } from "../../commands/exportCase.js";
+import {
+  ALREADY_ERASED_MESSAGE,
+  eraseCase,
+  removeErasedEvidenceFiles,
+} from "../../commands/cases/eraseCase.js";
+import { exportCase } from "../../commands/cases/exportCase.js";
 import { formatCaseNumber, parseCaseNumber } from "../../domain/caseNumber.js";
 import { CASE_STATE_LABELS, type CaseState } from "../../domain/caseStates.js";
 import { HttpError, notFound } from "../../errors.js";

@@ -14,16 +14,16 @@
 import Router from "@koa/router";
 import type { Context } from "koa";
 import { z } from "zod";
-import type { AppDependencies } from "../../app.js";
+import type { AppDependencies } from "../../appDependencies.js";
 import { auditActorFor } from "../../audit.js";
-import { addCaseComment } from "../../commands/addCaseComment.js";
-import { assignCase } from "../../commands/assignCase.js";
-import { declareConflictOfInterest } from "../../commands/declareConflictOfInterest.js";
-import { inviteApplicantToCase } from "../../commands/inviteApplicantToCase.js";
-import { openCaseOnBehalf } from "../../commands/openCaseOnBehalf.js";
-import { recordVettingRecord, type TVettingRecordInput } from "../../commands/recordVettingRecord.js";
-import { startCaseReview } from "../../commands/startCaseReview.js";
-import { withdrawConflictOfInterest } from "../../commands/withdrawConflictOfInterest.js";
+import { addCaseComment } from "../../commands/cases/addCaseComment.js";
+import { assignCase } from "../../commands/cases/assignCase.js";
+import { declareConflictOfInterest } from "../../commands/cases/declareConflictOfInterest.js";
+import { inviteApplicantToCase } from "../../commands/cases/inviteApplicantToCase.js";
+import { openCaseOnBehalf } from "../../commands/cases/openCaseOnBehalf.js";
+import { recordVettingRecord, type TVettingRecordInput } from "../../commands/cases/recordVettingRecord.js";
+import { startCaseReview } from "../../commands/cases/startCaseReview.js";
+import { withdrawConflictOfInterest } from "../../commands/cases/withdrawConflictOfInterest.js";
 import {
   fieldErrors,
   isOneLineText,
@@ -35,6 +35,7 @@ import { formatCaseNumber } from "../../domain/caseNumber.js";
 import { CASE_STATES, type CaseState } from "../../domain/caseStates.js";
 import { badRequest, HttpError, notFound } from "../../errors.js";
 import { homeserverFor } from "../../matrix/homeserver.js";
+import { type LiveStatus, liveStatusOf } from "../../matrix/registrationTokenStatus.js";
 import { signedInStaff } from "../../middleware/requireStaff.js";
 import {
   assessDecision,
@@ -97,7 +98,6 @@ import {
   type TCaseQueueTab,
 } from "../../queries/cases.js";
 import { findEvidenceFiles, findEvidenceUsage } from "../../queries/evidence.js";
-import { type LiveStatus, liveStatusOf } from "../../queries/registrationTokenStatus.js";
 import type { SignedInStaff } from "../../sessions.js";
 import { urls } from "../../urls.js";
 

@@ -2,7 +2,7 @@
 // full of markup is shown as text without loosening the page's own policy.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
-import { recordCspViolations } from "../../commands/recordCspViolations.js";
+import { recordCspViolations } from "../../commands/operations/recordCspViolations.js";
 import type { TCspViolation } from "../../domain/cspReports.js";
 import { startTestApp, type TestApp } from "../../test/app.js";
 import { truncateTables } from "../../test/reset.js";

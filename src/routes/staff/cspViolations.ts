@@ -3,7 +3,7 @@
 import Router from "@koa/router";
 import type { Context } from "koa";
 import { z } from "zod";
-import type { AppDependencies } from "../../app.js";
+import type { AppDependencies } from "../../appDependencies.js";
 import { signedInStaff } from "../../middleware/requireStaff.js";
 import { authorize, canViewCspViolations } from "../../policies/staff.js";
 import { type CspViolationGroupView, presentCspViolationGroup } from "../../presenters/cspViolations.js";

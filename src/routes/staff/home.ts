@@ -2,7 +2,7 @@
 // sees the open cases assigned to them and recent activity on those cases; admins also see the queue
 // as a whole: counts by state, the cases waiting longest for a decision, and recent decisions.
 import Router from "@koa/router";
-import type { AppDependencies } from "../../app.js";
+import type { AppDependencies } from "../../appDependencies.js";
 import { signedInStaff } from "../../middleware/requireStaff.js";
 import { canViewCaseOverview } from "../../policies/cases.js";
 import { canListRegistrationTokens } from "../../policies/registrationTokens.js";

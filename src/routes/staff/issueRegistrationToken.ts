@@ -11,9 +11,9 @@
 import Router from "@koa/router";
 import type { Context } from "koa";
 import { z } from "zod";
-import type { AppDependencies } from "../../app.js";
+import type { AppDependencies } from "../../appDependencies.js";
 import { auditActorFor } from "../../audit.js";
-import { requestStandaloneRegistrationToken } from "../../commands/requestStandaloneRegistrationToken.js";
+import { requestStandaloneRegistrationToken } from "../../commands/registrationTokens/requestStandaloneRegistrationToken.js";
 import { fieldErrors, isPlainText, zPersonName } from "../../domain/applicationFields.js";
 import { requireRecentSecondFactor } from "../../middleware/requireRecentSecondFactor.js";
 import { signedInStaff } from "../../middleware/requireStaff.js";

@@ -3,11 +3,15 @@
 import Router from "@koa/router";
 import type { Context } from "koa";
 import { z } from "zod";
-import type { AppDependencies } from "../../app.js";
+import type { AppDependencies } from "../../appDependencies.js";
 import { auditActorFor } from "../../audit.js";
-import { CANCELLABLE_STATUSES, cancelEmail } from "../../commands/cancelEmail.js";
-import { EmailTransitionRefusedError, RETRYABLE_STATUSES, retryEmail } from "../../commands/retryEmail.js";
-import { sendTestEmail } from "../../commands/sendTestEmail.js";
+import { CANCELLABLE_STATUSES, cancelEmail } from "../../commands/operations/cancelEmail.js";
+import {
+  EmailTransitionRefusedError,
+  RETRYABLE_STATUSES,
+  retryEmail,
+} from "../../commands/operations/retryEmail.js";
+import { sendTestEmail } from "../../commands/operations/sendTestEmail.js";
 import { badRequest, notFound } from "../../errors.js";
 import { ZRecipientAddress } from "../../mail/messages/address.js";
 import {

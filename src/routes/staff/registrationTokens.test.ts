@@ -4,7 +4,7 @@
 // emails), who may see and act, and the page with the feature off.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
-import { requestRegistrationToken } from "../../commands/requestRegistrationToken.js";
+import { requestRegistrationToken } from "../../commands/registrationTokens/requestRegistrationToken.js";
 import { issueRegistrationToken } from "../../jobs/issueRegistrationToken.js";
 import { createSynapseAdmin } from "../../matrix/synapseAdmin.js";
 import { openRegistrationToken } from "../../matrix/tokenSecrets.js";

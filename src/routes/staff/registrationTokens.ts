@@ -18,23 +18,24 @@
 import Router from "@koa/router";
 import type { Context } from "koa";
 import { z } from "zod";
-import type { AppDependencies } from "../../app.js";
+import type { AppDependencies } from "../../appDependencies.js";
 import { auditActorFor } from "../../audit.js";
-import { cancelRegistrationTokenRequest } from "../../commands/cancelRegistrationTokenRequest.js";
+import { cancelRegistrationTokenRequest } from "../../commands/registrationTokens/cancelRegistrationTokenRequest.js";
 import {
   approvalRefusalFor,
   decideRegistrationTokenRequest,
-} from "../../commands/decideRegistrationTokenRequest.js";
-import { reissueRegistrationToken } from "../../commands/reissueRegistrationToken.js";
+} from "../../commands/registrationTokens/decideRegistrationTokenRequest.js";
+import { reissueRegistrationToken } from "../../commands/registrationTokens/reissueRegistrationToken.js";
 import {
   FEATURE_OFF_MESSAGE,
   HomeserverRefusedError,
   type RegistrationTokenCommandDependencies,
   revokeRegistrationToken,
-} from "../../commands/revokeRegistrationToken.js";
+} from "../../commands/registrationTokens/revokeRegistrationToken.js";
 import { fieldErrors, isPlainText } from "../../domain/applicationFields.js";
 import { badRequest, HttpError, notFound } from "../../errors.js";
 import { homeserverFor } from "../../matrix/homeserver.js";
+import { liveStatusOf } from "../../matrix/registrationTokenStatus.js";
 import { requireRecentSecondFactor } from "../../middleware/requireRecentSecondFactor.js";
 import { signedInStaff } from "../../middleware/requireStaff.js";
 import {
@@ -56,7 +57,6 @@ import {
   findPendingTokenRequests,
   findRecentlyClosedTokenRequests,
 } from "../../queries/registrationTokenRequests.js";
-import { liveStatusOf } from "../../queries/registrationTokenStatus.js";
 import type { SignedInStaff } from "../../sessions.js";
 import { urls } from "../../urls.js";
 

@@ -10,12 +10,12 @@
 import Router from "@koa/router";
 import type { Context } from "koa";
 import { z } from "zod";
-import type { AppDependencies } from "../../app.js";
+import type { AppDependencies } from "../../appDependencies.js";
 import { auditActorFor } from "../../audit.js";
-import { requestPasswordReset } from "../../commands/requestPasswordReset.js";
-import { prepareSignIn, signInWithPassword } from "../../commands/signIn.js";
-import { signOut } from "../../commands/signOut.js";
-import { verifySecondFactor } from "../../commands/verifySecondFactor.js";
+import { requestPasswordReset } from "../../commands/signIn/requestPasswordReset.js";
+import { prepareSignIn, signInWithPassword } from "../../commands/signIn/signIn.js";
+import { signOut } from "../../commands/signIn/signOut.js";
+import { verifySecondFactor } from "../../commands/signIn/verifySecondFactor.js";
 import { rateLimited } from "../../errors.js";
 import { deviceCookieFrom, setDeviceCookie } from "../../security/deviceCookies.js";
 import { createSignInLimits } from "../../security/signInLimits.js";

@@ -11,12 +11,12 @@
 import Router from "@koa/router";
 import type { Context } from "koa";
 import { z } from "zod";
-import type { AppDependencies } from "../../app.js";
+import type { AppDependencies } from "../../appDependencies.js";
 import { auditActorFor } from "../../audit.js";
-import { changeStaffRole } from "../../commands/changeStaffRole.js";
-import { disableStaffMember } from "../../commands/disableStaffMember.js";
-import { enableStaffMember } from "../../commands/enableStaffMember.js";
-import { resetSecondFactor } from "../../commands/resetSecondFactor.js";
+import { changeStaffRole } from "../../commands/staff/changeStaffRole.js";
+import { disableStaffMember } from "../../commands/staff/disableStaffMember.js";
+import { enableStaffMember } from "../../commands/staff/enableStaffMember.js";
+import { resetSecondFactor } from "../../commands/staff/resetSecondFactor.js";
 import { HttpError, notFound } from "../../errors.js";
 import type { StaffRole } from "../../generated/prisma/client.js";
 import { requireRecentSecondFactor } from "../../middleware/requireRecentSecondFactor.js";

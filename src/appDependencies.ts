@@ -1,0 +1,25 @@
+// What the web application is built from: everything createApp (app.ts) and the route factories need,
+// created once per process by main.ts (or per test by src/test/app.ts). Its own module, so that routes
+// name it without importing the app that imports them.
+import type nunjucks from "nunjucks";
+import type pg from "pg";
+import type { AssetManifest } from "./assets.js";
+import type { Config } from "./config.js";
+import type { Database } from "./db.js";
+import type { Logger } from "./logger.js";
+import type { DevMailboxStore } from "./mail/devMailbox.js";
+import type { RequestLimiter } from "./security/requestLimits.js";
+
+export interface AppDependencies {
+  config: Config;
+  db: Database;
+  logger: Logger;
+  assets: AssetManifest;
+  views: nunjucks.Environment;
+  /** The development mailbox, when mail goes to the local catcher. */
+  devMailbox: DevMailboxStore | null;
+  /** A small pg pool for rate-limiter-flexible's Postgres store (sign-in limits, shared by all instances). */
+  rateLimitPool: pg.Pool;
+  /** The tiered limits on every request, counted in the shared store (security/requestLimits.ts). */
+  requestLimiter: RequestLimiter;
+}

@@ -1,0 +1,61 @@
+// Assigning an open case to a staff member (or to nobody). Any active staff member without a conflict of
+// interest on the case can be the assignee.
+// Assigning a submitted case to someone also takes it into review: from then on someone is working on
+// it (policies/cases.ts: a case is taken into review explicitly, by assigning it, or by a vetting record).
+import { type AuditActor, recordAudit } from "../../audit.js";
+import type { Database } from "../../db.js";
+import { ERASED_CASE_MESSAGE } from "../../domain/caseMessages.js";
+import { CASE_STATE_LABELS } from "../../domain/caseStates.js";
+import { conflict } from "../../errors.js";
+import { canAssignCase, canBeAssignedCase, isOpenCase } from "../../policies/cases.js";
+import { type Actor, authorize } from "../../policies/staff.js";
+import { lockCaseForCommand } from "../../queries/cases.js";
+import { takeIntoReviewIfSubmitted } from "./startCaseReview.js";
+
+export const ASSIGNEE_CONFLICTED_MESSAGE =
+  "That person has a conflict of interest on this case, so it cannot be assigned to them. Choose someone else.";
+
+export const ASSIGNEE_NOT_ACTIVE_MESSAGE =
+  "That person’s account is not active, so cases cannot be assigned to them. Choose someone else.";
+
+export async function assignCase(
+  db: Database,
+  options: { caseId: string; assigneeId: string | null; actor: Actor; audit: AuditActor },
+): Promise<{ isChanged: boolean; isReviewStarted: boolean }> {
+  return db.$transaction(async (tx) => {
+    const { vettingCase, facts } = await lockCaseForCommand(tx, options.caseId, ERASED_CASE_MESSAGE);
+    if (!isOpenCase(facts))
+      throw conflict(
+        `This case is ${CASE_STATE_LABELS[facts.state].toLowerCase()}, so its assignment no longer changes.`,
+      );
+    authorize(canAssignCase(options.actor, facts));
+    if (options.assigneeId) {
+      const assignee = await tx.staffUser.findUnique({
+        where: { id: options.assigneeId },
+        select: { status: true },
+      });
+      if (assignee?.status !== "ACTIVE") throw conflict(ASSIGNEE_NOT_ACTIVE_MESSAGE);
+      if (!canBeAssignedCase({ id: options.assigneeId }, facts)) throw conflict(ASSIGNEE_CONFLICTED_MESSAGE);
+    }
+    if (vettingCase.assignedToId === options.assigneeId) return { isChanged: false, isReviewStarted: false };
+    await tx.vettingCase.update({
+      where: { id: options.caseId },
+      data: { assignedToId: options.assigneeId },
+    });
+    await recordAudit(
+      tx,
+      options.audit,
+      "case.assigned",
+      { type: "vetting_case", id: options.caseId },
+      { assigneeId: options.assigneeId, previousAssigneeId: vettingCase.assignedToId },
+    );
+    const isReviewStarted =
+      options.assigneeId !== null &&
+      (await takeIntoReviewIfSubmitted(tx, {
+        caseId: options.caseId,
+        state: facts.state,
+        audit: options.audit,
+      }));
+    return { isChanged: true, isReviewStarted };
+  });
+}

@@ -1,0 +1,77 @@
+// The one way a command changes a case's state, inside its own transaction: ask the state machine
+// (domain/caseStates.ts) whether the move is allowed from the state read, then write it with a
+// conditional UPDATE on that state, and write the audit row. Two requests racing for the same case
+// both read the same state, but only one UPDATE matches; the other gets a conflict for the page.
+//
+// The caller adds its own changes (timestamps, decision rows, emails) in the same transaction.
+import { type AuditAction, type AuditActor, recordAudit } from "../../audit.js";
+import type { Transaction } from "../../db.js";
+import { type CaseMove, type CaseState, CaseTransitionError, transition } from "../../domain/caseStates.js";
+import { conflict, notFound } from "../../errors.js";
+import type { Prisma } from "../../generated/prisma/client.js";
+
+export const CASE_CHANGED_MESSAGE =
+  "Someone else changed this case a moment ago, so your change was not made. Its current state is shown below.";
+
+/** The audit action each move writes. */
+export const MOVE_AUDIT_ACTIONS: Record<CaseMove, AuditAction> = {
+  submit: "case.submitted",
+  startReview: "case.review_started",
+  requestMoreInformation: "case.more_information_requested",
+  resubmit: "case.resubmitted",
+  approve: "case.approved",
+  reject: "case.rejected",
+  withdraw: "case.withdrawn",
+};
+
+/**
+ * Moves the case from `from` (the state the caller read and decided on) to the move's target.
+ * Throws a conflict (409) with a message for the page when the move is not allowed from `from`, or when
+ * the case is no longer in `from` (someone else moved it first). Routes show it on the case's page.
+ */
+export async function moveCase(
+  tx: Transaction,
+  options: {
+    caseId: string;
+    from: CaseState;
+    move: CaseMove;
+    audit: AuditActor;
+    /** Other columns to write with the state (submittedAt, decidedAt, …). */
+    data?: Prisma.VettingCaseUpdateManyMutationInput;
+    /** Extra audit details: ids and flags only, never personal data. */
+    details?: Prisma.InputJsonObject;
+  },
+): Promise<CaseState> {
+  const to = allowedTarget(options.from, options.move);
+  const { count } = await tx.vettingCase.updateMany({
+    where: { id: options.caseId, state: options.from, erasedAt: null },
+    data: { ...options.data, state: to },
+  });
+  if (count !== 1) {
+    const exists = await tx.vettingCase.count({ where: { id: options.caseId } });
+    if (exists === 0) throw notFound();
+    throw conflict(CASE_CHANGED_MESSAGE);
+  }
+  await recordAudit(
+    tx,
+    options.audit,
+    MOVE_AUDIT_ACTIONS[options.move],
+    { type: "vetting_case", id: options.caseId },
+    {
+      from: options.from,
+      to,
+      ...options.details,
+    },
+  );
+  return to;
+}
+
+/** The move's target state; a move the state machine refuses becomes a 409 with its message. */
+export function allowedTarget(from: CaseState, move: CaseMove): CaseState {
+  try {
+    return transition(from, move);
+  } catch (error) {
+    if (error instanceof CaseTransitionError) throw conflict(error.message);
+    throw error;
+  }
+}

@@ -1,0 +1,212 @@
+// One evidence upload, the same for the applicant (routes/applicant/evidence.ts) and for staff
+// (routes/staff/caseEvidence.ts), once the route has loaded the case and asked the policy:
+//   the case's room (none left: refused before a byte is read) → the hourly limits (per person, per
+//   address) → a lease (at most N uploads in flight per person; its folder holds the temporary files)
+//   → the body read to disk with every limit (routes/evidence/receiveEvidenceUpload.ts, which also checks the
+//   CSRF token) → the note validated → addEvidenceFiles (rows committed, then files placed)
+//   → 303 to the page with a notice, or 201 JSON for the upload script.
+// A refusal shows the page again with its status, its message and the files at fault (or the JSON
+// error with `files`), and nothing is kept: the lease removes its folder whatever happened. A refusal
+// sent before the whole body was read closes the connection, so the rest is not read for nothing.
+import type { Context } from "koa";
+import { z } from "zod";
+import type { AuditActor } from "../../audit.js";
+import {
+  addEvidenceFiles,
+  evidenceBudgetProblem,
+  type TEvidenceUploader,
+} from "../../commands/evidence/addEvidenceFiles.js";
+import type { Config } from "../../config.js";
+import type { Database } from "../../db.js";
+import { HttpError } from "../../errors.js";
+import type { Logger } from "../../logger.js";
+import { countEvidenceUploadAccepted, countEvidenceUploadRefused } from "../../metrics.js";
+import { EVIDENCE_NOTE_MAX_LENGTH } from "../../presenters/evidence.js";
+import { evidenceBudgetOf, findEvidenceUsage } from "../../queries/evidence.js";
+import type { EvidenceUploadLimits } from "../../security/evidenceUploadLimits.js";
+import type { EvidenceStore } from "../../storage/evidenceStore.js";
+import { withUploadLease } from "../../storage/uploadLeases.js";
+import {
+  type EvidenceFileProblem,
+  EvidenceUploadRefused,
+  isUploadsVolumeFull,
+  receiveEvidenceUpload,
+  uploadsVolumeFull,
+} from "./receiveEvidenceUpload.js";
+
+export const ZEvidenceNote = z.object({
+  note: z
+    .string()
+    .trim()
+    .max(
+      EVIDENCE_NOTE_MAX_LENGTH,
+      `Note: use at most ${EVIDENCE_NOTE_MAX_LENGTH} characters. Nothing was kept.`,
+    )
+    .optional()
+    .transform((note) => (note ? note : null)),
+});
+
+/** What the page shows after a refused upload. */
+export interface EvidenceUploadRefusal {
+  status: number;
+  message: string;
+  fileProblems: EvidenceFileProblem[];
+  /** The note as typed, when the body was read far enough to have it. */
+  note: string;
+}
+
+export interface EvidenceUploadTools {
+  db: Database;
+  logger: Logger;
+  config: Config;
+  store: EvidenceStore;
+  limits: EvidenceUploadLimits;
+}
+
+/** The upload script asks for JSON; a plain form post gets pages. */
+export function wantsJsonAnswer(ctx: Context): boolean {
+  return ctx.accepts("html", "json") === "json";
+}
+
+/**
+ * Refuses an upload: the page or JSON with the status. Unless the whole body was read, the connection
+ * is closed, so that Node does not read (and throw away) the rest of a large upload to keep it alive.
+ */
+export async function refuseEvidenceUpload(
+  ctx: Context,
+  refusal: EvidenceUploadRefusal,
+  renderPage: (refusal: EvidenceUploadRefusal) => Promise<void>,
+  options: { isBodyRead: boolean } = { isBodyRead: false },
+): Promise<void> {
+  if (!options.isBodyRead || !ctx.req.complete) ctx.set("Connection", "close");
+  if (wantsJsonAnswer(ctx)) {
+    ctx.status = refusal.status;
+    ctx.body = {
+      error: {
+        status: refusal.status,
+        id: refusalId(refusal.status),
+        message: refusal.message,
+        requestId: ctx.state.requestId,
+        files: refusal.fileProblems,
+      },
+    };
+    return;
+  }
+  await renderPage(refusal);
+  ctx.status = refusal.status;
+}
+
+function refusalId(status: number): string {
+  switch (status) {
+    case 409:
+      return "conflict";
+    case 413:
+      return "payload_too_large";
+    case 415:
+      return "unsupported_media_type";
+    case 507:
+      return "insufficient_storage";
+    default:
+      return "bad_request";
+  }
+}
+
+export async function acceptEvidenceUpload(
+  ctx: Context,
+  tools: EvidenceUploadTools,
+  request: {
+    caseId: string;
+    uploader: TEvidenceUploader;
+    /** The hourly limit's key: "case:<id>" for the applicant (a new session does not reset it), "staff:<id>". */
+    personKey: string;
+    /** The lease holder (uploadHolder()): at most N uploads in flight per holder. */
+    holder: string;
+    /** The page to go to once the files are in (the script navigates there too). */
+    doneUrl: string;
+    audit: AuditActor;
+    renderPage: (refusal: EvidenceUploadRefusal) => Promise<void>;
+  },
+): Promise<void> {
+  const usage = await findEvidenceUsage(tools.db, request.caseId);
+  const fullProblem = evidenceBudgetProblem(tools.config.evidence, usage);
+  if (fullProblem) {
+    countEvidenceUploadRefused("case_full");
+    return refuseEvidenceUpload(
+      ctx,
+      { status: 413, message: fullProblem, fileProblems: [], note: "" },
+      request.renderPage,
+    );
+  }
+  let typedNote = "";
+  // Until the receiver has started, nothing of the body was read; after that, the request says.
+  let isReceiving = false;
+  try {
+    await tools.limits.consume({ personKey: request.personKey, ipAddress: ctx.ip });
+    const added = await withUploadLease(
+      tools,
+      { caseId: request.caseId, holder: request.holder },
+      async (lease) => {
+        isReceiving = true;
+        const received = await receiveEvidenceUpload(ctx, {
+          directory: lease.directory,
+          limits: tools.config.evidence,
+          budget: evidenceBudgetOf(tools.config.evidence, usage),
+        });
+        typedNote = received.fields.note ?? "";
+        const fields = ZEvidenceNote.safeParse(received.fields);
+        if (!fields.success) {
+          throw new EvidenceUploadRefused(400, fields.error.issues[0]?.message ?? "Check the note.");
+        }
+        return addEvidenceFiles(tools, {
+          caseId: request.caseId,
+          uploader: request.uploader,
+          files: received.files,
+          note: fields.data.note,
+          limits: tools.config.evidence,
+          audit: request.audit,
+        });
+      },
+    );
+    countEvidenceUploadAccepted();
+    if (wantsJsonAnswer(ctx)) {
+      ctx.status = 201;
+      ctx.body = { files: added, redirect: request.doneUrl };
+      return;
+    }
+    ctx.status = 303;
+    ctx.redirect(request.doneUrl);
+  } catch (thrown) {
+    // The volume full, wherever it struck (streaming, the lease folder, placing the files): the person
+    // gets the upload page or JSON saying so (nothing was kept: the lease and addEvidenceFiles undo
+    // their part), the operator an error line, since only they can make room.
+    const error =
+      isUploadsVolumeFull(thrown) && !(thrown instanceof EvidenceUploadRefused)
+        ? uploadsVolumeFull(thrown)
+        : thrown;
+    if (error instanceof EvidenceUploadRefused && error.status === 507) {
+      tools.logger.error(
+        { category: "evidence", err: error.cause, caseId: request.caseId, requestId: ctx.state.requestId },
+        "evidence upload: the uploads volume is full",
+      );
+    }
+    if (error instanceof HttpError) countEvidenceUploadRefused(error.id);
+    // A refused upload, or a case that changed under it (decided, erased) while it was being read.
+    if (error instanceof EvidenceUploadRefused || (error instanceof HttpError && error.status === 409)) {
+      for (const [name, value] of Object.entries(error.headers)) ctx.set(name, value);
+      return refuseEvidenceUpload(
+        ctx,
+        {
+          status: error.status,
+          message: error.message,
+          fileProblems: error instanceof EvidenceUploadRefused ? error.fileProblems : [],
+          note: typedNote,
+        },
+        request.renderPage,
+        { isBodyRead: isReceiving },
+      );
+    }
+    // Other refusals (the CSRF token, the hourly limits, too many uploads in flight) are error pages.
+    if (!isReceiving || !ctx.req.complete) ctx.set("Connection", "close");
+    throw error;
+  }
+}
