@@ -6,6 +6,28 @@
 # that only Prisma or node-postgres understand (libpq refuses an unknown one, and psql's complaint would
 # quote the URL), and exports the password, percent-decoded, as PGPASSWORD: a command line is readable
 # by every user of the host (ps), a process's environment only by its owner.
+# read_database_url sets DATABASE_URL from where the portal reads it (src/config.ts): the variable
+# itself, the file DATABASE_URL_FILE names, or the systemd credential vetting-portal_DATABASE_URL (or
+# DATABASE_URL) under $CREDENTIALS_DIRECTORY; one of them, never two.
+read_database_url() {
+  local file="${DATABASE_URL_FILE:-}" candidate
+  if [[ -z $file && -n ${CREDENTIALS_DIRECTORY:-} ]]; then
+    for candidate in "$CREDENTIALS_DIRECTORY/vetting-portal_DATABASE_URL" "$CREDENTIALS_DIRECTORY/DATABASE_URL"; do
+      if [[ -e $candidate ]]; then
+        file=$candidate
+        break
+      fi
+    done
+  fi
+  if [[ -n $file ]]; then
+    [[ -z ${DATABASE_URL:-} ]] || die "set either DATABASE_URL or DATABASE_URL_FILE (or its credential), not both"
+    [[ -r $file ]] || die "DATABASE_URL_FILE $file cannot be read"
+    DATABASE_URL=$(<"$file")
+    [[ -n $DATABASE_URL ]] || die "DATABASE_URL_FILE $file is empty"
+  fi
+  [[ -n ${DATABASE_URL:-} ]] || die "DATABASE_URL is not set (nor DATABASE_URL_FILE)"
+}
+
 use_database_url() {
   local url=$1
   [[ $url =~ ^(postgres(ql)?://)([^/?#]*)(/[^?#]*)?(\?([^#]*))?$ ]] ||

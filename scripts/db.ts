@@ -15,7 +15,12 @@ const USAGE = "usage: tsx scripts/db.ts migrate | migration <name>";
 
 /** Applies pending migrations to the configured database and says what it did. */
 async function migrate(): Promise<void> {
-  const config = loadConfig();
+  const loaded = loadConfig();
+  // Migrations run as the schema's owner when one is configured (least privilege: the portal's own
+  // role may only read and write rows).
+  const config = loaded.database.ownerUrl
+    ? { ...loaded, database: { ...loaded.database, url: loaded.database.ownerUrl } }
+    : loaded;
   const logger = createLogger({ level: "warn", pretty: process.stderr.isTTY });
   const database = await openDatabase(config, logger);
   let applied: string[];

@@ -82,6 +82,19 @@ describe("configuration", () => {
     ]);
   });
 
+  test("logs are readable lines in development and JSON elsewhere; production takes only JSON", () => {
+    assert.equal(loadConfig({}).logFormat, "pretty");
+    assert.equal(loadConfig({ LOG_FORMAT: "json" }).logFormat, "json");
+    assert.equal(loadConfig({ NODE_ENV: "test" }).logFormat, "json");
+    assert.equal(loadConfig(goodProduction).logFormat, "json");
+    assert.deepEqual(problemsOf({ ...goodProduction, LOG_FORMAT: "pretty" }), [
+      "LOG_FORMAT: production logs are JSON (for the journal and log shippers); pipe them through npx pino-pretty to read them",
+    ]);
+    assert.deepEqual(problemsOf({ LOG_FORMAT: "text" }), [
+      'LOG_FORMAT: Invalid option: expected one of "json"|"pretty"',
+    ]);
+  });
+
   test("each bad value is named with its own message", () => {
     assert.deepEqual(problemsOf({ PORT: "eighty" }), ["PORT: must be a whole number"]);
     assert.deepEqual(problemsOf({ PORT: "70000" }), ["PORT: must be at most 65535"]);
@@ -215,6 +228,74 @@ describe("configuration", () => {
       "configuration error: TOTP_ENCRYPTION_KEY: required in production (generate one with: openssl rand -base64 32)",
     ]);
     assert.equal(result.stdout, "", "nothing started, nothing printed");
+  });
+});
+
+describe("secrets from files", () => {
+  const withoutSecrets = () => {
+    const { SESSION_SECRET, DATABASE_URL, SMTP_RELAY_AUTHPW, TOTP_ENCRYPTION_KEY, ...rest } = goodProduction;
+    return { rest, secrets: { SESSION_SECRET, DATABASE_URL, SMTP_RELAY_AUTHPW, TOTP_ENCRYPTION_KEY } };
+  };
+
+  test("every secret may be given as <NAME>_FILE; one trailing line break is dropped", (context) => {
+    const dir = mkdtempSync(path.join(tmpdir(), "vp-secrets-"));
+    context.after(() => rmSync(dir, { recursive: true, force: true }));
+    const { rest, secrets } = withoutSecrets();
+    const files: Record<string, string> = {};
+    for (const [name, value] of Object.entries(secrets)) {
+      const file = path.join(dir, name.toLowerCase());
+      writeFileSync(file, `${value}\n`, { mode: 0o600 });
+      files[`${name}_FILE`] = file;
+    }
+    const matrixToken = path.join(dir, "matrix");
+    writeFileSync(matrixToken, "syt_admin_token\r\n");
+    const config = loadConfig({
+      ...rest,
+      ...files,
+      MATRIX_HOMESERVER_URL: "https://matrix.example.org",
+      MATRIX_ADMIN_TOKEN_FILE: matrixToken,
+    });
+    assert.equal(config.sessionSecret, secrets.SESSION_SECRET);
+    assert.equal(config.database.url, secrets.DATABASE_URL);
+    assert.equal(config.mail.relay?.password, secrets.SMTP_RELAY_AUTHPW);
+    assert.equal(config.matrix?.adminToken, "syt_admin_token");
+  });
+
+  test("systemd credentials: $CREDENTIALS_DIRECTORY/vetting-portal_<NAME> (or <NAME>)", (context) => {
+    const dir = mkdtempSync(path.join(tmpdir(), "vp-credentials-"));
+    context.after(() => rmSync(dir, { recursive: true, force: true }));
+    const { rest, secrets } = withoutSecrets();
+    for (const [name, value] of Object.entries(secrets)) {
+      writeFileSync(path.join(dir, name === "DATABASE_URL" ? name : `vetting-portal_${name}`), value);
+    }
+    const config = loadConfig({ ...rest, CREDENTIALS_DIRECTORY: dir });
+    assert.equal(config.sessionSecret, secrets.SESSION_SECRET);
+    assert.equal(config.database.url, secrets.DATABASE_URL);
+    assert.equal(config.mail.relay?.password, secrets.SMTP_RELAY_AUTHPW);
+  });
+
+  test("a secret given twice, an unreadable file or an empty one is named, with the rest", (context) => {
+    const dir = mkdtempSync(path.join(tmpdir(), "vp-secrets-"));
+    context.after(() => rmSync(dir, { recursive: true, force: true }));
+    const empty = path.join(dir, "empty");
+    writeFileSync(empty, "\n");
+    const sessionSecret = path.join(dir, "session");
+    writeFileSync(sessionSecret, "s".repeat(40));
+    const problems = problemsOf({
+      ...goodProduction,
+      SESSION_SECRET_FILE: sessionSecret,
+      DATABASE_URL: "",
+      DATABASE_URL_FILE: path.join(dir, "missing"),
+      TOTP_ENCRYPTION_KEY: "",
+      TOTP_ENCRYPTION_KEY_FILE: empty,
+    });
+    assert.deepEqual(problems.slice(0, 3), [
+      "SESSION_SECRET: set either SESSION_SECRET or SESSION_SECRET_FILE, not both",
+      `DATABASE_URL_FILE: cannot read ${path.join(dir, "missing")} (ENOENT)`,
+      `TOTP_ENCRYPTION_KEY_FILE: ${empty} is empty`,
+    ]);
+    const text = problems.join("\n");
+    assert.ok(!text.includes("s".repeat(40)), "no secret in a message");
   });
 });
 

@@ -1,7 +1,7 @@
 // The only module that reads process.env. Everything is validated at boot; every problem is listed at once
 // (one line each) so an operator fixes them in one go instead of one restart per mistake.
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import proxyAddr from "proxy-addr";
 import { z } from "zod";
@@ -87,6 +87,8 @@ export const ZEnvironment = z.object({
     emptyAsUndefined,
     z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
   ),
+  /** pretty: one readable line per entry (development's default); json: one JSON object per line. */
+  LOG_FORMAT: z.preprocess(emptyAsUndefined, z.enum(["json", "pretty"]).optional()),
   SHUTDOWN_TIMEOUT_MS: integer(10_000, 100, 120_000),
   /** A request's headers must arrive in full within this many seconds. */
   HTTP_HEADERS_TIMEOUT_SECONDS: integer(10, 1, 600),
@@ -98,6 +100,11 @@ export const ZEnvironment = z.object({
   TRUST_PROXY: z.preprocess(emptyAsUndefined, z.enum(["true", "false"]).default("false")),
 
   DATABASE_URL: z.preprocess(
+    emptyAsUndefined,
+    z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgresql:// URL" }).optional(),
+  ),
+  /** The schema owner's URL, for migrations only (least privilege); DATABASE_URL when unset. */
+  DATABASE_OWNER_URL: z.preprocess(
     emptyAsUndefined,
     z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgresql:// URL" }).optional(),
   ),
@@ -268,9 +275,13 @@ export interface Config {
     stepUpMs: number;
   };
   logLevel: string;
+  /** JSON in production and tests (log shippers and tests read the lines); readable lines in development. */
+  logFormat: "json" | "pretty";
   database: {
     /** Absent in development: the embedded Postgres is started instead. */
     url: string | undefined;
+    /** The schema owner's URL, which migrations use when the portal's own role may only read and write rows. */
+    ownerUrl: string | undefined;
     /**
      * The role the portal runs as, when migrations run as the schema's owner (least privilege): the
      * migrate step grants it row access (read, add, change, remove rows) and nothing more.
@@ -400,16 +411,81 @@ const MIN_SESSION_SECRET_BYTES = 32;
 /** File sizes are configured in MB (2^20 bytes), as people and browsers count them. */
 const MEGABYTE = 1024 * 1024;
 
+/**
+ * The settings that hold secrets. Each may also be given as a file, so that no secret sits in an
+ * environment file or a process listing: `<NAME>_FILE=/path` (containers' secrets, any file the
+ * portal's user can read), or a systemd credential (`LoadCredential=vetting-portal:/etc/vetting-portal/
+ * credentials` in deploy/systemd loads each file there as `vetting-portal_<NAME>` under
+ * $CREDENTIALS_DIRECTORY; a credential named `<NAME>` works too).
+ */
+export const SECRET_SETTINGS = [
+  "SESSION_SECRET",
+  "DATABASE_URL",
+  "DATABASE_OWNER_URL",
+  "TOTP_ENCRYPTION_KEY",
+  "SMTP_RELAY_AUTHPW",
+  "MATRIX_ADMIN_TOKEN",
+  "METRICS_TOKEN",
+  "REDIS_URL",
+] as const;
+
+/** The systemd credential names the units load (deploy/systemd: LoadCredential=vetting-portal:<dir>). */
+const CREDENTIAL_PREFIX = "vetting-portal_";
+
+/**
+ * The environment with each secret read from its file: `<NAME>_FILE` when set, else the systemd
+ * credential when there is one, unless the variable itself is set. `<NAME>` and `<NAME>_FILE` together,
+ * an unreadable file or an empty one is a problem (listed with the others); the file's one trailing line
+ * break is dropped (editors add it), nothing else.
+ */
+function withSecretsFromFiles(
+  environment: Record<string, string | undefined>,
+  problems: string[],
+): Record<string, string | undefined> {
+  const resolved = { ...environment };
+  const credentialsDir = emptyAsUndefined(environment.CREDENTIALS_DIRECTORY) as string | undefined;
+  for (const name of SECRET_SETTINGS) {
+    const named = emptyAsUndefined(environment[`${name}_FILE`]) as string | undefined;
+    const credential = credentialsDir
+      ? [`${CREDENTIAL_PREFIX}${name}`, name]
+          .map((file) => path.join(credentialsDir, file))
+          .find((file) => existsSync(file))
+      : undefined;
+    if (named && emptyAsUndefined(environment[name]) !== undefined) {
+      problems.push(`${name}: set either ${name} or ${name}_FILE, not both`);
+      continue;
+    }
+    // A value set in the environment itself wins over an ambient credential (a unit's drop-in, or a
+    // one-off `NAME=… command`); only two explicit sources at once are a mistake.
+    if (emptyAsUndefined(environment[name]) !== undefined) continue;
+    const file = named ?? credential;
+    if (!file) continue;
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8").replace(/\r?\n$/, "");
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
+      problems.push(`${name}_FILE: cannot read ${file} (${code})`);
+      continue;
+    }
+    if (text === "") problems.push(`${name}_FILE: ${file} is empty`);
+    else resolved[name] = text;
+  }
+  return resolved;
+}
+
 export function loadConfig(environment: Record<string, string | undefined> = process.env): Config {
-  const parsed = ZEnvironment.safeParse(environment);
+  const fileProblems: string[] = [];
+  const parsed = ZEnvironment.safeParse(withSecretsFromFiles(environment, fileProblems));
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join(".") || "environment"}: ${issue.message}`),
-    );
+    throw new ConfigError([
+      ...fileProblems,
+      ...parsed.error.issues.map((issue) => `${issue.path.join(".") || "environment"}: ${issue.message}`),
+    ]);
   }
   const values = parsed.data;
   const isProduction = values.NODE_ENV === "production";
-  const problems: string[] = [];
+  const problems: string[] = [...fileProblems];
 
   const publicUrl = new URL(values.PUBLIC_URL ?? `http://localhost:${values.PORT || 3000}`);
   if (isProduction) {
@@ -448,6 +524,11 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
   }
   if (isProduction && !totpKey) {
     problems.push("TOTP_ENCRYPTION_KEY: required in production (generate one with: openssl rand -base64 32)");
+  }
+  if (isProduction && values.LOG_FORMAT === "pretty") {
+    problems.push(
+      "LOG_FORMAT: production logs are JSON (for the journal and log shippers); pipe them through npx pino-pretty to read them",
+    );
   }
   if (isProduction && values.STAFF_REQUIRE_2FA === "false") {
     problems.push("STAFF_REQUIRE_2FA: two-factor sign-in cannot be turned off in production");
@@ -504,8 +585,10 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       stepUpMs: values.STEP_UP_MINUTES * 60_000,
     },
     logLevel: values.LOG_LEVEL ?? (isProduction ? "info" : "debug"),
+    logFormat: values.LOG_FORMAT ?? (values.NODE_ENV === "development" ? "pretty" : "json"),
     database: {
       url: values.DATABASE_URL,
+      ownerUrl: values.DATABASE_OWNER_URL,
       appRole: values.DATABASE_APP_ROLE ?? null,
       poolMax: values.DATABASE_POOL_MAX,
       statementTimeoutMs: values.DATABASE_STATEMENT_TIMEOUT_MS,

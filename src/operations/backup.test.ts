@@ -807,3 +807,49 @@ async function onlyBackupNewerThan(backupDir: string, existing: string[]): Promi
   assert.equal(fresh.length, 1, fresh.join(", "));
   return path.join(backupDir, fresh[0] ?? "");
 }
+
+describe("the database URL from a file", () => {
+  test("backup and restore read DATABASE_URL_FILE or the unit's credential, and refuse it given twice", async () => {
+    const portal = await createPortal("url_from_file");
+    const secrets = path.join(workDir, "credentials");
+    await mkdir(secrets, { mode: 0o700 });
+    await writeFile(path.join(secrets, "vetting-portal_DATABASE_URL"), `${portal.url}\n`, { mode: 0o600 });
+    const { DATABASE_URL: _url, ...withoutUrl } = backupEnv(portal, path.join(workDir, "from-credential"));
+
+    const fromCredential = await startScript(BACKUP_SCRIPT, [], {
+      ...withoutUrl,
+      CREDENTIALS_DIRECTORY: secrets,
+    }).finished;
+    assert.equal(fromCredential.code, 0, fromCredential.stderr);
+    assert.ok(!fromCredential.stdout.includes(passwordOf(portal.url)), "no password in the log");
+
+    const target = await emptyTarget();
+    const restored = await startScript(
+      RESTORE_SCRIPT,
+      [await onlyBackup(path.join(workDir, "from-credential"))],
+      {
+        UPLOADS_DIR: target.uploadsDir,
+        DATABASE_URL_FILE: path.join(secrets, "target-url"),
+      },
+    ).finished;
+    assert.equal(restored.code, 1, "the named file does not exist yet");
+    assert.match(restored.stderr, /DATABASE_URL_FILE .*target-url cannot be read/);
+    await writeFile(path.join(secrets, "target-url"), target.url, { mode: 0o600 });
+    const restoredAgain = await startScript(
+      RESTORE_SCRIPT,
+      [await onlyBackup(path.join(workDir, "from-credential"))],
+      { UPLOADS_DIR: target.uploadsDir, DATABASE_URL_FILE: path.join(secrets, "target-url") },
+    ).finished;
+    assert.equal(restoredAgain.code, 0, restoredAgain.stderr);
+
+    const twice = await startScript(BACKUP_SCRIPT, [], {
+      ...backupEnv(portal, path.join(workDir, "never")),
+      DATABASE_URL_FILE: path.join(secrets, "vetting-portal_DATABASE_URL"),
+    }).finished;
+    assert.equal(twice.code, 1);
+    assert.match(
+      twice.stderr,
+      /set either DATABASE_URL or DATABASE_URL_FILE \(or its credential\), not both/,
+    );
+  });
+});

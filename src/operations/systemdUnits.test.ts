@@ -9,7 +9,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { projectRoot } from "../config.js";
+import { projectRoot, SECRET_SETTINGS } from "../config.js";
 
 const UNITS_DIR = path.join(projectRoot, "deploy", "systemd");
 /** Where the units expect the application (the README's layout). */
@@ -67,6 +67,16 @@ describe("deploy/systemd", () => {
       "vetting-portal-worker.service",
       "vetting-portal.target",
     ]);
+  });
+
+  test("every service gets the secrets as credentials from /etc/vetting-portal/credentials, none from an env file", async () => {
+    for (const name of unitFiles.filter((file) => file.endsWith(".service"))) {
+      const text = await readFile(path.join(UNITS_DIR, name), "utf8");
+      assert.match(text, /^LoadCredential=vetting-portal:\/etc\/vetting-portal\/credentials$/m, name);
+    }
+    // The example settings file the README installs as /etc/vetting-portal/env sets no secret.
+    const example = await readFile(path.join(projectRoot, ".env.example"), "utf8");
+    for (const secret of SECRET_SETTINGS) assert.match(example, new RegExp(`^${secret}=$`, "m"), secret);
   });
 
   for (const unit of checkedUnits) {
