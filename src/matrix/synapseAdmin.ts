@@ -3,7 +3,7 @@
 // a bearer token and gives up after MatrixSettings.requestTimeoutMs. The token strings pass through here
 // and must never reach a log line or an error message.
 //
-// CONTRACT (groundwork for issue 10; implemented by createSynapseAdmin below):
+// The contract the rest of the portal relies on (implemented by createSynapseAdmin below):
 //   createRegistrationToken  POST /_synapse/admin/v1/registration_tokens/new
 //                            {"token": <ours>, "uses_allowed": 1, "expiry_time": <ms since epoch>}
 //                            → "created", or "already_exists" when the homeserver already has OUR string

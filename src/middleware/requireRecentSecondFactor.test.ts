@@ -144,7 +144,7 @@ interface PreparedAction {
 }
 
 /**
- * Every sensitive action of issue 19 (and enabling an account): `prepare` makes what it acts on,
+ * Every action that asks for a fresh second factor (and enabling an account): `prepare` makes what it acts on,
  * signed in as `actor` (whose session the test makes fresh or stale).
  */
 const SENSITIVE_ACTIONS: {

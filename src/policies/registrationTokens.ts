@@ -1,5 +1,5 @@
 // Who may see and act on Matrix registration tokens: inviting admins and up, the people who admit
-// others to the community (the original system gave its standalone form to the same roles).
+// others to the community, since a token is an admission.
 import type { ApprovalStatus, RegistrationTokenState } from "../generated/prisma/client.js";
 import { type Actor, hasRole } from "./staff.js";
 

@@ -1,8 +1,8 @@
 // Limits on Matrix registration tokens, counted in Postgres with rate-limiter-flexible (table
 // rate_limits, shared by every instance) like the other per-account limits:
 //
-//   standalone token requests     5 an hour and 20 a day per requesting admin (the original system's
-//   per admin                     limits on issuing, now counted when asked: approvals are not
+//   standalone token requests     5 an hour and 20 a day per requesting admin (counted when asked,
+//   per admin                     so that a request refused later still counts: approvals are not
 //                                 counted), then a page that says which limit and how long to wait (429)
 //   new reveal links per address  5 an hour; past it nothing more is sent, and the page says the same
 //                                 thing as always (nobody learns whether the address was invited)
@@ -72,7 +72,7 @@ export function createRegistrationTokenLimits(pool: pg.Pool): RegistrationTokenL
 
   return {
     async consumeStandaloneTokenRequest(staffUserId) {
-      // Every attempt counts in both windows, refused ones too (as the original system's limiter did):
+      // Every attempt counts in both windows, refused ones too:
       // someone past the hourly limit cannot keep trying without also using up the day.
       const [hourly, daily] = await Promise.all([
         consume(standaloneHourly, staffUserId),

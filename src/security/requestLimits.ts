@@ -1,8 +1,8 @@
 // Tiered limits on every request (after static files and health probes), per client address, counted in
 // a store every instance shares so that N instances do not give N times the limit.
 //
-//   every request        config.rateLimits.perClient: 30/minute, 300/hour, 1000/day by default (the
-//                        original system's numbers)
+//   every request        config.rateLimits.perClient: 30/minute, 300/hour, 1000/day by default (more
+//                        than a person clicks, far less than a script sends)
 //   stricter tiers       on top, for the routes below (REQUEST_TIERS: the one table of them)
 //
 // These count requests. The semantic limits (signInLimits, applicantLinkLimits, evidenceUploadLimits)
@@ -24,9 +24,10 @@
 import { once } from "node:events";
 import { Redis } from "ioredis";
 import ipaddr from "ipaddr.js";
-import pg from "pg";
+import type pg from "pg";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import type { Config, LimitWindowSetting } from "../config.js";
+import { createPgPool } from "../database/pgPool.js";
 import type { Logger } from "../logger.js";
 import { isEvidenceUploadPath, urls } from "../urls.js";
 
@@ -50,7 +51,7 @@ const postTo =
 
 /** The stricter tiers: which requests, counted how, with which setting (numbers in config.ts). */
 export const REQUEST_TIERS: readonly TierDefinition[] = [
-  // The original system: "user registration 10/hour". Each application emails a confirmation link.
+  // 10 an hour by default: each application emails a confirmation link to a typed address.
   { name: "apply", scope: "client", windows: (s) => s.routes.apply, appliesTo: postTo(urls.apply()) },
   // Forms that email a link to an address the visitor typed.
   {
@@ -63,7 +64,8 @@ export const REQUEST_TIERS: readonly TierDefinition[] = [
       urls.registrationTokenLinkRequest(),
     ),
   },
-  // The original system: "login 5/minute, 20/hour". Both sign-in steps share it.
+  // 5 a minute, 20 an hour by default: enough for a person who mistypes, not for guessing. Both
+  // sign-in steps share it.
   {
     name: "sign-in",
     scope: "client",
@@ -320,16 +322,18 @@ export async function openRequestCounterStore(
  */
 export function createRateLimitPool(
   connectionString: string,
-  options: { connectionTimeoutMs: number },
+  options: { connectionTimeoutMs: number; queryTimeoutMs?: number },
 ): pg.Pool {
-  return new pg.Pool({
-    connectionString,
+  return createPgPool(connectionString, {
     max: 5,
     // Counters only: a commit need not wait for its WAL flush (a crash may lose the last few
     // milliseconds of counts, which is harmless), so a limit costs one quick round trip.
     options: "-c synchronous_commit=off",
-    connectionTimeoutMillis: options.connectionTimeoutMs,
-    application_name: "vetting-portal-limits",
+    connectionTimeoutMs: options.connectionTimeoutMs,
+    // The limiter stops waiting after RATE_LIMIT_STORE_TIMEOUT_MS (the insurance limiter decides); this
+    // ends the statement itself, so that the group commit's next batch is not stuck behind it.
+    queryTimeoutMs: options.queryTimeoutMs,
+    applicationName: "vetting-portal-limits",
   });
 }
 
@@ -396,7 +400,7 @@ function fewestRemaining(windows: WindowState[]): WindowState {
   );
 }
 
-// Process-wide counts for the metrics (issue 9).
+// Process-wide counts for the metrics (refusals per process; sum them across instances).
 let refusals = 0;
 let insuranceDecisions = 0;
 let storeFailures = 0;

@@ -1,4 +1,4 @@
-// An agent opens a case for someone (the original system's "vetting form"): a draft the person then
+// An agent opens a case for someone (met in person, say, or referred): a draft the person then
 // completes in their workspace, where they also accept the privacy notice and submit. The agent is its
 // creator (so, four eyes, cannot decide it) and its first assignee. In one transaction: the case, its
 // audit row, the agent's vetting record when they filled one in, the duplicate check, and the email

@@ -2,7 +2,8 @@
 // job that creates it on the homeserver, in the caller's transaction, with its audit row. Used on a
 // case's approval (decideCase), by the approval of a standalone token request
 // (decideRegistrationTokenRequest), and by re-issue. The homeserver is never called from a request: the
-// job does it, after the commit (the original system called it before the commit).
+// job does it, after the commit: a token created before a transaction that then rolls back would admit
+// someone the portal has no record of.
 
 import { type AuditActor, recordAudit } from "../../audit.js";
 import type { Config } from "../../config.js";

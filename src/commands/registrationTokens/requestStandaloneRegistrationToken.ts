@@ -1,5 +1,5 @@
-// The standalone form (the original system's, for inviting admins and up): a registration token for a
-// person without a case. Four eyes: the form makes a request, and nothing reaches the homeserver or the
+// The standalone form (for inviting admins and up): a registration token for a person without a case,
+// for communities that admit some people without vetting them here (founders, people moved in). Four eyes: the form makes a request, and nothing reaches the homeserver or the
 // person until a second admin approves it (decideRegistrationTokenRequest.ts). One transaction: the
 // PENDING request, its audit row (ids only), and an approval_needed email to every admin who may approve
 // it (each ACTIVE inviting admin and up but the requester). The caller has authorized the requester,

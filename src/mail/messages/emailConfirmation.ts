@@ -1,7 +1,7 @@
 // Sent right after someone applies: the application goes on only once they prove the address is theirs.
 //
 // Anyone can type anyone's address into /apply, so this email carries no text the sender chose: no name,
-// no statement, only our own words and the link (issue 19: otherwise the form mails a stranger's
+// no statement, only our own words and the link (otherwise the form mails a stranger's
 // sentence and URL to any address, under our name). `applicantName` is still accepted, and ignored, so
 // that messages queued before this change render.
 import { z } from "zod";
