@@ -64,6 +64,31 @@ test.describe("the development mailbox", () => {
     await expect(page).toHaveURL("/dev/mailbox");
   });
 
+  test("shows an email's HTML as a mail client does: inline styles applied, links in a new tab", async ({
+    page,
+    baseURL,
+  }) => {
+    const subject = `A styled email ${randomUUID()}`;
+    const mailboxUrl = new URL("/dev/mailbox", baseURL).href;
+    await sendToDevelopmentMailbox({
+      subject,
+      text: "Hello in plain text.",
+      html: `<!doctype html><html lang="en"><head><title>${subject}</title></head><body style="background-color:#f3f4f6;"><p style="color:#1d4ed8;font-weight:700;">Hello in blue</p><p><a href="${mailboxUrl}">Back to the mailbox</a></p></body></html>`,
+    });
+    await page.goto("/dev/mailbox");
+    await page.getByRole("link", { name: subject }).click();
+
+    const preview = page.getByTitle("HTML version of this email").contentFrame();
+    const greeting = preview.getByText("Hello in blue");
+    await expect(greeting).toHaveCSS("color", "rgb(29, 78, 216)");
+    await expect(greeting).toHaveCSS("font-weight", "700");
+    await expect(preview.locator("body")).toHaveCSS("background-color", "rgb(243, 244, 246)");
+
+    const newTab = page.waitForEvent("popup");
+    await preview.getByRole("link", { name: "Back to the mailbox" }).click();
+    await expect(await newTab).toHaveURL(mailboxUrl);
+  });
+
   test("deletes all messages", async ({ page }) => {
     await sendToDevelopmentMailbox({ subject: `To be deleted ${randomUUID()}`, text: "Nothing to see." });
     await page.goto("/dev/mailbox");

@@ -6,6 +6,9 @@
 # that only Prisma or node-postgres understand (libpq refuses an unknown one, and psql's complaint would
 # quote the URL), and exports the password, percent-decoded, as PGPASSWORD: a command line is readable
 # by every user of the host (ps), a process's environment only by its owner.
+# TLS passes through as libpq knows it: ?sslmode=verify-full&sslrootcert=/path/ca.pem (and sslcert=,
+# sslkey= for a client certificate) checks the server's certificate and host name as the portal does.
+# check_database_connection PSQL connects once, before any work, and stops with what to fix.
 # read_database_url sets DATABASE_URL from where the portal reads it (src/config.ts): the variable
 # itself, the file DATABASE_URL_FILE names, or the systemd credential vetting-portal_DATABASE_URL (or
 # DATABASE_URL) under $CREDENTIALS_DIRECTORY; one of them, never two.
@@ -59,4 +62,18 @@ use_database_url() {
   joined=$(IFS='&' && printf '%s' "${kept[*]}")
   # shellcheck disable=SC2034 # read by the script that sourced this file
   database_url="$scheme${user:+$user@}$hostport$path${joined:+?$joined}"
+}
+
+check_database_connection() {
+  local psql=$1 error
+  error=$("$psql" --no-psqlrc --quiet --tuples-only --dbname="$database_url" --command='SELECT 1' 2>&1 >/dev/null) &&
+    return 0
+  # psql's words (they name the host and port, never the password), on one line.
+  error=${error#psql: error: }
+  error=${error//$'\n'/ }
+  # A wrong sslrootcert, or a host name the certificate does not name: said as the portal says it.
+  if [[ $error == *certificate* ]]; then
+    die "the database server's TLS certificate was not accepted: ${error#*failed: } (check sslrootcert and the host name in DATABASE_URL)"
+  fi
+  die "could not connect to the database: $error"
 }

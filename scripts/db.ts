@@ -9,6 +9,7 @@ import { openDatabase } from "../src/database/connect.js";
 import { grantRowPrivileges } from "../src/database/grants.js";
 import { migrateDatabase } from "../src/database/migrate.js";
 import { writeMigration } from "../src/database/migrations.js";
+import { databaseConnectionProblem } from "../src/database/unavailable.js";
 import { createLogger } from "../src/logger.js";
 
 const USAGE = "usage: tsx scripts/db.ts migrate | migration <name>";
@@ -27,6 +28,13 @@ async function migrate(): Promise<void> {
   try {
     ({ applied } = await migrateDatabase(database.url, logger));
     if (config.database.appRole) await grantRowPrivileges(database.url, config.database.appRole);
+  } catch (error) {
+    // A refused TLS certificate, said with what to check (and in which setting).
+    const problem = databaseConnectionProblem(
+      error,
+      loaded.database.ownerUrl ? "DATABASE_OWNER_URL" : "DATABASE_URL",
+    );
+    throw problem ? new Error(problem, { cause: error }) : error;
   } finally {
     await database.stop();
   }

@@ -1,11 +1,13 @@
 // npm test: every check in one run, and one closing line CI can read ("N passed, N failed").
-//   1. typecheck (tsc)   2. lint + format check (Biome)
-//   3. dependency audit (scripts/auditDependencies.ts: npm audit --omit=dev, high and critical fail
+//   1. lockfile (scripts/lockfileCheck.ts): the install left package-lock.json as committed ("skipped"
+//      outside a git checkout, or while package.json itself differs from the committed one)
+//   2. typecheck (tsc)   3. lint + format check (Biome)
+//   4. dependency audit (scripts/auditDependencies.ts: npm audit --omit=dev, high and critical fail
 //      unless audit-allowlist.json accepts them; "skipped" on its own line when the registry does not
 //      answer audits, never counted as passed)
-//   4. unit and integration tests (node:test), against one real Postgres started for the run; each
+//   5. unit and integration tests (node:test), against one real Postgres started for the run; each
 //      test file creates its own database from a migrated template
-//   5. browser tests (Playwright + Chromium, installed from Debian when missing)
+//   6. browser tests (Playwright + Chromium, installed from Debian when missing)
 // Debian's redis-server (for the Redis rate-limit store's tests) and systemd-analyze (for the checks of
 // deploy/systemd) are installed first when missing.
 // `npm test -- src/config.test.ts` runs only the named test files and skips the browser suite.
@@ -18,6 +20,7 @@ import { createTestDatabase, startTestPostgresServer } from "../src/test/postgre
 import { auditDependencies } from "./auditDependencies.js";
 import { ensureChromium } from "./chromium.js";
 import { ensureDebianProgram, runsVersion } from "./debianPackages.js";
+import { checkLockfile } from "./lockfileCheck.js";
 
 interface StepResult {
   name: string;
@@ -32,6 +35,7 @@ const results: StepResult[] = [];
 async function runTests(): Promise<number> {
   const onlyFiles = process.argv.slice(2);
   if (onlyFiles.length === 0) {
+    results.push(await lockfileStep());
     results.push(await check("typecheck", "npx", ["tsc", "--noEmit"]));
     results.push(await check("lint", "npx", ["biome", "check", "."]));
     results.push(await dependencyAudit());
@@ -143,6 +147,17 @@ async function runTests(): Promise<number> {
   // The last line stays exactly "N passed, N failed" for CI; a skipped step says so on its own line above.
   process.stdout.write(`${passed} passed, ${failed} failed\n`);
   return failed === 0 ? 0 : 1;
+}
+
+async function lockfileStep(): Promise<StepResult> {
+  const name = "lockfile";
+  heading(name);
+  const outcome = await checkLockfile();
+  for (const line of outcome.lines) process.stdout.write(`${line}\n`);
+  if (outcome.kind === "skipped") {
+    return { name, passed: 0, failed: 0, skipped: { count: 1, reason: outcome.lines.join("; ") } };
+  }
+  return { name, passed: outcome.kind === "passed" ? 1 : 0, failed: outcome.kind === "failed" ? 1 : 0 };
 }
 
 async function dependencyAudit(): Promise<StepResult> {

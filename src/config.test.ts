@@ -45,8 +45,9 @@ describe("configuration", () => {
         pool: config.database.poolMax,
         statement: config.database.statementTimeoutMs,
         connect: config.database.connectionTimeoutMs,
+        query: config.database.queryTimeoutMs,
       },
-      { pool: 10, statement: 15_000, connect: 5_000 },
+      { pool: 10, statement: 15_000, connect: 5_000, query: 17_000 },
     );
   });
 
@@ -135,6 +136,41 @@ describe("configuration", () => {
       { idle: loadConfig({}).staff.sessionIdleMs, absolute: loadConfig({}).staff.sessionAbsoluteMs },
       { idle: 60 * 60_000, absolute: 12 * 3_600_000 },
     );
+  });
+
+  test("the client-side query timeout follows the statement timeout, and stays above it", () => {
+    assert.equal(loadConfig({ DATABASE_STATEMENT_TIMEOUT_MS: "1000" }).database.queryTimeoutMs, 3_000);
+    assert.equal(loadConfig({ DATABASE_QUERY_TIMEOUT_MS: "20000" }).database.queryTimeoutMs, 20_000);
+    assert.deepEqual(problemsOf({ DATABASE_QUERY_TIMEOUT_MS: "15000" }), [
+      "DATABASE_QUERY_TIMEOUT_MS: must be more than DATABASE_STATEMENT_TIMEOUT_MS (15000), so that the server cancels a slow statement itself first",
+    ]);
+    assert.deepEqual(problemsOf({ DATABASE_QUERY_TIMEOUT_MS: "soon" }), [
+      "DATABASE_QUERY_TIMEOUT_MS: must be a whole number",
+    ]);
+  });
+
+  test("TLS files named in the database URLs must be readable at start; the URL itself is never shown", () => {
+    const directory = mkdtempSync(path.join(tmpdir(), "vp-config-tls-"));
+    try {
+      const caFile = path.join(directory, "ca.pem");
+      writeFileSync(caFile, "-----BEGIN CERTIFICATE-----\n");
+      const url = `postgresql://portal:secret-pw@db.internal/portal?sslmode=verify-full&sslrootcert=${caFile}`;
+      assert.equal(loadConfig({ DATABASE_URL: url }).database.url, url);
+      const missing = path.join(directory, "missing.pem");
+      const problems = problemsOf({
+        DATABASE_URL: `postgresql://portal:secret-pw@db.internal/portal?sslmode=verify_full&sslrootcert=${missing}`,
+        DATABASE_OWNER_URL: `postgresql://owner:secret-pw@db.internal/portal?sslmode=verify-full&sslrootcert=system&sslcert=${missing}&sslkey=${caFile}`,
+      });
+      assert.deepEqual(problems, [
+        "DATABASE_URL: sslmode must be one of disable, allow, prefer, require, verify-ca, verify-full (verify-full checks the server's certificate and host name)",
+        `DATABASE_URL: sslrootcert ${missing} cannot be read (ENOENT)`,
+        "DATABASE_OWNER_URL: sslrootcert=system is not understood by the portal's driver (node-postgres): name the CA file, e.g. sslrootcert=/etc/ssl/certs/ca-certificates.crt",
+        `DATABASE_OWNER_URL: sslcert ${missing} cannot be read (ENOENT)`,
+      ]);
+      assert.ok(!problems.join("\n").includes("secret-pw"), "no password in the problems");
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 
   test("sensitive actions ask for the second factor again after STEP_UP_MINUTES (default 10)", () => {

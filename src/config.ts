@@ -118,6 +118,20 @@ export const ZEnvironment = z.object({
   DATABASE_POOL_MAX: integer(10, 1, 500),
   DATABASE_STATEMENT_TIMEOUT_MS: integer(15_000, 100, 3_600_000),
   DATABASE_CONNECTION_TIMEOUT_MS: integer(5_000, 100, 120_000),
+  /**
+   * Client-side: a query with no answer at all after this long fails (503), as when the network drops
+   * the connection silently. Default: DATABASE_STATEMENT_TIMEOUT_MS plus 2 s, so that a server that runs
+   * always cancels a slow statement itself first.
+   */
+  DATABASE_QUERY_TIMEOUT_MS: z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number({ error: "must be a whole number" })
+      .int("must be a whole number")
+      .min(100, "must be at least 100")
+      .max(3_700_000, "must be at most 3700000")
+      .optional(),
+  ),
   EMBEDDED_POSTGRES_DIR: z.preprocess(emptyAsUndefined, z.string().default(".data/postgres")),
   EMBEDDED_POSTGRES_PORT: integer(54329, 1, 65535),
 
@@ -290,6 +304,8 @@ export interface Config {
     poolMax: number;
     statementTimeoutMs: number;
     connectionTimeoutMs: number;
+    /** pg's client-side query_timeout, for every pool (web, request limits, worker); above statementTimeoutMs. */
+    queryTimeoutMs: number;
     embedded: { dataDir: string; port: number; databaseName: string };
   };
   uploadsDir: string;
@@ -555,6 +571,14 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     values.PRIVACY_NOTICE_VERSION,
     problems,
   );
+  const queryTimeoutMs = values.DATABASE_QUERY_TIMEOUT_MS ?? values.DATABASE_STATEMENT_TIMEOUT_MS + 2_000;
+  if (queryTimeoutMs <= values.DATABASE_STATEMENT_TIMEOUT_MS) {
+    problems.push(
+      `DATABASE_QUERY_TIMEOUT_MS: must be more than DATABASE_STATEMENT_TIMEOUT_MS (${values.DATABASE_STATEMENT_TIMEOUT_MS}), so that the server cancels a slow statement itself first`,
+    );
+  }
+  checkDatabaseUrlTls("DATABASE_URL", values.DATABASE_URL, problems);
+  checkDatabaseUrlTls("DATABASE_OWNER_URL", values.DATABASE_OWNER_URL, problems);
   const matrix = matrixSettings(values, isProduction, problems);
   const securityTxt = securityTxtSettings(values, publicUrl, problems);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -593,6 +617,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       poolMax: values.DATABASE_POOL_MAX,
       statementTimeoutMs: values.DATABASE_STATEMENT_TIMEOUT_MS,
       connectionTimeoutMs: values.DATABASE_CONNECTION_TIMEOUT_MS,
+      queryTimeoutMs,
       embedded: {
         dataDir: path.resolve(projectRoot, values.EMBEDDED_POSTGRES_DIR),
         port: values.EMBEDDED_POSTGRES_PORT,
@@ -847,6 +872,41 @@ function readGitCommit(): string | undefined {
     }
   } catch {
     return undefined;
+  }
+}
+
+/** The sslmode values libpq knows; the backup scripts hand the URL to libpq (psql, pg_dump) as it is. */
+const SSL_MODES = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"];
+
+/**
+ * TLS to a remote database is set in the URL (`?sslmode=verify-full&sslrootcert=/path/ca.pem`), and both
+ * node-postgres and libpq read those files only when they connect: a mistake is said here, at start,
+ * rather than as an obscure failure of the first query. The files' paths are named, never the URL.
+ */
+function checkDatabaseUrlTls(name: string, url: string | undefined, problems: string[]): void {
+  if (!url) return;
+  const parameters = new URL(url).searchParams;
+  const mode = parameters.get("sslmode");
+  if (mode !== null && !SSL_MODES.includes(mode)) {
+    problems.push(
+      `${name}: sslmode must be one of ${SSL_MODES.join(", ")} (verify-full checks the server's certificate and host name)`,
+    );
+  }
+  for (const parameter of ["sslrootcert", "sslcert", "sslkey"]) {
+    const file = parameters.get(parameter);
+    if (file === null) continue;
+    if (parameter === "sslrootcert" && file === "system") {
+      problems.push(
+        `${name}: sslrootcert=system is not understood by the portal's driver (node-postgres): name the CA file, e.g. sslrootcert=/etc/ssl/certs/ca-certificates.crt`,
+      );
+      continue;
+    }
+    try {
+      readFileSync(file);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
+      problems.push(`${name}: ${parameter} ${file} cannot be read (${code})`);
+    }
   }
 }
 

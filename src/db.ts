@@ -1,7 +1,8 @@
 // The PrismaClient, through the pg driver adapter (no engine binary). main.ts creates one per process
 // and passes it down; tests create one per test database.
 import { PrismaPg } from "@prisma/adapter-pg";
-import pg from "pg";
+import type pg from "pg";
+import { createPgPool } from "./database/pgPool.js";
 import { type Prisma, PrismaClient } from "./generated/prisma/client.js";
 
 export type Database = PrismaClient;
@@ -11,15 +12,18 @@ export interface DatabaseOptions {
   poolMax: number;
   statementTimeoutMs: number;
   connectionTimeoutMs: number;
+  /** A query with no answer after this long fails (a silent network partition); see database/pgPool.ts. */
+  queryTimeoutMs?: number;
 }
 
+/** TLS comes from the URL's sslmode and sslrootcert (database/pgPool.ts). */
 export function createDatabase(connectionString: string, options: DatabaseOptions): Database {
-  const pool = new pg.Pool({
-    connectionString,
+  const pool = createPgPool(connectionString, {
     max: options.poolMax,
-    connectionTimeoutMillis: options.connectionTimeoutMs,
-    statement_timeout: options.statementTimeoutMs,
-    application_name: "vetting-portal",
+    connectionTimeoutMs: options.connectionTimeoutMs,
+    statementTimeoutMs: options.statementTimeoutMs,
+    queryTimeoutMs: options.queryTimeoutMs,
+    applicationName: "vetting-portal",
   });
   // An idle connection that breaks (Postgres restarted) is dropped by the pool; without a listener the
   // error would end the process. Prisma adds its own listener only once it first connects.

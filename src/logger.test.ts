@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { describe, test } from "node:test";
+import { promisify } from "node:util";
 import { cleanForLog, redactUrl } from "./logger.js";
+import { projectRoot } from "./projectRoot.js";
 import { captureLogs } from "./test/logs.js";
+
+const execFileAsync = promisify(execFile);
 
 function captureLogger() {
   const { logger, text } = captureLogs();
@@ -29,6 +34,26 @@ describe("logger", () => {
     });
     for (const secret of ["hunter2", "pw-in-object", "tok-123", "abc.def", "csrf=seed"]) {
       assert.ok(!text().includes(secret), `${secret} must not be logged`);
+    }
+  });
+
+  test("readable lines (development's format) are redacted too, and plain text when not on a terminal", async () => {
+    // The real logger in a process of its own, its standard output a pipe, as `npm start > file` has it.
+    const program = `
+      const { createLogger } = await import("./src/logger.ts");
+      const logger = createLogger({ level: "info", pretty: true });
+      logger.info({ password: "hunter2-hunter2", user: { token: "tok-123" }, headers: { cookie: "csrf=seed" } }, "signed in");
+    `;
+    const { stdout } = await execFileAsync(
+      process.execPath,
+      ["--import", "tsx", "--input-type=module", "--eval", program],
+      { cwd: projectRoot },
+    );
+    assert.match(stdout, /^\[\d{2}:\d{2}:\d{2}\.\d{3}\] INFO \(vetting-portal\): signed in\n/);
+    assert.match(stdout, /password: "\[REDACTED\]"/);
+    assert.ok(!stdout.includes("\u001b["), "no colour codes in a file");
+    for (const secret of ["hunter2", "tok-123", "csrf=seed"]) {
+      assert.ok(!stdout.includes(secret), `${secret} must not be logged`);
     }
   });
 

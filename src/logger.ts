@@ -1,7 +1,9 @@
 // One pino logger for the whole process. JSON in production (for journald and log shippers), readable
-// lines in development. Secrets never reach a line: headers and fields that carry them are redacted
-// by pino, tokens in URLs by redactUrl(), and user-controlled text is stripped of control characters
-// so nobody can forge a log line.
+// lines in development (config.logFormat: pino-pretty, coloured only when standard output is a
+// terminal, so a development log piped to a file stays plain text). Secrets never reach a line, in
+// either format: headers and fields that carry them are redacted by pino before anything is written,
+// tokens in URLs by redactUrl(), and user-controlled text is stripped of control characters so nobody
+// can forge a log line.
 import pino, { type Logger } from "pino";
 
 export type { Logger };
@@ -47,7 +49,11 @@ export function createLogger(options: {
     transport: options.pretty
       ? {
           target: "pino-pretty",
-          options: { colorize: true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname" },
+          options: {
+            colorize: Boolean(process.stdout.isTTY),
+            translateTime: "SYS:HH:MM:ss.l",
+            ignore: "pid,hostname",
+          },
         }
       : undefined,
   };

@@ -10,6 +10,7 @@ import { issueSetupLinkIfNeeded } from "./commands/staff/issueSetupLink.js";
 import { type Config, ConfigError, exitWithConfigProblems, loadConfig } from "./config.js";
 import { openDatabase } from "./database/connect.js";
 import { migrateDatabase, pendingMigrations } from "./database/migrate.js";
+import { databaseConnectionProblem } from "./database/unavailable.js";
 import { createDatabase } from "./db.js";
 import { sweepUploadsVolume } from "./jobs/sweepUploads.js";
 import { startWorker } from "./jobs/worker.js";
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
     if (!(error instanceof ConfigError)) throw error;
     exitWithConfigProblems(error);
   }
-  const log = createLogger({ level: config.logLevel, pretty: !config.isProduction && process.stdout.isTTY });
+  const log = createLogger({ level: config.logLevel, pretty: config.logFormat === "pretty" });
   logger = log;
   let shuttingDown = false;
 
@@ -202,7 +203,17 @@ async function announceSetupLink(config: Config, db: ReturnType<typeof createDat
 }
 
 main().catch(async (error: unknown) => {
-  process.stderr.write(`fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  // A database that refuses us for a setting (its TLS certificate not accepted) is said in one sentence
+  // that names what to fix, in the log and on stderr; anything else with its stack.
+  const problem = databaseConnectionProblem(error);
+  if (problem) {
+    logger?.fatal({ category: "database" }, problem);
+    process.stderr.write(`fatal: ${problem}\n`);
+  } else {
+    process.stderr.write(
+      `fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+  }
   // Stop whatever did start (an embedded Postgres above all) rather than leave it orphaned.
   if (logger) await shutdown.unwind(logger);
   process.exit(1);

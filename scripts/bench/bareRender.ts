@@ -1,7 +1,8 @@
 // The baseline for the page figures of npm run bench: a bare Koa handler that renders the SAME Nunjucks
 // templates (the project's view environment and views/) with the same data as the portal, but with no
 // middleware at all (no session, CSRF, CSP nonce, limits, logging) and no database per request: the
-// data is read once at start, with the portal's own queries and presenters, and held in memory.
+// data is read once at start, with the portal's own queries and presenters (the same page models the
+// routes render), and held in memory.
 //   GET /               public/home.njk
 //   GET /apply          public/apply.njk (the empty form)
 //   GET /application/   applicant/workspace.njk for BENCH_CASE_ID (the applicant's status page)
@@ -15,15 +16,14 @@ import { layoutUrls } from "../../src/app.js";
 import { buildAssetManifest } from "../../src/assets.js";
 import { loadConfig } from "../../src/config.js";
 import { createDatabase } from "../../src/db.js";
-import { presentQueueRow } from "../../src/presenters/cases.js";
+import { queuePageModel } from "../../src/presenters/caseQueue.js";
+import { workspacePageModel } from "../../src/presenters/workspacePage.js";
 import { findApplicantCase } from "../../src/queries/applicantCase.js";
 import {
   countCaseQueueTabs,
   findCaseQueuePage,
   findStaffForAssigneeFilter,
 } from "../../src/queries/cases.js";
-import { workspacePageModel } from "../../src/routes/applicant/workspace.js";
-import { caseQueueQuery, queuePageModel } from "../../src/routes/staff/cases.js";
 import type { SignedInStaff } from "../../src/sessions.js";
 import { urls } from "../../src/urls.js";
 import { createViewEnvironment, renderView } from "../../src/views.js";
@@ -61,14 +61,8 @@ const queueModel = queuePageModel(
   {
     values: { tab: "all", sort: "waiting" },
     errors: {},
-    rows: queue.rows.map(presentQueueRow),
+    page: { rows: queue.rows, next: queue.next, isFirstPage: true },
     counts: await countCaseQueueTabs(db, {}, staff.id),
-    links: {
-      next: queue.next
-        ? urls.staffCases(caseQueueQuery({ tab: "all", sort: "waiting", after: queue.next }))
-        : null,
-      first: null,
-    },
   },
   await findStaffForAssigneeFilter(db),
 );

@@ -89,6 +89,36 @@ describe("isDatabaseUnavailable", () => {
     }
   });
 
+  test("no answer within the client-side query timeout: yes; the connection is closed, so nothing waits behind the lost query", async () => {
+    // A statement far slower than the query timeout stands in for a server that no longer answers (the
+    // drill src/drills/postgresPaused.test.ts pauses a real one).
+    const impatient = createDatabase(database.url, { ...POOL, poolMax: 1, queryTimeoutMs: 300 });
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    try {
+      const started = performance.now();
+      const error = await caught(() => impatient.$queryRaw`SELECT pg_sleep(3), 'lost-query' AS marker`);
+      assert.equal((error as Error).message, "Query read timeout");
+      assert.equal(isDatabaseUnavailable(error), true);
+      // A transaction whose statement gets no answer fails after one timeout: its ROLLBACK does not
+      // queue behind the lost statement for a second one.
+      const inTransaction = await caught(() =>
+        impatient.$transaction(
+          async (tx) => tx.$queryRaw`SELECT pg_sleep(3), 'lost-in-transaction' AS marker`,
+        ),
+      );
+      assert.equal(isDatabaseUnavailable(inTransaction), true, String(inTransaction));
+      // The one pool connection was replaced: the next query answers now, not after the sleeps end.
+      assert.deepEqual(await impatient.$queryRaw`SELECT 1 AS one`, [{ one: 1 }]);
+      assert.ok(performance.now() - started < 2_500, "each lost query cost one timeout, nothing more");
+      // The server was told: no session of ours is left inside the lost transaction.
+      await waitForNoQuery(admin, "lost-in-transaction");
+    } finally {
+      await impatient.$disconnect();
+      await admin.end();
+    }
+  });
+
   test("errors in what was asked (a duplicate, bad SQL, a missing row): no", async () => {
     const email = `dup-${Date.now()}@example.org`;
     const staff = { name: "Dup", email, role: "VETTING_AGENT" as const, status: "ACTIVE" as const };
@@ -127,4 +157,16 @@ async function waitForQuery(admin: pg.Client, marker: string): Promise<number> {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new Error(`no active query marked ${marker}`);
+}
+
+async function waitForNoQuery(admin: pg.Client, marker: string): Promise<void> {
+  for (let attempt = 0; attempt < 250; attempt++) {
+    const { rows } = await admin.query(
+      "SELECT 1 FROM pg_stat_activity WHERE query LIKE $1 AND pid <> pg_backend_pid()",
+      [`%${marker}%`],
+    );
+    if (rows.length === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`a session still runs the query marked ${marker}`);
 }

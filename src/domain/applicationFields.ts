@@ -1,7 +1,8 @@
 // The fields of an application, validated the same way wherever they are typed: the public form, the
 // applicant's workspace, and an agent opening a case on someone's behalf. Messages are written for the
-// person filling the form and shown next to the field. A person's name is checked here for every form
-// that asks for one (zPersonName: staff invitations, the setup link, registration tokens too).
+// person filling the form and shown next to the field. A person's name and email address are checked
+// here for every form that asks for one (zPersonName, zEmailAddress: staff invitations, the setup link,
+// registration tokens too).
 import { parsePhoneNumberFromString } from "libphonenumber-js/max";
 import { z } from "zod";
 
@@ -39,13 +40,21 @@ export function zPersonName(missing: string) {
 
 export const ZFullName = zPersonName("Enter your full name.");
 
-export const ZEmail = z
-  .string({ error: "Enter your email address." })
-  .trim()
-  .min(1, "Enter your email address.")
-  .max(254, "Use at most 254 characters.")
-  .pipe(z.email("Enter an email address like name@example.org."))
-  .transform((email) => email.toLowerCase());
+/**
+ * An email address on any form (`missing`: what to say when it is empty): one account or case per
+ * address whatever its case, so it is stored and compared lower-cased.
+ */
+export function zEmailAddress(missing: string) {
+  return z
+    .string({ error: missing })
+    .trim()
+    .min(1, missing)
+    .max(254, "Use at most 254 characters.")
+    .pipe(z.email("Enter an email address like name@example.org."))
+    .transform((email) => email.toLowerCase());
+}
+
+export const ZEmail = zEmailAddress("Enter your email address.");
 
 // Matrix user IDs: "@" localpart ":" server name (https://spec.matrix.org/latest/appendices/#user-identifiers).
 // The localpart is the spec's current grammar; the server name is a DNS name, IPv4 or [IPv6], with an

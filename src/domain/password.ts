@@ -29,6 +29,22 @@ export function passwordProblem(password: string, person: { name: string; email:
   return null;
 }
 
+/**
+ * A password being chosen, as every form that chooses one checks it (invitation, reset, profile): the
+ * policy first, then whether the confirmation matches. Messages by field; {} when both are fine.
+ */
+export function newPasswordProblems(
+  chosen: { password: string; passwordConfirmation: string },
+  person: { name: string; email: string },
+): { password?: string; passwordConfirmation?: string } {
+  const problem = passwordProblem(chosen.password, person);
+  if (problem) return { password: problem };
+  if (chosen.password !== chosen.passwordConfirmation) {
+    return { passwordConfirmation: "The two passwords are not the same." };
+  }
+  return {};
+}
+
 /** argon2id with the library's defaults (64 MiB, 3 passes), above OWASP's minimum. */
 export function hashPassword(password: string): Promise<string> {
   return argon2.hash(password, { type: argon2.argon2id });

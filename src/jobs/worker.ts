@@ -25,7 +25,44 @@ import { sweepUploadsVolume } from "./sweepUploads.js";
 
 /** Installs or upgrades the queue's own schema (graphile_worker); safe to run concurrently. */
 export async function installJobQueue(connectionString: string, logger: Logger): Promise<void> {
+  await bootstrapJobQueueSchema(connectionString);
   await runMigrations({ connectionString, logger: workerLogger(logger) });
+}
+
+/** graphile-worker's own bootstrap statement (installSchema() in its dist/migrate.js), verbatim. */
+export const JOB_QUEUE_BOOTSTRAP = `
+create schema if not exists graphile_worker;
+create table if not exists graphile_worker.migrations(
+  id int primary key,
+  ts timestamptz default now() not null
+);
+alter table graphile_worker.migrations add column if not exists breaking boolean not null default false;
+`;
+
+/**
+ * On a database without the queue, graphile-worker learns that its schema is missing by reading its
+ * migrations table and catching "relation does not exist": Postgres logs that failed statement as an
+ * ERROR, the first line a newcomer's first `npm start` would show in red. So when the table is absent
+ * we run graphile-worker's bootstrap ourselves first (under a lock, so that processes starting together
+ * do not race on CREATE SCHEMA); it then finds no migration applied and applies them all, as before.
+ */
+async function bootstrapJobQueueSchema(connectionString: string): Promise<void> {
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    await client.query("BEGIN");
+    await client.query("SELECT pg_advisory_xact_lock(hashtext('vetting-portal: job queue bootstrap'))");
+    const { rows } = await client.query<{ isInstalled: boolean }>(
+      `SELECT to_regclass('graphile_worker.migrations') IS NOT NULL AS "isInstalled"`,
+    );
+    if (!rows[0]?.isInstalled) await client.query(JOB_QUEUE_BOOTSTRAP);
+    await client.query("COMMIT");
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw error;
+  } finally {
+    await client.end();
+  }
 }
 
 export function taskList(deps: MailDeliveryDependencies): TaskList {
@@ -89,7 +126,14 @@ export async function startWorker(options: {
   deps: JobDependencies;
 }): Promise<Worker> {
   // Our own pool, so that its connections are ended before the database stops, and so that a
-  // connection the server terminates is logged rather than crashing the process.
+  // connection the server terminates is logged rather than crashing the process. TLS comes from the
+  // URL, as everywhere. Unlike the web's pools it has no connection or query timeout, on purpose:
+  // graphile-worker 0.17 retries marking a job done or failed only after errors it knows (ETIMEDOUT,
+  // serialization failures); any other failure there ends the process (an unhandled rejection) or
+  // stops the worker ("queue is in an inconsistent state"), so a timeout of ours would turn a database
+  // that stopped answering for a while into a dead worker. Waiting costs no request anything here; the
+  // jobs' own queries (deps.db) do time out, and a job that failed so is retried later
+  // (src/drills/postgresPaused.test.ts pauses the server under a worker).
   const pgPool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.concurrency + 2,

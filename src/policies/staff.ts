@@ -10,6 +10,9 @@ export const ROLE_RANK: Record<StaffRole, number> = {
   SUPERADMIN: 4,
 };
 
+/** Every role, the lowest first: the order forms offer them in. */
+export const STAFF_ROLES = Object.keys(ROLE_RANK) as [StaffRole, ...StaffRole[]];
+
 export const ROLE_LABELS: Record<StaffRole, string> = {
   VETTING_AGENT: "Vetting agent",
   INVITING_ADMIN: "Inviting admin",
@@ -99,7 +102,7 @@ export function canCancelRoleChange(actor: Actor, change: RoleChangeFacts): bool
 
 /** The roles whose holders may approve a change to `toRole` (before the requester and person are left out). */
 export function rolesThatMayApprove(toRole: StaffRole): StaffRole[] {
-  return (Object.keys(ROLE_RANK) as StaffRole[]).filter((role) => canInvite({ id: "", role }, toRole));
+  return STAFF_ROLES.filter((role) => canInvite({ id: "", role }, toRole));
 }
 
 export function canResetSecondFactor(actor: Actor, target: { id: string }): boolean {

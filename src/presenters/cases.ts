@@ -3,6 +3,7 @@
 import type { AuditAction } from "../audit.js";
 import { formatCaseNumber } from "../domain/caseNumber.js";
 import { CASE_STATE_LABELS, type CaseState } from "../domain/caseStates.js";
+import { latestAllowedDay } from "../domain/vettingRecords.js";
 import type {
   CaseOrigin,
   DecisionKind,
@@ -139,8 +140,14 @@ export function presentConflicts(row: Pick<CasePageRow, "conflicts" | "erasedAt"
     }));
 }
 
-/** All a staff member with a conflict of interest sees of the case: its number, the name and the state. */
-export function presentConflictedCase(row: CasePageRow) {
+/**
+ * A case's number, the person's name (none once erased) and its state: all that a staff member with a
+ * conflict of interest sees of the case, and the heading of the pages about one case (its evidence, its
+ * erasure).
+ */
+export function presentCaseHeading(
+  row: Pick<CasePageRow, "id" | "number" | "fullName" | "erasedAt" | "state">,
+) {
   return {
     id: row.id,
     number: formatCaseNumber(row.number),
@@ -346,6 +353,19 @@ function actorLabelFor(label: string): string {
   if (label === "applicant") return "The applicant";
   if (label === "system") return "The portal (scheduled)";
   return label;
+}
+
+/**
+ * The vetting record form's choices (on the case page and the open-on-behalf page), in the order of
+ * their labels, and the latest day it accepts.
+ */
+export function vettingRecordFormOptions() {
+  return {
+    methodOptions: Object.entries(VERIFICATION_METHOD_LABELS).map(([value, label]) => ({ value, label })),
+    scoreOptions: [1, 2, 3, 4, 5].map((score) => ({ value: String(score), label: SCORE_LABELS[score] })),
+    recommendationOptions: Object.entries(RECOMMENDATION_LABELS).map(([value, label]) => ({ value, label })),
+    maxVerifiedOn: latestAllowedDay(),
+  };
 }
 
 /** A state's label for the queue's state filter, in the order of the state machine. */

@@ -1,7 +1,8 @@
 // Evidence files as the pages show them: name, type, size (rounded and exact), the full SHA-256, who
 // uploaded the file and when, its note, the addresses to download, preview and delete it, and what the
 // viewer may do (policies decide). Plus the upload form's view model, which the upload partial and its
-// script read (types and limits from one place: the server decides, the browser checks early).
+// script read (types and limits from one place: the server decides, the browser checks early), and the
+// upload section both evidence pages show (presentEvidenceUploadSection).
 import type { Config } from "../config.js";
 import { EVIDENCE_TYPES, EVIDENCE_TYPES_LABEL, evidenceTypeOf } from "../domain/evidenceTypes.js";
 import { formatBytes } from "../domain/fileSize.js";
@@ -127,14 +128,27 @@ export interface EvidenceUploadView {
   fileProblems: EvidenceFileProblem[];
 }
 
+/** What an evidence page shows after a refused upload (or a refused deletion: message only). */
+export interface EvidenceUploadRefusal {
+  status: number;
+  message: string;
+  fileProblems: EvidenceFileProblem[];
+  /** The note as typed, when the body was read far enough to have it. */
+  note: string;
+}
+
+/** A refusal that is about the case, not about the files sent (it closed, it was erased, it moved on). */
+export function caseRefusal(status: number, message: string): EvidenceUploadRefusal {
+  return { status, message, fileProblems: [], note: "" };
+}
+
 export function presentEvidenceUpload(options: {
   action: string;
   doneUrl: string;
   limits: Config["evidence"];
   usage: EvidenceUsage;
-  note?: string;
-  error?: string | null;
-  fileProblems?: EvidenceFileProblem[];
+  /** A refused upload: its message, the files at fault and the note as typed, to fill the form again. */
+  refusal?: EvidenceUploadRefusal | null;
 }): EvidenceUploadView {
   const extensions = EVIDENCE_TYPES.flatMap((type) => type.extensions);
   const mediaTypes = EVIDENCE_TYPES.map((type) => type.mediaType);
@@ -153,8 +167,28 @@ export function presentEvidenceUpload(options: {
     bytesLeft: budget.bytesLeft,
     bytesLeftLabel: formatBytes(budget.bytesLeft),
     noteMaxLength: EVIDENCE_NOTE_MAX_LENGTH,
-    note: options.note ?? "",
-    error: options.error ?? null,
-    fileProblems: options.fileProblems ?? [],
+    note: options.refusal?.note ?? "",
+    error: options.refusal?.message ?? null,
+    fileProblems: options.refusal?.fileProblems ?? [],
+  };
+}
+
+/**
+ * The upload part of both evidence pages (the applicant's and a case's for staff): the form while the
+ * case takes files, filled again after a refusal; once it takes none, no form, and a refusal is said at
+ * the top of the page instead (`conflict`).
+ */
+export function presentEvidenceUploadSection(options: {
+  canAdd: boolean;
+  action: string;
+  doneUrl: string;
+  limits: Config["evidence"];
+  usage: EvidenceUsage;
+  refusal: EvidenceUploadRefusal | null;
+}) {
+  const { canAdd, refusal } = options;
+  return {
+    upload: canAdd ? presentEvidenceUpload(options) : null,
+    conflict: !canAdd && refusal ? refusal.message : null,
   };
 }

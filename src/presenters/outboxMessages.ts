@@ -1,4 +1,4 @@
-// Outbox rows → what the outbox pages show.
+// Outbox rows → what the outbox pages show of each (the pages themselves: outboxPage.ts).
 import type { OutboxStatus } from "../generated/prisma/client.js";
 import type { OutboxListRow, OutboxMessageRow } from "../queries/outboxMessages.js";
 import { formatUtcTimestamp } from "./auditEvents.js";

@@ -1,5 +1,5 @@
 // Registration token rows (with their live status) and standalone token requests → what the tokens
-// page shows.
+// page shows of each (the page itself: registrationTokensPage.ts).
 import { formatCaseNumber } from "../domain/caseNumber.js";
 import type { ApprovalStatus } from "../generated/prisma/client.js";
 import type { LiveStatus } from "../matrix/registrationTokenStatus.js";

@@ -1,6 +1,11 @@
 // Staff accounts and invitations as the pages show them: labels instead of enum names, dates as text.
-import type { InvitationStatus, StaffStatus, ThemePreference } from "../generated/prisma/client.js";
-import { ROLE_LABELS } from "../policies/staff.js";
+import type {
+  InvitationStatus,
+  StaffRole,
+  StaffStatus,
+  ThemePreference,
+} from "../generated/prisma/client.js";
+import { type Actor, canInvite, ROLE_LABELS, STAFF_ROLES } from "../policies/staff.js";
 
 export { ROLE_LABELS };
 
@@ -39,4 +44,13 @@ export function formatDateTime(value: Date | null | undefined, fallback = "Never
 /** A machine-readable timestamp for <time datetime>. */
 export function isoDateTime(value: Date | null | undefined): string | null {
   return value ? value.toISOString() : null;
+}
+
+/** The roles a form offers the viewer (those they may give), lowest first; `isCurrent` marks `currentRole`. */
+export function roleOptionsFor(viewer: Actor, currentRole?: StaffRole) {
+  return STAFF_ROLES.filter((role) => canInvite(viewer, role)).map((role) => ({
+    value: role,
+    label: ROLE_LABELS[role],
+    isCurrent: role === currentRole,
+  }));
 }

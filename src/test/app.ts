@@ -6,14 +6,17 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type Koa from "koa";
-import pg from "pg";
 import { createApp } from "../app.js";
 import { buildAssetManifest } from "../assets.js";
 import { type Config, loadConfig } from "../config.js";
 import { createDatabase, type Database } from "../db.js";
 import type { Logger } from "../logger.js";
 import { DevMailboxStore } from "../mail/devMailbox.js";
-import { createRequestLimiter, openRequestCounterStore } from "../security/requestLimits.js";
+import {
+  createRateLimitPool,
+  createRequestLimiter,
+  openRequestCounterStore,
+} from "../security/requestLimits.js";
 import { httpTimeouts, startHttpServer } from "../server.js";
 import { createViewEnvironment } from "../views.js";
 import { captureLogs } from "./logs.js";
@@ -72,10 +75,7 @@ export async function startTestApp(
   const assets = buildAssetManifest();
   const views = createViewEnvironment({ assets });
   const devMailbox = options.devMailboxDir ? new DevMailboxStore(options.devMailboxDir) : null;
-  const rateLimitPool = new pg.Pool({
-    connectionString: options.rateLimitDatabaseUrl ?? database.url,
-    max: 5,
-  });
+  const rateLimitPool = createRateLimitPool(options.rateLimitDatabaseUrl ?? database.url, config.database);
   rateLimitPool.on("error", (error) => logger.warn({ err: error }, "rate-limit pool connection error"));
   const requestCounters = await openRequestCounterStore(config.rateLimits, { pool: rateLimitPool, logger });
   const requestLimiter = createRequestLimiter({

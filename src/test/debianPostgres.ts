@@ -4,7 +4,7 @@
 import { execFile, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { chown, mkdtemp, rm } from "node:fs/promises";
+import { appendFile, chown, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -35,8 +35,19 @@ export interface DebianPostgres {
   admin: pg.ClientConfig;
   /** The server's bin folder (initdb, pg_ctl, postgres; psql and pg_dump are on PATH). */
   binDir: string;
+  port: number;
   /** Stops the server and deletes its files. Safe to call more than once. */
   stop(): Promise<void>;
+}
+
+export interface DebianPostgresOptions {
+  /**
+   * TLS on, with this server certificate and key: TCP connections must then use TLS (pg_hba.conf has
+   * only `hostssl` lines), so a client that does not ask for it is refused.
+   */
+  tls?: { cert: string; key: string };
+  /** The addresses it listens on (default 127.0.0.1 only); all of 127.0.0.0/8 is local on Linux. */
+  listenAddresses?: string[];
 }
 
 /**
@@ -44,7 +55,7 @@ export interface DebianPostgres {
  * (initdb refuses root), with a database owned by a role that signs in with a password, as a production
  * host's portal role does. Not migrated: the caller runs the project's own migrations.
  */
-export async function startDebianPostgres(): Promise<DebianPostgres> {
+export async function startDebianPostgres(options: DebianPostgresOptions = {}): Promise<DebianPostgres> {
   const binDir = debianPostgresBinDir();
   if (!binDir) throw new Error("Debian's PostgreSQL server is not installed (apt-get install postgresql)");
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "vp-debian-postgres-"));
@@ -96,6 +107,8 @@ export async function startDebianPostgres(): Promise<DebianPostgres> {
       "--auth-host=scram-sha-256",
       "--no-sync",
     ]);
+    const listenAddresses = options.listenAddresses ?? ["127.0.0.1"];
+    if (options.tls) await enableTls(dataDir, options.tls, listenAddresses, { uid, gid });
     const port = await freePort();
     await asPostgres(path.join(binDir, "pg_ctl"), [
       "-D",
@@ -103,7 +116,7 @@ export async function startDebianPostgres(): Promise<DebianPostgres> {
       "-l",
       path.join(dataDir, "server.log"),
       "-o",
-      `-p ${port} -k ${dataDir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`,
+      `-p ${port} -k ${dataDir} -c listen_addresses=${listenAddresses.join(",")} -c fsync=off -c full_page_writes=off`,
       "-w",
       "start",
     ]);
@@ -121,11 +134,42 @@ export async function startDebianPostgres(): Promise<DebianPostgres> {
     }
     // The ?schema= a Prisma-style URL carries, which libpq (psql, pg_dump) refuses: the scripts cope.
     const url = `postgresql://vetting_portal:${password}@127.0.0.1:${port}/vetting_portal?schema=public`;
-    return { url, admin, binDir, stop };
+    return { url, admin, binDir, port, stop };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/**
+ * ssl=on with the given certificate, and a pg_hba.conf that accepts TCP connections only over TLS
+ * (`hostssl`, password) while the superuser keeps its socket. The key must belong to the server's user
+ * and be readable by nobody else, or the server refuses to start.
+ */
+async function enableTls(
+  dataDir: string,
+  tls: { cert: string; key: string },
+  listenAddresses: string[],
+  owner: { uid: number; gid: number },
+): Promise<void> {
+  const certFile = path.join(dataDir, "server.crt");
+  const keyFile = path.join(dataDir, "server.key");
+  await writeFile(certFile, tls.cert, { mode: 0o644 });
+  await writeFile(keyFile, tls.key, { mode: 0o600 });
+  await chown(certFile, owner.uid, owner.gid);
+  await chown(keyFile, owner.uid, owner.gid);
+  await appendFile(
+    path.join(dataDir, "postgresql.conf"),
+    `\nssl = on\nssl_cert_file = '${certFile}'\nssl_key_file = '${keyFile}'\n`,
+  );
+  await writeFile(
+    path.join(dataDir, "pg_hba.conf"),
+    [
+      "local all all trust",
+      ...listenAddresses.map((address) => `hostssl all all ${address}/32 scram-sha-256`),
+      "",
+    ].join("\n"),
+  );
 }
 
 function postgresUser(): { uid: number; gid: number } {

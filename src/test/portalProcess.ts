@@ -25,8 +25,15 @@ export function startPortal(
   const [program, ...args] = command;
   const child = spawn(program, args, {
     cwd: projectRoot,
-    // Generous request limits unless the test sets its own (see rateLimits.ts).
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", ...GENEROUS_RATE_LIMITS, ...env },
+    // Generous request limits unless the test sets its own (see rateLimits.ts). JSON log lines, which
+    // tests match, even in development (whose default is readable lines), unless the test asks otherwise.
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "/root",
+      LOG_FORMAT: "json",
+      ...GENEROUS_RATE_LIMITS,
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   // A test process that dies abruptly (an uncaught error, a timeout of the runner) must not leave its

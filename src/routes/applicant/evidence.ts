@@ -9,7 +9,6 @@
 //   POST /evidence/:fileId/delete   delete it (row and file, audited)
 import Router from "@koa/router";
 import type { Context } from "koa";
-import { z } from "zod";
 import type { AppDependencies } from "../../appDependencies.js";
 import { applicantAuditActor } from "../../audit.js";
 import { APPLICANT_EVIDENCE_CLOSED_MESSAGE } from "../../commands/evidence/addEvidenceFiles.js";
@@ -17,9 +16,7 @@ import {
   APPLICANT_EVIDENCE_LOCKED_MESSAGE,
   deleteEvidenceFile,
 } from "../../commands/evidence/deleteEvidenceFile.js";
-import { formatCaseNumber } from "../../domain/caseNumber.js";
-import { CASE_STATE_LABELS } from "../../domain/caseStates.js";
-import { HttpError, notFound } from "../../errors.js";
+import { notFound } from "../../errors.js";
 import { signedInApplicant } from "../../middleware/applicantSession.js";
 import { sameOriginFetchOnly } from "../../middleware/sameOriginFetch.js";
 import {
@@ -28,29 +25,28 @@ import {
   canApplicantViewEvidence,
 } from "../../policies/evidence.js";
 import {
-  presentEvidenceFiles,
-  presentEvidenceUpload,
-  presentEvidenceUsage,
-} from "../../presenters/evidence.js";
+  applicantEvidenceDeletionModel,
+  applicantEvidenceDoneUrl,
+  applicantEvidencePageModel,
+} from "../../presenters/applicantEvidencePage.js";
+import { caseRefusal, type EvidenceUploadRefusal } from "../../presenters/evidence.js";
+import {
+  APPLICANT_EVIDENCE_NOTICES,
+  type ApplicantEvidenceNotice,
+} from "../../presenters/notices/applicant.js";
 import { findCaseForCommand } from "../../queries/cases.js";
 import { findEvidenceFile, findEvidenceFiles, findEvidenceUsage } from "../../queries/evidence.js";
-import { createEvidenceUploadLimits } from "../../security/evidenceUploadLimits.js";
-import { evidenceStore } from "../../storage/evidenceStore.js";
 import { uploadHolder } from "../../storage/uploadLeases.js";
 import { urls } from "../../urls.js";
 import {
   acceptEvidenceUpload,
-  type EvidenceUploadRefusal,
+  evidenceUploadTools,
   refuseEvidenceUpload,
 } from "../evidence/acceptEvidenceUpload.js";
 import { serveEvidenceFile } from "../evidence/serveEvidenceFile.js";
-
-const ZFileParams = z.object({ fileId: z.uuid() });
-
-const NOTICES: Record<string, string> = {
-  added: "Your files were added. The vetting team can see them.",
-  deleted: "The file was deleted.",
-};
+import { orShowRefusal } from "../toolkit/conflicts.js";
+import { noticeFrom } from "../toolkit/notices.js";
+import { uuidParam } from "../toolkit/params.js";
 
 interface EvidencePageView {
   status?: number;
@@ -61,12 +57,10 @@ interface EvidencePageView {
 
 export function applicantEvidenceRoutes(deps: AppDependencies): Router {
   const router = new Router();
-  const store = evidenceStore(deps.config.uploadsDir);
-  const tools = { ...deps, store, limits: createEvidenceUploadLimits(deps.rateLimitPool, deps.config) };
+  const tools = evidenceUploadTools(deps);
 
   router.get("/evidence", async (ctx) => {
-    const done = typeof ctx.query.done === "string" ? ctx.query.done : "";
-    await renderEvidencePage(ctx, deps, { notice: NOTICES[done] ?? null });
+    await renderEvidencePage(ctx, deps, { notice: noticeFrom(ctx, APPLICANT_EVIDENCE_NOTICES) ?? null });
   });
 
   router.post("/evidence", async (ctx) => {
@@ -75,18 +69,14 @@ export function applicantEvidenceRoutes(deps: AppDependencies): Router {
     const renderPage = (refusal: EvidenceUploadRefusal) =>
       renderEvidencePage(ctx, deps, { status: refusal.status, refusal });
     if (!canApplicantAddEvidence(vettingCase)) {
-      return refuseEvidenceUpload(
-        ctx,
-        { status: 409, message: APPLICANT_EVIDENCE_CLOSED_MESSAGE, fileProblems: [], note: "" },
-        renderPage,
-      );
+      return refuseEvidenceUpload(ctx, caseRefusal(409, APPLICANT_EVIDENCE_CLOSED_MESSAGE), renderPage);
     }
     await acceptEvidenceUpload(ctx, tools, {
       caseId: vettingCase.id,
       uploader: { kind: "APPLICANT" },
       personKey: `case:${vettingCase.id}`,
       holder: uploadHolder({ applicantSessionId: applicant.sessionId }),
-      doneUrl: urls.applicantEvidenceWithNotice("added"),
+      doneUrl: applicantEvidenceDoneUrl(),
       audit: applicantAuditActor(ctx),
       renderPage,
     });
@@ -108,39 +98,27 @@ export function applicantEvidenceRoutes(deps: AppDependencies): Router {
   router.get("/evidence/:fileId/delete", async (ctx) => {
     const { vettingCase, file } = await loadVisibleFile(ctx, deps);
     if (!canApplicantDeleteEvidence(vettingCase, file)) {
-      return renderEvidencePage(ctx, deps, {
-        status: 409,
-        refusal: { status: 409, message: APPLICANT_EVIDENCE_LOCKED_MESSAGE, fileProblems: [], note: "" },
-      });
+      const refusal = caseRefusal(409, APPLICANT_EVIDENCE_LOCKED_MESSAGE);
+      return renderEvidencePage(ctx, deps, { status: refusal.status, refusal });
     }
-    const [fileView] = presentEvidenceFiles([file], { kind: "applicant" }, vettingCase);
-    await ctx.render("applicant/evidence-delete.njk", {
-      caseNumber: formatCaseNumber(vettingCase.number),
-      file: fileView,
-      links: { delete: urls.applicantEvidenceDelete(file.id), evidence: urls.applicantEvidence() },
-    });
+    await ctx.render("applicant/evidence-delete.njk", applicantEvidenceDeletionModel(vettingCase, file));
   });
 
   router.post("/evidence/:fileId/delete", async (ctx) => {
     const { vettingCase, file } = await loadVisibleFile(ctx, deps);
-    try {
-      await deleteEvidenceFile(tools, {
-        caseId: vettingCase.id,
-        fileId: file.id,
-        deleter: { kind: "APPLICANT" },
-        audit: applicantAuditActor(ctx),
-      });
-    } catch (error) {
-      if (error instanceof HttpError && error.status === 409) {
-        return renderEvidencePage(ctx, deps, {
-          status: 409,
-          refusal: { status: 409, message: error.message, fileProblems: [], note: "" },
-        });
-      }
-      throw error;
-    }
+    const outcome = await orShowRefusal(
+      () =>
+        deleteEvidenceFile(tools, {
+          caseId: vettingCase.id,
+          fileId: file.id,
+          deleter: { kind: "APPLICANT" },
+          audit: applicantAuditActor(ctx),
+        }),
+      (message, status) => renderEvidencePage(ctx, deps, { status, refusal: caseRefusal(status, message) }),
+    );
+    if (!outcome.isDone) return;
     ctx.status = 303;
-    ctx.redirect(urls.applicantEvidenceWithNotice("deleted"));
+    ctx.redirect(urls.applicantEvidenceWithNotice("deleted" satisfies ApplicantEvidenceNotice));
   });
 
   return router;
@@ -156,10 +134,9 @@ async function loadCase(deps: AppDependencies, caseId: string) {
 /** A file of the session's case that the applicant uploaded, or 404 (whatever the reason). */
 async function loadVisibleFile(ctx: Context, deps: AppDependencies) {
   const applicant = signedInApplicant(ctx);
-  const params = ZFileParams.safeParse(ctx.params);
-  if (!params.success) throw notFound();
+  const fileId = uuidParam(ctx, "fileId");
   const vettingCase = await loadCase(deps, applicant.caseId);
-  const file = await findEvidenceFile(deps.db, { caseId: vettingCase.id, fileId: params.data.fileId });
+  const file = await findEvidenceFile(deps.db, { caseId: vettingCase.id, fileId });
   if (!file || !canApplicantViewEvidence(vettingCase, file)) throw notFound();
   return { vettingCase, file };
 }
@@ -175,31 +152,19 @@ async function renderEvidencePage(
     findEvidenceFiles(deps.db, vettingCase.id, { uploaderKind: "APPLICANT" }),
     findEvidenceUsage(deps.db, vettingCase.id),
   ]);
-  const canAdd = canApplicantAddEvidence(vettingCase);
-  const refusal = view.refusal ?? null;
   const status = view.status ?? 200;
   ctx.status = status;
-  await ctx.render("applicant/evidence.njk", {
-    caseNumber: formatCaseNumber(vettingCase.number),
-    stateLabel: CASE_STATE_LABELS[vettingCase.state],
-    files: presentEvidenceFiles(rows, { kind: "applicant" }, vettingCase),
-    usage: presentEvidenceUsage(deps.config.evidence, usage),
-    upload: canAdd
-      ? presentEvidenceUpload({
-          action: urls.applicantEvidence(),
-          doneUrl: urls.applicantEvidenceWithNotice("added"),
-          limits: deps.config.evidence,
-          usage,
-          note: refusal?.note ?? "",
-          error: refusal?.message ?? null,
-          fileProblems: refusal?.fileProblems ?? [],
-        })
-      : null,
-    // Without the form (the case no longer takes files), the refusal is said at the top of the page.
-    conflict: !canAdd && refusal ? refusal.message : null,
-    notice: view.notice ?? null,
-    can: { add: canAdd },
-    links: { workspace: urls.applicantWorkspace() },
-  });
+  await ctx.render(
+    "applicant/evidence.njk",
+    applicantEvidencePageModel({
+      vettingCase,
+      rows,
+      usage,
+      canAdd: canApplicantAddEvidence(vettingCase),
+      limits: deps.config.evidence,
+      notice: view.notice ?? null,
+      refusal: view.refusal ?? null,
+    }),
+  );
   ctx.status = status;
 }

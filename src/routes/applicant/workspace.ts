@@ -26,50 +26,30 @@ import {
   updateApplicationDetails,
 } from "../../commands/applicants/updateApplicationDetails.js";
 import { withdrawApplication } from "../../commands/applicants/withdrawApplication.js";
-import type { Config } from "../../config.js";
-import { fieldErrors, ZApplicationDetails } from "../../domain/applicationFields.js";
+import { ZApplicationDetails } from "../../domain/applicationFields.js";
 import { allowedMoves } from "../../domain/caseStates.js";
-import { HttpError } from "../../errors.js";
 import { signedInApplicant } from "../../middleware/applicantSession.js";
 import { canApplicantEdit, canApplicantWithdraw } from "../../policies/cases.js";
-import { APPLICATION_FIELD_ORDER, presentApplicantCase } from "../../presenters/applicantCase.js";
-import { type ApplicantCaseRow, findApplicantCase } from "../../queries/applicantCase.js";
+import { WORKSPACE_NOTICES, type WorkspaceNotice } from "../../presenters/notices/applicant.js";
+import { type WorkspaceView, withdrawPageModel, workspacePageModel } from "../../presenters/workspacePage.js";
+import { findApplicantCase } from "../../queries/applicantCase.js";
 import { urls } from "../../urls.js";
-import { typedFields } from "../public/apply.js";
+import { orShowRefusal } from "../toolkit/conflicts.js";
+import { readForm, typedFields } from "../toolkit/forms.js";
+import { noticeFrom } from "../toolkit/notices.js";
 
 export const ZEditableDetails = ZApplicationDetails.omit({ email: true });
 
 const EDITABLE_FIELDS = ["fullName", "matrixId", "phone", "statement"] as const;
 
-const NOTICES: Record<string, string> = {
-  confirmed: "Your email address is confirmed. This is your application.",
-  signed_in: "You are signed in to your application.",
-  saved: "Your details were saved.",
-  unchanged: "Nothing to save: your details are as they were.",
-  submitted: "Your application was submitted. We have emailed you a confirmation.",
-  resubmitted: "Your application was sent back to the vetting team.",
-  withdrawn: "Your application was withdrawn. We have emailed you a confirmation.",
-};
-
 const NOT_WITHDRAWABLE_MESSAGE =
   "Your application can no longer be withdrawn: it has been decided or withdrawn already.";
-
-export interface WorkspaceView {
-  status?: number;
-  notice?: string | null;
-  conflict?: string | null;
-  errors?: Record<string, string>;
-  /** What was typed in the details form, shown instead of the stored details. */
-  values?: Record<string, string> | null;
-  isConsentTicked?: boolean;
-}
 
 export function workspaceRoutes(deps: AppDependencies): Router {
   const router = new Router();
 
   router.get("/", async (ctx) => {
-    const done = typeof ctx.query.done === "string" ? ctx.query.done : "";
-    await renderWorkspace(ctx, deps, { notice: NOTICES[done] ?? null });
+    await renderWorkspace(ctx, deps, { notice: noticeFrom(ctx, WORKSPACE_NOTICES) ?? null });
   });
 
   router.post("/details", async (ctx) => {
@@ -79,23 +59,18 @@ export function workspaceRoutes(deps: AppDependencies): Router {
     if (!canApplicantEdit(vettingCase)) {
       return renderWorkspace(ctx, deps, { status: 409, conflict: NOT_EDITABLE_MESSAGE });
     }
-    const typed = typedFields(ctx, EDITABLE_FIELDS);
-    const parsed = ZEditableDetails.safeParse(typed);
-    if (!parsed.success) {
-      return renderWorkspace(ctx, deps, { status: 422, errors: fieldErrors(parsed.error), values: typed });
+    const form = readForm(ctx, ZEditableDetails, EDITABLE_FIELDS);
+    if (!form.isValid) {
+      return renderWorkspace(ctx, deps, { status: 422, errors: form.errors, values: form.values });
     }
-    let changedFields: string[];
-    try {
-      ({ changedFields } = await updateApplicationDetails(deps.db, {
+    await actOnWorkspace(ctx, deps, async () => {
+      const { changedFields } = await updateApplicationDetails(deps.db, {
         caseId: applicant.caseId,
-        details: parsed.data,
+        details: form.data,
         audit: applicantAuditActor(ctx),
-      }));
-    } catch (error) {
-      if (isConflict(error)) return renderWorkspace(ctx, deps, { status: 409, conflict: error.message });
-      throw error;
-    }
-    redirectWithNotice(ctx, changedFields.length > 0 ? "saved" : "unchanged");
+      });
+      return changedFields.length > 0 ? "saved" : "unchanged";
+    });
   });
 
   for (const move of ["submit", "resubmit"] as const) {
@@ -114,7 +89,7 @@ export function workspaceRoutes(deps: AppDependencies): Router {
           return renderWorkspace(ctx, deps, { status: 422, errors, isConsentTicked });
         }
       }
-      try {
+      await actOnWorkspace(ctx, deps, async () => {
         const command = move === "submit" ? submitApplication : resubmitApplication;
         await command(deps.db, {
           config: deps.config,
@@ -122,11 +97,8 @@ export function workspaceRoutes(deps: AppDependencies): Router {
           isConsentGiven: isConsentTicked,
           audit: applicantAuditActor(ctx),
         });
-      } catch (error) {
-        if (isConflict(error)) return renderWorkspace(ctx, deps, { status: 409, conflict: error.message });
-        throw error;
-      }
-      redirectWithNotice(ctx, move === "submit" ? "submitted" : "resubmitted");
+        return move === "submit" ? "submitted" : "resubmitted";
+      });
     });
   }
 
@@ -136,24 +108,15 @@ export function workspaceRoutes(deps: AppDependencies): Router {
     if (!canApplicantWithdraw(vettingCase)) {
       return renderWorkspace(ctx, deps, { status: 409, conflict: NOT_WITHDRAWABLE_MESSAGE });
     }
-    await ctx.render("applicant/withdraw.njk", {
-      caseView: presentApplicantCase(vettingCase, deps.config),
-      links: { withdraw: urls.applicantAction("withdraw"), workspace: urls.applicantWorkspace() },
-    });
+    await ctx.render("applicant/withdraw.njk", withdrawPageModel(vettingCase, deps.config));
   });
 
   router.post("/withdraw", async (ctx) => {
     const applicant = signedInApplicant(ctx);
-    try {
-      await withdrawApplication(deps.db, {
-        caseId: applicant.caseId,
-        audit: applicantAuditActor(ctx),
-      });
-    } catch (error) {
-      if (isConflict(error)) return renderWorkspace(ctx, deps, { status: 409, conflict: error.message });
-      throw error;
-    }
-    redirectWithNotice(ctx, "withdrawn");
+    await actOnWorkspace(ctx, deps, async () => {
+      await withdrawApplication(deps.db, { caseId: applicant.caseId, audit: applicantAuditActor(ctx) });
+      return "withdrawn";
+    });
   });
 
   router.post("/sign-out", async (ctx) => {
@@ -167,13 +130,21 @@ export function workspaceRoutes(deps: AppDependencies): Router {
   return router;
 }
 
-function isConflict(error: unknown): error is HttpError {
-  return error instanceof HttpError && error.status === 409;
-}
-
-function redirectWithNotice(ctx: Context, notice: keyof typeof NOTICES): void {
+/**
+ * Runs one command on the session's case, then redirects to the workspace with the notice it returns;
+ * a move the case's state refuses (409) shows the workspace again with the message.
+ */
+async function actOnWorkspace(
+  ctx: Context,
+  deps: AppDependencies,
+  command: () => Promise<WorkspaceNotice>,
+): Promise<void> {
+  const outcome = await orShowRefusal(command, (message, status) =>
+    renderWorkspace(ctx, deps, { status, conflict: message }),
+  );
+  if (!outcome.isDone) return;
   ctx.status = 303;
-  ctx.redirect(urls.applicantWorkspaceWithNotice(notice));
+  ctx.redirect(urls.applicantWorkspaceWithNotice(outcome.result));
 }
 
 /**
@@ -198,32 +169,4 @@ async function renderWorkspace(ctx: Context, deps: AppDependencies, view: Worksp
   ctx.status = status;
   await ctx.render("applicant/workspace.njk", workspacePageModel(vettingCase, deps.config, view));
   ctx.status = status;
-}
-
-/**
- * The workspace page's template data. Exported for the benchmark's baseline (scripts/bench/bareRender.ts),
- * which renders the same page from the same data held in memory.
- */
-export function workspacePageModel(vettingCase: ApplicantCaseRow, config: Config, view: WorkspaceView) {
-  const caseView = presentApplicantCase(vettingCase, config);
-  return {
-    caseView,
-    evidenceFileCount: vettingCase.applicantEvidenceFileCount,
-    notice: view.notice ?? null,
-    conflict: view.conflict ?? null,
-    errors: view.errors ?? {},
-    errorOrder: [...APPLICATION_FIELD_ORDER, "consent"],
-    values: view.values ?? caseView.details,
-    isConsentTicked: view.isConsentTicked ?? false,
-    noticeVersion: config.privacy.noticeVersion,
-    links: {
-      details: urls.applicantDetails(),
-      submit: urls.applicantAction("submit"),
-      resubmit: urls.applicantAction("resubmit"),
-      withdraw: urls.applicantAction("withdraw"),
-      signOut: urls.applicantSignOut(),
-      privacy: urls.privacyNotice(),
-      evidence: urls.applicantEvidence(),
-    },
-  };
 }

@@ -10,6 +10,7 @@
 // sent before the whole body was read closes the connection, so the rest is not read for nothing.
 import type { Context } from "koa";
 import { z } from "zod";
+import type { AppDependencies } from "../../appDependencies.js";
 import type { AuditActor } from "../../audit.js";
 import {
   addEvidenceFiles,
@@ -21,13 +22,19 @@ import type { Database } from "../../db.js";
 import { HttpError } from "../../errors.js";
 import type { Logger } from "../../logger.js";
 import { countEvidenceUploadAccepted, countEvidenceUploadRefused } from "../../metrics.js";
-import { EVIDENCE_NOTE_MAX_LENGTH } from "../../presenters/evidence.js";
+import {
+  caseRefusal,
+  EVIDENCE_NOTE_MAX_LENGTH,
+  type EvidenceUploadRefusal,
+} from "../../presenters/evidence.js";
 import { evidenceBudgetOf, findEvidenceUsage } from "../../queries/evidence.js";
-import type { EvidenceUploadLimits } from "../../security/evidenceUploadLimits.js";
-import type { EvidenceStore } from "../../storage/evidenceStore.js";
+import {
+  createEvidenceUploadLimits,
+  type EvidenceUploadLimits,
+} from "../../security/evidenceUploadLimits.js";
+import { type EvidenceStore, evidenceStore } from "../../storage/evidenceStore.js";
 import { withUploadLease } from "../../storage/uploadLeases.js";
 import {
-  type EvidenceFileProblem,
   EvidenceUploadRefused,
   isUploadsVolumeFull,
   receiveEvidenceUpload,
@@ -46,21 +53,21 @@ export const ZEvidenceNote = z.object({
     .transform((note) => (note ? note : null)),
 });
 
-/** What the page shows after a refused upload. */
-export interface EvidenceUploadRefusal {
-  status: number;
-  message: string;
-  fileProblems: EvidenceFileProblem[];
-  /** The note as typed, when the body was read far enough to have it. */
-  note: string;
-}
-
 export interface EvidenceUploadTools {
   db: Database;
   logger: Logger;
   config: Config;
   store: EvidenceStore;
   limits: EvidenceUploadLimits;
+}
+
+/** What an evidence route needs to receive, serve and delete files, made once when its routes are built. */
+export function evidenceUploadTools(deps: AppDependencies): EvidenceUploadTools {
+  return {
+    ...deps,
+    store: evidenceStore(deps.config.uploadsDir),
+    limits: createEvidenceUploadLimits(deps.rateLimitPool, deps.config),
+  };
 }
 
 /** The upload script asks for JSON; a plain form post gets pages. */
@@ -131,11 +138,7 @@ export async function acceptEvidenceUpload(
   const fullProblem = evidenceBudgetProblem(tools.config.evidence, usage);
   if (fullProblem) {
     countEvidenceUploadRefused("case_full");
-    return refuseEvidenceUpload(
-      ctx,
-      { status: 413, message: fullProblem, fileProblems: [], note: "" },
-      request.renderPage,
-    );
+    return refuseEvidenceUpload(ctx, caseRefusal(413, fullProblem), request.renderPage);
   }
   let typedNote = "";
   // Until the receiver has started, nothing of the body was read; after that, the request says.

@@ -12,13 +12,15 @@ import { z } from "zod";
 import type { AppDependencies } from "../../appDependencies.js";
 import { auditActorFor } from "../../audit.js";
 import { acceptInvitation, InvitationLinkUnusableError } from "../../commands/staff/acceptInvitation.js";
-import { hashPassword, PASSWORD_MAX_LENGTH, passwordProblem } from "../../domain/password.js";
-import { matchTotpCode, newTotpSecret, totpQrCode, totpUri } from "../../domain/totp.js";
+import { hashPassword, newPasswordProblems, PASSWORD_MAX_LENGTH } from "../../domain/password.js";
+import { matchTotpCode, newTotpSecret } from "../../domain/totp.js";
 import { ROLE_LABELS } from "../../policies/staff.js";
+import { presentTotpEnrolment } from "../../presenters/totpEnrolment.js";
 import { openSecret, sealSecret } from "../../secrets.js";
 import { setSessionCookie } from "../../sessions.js";
 import { inspectLinkToken } from "../../tokens.js";
 import { urls } from "../../urls.js";
+import { readForm } from "../toolkit/forms.js";
 
 export const ZAcceptInvitationForm = z.object({
   password: z
@@ -66,10 +68,15 @@ export function invitationLinkRoutes(deps: AppDependencies): Router {
     if ("problem" in found) return renderInvalid(ctx, found.problem);
     const { invitee } = found;
 
-    const parsed = ZAcceptInvitationForm.safeParse(ctx.request.body ?? {});
-    const sealed = parsed.success ? parsed.data.sealedTotpSecret : "";
+    const form = readForm(ctx, ZAcceptInvitationForm, [
+      "password",
+      "passwordConfirmation",
+      "code",
+      "sealedTotpSecret",
+    ]);
+    const sealed = form.isValid ? form.data.sealedTotpSecret : "";
     const secret = openSealedSecret(totpKey, sealed, invitee);
-    if (!parsed.success || secret === null) {
+    if (!form.isValid || secret === null) {
       // Not what our form sends: start the enrolment again with a fresh secret.
       const freshSecret = newTotpSecret();
       ctx.status = 422;
@@ -85,15 +92,10 @@ export function invitationLinkRoutes(deps: AppDependencies): Router {
       );
     }
 
-    const errors: FieldErrors = {};
-    const problem = passwordProblem(parsed.data.password, invitee);
-    if (problem) errors.password = problem;
-    else if (parsed.data.password !== parsed.data.passwordConfirmation) {
-      errors.passwordConfirmation = "The two passwords are not the same.";
-    }
-    const totpStep = matchTotpCode(secret, parsed.data.code, null);
+    const errors: FieldErrors = newPasswordProblems(form.data, invitee);
+    const totpStep = matchTotpCode(secret, form.data.code, null);
     if (totpStep === null) {
-      errors.code = parsed.data.code
+      errors.code = form.data.code
         ? "That code is not right. Enter the 6-digit code your app shows now."
         : "Enter the 6-digit code from your authenticator app.";
     }
@@ -107,7 +109,7 @@ export function invitationLinkRoutes(deps: AppDependencies): Router {
       accepted = await acceptInvitation(deps.db, {
         config: deps.config,
         token,
-        passwordHash: await hashPassword(parsed.data.password),
+        passwordHash: await hashPassword(form.data.password),
         totpSecret: secret,
         totpStep,
         replacingSessionId: ctx.state.session?.id ?? null,
@@ -184,15 +186,14 @@ async function renderForm(
   errors: FieldErrors,
 ): Promise<void> {
   const status = ctx.status === 422 ? 422 : 200;
-  const uri = totpUri(secret, invitee.email, deps.config.site.name);
   await ctx.render("links/invitation.njk", {
     invitee,
-    totp: {
-      qrCode: await totpQrCode(uri),
-      // Grouped in fours for reading aloud or typing; apps ignore the spaces.
-      secretGroups: secret.match(/.{1,4}/g)?.join(" ") ?? secret,
+    totp: await presentTotpEnrolment({
+      secret,
+      accountName: invitee.email,
+      issuer: deps.config.site.name,
       sealed,
-    },
+    }),
     errors,
   });
   ctx.status = status;

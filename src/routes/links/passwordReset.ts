@@ -8,10 +8,11 @@ import { z } from "zod";
 import type { AppDependencies } from "../../appDependencies.js";
 import { auditActorFor } from "../../audit.js";
 import { ResetLinkUnusableError, resetPassword } from "../../commands/signIn/resetPassword.js";
-import { hashPassword, PASSWORD_MAX_LENGTH, passwordProblem } from "../../domain/password.js";
+import { hashPassword, newPasswordProblems, PASSWORD_MAX_LENGTH } from "../../domain/password.js";
 import { createSignInLimits } from "../../security/signInLimits.js";
 import { inspectLinkToken } from "../../tokens.js";
 import { urls } from "../../urls.js";
+import { readForm } from "../toolkit/forms.js";
 
 export const ZPasswordResetForm = z.object({
   // Bounded in bytes before hashing; the policy's own limit is in characters.
@@ -63,21 +64,9 @@ export function passwordResetLinkRoutes(deps: AppDependencies): Router {
     if ("problem" in resolved) return renderInvalid(ctx, resolved.problem);
     const { target } = resolved;
 
-    const parsed = ZPasswordResetForm.safeParse(ctx.request.body ?? {});
-    const errors: Partial<Record<keyof TPasswordResetForm, string>> = {};
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) {
-        const field = issue.path[0] as keyof TPasswordResetForm;
-        errors[field] ??= issue.message;
-      }
-    } else {
-      const problem = passwordProblem(parsed.data.password, target);
-      if (problem) errors.password = problem;
-      else if (parsed.data.password !== parsed.data.passwordConfirmation) {
-        errors.passwordConfirmation = "The two passwords are not the same.";
-      }
-    }
-    if (!parsed.success || Object.keys(errors).length > 0) {
+    const form = readForm(ctx, ZPasswordResetForm, ["password", "passwordConfirmation"]);
+    const errors = form.isValid ? newPasswordProblems(form.data, target) : form.errors;
+    if (!form.isValid || Object.keys(errors).length > 0) {
       ctx.status = 422;
       await ctx.render("staff/password-reset.njk", { errors });
       ctx.status = 422;
@@ -88,7 +77,7 @@ export function passwordResetLinkRoutes(deps: AppDependencies): Router {
       await resetPassword(deps.db, {
         token,
         staffUserId: target.id,
-        passwordHash: await hashPassword(parsed.data.password),
+        passwordHash: await hashPassword(form.data.password),
         actor: auditActorFor(ctx, null, target.email),
       });
     } catch (error) {

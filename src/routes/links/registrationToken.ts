@@ -28,12 +28,12 @@ import {
   revealRegistrationToken,
   type TokenProblem,
 } from "../../commands/registrationTokens/revealRegistrationToken.js";
-import { fieldErrors, ZEmail } from "../../domain/applicationFields.js";
+import { ZEmail } from "../../domain/applicationFields.js";
 import { rateLimited } from "../../errors.js";
 import { formatUtc } from "../../mail/messages/render.js";
 import { createRegistrationTokenLimits } from "../../security/registrationTokenLimits.js";
 import { urls } from "../../urls.js";
-import { typedFields } from "../public/apply.js";
+import { readForm } from "../toolkit/forms.js";
 
 export const ZRevealLinkRequestForm = z.object({ email: ZEmail });
 
@@ -66,12 +66,11 @@ export function registrationTokenLinkRoutes(deps: AppDependencies): Router {
   router.post(urls.registrationTokenLinkRequest(), async (ctx) => {
     privatePage(ctx);
     if (isOff()) return renderFeatureOff(ctx);
-    const typed = typedFields(ctx, ["email"]);
-    const parsed = ZRevealLinkRequestForm.safeParse(typed);
-    if (!parsed.success) {
+    const form = readForm(ctx, ZRevealLinkRequestForm, ["email"]);
+    if (!form.isValid) {
       return renderLinkRequest(ctx, {
-        values: { email: typed.email.slice(0, 254) },
-        errors: fieldErrors(parsed.error),
+        values: { email: form.values.email.slice(0, 254) },
+        errors: form.errors,
         status: 422,
       });
     }
@@ -83,9 +82,9 @@ export function registrationTokenLinkRoutes(deps: AppDependencies): Router {
       );
     }
     // Past the per-address limit nothing more is sent, and the answer stays the same.
-    if (await limits.revealLinkForAddress(parsed.data.email)) {
+    if (await limits.revealLinkForAddress(form.data.email)) {
       await requestRevealLink(deps.db, {
-        email: parsed.data.email,
+        email: form.data.email,
         // No IP address or browser: the person may be an applicant whose case is erased later, and
         // the append-only log could not forget them.
         audit: { label: "new link form", requestId: ctx.state.requestId },

@@ -6,26 +6,18 @@ import { z } from "zod";
 import type { AppDependencies } from "../../appDependencies.js";
 import { auditActorFor } from "../../audit.js";
 import { createSuperadmin, SetupLinkUnusableError } from "../../commands/staff/createSuperadmin.js";
-import { ZFullName } from "../../domain/applicationFields.js";
-import { HttpError } from "../../errors.js";
+import { ZEmail, ZFullName } from "../../domain/applicationFields.js";
 import { removeSetupLinkFile } from "../../setupLinkFile.js";
 import { inspectLinkToken } from "../../tokens.js";
 import { urls } from "../../urls.js";
+import { orShowRefusal } from "../toolkit/conflicts.js";
+import { readForm } from "../toolkit/forms.js";
 
 export const ZSetupForm = z.object({
   name: ZFullName,
-  email: z
-    .string()
-    .trim()
-    .min(1, "Enter your email address.")
-    .max(254, "Use at most 254 characters.")
-    .pipe(z.email("Enter an email address like name@example.org."))
-    // One account per address whatever its case: stored and compared lower-cased.
-    .transform((email) => email.toLowerCase()),
+  email: ZEmail,
 });
 export type TSetupForm = z.infer<typeof ZSetupForm>;
-
-type FieldErrors = Partial<Record<keyof TSetupForm, string>>;
 
 export function setupRoutes(deps: AppDependencies): Router {
   const router = new Router();
@@ -43,32 +35,26 @@ export function setupRoutes(deps: AppDependencies): Router {
     const problem = await setupLinkProblem(deps, token);
     if (problem) return renderInvalid(ctx, problem);
 
-    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
-    const typed = {
-      name: typeof body.name === "string" ? body.name : "",
-      email: typeof body.email === "string" ? body.email : "",
-    };
-    const parsed = ZSetupForm.safeParse(body);
-    if (!parsed.success) {
-      const errors: FieldErrors = {};
-      for (const issue of parsed.error.issues) errors[issue.path[0] as keyof TSetupForm] ??= issue.message;
-      return renderForm(ctx, typed, errors);
-    }
+    const form = readForm(ctx, ZSetupForm, ["name", "email"]);
+    if (!form.isValid) return renderForm(ctx, form.values, form.errors);
 
-    let invitationToken: string;
-    try {
-      ({ invitationToken } = await createSuperadmin(deps.db, {
-        person: parsed.data,
-        actor: auditActorFor(ctx, null, "setup link"),
-        setupToken: token,
-      }));
-    } catch (error) {
-      if (error instanceof SetupLinkUnusableError)
-        return renderInvalid(ctx, (await setupLinkProblem(deps, token)) ?? "used");
-      if (error instanceof HttpError && error.status === 409)
-        return renderForm(ctx, typed, { email: error.message });
+    // An address that already has an account (409) is said on the form; a link used up meanwhile (by
+    // another tab) gets the page that says why.
+    const created = await orShowRefusal(
+      () =>
+        createSuperadmin(deps.db, {
+          person: form.data,
+          actor: auditActorFor(ctx, null, "setup link"),
+          setupToken: token,
+        }),
+      (message) => renderForm(ctx, form.values, { email: message }),
+    ).catch((error: unknown) => {
+      if (error instanceof SetupLinkUnusableError) return null;
       throw error;
-    }
+    });
+    if (created === null) return renderInvalid(ctx, (await setupLinkProblem(deps, token)) ?? "used");
+    if (!created.isDone) return;
+    const { invitationToken } = created.result;
     // The link is spent: the file it was written to on a first start without a terminal goes too.
     await removeSetupLinkFile(deps.config.setupLinkFile);
     // On to the same page every invited staff member uses: password, authenticator, recovery codes.
@@ -91,7 +77,11 @@ async function setupLinkProblem(deps: AppDependencies, token: string): Promise<S
   return superadminCount > 0 ? "superadmin_exists" : null;
 }
 
-async function renderForm(ctx: Context, values: Record<string, string>, errors: FieldErrors): Promise<void> {
+async function renderForm(
+  ctx: Context,
+  values: Record<string, string>,
+  errors: Record<string, string>,
+): Promise<void> {
   ctx.status = 422;
   await ctx.render("setup/setup.njk", { values, errors });
 }

@@ -15,25 +15,15 @@ import type { AppDependencies } from "../../appDependencies.js";
 import { applicantAuditActor } from "../../audit.js";
 import { requestApplicantSignInLink } from "../../commands/applicants/requestApplicantSignInLink.js";
 import { startApplication } from "../../commands/applicants/startApplication.js";
-import { fieldErrors, ZApplicationForm, ZEmail } from "../../domain/applicationFields.js";
+import { ZApplicationForm, ZEmail } from "../../domain/applicationFields.js";
 import { rateLimited } from "../../errors.js";
 import { createApplicantLinkLimits } from "../../security/applicantLinkLimits.js";
 import { urls } from "../../urls.js";
+import { readForm } from "../toolkit/forms.js";
 
 export const ZSignInLinkRequestForm = z.object({ email: ZEmail });
 
 const APPLICATION_TEXT_FIELDS = ["fullName", "email", "matrixId", "phone", "statement"] as const;
-
-/** What the person typed, as strings, for parsing and for showing the form again. */
-export function typedFields<const Name extends string>(
-  ctx: Context,
-  names: readonly Name[],
-): Record<Name, string> {
-  const body = (ctx.request.body ?? {}) as Record<string, unknown>;
-  return Object.fromEntries(
-    names.map((name) => [name, typeof body[name] === "string" ? body[name] : ""]),
-  ) as Record<Name, string>;
-}
 
 export function applyRoutes(deps: AppDependencies): Router {
   const router = new Router();
@@ -45,15 +35,10 @@ export function applyRoutes(deps: AppDependencies): Router {
 
   router.post(urls.apply(), async (ctx) => {
     ctx.set("Cache-Control", "no-store");
-    const typed = typedFields(ctx, [...APPLICATION_TEXT_FIELDS, "consent"]);
-    const parsed = ZApplicationForm.safeParse(typed);
-    if (!parsed.success) {
+    const form = readForm(ctx, ZApplicationForm, [...APPLICATION_TEXT_FIELDS, "consent"]);
+    if (!form.isValid) {
       // The consent box stays ticked only if the person ticked it in this very form.
-      return renderApplicationForm(ctx, deps, {
-        values: typed,
-        errors: fieldErrors(parsed.error),
-        status: 422,
-      });
+      return renderApplicationForm(ctx, deps, { values: form.values, errors: form.errors, status: 422 });
     }
     const waitSeconds = await limits.applicationFromIp(ctx.ip);
     if (waitSeconds !== null) {
@@ -64,7 +49,7 @@ export function applyRoutes(deps: AppDependencies): Router {
     }
     await startApplication(deps.db, {
       config: deps.config,
-      application: parsed.data,
+      application: form.data,
       audit: applicantAuditActor(ctx),
     });
     ctx.status = 303;
@@ -87,12 +72,11 @@ export function applyRoutes(deps: AppDependencies): Router {
 
   router.post(urls.applicantSignInRequest(), async (ctx) => {
     ctx.set("Cache-Control", "no-store");
-    const typed = typedFields(ctx, ["email"]);
-    const parsed = ZSignInLinkRequestForm.safeParse(typed);
-    if (!parsed.success) {
+    const form = readForm(ctx, ZSignInLinkRequestForm, ["email"]);
+    if (!form.isValid) {
       return renderSignInRequest(ctx, {
-        values: { email: typed.email.slice(0, 254) },
-        errors: fieldErrors(parsed.error),
+        values: { email: form.values.email.slice(0, 254) },
+        errors: form.errors,
         status: 422,
         reason: null,
       });
@@ -105,8 +89,8 @@ export function applyRoutes(deps: AppDependencies): Router {
       );
     }
     // Past the per-address limit nothing more is sent, and the answer stays the same.
-    if (await limits.signInLinkForAddress(parsed.data.email)) {
-      await requestApplicantSignInLink(deps.db, { email: parsed.data.email });
+    if (await limits.signInLinkForAddress(form.data.email)) {
+      await requestApplicantSignInLink(deps.db, { email: form.data.email });
     }
     ctx.status = 303;
     ctx.redirect(urls.applicantSignInSent());

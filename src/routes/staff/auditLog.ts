@@ -30,10 +30,11 @@ import {
 } from "../../queries/auditEvents.js";
 import { encodeKeysetCursor, parseKeysetCursor, type TKeysetCursor } from "../../queries/keyset.js";
 import { urls } from "../../urls.js";
+import { fieldErrors, queryFields, typedFields } from "../toolkit/forms.js";
+import { isUuid } from "../toolkit/params.js";
 import { checkDateRange, dateRangeBounds, ZOptionalIsoDate } from "./dateRangeFilter.js";
 
 export const AUDIT_PAGE_SIZE = 50;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const knownActions: readonly string[] = AUDIT_ACTIONS;
 
 export const ZAuditLogFilter = z
@@ -41,7 +42,7 @@ export const ZAuditLogFilter = z
     actor: z
       .string()
       .trim()
-      .refine((value) => value === "" || UUID.test(value), "Choose a staff member from the list."),
+      .refine((value) => value === "" || isUuid(value), "Choose a staff member from the list."),
     action: z
       .string()
       .trim()
@@ -56,24 +57,9 @@ export type TAuditLogFilter = z.infer<typeof ZAuditLogFilter>;
 
 const FILTER_FIELDS = ["actor", "action", "targetType", "targetId", "from", "to"] as const;
 
-type FieldErrors = Partial<Record<keyof TAuditLogFilter, string>>;
-
-/**
- * What was typed, one string per field (a repeated parameter counts as its first value): from the query
- * string for the page, from the form's fields for the export.
- */
+/** What was typed: from the query string for the page, from the form's fields for the export. */
 function typedFilter(ctx: Context): Record<(typeof FILTER_FIELDS)[number], string> {
-  const source =
-    ctx.method === "POST"
-      ? ((ctx.request.body ?? {}) as Record<string, unknown>)
-      : (ctx.query as Record<string, unknown>);
-  const typed = {} as Record<(typeof FILTER_FIELDS)[number], string>;
-  for (const field of FILTER_FIELDS) {
-    const value = source[field];
-    const first = Array.isArray(value) ? value[0] : value;
-    typed[field] = typeof first === "string" ? first : "";
-  }
-  return typed;
+  return ctx.method === "POST" ? typedFields(ctx, FILTER_FIELDS) : queryFields(ctx, FILTER_FIELDS);
 }
 
 function toQueryFilter(filter: TAuditLogFilter): TAuditEventFilter {
@@ -117,7 +103,7 @@ export function auditLogRoutes(deps: AppDependencies): Router {
     ctx: Context,
     page: {
       values: Record<string, string>;
-      errors: FieldErrors;
+      errors: Record<string, string>;
       events?: ReturnType<typeof presentAuditEvent>[];
       links?: { older: string | null; newest: string | null };
       /** The filter the export form sends again (the fields that are set). */
@@ -144,13 +130,8 @@ export function auditLogRoutes(deps: AppDependencies): Router {
     const typed = typedFilter(ctx);
     const parsed = ZAuditLogFilter.safeParse(typed);
     if (parsed.success) return parsed.data;
-    const errors: FieldErrors = {};
-    for (const issue of parsed.error.issues) {
-      const field = issue.path[0] as keyof TAuditLogFilter;
-      errors[field] ??= issue.message;
-    }
     ctx.status = 400;
-    await renderPage(ctx, { values: typed, errors });
+    await renderPage(ctx, { values: typed, errors: fieldErrors(parsed.error) });
     ctx.status = 400;
     return null;
   }

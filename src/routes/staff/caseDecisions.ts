@@ -9,15 +9,14 @@ import { z } from "zod";
 import type { AppDependencies } from "../../appDependencies.js";
 import { auditActorFor } from "../../audit.js";
 import { decideCase } from "../../commands/cases/decideCase.js";
-import { HttpError, notFound } from "../../errors.js";
 import { requireRecentSecondFactor } from "../../middleware/requireRecentSecondFactor.js";
 import { signedInStaff } from "../../middleware/requireStaff.js";
 import { canDecideCases } from "../../policies/cases.js";
 import { authorize } from "../../policies/staff.js";
-import { urls } from "../../urls.js";
-import { renderCasePage } from "./cases.js";
-
-const ZUuid = z.uuid();
+import type { CaseNotice } from "../../presenters/notices/cases.js";
+import { readForm } from "../toolkit/forms.js";
+import { uuidParam } from "../toolkit/params.js";
+import { actOnCase, renderCasePage } from "./casePageView.js";
 
 export const REASON_MAX_LENGTH = 4000;
 
@@ -37,7 +36,11 @@ export const ZCaseDecisionForm = z
       )
       .optional()
       .transform((reason) => (reason ? reason : null)),
-    shareReason: z.literal("yes").optional(),
+    // A ticked box sends "yes"; anything else is an unticked one.
+    shareReason: z
+      .string()
+      .optional()
+      .transform((value) => value === "yes"),
   })
   .superRefine((form, context) => {
     if (form.reason) return;
@@ -53,19 +56,12 @@ export const ZCaseDecisionForm = z
   });
 export type TCaseDecisionForm = z.output<typeof ZCaseDecisionForm>;
 
-/** The `?done=` keys this route redirects with, and what the case page says for them. */
-export const DECISION_NOTICES = {
-  approved: "The case was approved. The applicant will get an email.",
-  rejected: "The case was rejected. The applicant will get an email.",
-  more_information_requested:
-    "The applicant was asked for more information and can edit their application again. They will get an email with your reason.",
-} as const;
-
+/** The case page's notice (presenters/notices/cases.ts) after each decision. */
 const NOTICE_FOR = {
   approve: "approved",
   reject: "rejected",
   request_more_information: "more_information_requested",
-} as const satisfies Record<TCaseDecisionForm["decision"], keyof typeof DECISION_NOTICES>;
+} as const satisfies Record<TCaseDecisionForm["decision"], CaseNotice>;
 
 export function caseDecisionRoutes(deps: AppDependencies): Router {
   const router = new Router();
@@ -73,44 +69,32 @@ export function caseDecisionRoutes(deps: AppDependencies): Router {
 
   router.post("/cases/:id/decision", stepUp("decide this case"), async (ctx) => {
     const staff = signedInStaff(ctx);
-    const caseId = ctx.params.id ?? "";
-    if (!ZUuid.safeParse(caseId).success) throw notFound();
+    const caseId = uuidParam(ctx);
     authorize(canDecideCases(staff), "Only admins decide cases.");
-    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
-    const values = {
-      decision: typeof body.decision === "string" ? body.decision : "",
-      reason: typeof body.reason === "string" ? body.reason : "",
-      shareReason: body.shareReason === "yes" ? "yes" : "",
-    };
-    const parsed = ZCaseDecisionForm.safeParse({
-      decision: values.decision,
-      reason: values.reason,
-      shareReason: values.shareReason || undefined,
-    });
-    if (!parsed.success) {
-      const errors: Record<string, string> = {};
-      for (const issue of parsed.error.issues) errors[String(issue.path[0])] ??= issue.message;
-      return renderCasePage(ctx, deps, staff, caseId, { decisionForm: { values, errors }, status: 422 });
+    const form = readForm(ctx, ZCaseDecisionForm, ["decision", "reason", "shareReason"]);
+    if (!form.isValid) {
+      return renderCasePage(ctx, deps, staff, caseId, { decisionForm: form, status: 422 });
     }
-    try {
-      await decideCase(deps.db, {
-        caseId,
-        decision: parsed.data.decision,
-        reason: parsed.data.reason,
-        isReasonShared: parsed.data.shareReason === "yes",
-        decider: staff,
-        audit: auditActorFor(ctx, staff),
-        config: deps.config,
-      });
-    } catch (error) {
-      // Four eyes (403) and a case that moved on or was decided by someone else (409): the page says why.
-      if (error instanceof HttpError && (error.status === 403 || error.status === 409)) {
-        return renderCasePage(ctx, deps, staff, caseId, { error: error.message, status: error.status });
-      }
-      throw error;
-    }
-    ctx.status = 303;
-    ctx.redirect(urls.staffCaseWithNotice(caseId, NOTICE_FOR[parsed.data.decision]));
+    // Four eyes (403) and a case that moved on or was decided by someone else (409): the page says why.
+    await actOnCase(
+      ctx,
+      deps,
+      staff,
+      caseId,
+      async () => {
+        await decideCase(deps.db, {
+          caseId,
+          decision: form.data.decision,
+          reason: form.data.reason,
+          isReasonShared: form.data.shareReason,
+          decider: staff,
+          audit: auditActorFor(ctx, staff),
+          config: deps.config,
+        });
+        return NOTICE_FOR[form.data.decision];
+      },
+      [403, 409],
+    );
   });
 
   return router;

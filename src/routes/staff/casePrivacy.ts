@@ -18,33 +18,24 @@ import {
 } from "../../commands/cases/eraseCase.js";
 import { exportCase } from "../../commands/cases/exportCase.js";
 import { formatCaseNumber, parseCaseNumber } from "../../domain/caseNumber.js";
-import { CASE_STATE_LABELS, type CaseState } from "../../domain/caseStates.js";
-import { HttpError, notFound } from "../../errors.js";
+import { notFound } from "../../errors.js";
 import { requireRecentSecondFactor } from "../../middleware/requireRecentSecondFactor.js";
 import { signedInStaff } from "../../middleware/requireStaff.js";
 import { canEraseCase, canEraseCases, canExportCase } from "../../policies/cases.js";
 import { authorize } from "../../policies/staff.js";
-import { formatDateTime } from "../../presenters/staff.js";
+import { type CaseErasureView, caseErasurePageModel } from "../../presenters/caseErasurePage.js";
+import type { CaseNotice } from "../../presenters/notices/cases.js";
 import { findCaseForCommand } from "../../queries/cases.js";
 import type { SignedInStaff } from "../../sessions.js";
 import { evidenceStore } from "../../storage/evidenceStore.js";
 import { urls } from "../../urls.js";
-
-const ZCaseId = z.uuid();
+import { orShowRefusal } from "../toolkit/conflicts.js";
+import { readForm } from "../toolkit/forms.js";
+import { uuidParam } from "../toolkit/params.js";
 
 export const ZEraseConfirmation = z.object({
   caseNumber: z.string().trim().max(50, "Type only the case number.").default(""),
 });
-
-/** The case page's notice after an erasure (?done=erased). */
-export const ERASED_NOTICE = "erased";
-
-interface EraseView {
-  values?: { caseNumber?: string };
-  error?: string | null;
-  conflict?: string | null;
-  status?: number;
-}
 
 export function casePrivacyRoutes(deps: AppDependencies): Router {
   const router = new Router();
@@ -52,7 +43,7 @@ export function casePrivacyRoutes(deps: AppDependencies): Router {
 
   router.post("/cases/:id/export", stepUp("export this case"), async (ctx) => {
     const staff = signedInStaff(ctx);
-    const caseId = caseIdFrom(ctx);
+    const caseId = uuidParam(ctx);
     const row = await findCaseForCommand(deps.db, caseId);
     if (!row) throw notFound();
     authorize(
@@ -73,48 +64,47 @@ export function casePrivacyRoutes(deps: AppDependencies): Router {
 
   router.get("/cases/:id/erase", async (ctx) => {
     const staff = signedInStaff(ctx);
-    const vettingCase = await loadErasable(deps, staff, caseIdFrom(ctx));
+    const vettingCase = await loadErasable(deps, staff, uuidParam(ctx));
     await renderConfirmation(ctx, vettingCase, {});
   });
 
   router.post("/cases/:id/erase", stepUp("erase this case"), async (ctx) => {
     const staff = signedInStaff(ctx);
-    const vettingCase = await loadErasable(deps, staff, caseIdFrom(ctx));
+    const vettingCase = await loadErasable(deps, staff, uuidParam(ctx));
     if (vettingCase.erasedAt) {
       return renderConfirmation(ctx, vettingCase, { conflict: ALREADY_ERASED_MESSAGE, status: 409 });
     }
-    const parsed = ZEraseConfirmation.safeParse(ctx.request.body ?? {});
-    const typed = parsed.success ? parsed.data.caseNumber : "";
+    const form = readForm(ctx, ZEraseConfirmation, ["caseNumber"]);
+    const typed = form.isValid ? form.data.caseNumber : "";
     const number = formatCaseNumber(vettingCase.number);
     let error: string | null = null;
-    if (!parsed.success) error = parsed.error.issues[0]?.message ?? "Type the case number.";
+    if (!form.isValid) error = form.errors.caseNumber ?? "Type the case number.";
     else if (typed === "") error = `Type the case number, ${number}, to confirm the erasure.`;
     else if (parseCaseNumber(typed) !== vettingCase.number)
       error = `That is not this case’s number. Type ${number} to confirm the erasure.`;
     if (error) {
       return renderConfirmation(ctx, vettingCase, { values: { caseNumber: typed }, error, status: 422 });
     }
-    try {
-      const { evidenceStorageKeys } = await deps.db.$transaction((tx) =>
-        eraseCase(tx, {
-          caseId: vettingCase.id,
-          audit: auditActorFor(ctx, staff),
-          reason: "applicant_request",
-        }),
-      );
-      await removeErasedEvidenceFiles(
-        evidenceStore(deps.config.uploadsDir),
-        evidenceStorageKeys,
-        deps.logger,
-      );
-    } catch (caught) {
-      if (caught instanceof HttpError && caught.status === 409) {
-        return renderConfirmation(ctx, vettingCase, { conflict: caught.message, status: 409 });
-      }
-      throw caught;
-    }
+    const outcome = await orShowRefusal(
+      async () => {
+        const { evidenceStorageKeys } = await deps.db.$transaction((tx) =>
+          eraseCase(tx, {
+            caseId: vettingCase.id,
+            audit: auditActorFor(ctx, staff),
+            reason: "applicant_request",
+          }),
+        );
+        await removeErasedEvidenceFiles(
+          evidenceStore(deps.config.uploadsDir),
+          evidenceStorageKeys,
+          deps.logger,
+        );
+      },
+      (conflict, status) => renderConfirmation(ctx, vettingCase, { conflict, status }),
+    );
+    if (!outcome.isDone) return;
     ctx.status = 303;
-    ctx.redirect(urls.staffCaseWithNotice(vettingCase.id, ERASED_NOTICE));
+    ctx.redirect(urls.staffCaseWithNotice(vettingCase.id, "erased" satisfies CaseNotice));
   });
 
   return router;
@@ -131,36 +121,13 @@ async function loadErasable(deps: AppDependencies, staff: SignedInStaff, caseId:
   return row;
 }
 
-function caseIdFrom(ctx: Context): string {
-  const caseId = ctx.params.id ?? "";
-  if (!ZCaseId.safeParse(caseId).success) throw notFound();
-  return caseId;
-}
-
 async function renderConfirmation(
   ctx: Context,
-  vettingCase: { id: string; number: number; state: CaseState; fullName: string; erasedAt: Date | null },
-  view: EraseView,
+  vettingCase: Parameters<typeof caseErasurePageModel>[0],
+  view: CaseErasureView,
 ): Promise<void> {
-  const isErased = Boolean(vettingCase.erasedAt);
   const status = view.status ?? 200;
   ctx.status = status;
-  await ctx.render("staff/cases/erase-confirm.njk", {
-    caseView: {
-      id: vettingCase.id,
-      number: formatCaseNumber(vettingCase.number),
-      stateLabel: CASE_STATE_LABELS[vettingCase.state],
-      fullName: isErased ? null : vettingCase.fullName,
-      isErased,
-      erasedAt: formatDateTime(vettingCase.erasedAt, ""),
-    },
-    values: view.values ?? {},
-    errors: view.error ? { caseNumber: view.error } : {},
-    conflict: view.conflict ?? (isErased ? ALREADY_ERASED_MESSAGE : null),
-    links: {
-      case: urls.staffCase(vettingCase.id),
-      erase: urls.staffCaseAction(vettingCase.id, "erase"),
-    },
-  });
+  await ctx.render("staff/cases/erase-confirm.njk", caseErasurePageModel(vettingCase, view));
   ctx.status = status;
 }

@@ -13,20 +13,13 @@ import {
   type TCspViolationFilter,
 } from "../../queries/cspViolations.js";
 import { urls } from "../../urls.js";
+import { fieldErrors, queryFields } from "../toolkit/forms.js";
 import { checkDateRange, dateRangeBounds, ZOptionalIsoDate } from "./dateRangeFilter.js";
 
 export const ZCspViolationFilter = z
   .object({ from: ZOptionalIsoDate, to: ZOptionalIsoDate })
   .superRefine(checkDateRange);
 export type TCspViolationPageFilter = z.infer<typeof ZCspViolationFilter>;
-
-type FieldErrors = Partial<Record<keyof TCspViolationPageFilter, string>>;
-
-/** What was typed (a repeated parameter counts as its first value). */
-function typedFilter(ctx: Context): TCspViolationPageFilter {
-  const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value) ?? "";
-  return { from: first(ctx.query.from), to: first(ctx.query.to) };
-}
 
 function toQueryFilter(filter: TCspViolationPageFilter): TCspViolationFilter {
   return dateRangeBounds(filter);
@@ -39,7 +32,7 @@ export function cspViolationRoutes(deps: AppDependencies): Router {
     ctx: Context,
     page: {
       values: TCspViolationPageFilter;
-      errors: FieldErrors;
+      errors: Record<string, string>;
       groups?: CspViolationGroupView[];
       isTruncated?: boolean;
     },
@@ -57,15 +50,10 @@ export function cspViolationRoutes(deps: AppDependencies): Router {
   // Mounted under /staff.
   router.get("/csp-violations", async (ctx) => {
     authorize(canViewCspViolations(signedInStaff(ctx)));
-    const typed = typedFilter(ctx);
+    const typed = queryFields(ctx, ["from", "to"]);
     const parsed = ZCspViolationFilter.safeParse(typed);
     if (!parsed.success) {
-      const errors: FieldErrors = {};
-      for (const issue of parsed.error.issues) {
-        const field = issue.path[0] as keyof TCspViolationPageFilter;
-        errors[field] ??= issue.message;
-      }
-      await renderPage(ctx, { values: typed, errors });
+      await renderPage(ctx, { values: typed, errors: fieldErrors(parsed.error) });
       // Rendering sets 200; the filter could not be used.
       ctx.status = 400;
       return;

@@ -22,44 +22,27 @@ import { decideRoleChange } from "../../commands/staff/decideRoleChange.js";
 import { EMAIL_TAKEN_MESSAGE, inviteStaffMember } from "../../commands/staff/inviteStaffMember.js";
 import { resendInvitation } from "../../commands/staff/resendInvitation.js";
 import { revokeInvitation } from "../../commands/staff/revokeInvitation.js";
-import { zPersonName } from "../../domain/applicationFields.js";
-import { HttpError, notFound } from "../../errors.js";
-import type { StaffRole } from "../../generated/prisma/client.js";
+import { zEmailAddress, zPersonName } from "../../domain/applicationFields.js";
+import { notFound } from "../../errors.js";
 import { requireRecentSecondFactor } from "../../middleware/requireRecentSecondFactor.js";
 import { signedInStaff } from "../../middleware/requireStaff.js";
-import {
-  authorize,
-  canDecideInvitation,
-  canInvite,
-  canResendInvitation,
-  canRevokeInvitation,
-  canViewInvitations,
-  ROLE_RANK,
-} from "../../policies/staff.js";
-import {
-  formatDateTime,
-  INVITATION_STATUS_LABELS,
-  ROLE_LABELS,
-  STAFF_STATUS_LABELS,
-} from "../../presenters/staff.js";
-import { presentPendingRoleChange } from "../../presenters/staffRoleChanges.js";
+import { authorize, canInvite, canViewInvitations, STAFF_ROLES } from "../../policies/staff.js";
+import { presentInvitationPage } from "../../presenters/invitationPage.js";
+import { presentInvitationsPage, type RoleChangeFormErrors } from "../../presenters/invitationsPage.js";
+import { INVITATION_NOTICES, type InvitationNotice } from "../../presenters/notices/staff.js";
+import { findInvitation, findRecentInvitations } from "../../queries/staffInvitations.js";
 import { findApproverCandidates, findPendingRoleChanges } from "../../queries/staffRoleChanges.js";
 import type { SignedInStaff } from "../../sessions.js";
 import { urls } from "../../urls.js";
-
-const STAFF_ROLES = Object.keys(ROLE_RANK) as StaffRole[];
-const ZUuid = z.uuid();
+import { orShowRefusal } from "../toolkit/conflicts.js";
+import { readForm } from "../toolkit/forms.js";
+import { noticeFrom } from "../toolkit/notices.js";
+import { uuidParam } from "../toolkit/params.js";
 
 export const ZInvitationForm = z.object({
   name: zPersonName("Enter the person’s full name."),
-  email: z
-    .string()
-    .trim()
-    .min(1, "Enter the person’s email address.")
-    .max(254, "Use at most 254 characters.")
-    .pipe(z.email("Enter an email address like name@example.org."))
-    .transform((email) => email.toLowerCase()),
-  role: z.enum(STAFF_ROLES as [StaffRole, ...StaffRole[]], { error: "Choose a role." }),
+  email: zEmailAddress("Enter the person’s email address."),
+  role: z.enum(STAFF_ROLES, { error: "Choose a role." }),
 });
 export type TInvitationForm = z.infer<typeof ZInvitationForm>;
 
@@ -73,219 +56,169 @@ export const ZDecisionForm = z.object({
     .transform((note) => (note ? note : null)),
 });
 
-const NOTICES: Record<string, string> = {
-  invited_sent: "The invitation was sent.",
-  invited_pending: "The invitation is waiting for a second admin’s approval.",
-  approved: "The invitation was approved and sent.",
-  rejected: "The invitation was rejected and the account disabled.",
-  resent: "The invitation was sent again. Links in earlier emails no longer work.",
-  revoked: "The invitation was revoked and the account disabled.",
-  role_change_approved:
-    "The role change was approved and applied. Their sessions were ended: the new role applies from their next sign-in.",
-  enabling_approved: "The account was enabled again, with its role.",
-  role_change_rejected: "The role change was rejected. Nothing about the account changed.",
-  role_change_cancelled: "The role change was cancelled. Nothing about the account changed.",
-};
-
-type FieldErrors = Partial<Record<"name" | "email" | "role", string>>;
-
 interface ListView {
   values: Record<string, string>;
-  errors: FieldErrors;
+  errors: Record<string, string>;
   notice?: string | null;
   /** A decision that could not be made (someone else decided first, the account changed meanwhile). */
   conflict?: string;
-  /** A role change's decision form with mistakes: which change, and its field errors. */
-  roleChangeErrors?: { roleChangeId: string; errors: Record<string, string> };
+  roleChangeErrors?: RoleChangeFormErrors;
   status?: number;
+}
+
+interface DetailView {
+  notice?: string | null;
+  conflict?: string;
+  errors?: Record<string, string>;
+  status?: number;
+}
+
+function redirectWithNotice(ctx: Context, url: string, notice: InvitationNotice): void {
+  ctx.status = 303;
+  ctx.redirect(`${url}?done=${notice}`);
 }
 
 export function invitationRoutes(deps: AppDependencies): Router {
   const router = new Router();
   const stepUp = requireRecentSecondFactor(deps);
 
-  router.get("/invitations", async (ctx) => {
+  /** The signed-in person, when they may see and act on invitations; else 403. */
+  function invitingStaff(ctx: Context): SignedInStaff {
     const staff = signedInStaff(ctx);
     authorize(canViewInvitations(staff));
-    await renderList(ctx, deps, staff, { values: {}, errors: {}, notice: noticeFrom(ctx) });
+    return staff;
+  }
+
+  router.get("/invitations", async (ctx) => {
+    const staff = invitingStaff(ctx);
+    await renderList(ctx, deps, staff, {
+      values: {},
+      errors: {},
+      notice: noticeFrom(ctx, INVITATION_NOTICES),
+    });
   });
 
   router.post("/invitations", async (ctx) => {
-    const staff = signedInStaff(ctx);
-    authorize(canViewInvitations(staff));
-    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
-    const typed = {
-      name: typeof body.name === "string" ? body.name : "",
-      email: typeof body.email === "string" ? body.email : "",
-      role: typeof body.role === "string" ? body.role : "",
-    };
-    const parsed = ZInvitationForm.safeParse(body);
-    const errors: FieldErrors = {};
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) errors[issue.path[0] as keyof FieldErrors] ??= issue.message;
-    } else if (!canInvite(staff, parsed.data.role)) {
-      // The form only offers roles the person may invite; anything else was not typed in this form.
-      authorize(false, "You may not invite someone with that role.");
+    const staff = invitingStaff(ctx);
+    const form = readForm(ctx, ZInvitationForm, ["name", "email", "role"]);
+    if (!form.isValid) {
+      return renderList(ctx, deps, staff, { values: form.values, errors: form.errors, status: 422 });
     }
-    if (!parsed.success || Object.keys(errors).length > 0) {
-      return renderList(ctx, deps, staff, { values: typed, errors, status: 422 });
-    }
-    let isSent: boolean;
-    try {
-      ({ isSent } = await inviteStaffMember(deps.db, {
-        inviter: staff,
-        invitee: parsed.data,
-        audit: auditActorFor(ctx, staff),
-      }));
-    } catch (error) {
-      if (error instanceof HttpError && error.status === 409) {
-        return renderList(ctx, deps, staff, {
-          values: typed,
+    // The form only offers roles the person may invite; anything else was not typed in this form.
+    authorize(canInvite(staff, form.data.role), "You may not invite someone with that role.");
+    const invited = await orShowRefusal(
+      () =>
+        inviteStaffMember(deps.db, { inviter: staff, invitee: form.data, audit: auditActorFor(ctx, staff) }),
+      () =>
+        renderList(ctx, deps, staff, {
+          values: form.values,
           errors: { email: EMAIL_TAKEN_MESSAGE },
           status: 422,
-        });
-      }
-      throw error;
-    }
-    ctx.status = 303;
-    ctx.redirect(`${urls.staffInvitations()}?done=${isSent ? "invited_sent" : "invited_pending"}`);
+        }),
+    );
+    if (!invited.isDone) return;
+    redirectWithNotice(
+      ctx,
+      urls.staffInvitations(),
+      invited.result.isSent ? "invited_sent" : "invited_pending",
+    );
   });
 
   router.get("/invitations/:id", async (ctx) => {
-    const staff = signedInStaff(ctx);
-    authorize(canViewInvitations(staff));
-    await renderDetail(ctx, deps, staff, ctx.params.id ?? "", { notice: noticeFrom(ctx) });
+    const staff = invitingStaff(ctx);
+    await renderDetail(ctx, deps, staff, uuidParam(ctx), { notice: noticeFrom(ctx, INVITATION_NOTICES) });
   });
 
   router.post("/invitations/:id/decision", stepUp("decide this invitation"), async (ctx) => {
-    const staff = signedInStaff(ctx);
-    authorize(canViewInvitations(staff));
-    const invitationId = ctx.params.id ?? "";
-    if (!ZUuid.safeParse(invitationId).success) throw notFound();
-    const parsed = ZDecisionForm.safeParse(ctx.request.body ?? {});
-    if (!parsed.success) {
-      const errors: Record<string, string> = {};
-      for (const issue of parsed.error.issues) errors[String(issue.path[0])] ??= issue.message;
-      return renderDetail(ctx, deps, staff, invitationId, { errors, status: 422 });
+    const staff = invitingStaff(ctx);
+    const invitationId = uuidParam(ctx);
+    const form = readForm(ctx, ZDecisionForm, ["decision", "note"]);
+    if (!form.isValid) {
+      return renderDetail(ctx, deps, staff, invitationId, { errors: form.errors, status: 422 });
     }
-    try {
-      await decideInvitation(deps.db, {
-        invitationId,
-        decision: parsed.data.decision,
-        note: parsed.data.note,
-        decider: staff,
-        audit: auditActorFor(ctx, staff),
-      });
-    } catch (error) {
-      if (error instanceof HttpError && error.status === 409) {
-        return renderDetail(ctx, deps, staff, invitationId, { conflict: error.message, status: 409 });
-      }
-      throw error;
-    }
-    ctx.status = 303;
-    ctx.redirect(
-      `${urls.staffInvitationDetail(invitationId)}?done=${parsed.data.decision === "approve" ? "approved" : "rejected"}`,
+    const decided = await orShowRefusal(
+      () =>
+        decideInvitation(deps.db, {
+          invitationId,
+          decision: form.data.decision,
+          note: form.data.note,
+          decider: staff,
+          audit: auditActorFor(ctx, staff),
+        }),
+      (conflict, status) => renderDetail(ctx, deps, staff, invitationId, { conflict, status }),
+    );
+    if (!decided.isDone) return;
+    redirectWithNotice(
+      ctx,
+      urls.staffInvitationDetail(invitationId),
+      form.data.decision === "approve" ? "approved" : "rejected",
     );
   });
 
   router.post("/role-changes/:id/decision", stepUp("decide this role change"), async (ctx) => {
-    const staff = signedInStaff(ctx);
-    authorize(canViewInvitations(staff));
-    const roleChangeId = ctx.params.id ?? "";
-    if (!ZUuid.safeParse(roleChangeId).success) throw notFound();
-    const parsed = ZDecisionForm.safeParse(ctx.request.body ?? {});
-    if (!parsed.success) {
-      const errors: Record<string, string> = {};
-      for (const issue of parsed.error.issues) errors[String(issue.path[0])] ??= issue.message;
+    const staff = invitingStaff(ctx);
+    const roleChangeId = uuidParam(ctx);
+    const form = readForm(ctx, ZDecisionForm, ["decision", "note"]);
+    if (!form.isValid) {
       return renderList(ctx, deps, staff, {
         values: {},
         errors: {},
-        roleChangeErrors: { roleChangeId, errors },
+        roleChangeErrors: { roleChangeId, errors: form.errors },
         status: 422,
       });
     }
-    let isReenable: boolean;
-    try {
-      ({ isReenable } = await decideRoleChange(deps.db, {
-        roleChangeId,
-        decision: parsed.data.decision,
-        note: parsed.data.note,
-        decider: staff,
-        audit: auditActorFor(ctx, staff),
-      }));
-    } catch (error) {
-      if (error instanceof HttpError && error.status === 409) {
-        return renderList(ctx, deps, staff, { values: {}, errors: {}, conflict: error.message, status: 409 });
-      }
-      throw error;
-    }
-    const done =
-      parsed.data.decision === "reject"
+    const decided = await orShowRefusal(
+      () =>
+        decideRoleChange(deps.db, {
+          roleChangeId,
+          decision: form.data.decision,
+          note: form.data.note,
+          decider: staff,
+          audit: auditActorFor(ctx, staff),
+        }),
+      (conflict, status) => renderList(ctx, deps, staff, { values: {}, errors: {}, conflict, status }),
+    );
+    if (!decided.isDone) return;
+    redirectWithNotice(
+      ctx,
+      urls.staffInvitations(),
+      form.data.decision === "reject"
         ? "role_change_rejected"
-        : isReenable
+        : decided.result.isReenable
           ? "enabling_approved"
-          : "role_change_approved";
-    ctx.status = 303;
-    ctx.redirect(`${urls.staffInvitations()}?done=${done}`);
+          : "role_change_approved",
+    );
   });
 
   router.post("/role-changes/:id/cancel", async (ctx) => {
-    const staff = signedInStaff(ctx);
-    authorize(canViewInvitations(staff));
-    const roleChangeId = ctx.params.id ?? "";
-    if (!ZUuid.safeParse(roleChangeId).success) throw notFound();
-    try {
-      await cancelRoleChange(deps.db, { roleChangeId, actor: staff, audit: auditActorFor(ctx, staff) });
-    } catch (error) {
-      if (error instanceof HttpError && error.status === 409) {
-        return renderList(ctx, deps, staff, { values: {}, errors: {}, conflict: error.message, status: 409 });
-      }
-      throw error;
-    }
-    ctx.status = 303;
-    ctx.redirect(`${urls.staffInvitations()}?done=role_change_cancelled`);
+    const staff = invitingStaff(ctx);
+    const roleChangeId = uuidParam(ctx);
+    const cancelled = await orShowRefusal(
+      () => cancelRoleChange(deps.db, { roleChangeId, actor: staff, audit: auditActorFor(ctx, staff) }),
+      (conflict, status) => renderList(ctx, deps, staff, { values: {}, errors: {}, conflict, status }),
+    );
+    if (!cancelled.isDone) return;
+    redirectWithNotice(ctx, urls.staffInvitations(), "role_change_cancelled");
   });
 
-  router.post("/invitations/:id/resend", async (ctx) => {
-    const staff = signedInStaff(ctx);
-    authorize(canViewInvitations(staff));
-    const invitationId = ctx.params.id ?? "";
-    if (!ZUuid.safeParse(invitationId).success) throw notFound();
-    try {
-      await resendInvitation(deps.db, { invitationId, actor: staff, audit: auditActorFor(ctx, staff) });
-    } catch (error) {
-      if (error instanceof HttpError && error.status === 409) {
-        return renderDetail(ctx, deps, staff, invitationId, { conflict: error.message, status: 409 });
-      }
-      throw error;
-    }
-    ctx.status = 303;
-    ctx.redirect(`${urls.staffInvitationDetail(invitationId)}?done=resent`);
-  });
-
-  router.post("/invitations/:id/revoke", async (ctx) => {
-    const staff = signedInStaff(ctx);
-    authorize(canViewInvitations(staff));
-    const invitationId = ctx.params.id ?? "";
-    if (!ZUuid.safeParse(invitationId).success) throw notFound();
-    try {
-      await revokeInvitation(deps.db, { invitationId, actor: staff, audit: auditActorFor(ctx, staff) });
-    } catch (error) {
-      if (error instanceof HttpError && error.status === 409) {
-        return renderDetail(ctx, deps, staff, invitationId, { conflict: error.message, status: 409 });
-      }
-      throw error;
-    }
-    ctx.status = 303;
-    ctx.redirect(`${urls.staffInvitationDetail(invitationId)}?done=revoked`);
-  });
+  const invitationActions = [
+    { path: "/invitations/:id/resend", command: resendInvitation, notice: "resent" },
+    { path: "/invitations/:id/revoke", command: revokeInvitation, notice: "revoked" },
+  ] as const;
+  for (const { path, command, notice } of invitationActions) {
+    router.post(path, async (ctx) => {
+      const staff = invitingStaff(ctx);
+      const invitationId = uuidParam(ctx);
+      const done = await orShowRefusal(
+        () => command(deps.db, { invitationId, actor: staff, audit: auditActorFor(ctx, staff) }),
+        (conflict, status) => renderDetail(ctx, deps, staff, invitationId, { conflict, status }),
+      );
+      if (!done.isDone) return;
+      redirectWithNotice(ctx, urls.staffInvitationDetail(invitationId), notice);
+    });
+  }
 
   return router;
-}
-
-export function noticeFrom(ctx: Context): string | null {
-  const done = typeof ctx.query.done === "string" ? ctx.query.done : "";
-  return NOTICES[done] ?? null;
 }
 
 async function renderList(
@@ -294,7 +227,10 @@ async function renderList(
   staff: SignedInStaff,
   view: ListView,
 ): Promise<void> {
-  const pendingRoleChanges = await findPendingRoleChanges(deps.db);
+  const [pendingRoleChanges, invitations] = await Promise.all([
+    findPendingRoleChanges(deps.db),
+    findRecentInvitations(deps.db),
+  ]);
   const approverCandidates =
     pendingRoleChanges.length > 0
       ? await findApproverCandidates(
@@ -302,17 +238,6 @@ async function renderList(
           pendingRoleChanges.map((change) => change.toRole),
         )
       : [];
-  const invitations = await deps.db.staffInvitation.findMany({
-    orderBy: { createdAt: "desc" },
-    take: 200,
-    select: {
-      id: true,
-      status: true,
-      createdAt: true,
-      invitee: { select: { name: true, email: true, role: true } },
-      invitedBy: { select: { name: true } },
-    },
-  });
   const status = view.status ?? 200;
   ctx.status = status;
   await ctx.render("staff/invitations/index.njk", {
@@ -320,91 +245,32 @@ async function renderList(
     errors: view.errors,
     notice: view.notice ?? null,
     conflict: view.conflict ?? null,
-    hasRoleChangeErrors: view.roleChangeErrors !== undefined,
-    roleOptions: STAFF_ROLES.filter((role) => canInvite(staff, role)).map((role) => ({
-      value: role,
-      label: ROLE_LABELS[role],
-    })),
-    roleChanges: pendingRoleChanges.map((change) => ({
-      ...presentPendingRoleChange(change, staff, approverCandidates),
-      errors: view.roleChangeErrors?.roleChangeId === change.id ? view.roleChangeErrors.errors : {},
-    })),
-    invitations: invitations.map((invitation) => ({
-      url: urls.staffInvitationDetail(invitation.id),
-      name: invitation.invitee.name,
-      email: invitation.invitee.email,
-      roleLabel: ROLE_LABELS[invitation.invitee.role],
-      statusLabel: INVITATION_STATUS_LABELS[invitation.status],
-      isPending: invitation.status === "PENDING_APPROVAL",
-      invitedBy: invitation.invitedBy.name,
-      createdAt: formatDateTime(invitation.createdAt),
-    })),
+    ...presentInvitationsPage(
+      staff,
+      { invitations, pendingRoleChanges, approverCandidates },
+      view.roleChangeErrors,
+    ),
   });
   ctx.status = status;
 }
 
+/** An invitation's page; `invitationId` is already a well-formed UUID. */
 async function renderDetail(
   ctx: Context,
   deps: AppDependencies,
   staff: SignedInStaff,
   invitationId: string,
-  view: { notice?: string | null; conflict?: string; errors?: Record<string, string>; status?: number },
+  view: DetailView,
 ): Promise<void> {
-  if (!ZUuid.safeParse(invitationId).success) throw notFound();
-  const invitation = await deps.db.staffInvitation.findUnique({
-    where: { id: invitationId },
-    select: {
-      id: true,
-      status: true,
-      invitedById: true,
-      decisionNote: true,
-      createdAt: true,
-      decidedAt: true,
-      sentAt: true,
-      acceptedAt: true,
-      invitee: { select: { id: true, name: true, email: true, role: true, status: true } },
-      invitedBy: { select: { name: true } },
-      decidedBy: { select: { name: true } },
-    },
-  });
+  const invitation = await findInvitation(deps.db, invitationId);
   if (!invitation) throw notFound();
-  const target = { status: invitation.status, role: invitation.invitee.role };
   const status = view.status ?? 200;
   ctx.status = status;
   await ctx.render("staff/invitations/detail.njk", {
     notice: view.notice ?? null,
     conflict: view.conflict ?? null,
     errors: view.errors ?? {},
-    invitation: {
-      id: invitation.id,
-      name: invitation.invitee.name,
-      email: invitation.invitee.email,
-      roleLabel: ROLE_LABELS[invitation.invitee.role],
-      statusLabel: INVITATION_STATUS_LABELS[invitation.status],
-      accountStatusLabel: STAFF_STATUS_LABELS[invitation.invitee.status],
-      invitedBy: invitation.invitedBy.name,
-      decidedBy: invitation.decidedBy?.name ?? null,
-      decisionNote: invitation.decisionNote,
-      createdAt: formatDateTime(invitation.createdAt),
-      decidedAt: invitation.decidedAt ? formatDateTime(invitation.decidedAt) : null,
-      sentAt: invitation.sentAt ? formatDateTime(invitation.sentAt) : null,
-      acceptedAt: invitation.acceptedAt ? formatDateTime(invitation.acceptedAt) : null,
-      isPending: invitation.status === "PENDING_APPROVAL",
-      isOwn: invitation.invitedById === staff.id,
-    },
-    links: {
-      invitations: urls.staffInvitations(),
-      decision: urls.staffInvitationDecision(invitation.id),
-      resend: urls.staffInvitationResend(invitation.id),
-      revoke: urls.staffInvitationRevoke(invitation.id),
-    },
-    can: {
-      decide:
-        invitation.status === "PENDING_APPROVAL" &&
-        canDecideInvitation(staff, { invitedById: invitation.invitedById, role: invitation.invitee.role }),
-      resend: canResendInvitation(staff, target),
-      revoke: canRevokeInvitation(staff, target),
-    },
+    ...presentInvitationPage(staff, invitation),
   });
   ctx.status = status;
 }

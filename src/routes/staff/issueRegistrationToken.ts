@@ -14,27 +14,27 @@ import { z } from "zod";
 import type { AppDependencies } from "../../appDependencies.js";
 import { auditActorFor } from "../../audit.js";
 import { requestStandaloneRegistrationToken } from "../../commands/registrationTokens/requestStandaloneRegistrationToken.js";
-import { fieldErrors, isPlainText, zPersonName } from "../../domain/applicationFields.js";
+import { isPlainText, zEmailAddress, zPersonName } from "../../domain/applicationFields.js";
 import { requireRecentSecondFactor } from "../../middleware/requireRecentSecondFactor.js";
 import { signedInStaff } from "../../middleware/requireStaff.js";
 import { canRequestStandaloneToken } from "../../policies/registrationTokens.js";
 import { authorize } from "../../policies/staff.js";
 import {
+  STANDALONE_REQUEST_NOTICES,
+  type StandaloneRequestNotice,
+} from "../../presenters/notices/registrationTokens.js";
+import {
   createRegistrationTokenLimits,
   REGISTRATION_TOKEN_LIMITS,
 } from "../../security/registrationTokenLimits.js";
 import { urls } from "../../urls.js";
+import { readForm } from "../toolkit/forms.js";
+import { noticeFrom } from "../toolkit/notices.js";
 
 // Names are one line (zPersonName) and notes plain text: they reach an email and the tokens page.
 export const ZStandaloneTokenForm = z.object({
   name: zPersonName("Enter the person’s name."),
-  email: z
-    .string()
-    .trim()
-    .min(1, "Enter the person’s email address.")
-    .max(254, "Use at most 254 characters.")
-    .pipe(z.email("Enter an email address like name@example.org."))
-    .transform((email) => email.toLowerCase()),
+  email: zEmailAddress("Enter the person’s email address."),
   note: z
     .string()
     .trim()
@@ -46,9 +46,6 @@ export const ZStandaloneTokenForm = z.object({
 const FIELDS = ["name", "email", "note"] as const;
 type FormValues = Record<(typeof FIELDS)[number], string>;
 
-/** After a request: it waits for a second admin; "requested_alone": nobody else may approve it now. */
-const FORM_NOTICES = ["requested", "requested_alone"];
-
 export function issueRegistrationTokenRoutes(deps: AppDependencies): Router {
   const router = new Router();
   const limits = createRegistrationTokenLimits(deps.rateLimitPool);
@@ -57,11 +54,10 @@ export function issueRegistrationTokenRoutes(deps: AppDependencies): Router {
 
   router.get("/registration-tokens/new", async (ctx) => {
     authorize(canRequestStandaloneToken(signedInStaff(ctx)));
-    const done = typeof ctx.query.done === "string" ? ctx.query.done : "";
     await renderForm(ctx, deps, {
       values: { name: "", email: "", note: "" },
       errors: {},
-      notice: FORM_NOTICES.includes(done) ? done : null,
+      notice: noticeFrom(ctx, STANDALONE_REQUEST_NOTICES) ?? null,
       status: isSwitchedOff ? 404 : 200,
     });
   });
@@ -69,31 +65,31 @@ export function issueRegistrationTokenRoutes(deps: AppDependencies): Router {
   router.post("/registration-tokens/new", stepUp("request a registration token"), async (ctx) => {
     const staff = signedInStaff(ctx);
     authorize(canRequestStandaloneToken(staff));
-    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+    const form = readForm(ctx, ZStandaloneTokenForm, FIELDS);
+    // Shown again as typed, cut at 2000 characters: a form with mistakes never echoes a huge body back.
     const values = Object.fromEntries(
-      FIELDS.map((name) => [name, typeof body[name] === "string" ? body[name].slice(0, 2000) : ""]),
+      FIELDS.map((name) => [name, form.values[name].slice(0, 2000)]),
     ) as FormValues;
     if (isSwitchedOff) return renderForm(ctx, deps, { values, errors: {}, notice: null, status: 404 });
     if (!deps.config.matrix) {
       return renderForm(ctx, deps, { values, errors: {}, notice: null, status: 409 });
     }
-    const parsed = ZStandaloneTokenForm.safeParse(values);
-    if (!parsed.success) {
-      return renderForm(ctx, deps, { values, errors: fieldErrors(parsed.error), notice: null, status: 422 });
+    if (!form.isValid) {
+      return renderForm(ctx, deps, { values, errors: form.errors, notice: null, status: 422 });
     }
     // Counted only for a valid form, before anything is written; past a limit → the 429 page says which.
     await limits.consumeStandaloneTokenRequest(staff.id);
     const { approversNotified } = await requestStandaloneRegistrationToken(deps.db, {
-      personName: parsed.data.name,
-      personEmail: parsed.data.email,
-      note: parsed.data.note,
+      personName: form.data.name,
+      personEmail: form.data.email,
+      note: form.data.note,
       requester: staff,
       audit: auditActorFor(ctx, staff),
     });
+    // "requested_alone": nobody else may approve it now.
+    const done: StandaloneRequestNotice = approversNotified > 0 ? "requested" : "requested_alone";
     ctx.status = 303;
-    ctx.redirect(
-      urls.staffRegistrationTokenNew(`done=${approversNotified > 0 ? "requested" : "requested_alone"}`),
-    );
+    ctx.redirect(urls.staffRegistrationTokenNew(`done=${done}`));
   });
 
   return router;

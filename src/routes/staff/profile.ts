@@ -21,19 +21,30 @@ import { enrolAuthenticator } from "../../commands/signIn/enrolAuthenticator.js"
 import { regenerateRecoveryCodes } from "../../commands/signIn/regenerateRecoveryCodes.js";
 import { changeOwnContactDetails } from "../../commands/staff/changeOwnContactDetails.js";
 import { changeTheme } from "../../commands/staff/changeTheme.js";
-import { fieldErrors, ZMatrixId, ZPhone } from "../../domain/applicationFields.js";
-import { hashPassword, PASSWORD_MAX_LENGTH, passwordProblem, verifyPassword } from "../../domain/password.js";
-import { matchTotpCode, newTotpSecret, totpQrCode, totpUri } from "../../domain/totp.js";
+import { ZMatrixId, ZPhone } from "../../domain/applicationFields.js";
+import {
+  hashPassword,
+  newPasswordProblems,
+  PASSWORD_MAX_LENGTH,
+  verifyPassword,
+} from "../../domain/password.js";
+import { matchTotpCode, newTotpSecret } from "../../domain/totp.js";
 import { notFound } from "../../errors.js";
 import { staffSessionCsrfToken } from "../../middleware/csrf.js";
 import { requireRecentSecondFactor } from "../../middleware/requireRecentSecondFactor.js";
 import { signedInStaff } from "../../middleware/requireStaff.js";
-import { formatDateTime, ROLE_LABELS, THEME_LABELS } from "../../presenters/staff.js";
+import { PROFILE_NOTICES, type ProfileNotice } from "../../presenters/notices/staff.js";
+import { type ProfileForms, presentProfilePage } from "../../presenters/profilePage.js";
+import { presentTotpEnrolment } from "../../presenters/totpEnrolment.js";
+import { findProfileFacts } from "../../queries/profile.js";
 import { openSecret, sealSecret } from "../../secrets.js";
 import { deviceCookieFrom, trustedDeviceNonce } from "../../security/deviceCookies.js";
 import { createSignInLimits, type SignInLimits } from "../../security/signInLimits.js";
 import { type SignedInStaff, setSessionCookie } from "../../sessions.js";
 import { urls } from "../../urls.js";
+import { readForm } from "../toolkit/forms.js";
+import { noticeFrom } from "../toolkit/notices.js";
+import { uuidParam } from "../toolkit/params.js";
 
 const ZPassword = z
   .string()
@@ -57,26 +68,18 @@ export const ZThemeForm = z.object({ theme: z.enum(["SYSTEM", "LIGHT", "DARK"]) 
 /** Validated and normalised exactly like an applicant's (E.164 phone, Matrix ID per the spec); empty is null. */
 export const ZContactDetailsForm = z.object({ matrixId: ZMatrixId, phone: ZPhone });
 
-const NOTICES: Record<string, string> = {
-  password: "Your password was changed. Your other sessions were ended.",
-  authenticator: "Two-step sign-in now uses your new authenticator. Your other sessions were ended.",
-  session_ended: "The session was ended.",
-  theme: "Your theme was saved.",
-  contact_details: "Your Matrix ID and phone number were saved.",
-};
-
 type Errors = Record<string, string>;
 
-interface ProfileView {
-  passwordErrors?: Errors;
-  authenticatorErrors?: Errors;
-  contactDetailsErrors?: Errors;
-  /** What was typed in the Matrix ID and phone form, kept across a form with mistakes. */
-  contactDetailsValues?: { matrixId: string; phone: string };
+interface ProfileView extends ProfileForms {
   /** The secret being enrolled, kept across a form with mistakes. */
   pendingSecret?: string;
   notice?: string | null;
   status?: number;
+}
+
+function redirectWithNotice(ctx: Context, notice: ProfileNotice): void {
+  ctx.status = 303;
+  ctx.redirect(`${urls.staffProfile()}?done=${notice}`);
 }
 
 export function profileRoutes(deps: AppDependencies): Router {
@@ -98,44 +101,36 @@ export function profileRoutes(deps: AppDependencies): Router {
     });
 
   router.get("/profile", async (ctx) => {
-    const done = typeof ctx.query.done === "string" ? ctx.query.done : "";
-    await renderProfile(ctx, deps, signedInStaff(ctx), { notice: NOTICES[done] ?? null });
+    await renderProfile(ctx, deps, signedInStaff(ctx), { notice: noticeFrom(ctx, PROFILE_NOTICES) });
   });
 
   router.post("/profile/password", async (ctx) => {
     const staff = signedInStaff(ctx);
-    const parsed = ZPasswordChangeForm.safeParse(ctx.request.body ?? {});
-    const errors: Errors = {};
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) errors[String(issue.path[0])] ??= issue.message;
-    } else {
-      const currentPasswordError = await checkCurrentPassword(ctx, staff, parsed.data.currentPassword);
-      if (currentPasswordError) errors.currentPassword = currentPasswordError;
-      const problem = passwordProblem(parsed.data.password, staff);
-      if (problem) errors.password = problem;
-      else if (parsed.data.password !== parsed.data.passwordConfirmation) {
-        errors.passwordConfirmation = "The two passwords are not the same.";
-      }
-    }
-    if (!parsed.success || Object.keys(errors).length > 0) {
+    const form = readForm(ctx, ZPasswordChangeForm, ["currentPassword", "password", "passwordConfirmation"]);
+    if (!form.isValid) return renderProfile(ctx, deps, staff, { passwordErrors: form.errors, status: 422 });
+    const currentPasswordError = await checkCurrentPassword(ctx, staff, form.data.currentPassword);
+    const errors: Errors = {
+      ...(currentPasswordError ? { currentPassword: currentPasswordError } : {}),
+      ...newPasswordProblems(form.data, staff),
+    };
+    if (Object.keys(errors).length > 0) {
       return renderProfile(ctx, deps, staff, { passwordErrors: errors, status: 422 });
     }
     const { session } = await changeOwnPassword(deps.db, {
       staffUserId: staff.id,
       currentSessionId: currentSessionId(ctx),
-      passwordHash: await hashPassword(parsed.data.password),
+      passwordHash: await hashPassword(form.data.password),
       audit: auditActorFor(ctx, staff),
     });
     continueInRenewedSession(ctx, deps, session);
-    ctx.status = 303;
-    ctx.redirect(`${urls.staffProfile()}?done=password`);
+    redirectWithNotice(ctx, "password");
   });
 
   router.post("/profile/authenticator", async (ctx) => {
     const staff = signedInStaff(ctx);
-    const parsed = ZAuthenticatorForm.safeParse(ctx.request.body ?? {});
-    const secret = parsed.success ? openSealed(totpKey, parsed.data.sealedTotpSecret, staff) : null;
-    if (!parsed.success || secret === null) {
+    const form = readForm(ctx, ZAuthenticatorForm, ["currentPassword", "code", "sealedTotpSecret"]);
+    const secret = form.isValid ? openSealed(totpKey, form.data.sealedTotpSecret, staff) : null;
+    if (!form.isValid || secret === null) {
       return renderProfile(ctx, deps, staff, {
         authenticatorErrors: {
           code: "The form was incomplete. Add this new key to your app, then try again.",
@@ -144,10 +139,10 @@ export function profileRoutes(deps: AppDependencies): Router {
       });
     }
     const errors: Errors = {};
-    const currentPasswordError = await checkCurrentPassword(ctx, staff, parsed.data.currentPassword);
+    const currentPasswordError = await checkCurrentPassword(ctx, staff, form.data.currentPassword);
     // Keyed by the field's id on the page, which holds two password fields named currentPassword.
     if (currentPasswordError) errors.authenticatorPassword = currentPasswordError;
-    const totpStep = matchTotpCode(secret, parsed.data.code, null);
+    const totpStep = matchTotpCode(secret, form.data.code, null);
     if (totpStep === null)
       errors.code = "That code is not right. Enter the 6-digit code the new app entry shows now.";
     if (Object.keys(errors).length > 0 || totpStep === null) {
@@ -166,8 +161,7 @@ export function profileRoutes(deps: AppDependencies): Router {
       audit: auditActorFor(ctx, staff),
     });
     continueInRenewedSession(ctx, deps, session);
-    ctx.status = 303;
-    ctx.redirect(`${urls.staffProfile()}?done=authenticator`);
+    redirectWithNotice(ctx, "authenticator");
   });
 
   router.post("/profile/recovery-codes", stepUp("make new recovery codes"), async (ctx) => {
@@ -185,53 +179,44 @@ export function profileRoutes(deps: AppDependencies): Router {
 
   router.post("/profile/sessions/:id/end", async (ctx) => {
     const staff = signedInStaff(ctx);
-    const sessionId = ctx.params.id ?? "";
-    if (!z.uuid().safeParse(sessionId).success) throw notFound();
+    const sessionId = uuidParam(ctx);
     await endOwnSession(deps.db, {
       staffUserId: staff.id,
       currentSessionId: currentSessionId(ctx),
       sessionId,
       audit: auditActorFor(ctx, staff),
     });
-    ctx.status = 303;
-    ctx.redirect(`${urls.staffProfile()}?done=session_ended`);
+    redirectWithNotice(ctx, "session_ended");
   });
 
   router.post("/profile/theme", async (ctx) => {
     const staff = signedInStaff(ctx);
-    const parsed = ZThemeForm.safeParse(ctx.request.body ?? {});
-    if (!parsed.success) return renderProfile(ctx, deps, staff, { status: 422 });
+    const form = readForm(ctx, ZThemeForm, ["theme"]);
+    if (!form.isValid) return renderProfile(ctx, deps, staff, { status: 422 });
     await changeTheme(deps.db, {
       staffUserId: staff.id,
-      themePreference: parsed.data.theme,
+      themePreference: form.data.theme,
       audit: auditActorFor(ctx, staff),
     });
-    ctx.status = 303;
-    ctx.redirect(`${urls.staffProfile()}?done=theme`);
+    redirectWithNotice(ctx, "theme");
   });
 
   router.post("/profile/contact-details", async (ctx) => {
     const staff = signedInStaff(ctx);
-    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
-    const typed = {
-      matrixId: typeof body.matrixId === "string" ? body.matrixId : "",
-      phone: typeof body.phone === "string" ? body.phone : "",
-    };
-    const parsed = ZContactDetailsForm.safeParse(typed);
-    if (!parsed.success) {
+    const form = readForm(ctx, ZContactDetailsForm, ["matrixId", "phone"]);
+    if (!form.isValid) {
       return renderProfile(ctx, deps, staff, {
-        contactDetailsErrors: fieldErrors(parsed.error),
-        contactDetailsValues: typed,
+        contactDetailsErrors: form.errors,
+        contactDetailsValues: form.values,
         status: 422,
       });
     }
     await changeOwnContactDetails(deps.db, {
       staffUserId: staff.id,
-      details: parsed.data,
+      details: form.data,
       audit: auditActorFor(ctx, staff),
     });
-    ctx.status = 303;
-    ctx.redirect(`${urls.staffProfile()}?done=contact_details`);
+    redirectWithNotice(ctx, "contact_details");
   });
 
   return router;
@@ -299,55 +284,19 @@ async function renderProfile(
   view: ProfileView,
 ): Promise<void> {
   const current = currentSessionId(ctx);
-  const [sessions, unusedRecoveryCodes, contactDetails] = await Promise.all([
-    deps.db.staffSession.findMany({
-      where: { staffUserId: staff.id, authenticatedAt: { not: null }, expiresAt: { gt: new Date() } },
-      orderBy: { lastSeenAt: "desc" },
-      select: { id: true, createdAt: true, lastSeenAt: true, ipAddress: true, userAgent: true },
-    }),
-    deps.db.recoveryCode.count({ where: { staffUserId: staff.id, usedAt: null } }),
-    deps.db.staffUser.findUniqueOrThrow({ where: { id: staff.id }, select: { matrixId: true, phone: true } }),
-  ]);
+  const facts = await findProfileFacts(deps.db, staff.id);
   const secret = view.pendingSecret ?? newTotpSecret();
+  const totp = await presentTotpEnrolment({
+    secret,
+    accountName: staff.email,
+    issuer: deps.config.site.name,
+    sealed: sealSecret(deps.config.staff.totpKey, sealedValue(staff, secret)),
+  });
   const status = view.status ?? 200;
   ctx.status = status;
   await ctx.render("staff/profile/index.njk", {
     notice: view.notice ?? null,
-    passwordErrors: view.passwordErrors ?? {},
-    authenticatorErrors: view.authenticatorErrors ?? {},
-    contactDetailsErrors: view.contactDetailsErrors ?? {},
-    contactDetailsValues: view.contactDetailsValues ?? {
-      matrixId: contactDetails.matrixId ?? "",
-      phone: contactDetails.phone ?? "",
-    },
-    person: { name: staff.name, email: staff.email, roleLabel: ROLE_LABELS[staff.role] },
-    hasSecondFactor: staff.hasSecondFactor,
-    unusedRecoveryCodes,
-    totp: {
-      qrCode: await totpQrCode(totpUri(secret, staff.email, deps.config.site.name)),
-      secretGroups: secret.match(/.{1,4}/g)?.join(" ") ?? secret,
-      sealed: sealSecret(deps.config.staff.totpKey, sealedValue(staff, secret)),
-    },
-    sessions: sessions.map((session) => ({
-      isCurrent: session.id === current,
-      createdAt: formatDateTime(session.createdAt),
-      lastSeenAt: formatDateTime(session.lastSeenAt),
-      ipAddress: session.ipAddress ?? "Unknown",
-      userAgent: session.userAgent ?? "Unknown",
-      endUrl: urls.staffProfileEndSession(session.id),
-    })),
-    themeOptions: (["SYSTEM", "LIGHT", "DARK"] as const).map((value) => ({
-      value,
-      label: THEME_LABELS[value],
-      isChosen: staff.themePreference === value,
-    })),
-    links: {
-      password: urls.staffProfilePassword(),
-      authenticator: urls.staffProfileAuthenticator(),
-      recoveryCodes: urls.staffProfileRecoveryCodes(),
-      theme: urls.staffProfileTheme(),
-      contactDetails: urls.staffProfileContactDetails(),
-    },
+    ...presentProfilePage(staff, { currentSessionId: current, facts, totp, forms: view }),
   });
   ctx.status = status;
 }

@@ -32,46 +32,41 @@ import {
   type RegistrationTokenCommandDependencies,
   revokeRegistrationToken,
 } from "../../commands/registrationTokens/revokeRegistrationToken.js";
-import { fieldErrors, isPlainText } from "../../domain/applicationFields.js";
-import { badRequest, HttpError, notFound } from "../../errors.js";
+import { isPlainText } from "../../domain/applicationFields.js";
+import { badRequest, notFound } from "../../errors.js";
 import { homeserverFor } from "../../matrix/homeserver.js";
-import { liveStatusOf } from "../../matrix/registrationTokenStatus.js";
 import { requireRecentSecondFactor } from "../../middleware/requireRecentSecondFactor.js";
 import { signedInStaff } from "../../middleware/requireStaff.js";
 import {
   canListRegistrationTokens,
   canReissueRegistrationToken,
-  canRequestStandaloneToken,
   canRevokeRegistrationToken,
 } from "../../policies/registrationTokens.js";
 import { authorize } from "../../policies/staff.js";
 import {
-  presentClosedTokenRequest,
-  presentPendingTokenRequest,
-  presentRegistrationTokenRow,
-} from "../../presenters/registrationTokens.js";
-import { encodeKeysetCursor, parseKeysetCursor, type TKeysetCursor } from "../../queries/keyset.js";
+  REGISTRATION_TOKEN_NOTICES,
+  type RegistrationTokenNotice,
+} from "../../presenters/notices/registrationTokens.js";
+import {
+  presentRegistrationTokensPage,
+  presentTokenActionConfirmation,
+  type TokenAction,
+  tokenActionAlreadyDone,
+} from "../../presenters/registrationTokensPage.js";
+import { parseKeysetCursor, type TKeysetCursor } from "../../queries/keyset.js";
 import { findRegistrationTokenPage, findRegistrationTokenRow } from "../../queries/registrationTokenList.js";
 import {
-  CLOSED_REQUESTS_DAYS,
   findPendingTokenRequests,
   findRecentlyClosedTokenRequests,
 } from "../../queries/registrationTokenRequests.js";
 import type { SignedInStaff } from "../../sessions.js";
 import { urls } from "../../urls.js";
+import { orShowRefusal } from "../toolkit/conflicts.js";
+import { queryFields, readForm } from "../toolkit/forms.js";
+import { noticeFrom } from "../toolkit/notices.js";
+import { isUuid, uuidParam } from "../toolkit/params.js";
 
 export const REGISTRATION_TOKENS_PAGE_SIZE = 50;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-const NOTICES: Record<string, string> = {
-  revoked: "The token was revoked on the homeserver, and the person was told by email.",
-  reissued:
-    "The old token was revoked and a new one is being created. The person will get an email with a link that shows it to them once.",
-  approved:
-    "The request was approved. The token is being created, and the person will get an email with a link that shows it to them once.",
-  rejected: "The request was rejected. No token was made, and the person is not emailed.",
-  cancelled: "Your request was withdrawn. No token was made.",
-};
 
 export const ZTokenRequestDecisionForm = z.object({
   decision: z.enum(["approve", "reject"], { error: "Choose whether to approve or reject the request." }),
@@ -93,39 +88,29 @@ interface RequestProblem {
   noteError?: string;
 }
 
+/** What each action's step-up asks for, and the notice after it. */
 const ACTIONS = {
-  revoke: {
-    title: "Revoke this registration token?",
-    explanation:
-      "The token is deleted on the homeserver at once: nobody can register with it any more, even with a link already emailed. The person is told by email.",
-    button: "Revoke the token",
-    done: "revoked",
-    stepUp: "revoke this registration token",
-  },
-  reissue: {
-    title: "Re-issue this registration token?",
-    explanation:
-      "The current token is deleted on the homeserver, and a new one is created for the same person. They get an email with a new one-time link to it.",
-    button: "Revoke it and issue a new one",
-    done: "reissued",
-    stepUp: "re-issue this registration token",
-  },
-} as const;
+  revoke: { stepUp: "revoke this registration token", done: "revoked" },
+  reissue: { stepUp: "re-issue this registration token", done: "reissued" },
+} as const satisfies Record<TokenAction, { stepUp: string; done: RegistrationTokenNotice }>;
 
-function firstValue(value: string | string[] | undefined): string {
-  return (Array.isArray(value) ? value[0] : value) ?? "";
+const NO_SUCH_TOKEN = "There is no such registration token.";
+const NO_SUCH_REQUEST = "There is no such request.";
+
+function redirectWithNotice(ctx: Context, notice: RegistrationTokenNotice): void {
+  ctx.status = 303;
+  ctx.redirect(urls.staffRegistrationTokens(`done=${notice}`));
 }
 
-function tokenIdFrom(ctx: Context): string {
-  const id = ctx.params.id ?? "";
-  if (!UUID.test(id)) throw notFound("There is no such registration token.");
-  return id;
-}
-
-function requestIdFrom(ctx: Context): string {
-  const id = ctx.params.id ?? "";
-  if (!UUID.test(id)) throw notFound("There is no such request.");
-  return id;
+/** The page to start from (`?before=`), or null for the newest tokens; a damaged cursor is a 400. */
+function readCursor(ctx: Context): TKeysetCursor<string> | null {
+  const { before } = queryFields(ctx, ["before"]);
+  if (!before) return null;
+  const cursor = parseKeysetCursor(before);
+  if (!cursor || !isUuid(cursor.id)) {
+    throw badRequest("This page link is damaged. Go back to the newest tokens and page from there.");
+  }
+  return cursor;
 }
 
 export function registrationTokenRoutes(deps: AppDependencies): Router {
@@ -138,75 +123,64 @@ export function registrationTokenRoutes(deps: AppDependencies): Router {
   const commandDeps: RegistrationTokenCommandDependencies = { db: deps.db, config: deps.config, synapse };
   const stepUp = requireRecentSecondFactor(deps);
 
-  router.get("/registration-tokens", async (ctx) => {
+  /** The signed-in person, when they may see the tokens page; else 403. */
+  function tokenAdmin(ctx: Context): SignedInStaff {
     const staff = signedInStaff(ctx);
     authorize(canListRegistrationTokens(staff));
-    const before = firstValue(ctx.query.before);
-    const after = before ? parseKeysetCursor(before) : null;
-    if (before && (!after || !UUID.test(after.id))) {
-      throw badRequest("This page link is damaged. Go back to the newest tokens and page from there.");
-    }
-    await renderTokensPage(ctx, staff, { after, notice: NOTICES[firstValue(ctx.query.done)] ?? null });
+    return staff;
+  }
+
+  router.get("/registration-tokens", async (ctx) => {
+    const staff = tokenAdmin(ctx);
+    const after = readCursor(ctx);
+    await renderTokensPage(ctx, staff, { after, notice: noticeFrom(ctx, REGISTRATION_TOKEN_NOTICES) });
   });
 
   const stepUpToDecide = stepUp("decide this token request");
   router.post("/registration-tokens/requests/:id/decision", stepUpToDecide, async (ctx) => {
-    const staff = signedInStaff(ctx);
-    authorize(canListRegistrationTokens(staff));
-    const requestId = requestIdFrom(ctx);
-    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
-    const typedNote = typeof body.note === "string" ? body.note.slice(0, 2000) : "";
-    const parsed = ZTokenRequestDecisionForm.safeParse(body);
-    if (!parsed.success) {
-      const errors = fieldErrors(parsed.error);
+    const staff = tokenAdmin(ctx);
+    const requestId = uuidParam(ctx, "id", NO_SUCH_REQUEST);
+    const form = readForm(ctx, ZTokenRequestDecisionForm, ["decision", "note"]);
+    const typedNote = form.values.note.slice(0, 2000);
+    if (!form.isValid) {
+      const { errors } = form;
       const message = errors.note ?? errors.decision ?? "Check the form.";
       return renderTokensPage(ctx, staff, {
         problem: { requestId, message, note: typedNote, ...(errors.note ? { noteError: errors.note } : {}) },
         status: 422,
       });
     }
-    try {
-      await decideRegistrationTokenRequest(deps.db, deps.config, {
-        requestId,
-        decision: parsed.data.decision,
-        note: parsed.data.note,
-        decider: staff,
-        audit: auditActorFor(ctx, staff),
-      });
-    } catch (error) {
-      // Decided or withdrawn meanwhile (a lost race), or approving switched off: said on the page.
-      if (error instanceof HttpError && error.status === 409) {
-        return renderTokensPage(ctx, staff, {
-          problem: { requestId, message: error.message, note: typedNote },
-          status: 409,
-        });
-      }
-      throw error;
-    }
-    ctx.status = 303;
-    ctx.redirect(
-      urls.staffRegistrationTokens(`done=${parsed.data.decision === "approve" ? "approved" : "rejected"}`),
+    // Decided or withdrawn meanwhile (a lost race), or approving switched off: said on the page.
+    const decided = await orShowRefusal(
+      () =>
+        decideRegistrationTokenRequest(deps.db, deps.config, {
+          requestId,
+          decision: form.data.decision,
+          note: form.data.note,
+          decider: staff,
+          audit: auditActorFor(ctx, staff),
+        }),
+      (message, status) =>
+        renderTokensPage(ctx, staff, { problem: { requestId, message, note: typedNote }, status }),
     );
+    if (!decided.isDone) return;
+    redirectWithNotice(ctx, form.data.decision === "approve" ? "approved" : "rejected");
   });
 
   router.post("/registration-tokens/requests/:id/cancel", async (ctx) => {
-    const staff = signedInStaff(ctx);
-    authorize(canListRegistrationTokens(staff));
-    const requestId = requestIdFrom(ctx);
-    try {
-      await cancelRegistrationTokenRequest(deps.db, {
-        requestId,
-        actor: staff,
-        audit: auditActorFor(ctx, staff),
-      });
-    } catch (error) {
-      if (error instanceof HttpError && error.status === 409) {
-        return renderTokensPage(ctx, staff, { problem: { requestId, message: error.message }, status: 409 });
-      }
-      throw error;
-    }
-    ctx.status = 303;
-    ctx.redirect(urls.staffRegistrationTokens("done=cancelled"));
+    const staff = tokenAdmin(ctx);
+    const requestId = uuidParam(ctx, "id", NO_SUCH_REQUEST);
+    const cancelled = await orShowRefusal(
+      () =>
+        cancelRegistrationTokenRequest(deps.db, {
+          requestId,
+          actor: staff,
+          audit: auditActorFor(ctx, staff),
+        }),
+      (message, status) => renderTokensPage(ctx, staff, { problem: { requestId, message }, status }),
+    );
+    if (!cancelled.isDone) return;
+    redirectWithNotice(ctx, "cancelled");
   });
 
   /** The tokens page: waiting requests, recently closed ones, and a page of tokens (the newest first). */
@@ -221,59 +195,39 @@ export function registrationTokenRoutes(deps: AppDependencies): Router {
     },
   ): Promise<void> {
     const after = view.after ?? null;
-    const [page, pending, closed] = await Promise.all([
+    const [tokens, pending, closed] = await Promise.all([
       findRegistrationTokenPage(deps.db, after, REGISTRATION_TOKENS_PAGE_SIZE),
       findPendingTokenRequests(deps.db),
       findRecentlyClosedTokenRequests(deps.db),
     ]);
     // Asked only when a row needs it (a created token); at most one list call for the whole page.
-    const needsHomeserver = page.rows.some((row) => row.state === "CREATED");
+    const needsHomeserver = tokens.rows.some((row) => row.state === "CREATED");
     const snapshot = statusSource && needsHomeserver ? await statusSource.snapshot() : null;
-    const now = new Date();
-    const tokens = page.rows.map((row) => {
-      const tokenView = presentRegistrationTokenRow(row, liveStatusOf(row, snapshot, now), staff);
-      // Without a homeserver nothing can be revoked or re-issued.
-      return synapse ? tokenView : { ...tokenView, can: { revoke: false, reissue: false } };
-    });
-    const approvalRefusal = approvalRefusalFor(deps.config);
     const status = view.status ?? 200;
     ctx.status = status;
     await ctx.render("staff/registration-tokens/index.njk", {
-      isFeatureOn: synapse !== null,
-      isHomeserverUnavailable: needsHomeserver && synapse !== null && snapshot === null,
       notice: view.notice ?? null,
       problem: view.problem ?? null,
-      tokens,
-      requests: {
-        pending: pending.rows.map((row) => presentPendingTokenRequest(row, staff, approvalRefusal)),
-        pendingTotal: pending.total,
-        closed: closed.map(presentClosedTokenRequest),
-        closedDays: CLOSED_REQUESTS_DAYS,
-        // Said once above the requests, when there are some to approve.
-        approvalRefusal: pending.rows.length > 0 ? approvalRefusal : null,
-      },
-      can: {
-        requestStandalone:
-          synapse !== null && deps.config.standaloneTokens !== "off" && canRequestStandaloneToken(staff),
-      },
-      links: {
-        staffHome: urls.staffHome(),
-        requestStandalone: urls.staffRegistrationTokenNew(),
-        older: page.next
-          ? urls.staffRegistrationTokens(`before=${encodeURIComponent(encodeKeysetCursor(page.next))}`)
-          : null,
-        newest: after ? urls.staffRegistrationTokens() : null,
-      },
+      ...presentRegistrationTokensPage(staff, {
+        tokens,
+        after,
+        snapshot,
+        needsHomeserver,
+        pending,
+        closed,
+        isFeatureOn: synapse !== null,
+        isStandaloneOn: deps.config.standaloneTokens !== "off",
+        approvalRefusal: approvalRefusalFor(deps.config),
+      }),
     });
     ctx.status = status;
   }
 
   for (const action of ["revoke", "reissue"] as const) {
     async function loadAuthorized(ctx: Context) {
-      const staff = signedInStaff(ctx);
-      authorize(canListRegistrationTokens(staff));
-      const row = await findRegistrationTokenRow(deps.db, tokenIdFrom(ctx));
-      if (!row) throw notFound("There is no such registration token.");
+      const staff = tokenAdmin(ctx);
+      const row = await findRegistrationTokenRow(deps.db, uuidParam(ctx, "id", NO_SUCH_TOKEN));
+      if (!row) throw notFound(NO_SUCH_TOKEN);
       const isAllowed =
         action === "revoke"
           ? canRevokeRegistrationToken(staff, row)
@@ -287,32 +241,21 @@ export function registrationTokenRoutes(deps: AppDependencies): Router {
       refusal: string | null,
       status: number,
     ): Promise<void> {
-      const token = presentRegistrationTokenRow(page.row, liveStatusOf(page.row, null), page.staff);
       ctx.status = status;
-      await ctx.render("staff/registration-tokens/confirm.njk", {
-        ...ACTIONS[action],
-        action,
-        token,
-        refusal,
-        // A refusal that an attempt cannot fix (already revoked, already replaced) hides the button.
-        canConfirm: synapse !== null && page.isAllowed && !(action === "reissue" && token.isErased),
-        links: {
-          tokens: urls.staffRegistrationTokens(),
-          confirm: urls.staffRegistrationTokenAction(page.row.id, action),
-        },
-      });
+      await ctx.render(
+        "staff/registration-tokens/confirm.njk",
+        presentTokenActionConfirmation(action, page.staff, page.row, {
+          isFeatureOn: synapse !== null,
+          isAllowed: page.isAllowed,
+          refusal,
+        }),
+      );
       ctx.status = status;
     }
 
     router.get(`/registration-tokens/:id/${action}`, async (ctx) => {
       const page = await loadAuthorized(ctx);
-      const refusal = !synapse
-        ? FEATURE_OFF_MESSAGE
-        : !page.isAllowed
-          ? action === "revoke"
-            ? "This token is already revoked."
-            : "This token was already re-issued; see the newer one."
-          : null;
+      const refusal = !synapse ? FEATURE_OFF_MESSAGE : page.isAllowed ? null : tokenActionAlreadyDone(action);
       await renderConfirmation(ctx, page, refusal, 200);
     });
 
@@ -321,30 +264,31 @@ export function registrationTokenRoutes(deps: AppDependencies): Router {
       if (!synapse) return renderConfirmation(ctx, page, FEATURE_OFF_MESSAGE, 409);
       const options = { registrationTokenId: page.row.id, audit: auditActorFor(ctx, page.staff) };
       try {
-        if (action === "revoke") {
-          await revokeRegistrationToken(commandDeps, { ...options, revokedBy: page.staff });
-        } else {
-          await reissueRegistrationToken(commandDeps, { ...options, issuer: page.staff });
-        }
+        // Someone else acted first (409): said on the same page, as it is now.
+        const done = await orShowRefusal(
+          async () => {
+            if (action === "revoke") {
+              await revokeRegistrationToken(commandDeps, { ...options, revokedBy: page.staff });
+            } else {
+              await reissueRegistrationToken(commandDeps, { ...options, issuer: page.staff });
+            }
+          },
+          async (message, status) => renderConfirmation(ctx, await loadAuthorized(ctx), message, status),
+        );
+        if (!done.isDone) return;
       } catch (error) {
-        // The homeserver failed (nothing changed), or someone else acted first: say so on the same page.
-        if (error instanceof HomeserverRefusedError) {
-          matrixLogger.warn(
-            { registrationTokenId: page.row.id, action, err: error.message },
-            "homeserver refused",
-          );
-          return renderConfirmation(ctx, await loadAuthorized(ctx), error.message, 502);
-        }
-        if (error instanceof HttpError && error.status === 409) {
-          return renderConfirmation(ctx, await loadAuthorized(ctx), error.message, 409);
-        }
-        throw error;
+        // The homeserver failed: nothing changed, and the same page says why.
+        if (!(error instanceof HomeserverRefusedError)) throw error;
+        matrixLogger.warn(
+          { registrationTokenId: page.row.id, action, err: error.message },
+          "homeserver refused",
+        );
+        return renderConfirmation(ctx, await loadAuthorized(ctx), error.message, 502);
       } finally {
         // Whatever happened, this instance's next view asks the homeserver afresh.
         statusSource?.invalidate();
       }
-      ctx.status = 303;
-      ctx.redirect(urls.staffRegistrationTokens(`done=${ACTIONS[action].done}`));
+      redirectWithNotice(ctx, ACTIONS[action].done);
     });
   }
 

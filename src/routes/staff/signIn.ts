@@ -21,6 +21,7 @@ import { deviceCookieFrom, setDeviceCookie } from "../../security/deviceCookies.
 import { createSignInLimits } from "../../security/signInLimits.js";
 import { clearSessionCookie, setSessionCookie } from "../../sessions.js";
 import { urls } from "../../urls.js";
+import { readForm } from "../toolkit/forms.js";
 
 export const SIGN_IN_FAILED_MESSAGE = "The email address or password is not right.";
 export const CODE_FAILED_MESSAGE = "That code is not right, or it has been used already.";
@@ -73,23 +74,15 @@ export const ZPasswordResetRequestForm = z.object({
     .pipe(z.email("Enter an email address like name@example.org.")),
 });
 
-function firstErrors(issues: z.core.$ZodIssue[]): Record<string, string> {
-  const errors: Record<string, string> = {};
-  for (const issue of issues) {
-    const field = String(issue.path[0] ?? "form");
-    errors[field] ??= issue.message;
-  }
-  return errors;
-}
-
-function formBody(ctx: Context): Record<string, unknown> {
-  return (ctx.request.body ?? {}) as Record<string, unknown>;
-}
-
 async function renderForm(ctx: Context, view: string, status: number, data: Record<string, unknown>) {
   ctx.status = status;
   await ctx.render(view, data);
   ctx.status = status;
+}
+
+/** The form's `next` field, when it holds anything: a same-origin path (safeNextPath). */
+function nextFrom(typedNext: string): string | null {
+  return typedNext ? safeNextPath(typedNext) : null;
 }
 
 export function signInRoutes(deps: AppDependencies): Router {
@@ -115,21 +108,20 @@ export function signInRoutes(deps: AppDependencies): Router {
 
   router.post(urls.staffSignIn(), async (ctx) => {
     ctx.set("Cache-Control", "no-store");
-    const body = formBody(ctx);
-    const next = typeof body.next === "string" && body.next ? safeNextPath(body.next) : null;
-    const typedEmail = typeof body.email === "string" ? body.email.slice(0, 254) : "";
-    const parsed = ZSignInForm.safeParse(body);
-    if (!parsed.success) {
+    const form = readForm(ctx, ZSignInForm, ["email", "password", "next"]);
+    const next = nextFrom(form.values.next);
+    const typedEmail = form.values.email.slice(0, 254);
+    if (!form.isValid) {
       return renderForm(ctx, "staff/sign-in.njk", 422, {
         values: { email: typedEmail },
-        errors: firstErrors(parsed.error.issues),
+        errors: form.errors,
         next,
       });
     }
 
     const result = await signInWithPassword(signInDeps, {
-      email: parsed.data.email,
-      password: parsed.data.password,
+      email: form.data.email,
+      password: form.data.password,
       actor: auditActorFor(ctx, null, "sign-in form"),
       replacingSessionId: ctx.state.session?.id ?? null,
       deviceCookie: deviceCookieFrom(ctx, deps.config),
@@ -159,10 +151,7 @@ export function signInRoutes(deps: AppDependencies): Router {
         ctx.status = 303;
         return ctx.redirect(urls.staffSignInVerify(next ?? undefined));
       case "signed_in":
-        setSessionCookie(ctx, deps.config, result.sessionToken);
-        setDeviceCookie(ctx, deps.config, result.deviceCookie);
-        ctx.status = 303;
-        return ctx.redirect(next ?? urls.staffHome());
+        return continueSignedIn(ctx, result, next);
     }
   });
 
@@ -182,24 +171,20 @@ export function signInRoutes(deps: AppDependencies): Router {
 
   router.post(urls.staffSignInVerify(), async (ctx) => {
     ctx.set("Cache-Control", "no-store");
-    const body = formBody(ctx);
-    const next = typeof body.next === "string" && body.next ? safeNextPath(body.next) : null;
+    const form = readForm(ctx, ZSecondFactorForm, ["code", "next"]);
+    const next = nextFrom(form.values.next);
     const session = ctx.state.session;
     if (!session || session.isAuthenticated) {
       ctx.status = 303;
       return ctx.redirect(session ? (next ?? urls.staffHome()) : urls.staffSignIn(next ?? undefined));
     }
-    const parsed = ZSecondFactorForm.safeParse(body);
-    if (!parsed.success) {
-      return renderForm(ctx, "staff/sign-in-verify.njk", 422, {
-        errors: firstErrors(parsed.error.issues),
-        next,
-      });
+    if (!form.isValid) {
+      return renderForm(ctx, "staff/sign-in-verify.njk", 422, { errors: form.errors, next });
     }
     const result = await verifySecondFactor(signInDeps, {
       pendingSessionId: session.id,
       staffUserId: session.staffUserId,
-      code: parsed.data.code,
+      code: form.data.code,
       actor: auditActorFor(ctx, null, "sign-in form"),
       deviceCookie: deviceCookieFrom(ctx, deps.config),
     });
@@ -213,11 +198,7 @@ export function signInRoutes(deps: AppDependencies): Router {
           next,
         });
       case "signed_in":
-        setSessionCookie(ctx, deps.config, result.sessionToken);
-        // Only now, after both factors: this browser is the owner's, remembered for a year.
-        setDeviceCookie(ctx, deps.config, result.deviceCookie);
-        ctx.status = 303;
-        return ctx.redirect(next ?? urls.staffHome());
+        return continueSignedIn(ctx, result, next);
     }
   });
 
@@ -247,12 +228,11 @@ export function signInRoutes(deps: AppDependencies): Router {
 
   router.post(urls.staffForgotPassword(), async (ctx) => {
     ctx.set("Cache-Control", "no-store");
-    const body = formBody(ctx);
-    const parsed = ZPasswordResetRequestForm.safeParse(body);
-    if (!parsed.success) {
+    const form = readForm(ctx, ZPasswordResetRequestForm, ["email"]);
+    if (!form.isValid) {
       return renderForm(ctx, "staff/password-reset-request.njk", 422, {
-        values: { email: typeof body.email === "string" ? body.email.slice(0, 254) : "" },
-        errors: firstErrors(parsed.error.issues),
+        values: { email: form.values.email.slice(0, 254) },
+        errors: form.errors,
         isSent: false,
       });
     }
@@ -260,11 +240,26 @@ export function signInRoutes(deps: AppDependencies): Router {
     if (waitSeconds !== null) throw rateLimited(waitSeconds);
     // Over the per-address limit nothing more is sent, and the page still says the same. Within it,
     // every address costs the same (one job enqueued), known or not.
-    if (await limits.resetRequestForAddress(parsed.data.email)) {
-      await requestPasswordReset(deps.db, { email: parsed.data.email, requestId: ctx.state.requestId });
+    if (await limits.resetRequestForAddress(form.data.email)) {
+      await requestPasswordReset(deps.db, { email: form.data.email, requestId: ctx.state.requestId });
     }
     await ctx.render("staff/password-reset-request.njk", { values: {}, errors: {}, isSent: true });
   });
+
+  /**
+   * A complete sign-in (both factors, or the password alone where no second factor is required): the
+   * full session's cookie, and only now is this browser remembered as the owner's, for a year; on to `next`.
+   */
+  function continueSignedIn(
+    ctx: Context,
+    signedIn: { sessionToken: string; deviceCookie: string },
+    next: string | null,
+  ): void {
+    setSessionCookie(ctx, deps.config, signedIn.sessionToken);
+    setDeviceCookie(ctx, deps.config, signedIn.deviceCookie);
+    ctx.status = 303;
+    ctx.redirect(next ?? urls.staffHome());
+  }
 
   return router;
 }

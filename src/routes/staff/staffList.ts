@@ -17,46 +17,23 @@ import { changeStaffRole } from "../../commands/staff/changeStaffRole.js";
 import { disableStaffMember } from "../../commands/staff/disableStaffMember.js";
 import { enableStaffMember } from "../../commands/staff/enableStaffMember.js";
 import { resetSecondFactor } from "../../commands/staff/resetSecondFactor.js";
-import { HttpError, notFound } from "../../errors.js";
-import type { StaffRole } from "../../generated/prisma/client.js";
+import { badRequest, notFound } from "../../errors.js";
 import { requireRecentSecondFactor } from "../../middleware/requireRecentSecondFactor.js";
 import { signedInStaff } from "../../middleware/requireStaff.js";
-import {
-  authorize,
-  canInvite,
-  canManageAccount,
-  canResetSecondFactor,
-  canViewInvitations,
-  canViewStaffList,
-  enablingNeedsApproval,
-  ROLE_RANK,
-} from "../../policies/staff.js";
-import { formatDateTime, ROLE_LABELS, STAFF_STATUS_LABELS } from "../../presenters/staff.js";
-import { presentPendingRoleChange } from "../../presenters/staffRoleChanges.js";
-import {
-  findApproverCandidates,
-  findPendingRoleChangeOf,
-  hasFinishedSetup,
-} from "../../queries/staffRoleChanges.js";
+import { authorize, canViewStaffList, STAFF_ROLES } from "../../policies/staff.js";
+import { PERSON_NOTICES, type PersonNotice } from "../../presenters/notices/staff.js";
+import { presentPeoplePage } from "../../presenters/peoplePage.js";
+import { presentPersonPage } from "../../presenters/personPage.js";
+import { findStaffMember, findStaffMembers } from "../../queries/staffMembers.js";
+import { findApproverCandidates, findPendingRoleChangeOf } from "../../queries/staffRoleChanges.js";
 import type { SignedInStaff } from "../../sessions.js";
 import { urls } from "../../urls.js";
+import { orShowRefusal } from "../toolkit/conflicts.js";
+import { readForm } from "../toolkit/forms.js";
+import { noticeFrom } from "../toolkit/notices.js";
+import { uuidParam } from "../toolkit/params.js";
 
-const STAFF_ROLES = Object.keys(ROLE_RANK) as StaffRole[];
-const ZUuid = z.uuid();
-export const ZRoleForm = z.object({ role: z.enum(STAFF_ROLES as [StaffRole, ...StaffRole[]]) });
-
-const NOTICES: Record<string, string> = {
-  role: "The role was changed. Their sessions were ended: the new role applies from their next sign-in.",
-  role_unchanged: "They already hold that role; nothing was changed.",
-  role_requested:
-    "The role change now waits for a second admin’s approval; until then their role stays as it is. Every admin who may approve it was emailed (who that is shows below), and it is listed on the invitations page.",
-  disabled: "The account was disabled and its sessions ended.",
-  enabled: "The account was enabled.",
-  enable_requested:
-    "Enabling the account now waits for a second admin’s approval, since its role decides cases; until then it stays disabled. Every admin who may approve it was emailed (who that is shows below), and it is listed on the invitations page.",
-  second_factor_reset:
-    "Two-step sign-in was reset and the sessions ended. An invitation email was sent to set the account up again.",
-};
+export const ZRoleForm = z.object({ role: z.enum(STAFF_ROLES) });
 
 export function staffListRoutes(deps: AppDependencies): Router {
   const router = new Router();
@@ -64,76 +41,46 @@ export function staffListRoutes(deps: AppDependencies): Router {
   router.get("/people", async (ctx) => {
     const staff = signedInStaff(ctx);
     authorize(canViewStaffList(staff));
-    const people = await deps.db.staffUser.findMany({
-      orderBy: [{ status: "asc" }, { name: "asc" }],
-      select: {
-        id: true,
-        name: true,
-        email: true,
-        role: true,
-        status: true,
-        lastSignInAt: true,
-        totpEnabledAt: true,
-      },
-    });
-    await ctx.render("staff/people/index.njk", {
-      can: { invite: canViewInvitations(staff) },
-      invitationsUrl: urls.staffInvitations(),
-      people: people.map((person) => ({
-        url: urls.staffPerson(person.id),
-        name: person.name,
-        email: person.email,
-        roleLabel: ROLE_LABELS[person.role],
-        statusLabel: STAFF_STATUS_LABELS[person.status],
-        isActive: person.status === "ACTIVE",
-        lastSignIn: formatDateTime(person.lastSignInAt),
-        secondFactorLabel: person.totpEnabledAt ? "On" : "Not set up",
-        isYou: person.id === staff.id,
-      })),
-    });
+    await ctx.render("staff/people/index.njk", presentPeoplePage(staff, await findStaffMembers(deps.db)));
   });
 
   router.get("/people/:id", async (ctx) => {
     const staff = signedInStaff(ctx);
     authorize(canViewStaffList(staff));
-    const done = typeof ctx.query.done === "string" ? ctx.query.done : "";
-    await renderPerson(ctx, deps, staff, ctx.params.id ?? "", { notice: NOTICES[done] ?? null });
+    await renderPerson(ctx, deps, staff, uuidParam(ctx), { notice: noticeFrom(ctx, PERSON_NOTICES) });
   });
 
   const stepUp = requireRecentSecondFactor(deps);
+  /** An action on one account: a step-up, then `run`; a refusal (409) shows the person's page again. */
   const act = (
     path: string,
     action: string,
-    run: (ctx: Context, staff: SignedInStaff, staffUserId: string) => Promise<string>,
+    run: (ctx: Context, staff: SignedInStaff, staffUserId: string) => Promise<PersonNotice>,
   ) =>
     router.post(path, stepUp(action), async (ctx) => {
       const staff = signedInStaff(ctx);
       authorize(canViewStaffList(staff));
-      const staffUserId = ctx.params.id ?? "";
-      if (!ZUuid.safeParse(staffUserId).success) throw notFound();
-      let done: string;
-      try {
-        done = await run(ctx, staff, staffUserId);
-      } catch (error) {
-        if (error instanceof HttpError && error.status === 409) {
-          return renderPerson(ctx, deps, staff, staffUserId, { conflict: error.message, status: 409 });
-        }
-        throw error;
-      }
+      const staffUserId = uuidParam(ctx);
+      const done = await orShowRefusal(
+        () => run(ctx, staff, staffUserId),
+        (conflict, status) => renderPerson(ctx, deps, staff, staffUserId, { conflict, status }),
+      );
+      if (!done.isDone) return;
       ctx.status = 303;
-      ctx.redirect(`${urls.staffPerson(staffUserId)}?done=${done}`);
+      ctx.redirect(`${urls.staffPerson(staffUserId)}?done=${done.result}`);
     });
 
   act("/people/:id/role", "change this person’s role", async (ctx, staff, staffUserId) => {
-    const parsed = ZRoleForm.safeParse(ctx.request.body ?? {});
-    if (!parsed.success) throw new HttpError(400, "bad_request", "Choose a role from the list.");
+    const form = readForm(ctx, ZRoleForm, ["role"]);
+    if (!form.isValid) throw badRequest("Choose a role from the list.");
     const outcome = await changeStaffRole(deps.db, {
       actor: staff,
       staffUserId,
-      newRole: parsed.data.role,
+      newRole: form.data.role,
       audit: auditActorFor(ctx, staff),
     });
-    return { changed: "role", requested: "role_requested", unchanged: "role_unchanged" }[outcome];
+    const notices = { changed: "role", requested: "role_requested", unchanged: "role_unchanged" } as const;
+    return notices[outcome];
   });
 
   act("/people/:id/disable", "disable this account", async (ctx, staff, staffUserId) => {
@@ -158,6 +105,7 @@ export function staffListRoutes(deps: AppDependencies): Router {
   return router;
 }
 
+/** A person's page; `staffUserId` is already a well-formed UUID. */
 async function renderPerson(
   ctx: Context,
   deps: AppDependencies,
@@ -165,77 +113,18 @@ async function renderPerson(
   staffUserId: string,
   view: { notice?: string | null; conflict?: string; status?: number },
 ): Promise<void> {
-  if (!ZUuid.safeParse(staffUserId).success) throw notFound();
-  const person = await deps.db.staffUser.findUnique({
-    where: { id: staffUserId },
-    select: {
-      id: true,
-      name: true,
-      email: true,
-      role: true,
-      status: true,
-      createdAt: true,
-      lastSignInAt: true,
-      disabledAt: true,
-      totpEnabledAt: true,
-      passwordHash: true,
-      invitation: { select: { id: true } },
-      _count: { select: { sessions: { where: { expiresAt: { gt: new Date() } } } } },
-    },
-  });
+  const person = await findStaffMember(deps.db, staffUserId);
   if (!person) throw notFound();
   const pendingRoleChange = await findPendingRoleChangeOf(deps.db, person.id);
   const approverCandidates = pendingRoleChange
     ? await findApproverCandidates(deps.db, [pendingRoleChange.toRole])
     : [];
-  const canManage = canManageAccount(staff, person);
   const status = view.status ?? 200;
   ctx.status = status;
   await ctx.render("staff/people/detail.njk", {
     notice: view.notice ?? null,
     conflict: view.conflict ?? null,
-    person: {
-      name: person.name,
-      email: person.email,
-      roleLabel: ROLE_LABELS[person.role],
-      statusLabel: STAFF_STATUS_LABELS[person.status],
-      createdAt: formatDateTime(person.createdAt),
-      lastSignIn: formatDateTime(person.lastSignInAt),
-      disabledAt: person.disabledAt ? formatDateTime(person.disabledAt) : null,
-      secondFactorLabel: person.totpEnabledAt
-        ? `On since ${formatDateTime(person.totpEnabledAt)}`
-        : "Not set up",
-      sessionCount: person._count.sessions,
-      isYou: person.id === staff.id,
-      invitationUrl: person.invitation ? urls.staffInvitationDetail(person.invitation.id) : null,
-    },
-    pendingRoleChange: pendingRoleChange
-      ? presentPendingRoleChange(pendingRoleChange, staff, approverCandidates)
-      : null,
-    roleOptions: STAFF_ROLES.filter((role) => canInvite(staff, role)).map((role) => ({
-      value: role,
-      label: ROLE_LABELS[role],
-      isCurrent: role === person.role,
-    })),
-    can: {
-      changeRole: canManage,
-      disable: canManage && person.status !== "DISABLED",
-      enable:
-        canManage &&
-        person.status === "DISABLED" &&
-        hasFinishedSetup(person) &&
-        !pendingRoleChange?.isReenable,
-      resetSecondFactor: canResetSecondFactor(staff, person) && person.status === "ACTIVE",
-    },
-    enablingNeedsApproval: enablingNeedsApproval(person.role),
-    links: {
-      people: urls.staffPeople(),
-      invitations: urls.staffInvitations(),
-      role: urls.staffPersonAction(person.id, "role"),
-      disable: urls.staffPersonAction(person.id, "disable"),
-      enable: urls.staffPersonAction(person.id, "enable"),
-      resetSecondFactor: urls.staffPersonAction(person.id, "reset-second-factor"),
-    },
+    ...presentPersonPage(staff, person, pendingRoleChange, approverCandidates),
   });
   ctx.status = status;
 }

@@ -1,0 +1,86 @@
+// A case's evidence page for staff (views/staff/cases/evidence.njk): the case's heading, its files (for
+// those who may see them), what it holds against its limits, and the upload form while it takes files
+// (else why not). Also the "delete this file?" page (evidence-delete.njk).
+
+import { caseClosedForEvidenceMessage } from "../commands/evidence/addEvidenceFiles.js";
+import type { Config } from "../config.js";
+import { ERASED_CASE_MESSAGE } from "../domain/caseMessages.js";
+import { formatCaseNumber } from "../domain/caseNumber.js";
+import type { CaseFacts } from "../policies/cases.js";
+import type { EvidenceFileRow, EvidenceUsage } from "../queries/evidence.js";
+import type { SignedInStaff } from "../sessions.js";
+import { urls } from "../urls.js";
+import { presentCaseHeading } from "./cases.js";
+import {
+  type EvidenceUploadRefusal,
+  presentEvidenceFiles,
+  presentEvidenceUploadSection,
+  presentEvidenceUsage,
+} from "./evidence.js";
+import type { CaseNotice } from "./notices/cases.js";
+
+/** The case as these pages need it (findCaseForCommand). */
+interface EvidenceCase {
+  id: string;
+  number: number;
+  fullName: string;
+  state: CaseFacts["state"];
+  erasedAt: Date | null;
+  facts: CaseFacts;
+}
+
+/** Where the upload form sends the person once their files are in: the case page, saying so. */
+export function caseEvidenceDoneUrl(caseId: string): string {
+  return urls.staffCaseWithNotice(caseId, "evidence_added" satisfies CaseNotice);
+}
+
+export function caseEvidencePageModel(input: {
+  staff: SignedInStaff;
+  vettingCase: EvidenceCase;
+  /** The files this person may see (none when they may not see the case's evidence). */
+  rows: readonly EvidenceFileRow[];
+  usage: EvidenceUsage;
+  canAdd: boolean;
+  limits: Config["evidence"];
+  refusal: EvidenceUploadRefusal | null;
+}) {
+  const { staff, vettingCase, canAdd } = input;
+  const facts = vettingCase.facts;
+  return {
+    caseView: presentCaseHeading(vettingCase),
+    files: presentEvidenceFiles(input.rows, { kind: "staff", actor: staff }, facts),
+    usage: presentEvidenceUsage(input.limits, input.usage),
+    ...presentEvidenceUploadSection({
+      canAdd,
+      action: urls.staffCaseEvidence(vettingCase.id),
+      doneUrl: caseEvidenceDoneUrl(vettingCase.id),
+      limits: input.limits,
+      usage: input.usage,
+      refusal: input.refusal,
+    }),
+    closedMessage: canAdd
+      ? null
+      : facts.erasedAt
+        ? ERASED_CASE_MESSAGE
+        : caseClosedForEvidenceMessage(facts.state),
+    can: { add: canAdd },
+    links: { case: urls.staffCase(vettingCase.id) },
+  };
+}
+
+/** "Delete this file?": the file as the case page lists it, and the button. */
+export function evidenceDeletionModel(
+  staff: SignedInStaff,
+  vettingCase: EvidenceCase,
+  file: EvidenceFileRow,
+) {
+  const [fileView] = presentEvidenceFiles([file], { kind: "staff", actor: staff }, vettingCase.facts);
+  return {
+    caseNumber: formatCaseNumber(vettingCase.number),
+    file: fileView,
+    links: {
+      case: urls.staffCase(vettingCase.id),
+      delete: urls.staffCaseEvidenceDelete(vettingCase.id, file.id),
+    },
+  };
+}

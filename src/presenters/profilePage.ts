@@ -1,0 +1,66 @@
+// One's own profile page (staff/profile/index.njk): the account, the forms' mistakes and values, the
+// authenticator enrolment, the open sessions (this one marked), the theme choices and the forms' links.
+import type { ThemePreference } from "../generated/prisma/client.js";
+import type { ProfileFacts } from "../queries/profile.js";
+import type { SignedInStaff } from "../sessions.js";
+import { urls } from "../urls.js";
+import { formatDateTime, ROLE_LABELS, THEME_LABELS } from "./staff.js";
+import type { TotpEnrolmentView } from "./totpEnrolment.js";
+
+type Errors = Record<string, string>;
+
+/** What a form with mistakes shows again; a form not being answered shows none. */
+export interface ProfileForms {
+  passwordErrors?: Errors;
+  authenticatorErrors?: Errors;
+  contactDetailsErrors?: Errors;
+  /** What was typed in the Matrix ID and phone form, kept across a form with mistakes. */
+  contactDetailsValues?: { matrixId: string; phone: string };
+}
+
+const THEMES: readonly ThemePreference[] = ["SYSTEM", "LIGHT", "DARK"];
+
+export function presentProfilePage(
+  staff: SignedInStaff,
+  page: {
+    currentSessionId: string;
+    facts: ProfileFacts;
+    totp: TotpEnrolmentView;
+    forms: ProfileForms;
+  },
+) {
+  const { facts, forms } = page;
+  return {
+    passwordErrors: forms.passwordErrors ?? {},
+    authenticatorErrors: forms.authenticatorErrors ?? {},
+    contactDetailsErrors: forms.contactDetailsErrors ?? {},
+    contactDetailsValues: forms.contactDetailsValues ?? {
+      matrixId: facts.contactDetails.matrixId ?? "",
+      phone: facts.contactDetails.phone ?? "",
+    },
+    person: { name: staff.name, email: staff.email, roleLabel: ROLE_LABELS[staff.role] },
+    hasSecondFactor: staff.hasSecondFactor,
+    unusedRecoveryCodes: facts.unusedRecoveryCodes,
+    totp: page.totp,
+    sessions: facts.sessions.map((session) => ({
+      isCurrent: session.id === page.currentSessionId,
+      createdAt: formatDateTime(session.createdAt),
+      lastSeenAt: formatDateTime(session.lastSeenAt),
+      ipAddress: session.ipAddress ?? "Unknown",
+      userAgent: session.userAgent ?? "Unknown",
+      endUrl: urls.staffProfileEndSession(session.id),
+    })),
+    themeOptions: THEMES.map((value) => ({
+      value,
+      label: THEME_LABELS[value],
+      isChosen: staff.themePreference === value,
+    })),
+    links: {
+      password: urls.staffProfilePassword(),
+      authenticator: urls.staffProfileAuthenticator(),
+      recoveryCodes: urls.staffProfileRecoveryCodes(),
+      theme: urls.staffProfileTheme(),
+      contactDetails: urls.staffProfileContactDetails(),
+    },
+  };
+}

@@ -1,0 +1,21 @@
+// An action that can be refused for a reason the person should read on the page they came from: the
+// case moved on, someone else decided first (409), or (where a handler says so) four eyes or a role (403).
+// The command's message is shown on that page, re-rendered with the status; anything else propagates to
+// the error middleware.
+import { HttpError } from "../../errors.js";
+
+export async function orShowRefusal<Result>(
+  action: () => Promise<Result>,
+  showRefusal: (message: string, status: number) => Promise<void>,
+  statuses: readonly number[] = [409],
+): Promise<{ isDone: true; result: Result } | { isDone: false }> {
+  try {
+    return { isDone: true, result: await action() };
+  } catch (error) {
+    if (error instanceof HttpError && statuses.includes(error.status)) {
+      await showRefusal(error.message, error.status);
+      return { isDone: false };
+    }
+    throw error;
+  }
+}
