@@ -13,16 +13,17 @@
 // value is "<staff user id>.<issued at, seconds>.<nonce>.<signature>", the signature a keyedHash (HMAC
 // under a key derived for this purpose from SESSION_SECRET) of the first three parts. Nothing is stored
 // per cookie: only the nonces of cookies that failed too often, in the rate-limit store.
+
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { Context } from "koa";
 import type { Config } from "../config.js";
+import { isCanonicalUuid } from "../domain/ids.js";
 import { keyedHash } from "../secrets.js";
 
 const PURPOSE = "staff-device-cookie";
 export const DEVICE_COOKIE_LIFETIME_MS = 365 * 24 * 60 * 60 * 1000;
 /** A cookie issued this far in the future (clocks of several instances disagreeing) is still accepted. */
 const CLOCK_SKEW_MS = 5 * 60 * 1000;
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function signature(secret: string, signed: string): string {
   return keyedHash(Buffer.from(secret, "utf8"), PURPOSE, signed);
@@ -49,7 +50,7 @@ export function trustedDeviceNonce(
   const parts = cookieValue.split(".");
   if (parts.length !== 4) return null;
   const [userId = "", issuedText = "", nonce = "", given = ""] = parts;
-  if (!UUID_PATTERN.test(userId) || !/^\d{1,12}$/.test(issuedText) || !/^[A-Za-z0-9_-]{22}$/.test(nonce)) {
+  if (!isCanonicalUuid(userId) || !/^\d{1,12}$/.test(issuedText) || !/^[A-Za-z0-9_-]{22}$/.test(nonce)) {
     return null;
   }
   const expected = Buffer.from(signature(secret, `${userId}.${issuedText}.${nonce}`), "utf8");

@@ -4,20 +4,21 @@
 // Modes are set explicitly with chmod, whatever the process umask: the files are people's personal
 // data, readable by the portal's user and group (nginx's, behind X-Accel-Redirect) and nobody else.
 // Every name below uploads/ is a UUID the portal made, never anything a person sent.
+
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { chmod, mkdir, rename, unlink } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
+import { isCanonicalUuid } from "../domain/ids.js";
 
 export const DIRECTORY_MODE = 0o750;
 export const FILE_MODE = 0o640;
 
 /** Lower case only, as Postgres and randomUUID() write them: one spelling per key. */
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function isStorageKey(value: string): boolean {
-  return UUID_PATTERN.test(value);
+  return isCanonicalUuid(value);
 }
 
 export interface EvidenceStore {
