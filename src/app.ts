@@ -104,8 +104,8 @@ export function createApp(deps: AppDependencies): Koa {
   // plain 404 and a wrong method a 405, whatever the body.
   const router = new Router();
   router.use(bodyParser());
-  router.use(sessionLoader({ config: deps.config, db: deps.db }));
-  router.use(applicantSessionLoader({ config: deps.config, db: deps.db }));
+  router.use(sessionLoader({ config: deps.config, db: deps.db, sqlPool: deps.sqlPool }));
+  router.use(applicantSessionLoader({ config: deps.config, db: deps.db, sqlPool: deps.sqlPool }));
   router.use(
     csrfProtection({
       secret: deps.config.sessionSecret,

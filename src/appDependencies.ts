@@ -8,11 +8,14 @@ import type { Config } from "./config.js";
 import type { Database } from "./db.js";
 import type { Logger } from "./logger.js";
 import type { DevMailboxStore } from "./mail/devMailbox.js";
+import type { Homeserver } from "./matrix/homeserver.js";
 import type { RequestLimiter } from "./security/requestLimits.js";
 
 export interface AppDependencies {
   config: Config;
   db: Database;
+  /** The pg pool under db, for the reads written in SQL (queries/sql/*); db.ts createDatabaseAndSqlPool. */
+  sqlPool: pg.Pool;
   logger: Logger;
   assets: AssetManifest;
   views: nunjucks.Environment;
@@ -22,4 +25,6 @@ export interface AppDependencies {
   rateLimitPool: pg.Pool;
   /** The tiered limits on every request, counted in the shared store (security/requestLimits.ts). */
   requestLimiter: RequestLimiter;
+  /** The homeserver's admin client and status cache (matrix/homeserver.ts); null when Matrix is off. */
+  homeserver: Homeserver | null;
 }

@@ -8,8 +8,10 @@
 // purge job deletes what expired.
 import { createHash, randomBytes } from "node:crypto";
 import type { Context } from "koa";
+import type pg from "pg";
 import type { Config } from "./config.js";
-import { type Database, sqlPoolOf, type Transaction } from "./db.js";
+import type { Database, Transaction } from "./db.js";
+import { findApplicantSessionByTokenHash } from "./queries/sql/applicantSession.js";
 
 const LAST_SEEN_GRANULARITY_MS = 60_000;
 
@@ -46,29 +48,16 @@ export async function startApplicantSession(
   return { token, sessionId: session.id };
 }
 
+/** The live session for a cookie value. Read in SQL on sqlPool, like the staff session (sessions.ts). */
 export async function loadApplicantSession(
   db: Database,
+  sqlPool: pg.Pool,
   config: Config,
   token: string | undefined,
   now = new Date(),
 ): Promise<SignedInApplicant | null> {
   if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
-  // In SQL, not Prisma, like the staff session (sessions.ts): every workspace page loads it.
-  const result = await sqlPoolOf(db).query<{
-    id: string;
-    caseId: string;
-    lastSeenAt: Date;
-    expiresAt: Date;
-    erasedAt: Date | null;
-  }>({
-    name: "load-applicant-session",
-    text: `SELECT session.id, session."caseId", session."lastSeenAt", session."expiresAt", vetting_case."erasedAt"
-           FROM applicant_sessions AS session
-           JOIN vetting_cases AS vetting_case ON vetting_case.id = session."caseId"
-           WHERE session."tokenHash" = $1`,
-    values: [hashToken(token)],
-  });
-  const row = result.rows[0];
+  const row = await findApplicantSessionByTokenHash(sqlPool, hashToken(token));
   if (!row) return null;
   const idleDeadline = row.lastSeenAt.getTime() + config.applicant.sessionIdleMs;
   if (row.expiresAt <= now || idleDeadline <= now.getTime() || row.erasedAt) {

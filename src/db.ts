@@ -1,5 +1,5 @@
 // The PrismaClient, through the pg driver adapter (no engine binary). main.ts creates one per process
-// and passes it down; tests create one per test database.
+// and passes it down, with the pg pool under it for the SQL reads; tests create one per test database.
 import { PrismaPg } from "@prisma/adapter-pg";
 import type pg from "pg";
 import { createPgPool } from "./database/pgPool.js";
@@ -16,8 +16,19 @@ export interface DatabaseOptions {
   queryTimeoutMs?: number;
 }
 
-/** TLS comes from the URL's sslmode and sslrootcert (database/pgPool.ts). */
-export function createDatabase(connectionString: string, options: DatabaseOptions): Database {
+/**
+ * The PrismaClient and the pg pool under it. The pool is also for the few reads written in SQL
+ * (queries/sql/*): the pages every request loads, where Prisma's own work per query cost more than the
+ * rest of the page (npm run bench, figures 1 and 2: 0.17 ms of CPU for a one-row read through Prisma,
+ * 0.05 ms through pg; 1.8 ms for the staff queue's 50 rows). Same connections, same role, same timeouts;
+ * never inside a transaction. db.$disconnect() ends the pool too.
+ *
+ * TLS comes from the URL's sslmode and sslrootcert (database/pgPool.ts).
+ */
+export function createDatabaseAndSqlPool(
+  connectionString: string,
+  options: DatabaseOptions,
+): { db: Database; sqlPool: pg.Pool } {
   const pool = createPgPool(connectionString, {
     max: options.poolMax,
     connectionTimeoutMs: options.connectionTimeoutMs,
@@ -29,20 +40,10 @@ export function createDatabase(connectionString: string, options: DatabaseOption
   // error would end the process. Prisma adds its own listener only once it first connects.
   pool.on("error", () => {});
   const db = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
-  pools.set(db, pool);
-  return db;
+  return { db, sqlPool: pool };
 }
 
-const pools = new WeakMap<Database, pg.Pool>();
-
-/**
- * The pg pool under a Database, for the few reads written in SQL (queries/sql/*): the pages every
- * request loads, where Prisma's own work per query cost more than the rest of the page (npm run bench,
- * figures 1 and 2: 0.17 ms of CPU for a one-row read through Prisma, 0.05 ms through pg; 1.8 ms for the
- * staff queue's 50 rows). Same connections, same role, same timeouts; never inside a transaction.
- */
-export function sqlPoolOf(db: Database): pg.Pool {
-  const pool = pools.get(db);
-  if (!pool) throw new Error("sqlPoolOf: this Database was not made by createDatabase()");
-  return pool;
+/** The PrismaClient alone, for code that makes none of the SQL reads (jobs, scripts, most tests). */
+export function createDatabase(connectionString: string, options: DatabaseOptions): Database {
+  return createDatabaseAndSqlPool(connectionString, options).db;
 }

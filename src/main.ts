@@ -11,13 +11,14 @@ import { type Config, ConfigError, exitWithConfigProblems, loadConfig } from "./
 import { openDatabase } from "./database/connect.js";
 import { migrateDatabase, pendingMigrations } from "./database/migrate.js";
 import { databaseConnectionProblem } from "./database/unavailable.js";
-import { createDatabase } from "./db.js";
+import { createDatabaseAndSqlPool, type Database } from "./db.js";
 import { sweepUploadsVolume } from "./jobs/sweepUploads.js";
 import { startWorker } from "./jobs/worker.js";
 import { createLogger, type Logger } from "./logger.js";
 import { startDevMailboxServer } from "./mail/devMailbox.js";
 import { createMailRelay } from "./mail/relay.js";
 import { relaySettings } from "./mail/relaySettings.js";
+import { createHomeserver } from "./matrix/homeserver.js";
 import {
   createRateLimitPool,
   createRequestLimiter,
@@ -99,7 +100,7 @@ async function main(): Promise<void> {
     }
   }
 
-  const db = createDatabase(database.url, config.database);
+  const { db, sqlPool } = createDatabaseAndSqlPool(database.url, config.database);
   shutdown.push("database pool", () => db.$disconnect());
   await evidenceStore(config.uploadsDir).ensureLayout();
   // A crash mid-upload leaves temporary files; they go before anything else runs (then every 15 min).
@@ -147,12 +148,14 @@ async function main(): Promise<void> {
     const app = createApp({
       config,
       db,
+      sqlPool,
       logger: log,
       assets,
       views,
       devMailbox: devMailbox?.store ?? null,
       rateLimitPool,
       requestLimiter,
+      homeserver: createHomeserver(config, log),
     });
     const httpServer = await startHttpServer(app, {
       host: config.http.host,
@@ -175,7 +178,7 @@ async function main(): Promise<void> {
   await announceSetupLink(config, db, log);
 }
 
-async function announceSetupLink(config: Config, db: ReturnType<typeof createDatabase>, logger: Logger) {
+async function announceSetupLink(config: Config, db: Database, logger: Logger) {
   const outcome = await issueSetupLinkIfNeeded(db);
   if (outcome.kind === "issued") {
     const link = absoluteUrl(config.http.publicUrl, urls.setup(outcome.token));

@@ -1,19 +1,25 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { after, before, describe, test } from "node:test";
+import type pg from "pg";
 import { loadConfig } from "./config.js";
-import { createDatabase, type Database } from "./db.js";
+import { createDatabaseAndSqlPool, type Database } from "./db.js";
 import { endSessionsOf, loadSession, purgeExpiredSessions, startSession } from "./sessions.js";
 import { createTestDatabase, type TestDatabase } from "./test/postgres.js";
 import { createStaffMember } from "./test/staff.js";
 
 let database: TestDatabase;
 let db: Database;
+let sqlPool: pg.Pool;
 const config = loadConfig({ NODE_ENV: "test", SESSION_IDLE_MINUTES: "60", SESSION_ABSOLUTE_HOURS: "12" });
 
 before(async () => {
   database = await createTestDatabase();
-  db = createDatabase(database.url, { poolMax: 3, statementTimeoutMs: 10_000, connectionTimeoutMs: 5_000 });
+  ({ db, sqlPool } = createDatabaseAndSqlPool(database.url, {
+    poolMax: 3,
+    statementTimeoutMs: 10_000,
+    connectionTimeoutMs: 5_000,
+  }));
 });
 after(async () => {
   await db.$disconnect();
@@ -31,7 +37,7 @@ describe("staff sessions", () => {
     assert.equal(Buffer.from(token, "base64url").length, 32);
     const row = await db.staffSession.findUniqueOrThrow({ where: { id: sessionId } });
     assert.equal(row.tokenHash, createHash("sha256").update(token).digest("hex"));
-    const loaded = await loadSession(db, config, token);
+    const loaded = await loadSession(db, sqlPool, config, token);
     assert.equal(loaded?.staff?.id, member.id);
   });
 
@@ -40,7 +46,7 @@ describe("staff sessions", () => {
     const pending = await db.$transaction((tx) =>
       startSession(tx, { config, staffUserId: member.id, isAuthenticated: false }),
     );
-    const pendingLoaded = await loadSession(db, config, pending.token);
+    const pendingLoaded = await loadSession(db, sqlPool, config, pending.token);
     assert.equal(pendingLoaded?.session.isAuthenticated, false);
     assert.equal(pendingLoaded?.staff, null);
     const full = await db.$transaction((tx) =>
@@ -52,8 +58,8 @@ describe("staff sessions", () => {
       }),
     );
     assert.notEqual(full.token, pending.token);
-    assert.equal(await loadSession(db, config, pending.token), null, "the old id is gone");
-    assert.ok((await loadSession(db, config, full.token))?.staff);
+    assert.equal(await loadSession(db, sqlPool, config, pending.token), null, "the old id is gone");
+    assert.ok((await loadSession(db, sqlPool, config, full.token))?.staff);
   });
 
   test("idle for 60 minutes or older than 12 hours: over, and deleted", async () => {
@@ -66,15 +72,18 @@ describe("staff sessions", () => {
     let now = start;
     for (let visit = 0; visit < 14; visit += 1) {
       now = new Date(now.getTime() + minutes(50));
-      assert.ok(await loadSession(db, config, token, now), `alive at ${now.toISOString()}`);
+      assert.ok(await loadSession(db, sqlPool, config, token, now), `alive at ${now.toISOString()}`);
     }
     now = new Date(start.getTime() + minutes(12 * 60));
-    assert.equal(await loadSession(db, config, token, now), null, "12 hours is the most");
+    assert.equal(await loadSession(db, sqlPool, config, token, now), null, "12 hours is the most");
 
     const idle = await db.$transaction((tx) =>
       startSession(tx, { config, staffUserId: member.id, isAuthenticated: true, now: start }),
     );
-    assert.equal(await loadSession(db, config, idle.token, new Date(start.getTime() + minutes(61))), null);
+    assert.equal(
+      await loadSession(db, sqlPool, config, idle.token, new Date(start.getTime() + minutes(61))),
+      null,
+    );
     assert.equal(await db.staffSession.count({ where: { staffUserId: member.id } }), 0);
   });
 
@@ -93,7 +102,7 @@ describe("staff sessions", () => {
       await db.$transaction((tx) => endSessionsOf(tx, member.id, { except: current?.sessionId })),
       2,
     );
-    assert.ok(await loadSession(db, config, current?.token));
+    assert.ok(await loadSession(db, sqlPool, config, current?.token));
 
     await db.staffSession.updateMany({ data: { expiresAt: new Date(Date.now() - 1) } });
     assert.ok((await purgeExpiredSessions(db, config)) >= 1);

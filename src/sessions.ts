@@ -10,10 +10,12 @@
 // deletes what expired.
 import { createHash, randomBytes } from "node:crypto";
 import type { Context } from "koa";
+import type pg from "pg";
 import type { Config } from "./config.js";
-import { type Database, sqlPoolOf, type Transaction } from "./db.js";
+import type { Database, Transaction } from "./db.js";
 import { forbidden } from "./errors.js";
-import type { StaffRole, StaffStatus, ThemePreference } from "./generated/prisma/client.js";
+import type { StaffRole, ThemePreference } from "./generated/prisma/client.js";
+import { findStaffSessionByTokenHash } from "./queries/sql/staffSession.js";
 
 const LAST_SEEN_GRANULARITY_MS = 60_000;
 /** A password-verified session waiting for its second factor lives this long. */
@@ -80,22 +82,19 @@ export async function startSession(
   return { token, sessionId: session.id };
 }
 
-/** The live session for a cookie value, with its person when fully signed in and active. */
+/**
+ * The live session for a cookie value, with its person when fully signed in and active. Read in SQL on
+ * sqlPool (queries/sql/staffSession.ts: every staff page loads it); expired rows are deleted via db.
+ */
 export async function loadSession(
   db: Database,
+  sqlPool: pg.Pool,
   config: Config,
   token: string | undefined,
   now = new Date(),
 ): Promise<{ session: LoadedSession; staff: SignedInStaff | null } | null> {
   if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
-  // In SQL, not Prisma: every staff page loads its session, and this read through Prisma (a statement
-  // for the session, one for its person, and Prisma's own work) cost about four times what it does here.
-  const result = await sqlPoolOf(db).query<SessionRow>({
-    name: "load-staff-session",
-    text: LOAD_SESSION_SQL,
-    values: [hashSessionToken(token)],
-  });
-  const row = result.rows[0];
+  const row = await findStaffSessionByTokenHash(sqlPool, hashSessionToken(token));
   if (!row) return null;
   const idleDeadline = row.lastSeenAt.getTime() + config.staff.sessionIdleMs;
   if (row.expiresAt <= now || idleDeadline <= now.getTime() || row.status !== "ACTIVE") {
@@ -125,29 +124,6 @@ export async function loadSession(
       : null,
   };
 }
-
-interface SessionRow {
-  id: string;
-  staffUserId: string;
-  authenticatedAt: Date | null;
-  secondFactorAt: Date | null;
-  lastSeenAt: Date;
-  expiresAt: Date;
-  name: string;
-  email: string;
-  role: StaffRole;
-  status: StaffStatus;
-  themePreference: ThemePreference;
-  totpEnabledAt: Date | null;
-}
-
-const LOAD_SESSION_SQL = `
-  SELECT session.id, session."staffUserId", session."authenticatedAt", session."secondFactorAt",
-         session."lastSeenAt", session."expiresAt", person.name, person.email, person.role, person.status,
-         person."themePreference", person."totpEnabledAt"
-  FROM staff_sessions AS session
-  JOIN staff_users AS person ON person.id = session."staffUserId"
-  WHERE session."tokenHash" = $1`;
 
 /** A step-up: the second factor was proven again in this (fully signed-in) session. */
 export async function recordSecondFactor(tx: Transaction, sessionId: string, now: Date): Promise<void> {

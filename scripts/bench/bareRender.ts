@@ -15,15 +15,15 @@ import Koa from "koa";
 import { layoutUrls } from "../../src/app.js";
 import { buildAssetManifest } from "../../src/assets.js";
 import { loadConfig } from "../../src/config.js";
-import { createDatabase } from "../../src/db.js";
+import { createDatabaseAndSqlPool } from "../../src/db.js";
 import { queuePageModel } from "../../src/presenters/caseQueue.js";
 import { workspacePageModel } from "../../src/presenters/workspacePage.js";
-import { findApplicantCase } from "../../src/queries/applicantCase.js";
+import { findApplicantCase } from "../../src/queries/sql/applicantCase.js";
 import {
   countCaseQueueTabs,
   findCaseQueuePage,
   findStaffForAssigneeFilter,
-} from "../../src/queries/cases.js";
+} from "../../src/queries/sql/caseQueue.js";
 import type { SignedInStaff } from "../../src/sessions.js";
 import { urls } from "../../src/urls.js";
 import { createViewEnvironment, renderView } from "../../src/views.js";
@@ -35,7 +35,7 @@ const views = createViewEnvironment({ assets: buildAssetManifest() });
 
 // ---------- the data, read once ----------
 
-const db = createDatabase(config.database.url ?? "", config.database);
+const { db, sqlPool } = createDatabaseAndSqlPool(config.database.url ?? "", config.database);
 const staffRow = await db.staffUser.findUniqueOrThrow({
   where: { id: staffId },
   select: { id: true, name: true, email: true, role: true, themePreference: true, totpEnabledAt: true },
@@ -48,7 +48,7 @@ const staff: SignedInStaff = {
   themePreference: staffRow.themePreference,
   hasSecondFactor: staffRow.totpEnabledAt !== null,
 };
-const queue = await findCaseQueuePage(db, {
+const queue = await findCaseQueuePage(sqlPool, {
   tab: "all",
   filter: {},
   sort: "waiting",
@@ -62,11 +62,11 @@ const queueModel = queuePageModel(
     values: { tab: "all", sort: "waiting" },
     errors: {},
     page: { rows: queue.rows, next: queue.next, isFirstPage: true },
-    counts: await countCaseQueueTabs(db, {}, staff.id),
+    counts: await countCaseQueueTabs(sqlPool, {}, staff.id),
   },
-  await findStaffForAssigneeFilter(db),
+  await findStaffForAssigneeFilter(sqlPool),
 );
-const applicantCase = await findApplicantCase(db, caseId);
+const applicantCase = await findApplicantCase(sqlPool, caseId);
 if (!applicantCase) throw new Error(`no case ${caseId}`);
 const workspaceModel = workspacePageModel(applicantCase, config, {});
 await db.$disconnect();

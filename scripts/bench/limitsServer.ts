@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import { createApp } from "../../src/app.js";
 import { buildAssetManifest } from "../../src/assets.js";
 import { loadConfig } from "../../src/config.js";
-import { createDatabase } from "../../src/db.js";
+import { createDatabaseAndSqlPool } from "../../src/db.js";
 import { createLogger } from "../../src/logger.js";
 import {
   createRateLimitPool,
@@ -35,7 +35,7 @@ const config = loadConfig({
   ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
 });
 const logger = createLogger({ level: "warn", pretty: false });
-const db = createDatabase(databaseUrl, config.database);
+const { db, sqlPool } = createDatabaseAndSqlPool(databaseUrl, config.database);
 const rateLimitPool = createRateLimitPool(
   process.env.RATE_LIMIT_DATABASE_URL ?? databaseUrl,
   config.database,
@@ -64,12 +64,14 @@ const requestLimiter = counters
 const app = createApp({
   config,
   db,
+  sqlPool,
   logger,
   assets: buildAssetManifest(),
   views: createViewEnvironment({ assets: buildAssetManifest() }),
   devMailbox: null,
   rateLimitPool,
   requestLimiter,
+  homeserver: null,
 });
 const server = http.createServer(app.callback());
 server.keepAliveTimeout = 60_000;

@@ -1,12 +1,13 @@
-// The pg pools the portal runs on: the application's (db.ts, under Prisma), the request limits'
-// (security/requestLimits.ts) and the job worker's (jobs/worker.ts). Made here, so that they agree on:
+// The pg pools requests run on: the application's (db.ts, under Prisma; the worker's jobs use it too)
+// and the request limits' (security/requestLimits.ts). Made here, so that they agree on the two things
+// below. (The job queue's own pool, jobs/worker.ts, gets the TLS but not the timeout: it says why.)
 //
 // - TLS, from the URL. node-postgres reads `sslmode`, `sslrootcert`, `sslcert` and `sslkey` from a
 //   postgresql:// URL itself (pg-connection-string): `?sslmode=verify-full&sslrootcert=/path/ca.pem`
 //   checks the server's certificate against that CA and its name against the URL's host, exactly as
 //   psql and pg_dump (libpq) do for scripts/backup. Nothing to translate for verify-full, so nothing is:
-//   every connection (these pools, migrations, grants, the job queue's schema) is given the URL as it
-//   is. pg reads the files at each new connection; config.ts checks at start that they can be read.
+//   every connection (these pools, the job queue's, migrations, grants) is given the URL as it is. pg
+//   reads the files at each new connection; config.ts checks at start that they can be read.
 //   (pg reads `require`, `verify-ca` and `prefer` as verify-full, stricter than libpq: a URL either
 //   program accepts is checked at least as strictly by the portal, never less.)
 // - A client-side query timeout (pg's `query_timeout`). The server's statement_timeout cancels slow

@@ -273,23 +273,23 @@ describe("Postgres paused (a frozen host, a silent partition) while requests flo
       samples.filter((sample) => sample.phase === wanted && sample.what === what).length;
 
     try {
-      // The worker is busy delivering the confirmations of these when the server stops answering.
-      await waitFor("requests before the pause", () =>
-        count("before", "POST /apply") >= 3 ? true : undefined,
-      );
-      pausePostgres();
-      phase = "paused";
-      // Every kind of request meets the paused server several times.
-      await waitFor("requests while paused", () =>
-        ["/", "/readyz", "setup page", "POST /apply"].every((what) => count("paused", what) >= 3)
-          ? true
-          : undefined,
-      );
-    } finally {
-      // Whatever failed above, the server runs again before anything else.
-      resumePostgres();
-    }
-    try {
+      try {
+        // The worker is busy delivering the confirmations of these when the server stops answering.
+        await waitFor("requests before the pause", () =>
+          count("before", "POST /apply") >= 3 ? true : undefined,
+        );
+        pausePostgres();
+        phase = "paused";
+        // Every kind of request meets the paused server several times.
+        await waitFor("requests while paused", () =>
+          ["/", "/readyz", "setup page", "POST /apply"].every((what) => count("paused", what) >= 3)
+            ? true
+            : undefined,
+        );
+      } finally {
+        // Whatever failed above, the server runs again before anything else.
+        resumePostgres();
+      }
       phase = "resumed";
       const recovered = await waitFor("/readyz 200 after the pause", async () => {
         const answer = await timed("/readyz", (signal) => fetch(new URL("/readyz", baseUrl), { signal }));

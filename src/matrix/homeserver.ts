@@ -1,6 +1,7 @@
 // The homeserver as the web process uses it: one admin client and one status cache per app, shared by
 // the tokens page and the case page, so that together they still ask the homeserver's list at most once
-// per CACHE_TTL_MS (matrix/registrationTokenStatus.ts). Null when the feature is off.
+// per CACHE_TTL_MS (matrix/registrationTokenStatus.ts). Created once by main.ts (or per test by
+// src/test/app.ts) and passed down in AppDependencies. Null when the feature is off.
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
 import { createHomeserverStatusSource, type HomeserverStatusSource } from "./registrationTokenStatus.js";
@@ -11,26 +12,18 @@ export interface Homeserver {
   status: HomeserverStatusSource;
 }
 
-// Keyed by the app's Config object: each app built (one per process, one per test) gets its own.
-const homeservers = new WeakMap<Config, Homeserver | null>();
-
-export function homeserverFor(config: Config, logger: Logger): Homeserver | null {
-  if (homeservers.has(config)) return homeservers.get(config) ?? null;
-  let homeserver: Homeserver | null = null;
-  if (config.matrix) {
-    const synapse = createSynapseAdmin(config.matrix);
-    const matrixLogger = logger.child({ category: "matrix" });
-    homeserver = {
-      synapse,
-      status: createHomeserverStatusSource(synapse, config.staff.totpKey, {
-        onError: (error) =>
-          matrixLogger.warn(
-            { err: error instanceof SynapseAdminError ? error.message : "unknown error" },
-            "the homeserver's registration tokens could not be listed",
-          ),
-      }),
-    };
-  }
-  homeservers.set(config, homeserver);
-  return homeserver;
+export function createHomeserver(config: Config, logger: Logger): Homeserver | null {
+  if (!config.matrix) return null;
+  const synapse = createSynapseAdmin(config.matrix);
+  const matrixLogger = logger.child({ category: "matrix" });
+  return {
+    synapse,
+    status: createHomeserverStatusSource(synapse, config.staff.totpKey, {
+      onError: (error) =>
+        matrixLogger.warn(
+          { err: error instanceof SynapseAdminError ? error.message : "unknown error" },
+          "the homeserver's registration tokens could not be listed",
+        ),
+    }),
+  };
 }

@@ -1,14 +1,24 @@
 import type { Context, Middleware } from "koa";
+import type pg from "pg";
 import { applicantCookieName, loadApplicantSession, type SignedInApplicant } from "../applicantSessions.js";
 import type { Config } from "../config.js";
 import type { Database } from "../db.js";
 import { urls } from "../urls.js";
 
 /** Loads the applicant session named by its cookie, if any: ctx.state.applicant. */
-export function applicantSessionLoader(options: { config: Config; db: Database }): Middleware {
+export function applicantSessionLoader(options: {
+  config: Config;
+  db: Database;
+  sqlPool: pg.Pool;
+}): Middleware {
   const cookieName = applicantCookieName(options.config);
   return async function loadApplicant(ctx, next) {
-    ctx.state.applicant = await loadApplicantSession(options.db, options.config, ctx.cookies.get(cookieName));
+    ctx.state.applicant = await loadApplicantSession(
+      options.db,
+      options.sqlPool,
+      options.config,
+      ctx.cookies.get(cookieName),
+    );
     await next();
   };
 }

@@ -174,10 +174,15 @@ describe("sslmode=verify-full with the server's CA", () => {
   test("migrations, the web process, the worker, backup and restore all work", {
     timeout: 300_000,
   }, async () => {
-    // Migrations, as the production host's migrate unit runs them.
-    const migrated = await migrate(await productionEnv(goodUrl, "migrate"));
+    // Migrations and grants, as the production host's migrate unit runs them (the schema owner's URL).
+    const migrated = await migrate({
+      ...(await productionEnv(goodUrl, "migrate")),
+      DATABASE_OWNER_URL: goodUrl,
+      DATABASE_APP_ROLE: "vetting_portal",
+    });
     assert.equal(migrated.code, 0, migrated.output);
     assert.match(migrated.stdout, /^Applied \d+ migration\(s\):/);
+    assert.match(migrated.stdout, /^Granted row access \(no schema changes\) to the role vetting_portal\.$/m);
 
     // A production web process: a page that reads the database, and /readyz.
     const webEnv = await productionEnv(goodUrl, "portal");

@@ -6,7 +6,7 @@ import type { Config } from "../config.js";
 import { formatCaseNumber } from "../domain/caseNumber.js";
 import { allowedMoves, CASE_STATE_LABELS, type CaseState } from "../domain/caseStates.js";
 import { canApplicantEdit, canApplicantWithdraw } from "../policies/cases.js";
-import type { ApplicantCaseRow } from "../queries/applicantCase.js";
+import type { ApplicantCaseRow } from "../queries/sql/applicantCase.js";
 import { formatDateTime, isoDateTime } from "./staff.js";
 
 /** Labels of the fields, as the forms show them; also used to list what is missing before submitting. */

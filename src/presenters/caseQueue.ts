@@ -6,11 +6,10 @@ import { canOpenCase } from "../policies/cases.js";
 import {
   CASE_QUEUE_SORTS,
   CASE_QUEUE_TABS,
-  type CaseQueueRow,
-  type findStaffForAssigneeFilter,
   type TCaseQueueSort,
   type TCaseQueueTab,
 } from "../queries/cases.js";
+import type { CaseQueueRow, findStaffForAssigneeFilter } from "../queries/sql/caseQueue.js";
 import type { SignedInStaff } from "../sessions.js";
 import { urls } from "../urls.js";
 import { ERASED_NAME, presentQueueRow, RECOMMENDATION_LABELS, stateOptions } from "./cases.js";

@@ -11,7 +11,8 @@ import type {
   Recommendation,
   VerificationMethod,
 } from "../generated/prisma/client.js";
-import type { CasePageRow, CaseQueueRow, CaseTimelineRow } from "../queries/cases.js";
+import type { CasePageRow, CaseTimelineRow } from "../queries/cases.js";
+import type { CaseQueueRow } from "../queries/sql/caseQueue.js";
 import { urls } from "../urls.js";
 import { formatDateTime, isoDateTime } from "./staff.js";
 

@@ -2,7 +2,7 @@
 // the details form (filled again with what was typed when a POST re-renders it), the notice or refusal
 // of the last action, and the addresses of the actions. Also the "withdraw?" page (withdraw.njk).
 import type { Config } from "../config.js";
-import type { ApplicantCaseRow } from "../queries/applicantCase.js";
+import type { ApplicantCaseRow } from "../queries/sql/applicantCase.js";
 import { urls } from "../urls.js";
 import { APPLICATION_FIELD_ORDER, presentApplicantCase } from "./applicantCase.js";
 

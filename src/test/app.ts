@@ -6,12 +6,14 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type Koa from "koa";
+import type pg from "pg";
 import { createApp } from "../app.js";
 import { buildAssetManifest } from "../assets.js";
 import { type Config, loadConfig } from "../config.js";
-import { createDatabase, type Database } from "../db.js";
+import { createDatabaseAndSqlPool, type Database } from "../db.js";
 import type { Logger } from "../logger.js";
 import { DevMailboxStore } from "../mail/devMailbox.js";
+import { createHomeserver, type Homeserver } from "../matrix/homeserver.js";
 import {
   createRateLimitPool,
   createRequestLimiter,
@@ -27,6 +29,10 @@ export interface TestApp {
   baseUrl: string;
   config: Config;
   db: Database;
+  /** The pg pool under db, as the app's SQL reads use it. */
+  sqlPool: pg.Pool;
+  /** The app's homeserver client and status cache (null unless the test's env configures Matrix). */
+  homeserver: Homeserver | null;
   databaseUrl: string;
   logger: Logger;
   /** Every JSON log line written so far. */
@@ -71,7 +77,7 @@ export async function startTestApp(
   });
   const logs = captureLogs(config.logLevel);
   const logger = logs.logger;
-  const db = createDatabase(database.url, config.database);
+  const { db, sqlPool } = createDatabaseAndSqlPool(database.url, config.database);
   const assets = buildAssetManifest();
   const views = createViewEnvironment({ assets });
   const devMailbox = options.devMailboxDir ? new DevMailboxStore(options.devMailboxDir) : null;
@@ -83,7 +89,19 @@ export async function startTestApp(
     store: requestCounters.store,
     logger,
   });
-  const app = createApp({ config, db, logger, assets, views, devMailbox, rateLimitPool, requestLimiter });
+  const homeserver = createHomeserver(config, logger);
+  const app = createApp({
+    config,
+    db,
+    sqlPool,
+    logger,
+    assets,
+    views,
+    devMailbox,
+    rateLimitPool,
+    requestLimiter,
+    homeserver,
+  });
   options.extend?.(app);
   let server: http.Server;
   if (options.isPortalServer) {
@@ -103,6 +121,8 @@ export async function startTestApp(
     baseUrl: `http://127.0.0.1:${port}`,
     config,
     db,
+    sqlPool,
+    homeserver,
     databaseUrl: database.url,
     logger,
     logText: logs.text,

@@ -32,7 +32,7 @@ import { signedInApplicant } from "../../middleware/applicantSession.js";
 import { canApplicantEdit, canApplicantWithdraw } from "../../policies/cases.js";
 import { WORKSPACE_NOTICES, type WorkspaceNotice } from "../../presenters/notices/applicant.js";
 import { type WorkspaceView, withdrawPageModel, workspacePageModel } from "../../presenters/workspacePage.js";
-import { findApplicantCase } from "../../queries/applicantCase.js";
+import { findApplicantCase } from "../../queries/sql/applicantCase.js";
 import { urls } from "../../urls.js";
 import { orShowRefusal } from "../toolkit/conflicts.js";
 import { readForm, typedFields } from "../toolkit/forms.js";
@@ -153,7 +153,7 @@ async function actOnWorkspace(
  */
 async function loadCaseOrSignOut(ctx: Context, deps: AppDependencies) {
   const applicant = signedInApplicant(ctx);
-  const vettingCase = await findApplicantCase(deps.db, applicant.caseId);
+  const vettingCase = await findApplicantCase(deps.sqlPool, applicant.caseId);
   if (vettingCase) return vettingCase;
   await endApplicantSession(deps.db, applicant.sessionId);
   clearApplicantCookie(ctx, deps.config);

@@ -9,7 +9,6 @@ import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { formatCaseNumber } from "../../domain/caseNumber.js";
 import { issueRegistrationToken } from "../../jobs/issueRegistrationToken.js";
-import { homeserverFor } from "../../matrix/homeserver.js";
 import { createSynapseAdmin } from "../../matrix/synapseAdmin.js";
 import { openRegistrationToken } from "../../matrix/tokenSecrets.js";
 import { startTestApp, type TestApp } from "../../test/app.js";
@@ -296,7 +295,7 @@ describe("approval with registration tokens on", () => {
     // Once the person has registered with it, the homeserver's list says so, and so does the case page
     // (after the status cache's lifetime: the page above asked the homeserver already).
     synapse.markUsed(token);
-    homeserverFor(testApp.config, testApp.logger)?.status.invalidate();
+    testApp.homeserver?.status.invalidate();
     const afterUse = await (await admin.get(`/staff/cases/${caseId}`)).text();
     assert.match(afterUse, /<span class="status status--sent">Used<\/span>/);
     assert.match(afterUse, /The homeserver says the person has registered with it\./);

@@ -6,7 +6,6 @@
 import type { Context } from "koa";
 import type { AppDependencies } from "../../appDependencies.js";
 import { notFound } from "../../errors.js";
-import { homeserverFor } from "../../matrix/homeserver.js";
 import { type LiveStatus, liveStatusOf } from "../../matrix/registrationTokenStatus.js";
 import { canViewCaseDetails } from "../../policies/cases.js";
 import { type CasePageView, casePageModel, conflictedCasePageModel } from "../../presenters/casePage.js";
@@ -84,7 +83,7 @@ async function liveStatusesOf(
   deps: AppDependencies,
   rows: readonly CaseRegistrationTokenRow[],
 ): Promise<Map<string, LiveStatus>> {
-  const homeserver = homeserverFor(deps.config, deps.logger);
+  const { homeserver } = deps;
   if (!homeserver || !rows.some((row) => row.state === "CREATED")) return new Map();
   const snapshot = await homeserver.status.snapshot();
   return new Map(rows.map((row) => [row.id, liveStatusOf(row, snapshot)]));

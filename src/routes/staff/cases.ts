@@ -42,15 +42,17 @@ import { CASE_NOTICES } from "../../presenters/notices/cases.js";
 import {
   CASE_QUEUE_SORTS,
   CASE_QUEUE_TABS,
-  countCaseQueueTabs,
   findCaseForCommand,
-  findCaseQueuePage,
-  findStaffForAssigneeFilter,
   parseCaseQueueCursor,
   type TCaseQueueFilter,
   type TCaseQueueSort,
   type TCaseQueueTab,
 } from "../../queries/cases.js";
+import {
+  countCaseQueueTabs,
+  findCaseQueuePage,
+  findStaffForAssigneeFilter,
+} from "../../queries/sql/caseQueue.js";
 import type { SignedInStaff } from "../../sessions.js";
 import { urls } from "../../urls.js";
 import { fieldErrors, queryFields, readForm, typedFields } from "../toolkit/forms.js";
@@ -239,7 +241,7 @@ export function caseRoutes(deps: AppDependencies): Router {
       );
     const filter = toQueueFilter(query);
     const [page, counts] = await Promise.all([
-      findCaseQueuePage(deps.db, {
+      findCaseQueuePage(deps.sqlPool, {
         tab,
         filter,
         sort,
@@ -247,7 +249,7 @@ export function caseRoutes(deps: AppDependencies): Router {
         after,
         pageSize: CASE_QUEUE_PAGE_SIZE,
       }),
-      countCaseQueueTabs(deps.db, filter, staff.id),
+      countCaseQueueTabs(deps.sqlPool, filter, staff.id),
     ]);
     await renderQueue(ctx, deps, staff, {
       values: { ...query, tab, sort },
@@ -436,7 +438,7 @@ async function renderQueue(
   view: CaseQueueView,
   status = 200,
 ): Promise<void> {
-  const people = await findStaffForAssigneeFilter(deps.db);
+  const people = await findStaffForAssigneeFilter(deps.sqlPool);
   ctx.status = status;
   await ctx.render("staff/cases/index.njk", queuePageModel(staff, view, people));
   ctx.status = status;

@@ -34,7 +34,6 @@ import {
 } from "../../commands/registrationTokens/revokeRegistrationToken.js";
 import { isPlainText } from "../../domain/applicationFields.js";
 import { badRequest, notFound } from "../../errors.js";
-import { homeserverFor } from "../../matrix/homeserver.js";
 import { requireRecentSecondFactor } from "../../middleware/requireRecentSecondFactor.js";
 import { signedInStaff } from "../../middleware/requireStaff.js";
 import {
@@ -116,7 +115,7 @@ function readCursor(ctx: Context): TKeysetCursor<string> | null {
 export function registrationTokenRoutes(deps: AppDependencies): Router {
   const router = new Router();
   // One admin client and one status cache per app, shared with the case page (matrix/homeserver.ts).
-  const homeserver = homeserverFor(deps.config, deps.logger);
+  const { homeserver } = deps;
   const matrixLogger = deps.logger.child({ category: "matrix" });
   const synapse = homeserver?.synapse ?? null;
   const statusSource = homeserver?.status ?? null;

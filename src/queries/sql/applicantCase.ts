@@ -5,9 +5,10 @@
 // In SQL, not Prisma: it is the applicant's status page, read on every visit, and one statement here
 // (the case, its comments and decisions as JSON, its evidence count) costs a fraction of Prisma's three
 // statements and their mapping (npm run bench, figure 1).
-import { type Database, sqlPoolOf } from "../db.js";
-import type { CaseState } from "../domain/caseStates.js";
-import type { CaseOrigin, DecisionKind } from "../generated/prisma/client.js";
+import type pg from "pg";
+import { CASE_STATES, type CaseState } from "../../domain/caseStates.js";
+import { CaseOrigin, DecisionKind } from "../../generated/prisma/client.js";
+import { column, rowShape } from "./rowCheck.js";
 
 export interface ApplicantCaseRow {
   id: string;
@@ -42,10 +43,41 @@ export interface ApplicantCaseRow {
   applicantEvidenceFileCount: number;
 }
 
+/** The row as it comes: JSON carries the comments' and decisions' timestamps as text. */
 type StoredRow = Omit<ApplicantCaseRow, "comments" | "decisions"> & {
   comments: (Omit<ApplicantCaseRow["comments"][number], "createdAt"> & { createdAt: string })[];
   decisions: (Omit<ApplicantCaseRow["decisions"][number], "decidedAt"> & { decidedAt: string })[];
 };
+
+export const applicantCaseRow = rowShape<StoredRow>("sql/applicantCase.byId", {
+  id: column.string,
+  number: column.integer,
+  state: column.oneOf(CASE_STATES),
+  origin: column.oneOf(Object.values(CaseOrigin)),
+  fullName: column.string,
+  email: column.string,
+  matrixId: column.nullable(column.string),
+  phone: column.nullable(column.string),
+  statement: column.string,
+  privacyNoticeVersion: column.nullable(column.string),
+  privacyConsentAt: column.nullable(column.date),
+  emailConfirmedAt: column.nullable(column.date),
+  createdAt: column.date,
+  submittedAt: column.nullable(column.date),
+  lastSubmittedAt: column.nullable(column.date),
+  decidedAt: column.nullable(column.date),
+  withdrawnAt: column.nullable(column.date),
+  erasedAt: column.nullable(column.date),
+  comments: column.jsonArray({ id: column.string, body: column.string, createdAt: column.string }),
+  decisions: column.jsonArray({
+    id: column.string,
+    kind: column.oneOf(Object.values(DecisionKind)),
+    reason: column.nullable(column.string),
+    isReasonSharedWithApplicant: column.boolean,
+    decidedAt: column.string,
+  }),
+  applicantEvidenceFileCount: column.integer,
+});
 
 const FIND_APPLICANT_CASE_SQL = `
   SELECT vetting_case.id, vetting_case.number, vetting_case.state, vetting_case.origin,
@@ -77,13 +109,13 @@ const FIND_APPLICANT_CASE_SQL = `
   WHERE vetting_case.id = $1`;
 
 /** The applicant's case, or null when it is gone or erased. */
-export async function findApplicantCase(db: Database, caseId: string): Promise<ApplicantCaseRow | null> {
-  const result = await sqlPoolOf(db).query<StoredRow>({
+export async function findApplicantCase(sqlPool: pg.Pool, caseId: string): Promise<ApplicantCaseRow | null> {
+  const { rows } = await sqlPool.query({
     name: "find-applicant-case",
     text: FIND_APPLICANT_CASE_SQL,
     values: [caseId],
   });
-  const row = result.rows[0];
+  const row = applicantCaseRow.checkRows(rows)[0];
   if (!row || row.erasedAt) return null;
   return {
     ...row,
