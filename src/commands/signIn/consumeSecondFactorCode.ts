@@ -8,12 +8,40 @@
 //     how many remain.
 import { type AuditActor, recordAudit } from "../../audit.js";
 import type { Config } from "../../config.js";
-import type { Transaction } from "../../db.js";
+import type { Database, Transaction } from "../../db.js";
 import { hashRecoveryCode } from "../../domain/recoveryCodes.js";
 import { matchTotpCode } from "../../domain/totp.js";
 import { openSecret } from "../../secrets.js";
+import { trustedDeviceNonce } from "../../security/deviceCookies.js";
+import type { SignInLimits } from "../../security/signInLimits.js";
 
 export type SecondFactorMethod = "totp" | "recovery_code";
+
+/**
+ * The start of every second-factor attempt (sign-in's second step, a step-up): the account as the code
+ * check needs it, whether this browser is one the account signed in from (its device cookie), and how
+ * long the limits still block the attempt (null: not blocked). Null when there is no such account.
+ */
+export async function beginSecondFactorAttempt(
+  deps: { config: Config; db: Database; limits: SignInLimits },
+  options: { staffUserId: string; ipAddress: string; deviceCookie: string | null },
+) {
+  const staffUser = await deps.db.staffUser.findUnique({
+    where: { id: options.staffUserId },
+    select: {
+      id: true,
+      name: true,
+      email: true,
+      status: true,
+      totpSecretSealed: true,
+      totpLastUsedStep: true,
+    },
+  });
+  if (!staffUser) return null;
+  const trustedDevice = trustedDeviceNonce(deps.config.sessionSecret, options.deviceCookie, staffUser.id);
+  const waitSeconds = await deps.limits.secondsBlocked(staffUser.email, options.ipAddress, trustedDevice);
+  return { staffUser, trustedDevice, waitSeconds };
+}
 
 const TOTP_PATTERN = /^\d{6}$/;
 

@@ -10,9 +10,12 @@
 // counter: only a complete sign-in does.
 import type { AuditActor } from "../../audit.js";
 import { recordAudit } from "../../audit.js";
-import { trustedDeviceNonce } from "../../security/deviceCookies.js";
 import { recordSecondFactor } from "../../sessions.js";
-import { consumeSecondFactorCode, type SecondFactorMethod } from "./consumeSecondFactorCode.js";
+import {
+  beginSecondFactorAttempt,
+  consumeSecondFactorCode,
+  type SecondFactorMethod,
+} from "./consumeSecondFactorCode.js";
 import { recordSignInFailure } from "./recordSignInFailure.js";
 import type { SignInDependencies } from "./signIn.js";
 
@@ -34,28 +37,19 @@ export async function stepUpSession(
     now?: Date;
   },
 ): Promise<StepUpResult> {
-  const ipAddress = options.audit.ipAddress ?? "unknown";
-  const staffUser = await deps.db.staffUser.findUnique({
-    where: { id: options.staffUserId },
-    select: {
-      id: true,
-      name: true,
-      email: true,
-      status: true,
-      totpSecretSealed: true,
-      totpLastUsedStep: true,
-    },
+  const attempt = await beginSecondFactorAttempt(deps, {
+    staffUserId: options.staffUserId,
+    ipAddress: options.audit.ipAddress ?? "unknown",
+    deviceCookie: options.deviceCookie,
   });
-  if (!staffUser) return { kind: "failed" };
-  const trustedDevice = trustedDeviceNonce(deps.config.sessionSecret, options.deviceCookie, staffUser.id);
+  if (!attempt) return { kind: "failed" };
+  const { staffUser, trustedDevice, waitSeconds } = attempt;
   const failure = {
     target: { staffUser, email: staffUser.email },
     stage: "step_up" as const,
     actor: options.audit,
     trustedDevice,
   };
-
-  const waitSeconds = await deps.limits.secondsBlocked(staffUser.email, ipAddress, trustedDevice);
   if (waitSeconds !== null) {
     await recordSignInFailure(deps, { ...failure, reason: "blocked" });
     return { kind: "blocked", retryAfterSeconds: waitSeconds };

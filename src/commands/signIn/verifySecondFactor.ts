@@ -5,9 +5,9 @@
 // it out); a wrong code counts as a failed sign-in like a wrong password.
 import type { AuditActor } from "../../audit.js";
 import { recordAudit } from "../../audit.js";
-import { issueDeviceCookie, trustedDeviceNonce } from "../../security/deviceCookies.js";
+import { issueDeviceCookie } from "../../security/deviceCookies.js";
 import { endSession, startSession } from "../../sessions.js";
-import { consumeSecondFactorCode } from "./consumeSecondFactorCode.js";
+import { beginSecondFactorAttempt, consumeSecondFactorCode } from "./consumeSecondFactorCode.js";
 import { recordSignInFailure } from "./recordSignInFailure.js";
 import type { SignInDependencies } from "./signIn.js";
 
@@ -27,24 +27,15 @@ export async function verifySecondFactor(
     deviceCookie: string | null;
   },
 ): Promise<SecondFactorResult> {
-  const ipAddress = options.actor.ipAddress ?? "unknown";
-  const staffUser = await deps.db.staffUser.findUnique({
-    where: { id: options.staffUserId },
-    select: {
-      id: true,
-      name: true,
-      email: true,
-      status: true,
-      totpSecretSealed: true,
-      totpLastUsedStep: true,
-    },
+  const attempt = await beginSecondFactorAttempt(deps, {
+    staffUserId: options.staffUserId,
+    ipAddress: options.actor.ipAddress ?? "unknown",
+    deviceCookie: options.deviceCookie,
   });
-  if (!staffUser) return { kind: "failed" };
+  if (!attempt) return { kind: "failed" };
+  const { staffUser, trustedDevice, waitSeconds } = attempt;
   const target = { staffUser, email: staffUser.email };
-  const trustedDevice = trustedDeviceNonce(deps.config.sessionSecret, options.deviceCookie, staffUser.id);
   const failure = { target, stage: "second_factor" as const, actor: options.actor, trustedDevice };
-
-  const waitSeconds = await deps.limits.secondsBlocked(staffUser.email, ipAddress, trustedDevice);
   if (waitSeconds !== null) {
     await endSession(deps.db, options.pendingSessionId);
     await recordSignInFailure(deps, { ...failure, reason: "blocked" });
@@ -90,7 +81,7 @@ export async function verifySecondFactor(
     }
     return { kind: "failed" };
   }
-  await deps.limits.recordSuccess(staffUser.email, ipAddress);
+  await deps.limits.recordSuccess(staffUser.email, options.actor.ipAddress ?? "unknown");
   return {
     kind: "signed_in",
     sessionToken: signedIn.token,
