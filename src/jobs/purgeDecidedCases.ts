@@ -92,22 +92,17 @@ async function purgeStandaloneRegistrationTokens(
   batchSize: number,
   now: Date,
 ): Promise<number> {
-  let purged = 0;
-  for (;;) {
-    const count = await deps.db.$transaction(async (tx) => {
-      const batch = await tx.$queryRaw<{ id: string }[]>`
-        SELECT id FROM registration_tokens
-         WHERE "caseId" IS NULL AND "personEmail" <> '' AND "expiresAt" < ${cutoff}
-         ORDER BY "createdAt"
-         LIMIT ${batchSize}
-         FOR UPDATE SKIP LOCKED`;
-      const ids = batch.map((row) => row.id);
-      if (ids.length > 0) await eraseStandaloneTokens(tx, ids, now);
-      return ids.length;
-    });
-    purged += count;
-    if (count < batchSize) return purged;
-  }
+  return purgeInBatches(deps.db, batchSize, async (tx) => {
+    const batch = await tx.$queryRaw<{ id: string }[]>`
+      SELECT id FROM registration_tokens
+       WHERE "caseId" IS NULL AND "personEmail" <> '' AND "expiresAt" < ${cutoff}
+       ORDER BY "createdAt"
+       LIMIT ${batchSize}
+       FOR UPDATE SKIP LOCKED`;
+    const ids = batch.map((row) => row.id);
+    if (ids.length > 0) await eraseStandaloneTokens(tx, ids, now);
+    return ids.length;
+  });
 }
 
 async function eraseStandaloneTokens(tx: Transaction, ids: string[], now: Date): Promise<void> {
@@ -159,19 +154,32 @@ async function purgeClosedTokenRequests(
   batchSize: number,
   now: Date,
 ): Promise<number> {
+  return purgeInBatches(deps.db, batchSize, async (tx) => {
+    const batch = await tx.$queryRaw<{ id: string }[]>`
+      SELECT id FROM registration_token_requests
+       WHERE status IN ('REJECTED', 'CANCELLED') AND "purgedAt" IS NULL AND "decidedAt" < ${cutoff}
+       ORDER BY "decidedAt"
+       LIMIT ${batchSize}
+       FOR UPDATE SKIP LOCKED`;
+    const ids = batch.map((row) => row.id);
+    if (ids.length > 0) await eraseTokenRequests(tx, ids, now);
+    return ids.length;
+  });
+}
+
+/**
+ * Runs `purgeBatch` (one transaction each, which erases up to `batchSize` rows it locked with SKIP
+ * LOCKED and says how many) until a batch comes back short; returns the total. Short transactions
+ * keep locks brief, and two workers running the purge at once share the rows instead of waiting.
+ */
+async function purgeInBatches(
+  db: JobDependencies["db"],
+  batchSize: number,
+  purgeBatch: (tx: Transaction) => Promise<number>,
+): Promise<number> {
   let purged = 0;
   for (;;) {
-    const count = await deps.db.$transaction(async (tx) => {
-      const batch = await tx.$queryRaw<{ id: string }[]>`
-        SELECT id FROM registration_token_requests
-         WHERE status IN ('REJECTED', 'CANCELLED') AND "purgedAt" IS NULL AND "decidedAt" < ${cutoff}
-         ORDER BY "decidedAt"
-         LIMIT ${batchSize}
-         FOR UPDATE SKIP LOCKED`;
-      const ids = batch.map((row) => row.id);
-      if (ids.length > 0) await eraseTokenRequests(tx, ids, now);
-      return ids.length;
-    });
+    const count = await db.$transaction(purgeBatch);
     purged += count;
     if (count < batchSize) return purged;
   }
