@@ -62,8 +62,8 @@ async function runTests(): Promise<number> {
     process.stdout.write(`${error instanceof Error ? error.message : String(error)}\n`);
   }
   // The deployment tests run the real programs a production host runs: nginx in front of the portal,
-  // Debian's PostgreSQL server and client (pg_dump/pg_restore for scripts/backup), and gpg for encrypted
-  // backups.
+  // Debian's PostgreSQL server and client (pg_dump/pg_restore for scripts/backup), gpg for encrypted
+  // backups and restic for their off-site copy.
   for (const program of [
     {
       program: "nginx",
@@ -78,6 +78,13 @@ async function runTests(): Promise<number> {
       installed: () => debianPostgresBinDir() !== undefined && runsVersion("pg_dump", "--version"),
     },
     { program: "gpg", packageName: "gnupg", neededFor: "the test of encrypted backups" },
+    {
+      program: "restic",
+      packageName: "restic",
+      neededFor: "the test of off-site backups (src/operations/backup.test.ts)",
+      // restic answers `restic version`, not --version.
+      installed: () => runsVersion("restic", "version"),
+    },
     {
       program: "promtool",
       packageName: "prometheus",

@@ -10,6 +10,7 @@ import { clientAddress } from "./middleware/clientAddress.js";
 import { csrfProtection } from "./middleware/csrf.js";
 import { errorHandler } from "./middleware/errorHandler.js";
 import { rateLimit } from "./middleware/rateLimit.js";
+import { readOnlyMaintenance } from "./middleware/readOnlyMaintenance.js";
 import { requestId } from "./middleware/requestId.js";
 import { requestLog } from "./middleware/requestLog.js";
 import { requestMetrics } from "./middleware/requestMetrics.js";
@@ -17,6 +18,7 @@ import { requireStaff } from "./middleware/requireStaff.js";
 import { securityHeaders } from "./middleware/securityHeaders.js";
 import { sessionLoader } from "./middleware/session.js";
 import { staticAssets } from "./middleware/staticAssets.js";
+import { presentMaintenanceBanner } from "./presenters/maintenanceBanner.js";
 import { applicantEvidenceRoutes } from "./routes/applicant/evidence.js";
 import { workspaceRoutes } from "./routes/applicant/workspace.js";
 import { devMailboxRoutes } from "./routes/dev/mailbox.js";
@@ -75,6 +77,8 @@ export function createApp(deps: AppDependencies): Koa {
       csrfToken: this.state.csrfToken,
       requestId: this.state.requestId,
       currentPath: this.path,
+      // Read per page, not at start: the banner appears when the announcement's lead time begins.
+      maintenance: presentMaintenanceBanner(deps.config.maintenance, new Date()),
       ...data,
     });
   };
@@ -86,6 +90,8 @@ export function createApp(deps: AppDependencies): Koa {
   app.use(requestMetrics(metrics));
   app.use(securityHeaders({ isProduction: deps.config.isProduction, publicUrl: deps.config.http.publicUrl }));
   app.use(errorHandler(httpLogger));
+  // Read-only maintenance refuses changes before anything is parsed, counted or written.
+  app.use(readOnlyMaintenance(deps.config.maintenance));
   app.use(staticAssets(deps.assets));
 
   // One set of readiness checks (and one cached relay probe) for /readyz and /metrics.

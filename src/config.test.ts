@@ -390,3 +390,76 @@ describe("request limits and trusted proxies", () => {
     ]);
   });
 });
+
+describe("planned maintenance", () => {
+  test("off by default; a window, its lead time, a note and the read-only switch are read", () => {
+    assert.deepEqual(loadConfig({}).maintenance, {
+      window: null,
+      announceMs: 72 * 3_600_000,
+      note: null,
+      isReadOnly: false,
+    });
+    assert.deepEqual(
+      loadConfig({
+        MAINTENANCE_FROM: "2026-12-01T23:00:00+01:00",
+        MAINTENANCE_UNTIL: "2026-12-02T00:30Z",
+        MAINTENANCE_ANNOUNCE_HOURS: "24",
+        MAINTENANCE_NOTE: "  Moving to a new database server.  ",
+        MAINTENANCE_READ_ONLY: "true",
+      }).maintenance,
+      {
+        window: { from: new Date("2026-12-01T22:00:00Z"), until: new Date("2026-12-02T00:30:00Z") },
+        announceMs: 24 * 3_600_000,
+        note: "Moving to a new database server.",
+        isReadOnly: true,
+      },
+    );
+    // Switched on without an announcement (unplanned work): allowed.
+    assert.equal(loadConfig({ MAINTENANCE_READ_ONLY: "true" }).maintenance.isReadOnly, true);
+  });
+
+  test("every mistake is named", () => {
+    assert.deepEqual(
+      problemsOf({ MAINTENANCE_FROM: "2026-12-01 22:00", MAINTENANCE_UNTIL: "2026-12-02T00:00:00" }),
+      [
+        "MAINTENANCE_FROM: must be a time with its offset, e.g. 2026-12-01T22:00:00Z",
+        "MAINTENANCE_UNTIL: must be a time with its offset, e.g. 2026-12-01T22:00:00Z",
+      ],
+    );
+    assert.deepEqual(
+      problemsOf({ MAINTENANCE_FROM: "2026-12-01T22:00:00Z", MAINTENANCE_UNTIL: "2026-12-01T22:00:00Z" }),
+      ["MAINTENANCE_UNTIL: must be after MAINTENANCE_FROM"],
+    );
+    assert.deepEqual(problemsOf({ MAINTENANCE_FROM: "2026-12-01T22:00:00Z" }), [
+      "MAINTENANCE_FROM and MAINTENANCE_UNTIL: set both (the announced window) or neither",
+    ]);
+    assert.deepEqual(
+      problemsOf({
+        MAINTENANCE_FROM: "2026-12-01T22:00:00Z",
+        MAINTENANCE_UNTIL: "2026-12-02T02:00:00Z",
+        MAINTENANCE_NOTE: "two\nlines",
+        MAINTENANCE_ANNOUNCE_HOURS: "-1",
+        MAINTENANCE_READ_ONLY: "yes",
+      }),
+      [
+        "MAINTENANCE_ANNOUNCE_HOURS: must be at least 0",
+        'MAINTENANCE_READ_ONLY: Invalid option: expected one of "true"|"false"',
+      ],
+      "the shapes first (zod), as for every setting",
+    );
+    assert.deepEqual(
+      problemsOf({
+        MAINTENANCE_FROM: "2026-12-01T22:00:00Z",
+        MAINTENANCE_UNTIL: "2026-12-02T02:00:00Z",
+        MAINTENANCE_NOTE: "two\nlines",
+      }),
+      ["MAINTENANCE_NOTE: must be one line of plain text, at most 200 characters"],
+    );
+    assert.deepEqual(problemsOf({ MAINTENANCE_NOTE: "x".repeat(201), MAINTENANCE_READ_ONLY: "true" }), [
+      "MAINTENANCE_NOTE: must be one line of plain text, at most 200 characters",
+    ]);
+    assert.deepEqual(problemsOf({ MAINTENANCE_NOTE: "Back soon." }), [
+      "MAINTENANCE_NOTE: shown only with MAINTENANCE_FROM and MAINTENANCE_UNTIL, or MAINTENANCE_READ_ONLY",
+    ]);
+  });
+});

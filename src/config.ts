@@ -5,6 +5,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import proxyAddr from "proxy-addr";
 import { z } from "zod";
+import { isOneLineText } from "./domain/applicationFields.js";
+import type { MaintenanceSettings } from "./domain/maintenance.js";
 import { ZRecipientAddress } from "./mail/messages/address.js";
 import { projectRoot } from "./projectRoot.js";
 import { urls } from "./urls.js";
@@ -257,6 +259,17 @@ export const ZEnvironment = z.object({
   SECURITY_TXT_EXPIRES: optionalString,
   /** security.txt's Preferred-Languages: comma-separated language tags (en, de). */
   SECURITY_TXT_PREFERRED_LANGUAGES: optionalString,
+
+  // ── Planned maintenance (issue 27) ──
+  /** The announced window: RFC 3339 times with their offset (2026-12-01T22:00:00Z); both or neither. */
+  MAINTENANCE_FROM: optionalString,
+  MAINTENANCE_UNTIL: optionalString,
+  /** The banner shows from this many hours before MAINTENANCE_FROM (0: only from MAINTENANCE_FROM on). */
+  MAINTENANCE_ANNOUNCE_HOURS: integer(72, 0, 24 * 366),
+  /** One line of plain text added to the banner. */
+  MAINTENANCE_NOTE: optionalString,
+  /** true: every state-changing request is answered 503 with Retry-After; pages still read. */
+  MAINTENANCE_READ_ONLY: z.preprocess(emptyAsUndefined, z.enum(["true", "false"]).default("false")),
 });
 
 export type TEnvironment = z.input<typeof ZEnvironment>;
@@ -385,6 +398,8 @@ export interface Config {
   backupDir: string | null;
   /** /.well-known/security.txt; null when no contact is configured (the address answers 404). */
   securityTxt: SecurityTxtSettings | null;
+  /** The announced maintenance window (the banner) and the read-only switch. */
+  maintenance: MaintenanceSettings;
 }
 
 /** RFC 9116's fields, as configured. */
@@ -581,6 +596,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
   checkDatabaseUrlTls("DATABASE_OWNER_URL", values.DATABASE_OWNER_URL, problems);
   const matrix = matrixSettings(values, isProduction, problems);
   const securityTxt = securityTxtSettings(values, publicUrl, problems);
+  const maintenance = maintenanceSettings(values, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   const generated = values.SESSION_SECRET && totpKey ? null : developmentSecrets(values.NODE_ENV);
 
@@ -706,6 +722,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     standaloneTokens: values.STANDALONE_TOKENS,
     backupDir: values.BACKUP_DIR ? path.resolve(projectRoot, values.BACKUP_DIR) : null,
     securityTxt,
+    maintenance,
   };
 }
 
@@ -799,6 +816,53 @@ function parseExpiry(text: string): Date | null {
   // new Date() rolls 2027-02-30 over to March: a date that does not exist is a typo.
   if (date.toISOString().slice(0, 10) !== text.slice(0, 10) && isDate) return null;
   return date;
+}
+
+/** The banner's note is one sentence or two, on one line (it sits in a bar above every page). */
+const MAINTENANCE_NOTE_MAX_LENGTH = 200;
+
+/**
+ * The maintenance window and switch. Times need their offset: "22:00" alone would mean the server's time
+ * zone to the portal and the operator's own to the operator. A window already past is not a problem (a
+ * routine restart must not fail over it); it is simply no longer shown.
+ */
+function maintenanceSettings(values: z.output<typeof ZEnvironment>, problems: string[]): MaintenanceSettings {
+  const timeOf = (name: "MAINTENANCE_FROM" | "MAINTENANCE_UNTIL"): Date | null => {
+    const text = values[name];
+    if (!text) return null;
+    const isTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i.test(text);
+    const time = isTime ? new Date(text) : null;
+    if (!time || Number.isNaN(time.getTime())) {
+      problems.push(`${name}: must be a time with its offset, e.g. 2026-12-01T22:00:00Z`);
+      return null;
+    }
+    return time;
+  };
+  const from = timeOf("MAINTENANCE_FROM");
+  const until = timeOf("MAINTENANCE_UNTIL");
+  if (Boolean(values.MAINTENANCE_FROM) !== Boolean(values.MAINTENANCE_UNTIL)) {
+    problems.push("MAINTENANCE_FROM and MAINTENANCE_UNTIL: set both (the announced window) or neither");
+  } else if (from && until && until.getTime() <= from.getTime()) {
+    problems.push("MAINTENANCE_UNTIL: must be after MAINTENANCE_FROM");
+  }
+  const note = values.MAINTENANCE_NOTE?.trim() || null;
+  if (note !== null && (!isOneLineText(note) || note.length > MAINTENANCE_NOTE_MAX_LENGTH)) {
+    problems.push(
+      `MAINTENANCE_NOTE: must be one line of plain text, at most ${MAINTENANCE_NOTE_MAX_LENGTH} characters`,
+    );
+  }
+  const isReadOnly = values.MAINTENANCE_READ_ONLY === "true";
+  if (note !== null && !values.MAINTENANCE_FROM && !isReadOnly) {
+    problems.push(
+      "MAINTENANCE_NOTE: shown only with MAINTENANCE_FROM and MAINTENANCE_UNTIL, or MAINTENANCE_READ_ONLY",
+    );
+  }
+  return {
+    window: from && until ? { from, until } : null,
+    announceMs: values.MAINTENANCE_ANNOUNCE_HOURS * 3_600_000,
+    note,
+    isReadOnly,
+  };
 }
 
 /** Shown until an operator configures their own (PRIVACY_NOTICE_FILE and PRIVACY_NOTICE_VERSION). */

@@ -25,12 +25,22 @@ function scriptSettings(file: string): string[] {
     "BASH_SOURCE",
     "GNUPGHOME",
     "PWD",
+    // Set by systemd for the unit (LoadCredential=, CacheDirectory=).
+    "CREDENTIALS_DIRECTORY",
+    "CACHE_DIRECTORY",
   ]);
   return [...new Set(names)].filter((name) => !notSettings.has(name));
 }
 
 const portalSettings = Object.keys(ZEnvironment.shape);
-const backupSettings = [...new Set([...scriptSettings("backup"), ...scriptSettings("restore")])];
+// resticRepository.sh is sourced by both and reads the off-site copy's password settings.
+const backupSettings = [
+  ...new Set([
+    ...scriptSettings("backup"),
+    ...scriptSettings("restore"),
+    ...scriptSettings("resticRepository.sh"),
+  ]),
+];
 
 test("every setting the portal reads is in .env.example", () => {
   const missing = portalSettings.filter((name) => !documented.includes(name));

@@ -11,6 +11,7 @@ export type ErrorId =
   | "rate_limited"
   | "internal"
   | "service_unavailable"
+  | "read_only_maintenance"
   | "insufficient_storage";
 
 export class HttpError extends Error {
@@ -50,3 +51,10 @@ export const serviceUnavailable = (
   retryAfterSeconds = 30,
   message = "The service is unavailable for a moment. Try again shortly.",
 ) => new HttpError(503, "service_unavailable", message, { "Retry-After": String(retryAfterSeconds) });
+
+/**
+ * The portal is read-only for planned maintenance (MAINTENANCE_READ_ONLY): nothing was written, and the
+ * request may be sent again once the work is over. `message` says until when; it is meant for people.
+ */
+export const readOnlyForMaintenance = (retryAfterSeconds: number, message: string) =>
+  new HttpError(503, "read_only_maintenance", message, { "Retry-After": String(retryAfterSeconds) });

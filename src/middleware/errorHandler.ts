@@ -70,7 +70,9 @@ async function respondWithError(
   ctx.remove("Cache-Control");
   ctx.set("Cache-Control", "no-store");
   const requestId = ctx.state.requestId;
-  const message = status < 500 ? error?.message : undefined;
+  // A 5xx message is said only when it is one of ours written for people (when maintenance ends).
+  const isMaintenance = error?.id === "read_only_maintenance";
+  const message = status < 500 || isMaintenance ? error?.message : undefined;
   const allowedMethods = ctx.response.get("Allow") ? ctx.response.get("Allow").split(/,\s*/) : undefined;
   ctx.status = status;
 
@@ -85,7 +87,13 @@ async function respondWithError(
     };
     return;
   }
-  const template = PAGE_STATUSES.has(status) ? status : status >= 500 ? 500 : 400;
+  const template = isMaintenance
+    ? "maintenance"
+    : PAGE_STATUSES.has(status)
+      ? status
+      : status >= 500
+        ? 500
+        : 400;
   try {
     await ctx.render(`errors/${template}.njk`, { status, message, allowedMethods });
   } catch (renderError) {

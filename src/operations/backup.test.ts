@@ -9,6 +9,10 @@
 //   consistency    a backup waits for an upload between placing its file and committing its row, and
 //                  holds both; uploads and deletions during a backup leave no row without its file
 //   retention      by the folder's stamp, only expired stamped folders, only after a successful backup
+//   off-site       a restic repository (Debian's restic, a local path): the snapshot is there, encrypted;
+//                  with the local backups deleted, restore --from-restic brings back every row and
+//                  file; a wrong password or a missing repository fails clearly, restoring nothing and
+//                  keeping the local backup; retention forgets older snapshots of ours only
 import assert from "node:assert/strict";
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
@@ -807,6 +811,247 @@ async function onlyBackupNewerThan(backupDir: string, existing: string[]): Promi
   assert.equal(fresh.length, 1, fresh.join(", "));
   return path.join(backupDir, fresh[0] ?? "");
 }
+
+describe("the off-site copy (restic)", () => {
+  const DAY_MS = 86_400_000;
+  let portal: Portal;
+  let original: PortalState;
+  let credentials: string;
+  let cacheDir: string;
+
+  /** restic itself, on a repository, for what the test sets up and looks at. */
+  async function restic(
+    repository: string,
+    args: string[],
+    passwordFile = path.join(credentials, "vetting-portal_RESTIC_PASSWORD"),
+  ) {
+    const { stdout } = await execFileAsync("restic", [...args, "--no-cache"], {
+      env: { ...process.env, RESTIC_REPOSITORY: repository, RESTIC_PASSWORD_FILE: passwordFile },
+    });
+    return stdout;
+  }
+
+  async function createRepository(name: string): Promise<string> {
+    const repository = path.join(workDir, name);
+    await restic(repository, ["init", "--quiet"]);
+    return repository;
+  }
+
+  interface Snapshot {
+    id: string;
+    short_id: string;
+    time: string;
+    paths: string[];
+    tags?: string[];
+  }
+  const snapshotsOf = async (repository: string): Promise<Snapshot[]> =>
+    JSON.parse(await restic(repository, ["snapshots", "--json"])) as Snapshot[];
+
+  /** As the unit runs it: the password as the credential, restic's cache in the unit's CacheDirectory=. */
+  const offsiteEnv = (repository: string, env: Record<string, string> = {}) => ({
+    BACKUP_RESTIC_REPOSITORY: repository,
+    CREDENTIALS_DIRECTORY: credentials,
+    CACHE_DIRECTORY: cacheDir,
+    ...env,
+  });
+
+  before(async () => {
+    credentials = path.join(workDir, "restic-credentials");
+    await mkdir(credentials, { mode: 0o700 });
+    await writeFile(
+      path.join(credentials, "vetting-portal_RESTIC_PASSWORD"),
+      "correct horse battery staple\n",
+      {
+        mode: 0o600,
+      },
+    );
+    cacheDir = path.join(workDir, "restic-cache");
+    await mkdir(cacheDir, { mode: 0o700 });
+    portal = await createPortal("offsite");
+    await seedPortal(portal);
+    original = await captureState(portal.url, portal.uploadsDir);
+  });
+
+  test("a backup lands in the repository as a snapshot; with every local backup gone, the portal restores from the repository alone", async () => {
+    const repository = await createRepository("restic-repo");
+    const backupDir = path.join(workDir, "offsite-backups");
+    const run = await runBackup(portal, backupDir, offsiteEnv(repository));
+    assert.equal(run.code, 0, run.stderr);
+    const stamp = path.basename(await onlyBackup(backupDir));
+
+    const [snapshot, ...others] = await snapshotsOf(repository);
+    assert.deepEqual(others, []);
+    assert.deepEqual(snapshot?.tags, ["vetting-portal", stamp]);
+    assert.deepEqual(snapshot?.paths, [path.join(backupDir, stamp)]);
+    // The snapshot's time is the backup's stamp, so restic's retention goes by when the backup was taken.
+    assert.equal(new Date(snapshot?.time ?? "").toISOString().replace(/[-:]|\.\d{3}/g, ""), stamp);
+    assert.match(
+      run.stdout,
+      new RegExp(`^backup: copied ${stamp} off the host: restic snapshot ${snapshot?.short_id}$`, "m"),
+    );
+    assert.match(
+      run.stdout,
+      /^backup: applied the off-site retention \(--keep-daily 7 --keep-weekly 5 --keep-monthly 12\)$/m,
+    );
+    assert.match(run.stdout, /^backup: checked the off-site repository \(and read [1-7]\/7 of its data\)$/m);
+    assert.match(
+      await readFile(path.join(backupDir, "last-offsite-success"), "utf8"),
+      new RegExp(`^\\d+ ${stamp} ${snapshot?.short_id}\\n$`),
+    );
+    assert.ok((await readdir(cacheDir)).length > 0, "restic kept its cache in CACHE_DIRECTORY");
+    // The repository is encrypted: none of the dump or the evidence is readable in it.
+    for (const file of await filesBelow(repository)) {
+      if (!file.sha256) continue;
+      const bytes = await readFile(path.join(repository, file.path));
+      assert.ok(!bytes.includes("PGDMP") && !bytes.includes(`Evidence ${portal.name}`), file.path);
+    }
+
+    await rm(backupDir, { recursive: true, force: true });
+    const target = await emptyTarget();
+    const restored = await startScript(RESTORE_SCRIPT, ["--from-restic", stamp], {
+      DATABASE_URL: target.url,
+      UPLOADS_DIR: target.uploadsDir,
+      ...offsiteEnv(repository),
+    }).finished;
+    assert.equal(restored.code, 0, restored.stderr);
+    assert.match(restored.stdout, new RegExp(`^restore: fetched ${stamp} from the restic repository$`, "m"));
+    assert.match(restored.stdout, /^restore: checked .* against SHA256SUMS$/m);
+    assert.deepEqual(await captureState(target.url, target.uploadsDir), original);
+    assert.equal(await assertEveryRowHasItsFile(target.url, target.uploadsDir), 5);
+
+    // A stamp the repository does not hold is refused.
+    const elsewhere = await emptyTarget();
+    const missing = await startScript(RESTORE_SCRIPT, ["--from-restic", "20000101T000000Z"], {
+      DATABASE_URL: elsewhere.url,
+      UPLOADS_DIR: elsewhere.uploadsDir,
+      ...offsiteEnv(repository),
+    }).finished;
+    assert.equal(missing.code, 1);
+    assert.match(
+      missing.stderr,
+      /restore refused: restic could not restore the snapshot 20000101T000000Z \(tagged vetting-portal,20000101T000000Z\)/,
+    );
+  });
+
+  test("a wrong password: the restore is refused with that reason and restores nothing; the backup fails but keeps its local copy", async () => {
+    const repository = await createRepository("restic-repo-password");
+    const wrongPassword = path.join(workDir, "wrong-restic-password");
+    await writeFile(wrongPassword, "not the password\n", { mode: 0o600 });
+    const wrongEnv = {
+      BACKUP_RESTIC_REPOSITORY: repository,
+      RESTIC_PASSWORD_FILE: wrongPassword,
+      CACHE_DIRECTORY: cacheDir,
+    };
+
+    const target = await emptyTarget();
+    const restore = await startScript(RESTORE_SCRIPT, ["--from-restic", "latest"], {
+      DATABASE_URL: target.url,
+      UPLOADS_DIR: target.uploadsDir,
+      ...wrongEnv,
+    }).finished;
+    assert.equal(restore.code, 1);
+    assert.equal(
+      restore.stderr,
+      "restore refused: the restic repository did not accept the password (RESTIC_PASSWORD_FILE or the credential RESTIC_PASSWORD)\n",
+    );
+    assert.deepEqual(await captureState(target.url, target.uploadsDir), { tables: {}, files: [] });
+    await assert.rejects(stat(target.uploadsDir), { code: "ENOENT" });
+
+    const backupDir = path.join(workDir, "offsite-wrong-password");
+    const backup = await runBackup(portal, backupDir, wrongEnv);
+    assert.equal(backup.code, 1);
+    const kept = await onlyBackup(backupDir);
+    assert.equal(
+      backup.stderr,
+      "backup failed: the restic repository did not accept the password (RESTIC_PASSWORD_FILE or the credential RESTIC_PASSWORD)\n" +
+        `backup failed: the off-site copy did not complete; the local backup ${kept} is complete and kept\n`,
+    );
+    assert.match(
+      await readFile(path.join(backupDir, BACKUP_LAST_SUCCESS_FILE), "utf8"),
+      new RegExp(` ${path.basename(kept)}\\n$`),
+    );
+    await assert.rejects(stat(path.join(backupDir, "last-offsite-success")), { code: "ENOENT" });
+    assert.deepEqual(await snapshotsOf(repository), []);
+  });
+
+  test("a repository that does not exist yet is not created: the backup fails, says how to create it, keeps the local copy", async () => {
+    const repository = path.join(workDir, "restic-repo-never-initialised");
+    const backupDir = path.join(workDir, "offsite-no-repository");
+    const run = await runBackup(portal, backupDir, offsiteEnv(repository));
+    assert.equal(run.code, 1);
+    assert.match(
+      run.stderr,
+      /^backup failed: there is no restic repository at BACKUP_RESTIC_REPOSITORY: create it once, as the README's Production step 8 says \(restic init\)/,
+    );
+    assert.match(run.stderr, /the local backup .* is complete and kept\n$/);
+    await onlyBackup(backupDir);
+    await assert.rejects(stat(repository), { code: "ENOENT" });
+  });
+
+  test("retention forgets this host's older vetting-portal snapshots by BACKUP_RESTIC_KEEP_*, and leaves other snapshots alone", async () => {
+    const repository = await createRepository("restic-repo-retention");
+    const older = path.join(workDir, "older-snapshot");
+    await mkdir(older);
+    await writeFile(path.join(older, "SHA256SUMS"), "");
+    const stampAgo = (ms: number) => new Date(Date.now() - ms).toISOString().replace(/[-:]|\.\d{3}/g, "");
+    const localTime = (stamp: string) => {
+      const at = new Date(stamp.replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/, "$1-$2-$3T$4:$5:$6Z"));
+      const pad = (n: number) => String(n).padStart(2, "0");
+      return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} ${pad(at.getHours())}:${pad(at.getMinutes())}:${pad(at.getSeconds())}`;
+    };
+    const days = [10, 9, 8].map((n) => stampAgo(n * DAY_MS));
+    for (const stamp of days)
+      await restic(repository, [
+        "backup",
+        "--quiet",
+        "--tag",
+        "vetting-portal",
+        "--tag",
+        stamp,
+        "--time",
+        localTime(stamp),
+        older,
+      ]);
+    // Something else kept in the same repository: not ours to forget.
+    await restic(repository, [
+      "backup",
+      "--quiet",
+      "--tag",
+      "other",
+      "--time",
+      localTime(days[0] ?? ""),
+      older,
+    ]);
+
+    const refused = await runBackup(
+      portal,
+      path.join(workDir, "never-written-offsite"),
+      offsiteEnv(repository, { BACKUP_RESTIC_KEEP_DAILY: "a week" }),
+    );
+    assert.equal(refused.code, 1);
+    assert.equal(
+      refused.stderr,
+      'backup failed: BACKUP_RESTIC_KEEP_DAILY must be a whole number of snapshots, 0 or more (it is "a week")\n',
+    );
+    await assert.rejects(stat(path.join(workDir, "never-written-offsite")), { code: "ENOENT" });
+
+    const backupDir = path.join(workDir, "offsite-retention");
+    const run = await runBackup(
+      portal,
+      backupDir,
+      offsiteEnv(repository, {
+        BACKUP_RESTIC_KEEP_DAILY: "2",
+        BACKUP_RESTIC_KEEP_WEEKLY: "0",
+        BACKUP_RESTIC_KEEP_MONTHLY: "0",
+      }),
+    );
+    assert.equal(run.code, 0, run.stderr);
+    const stamp = path.basename(await onlyBackup(backupDir));
+    assert.match(run.stdout, /^backup: applied the off-site retention \(--keep-daily 2\)$/m);
+    const left = (await snapshotsOf(repository)).map((snapshot) => snapshot.tags?.join(",")).sort();
+    assert.deepEqual(left, ["other", `vetting-portal,${days[2]}`, `vetting-portal,${stamp}`].sort());
+  });
+});
 
 describe("the database URL from a file", () => {
   test("backup and restore read DATABASE_URL_FILE or the unit's credential, and refuse it given twice", async () => {

@@ -1,7 +1,8 @@
 // Probes for load balancers and systemd. /healthz touches nothing; /readyz says whether this instance
 // can serve (database, migrations, uploads volume) and names what fails; /version says what runs.
 // The checks themselves, and why an unreachable mail relay or a nearly full uploads volume only make
-// the instance "degraded" (still 200), are in readiness.ts, which /metrics reports too.
+// the instance "degraded" (still 200), and read-only maintenance "maintenance" (still 200), are in
+// readiness.ts, which /metrics reports too.
 import Router from "@koa/router";
 import type { AppDependencies } from "../../appDependencies.js";
 import type { ReadinessCheck } from "./readiness.js";

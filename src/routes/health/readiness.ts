@@ -26,7 +26,11 @@ type CheckResult = "ok" | string;
 
 /** What /readyz answers (and /metrics reports as vetting_portal_ready and _readiness_check_ok). */
 export interface ReadinessReport {
-  status: "ready" | "degraded" | "not ready";
+  /**
+   * "maintenance": fit to serve, but read-only (MAINTENANCE_READ_ONLY): still 200, so that balancers keep
+   * sending people to the pages they can read and the refusal page that says until when.
+   */
+  status: "ready" | "degraded" | "maintenance" | "not ready";
   /** Required checks that fail: the instance must not be sent requests. */
   failing: string[];
   /** Checks that fail without making the instance unfit to serve. */
@@ -79,7 +83,14 @@ export function createReadinessCheck(deps: AppDependencies): ReadinessCheck {
         .map(([name]) => name);
       const degraded = [...(uploadsRoom === "ok" ? [] : ["uploads"]), ...(mail === "ok" ? [] : ["mail"])];
       return {
-        status: failing.length > 0 ? "not ready" : degraded.length > 0 ? "degraded" : "ready",
+        status:
+          failing.length > 0
+            ? "not ready"
+            : deps.config.maintenance.isReadOnly
+              ? "maintenance"
+              : degraded.length > 0
+                ? "degraded"
+                : "ready",
         failing,
         degraded,
         checks: { ...required, uploads: uploads === "ok" ? uploadsRoom : uploads, mail },
