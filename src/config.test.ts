@@ -336,7 +336,7 @@ describe("secrets from files", () => {
 });
 
 describe("request limits and trusted proxies", () => {
-  test("default to the original system's numbers, counted in Postgres", () => {
+  test("default to 30/minute, 300/hour, 1000/day per address, counted in Postgres", () => {
     const { rateLimits } = loadConfig({});
     assert.deepEqual(rateLimits.perClient, [
       { points: 30, seconds: 60 },

@@ -138,7 +138,7 @@ export const ZEnvironment = z.object({
   EMBEDDED_POSTGRES_PORT: integer(54329, 1, 65535),
 
   UPLOADS_DIR: z.preprocess(emptyAsUndefined, z.string().default("uploads")),
-  /** Evidence limits (the original system took 5 files per submission, each with a note). */
+  /** Evidence limits: a few files an upload, each with its note, is what an identity check needs. */
   EVIDENCE_MAX_FILE_MB: integer(20, 1, 4096),
   EVIDENCE_MAX_FILES_PER_UPLOAD: integer(5, 1, 100),
   EVIDENCE_MAX_CASE_MB: integer(100, 1, 65_536),
@@ -197,9 +197,9 @@ export const ZEnvironment = z.object({
    */
   APPROVAL_MIN_VETTING_RECORDS: integer(1, 1, 20),
 
-  // ── Matrix registration tokens (issue 10); off unless both the homeserver and its admin token are set ──
+  // ── Matrix registration tokens: off unless both the homeserver and its admin token are set ──
   MATRIX_HOMESERVER_URL: z.preprocess(emptyAsUndefined, httpUrl.optional()),
-  /** A Synapse admin's access token (the original system's name). */
+  /** A Synapse admin's access token (the name operators of earlier vetting portals know). */
   MATRIX_ADMIN_TOKEN: optionalString,
   MATRIX_TOKEN_LIFETIME_DAYS: integer(30, 1, 365),
   /** Where people register with their token (e.g. an Element instance's registration page). */
@@ -215,10 +215,10 @@ export const ZEnvironment = z.object({
   WORKER_CONCURRENCY: integer(2, 1, 50),
   BUILD_COMMIT: optionalString,
 
-  // ── Request limits and the client address (issue 8) ──
+  // ── Request limits and the client address ──
   /** proxy-addr syntax: loopback, linklocal, uniquelocal, addresses and CIDR ranges, comma-separated. */
   TRUSTED_PROXIES: optionalString,
-  /** Every request per client address (the original system's 30/minute, 300/hour, 1000/day). */
+  /** Every request per client address (30/minute, 300/hour, 1000/day: more than a person clicks). */
   RATE_LIMIT_PER_MINUTE: integer(30, 1, 100_000_000),
   RATE_LIMIT_PER_HOUR: integer(300, 1, 100_000_000),
   RATE_LIMIT_PER_DAY: integer(1000, 1, 100_000_000),
@@ -237,7 +237,7 @@ export const ZEnvironment = z.object({
   ),
   RATE_LIMIT_STORE_TIMEOUT_MS: integer(250, 10, 10_000),
 
-  // ── Metrics (issue 9) ──
+  // ── Metrics ──
   /** Answer /metrics to clients on this host without a token; default: true outside production only. */
   METRICS_ALLOW_LOOPBACK: z.preprocess(emptyAsUndefined, z.enum(["true", "false"]).optional()),
   /** Lets a scraper that is not on this host read /metrics (Authorization: Bearer <token>). */
@@ -250,7 +250,7 @@ export const ZEnvironment = z.object({
       .optional(),
   ),
 
-  // ── Operations (issue 27) ──
+  // ── Operations ──
   /** Where scripts/backup writes; /metrics reports the last success it recorded there (last-success). */
   BACKUP_DIR: optionalString,
   /** security.txt (RFC 9116): comma-separated mailto:, https: or tel: URIs; unset: no security.txt. */
@@ -260,7 +260,7 @@ export const ZEnvironment = z.object({
   /** security.txt's Preferred-Languages: comma-separated language tags (en, de). */
   SECURITY_TXT_PREFERRED_LANGUAGES: optionalString,
 
-  // ── Planned maintenance (issue 27) ──
+  // ── Planned maintenance ──
   /** The announced window: RFC 3339 times with their offset (2026-12-01T22:00:00Z); both or neither. */
   MAINTENANCE_FROM: optionalString,
   MAINTENANCE_UNTIL: optionalString,

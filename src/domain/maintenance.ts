@@ -1,4 +1,4 @@
-// Planned maintenance (issue 27): a window announced in advance, and a read-only switch for while the
+// Planned maintenance: a window announced in advance, and a read-only switch for while the
 // work runs. The two are separate on purpose. The window (MAINTENANCE_FROM, MAINTENANCE_UNTIL) is what
 // people are told; the switch (MAINTENANCE_READ_ONLY) is what the portal does. Work starts when the
 // operator starts it and ends when they have checked it: a portal that turned read-only by the clock
