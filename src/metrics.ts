@@ -116,6 +116,8 @@ export function countCspReports(received: number): void {
 
 /** Written by scripts/backup in BACKUP_DIR when a backup completes: "<Unix time> <folder name>". */
 export const BACKUP_LAST_SUCCESS_FILE = "last-success";
+/** Written beside it when the backup's off-site copy (restic) completes: "<Unix time> <stamp> <snapshot>". */
+export const BACKUP_LAST_OFFSITE_SUCCESS_FILE = "last-offsite-success";
 
 /** The readiness checks as /readyz made them (routes/health/readiness.ts). */
 export const READINESS_CHECKS = ["database", "migrations", "uploads", "uploads_room", "mail"] as const;
@@ -225,6 +227,13 @@ export function createAppMetrics(): AppMetrics {
     help: "When scripts/backup last completed (Unix time, from BACKUP_DIR/last-success; 0 when none is recorded). Same on every instance of a host.",
     registers: [backupRegistry],
   });
+  // Only where an off-site copy has ever been made: a host without one has nothing to report.
+  const offsiteRegistry = new Registry();
+  const backupLastOffsiteSuccess = new Gauge({
+    name: `${PREFIX}backup_offsite_last_success_timestamp_seconds`,
+    help: "When scripts/backup last copied a backup off the host with restic (Unix time, from BACKUP_DIR/last-offsite-success). Same on every instance of a host.",
+    registers: [offsiteRegistry],
+  });
   const securityTxtRegistry = new Registry();
   const securityTxtExpiry = new Gauge({
     name: `${PREFIX}security_txt_expiry_timestamp_seconds`,
@@ -333,8 +342,13 @@ export function createAppMetrics(): AppMetrics {
       const parts = [await processMetricsOf().registry.metrics(), await registry.metrics()];
       if (isDatabaseRead) parts.push(await databaseRegistry.metrics());
       if (sources.backupDir !== null) {
-        backupLastSuccess.set(await readBackupLastSuccess(sources.backupDir));
+        backupLastSuccess.set((await readBackupMarker(sources.backupDir, BACKUP_LAST_SUCCESS_FILE)) ?? 0);
         parts.push(await backupRegistry.metrics());
+        const offsite = await readBackupMarker(sources.backupDir, BACKUP_LAST_OFFSITE_SUCCESS_FILE);
+        if (offsite !== null) {
+          backupLastOffsiteSuccess.set(offsite);
+          parts.push(await offsiteRegistry.metrics());
+        }
       }
       if (sources.securityTxtExpiresAt !== null) {
         securityTxtExpiry.set(sources.securityTxtExpiresAt.getTime() / 1000);
@@ -350,15 +364,16 @@ export function createAppMetrics(): AppMetrics {
  * than a database row: the backup unit writes that folder anyway (its sandbox allows it and the uploads
  * folder, nothing else), every web unit of the host can read it (ProtectSystem=strict leaves /srv
  * readable; same user), and the record lives beside the backups it speaks of, with no table, migration
- * or database write in a script that otherwise only reads. 0 when the file is missing or unreadable:
- * no backup this portal can vouch for, which the backup alert then reports.
+ * or database write in a script that otherwise only reads. Null when the file is missing, unreadable
+ * or holds no time: for the local backup that is reported as 0 (no backup this portal can vouch for,
+ * which the backup alert then reports); the off-site marker is then left out.
  */
-async function readBackupLastSuccess(backupDir: string): Promise<number> {
+async function readBackupMarker(backupDir: string, file: string): Promise<number | null> {
   try {
-    const text = await readFile(path.join(backupDir, BACKUP_LAST_SUCCESS_FILE), "utf8");
+    const text = await readFile(path.join(backupDir, file), "utf8");
     const seconds = /^(\d{1,12})(?:\s|$)/.exec(text)?.[1];
-    return seconds === undefined ? 0 : Number(seconds);
+    return seconds === undefined ? null : Number(seconds);
   } catch {
-    return 0;
+    return null;
   }
 }

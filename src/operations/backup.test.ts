@@ -429,6 +429,7 @@ describe("a backup, the portal destroyed, the backup restored", () => {
       securityTxtExpiresAt: null,
     });
     assert.match(never, /^vetting_portal_backup_last_success_timestamp_seconds 0$/m, "none recorded: 0");
+    assert.doesNotMatch(metrics, /backup_offsite/, "no off-site copy made here: nothing to report");
   });
 
   test("logs one line per step, and never the database password", () => {
@@ -894,9 +895,22 @@ describe("the off-site copy (restic)", () => {
       /^backup: applied the off-site retention \(--keep-daily 7 --keep-weekly 5 --keep-monthly 12\)$/m,
     );
     assert.match(run.stdout, /^backup: checked the off-site repository \(and read [1-7]\/7 of its data\)$/m);
+    const offsiteMarker = await readFile(path.join(backupDir, "last-offsite-success"), "utf8");
+    assert.match(offsiteMarker, new RegExp(`^\\d+ ${stamp} ${snapshot?.short_id}\\n$`));
+    // The web instances report it, for the off-site alert (deploy/prometheus).
+    const metrics = await createAppMetrics().scrape({
+      db: portal.db,
+      isReady: true,
+      readinessChecks: { database: true, migrations: true, uploads: true, uploads_room: true, mail: true },
+      backupDir,
+      securityTxtExpiresAt: null,
+    });
     assert.match(
-      await readFile(path.join(backupDir, "last-offsite-success"), "utf8"),
-      new RegExp(`^\\d+ ${stamp} ${snapshot?.short_id}\\n$`),
+      metrics,
+      new RegExp(
+        `^vetting_portal_backup_offsite_last_success_timestamp_seconds ${offsiteMarker.split(" ")[0]}$`,
+        "m",
+      ),
     );
     assert.ok((await readdir(cacheDir)).length > 0, "restic kept its cache in CACHE_DIRECTORY");
     // The repository is encrypted: none of the dump or the evidence is readable in it.

@@ -4,7 +4,7 @@
 // runbook section; and every metric the alerts and the Grafana dashboard name is one that a real portal's
 // /metrics exports (the app started as in production, scraped over loopback).
 import assert from "node:assert/strict";
-import { copyFile, mkdtemp, readFile, rm } from "node:fs/promises";
+import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -164,6 +164,8 @@ describe("every metric the alerts and the dashboard name", () => {
 
   before(async () => {
     const backupDir = await mkdtemp(path.join(tmpdir(), "vp-backups-"));
+    // An off-site copy was made once (scripts/backup with BACKUP_RESTIC_REPOSITORY writes this).
+    await writeFile(path.join(backupDir, "last-offsite-success"), "1765000000 20261206T023000Z 4f9a1c2e\n");
     testApp = await startTestApp({
       env: {
         // Everything that adds a metric when configured.
@@ -190,6 +192,7 @@ describe("every metric the alerts and the dashboard name", () => {
     assert.deepEqual(metricNamesIn("label_values(vetting_portal_ready, instance)"), ["vetting_portal_ready"]);
     assert.ok(exported.has("vetting_portal_http_request_duration_seconds_bucket"));
     assert.ok(exported.has("vetting_portal_backup_last_success_timestamp_seconds"));
+    assert.ok(exported.has("vetting_portal_backup_offsite_last_success_timestamp_seconds"));
   });
 
   test("are exported by the portal's /metrics", () => {
