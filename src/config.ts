@@ -164,7 +164,7 @@ export const ZEnvironment = z.object({
   SMTP_USER: optionalString,
   SMTP_RELAY_AUTHPW: optionalString,
   MAIL_FROM_ADDRESS: optionalString,
-  MAIL_FROM_NAME: z.preprocess(emptyAsUndefined, z.string().max(100).default("IaMA RVI Support")),
+  MAIL_FROM_NAME: z.preprocess(emptyAsUndefined, z.string().max(100).default("Vetting Portal")),
   MAIL_REPLY_TO: optionalString,
   SMTP_CA_FILE: optionalString,
   SMTP_CONNECTION_TIMEOUT_MS: integer(10_000, 100, 120_000),

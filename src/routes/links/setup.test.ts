@@ -245,7 +245,7 @@ describe("the welcome email", () => {
       assert.match(message?.subject ?? "", /superadmin/i);
       assert.match(message?.text ?? "", /Grace Hopper/);
       assert.match(message?.text ?? "", /http:\/\/localhost:3000\/staff\/sign-in/);
-      assert.match(message?.from ?? "", /IaMA RVI Support/);
+      assert.match(message?.from ?? "", /^"?Vetting Portal"? </);
     } finally {
       relay.close();
       await mailbox.close();
