@@ -16,13 +16,6 @@ export interface MaintenanceSettings {
   isReadOnly: boolean;
 }
 
-export const NO_MAINTENANCE: MaintenanceSettings = {
-  window: null,
-  announceMs: 0,
-  note: null,
-  isReadOnly: false,
-};
-
 /**
  * What people are told now: nothing; "announced" (the window is coming, or has begun while the portal
  * still takes forms); or "read-only" (the switch is on, whatever the clock says).

@@ -10,10 +10,12 @@
 // lowering the retention) never holds one long transaction. The batch's rows are locked with SKIP
 // LOCKED: a case being erased by hand at that moment is left to that erasure, and a second worker
 // running the job at once takes other cases. Safe to re-run: erased cases are never selected again.
+
 import { recordAudit } from "../audit.js";
 import { ERASED_RECIPIENT, eraseCase, removeErasedEvidenceFiles } from "../commands/cases/eraseCase.js";
 import { TOKEN_REQUEST_SUBJECT } from "../commands/registrationTokens/requestStandaloneRegistrationToken.js";
 import type { Transaction } from "../db.js";
+import { DECIDED_STATES } from "../domain/caseStates.js";
 import { evidenceStore } from "../storage/evidenceStore.js";
 import type { JobDependencies } from "./dependencies.js";
 
@@ -34,7 +36,7 @@ export async function purgeDecidedCases(
         const batch = await tx.$queryRaw<{ id: string }[]>`
           SELECT id FROM vetting_cases
            WHERE "erasedAt" IS NULL
-             AND ((state IN ('APPROVED', 'REJECTED') AND "decidedAt" < ${cutoff})
+             AND ((state::text = ANY(${[...DECIDED_STATES]}) AND "decidedAt" < ${cutoff})
                   OR (state = 'WITHDRAWN' AND "withdrawnAt" < ${cutoff}))
            ORDER BY number
            LIMIT ${batchSize}

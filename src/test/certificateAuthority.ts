@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { generateSelfSignedCertificate } from "./smtp.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -32,27 +33,13 @@ export async function createCertificateAuthority(name: string): Promise<Certific
   const certFile = path.join(directory, "ca.pem");
   const remove = () => rm(directory, { recursive: true, force: true });
   try {
-    await openssl([
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-keyout",
-      keyFile,
-      "-out",
-      certFile,
-      "-days",
-      "2",
-      "-subj",
-      `/CN=${name}`,
-      "-addext",
-      "basicConstraints=critical,CA:TRUE",
-      "-addext",
-      "keyUsage=critical,keyCertSign,cRLSign",
-    ]);
+    const ca = await generateSelfSignedCertificate({
+      commonName: name,
+      subjectAltName: null,
+      extensions: ["keyUsage=critical,keyCertSign,cRLSign"],
+    });
+    await writeFile(keyFile, ca.key, { mode: 0o600 });
+    await writeFile(certFile, ca.cert);
   } catch (error) {
     await remove();
     throw error;

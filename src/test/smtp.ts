@@ -35,7 +35,13 @@ export function createTestCertificate(): Promise<TestCertificate> {
  * trusts it by taking it as `ca` (or through NODE_EXTRA_CA_CERTS).
  */
 export async function generateSelfSignedCertificate(
-  options: { commonName?: string; subjectAltName?: string } = {},
+  options: {
+    commonName?: string;
+    /** null: none (a CA's own certificate names no host). */
+    subjectAltName?: string | null;
+    /** More `-addext` values, e.g. a CA's keyUsage. */
+    extensions?: string[];
+  } = {},
 ): Promise<TestCertificate> {
   const directory = await mkdtemp(path.join(tmpdir(), "vp-test-cert-"));
   const keyFile = path.join(directory, "key.pem");
@@ -59,8 +65,12 @@ export async function generateSelfSignedCertificate(
       `/CN=${options.commonName ?? "localhost"}`,
       "-addext",
       "basicConstraints=critical,CA:TRUE",
-      "-addext",
-      `subjectAltName=${options.subjectAltName ?? "DNS:localhost,IP:127.0.0.1"}`,
+      ...[
+        ...(options.subjectAltName === null
+          ? []
+          : [`subjectAltName=${options.subjectAltName ?? "DNS:localhost,IP:127.0.0.1"}`]),
+        ...(options.extensions ?? []),
+      ].flatMap((extension) => ["-addext", extension]),
     ]);
     return { key: await readFile(keyFile, "utf8"), cert: await readFile(certFile, "utf8") };
   } finally {
