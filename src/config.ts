@@ -212,6 +212,11 @@ export const ZEnvironment = z.object({
   STANDALONE_TOKENS: z.preprocess(emptyAsUndefined, z.enum(["four-eyes", "off"]).default("four-eyes")),
 
   COMMUNITY_NAME: z.preprocess(emptyAsUndefined, z.string().max(100).default("the community")),
+  /**
+   * Where people using this portal can get its source code: the AGPL (section 13) asks whoever runs a
+   * modified copy to offer its source to its users; every page's footer links here. Unset: no link.
+   */
+  SOURCE_URL: z.preprocess(emptyAsUndefined, httpUrl.optional()),
   WORKER_CONCURRENCY: integer(2, 1, 50),
   BUILD_COMMIT: optionalString,
 
@@ -355,7 +360,8 @@ export interface Config {
     retryBaseMs: number;
     devMailbox: { dir: string; smtpPort: number } | null;
   };
-  site: { name: string; communityName: string };
+  /** sourceUrl: the footer's "Source code" link (AGPL section 13); null: no link. */
+  site: { name: string; communityName: string; sourceUrl: string | null };
   applicant: { sessionIdleMs: number; sessionAbsoluteMs: number };
   privacy: { noticeText: string; noticeVersion: string; retentionDays: number };
   cases: {
@@ -678,7 +684,11 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
           ? { dir: path.resolve(projectRoot, values.DEV_MAILBOX_DIR), smtpPort: values.DEV_MAILBOX_SMTP_PORT }
           : null,
     },
-    site: { name: "Vetting Portal", communityName: values.COMMUNITY_NAME },
+    site: {
+      name: "Vetting Portal",
+      communityName: values.COMMUNITY_NAME,
+      sourceUrl: values.SOURCE_URL ?? null,
+    },
     applicant: {
       sessionIdleMs: values.APPLICANT_SESSION_IDLE_MINUTES * 60_000,
       sessionAbsoluteMs: values.APPLICANT_SESSION_ABSOLUTE_HOURS * 3_600_000,
