@@ -282,6 +282,8 @@ export type TEnvironment = z.input<typeof ZEnvironment>;
 export interface Config {
   env: "development" | "production" | "test";
   isProduction: boolean;
+  /** $NOTIFY_SOCKET, set by systemd for Type=notify units (systemdNotify.ts); null elsewhere. */
+  systemdNotifySocket: string | null;
   version: string;
   buildCommit: string;
   http: {
@@ -609,6 +611,8 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
   return {
     env: values.NODE_ENV,
     isProduction,
+    // Not a setting: systemd sets it for the unit, like CREDENTIALS_DIRECTORY.
+    systemdNotifySocket: (emptyAsUndefined(environment.NOTIFY_SOCKET) as string | undefined) ?? null,
     version: packageJson.version,
     buildCommit: values.BUILD_COMMIT ?? readGitCommit() ?? "unknown",
     http: {

@@ -1,7 +1,8 @@
 // Process entry. Starts, in order: configuration, database (embedded in development), migrations,
 // the development mail catcher, the job worker, the web server; then gives the first-superadmin setup
 // link if one is needed (printed on a terminal, else written to SETUP_LINK_FILE: setupLinkFile.ts).
-// SIGINT/SIGTERM stop everything in reverse order and exit 0.
+// Under a Type=notify systemd unit it then reports itself ready (systemdNotify.ts). SIGINT/SIGTERM stop
+// everything in reverse order and exit 0.
 //   tsx src/main.ts            web server and worker in one process
 //   tsx src/main.ts --web      web server only       tsx src/main.ts --worker   worker only
 import { createApp } from "./app.js";
@@ -27,6 +28,7 @@ import {
 import { httpTimeouts, startHttpServer } from "./server.js";
 import { removeSetupLinkFile, writeSetupLinkFile } from "./setupLinkFile.js";
 import { evidenceStore } from "./storage/evidenceStore.js";
+import { serviceManager } from "./systemdNotify.js";
 import { absoluteUrl, urls } from "./urls.js";
 import { createViewEnvironment } from "./views.js";
 
@@ -65,6 +67,7 @@ async function main(): Promise<void> {
   }
   const log = createLogger({ level: config.logLevel, pretty: config.logFormat === "pretty" });
   logger = log;
+  const systemd = serviceManager(config.systemdNotifySocket, log);
   let shuttingDown = false;
 
   const stopAll = async (signal: string) => {
@@ -74,6 +77,7 @@ async function main(): Promise<void> {
     }
     shuttingDown = true;
     log.info({ signal }, "shutting down");
+    await systemd.stopping();
     await shutdown.unwind(log);
     log.info("stopped");
     process.exit(0);
@@ -176,6 +180,12 @@ async function main(): Promise<void> {
   }
 
   await announceSetupLink(config, db, log);
+  // Only now: the database answered, the uploads volume is laid out, the port listens.
+  await systemd.ready(
+    [runWeb && `web server on port ${config.http.port}`, runWorker && "job worker"]
+      .filter(Boolean)
+      .join(", "),
+  );
 }
 
 async function announceSetupLink(config: Config, db: Database, logger: Logger) {

@@ -17,147 +17,26 @@
 // exec`) and `service_completed_successfully` for its exit code 0. The one addition the file does not
 // have: the test relay's CA certificate, mounted for SMTP_CA_FILE.
 //
-// Podman needs two settings on these machines (containers.conf below): no default ulimits (the kernel
-// sandbox withholds CAP_SYS_RESOURCE) and the runc runtime (crun refuses hybrid cgroups). When podman
-// cannot run, the test fails and says why; it never skips.
+// Podman's settings for these machines and the base images are in src/test/podman.ts. When podman cannot
+// run, the test fails and says why; it never skips.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, readFileSync } from "node:fs";
-import { chmod, cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { parse } from "yaml";
-import { ensureDebianProgram } from "../../scripts/debianPackages.js";
 import { projectRoot } from "../config.js";
+import { debianBaseImage, imageExists, nodeBaseImage, podman, preparePodman } from "../test/podman.js";
 import { freePort } from "../test/ports.js";
 import { generateSelfSignedCertificate, startTestSmtpServer, type TestSmtpServer } from "../test/smtp.js";
 import { waitFor } from "../test/waitFor.js";
 
 const COMPOSE_FILE = path.join(projectRoot, "compose.yaml");
-/** Bumped when the recipes of the images made here change, so cached ones are not reused. */
-const RECIPE_VERSION = "2";
 const PORTAL_IMAGE = "localhost/vetting-portal:container-test";
 const RELAY_USER = "vetting@example.org";
-const MACHINE_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
-/** Node's headers, for compiling argon2 (the public Node image has them at /usr/local/include/node). */
-const NODE_HEADERS = path.join(path.dirname(path.dirname(process.execPath)), "include", "node");
-
-// ---------- podman ----------
-
-let containersConf = "";
-
-interface CommandResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command to its end; the output is kept (and echoed when `echo` is set, for long builds). */
-function runCommand(
-  command: string,
-  args: string[],
-  options: { echo?: boolean; allowFailure?: boolean; cwd?: string } = {},
-): Promise<CommandResult> {
-  return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(command, args, {
-      cwd: options.cwd ?? projectRoot,
-      env: { ...process.env, CONTAINERS_CONF: containersConf },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout?.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-      if (options.echo) process.stdout.write(`# ${chunk.toString().replace(/\n(?=.)/g, "\n# ")}`);
-    });
-    child.stderr?.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on("error", reject);
-    child.on("exit", (code) => {
-      if (code !== 0 && !options.allowFailure) {
-        reject(
-          new Error(
-            `${command} ${args.join(" ")} failed (exit code ${code}):\n${stderr.slice(-4000)}${stdout.slice(-2000)}`,
-          ),
-        );
-      } else resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-const podman = (args: string[], options: { echo?: boolean; allowFailure?: boolean } = {}) =>
-  runCommand("podman", args, options);
-
-async function imageExists(image: string): Promise<boolean> {
-  return (await podman(["image", "exists", image], { allowFailure: true })).code === 0;
-}
-
-async function sha256OfFile(file: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
-}
-
-// ---------- the images no registry can give us ----------
-
-/** Debian bookworm (minbase, with CA certificates), imported from mmdebstrap's tarball. */
-async function debianBaseImage(workDir: string): Promise<string> {
-  const tag = "localhost/vetting-portal-test-debian:bookworm-minbase-1";
-  if (await imageExists(tag)) return tag;
-  const tarball = path.join(workDir, "bookworm.tar");
-  await runCommand("mmdebstrap", [
-    "--quiet",
-    "--variant=minbase",
-    "--include=ca-certificates",
-    "bookworm",
-    tarball,
-  ]);
-  await podman(["import", tarball, tag]);
-  await rm(tarball, { force: true });
-  return tag;
-}
-
-/**
- * The Containerfile's BASE_IMAGE: Debian with this machine's node and npm where the Node image has them,
- * and this machine's CA bundle (the way out to the npm registry may pass a proxy with a CA of its own).
- */
-async function nodeBaseImage(debianImage: string, workDir: string): Promise<string> {
-  const npmDir = path.join(path.dirname(path.dirname(process.execPath)), "lib", "node_modules", "npm");
-  const npmVersion = JSON.parse(readFileSync(path.join(npmDir, "package.json"), "utf8")).version as string;
-  const contentTag = createHash("sha256")
-    .update(`${RECIPE_VERSION}\n${debianImage}\n${await sha256OfFile(process.execPath)}\nnpm ${npmVersion}`)
-    .update(await sha256OfFile(MACHINE_CA_BUNDLE))
-    .digest("hex")
-    .slice(0, 16);
-  const tag = `localhost/vetting-portal-test-node:${contentTag}`;
-  if (await imageExists(tag)) return tag;
-  const context = path.join(workDir, "node-base");
-  await mkdir(context, { recursive: true });
-  await cp(process.execPath, path.join(context, "node"));
-  await cp(npmDir, path.join(context, "npm"), { recursive: true });
-  await cp(MACHINE_CA_BUNDLE, path.join(context, "machine-ca.crt"));
-  await cp(NODE_HEADERS, path.join(context, "node-headers"), { recursive: true });
-  await writeFile(
-    path.join(context, "Containerfile"),
-    [
-      `FROM ${debianImage}`,
-      "COPY node /usr/local/bin/node",
-      "COPY npm /usr/local/lib/node_modules/npm",
-      "COPY machine-ca.crt /usr/local/share/machine-ca.crt",
-      "COPY node-headers /usr/local/include/node",
-      "ENV NODE_EXTRA_CA_CERTS=/usr/local/share/machine-ca.crt",
-      "RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \\",
-      " && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx && node --version",
-      "",
-    ].join("\n"),
-  );
-  await podman(["build", "--quiet", "--tag", tag, context]);
-  return tag;
-}
 
 /**
  * Stands in for the public postgres image: Debian's PostgreSQL 15 behind an entrypoint with the same
@@ -382,20 +261,8 @@ async function logsOfSet(): Promise<string> {
 
 before(async () => {
   const since = Date.now();
-  for (const [program, packageName] of [
-    ["podman", "podman"],
-    ["runc", "runc"],
-    ["mmdebstrap", "mmdebstrap"],
-    // A pod's infra container runs it (podman recommends it; --no-install-recommends leaves it out).
-    ["catatonit", "catatonit"],
-  ] as const) {
-    await ensureDebianProgram({ program, packageName, neededFor: "the container test (compose.yaml)" });
-  }
   workDir = await mkdtemp(path.join(tmpdir(), "vp-containers-"));
-  containersConf = path.join(workDir, "containers.conf");
-  await writeFile(containersConf, '[containers]\ndefault_ulimits = []\n\n[engine]\nruntime = "runc"\n');
-  const info = await podman(["info", "--format", "{{.Host.OCIRuntime.Name}}"], { allowFailure: true });
-  if (info.code !== 0) throw new Error(`podman cannot run on this machine:\n${info.stderr}`);
+  await preparePodman(workDir, "the container test (compose.yaml)");
   timed("programs", since);
 
   let step = Date.now();
