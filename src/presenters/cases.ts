@@ -85,6 +85,9 @@ export const CASE_ACTION_LABELS: Partial<Record<AuditAction, string>> = {
   "evidence.uploaded": "Added an evidence file",
   "evidence.deleted": "Deleted an evidence file",
   "evidence.integrity_failed": "An evidence file failed its integrity check and was not sent",
+  "import.case_imported": "Moved in from the original system",
+  "import.original_event": "Recorded in the original system",
+  "import.evidence_imported": "Evidence file moved in from the original system",
 };
 
 const dateFormat = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone: "UTC" });
