@@ -25,6 +25,7 @@ import {
   writeOriginalFiles,
 } from "../test/originalSystem.js";
 import type { TestDatabase } from "../test/postgres.js";
+import { runScript } from "../test/scripts.js";
 import { createStaffMember } from "../test/staff.js";
 import {
   formatImportReport,
@@ -813,6 +814,51 @@ describe("importing from the original's SQLite file", () => {
       return true;
     });
     assert.deepEqual(await portalCounts(testApp), before);
+  });
+
+  test("npm run import:original: the report on standard output, clear refusals with their exit codes", async () => {
+    const env = {
+      PATH: process.env.PATH,
+      NODE_ENV: "test",
+      DATABASE_URL: testApp.databaseUrl,
+      UPLOADS_DIR: testApp.config.uploadsDir,
+    };
+    const usage = await runScript("scripts/import-original.ts", { args: ["--from", sqliteFile], env });
+    assert.equal(usage.code, 2);
+    assert.match(
+      usage.stderr,
+      /^Usage: npm run import:original -- --from <postgresql URL \| SQLite file> --files/,
+    );
+
+    const before = await portalCounts(testApp);
+    const dryRun = await runScript("scripts/import-original.ts", {
+      args: ["--from", sqliteFile, "--files", appFolder, "--dry-run"],
+      env,
+    });
+    assert.equal(dryRun.stderr, "");
+    assert.equal(dryRun.code, 0);
+    assert.match(dryRun.stdout, /^Dry run: nothing was written\./);
+    // This portal already holds the import (the test above): the dry run says so and changes nothing.
+    assert.match(dryRun.stdout, /rviuser\s+6\s+0\s+6\s+0/);
+    assert.deepEqual(await portalCounts(testApp), before);
+
+    const unreachable = await runScript("scripts/import-original.ts", {
+      args: ["--from", "postgresql://someone:hunter2@127.0.0.1:1/rvi", "--files", appFolder],
+      env,
+    });
+    assert.equal(unreachable.code, 1);
+    assert.match(
+      unreachable.stderr,
+      /^Cannot connect to the original database \(PostgreSQL database rvi on 127\.0\.0\.1:1\)/,
+    );
+    assert.doesNotMatch(unreachable.output, /hunter2/);
+
+    const noFolder = await runScript("scripts/import-original.ts", {
+      args: ["--from", sqliteFile, "--files", path.join(folder, "nowhere")],
+      env,
+    });
+    assert.equal(noFolder.code, 1);
+    assert.match(noFolder.stderr, /is not a folder \(the original app's folder\)/);
   });
 
   test("an email that already has a portal account (not from an earlier import) stops the import", async () => {
