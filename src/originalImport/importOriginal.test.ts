@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import pg from "pg";
+import { eraseCase } from "../commands/cases/eraseCase.js";
 import { totpCodeAt } from "../domain/totp.js";
 import { openRegistrationToken } from "../matrix/tokenSecrets.js";
 import { findCaseTimeline } from "../queries/cases.js";
@@ -26,7 +27,7 @@ import {
 } from "../test/originalSystem.js";
 import type { TestDatabase } from "../test/postgres.js";
 import { runScript } from "../test/scripts.js";
-import { createStaffMember } from "../test/staff.js";
+import { createStaffMember, signedInCookie } from "../test/staff.js";
 import {
   formatImportReport,
   ImportBlockedError,
@@ -575,6 +576,21 @@ describe("importing from the original's PostgreSQL database", () => {
     );
   });
 
+  test("the case page shows the imported history first, with the original's actions", async () => {
+    const root = await testApp.db.staffUser.findUniqueOrThrow({ where: { email: "ingrid@example.org" } });
+    const cookie = await signedInCookie(testApp.db, testApp.config, root.id);
+    await testApp.db.staffUser.update({ where: { id: root.id }, data: { mustEnrolSecondFactor: false } });
+    const approved = await caseOf(testApp, 13);
+    const response = await fetch(`${testApp.baseUrl}/staff/cases/${approved.id}`, { headers: { cookie } });
+    const html = await response.text();
+    assert.equal(response.status, 200);
+    // Oldest first: the agent's entry in the original, the move itself, then the original's approval.
+    const created = html.indexOf("Original action: vetting_form_created");
+    const movedIn = html.indexOf("Moved in from the original system");
+    const approvedThen = html.indexOf("Original action: form_approved");
+    assert.ok(created > 0 && created < movedIn && movedIn < approvedThen, html);
+  });
+
   test("nobody is emailed by the import", async () => {
     assert.equal(await testApp.db.outboxMessage.count(), 0);
     const jobs = await testApp.db.$queryRawUnsafe<{ count: bigint }[]>(
@@ -688,6 +704,23 @@ describe("importing from the original's PostgreSQL database", () => {
     assert.equal(changed.response.status, 303, changed.html);
     assert.equal((await sam()).mustChangePassword, false);
     assert.equal((await page.get("/staff")).response.status, 200);
+  });
+
+  test("erasing an imported case blanks the original's audit text about it too", async () => {
+    const approved = await caseOf(testApp, 13);
+    await testApp.db.$transaction((tx) =>
+      eraseCase(tx, { caseId: approved.id, audit: { label: "test" }, reason: "applicant_request" }),
+    );
+    const texts = await testApp.db.importedRecord.findMany({
+      where: { sourceTable: "audit_log" },
+      orderBy: { sourceId: "asc" },
+      select: { sourceId: true, details: true },
+    });
+    assert.deepEqual(texts, [
+      { sourceId: 1, details: "User root logged in" },
+      { sourceId: 2, details: null },
+      { sourceId: 3, details: null },
+    ]);
   });
 
   test("the report lists counts per table and every decision", () => {
