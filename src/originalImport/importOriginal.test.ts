@@ -728,6 +728,10 @@ describe("importing from the original's PostgreSQL database", () => {
     assert.match(text, /^Imported from PostgreSQL database \w+ on 127\.0\.0\.1:\d+\./);
     assert.match(text, /rviuser\s+6\s+6\s+0\s+0/);
     assert.match(text, /vetting_evidence\s+7\s+2\s+0\s+5/);
+    assert.match(text, /^ {2}rviuser status pending → DISABLED \(1\)$/m);
+    assert.match(text, /^ {2}rviuser role vetting_agent → VETTING_AGENT \(2\)$/m);
+    assert.match(text, /^ {2}vetting_form status awaiting_token → APPROVED \(1\)$/m);
+    assert.match(text, /^ {2}matrix_token status submitted → CREATED \(1\)$/m);
     assert.doesNotMatch(text, /original_reader_password/);
   });
 

@@ -67,6 +67,8 @@ export interface ImportReport {
   source: string;
   isDryRun: boolean;
   counts: Record<SourceTable, TableCounts>;
+  /** How each original value was mapped, with how many rows: "vetting_form status awaiting_token → APPROVED". */
+  mappings: Map<string, number>;
   /** Every mapping decision and refusal, one sentence each, prefixed with the original row. */
   lines: string[];
 }
@@ -148,7 +150,7 @@ class ImportRun {
     counts.vetting_evidence.read = data.evidence.length;
     counts.matrix_token.read = data.tokens.length;
     counts.audit_log.read = data.auditLog.length;
-    this.report = { source: data.description, isDryRun, counts, lines: [] };
+    this.report = { source: data.description, isDryRun, counts, mappings: new Map(), lines: [] };
     this.formsById = new Map(data.forms.map((form) => [form.id, form]));
     this.usernames = new Map(data.staff.map((row) => [row.id, row.username]));
   }
@@ -226,6 +228,8 @@ class ImportRun {
         this.line(`${where}: had a temporary password; must choose a new one at the first sign-in.`);
       }
       const theme = themes.get(row.id);
+      this.mapped(`rviuser role ${row.role} → ${ROLE_MAP[row.role]}`);
+      this.mapped(`rviuser status ${row.status} → ${isActive ? "ACTIVE" : "DISABLED"}`);
       planned.push({
         sourceId: row.id,
         status: row.status,
@@ -290,6 +294,7 @@ class ImportRun {
           `${where}: awaiting_token → approved; its registration token is still to be made (case page).`,
         );
       }
+      this.mapped(`vetting_form status ${originalStatus} → ${state}`);
       const id = randomUUID();
       const keptInNote: string[] = [];
 
@@ -589,6 +594,7 @@ class ImportRun {
         );
       }
       const state = TOKEN_STATE_MAP[token.status ?? "pending"] ?? "PENDING";
+      this.mapped(`matrix_token status ${token.status ?? "(none)"} → ${state}`);
       const createdAt = token.created_at ?? this.now;
       const expiresAt = tokenExpiry(token.expiry_time, token.expiry_date, createdAt);
       if (token.expiry_time === null && !token.expiry_date) {
@@ -683,6 +689,10 @@ class ImportRun {
     if (!this.imported.has(`${table}:${sourceId}`)) return false;
     this.report.counts[table].alreadyImported += 1;
     return true;
+  }
+
+  private mapped(mapping: string): void {
+    this.report.mappings.set(mapping, (this.report.mappings.get(mapping) ?? 0) + 1);
   }
 
   private line(text: string): void {
@@ -811,6 +821,9 @@ export function formatImportReport(report: ImportReport): string {
     "",
     `  ${"table".padEnd(17)} ${"read".padStart(6)} ${verb.padStart(9)} ${"already imported".padStart(17)} ${"not imported".padStart(13)}`,
     ...rows,
+    "",
+    "Mappings (rows):",
+    ...[...report.mappings].map(([mapping, count]) => `  ${mapping} (${count})`),
     "",
     report.lines.length > 0 ? "Decisions and refusals:" : "No decisions or refusals to report.",
     ...report.lines.map((line) => `  - ${line}`),
