@@ -733,6 +733,12 @@ describe("importing from the original's PostgreSQL database", () => {
     assert.match(text, /^ {2}vetting_form status awaiting_token → APPROVED \(1\)$/m);
     assert.match(text, /^ {2}matrix_token status submitted → CREATED \(1\)$/m);
     assert.doesNotMatch(text, /original_reader_password/);
+    const hostile = formatImportReport({
+      ...firstRun,
+      lines: ['rviuser 9: unknown role "\u001b[2J\u001b]0;owned\u0007".'],
+    });
+    assert.match(hostile, /unknown role "\?\[2J\?\]0;owned\?"/);
+    assert.doesNotMatch(hostile, /\u001b/);
   });
 
   /** The same database through a role granted SELECT and nothing else. */

@@ -73,11 +73,18 @@ export interface ImportReport {
   lines: string[];
 }
 
+// The original's values are echoed to the terminal: none may move the cursor or recolour it.
+const TERMINAL_CONTROLS = /[\p{Cc}\p{Cf}]/gu;
+
+function forTerminal(line: string): string {
+  return line.replace(TERMINAL_CONTROLS, "?");
+}
+
 /** Problems that stop the import before anything is written. */
 export class ImportBlockedError extends Error {
   constructor(readonly problems: string[]) {
     super(
-      `The import was stopped before writing anything:\n${problems.map((line) => `  - ${line}`).join("\n")}`,
+      `The import was stopped before writing anything:\n${problems.map((line) => `  - ${forTerminal(line)}`).join("\n")}`,
     );
   }
 }
@@ -828,5 +835,7 @@ export function formatImportReport(report: ImportReport): string {
     report.lines.length > 0 ? "Decisions and refusals:" : "No decisions or refusals to report.",
     ...report.lines.map((line) => `  - ${line}`),
     "",
-  ].join("\n");
+  ]
+    .map(forTerminal)
+    .join("\n");
 }
