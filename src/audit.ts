@@ -20,6 +20,8 @@ export type AuditAction =
   | "staff.stepped_up"
   // credentials
   | "staff.password_changed"
+  // an imported Werkzeug hash replaced by argon2id at its first sign-in (the kind of hash only)
+  | "staff.password_rehashed"
   | "staff.password_reset_requested"
   | "staff.password_reset"
   | "staff.totp_enrolled"
@@ -94,7 +96,15 @@ export type AuditAction =
   | "mail.retried"
   | "mail.cancelled"
   | "mail.test_sent"
-  | "audit.exported";
+  | "audit.exported"
+  // npm run import:original: what was moved in from the original system (ids and counts; an original
+  // entry's free text stays in imported_records), written with the original's time where it has one
+  | "import.staff_imported"
+  | "import.case_imported"
+  | "import.evidence_imported"
+  | "import.matrix_token_imported"
+  | "import.original_event"
+  | "import.completed";
 
 export interface AuditActor {
   /** The staff account acting, when there is one. */
@@ -134,9 +144,12 @@ export async function recordAudit(
   action: AuditAction,
   subject: { type: string; id: string } | null,
   details: Prisma.InputJsonObject = {},
+  /** When it happened, where that is not now: an imported entry keeps the original's time. */
+  occurredAt?: Date,
 ): Promise<void> {
   await tx.auditEvent.create({
     data: {
+      ...(occurredAt ? { occurredAt } : {}),
       actorId: actor.staffUserId ?? null,
       actorLabel: actor.label,
       action,

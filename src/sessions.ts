@@ -28,6 +28,10 @@ export interface SignedInStaff {
   role: StaffRole;
   themePreference: ThemePreference;
   hasSecondFactor: boolean;
+  /** Before anything else the person must set up two-step sign-in (an account moved from the original
+   * system, signed in with its password alone) or choose a new password; requireStaff holds them to it. */
+  mustEnrolSecondFactor: boolean;
+  mustChangePassword: boolean;
 }
 
 export interface LoadedSession {
@@ -120,6 +124,8 @@ export async function loadSession(
           role: row.role,
           themePreference: row.themePreference,
           hasSecondFactor: row.totpEnabledAt !== null,
+          mustEnrolSecondFactor: row.mustEnrolSecondFactor && row.totpEnabledAt === null,
+          mustChangePassword: row.mustChangePassword,
         }
       : null,
   };

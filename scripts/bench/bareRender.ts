@@ -47,6 +47,8 @@ const staff: SignedInStaff = {
   role: staffRow.role,
   themePreference: staffRow.themePreference,
   hasSecondFactor: staffRow.totpEnabledAt !== null,
+  mustEnrolSecondFactor: false,
+  mustChangePassword: false,
 };
 const queue = await findCaseQueuePage(sqlPool, {
   tab: "all",

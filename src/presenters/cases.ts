@@ -85,6 +85,10 @@ export const CASE_ACTION_LABELS: Partial<Record<AuditAction, string>> = {
   "evidence.uploaded": "Added an evidence file",
   "evidence.deleted": "Deleted an evidence file",
   "evidence.integrity_failed": "An evidence file failed its integrity check and was not sent",
+  "import.case_imported": "Moved in from the original system",
+  "import.original_event": "Recorded in the original system",
+  "import.evidence_imported": "Evidence file moved in from the original system",
+  "import.matrix_token_imported": "Registration token moved in from the original system",
 };
 
 const dateFormat = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone: "UTC" });
@@ -335,6 +339,8 @@ export function presentTimeline(
       // Declared by the person themselves, or recorded (or withdrawn) for them by an admin.
       const staffUserId = idOf("staffUserId");
       if (staffUserId && staffUserId !== row.actorId) note = `For ${staffName(staffUserId)}`;
+    } else if (row.action === "import.original_event" && typeof details.originalAction === "string") {
+      note = `Original action: ${details.originalAction}`;
     } else if (row.action === "case.details_updated" && Array.isArray(details.changedFields)) {
       const fields = details.changedFields.filter((f): f is string => typeof f === "string");
       if (fields.length > 0) note = `Changed: ${fields.map((f) => FIELD_LABELS[f] ?? f).join(", ")}`;

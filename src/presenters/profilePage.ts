@@ -40,6 +40,11 @@ export function presentProfilePage(
     },
     person: { name: staff.name, email: staff.email, roleLabel: ROLE_LABELS[staff.role] },
     hasSecondFactor: staff.hasSecondFactor,
+    /** What an account moved from the original system must still do before anything else. */
+    setUpSteps: [
+      ...(staff.mustEnrolSecondFactor ? ["set up two-step sign-in with an authenticator app"] : []),
+      ...(staff.mustChangePassword ? ["choose a new password (yours was a temporary one)"] : []),
+    ],
     unusedRecoveryCodes: facts.unusedRecoveryCodes,
     totp: page.totp,
     sessions: facts.sessions.map((session) => ({

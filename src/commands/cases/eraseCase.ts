@@ -103,6 +103,12 @@ export async function eraseCase(
 
   await tx.vettingRecord.updateMany({ where: { caseId }, data: { place: "", notes: "" } });
   await tx.caseComment.updateMany({ where: { caseId }, data: { body: "" } });
+  // The original system's audit text about this case (kept beside the log by npm run import:original)
+  // may name the person.
+  await tx.$executeRaw`
+    UPDATE imported_records SET details = NULL
+     WHERE "sourceTable" = 'audit_log' AND details IS NOT NULL AND "targetId" IN (
+       SELECT id::text FROM audit_events WHERE "subjectType" = 'vetting_case' AND "subjectId" = ${caseId})`;
   // A conflict's reason may say how the staff member knows the person.
   await tx.caseConflict.updateMany({ where: { caseId }, data: { reason: "" } });
   await tx.caseDecision.updateMany({ where: { caseId, reason: { not: null } }, data: { reason: "" } });

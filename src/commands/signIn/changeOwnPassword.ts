@@ -21,7 +21,7 @@ export async function changeOwnPassword(
   return db.$transaction(async (tx) => {
     await tx.staffUser.update({
       where: { id: options.staffUserId },
-      data: { passwordHash: options.passwordHash, passwordChangedAt: now },
+      data: { passwordHash: options.passwordHash, passwordChangedAt: now, mustChangePassword: false },
     });
     const endedSessions = await endSessionsOf(tx, options.staffUserId, { except: options.currentSessionId });
     const session = await renewSession(tx, { sessionId: options.currentSessionId, now });

@@ -29,6 +29,7 @@ export async function enrolAuthenticator(
         totpSecretSealed: sealSecret(options.config.staff.totpKey, options.totpSecret),
         totpEnabledAt: now,
         totpLastUsedStep: options.totpStep,
+        mustEnrolSecondFactor: false,
       },
     });
     const endedSessions = await endSessionsOf(tx, options.staffUserId, { except: options.currentSessionId });

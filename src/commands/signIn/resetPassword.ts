@@ -29,7 +29,7 @@ export async function resetPassword(
     const now = new Date();
     const { count } = await tx.staffUser.updateMany({
       where: { id: options.staffUserId, status: "ACTIVE" },
-      data: { passwordHash: options.passwordHash, passwordChangedAt: now },
+      data: { passwordHash: options.passwordHash, passwordChangedAt: now, mustChangePassword: false },
     });
     if (count !== 1) throw new ResetLinkUnusableError("the account is not active");
     const sessionsEnded = await endSessionsOf(tx, options.staffUserId);

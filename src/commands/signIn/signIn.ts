@@ -5,12 +5,15 @@
 // hash when no account matches, so that unknown addresses take as long as known ones) → on failure the
 // same outcome for every reason, counted and audited → on success a pending session (5 minutes, opens
 // nothing) waiting for the second factor; or, only where the configuration allows it (development) and
-// the account has no authenticator, a full session at once, with a new device cookie.
+// the account has no authenticator, a full session at once, with a new device cookie. An account moved
+// from the original system signs in with its Werkzeug hash once: that sign-in stores an argon2id hash
+// of the same password instead, and, as the original had no second factor, gives a full session that
+// reaches nothing but the profile until two-step sign-in is set up (middleware/requireStaff.ts).
 import type { AuditActor } from "../../audit.js";
 import { recordAudit } from "../../audit.js";
 import type { Config } from "../../config.js";
 import type { Database } from "../../db.js";
-import { hashPassword, verifyPassword } from "../../domain/password.js";
+import { hashPassword, isImportedPasswordHash, verifyPassword } from "../../domain/password.js";
 import { issueDeviceCookie, trustedDeviceNonce } from "../../security/deviceCookies.js";
 import type { SignInLimits } from "../../security/signInLimits.js";
 import { startSession } from "../../sessions.js";
@@ -59,7 +62,15 @@ export async function signInWithPassword(
   const ipAddress = options.actor.ipAddress ?? "unknown";
   const staffUser = await deps.db.staffUser.findUnique({
     where: { email },
-    select: { id: true, name: true, email: true, status: true, passwordHash: true, totpEnabledAt: true },
+    select: {
+      id: true,
+      name: true,
+      email: true,
+      status: true,
+      passwordHash: true,
+      totpEnabledAt: true,
+      mustEnrolSecondFactor: true,
+    },
   });
   const target = { staffUser, email };
   const trustedDevice = staffUser
@@ -90,13 +101,34 @@ export async function signInWithPassword(
   }
 
   const hasSecondFactor = staffUser.totpEnabledAt !== null;
-  if (!hasSecondFactor && deps.config.staff.requireSecondFactor) {
+  if (!hasSecondFactor && deps.config.staff.requireSecondFactor && !staffUser.mustEnrolSecondFactor) {
     await recordSignInFailure(deps, { ...failure, reason: "no_second_factor" });
     return { kind: "no_second_factor" };
   }
 
+  const importedHashKind = isImportedPasswordHash(staffUser.passwordHash)
+    ? staffUser.passwordHash.slice(0, staffUser.passwordHash.indexOf(":"))
+    : null;
+  const rehashed = importedHashKind === null ? null : await hashPassword(options.password);
+
   const now = new Date();
   const session = await deps.db.$transaction(async (tx) => {
+    if (rehashed !== null) {
+      // Only while the imported hash is still there: a concurrent sign-in may have replaced it already.
+      const replaced = await tx.staffUser.updateMany({
+        where: { id: staffUser.id, passwordHash: staffUser.passwordHash },
+        data: { passwordHash: rehashed },
+      });
+      if (replaced.count === 1) {
+        await recordAudit(
+          tx,
+          { ...options.actor, staffUserId: staffUser.id, label: staffUser.email },
+          "staff.password_rehashed",
+          { type: "staff_user", id: staffUser.id },
+          { from: importedHashKind ?? "", to: "argon2id" },
+        );
+      }
+    }
     const started = await startSession(tx, {
       config: deps.config,
       staffUserId: staffUser.id,
@@ -113,7 +145,10 @@ export async function signInWithPassword(
         { ...options.actor, staffUserId: staffUser.id, label: staffUser.email },
         "staff.signed_in",
         { type: "staff_user", id: staffUser.id },
-        { method: "password_only", sessionId: started.sessionId },
+        {
+          method: staffUser.mustEnrolSecondFactor ? "imported_password" : "password_only",
+          sessionId: started.sessionId,
+        },
       );
     }
     return started;

@@ -18,6 +18,8 @@ export interface StaffSessionRow {
   status: StaffStatus;
   themePreference: ThemePreference;
   totpEnabledAt: Date | null;
+  mustEnrolSecondFactor: boolean;
+  mustChangePassword: boolean;
 }
 
 export const staffSessionRow = rowShape<StaffSessionRow>("sql/staffSession.byTokenHash", {
@@ -33,12 +35,15 @@ export const staffSessionRow = rowShape<StaffSessionRow>("sql/staffSession.byTok
   status: column.oneOf(Object.values(StaffStatus)),
   themePreference: column.oneOf(Object.values(ThemePreference)),
   totpEnabledAt: column.nullable(column.date),
+  mustEnrolSecondFactor: column.boolean,
+  mustChangePassword: column.boolean,
 });
 
 const STAFF_SESSION_SQL = `
   SELECT session.id, session."staffUserId", session."authenticatedAt", session."secondFactorAt",
          session."lastSeenAt", session."expiresAt", person.name, person.email, person.role, person.status,
-         person."themePreference", person."totpEnabledAt"
+         person."themePreference", person."totpEnabledAt",
+         person."mustEnrolSecondFactor", person."mustChangePassword"
   FROM staff_sessions AS session
   JOIN staff_users AS person ON person.id = session."staffUserId"
   WHERE session."tokenHash" = $1`;
