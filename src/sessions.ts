@@ -28,6 +28,8 @@ export interface SignedInStaff {
   role: StaffRole;
   themePreference: ThemePreference;
   hasSecondFactor: boolean;
+  /** Whether the person has registered at least one passkey (STAFF_PASSKEYS_REQUIRED_FOR). */
+  hasPasskey: boolean;
 }
 
 export interface LoadedSession {
@@ -120,6 +122,7 @@ export async function loadSession(
           role: row.role,
           themePreference: row.themePreference,
           hasSecondFactor: row.totpEnabledAt !== null,
+          hasPasskey: row.hasPasskey,
         }
       : null,
   };

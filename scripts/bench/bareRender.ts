@@ -47,6 +47,7 @@ const staff: SignedInStaff = {
   role: staffRow.role,
   themePreference: staffRow.themePreference,
   hasSecondFactor: staffRow.totpEnabledAt !== null,
+  hasPasskey: false,
 };
 const queue = await findCaseQueuePage(sqlPool, {
   tab: "all",

@@ -18,6 +18,7 @@ export interface StaffSessionRow {
   status: StaffStatus;
   themePreference: ThemePreference;
   totpEnabledAt: Date | null;
+  hasPasskey: boolean;
 }
 
 export const staffSessionRow = rowShape<StaffSessionRow>("sql/staffSession.byTokenHash", {
@@ -33,12 +34,14 @@ export const staffSessionRow = rowShape<StaffSessionRow>("sql/staffSession.byTok
   status: column.oneOf(Object.values(StaffStatus)),
   themePreference: column.oneOf(Object.values(ThemePreference)),
   totpEnabledAt: column.nullable(column.date),
+  hasPasskey: column.boolean,
 });
 
 const STAFF_SESSION_SQL = `
   SELECT session.id, session."staffUserId", session."authenticatedAt", session."secondFactorAt",
          session."lastSeenAt", session."expiresAt", person.name, person.email, person.role, person.status,
-         person."themePreference", person."totpEnabledAt"
+         person."themePreference", person."totpEnabledAt",
+         EXISTS (SELECT 1 FROM staff_passkeys AS passkey WHERE passkey."staffUserId" = person.id) AS "hasPasskey"
   FROM staff_sessions AS session
   JOIN staff_users AS person ON person.id = session."staffUserId"
   WHERE session."tokenHash" = $1`;
