@@ -185,6 +185,35 @@ describe("adding a passkey", () => {
   });
 });
 
+test("a person's page shows admins their passkeys: name, added, last used", async () => {
+  const agent = await createStaffMember(testApp.db, testApp.config, {
+    role: "VETTING_AGENT",
+    name: "Petra Person",
+  });
+  await testApp.db.staffPasskey.create({
+    data: {
+      staffUserId: agent.id,
+      name: "Petra's <laptop>",
+      credentialId: "cGV0cmE",
+      publicKey: new Uint8Array([1]),
+      signCount: 3n,
+      transports: ["internal"],
+      deviceType: "singleDevice",
+      isBackedUp: false,
+      createdAt: new Date("2026-03-04T10:20:00Z"),
+    },
+  });
+  const admin = await createStaffMember(testApp.db, testApp.config, { role: "SERVER_ADMIN" });
+  const cookie = await signedInCookie(testApp.db, testApp.config, admin.id);
+  const page = await fetch(`${testApp.baseUrl}/staff/people/${agent.id}`, { headers: { cookie } });
+  assert.equal(page.status, 200);
+  const html = await page.text();
+  assert.match(
+    html,
+    /<dt>Passkeys<\/dt><dd><ul class="plain-list"><li>Petra&#39;s &lt;laptop&gt;: added [^<]*2026[^<]* UTC, last used never<\/li><\/ul><\/dd>/,
+  );
+});
+
 describe("STAFF_PASSKEYS_REQUIRED_FOR=admins", () => {
   let strictApp: TestApp;
   before(async () => {
