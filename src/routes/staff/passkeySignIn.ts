@@ -29,7 +29,8 @@ import {
 import { createSignInLimits } from "../../security/signInLimits.js";
 import { clearSessionCookie } from "../../sessions.js";
 import { urls } from "../../urls.js";
-import { renderCeremony } from "./passkeys.js";
+import { typedFields } from "../toolkit/forms.js";
+import { renderCeremony } from "./passkeyCeremonyView.js";
 import { finishSignIn, safeNextPath } from "./signIn.js";
 
 export const PASSKEY_FAILED_MESSAGE =
@@ -42,14 +43,8 @@ function challengeCookieName(deps: AppDependencies): string {
   return deps.config.http.publicUrl.protocol === "https:" ? "__Host-passkey-challenge" : "passkey-challenge";
 }
 
-function formField(ctx: Context, name: string): string {
-  const body = (ctx.request.body ?? {}) as Record<string, unknown>;
-  const value = body[name];
-  return typeof value === "string" ? value : "";
-}
-
 function nextFrom(ctx: Context): string | null {
-  const typed = formField(ctx, "next");
+  const typed = typedFields(ctx, ["next"]).next;
   return typed ? safeNextPath(typed) : null;
 }
 
@@ -99,7 +94,7 @@ export function passkeySignInRoutes(deps: AppDependencies): Router {
     const cookieName = challengeCookieName(deps);
     const cookieValue = ctx.cookies.get(cookieName) ?? "";
     ctx.cookies.set(cookieName, null, { path: "/", overwrite: true });
-    const response = parseCeremonyResponse(ZAuthenticationResponse, formField(ctx, "response"));
+    const response = parseCeremonyResponse(ZAuthenticationResponse, typedFields(ctx, ["response"]).response);
     const result = response
       ? await signInWithPasskey(signInDeps, {
           response,
@@ -164,7 +159,7 @@ export function passkeySignInRoutes(deps: AppDependencies): Router {
       ctx.status = 303;
       return ctx.redirect(session ? (next ?? urls.staffHome()) : urls.staffSignIn(next ?? undefined));
     }
-    const response = parseCeremonyResponse(ZAuthenticationResponse, formField(ctx, "response"));
+    const response = parseCeremonyResponse(ZAuthenticationResponse, typedFields(ctx, ["response"]).response);
     const result = response
       ? await signInWithPasskey(signInDeps, {
           response,

@@ -17,15 +17,15 @@ import { notFound } from "../../errors.js";
 import { requireRecentSecondFactor } from "../../middleware/requireRecentSecondFactor.js";
 import { signedInStaff } from "../../middleware/requireStaff.js";
 import { mustRegisterPasskey } from "../../policies/staff.js";
-import { presentPasskeyCeremony } from "../../presenters/passkeys.js";
 import {
   parseCeremonyResponse,
   startPasskeyRegistration,
   ZRegistrationResponse,
 } from "../../security/passkeys.js";
 import { urls } from "../../urls.js";
-import { readForm } from "../toolkit/forms.js";
+import { readForm, typedFields } from "../toolkit/forms.js";
 import { uuidParam } from "../toolkit/params.js";
+import { renderCeremony } from "./passkeyCeremonyView.js";
 import { renderProfile } from "./profile.js";
 
 export const ZPasskeyNameForm = z.object({
@@ -91,11 +91,7 @@ export function passkeyRoutes(deps: AppDependencies): Router {
 
   router.post("/profile/passkeys/register", async (ctx) => {
     const staff = signedInStaff(ctx);
-    const body = ctx.request.body as Record<string, unknown>;
-    const response = parseCeremonyResponse(
-      ZRegistrationResponse,
-      typeof body.response === "string" ? body.response : "",
-    );
+    const response = parseCeremonyResponse(ZRegistrationResponse, typedFields(ctx, ["response"]).response);
     const result = response
       ? await addPasskey(deps.db, {
           config: deps.config,
@@ -138,13 +134,4 @@ function currentSessionId(ctx: Context): string {
   const session = ctx.state.session;
   if (!session) throw notFound();
   return session.id;
-}
-
-/** The page that runs a passkey ceremony in the browser (staff/passkey-ceremony.njk). */
-export async function renderCeremony(
-  ctx: Context,
-  page: Parameters<typeof presentPasskeyCeremony>[0],
-): Promise<void> {
-  ctx.set("Cache-Control", "no-store");
-  await ctx.render("staff/passkey-ceremony.njk", presentPasskeyCeremony(page));
 }
