@@ -157,6 +157,7 @@ test("a staff member adds a passkey, signs in with it alone and after the passwo
     const passkeyRow = page.getByRole("row", { name: /Work laptop/ });
     await expect(passkeyRow).toBeVisible();
     await expect(passkeyRow.getByRole("cell").nth(2)).toHaveText("Never");
+    await expectAccessibleInLightAndDarkThemes(page);
 
     const [stored] = await db.staffPasskey.findMany({ where: { staffUserId: member.id } });
     const [credential] = await credentialsOf(cdp, authenticatorId);
@@ -189,6 +190,7 @@ test("a staff member adds a passkey, signs in with it alone and after the passwo
     await expect(page.getByRole("heading", { level: 1, name: "Enter your sign-in code" })).toBeVisible();
     await page.getByRole("button", { name: "Use a passkey instead" }).click();
     await expect(page.getByRole("heading", { level: 1, name: "Confirm with your passkey" })).toBeVisible();
+    await expectAccessibleInLightAndDarkThemes(page);
     await page.getByRole("button", { name: "Use a passkey" }).click();
     await expect(page).toHaveURL("/staff");
 
