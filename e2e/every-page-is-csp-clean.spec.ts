@@ -235,6 +235,9 @@ test("public pages, error pages and links that no longer work", async ({
   await visit(page, browserProblems, "/apply/sign-in/sent", "Check your email");
   await visit(page, browserProblems, "/privacy", "Privacy notice");
   await visit(page, browserProblems, "/staff/sign-in", "Staff sign-in");
+  // The page that asks the browser for a passkey loads the vendored WebAuthn library and our script.
+  await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+  await expectRenderedCleanly(page, browserProblems, "Sign in with a passkey");
   await visit(page, browserProblems, "/staff/password-reset", "Reset your password");
   await visit(page, browserProblems, "/no/such/page", "Page not found", 404);
   await visit(page, browserProblems, `/apply/confirm/${unknownToken}`, "This link does not work", 404);
@@ -431,6 +434,13 @@ test("every page of a superadmin, and the pages behind emailed staff links", asy
   await useStrengthMeter(page, "New password");
   await page.getByRole("button", { name: "Make new recovery codes" }).click();
   await expectRenderedCleanly(page, browserProblems, "Your new recovery codes");
+
+  // The page that asks the browser for a new passkey (its scripts run at load). The whole ceremony runs
+  // in e2e/staff-sign-in-with-passkeys.spec.ts, on a domain name, as WebAuthn requires.
+  await visit(page, browserProblems, "/staff/profile", "Your account");
+  await page.getByLabel("Name for a new passkey").fill("Checked laptop");
+  await page.getByRole("button", { name: "Add a passkey" }).click();
+  await expectRenderedCleanly(page, browserProblems, "Add a passkey");
 
   // Records: the audit log, the outbox and a message in it, the CSP violations reported by browsers.
   await visit(page, browserProblems, "/staff/audit", "Audit log");

@@ -14,6 +14,7 @@ import { readOnlyMaintenance } from "./middleware/readOnlyMaintenance.js";
 import { requestId } from "./middleware/requestId.js";
 import { requestLog } from "./middleware/requestLog.js";
 import { requestMetrics } from "./middleware/requestMetrics.js";
+import { requirePasskeyWhenRequired } from "./middleware/requirePasskey.js";
 import { requireStaff } from "./middleware/requireStaff.js";
 import { securityHeaders } from "./middleware/securityHeaders.js";
 import { sessionLoader } from "./middleware/session.js";
@@ -44,6 +45,8 @@ import { staffHomeRoutes } from "./routes/staff/home.js";
 import { invitationRoutes } from "./routes/staff/invitations.js";
 import { issueRegistrationTokenRoutes } from "./routes/staff/issueRegistrationToken.js";
 import { outboxRoutes } from "./routes/staff/outbox.js";
+import { passkeySignInRoutes } from "./routes/staff/passkeySignIn.js";
+import { passkeyRoutes } from "./routes/staff/passkeys.js";
 import { profileRoutes } from "./routes/staff/profile.js";
 import { registrationTokenRoutes } from "./routes/staff/registrationTokens.js";
 import { signInRoutes } from "./routes/staff/signIn.js";
@@ -128,6 +131,7 @@ export function createApp(deps: AppDependencies): Koa {
   if (devMailbox) router.use(devMailboxRoutes(devMailbox).routes());
   // Pages under /staff that a signed-out person must reach, registered before the guard below.
   router.use(signInRoutes(deps).routes());
+  router.use(passkeySignInRoutes(deps).routes());
   router.use(invitationLinkRoutes(deps).routes());
   router.use(passwordResetLinkRoutes(deps).routes());
   // The applicant's workspace needs an applicant session (opened by an emailed link).
@@ -140,11 +144,13 @@ export function createApp(deps: AppDependencies): Koa {
   // routes registered after it, so the guard is bound to the /staff prefix and comes last.)
   const staffRouter = new Router({ prefix: "/staff" });
   staffRouter.use(requireStaff());
+  staffRouter.use(requirePasskeyWhenRequired(deps.config));
   for (const staffRoutes of [
     staffHomeRoutes,
     invitationRoutes,
     staffListRoutes,
     profileRoutes,
+    passkeyRoutes,
     auditLogRoutes,
     outboxRoutes,
     cspViolationRoutes,
@@ -175,6 +181,8 @@ export function layoutUrls(options: { hasDevMailbox: boolean }) {
     staffHome: urls.staffHome(),
     staffSignOut: urls.staffSignOut(),
     staffSignInVerify: urls.staffSignInVerify(),
+    staffSignInPasskey: urls.staffSignInPasskey(),
+    staffSignInVerifyPasskey: urls.staffSignInVerifyPasskey(),
     staffForgotPassword: urls.staffForgotPassword(),
     staffPeople: urls.staffPeople(),
     staffProfile: urls.staffProfile(),

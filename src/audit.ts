@@ -27,6 +27,8 @@ export type AuditAction =
   | "staff.totp_enrolled"
   | "staff.totp_reset"
   | "staff.recovery_codes_regenerated"
+  | "staff.passkey_added"
+  | "staff.passkey_removed"
   | "staff.theme_changed"
   // accounts and invitations
   | "staff.invited"

@@ -127,6 +127,21 @@ describe("configuration", () => {
     assert.deepEqual(problemsOf({ ...goodProduction, STAFF_REQUIRE_2FA: "false" }), [
       "STAFF_REQUIRE_2FA: two-factor sign-in cannot be turned off in production",
     ]);
+    assert.equal(loadConfig({}).staff.passkeysRequiredFor, "none");
+    assert.equal(
+      loadConfig({ STAFF_PASSKEYS_REQUIRED_FOR: "admins", PUBLIC_URL: "http://localhost:3000" }).staff
+        .passkeysRequiredFor,
+      "admins",
+    );
+    assert.deepEqual(problemsOf({ STAFF_PASSKEYS_REQUIRED_FOR: "everyone" }), [
+      'STAFF_PASSKEYS_REQUIRED_FOR: Invalid option: expected one of "none"|"admins"|"all"',
+    ]);
+    assert.deepEqual(
+      problemsOf({ STAFF_PASSKEYS_REQUIRED_FOR: "all", PUBLIC_URL: "http://127.0.0.1:3000" }),
+      [
+        "STAFF_PASSKEYS_REQUIRED_FOR: passkeys need PUBLIC_URL to name a domain (browsers refuse them for an IP address)",
+      ],
+    );
     assert.equal(
       loadConfig({ STAFF_REQUIRE_2FA: "false" }).staff.requireSecondFactor,
       false,

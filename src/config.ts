@@ -2,6 +2,7 @@
 // (one line each) so an operator fixes them in one go instead of one restart per mistake.
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { isIP } from "node:net";
 import path from "node:path";
 import proxyAddr from "proxy-addr";
 import { z } from "zod";
@@ -85,6 +86,10 @@ export const ZEnvironment = z.object({
   STAFF_REQUIRE_2FA: z.preprocess(emptyAsUndefined, z.enum(["true", "false"]).default("true")),
   /** Sensitive actions ask for the second factor again when it was last given longer ago than this. */
   STEP_UP_MINUTES: integer(10, 1, 12 * 60),
+  STAFF_PASSKEYS_REQUIRED_FOR: z.preprocess(
+    emptyAsUndefined,
+    z.enum(["none", "admins", "all"]).default("none"),
+  ),
   LOG_LEVEL: z.preprocess(
     emptyAsUndefined,
     z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
@@ -307,6 +312,8 @@ export interface Config {
     requireSecondFactor: boolean;
     /** A sensitive action asks for the second factor again once the last one is older than this. */
     stepUpMs: number;
+    /** Who must have a passkey before doing anything else: nobody, the admin roles, or everyone. */
+    passkeysRequiredFor: "none" | "admins" | "all";
   };
   logLevel: string;
   /** JSON in production and tests (log shippers and tests read the lines); readable lines in development. */
@@ -569,6 +576,15 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       "LOG_FORMAT: production logs are JSON (for the journal and log shippers); pipe them through npx pino-pretty to read them",
     );
   }
+  // Browsers refuse a WebAuthn relying party that is an IP address: nobody could add the passkey required.
+  if (
+    values.STAFF_PASSKEYS_REQUIRED_FOR !== "none" &&
+    isIP(publicUrl.hostname.replace(/^\[|\]$/g, "")) !== 0
+  ) {
+    problems.push(
+      "STAFF_PASSKEYS_REQUIRED_FOR: passkeys need PUBLIC_URL to name a domain (browsers refuse them for an IP address)",
+    );
+  }
   if (isProduction && values.STAFF_REQUIRE_2FA === "false") {
     problems.push("STAFF_REQUIRE_2FA: two-factor sign-in cannot be turned off in production");
   }
@@ -633,6 +649,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       totpKey: totpKey ?? Buffer.from(generated?.totpKey ?? "", "base64"),
       requireSecondFactor: values.STAFF_REQUIRE_2FA === "true",
       stepUpMs: values.STEP_UP_MINUTES * 60_000,
+      passkeysRequiredFor: values.STAFF_PASSKEYS_REQUIRED_FOR,
     },
     logLevel: values.LOG_LEVEL ?? (isProduction ? "info" : "debug"),
     logFormat: values.LOG_FORMAT ?? (values.NODE_ENV === "development" ? "pretty" : "json"),

@@ -32,6 +32,8 @@ export interface SignedInStaff {
    * system, signed in with its password alone) or choose a new password; requireStaff holds them to it. */
   mustEnrolSecondFactor: boolean;
   mustChangePassword: boolean;
+  /** Whether the person has registered at least one passkey (STAFF_PASSKEYS_REQUIRED_FOR). */
+  hasPasskey: boolean;
 }
 
 export interface LoadedSession {
@@ -126,6 +128,7 @@ export async function loadSession(
           hasSecondFactor: row.totpEnabledAt !== null,
           mustEnrolSecondFactor: row.mustEnrolSecondFactor && row.totpEnabledAt === null,
           mustChangePassword: row.mustChangePassword,
+          hasPasskey: row.hasPasskey,
         }
       : null,
   };

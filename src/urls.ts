@@ -10,6 +10,12 @@ export const urls = {
     next ? `/staff/sign-in/verify?next=${encodeURIComponent(next)}` : "/staff/sign-in/verify",
   /** The sign-in page after a password reset, which says the new password is in place. */
   staffSignInAfterReset: () => "/staff/sign-in?reset=done",
+  /** A sign-in with a passkey alone: POST asks for a challenge (the ceremony page), then its answer. */
+  staffSignInPasskey: () => "/staff/sign-in/passkey",
+  staffSignInPasskeyCheck: () => "/staff/sign-in/passkey/check",
+  /** A passkey in place of the code after the password: the same two steps. */
+  staffSignInVerifyPasskey: () => "/staff/sign-in/verify/passkey",
+  staffSignInVerifyPasskeyCheck: () => "/staff/sign-in/verify/passkey/check",
   staffSignOut: () => "/staff/sign-out",
   staffForgotPassword: () => "/staff/password-reset",
   staffInvitations: () => "/staff/invitations",
@@ -30,6 +36,12 @@ export const urls = {
   staffProfileRecoveryCodes: () => "/staff/profile/recovery-codes",
   staffProfileTheme: () => "/staff/profile/theme",
   staffProfileContactDetails: () => "/staff/profile/contact-details",
+  /** POST a name: the page that asks the browser for a new passkey; then its answer to …/register. */
+  staffProfilePasskeys: () => "/staff/profile/passkeys",
+  staffProfilePasskeyRegister: () => "/staff/profile/passkeys/register",
+  staffProfilePasskeyRemove: (id: string) => `/staff/profile/passkeys/${encodeURIComponent(id)}/remove`,
+  /** Where STAFF_PASSKEYS_REQUIRED_FOR sends someone without a passkey until they add one. */
+  staffPasskeyRequired: () => "/staff/passkey-required",
   staffProfileEndSession: (id: string) => `/staff/profile/sessions/${encodeURIComponent(id)}/end`,
   staffAuditLog: (query = "") => `/staff/audit${query ? `?${query}` : ""}`,
   /** POST only (the export writes its own audit row); the filter travels as form fields. */

@@ -49,6 +49,7 @@ const staff: SignedInStaff = {
   hasSecondFactor: staffRow.totpEnabledAt !== null,
   mustEnrolSecondFactor: false,
   mustChangePassword: false,
+  hasPasskey: false,
 };
 const queue = await findCaseQueuePage(sqlPool, {
   tab: "all",

@@ -13,6 +13,7 @@ import {
   recoverInterruptedEmails,
 } from "../mail/outbox.js";
 import { createSynapseAdmin } from "../matrix/synapseAdmin.js";
+import { purgeExpiredPasskeyChallenges } from "../security/passkeys.js";
 import { purgeExpiredSessions } from "../sessions.js";
 import type { JobDependencies } from "./dependencies.js";
 import { issueRegistrationToken } from "./issueRegistrationToken.js";
@@ -95,6 +96,10 @@ export function taskList(deps: MailDeliveryDependencies): TaskList {
       const applicantCount = await purgeExpiredApplicantSessions(deps.db, deps.config);
       if (applicantCount > 0)
         deps.logger.info({ count: applicantCount }, "purged expired applicant sessions");
+      // Passkey challenges nobody answered within their five minutes.
+      const challengeCount = await purgeExpiredPasskeyChallenges(deps.db);
+      if (challengeCount > 0)
+        deps.logger.debug({ count: challengeCount }, "purged expired passkey challenges");
     },
     send_new_case_digest: async (payload) => {
       // Cron jobs carry the tick they are for; a job added by hand is for now.

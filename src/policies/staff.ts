@@ -148,3 +148,15 @@ export function canRevokeInvitation(actor: Actor, invitation: { status: string; 
     canInvite(actor, invitation.role)
   );
 }
+
+/**
+ * Whether this person must register a passkey before doing anything else (STAFF_PASSKEYS_REQUIRED_FOR):
+ * "admins" means every role that manages people or decides cases above a vetting agent.
+ */
+export function mustRegisterPasskey(
+  person: Actor & { hasPasskey: boolean },
+  requiredFor: "none" | "admins" | "all",
+): boolean {
+  if (person.hasPasskey || requiredFor === "none") return false;
+  return requiredFor === "all" || hasRole(person, "INVITING_ADMIN");
+}

@@ -20,6 +20,8 @@ const AUDIT_ACTION_FLAGS: Record<AuditAction, true> = {
   "staff.totp_enrolled": true,
   "staff.totp_reset": true,
   "staff.recovery_codes_regenerated": true,
+  "staff.passkey_added": true,
+  "staff.passkey_removed": true,
   "staff.theme_changed": true,
   "staff.invited": true,
   "staff.invitation_approved": true,

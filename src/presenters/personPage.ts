@@ -9,6 +9,7 @@ import {
 import type { StaffMemberRow } from "../queries/staffMembers.js";
 import { type ApproverCandidate, hasFinishedSetup, type RoleChangeRow } from "../queries/staffRoleChanges.js";
 import { urls } from "../urls.js";
+import { presentPasskeys } from "./passkeys.js";
 import { formatDateTime, ROLE_LABELS, roleOptionsFor, STAFF_STATUS_LABELS } from "./staff.js";
 import { presentPendingRoleChange } from "./staffRoleChanges.js";
 
@@ -31,6 +32,11 @@ export function presentPersonPage(
       secondFactorLabel: person.totpEnabledAt
         ? `On since ${formatDateTime(person.totpEnabledAt)}`
         : "Not set up",
+      passkeys: presentPasskeys(person.passkeys).map(({ name, createdAt, lastUsedAt }) => ({
+        name,
+        createdAt,
+        lastUsedAt,
+      })),
       sessionCount: person._count.sessions,
       isYou: person.id === viewer.id,
       invitationUrl: person.invitation ? urls.staffInvitationDetail(person.invitation.id) : null,

@@ -1,9 +1,10 @@
 // One's own profile page (staff/profile/index.njk): the account, the forms' mistakes and values, the
-// authenticator enrolment, the open sessions (this one marked), the theme choices and the forms' links.
+// authenticator enrolment, the passkeys, the open sessions (this one marked), the theme choices and the forms' links.
 import type { ThemePreference } from "../generated/prisma/client.js";
 import type { ProfileFacts } from "../queries/profile.js";
 import type { SignedInStaff } from "../sessions.js";
 import { urls } from "../urls.js";
+import { presentPasskeys } from "./passkeys.js";
 import { formatDateTime, ROLE_LABELS, THEME_LABELS } from "./staff.js";
 import type { TotpEnrolmentView } from "./totpEnrolment.js";
 
@@ -16,6 +17,9 @@ export interface ProfileForms {
   contactDetailsErrors?: Errors;
   /** What was typed in the Matrix ID and phone form, kept across a form with mistakes. */
   contactDetailsValues?: { matrixId: string; phone: string };
+  passkeyErrors?: Errors;
+  /** The name typed for a new passkey, kept across a form with mistakes. */
+  passkeyValues?: { name: string };
 }
 
 const THEMES: readonly ThemePreference[] = ["SYSTEM", "LIGHT", "DARK"];
@@ -46,6 +50,9 @@ export function presentProfilePage(
       ...(staff.mustChangePassword ? ["choose a new password (yours was a temporary one)"] : []),
     ],
     unusedRecoveryCodes: facts.unusedRecoveryCodes,
+    passkeys: presentPasskeys(facts.passkeys),
+    passkeyErrors: forms.passkeyErrors ?? {},
+    passkeyValues: forms.passkeyValues ?? { name: "" },
     totp: page.totp,
     sessions: facts.sessions.map((session) => ({
       isCurrent: session.id === page.currentSessionId,
@@ -66,6 +73,7 @@ export function presentProfilePage(
       recoveryCodes: urls.staffProfileRecoveryCodes(),
       theme: urls.staffProfileTheme(),
       contactDetails: urls.staffProfileContactDetails(),
+      addPasskey: urls.staffProfilePasskeys(),
     },
   };
 }

@@ -22,7 +22,7 @@ export function findStaffMembers(db: Database) {
 }
 export type StaffMemberListRow = Awaited<ReturnType<typeof findStaffMembers>>[number];
 
-/** One account with its invitation and how many sessions it has open now, or null. */
+/** One account with its invitation, its passkeys and how many sessions it has open now, or null. */
 export function findStaffMember(db: Database, staffUserId: string) {
   return db.staffUser.findUnique({
     where: { id: staffUserId },
@@ -32,6 +32,10 @@ export function findStaffMember(db: Database, staffUserId: string) {
       disabledAt: true,
       passwordHash: true,
       invitation: { select: { id: true } },
+      passkeys: {
+        orderBy: { createdAt: "asc" },
+        select: { id: true, name: true, createdAt: true, lastUsedAt: true, isBackedUp: true },
+      },
       _count: { select: { sessions: { where: { expiresAt: { gt: new Date() } } } } },
     },
   });

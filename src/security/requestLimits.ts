@@ -64,13 +64,20 @@ export const REQUEST_TIERS: readonly TierDefinition[] = [
       urls.registrationTokenLinkRequest(),
     ),
   },
-  // 5 a minute, 20 an hour by default: enough for a person who mistypes, not for guessing. Both
-  // sign-in steps share it.
+  // 5 a minute, 20 an hour by default: enough for a person who mistypes, not for guessing. Every
+  // sign-in step shares it, the passkey ones (asking for a challenge, answering it) included.
   {
     name: "sign-in",
     scope: "client",
     windows: (s) => s.routes.signIn,
-    appliesTo: postTo(urls.staffSignIn(), urls.staffSignInVerify()),
+    appliesTo: postTo(
+      urls.staffSignIn(),
+      urls.staffSignInVerify(),
+      urls.staffSignInPasskey(),
+      urls.staffSignInPasskeyCheck(),
+      urls.staffSignInVerifyPasskey(),
+      urls.staffSignInVerifyPasskeyCheck(),
+    ),
   },
   {
     name: "uploads",

@@ -1,4 +1,4 @@
-// A failed sign-in step (password or second factor, or the second factor asked again at a step-up):
+// A failed sign-in step (password, second factor or passkey, or the second factor asked again at a step-up):
 // counted against the brute-force limits (as an unknown browser's, or as a remembered browser's when it
 // carried a valid device cookie for the account), audited, and, when this failure blocks the account,
 // its owner is emailed a password-reset link in the same transaction as the audit row of the block.
@@ -15,7 +15,13 @@ export type SignInFailureReason =
   | "account_disabled"
   | "no_second_factor"
   | "wrong_code"
-  | "blocked";
+  | "blocked"
+  // passkeys: an answer to no live challenge of this browser or session (replayed, late, foreign), a
+  // passkey no account holds, one whose signature or origin is wrong, one whose counter did not grow
+  | "challenge_invalid"
+  | "unknown_passkey"
+  | "passkey_rejected"
+  | "passkey_counter";
 
 export interface SignInFailureTarget {
   /** The account the attempt named, when there is one. */
@@ -31,7 +37,7 @@ export async function recordSignInFailure(
     target: SignInFailureTarget;
     reason: SignInFailureReason;
     /** "step_up": the second factor asked again before a sensitive action (stepUpSession.ts). */
-    stage: "password" | "second_factor" | "step_up";
+    stage: "password" | "second_factor" | "step_up" | "passkey";
     actor: AuditActor;
     /** The nonce of the attempt's valid device cookie for this account, or null (an unknown browser). */
     trustedDevice: string | null;

@@ -40,6 +40,10 @@ export async function resetSecondFactor(
     const { count: deletedRecoveryCodes } = await tx.recoveryCode.deleteMany({
       where: { staffUserId: target.id },
     });
+    // A passkey signs in on its own: one left in place would undo the reset.
+    const { count: deletedPasskeys } = await tx.staffPasskey.deleteMany({
+      where: { staffUserId: target.id },
+    });
     const endedSessions = await endSessionsOf(tx, target.id);
     const invitation = await tx.staffInvitation.upsert({
       where: { inviteeId: target.id },
@@ -59,7 +63,7 @@ export async function resetSecondFactor(
       options.audit,
       "staff.totp_reset",
       { type: "staff_user", id: target.id },
-      { invitationId: invitation.id, endedSessions, deletedRecoveryCodes, withdrawnLinks },
+      { invitationId: invitation.id, endedSessions, deletedRecoveryCodes, deletedPasskeys, withdrawnLinks },
     );
     await sendCredentialsChangedEmail(tx, {
       staffUserId: target.id,

@@ -1,5 +1,5 @@
 // Tells a staff member that a sign-in credential of their account changed: their password (from their
-// account page, or through a reset link), their authenticator, their recovery codes, or an admin reset
+// account page, or through a reset link), their authenticator, their recovery codes, their passkeys, or an admin reset
 // their two-step sign-in. Sent at once, in the transaction of the change. It says what changed and
 // when, never the credential itself, and what to do when it was not them. It carries no link that acts:
 // only the staff sign-in page.
@@ -12,6 +12,8 @@ export const CREDENTIAL_CHANGES = [
   "authenticator",
   "recovery_codes",
   "second_factor_reset",
+  "passkey_added",
+  "passkey_removed",
 ] as const;
 export type CredentialChange = (typeof CREDENTIAL_CHANGES)[number];
 
@@ -21,6 +23,8 @@ const SUBJECTS: Record<CredentialChange, string> = {
   authenticator: "Two-step sign-in now uses a new authenticator",
   recovery_codes: "New recovery codes were made for your account",
   second_factor_reset: "Your two-step sign-in was reset",
+  passkey_added: "A passkey was added to your account",
+  passkey_removed: "A passkey was removed from your account",
 };
 
 export const credentialsChanged = defineMessageKind({

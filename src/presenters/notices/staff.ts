@@ -39,5 +39,7 @@ export const PROFILE_NOTICES = {
   session_ended: "The session was ended.",
   theme: "Your theme was saved.",
   contact_details: "Your Matrix ID and phone number were saved.",
+  passkey_added: "The passkey was added. You can now sign in with it.",
+  passkey_removed: "The passkey was removed. It can no longer sign in.",
 } as const;
 export type ProfileNotice = keyof typeof PROFILE_NOTICES;

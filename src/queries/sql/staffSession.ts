@@ -20,6 +20,7 @@ export interface StaffSessionRow {
   totpEnabledAt: Date | null;
   mustEnrolSecondFactor: boolean;
   mustChangePassword: boolean;
+  hasPasskey: boolean;
 }
 
 export const staffSessionRow = rowShape<StaffSessionRow>("sql/staffSession.byTokenHash", {
@@ -37,13 +38,15 @@ export const staffSessionRow = rowShape<StaffSessionRow>("sql/staffSession.byTok
   totpEnabledAt: column.nullable(column.date),
   mustEnrolSecondFactor: column.boolean,
   mustChangePassword: column.boolean,
+  hasPasskey: column.boolean,
 });
 
 const STAFF_SESSION_SQL = `
   SELECT session.id, session."staffUserId", session."authenticatedAt", session."secondFactorAt",
          session."lastSeenAt", session."expiresAt", person.name, person.email, person.role, person.status,
          person."themePreference", person."totpEnabledAt",
-         person."mustEnrolSecondFactor", person."mustChangePassword"
+         person."mustEnrolSecondFactor", person."mustChangePassword",
+         EXISTS (SELECT 1 FROM staff_passkeys AS passkey WHERE passkey."staffUserId" = person.id) AS "hasPasskey"
   FROM staff_sessions AS session
   JOIN staff_users AS person ON person.id = session."staffUserId"
   WHERE session."tokenHash" = $1`;

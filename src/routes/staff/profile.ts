@@ -277,7 +277,7 @@ function openSealed(key: Buffer, sealed: string, staff: SignedInStaff): string |
   }
 }
 
-async function renderProfile(
+export async function renderProfile(
   ctx: Context,
   deps: AppDependencies,
   staff: SignedInStaff,

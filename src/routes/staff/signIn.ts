@@ -166,7 +166,11 @@ export function signInRoutes(deps: AppDependencies): Router {
       ctx.status = 303;
       return ctx.redirect(urls.staffSignIn(nextParameter ?? undefined));
     }
-    await ctx.render("staff/sign-in-verify.njk", { errors: {}, next: nextParameter });
+    await ctx.render("staff/sign-in-verify.njk", {
+      errors: {},
+      next: nextParameter,
+      hasPasskeys: await hasPasskeys(deps, ctx.state.session.staffUserId),
+    });
   });
 
   router.post(urls.staffSignInVerify(), async (ctx) => {
@@ -179,7 +183,11 @@ export function signInRoutes(deps: AppDependencies): Router {
       return ctx.redirect(session ? (next ?? urls.staffHome()) : urls.staffSignIn(next ?? undefined));
     }
     if (!form.isValid) {
-      return renderForm(ctx, "staff/sign-in-verify.njk", 422, { errors: form.errors, next });
+      return renderForm(ctx, "staff/sign-in-verify.njk", 422, {
+        errors: form.errors,
+        next,
+        hasPasskeys: await hasPasskeys(deps, session.staffUserId),
+      });
     }
     const result = await verifySecondFactor(signInDeps, {
       pendingSessionId: session.id,
@@ -196,6 +204,7 @@ export function signInRoutes(deps: AppDependencies): Router {
         return renderForm(ctx, "staff/sign-in-verify.njk", 422, {
           errors: { code: CODE_FAILED_MESSAGE },
           next,
+          hasPasskeys: await hasPasskeys(deps, session.staffUserId),
         });
       case "signed_in":
         return continueSignedIn(ctx, result, next);
@@ -246,20 +255,35 @@ export function signInRoutes(deps: AppDependencies): Router {
     await ctx.render("staff/password-reset-request.njk", { values: {}, errors: {}, isSent: true });
   });
 
-  /**
-   * A complete sign-in (both factors, or the password alone where no second factor is required): the
-   * full session's cookie, and only now is this browser remembered as the owner's, for a year; on to `next`.
-   */
   function continueSignedIn(
     ctx: Context,
     signedIn: { sessionToken: string; deviceCookie: string },
     next: string | null,
   ): void {
-    setSessionCookie(ctx, deps.config, signedIn.sessionToken);
-    setDeviceCookie(ctx, deps.config, signedIn.deviceCookie);
-    ctx.status = 303;
-    ctx.redirect(next ?? urls.staffHome());
+    finishSignIn(ctx, deps, signedIn, next);
   }
 
   return router;
+}
+
+/** Whether the account may use a passkey in place of the code (the code page offers it). */
+async function hasPasskeys(deps: AppDependencies, staffUserId: string): Promise<boolean> {
+  return (await deps.db.staffPasskey.count({ where: { staffUserId } })) > 0;
+}
+
+/**
+ * A complete sign-in (both factors, a passkey, or the password alone where no second factor is
+ * required): the full session's cookie, and only now is this browser remembered as the owner's, for a
+ * year; on to `next`.
+ */
+export function finishSignIn(
+  ctx: Context,
+  deps: Pick<AppDependencies, "config">,
+  signedIn: { sessionToken: string; deviceCookie: string },
+  next: string | null,
+): void {
+  setSessionCookie(ctx, deps.config, signedIn.sessionToken);
+  setDeviceCookie(ctx, deps.config, signedIn.deviceCookie);
+  ctx.status = 303;
+  ctx.redirect(next ?? urls.staffHome());
 }
