@@ -24,7 +24,7 @@
 // The store is then left alone for a moment (STORE_RETRY_MS) and tried again by one request at a time,
 // instead of making every request wait for the timeout. While the store answers, its answer is final: an over-limit request is refused.
 import { once } from "node:events";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import ipaddr from "ipaddr.js";
 import type pg from "pg";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
@@ -291,6 +291,8 @@ export async function openRequestCounterStore(
     );
     return { store: postgresCounterStore(deps.pool), close: async () => {} };
   }
+  // ioredis is loaded only by deployments that count in Redis.
+  const { Redis } = await import("ioredis");
   const redis = new Redis(settings.store.url, {
     connectionName: "vetting-portal-limits",
     // Fail at once while disconnected instead of queueing: the insurance limiter decides meanwhile.
