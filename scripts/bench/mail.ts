@@ -119,12 +119,20 @@ export async function benchMail(): Promise<FigureResult[]> {
   const db = createDatabase(database.url, config.database);
 
   process.stdout.write(`Enqueueing ${MESSAGES} messages…\n`);
+  // A generous transaction timeout: on a busy shared machine 500 inserts can take longer than the 5 s default.
   for (let start = 0; start < MESSAGES; start += 500) {
-    await db.$transaction(async (tx) => {
-      for (let index = start; index < Math.min(start + 500, MESSAGES); index += 1) {
-        await enqueueEmail(tx, { kind: "test_message", recipient: `bench${index}@example.org`, payload: {} });
-      }
-    });
+    await db.$transaction(
+      async (tx) => {
+        for (let index = start; index < Math.min(start + 500, MESSAGES); index += 1) {
+          await enqueueEmail(tx, {
+            kind: "test_message",
+            recipient: `bench${index}@example.org`,
+            payload: {},
+          });
+        }
+      },
+      { timeout: 120_000 },
+    );
   }
 
   const relay = createMailRelay({ ...relaySettings(config, null), maxConnections: CONCURRENCY }, logger);
