@@ -17,7 +17,7 @@ import { requestMetrics } from "./middleware/requestMetrics.js";
 import { requirePasskeyWhenRequired } from "./middleware/requirePasskey.js";
 import { requireStaff } from "./middleware/requireStaff.js";
 import { securityHeaders } from "./middleware/securityHeaders.js";
-import { sessionLoader } from "./middleware/session.js";
+import { sessionLoader, staffSessionReader } from "./middleware/session.js";
 import { staticAssets } from "./middleware/staticAssets.js";
 import { presentMaintenanceBanner } from "./presenters/maintenanceBanner.js";
 import { applicantEvidenceRoutes } from "./routes/applicant/evidence.js";
@@ -104,7 +104,11 @@ export function createApp(deps: AppDependencies): Koa {
   app.use(health.allowedMethods());
   app.use(metricsRoutes(deps, metrics, readiness).routes());
   // Everything past static files and health probes counts against the request limits, first.
-  app.use(rateLimit(deps.requestLimiter));
+  app.use(
+    rateLimit(deps.requestLimiter, {
+      signedInStaffId: staffSessionReader({ config: deps.config, db: deps.db, sqlPool: deps.sqlPool }),
+    }),
+  );
   // Browsers' CSP reports: no session or CSRF token, and their own body reading (the root body parser
   // would refuse their content types), so before the root router.
   app.use(cspReportRoutes(deps).routes());

@@ -232,7 +232,13 @@ export const ZEnvironment = z.object({
   RATE_LIMIT_PER_MINUTE: integer(30, 1, 100_000_000),
   RATE_LIMIT_PER_HOUR: integer(300, 1, 100_000_000),
   RATE_LIMIT_PER_DAY: integer(1000, 1, 100_000_000),
-  /** Stricter tiers on top, per client address unless said otherwise: "N/minute,N/hour,N/day". */
+  /**
+   * Every request of a signed-in staff member, per account instead of per address (several reviewers
+   * behind one office address must not share the 30 a minute): "N/minute,N/hour,N/day".
+   */
+  RATE_LIMIT_STAFF: windowList("300/minute,6000/hour,30000/day"),
+  // Stricter tiers on top, per client address unless said otherwise: "N/minute,N/hour,N/day".
+  /** Applications (POST /apply) per client address: the one limit on applications. */
   RATE_LIMIT_APPLY: windowList("10/hour"),
   RATE_LIMIT_LINK_REQUESTS: windowList("5/minute,20/hour"),
   RATE_LIMIT_SIGN_IN: windowList("5/minute,20/hour"),
@@ -383,6 +389,8 @@ export interface Config {
   rateLimits: {
     /** Every request past static files and health probes, per client address. */
     perClient: LimitWindowSetting[];
+    /** A signed-in staff member's requests, counted per account instead of perClient. */
+    perStaffAccount: LimitWindowSetting[];
     routes: {
       apply: LimitWindowSetting[];
       linkRequests: LimitWindowSetting[];
@@ -727,6 +735,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
         { points: values.RATE_LIMIT_PER_HOUR, seconds: WINDOW_SECONDS.hour },
         { points: values.RATE_LIMIT_PER_DAY, seconds: WINDOW_SECONDS.day },
       ],
+      perStaffAccount: values.RATE_LIMIT_STAFF,
       routes: {
         apply: values.RATE_LIMIT_APPLY,
         linkRequests: values.RATE_LIMIT_LINK_REQUESTS,

@@ -10,13 +10,11 @@ import { buildAssetManifest } from "./assets.js";
 import { issueSetupLinkIfNeeded } from "./commands/staff/issueSetupLink.js";
 import { type Config, ConfigError, exitWithConfigProblems, loadConfig } from "./config.js";
 import { openDatabase } from "./database/connect.js";
-import { migrateDatabase, pendingMigrations } from "./database/migrate.js";
+import { pendingMigrations } from "./database/migrate.js";
 import { databaseConnectionProblem } from "./database/unavailable.js";
 import { createDatabaseAndSqlPool, type Database } from "./db.js";
 import { sweepUploadsVolume } from "./jobs/sweepUploads.js";
-import { startWorker } from "./jobs/worker.js";
 import { createLogger, type Logger } from "./logger.js";
-import { startDevMailboxServer } from "./mail/devMailbox.js";
 import { createMailRelay } from "./mail/relay.js";
 import { relaySettings } from "./mail/relaySettings.js";
 import { createHomeserver } from "./matrix/homeserver.js";
@@ -91,6 +89,7 @@ async function main(): Promise<void> {
   // In production migrations are an explicit deployment step (npm run db:migrate), never a race
   // between instances starting; in development and tests the portal brings its database up to date.
   if (!config.isProduction) {
+    const { migrateDatabase } = await import("./database/migrate.js");
     const { applied } = await migrateDatabase(database.url, log);
     if (applied.length > 0) log.info({ applied }, "applied migrations");
   } else {
@@ -111,8 +110,11 @@ async function main(): Promise<void> {
   const swept = await sweepUploadsVolume({ db, config, logger: log });
   log.debug({ ...swept }, "swept the uploads volume at start");
 
+  // Modules only some processes need are loaded by those only (the development mailbox's mail parser,
+  // the job queue's library, the schema engine): a production web process stays smaller for the whole
+  // of its life (docs/performance.md, memory).
   const devMailbox = config.mail.devMailbox
-    ? await startDevMailboxServer({
+    ? await (await import("./mail/devMailbox.js")).startDevMailboxServer({
         directory: config.mail.devMailbox.dir,
         port: config.mail.devMailbox.smtpPort,
         logger: log,
@@ -126,6 +128,7 @@ async function main(): Promise<void> {
   const views = createViewEnvironment({ assets });
 
   if (runWorker) {
+    const { startWorker } = await import("./jobs/worker.js");
     const runner = await startWorker({
       connectionString: database.url,
       concurrency: config.worker.concurrency,

@@ -6,32 +6,26 @@
 //           project's dist/ is left alone) ≤ 3 s
 //   also:   `tsx src/main.ts` (npm start), reported, as tsx compiles every module on load
 // Rounds alternate build and tsx; /readyz is polled every 20 ms.
-import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { projectRoot } from "../../src/config.js";
 import { startPortal } from "../../src/test/portalProcess.js";
 import { freePort } from "../../src/test/ports.js";
-import { type FigureResult, isQuick, median, PRODUCTION_NODE_FLAGS, waitFor200 } from "./harness.js";
+import {
+  compileProductionBuild,
+  type FigureResult,
+  isQuick,
+  median,
+  PRODUCTION_NODE_FLAGS,
+  waitFor200,
+} from "./harness.js";
 
 const ROUNDS = Number(process.env.BENCH_COLD_START_ROUNDS ?? (isQuick ? 3 : 7));
 const TARGET_MS = 3000;
-const buildDir = path.join(projectRoot, "bench-results", "build");
 
 export async function benchColdStart(): Promise<FigureResult[]> {
   process.stdout.write("Cold start: compiling the production build into bench-results/build…\n");
-  execFileSync(
-    process.execPath,
-    [
-      path.join(projectRoot, "node_modules/typescript/bin/tsc"),
-      "-p",
-      "tsconfig.build.json",
-      "--outDir",
-      buildDir,
-    ],
-    { cwd: projectRoot, stdio: "inherit" },
-  );
+  const buildDir = compileProductionBuild();
   const scratch = await mkdtemp(path.join(tmpdir(), "vp-bench-cold-"));
   try {
     const env = {

@@ -1,8 +1,9 @@
 // What every figure of npm run bench shares: the shape of a result row, medians and ratios over
 // interleaved rounds, an HTTP load run (autocannon), a process's memory, and waiting for a server.
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFile } from "node:fs/promises";
+import path from "node:path";
 import autocannon from "autocannon";
 import { projectRoot } from "../../src/config.js";
 
@@ -186,6 +187,29 @@ export async function cpuMsOf(pid: number): Promise<number> {
   // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * Compiles the production build (what npm run build makes in dist/) into bench-results/build, leaving the
+ * project's dist/ alone; returns that folder. Once per bench process.
+ */
+let compiledBuildDir: string | null = null;
+export function compileProductionBuild(): string {
+  if (compiledBuildDir) return compiledBuildDir;
+  const buildDir = path.join(projectRoot, "bench-results", "build");
+  execFileSync(
+    process.execPath,
+    [
+      path.join(projectRoot, "node_modules/typescript/bin/tsc"),
+      "-p",
+      "tsconfig.build.json",
+      "--outDir",
+      buildDir,
+    ],
+    { cwd: projectRoot, stdio: "inherit" },
+  );
+  compiledBuildDir = buildDir;
+  return buildDir;
 }
 
 export const verdict = (passed: boolean | null) => (passed === null ? "reported" : passed ? "PASS" : "FAIL");

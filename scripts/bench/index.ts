@@ -7,6 +7,10 @@
 //   4   mail outbox drain, 10 000 messages into a local SMTP sink (mail.ts)
 //   5   cold start to /readyz 200 with an initialised embedded Postgres (coldStart.ts)
 //   6   RSS after 100 000 mixed requests vs after 1 000 (pages.ts)
+//   7   the write path: POST /apply and a staff state change, 20 and 50 concurrent, vs a bare Koa + pg
+//       handler writing the same rows; lock waits sampled from pg_stat_activity (writes.ts,
+//       bareWriteServer.ts)
+//   8   RSS of the production build idle and after the write runs (writes.ts)
 // Pairs are measured interleaved (A B A B …) over several rounds; the report gives the median ratio
 // with its min and max, so whatever else the machine does falls on both sides alike.
 // A missed target is a FAIL in the report, not a failed command: the exit code is non-zero only when
@@ -26,9 +30,10 @@ import { type FigureResult, formatRatio, isQuick, verdict } from "./harness.js";
 import { benchMail } from "./mail.js";
 import { benchPages } from "./pages.js";
 import { benchUpload } from "./upload.js";
+import { benchWrites } from "./writes.js";
 
 const resultsDir = path.join(projectRoot, "bench-results");
-const only = new Set((process.env.BENCH_ONLY ?? "1,2,3,4,5,6").split(",").map((item) => item.trim()));
+const only = new Set((process.env.BENCH_ONLY ?? "1,2,3,4,5,6,7,8").split(",").map((item) => item.trim()));
 
 interface Environment {
   startedAt: string;
@@ -109,10 +114,16 @@ async function main(): Promise<number> {
       ["3", "upload", () => benchUpload({ quiet: false })],
       ["4", "mail", () => benchMail()],
       ["5", "cold start", () => benchColdStart()],
+      ["7", "writes and memory (figures 7 and 8)", () => benchWrites()],
     ];
     for (const [key, name, run] of figures) {
       // The pages module measures 1, 2 and 6 together (they share the seeded databases).
-      const wanted = key === "1" ? ["1", "2", "6"].some((id) => only.has(id)) : only.has(key);
+      const wanted =
+        key === "1"
+          ? ["1", "2", "6"].some((id) => only.has(id))
+          : key === "7"
+            ? ["7", "8"].some((id) => only.has(id))
+            : only.has(key);
       if (!wanted) continue;
       process.stdout.write(`\n== ${name} ==\n`);
       try {

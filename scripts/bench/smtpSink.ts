@@ -1,7 +1,9 @@
 // A light SMTP sink for the mail benchmark, run as its own process (as a real relay would be another
 // machine): STARTTLS with the given certificate, any login accepted, and for each message only its
-// Message-ID is noted. Prints its port, then, when stdin closes, a JSON map of Message-ID → deliveries.
+// Message-ID is noted. Prints its port; then, for each line "report" on stdin, a JSON map of
+// Message-ID → deliveries since the last report (and starts counting afresh); exits when stdin closes.
 import { readFileSync } from "node:fs";
+import { createInterface } from "node:readline";
 import { SMTPServer } from "smtp-server";
 
 const [keyFile, certFile] = process.argv.slice(2);
@@ -28,10 +30,11 @@ const sink = new SMTPServer({
 sink.listen(0, "127.0.0.1", () => {
   process.stdout.write(`${(sink.server.address() as { port: number }).port}\n`);
 });
-process.stdin.resume();
-process.stdin.on("end", () => {
-  // Exit only once the (large) line is flushed: pipes are written asynchronously.
-  process.stdout.write(`${JSON.stringify(Object.fromEntries(received))}\n`, () =>
-    sink.close(() => process.exit(0)),
-  );
+const commands = createInterface({ input: process.stdin });
+commands.on("line", (line) => {
+  if (line.trim() !== "report") return;
+  const report = JSON.stringify(Object.fromEntries(received));
+  received.clear();
+  process.stdout.write(`${report}\n`);
 });
+commands.on("close", () => sink.close(() => process.exit(0)));

@@ -3,7 +3,6 @@
 // from several processes at once.
 
 import pg from "pg";
-import { installJobQueue } from "../jobs/worker.js";
 import type { Logger } from "../logger.js";
 import { APPLIED_MIGRATIONS_QUERY, applyMigrations, unappliedMigrations } from "./migrations.js";
 
@@ -14,6 +13,9 @@ export async function migrateDatabase(
   const result = await applyMigrations(connectionString, {
     log: (line) => logger.debug({ category: "migrations" }, line),
   });
+  // Loaded here, not at the top: a production web process imports this module for pendingMigrations()
+  // alone and never needs the job queue's library.
+  const { installJobQueue } = await import("../jobs/worker.js");
   await installJobQueue(connectionString, logger);
   return result;
 }

@@ -10,11 +10,13 @@ import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { buildAssetManifest } from "../assets.js";
 import { rateLimitInsuranceDecisionCount, rateLimitRefusalCount } from "../security/requestLimits.js";
+import { sessionCookieName } from "../sessions.js";
 import { startTestApp, type TestApp } from "../test/app.js";
 import { startPortal } from "../test/portalProcess.js";
 import { freePort } from "../test/ports.js";
 import { createTestDatabase, type TestDatabase } from "../test/postgres.js";
 import { startTestRedisServer, type TestRedisServer } from "../test/redis.js";
+import { createStaffMember, signedInCookie } from "../test/staff.js";
 import { startTcpProxy, type TcpProxy } from "../test/tcpProxy.js";
 
 /** Sends `count` requests at once; every body is read, so each answer is complete. */
@@ -409,5 +411,78 @@ describe("on a Postgres store that stalls", () => {
       await proxy.close();
       await database.drop();
     }
+  });
+});
+
+describe("signed-in staff, counted per account across two instances", () => {
+  const ADDRESS_LIMIT = 4;
+  const STAFF_LIMIT = 6;
+  let database: TestDatabase;
+  let first: TestApp;
+  let second: TestApp;
+
+  before(async () => {
+    database = await createTestDatabase();
+    const env = {
+      ...PATIENT_STORE,
+      TRUSTED_PROXIES: "loopback",
+      RATE_LIMIT_PER_MINUTE: String(ADDRESS_LIMIT),
+      RATE_LIMIT_STAFF: `${STAFF_LIMIT}/minute,1000/hour`,
+    };
+    first = await startTestApp({ databaseUrl: database.url, env });
+    second = await startTestApp({ databaseUrl: database.url, env });
+  });
+  after(async () => {
+    await Promise.all([first.close(), second.close()]);
+    await database.drop();
+  });
+
+  /** Half the requests to each instance, at once, from the given address with the given cookie. */
+  async function acrossBoth(path: string, count: number, address: string, cookie?: string) {
+    const init = from(address, cookie ? { cookie } : {});
+    return (
+      await Promise.all([
+        burst(`${first.baseUrl}${path}`, count / 2, init),
+        burst(`${second.baseUrl}${path}`, count / 2, init),
+      ])
+    ).flat();
+  }
+
+  test("reviewers behind one office address each get their own limit, shared by both instances", async () => {
+    const office = "192.0.2.20";
+    const [ada, grace] = await Promise.all([
+      createStaffMember(first.db, first.config, { role: "VETTING_AGENT" }),
+      createStaffMember(first.db, first.config, { role: "VETTING_AGENT" }),
+    ]);
+    const adaCookie = await signedInCookie(first.db, first.config, ada.id);
+    const graceCookie = await signedInCookie(first.db, first.config, grace.id);
+
+    // Ada: more than the address's 4, exactly her own 6, counted together on both instances.
+    const adaResponses = await acrossBoth("/staff/profile", 2 * STAFF_LIMIT, office, adaCookie);
+    assert.deepEqual(statusCounts(adaResponses), { 200: STAFF_LIMIT, 429: STAFF_LIMIT });
+    const refused = adaResponses.find((response) => response.status === 429);
+    assert.match(refused?.headers.get("ratelimit") ?? "", /^"staff-minute";r=0;t=\d+$/);
+    assert.equal(
+      refused?.headers.get("ratelimit-policy"),
+      `"staff-minute";q=${STAFF_LIMIT};w=60, "staff-hour";q=1000;w=3600`,
+    );
+
+    // Grace, same address: her own budget, untouched by Ada's.
+    const graceResponses = await acrossBoth("/staff/profile", STAFF_LIMIT, office, graceCookie);
+    assert.deepEqual(statusCounts(graceResponses), { 200: STAFF_LIMIT });
+
+    // The address itself was not spent by their work: a visitor from it still has all 4.
+    const visitor = await acrossBoth("/", 2 * ADDRESS_LIMIT, office);
+    assert.deepEqual(statusCounts(visitor), { 200: ADDRESS_LIMIT, 429: ADDRESS_LIMIT });
+  });
+
+  test("a cookie that names no live session counts against the address", async () => {
+    const responses = await acrossBoth(
+      "/",
+      2 * ADDRESS_LIMIT,
+      "192.0.2.21",
+      `${sessionCookieName(first.config)}=${"x".repeat(43)}`,
+    );
+    assert.deepEqual(statusCounts(responses), { 200: ADDRESS_LIMIT, 429: ADDRESS_LIMIT });
   });
 });

@@ -13,20 +13,32 @@
 // Allowed responses carry them too (the draft allows any status) so that clients can slow down before
 // they are refused; the values come from the counts already made, so they cost a string join. No
 // X-RateLimit-* headers: one style only.
-import type { Middleware } from "koa";
+//
+// A signed-in staff member is counted per account (RATE_LIMIT_STAFF), not per address: the session is
+// looked up here, before the count, by the same reader the session middleware uses later (it is read
+// once per request). A cookie that names no live session counts per address like any other request.
+import type { Context, Middleware } from "koa";
 import { HttpError } from "../errors.js";
 import type { LimitDecision, RequestLimiter } from "../security/requestLimits.js";
 
-export function rateLimit(limiter: RequestLimiter): Middleware {
+export function rateLimit(
+  limiter: RequestLimiter,
+  options: { signedInStaffId?: (ctx: Context) => Promise<string | null> } = {},
+): Middleware {
   return async function limitRequests(ctx, next) {
-    const decision = await limiter.check({ method: ctx.method, path: ctx.path, clientAddress: ctx.ip });
+    const decision = await limiter.check({
+      method: ctx.method,
+      path: ctx.path,
+      clientAddress: ctx.ip,
+      staffAccountId: options.signedInStaffId ? await options.signedInStaffId(ctx) : null,
+    });
     const headers = rateLimitHeaders(decision);
     if (!decision.allowed) {
       const retryAfter = Math.max(1, decision.binding.resetSeconds);
       throw new HttpError(
         429,
         "rate_limited",
-        `Too many requests from your address. ${waitAdvice(retryAfter)}`,
+        `${refusalReason(decision.binding.tier)} ${waitAdvice(retryAfter)}`,
         {
           "Retry-After": String(retryAfter),
           ...headers,
@@ -46,6 +58,13 @@ export function rateLimitHeaders(decision: LimitDecision): Record<"RateLimit-Pol
       .join(", "),
     RateLimit: `"${binding.policy}";r=${binding.remaining};t=${decision.allowed ? binding.resetSeconds : Math.max(1, binding.resetSeconds)}`,
   };
+}
+
+/** What the refused person is told: the applications limit in its own words, the rest alike. */
+function refusalReason(tier: string): string {
+  if (tier === "apply") return "Too many applications have been sent from your network.";
+  if (tier === "staff") return "Too many requests from your account.";
+  return "Too many requests from your address.";
 }
 
 function waitAdvice(seconds: number): string {

@@ -4,8 +4,8 @@
 //   sign-in links per address   5 an hour; past it nothing more is sent, and the page says the same
 //                               thing as always (nobody learns whether the address has a case)
 //   sign-in link requests per IP 20 an hour, then a visible "too many requests" (429)
-//   applications per IP         30 an hour, then a visible 429: each application emails a confirmation
-//                               link to an address the visitor typed
+// Applications per address have one limit, RATE_LIMIT_APPLY, counted with every request
+// (security/requestLimits.ts, the "apply" tier), not here.
 // Addresses are keyed by a hash of the lower-cased address, so the table holds no email addresses.
 import type pg from "pg";
 import { accountKey, consume, limiter } from "./signInLimits.js";
@@ -15,7 +15,6 @@ const HOUR_SECONDS = 60 * 60;
 export const APPLICANT_LINK_LIMITS = {
   signInLinksPerAddressPerHour: 5,
   signInRequestsPerIpPerHour: 20,
-  applicationsPerIpPerHour: 30,
 } as const;
 
 export interface ApplicantLinkLimits {
@@ -23,8 +22,6 @@ export interface ApplicantLinkLimits {
   signInRequestFromIp(ipAddress: string): Promise<number | null>;
   /** Whether another sign-in link may be sent to this address now. */
   signInLinkForAddress(email: string): Promise<boolean>;
-  /** Seconds to wait when this IP sent too many applications; null when it may send one. */
-  applicationFromIp(ipAddress: string): Promise<number | null>;
 }
 
 function hourlyLimiter(pool: pg.Pool, keyPrefix: string, points: number) {
@@ -48,13 +45,11 @@ export function createApplicantLinkLimits(pool: pg.Pool): ApplicantLinkLimits {
     "applicant_link_ip",
     APPLICANT_LINK_LIMITS.signInRequestsPerIpPerHour,
   );
-  const applyByIp = hourlyLimiter(pool, "apply_ip", APPLICANT_LINK_LIMITS.applicationsPerIpPerHour);
 
   return {
     signInRequestFromIp: (ipAddress) => secondsOver(signInByIp, ipAddress),
     async signInLinkForAddress(email) {
       return (await secondsOver(signInByAddress, accountKey(email))) === null;
     },
-    applicationFromIp: (ipAddress) => secondsOver(applyByIp, ipAddress),
   };
 }

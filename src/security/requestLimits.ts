@@ -3,6 +3,8 @@
 //
 //   every request        config.rateLimits.perClient: 30/minute, 300/hour, 1000/day by default (more
 //                        than a person clicks, far less than a script sends)
+//   signed-in staff      instead, per account: config.rateLimits.perStaffAccount (RATE_LIMIT_STAFF),
+//                        so that reviewers sharing an office address do not share one budget
 //   stricter tiers       on top, for the routes below (REQUEST_TIERS: the one table of them)
 //
 // These count requests. The semantic limits (signInLimits, applicantLinkLimits, evidenceUploadLimits)
@@ -22,7 +24,7 @@
 // The store is then left alone for a moment (STORE_RETRY_MS) and tried again by one request at a time,
 // instead of making every request wait for the timeout. While the store answers, its answer is final: an over-limit request is refused.
 import { once } from "node:events";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import ipaddr from "ipaddr.js";
 import type pg from "pg";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
@@ -33,8 +35,8 @@ import { isEvidenceUploadPath, urls } from "../urls.js";
 
 type RateLimitSettings = Config["rateLimits"];
 
-/** Who shares a tier's counters: each client address, or everyone together. */
-type TierScope = "client" | "all";
+/** Who shares a tier's counters: each client address, each staff account, or everyone together. */
+type TierScope = "client" | "account" | "all";
 
 interface TierDefinition {
   name: string;
@@ -296,6 +298,8 @@ export async function openRequestCounterStore(
     );
     return { store: postgresCounterStore(deps.pool), close: async () => {} };
   }
+  // ioredis is loaded only by deployments that count in Redis.
+  const { Redis } = await import("ioredis");
   const redis = new Redis(settings.store.url, {
     connectionName: "vetting-portal-limits",
     // Fail at once while disconnected instead of queueing: the insurance limiter decides meanwhile.
@@ -372,7 +376,16 @@ export interface LimitDecision {
 
 export interface RequestLimiter {
   readonly storeKind: RequestCounterStore["kind"];
-  check(request: { method: string; path: string; clientAddress: string }): Promise<LimitDecision>;
+  /**
+   * Counts the request. With staffAccountId (a signed-in staff member), its every-request windows are
+   * the account's (perStaffAccount) instead of the address's; the stricter tiers count per address.
+   */
+  check(request: {
+    method: string;
+    path: string;
+    clientAddress: string;
+    staffAccountId?: string | null;
+  }): Promise<LimitDecision>;
 }
 
 interface CounterDefinition {
@@ -474,6 +487,7 @@ export function createRequestLimiter(options: {
       };
     });
   const everyRequest = counterDefinitions("default", "client", settings.perClient);
+  const everyStaffRequest = counterDefinitions("staff", "account", settings.perStaffAccount);
   const routeTiers = REQUEST_TIERS.map((tier) => ({
     appliesTo: tier.appliesTo,
     counters: counterDefinitions(tier.name, tier.scope, tier.windows(settings)),
@@ -574,16 +588,21 @@ export function createRequestLimiter(options: {
 
   return {
     storeKind: store.kind,
-    async check({ method, path, clientAddress }) {
+    async check({ method, path, clientAddress, staffAccountId }) {
       const requestPath = normalisedPath(path);
       const requestMethod = method.toUpperCase();
-      const definitions = [...everyRequest];
+      const definitions = staffAccountId ? [...everyStaffRequest] : [...everyRequest];
       for (const tier of routeTiers) {
         if (tier.appliesTo(requestMethod, requestPath)) definitions.push(...tier.counters);
       }
       const client = clientKey(clientAddress);
       const counted = definitions.map((definition): CountedWindow => {
-        const partition = definition.scope === "all" ? "all" : client;
+        const partition =
+          definition.scope === "all"
+            ? "all"
+            : definition.scope === "account" && staffAccountId
+              ? staffAccountId
+              : client;
         return { definition, partition, key: `${definition.keyPrefix}:${partition}` };
       });
 

@@ -40,13 +40,7 @@ export function applyRoutes(deps: AppDependencies): Router {
       // The consent box stays ticked only if the person ticked it in this very form.
       return renderApplicationForm(ctx, deps, { values: form.values, errors: form.errors, status: 422 });
     }
-    const waitSeconds = await limits.applicationFromIp(ctx.ip);
-    if (waitSeconds !== null) {
-      throw rateLimited(
-        waitSeconds,
-        "Too many applications have been sent from your network in the last hour. Wait a while and try again.",
-      );
-    }
+    // Applications per address are limited by RATE_LIMIT_APPLY, counted before the request got here.
     await startApplication(deps.db, {
       config: deps.config,
       application: form.data,
