@@ -18,7 +18,10 @@ import { requireStaff } from "./middleware/requireStaff.js";
 import { securityHeaders } from "./middleware/securityHeaders.js";
 import { sessionLoader } from "./middleware/session.js";
 import { staticAssets } from "./middleware/staticAssets.js";
+import type { Actor } from "./policies/staff.js";
 import { presentMaintenanceBanner } from "./presenters/maintenanceBanner.js";
+import { presentStaffNav } from "./presenters/staffNav.js";
+import { findStaffNavCounts, type StaffNavCounts } from "./queries/sql/staffNavCounts.js";
 import { applicantEvidenceRoutes } from "./routes/applicant/evidence.js";
 import { workspaceRoutes } from "./routes/applicant/workspace.js";
 import { devMailboxRoutes } from "./routes/dev/mailbox.js";
@@ -48,6 +51,7 @@ import { profileRoutes } from "./routes/staff/profile.js";
 import { registrationTokenRoutes } from "./routes/staff/registrationTokens.js";
 import { signInRoutes } from "./routes/staff/signIn.js";
 import { staffListRoutes } from "./routes/staff/staffList.js";
+import { statisticsRoutes } from "./routes/staff/statistics.js";
 import { urls } from "./urls.js";
 import { renderView } from "./views.js";
 
@@ -61,12 +65,25 @@ export function createApp(deps: AppDependencies): Koa {
   // Koa would print errors to stderr; ours are logged by the error middleware with their request id.
   app.silent = true;
 
+  // The counts in the staff navigation: one statement per rendered staff page. An error page may be
+  // rendered because the database is unreachable; the navigation then shows its links without numbers.
+  async function staffNavCountsFor(staff: Actor): Promise<StaffNavCounts | null> {
+    try {
+      return await findStaffNavCounts(deps.sqlPool, staff);
+    } catch (error) {
+      httpLogger.warn({ err: error }, "staff navigation counts unavailable");
+      return null;
+    }
+  }
+
   app.context.render = async function render(view: string, data: Record<string, unknown> = {}) {
     this.type = "html";
+    const staff = this.state.staff ?? null;
     this.body = await renderView(deps.views, view, {
       site: deps.config.site,
       urls: layoutUrls({ hasDevMailbox: devMailbox !== null }),
-      staff: this.state.staff ?? null,
+      staff,
+      staffNav: staff ? presentStaffNav(staff, await staffNavCountsFor(staff)) : null,
       isApplicantSignedIn: Boolean(this.state.applicant),
       // The person's own choice; "system" leaves it to prefers-color-scheme.
       theme:
@@ -154,6 +171,7 @@ export function createApp(deps: AppDependencies): Koa {
     caseEvidenceRoutes,
     issueRegistrationTokenRoutes,
     registrationTokenRoutes,
+    statisticsRoutes,
   ]) {
     staffRouter.use(staffRoutes(deps).routes());
   }
@@ -183,6 +201,7 @@ export function layoutUrls(options: { hasDevMailbox: boolean }) {
     staffOutbox: urls.staffOutbox(),
     staffRegistrationTokens: urls.staffRegistrationTokens(),
     staffCases: urls.staffCases(),
+    staffStatistics: urls.staffStatistics(),
     staffCaseNew: urls.staffCaseNew(),
     applicantSignInRequest: urls.applicantSignInRequest(),
     registrationTokenLinkRequest: urls.registrationTokenLinkRequest(),
