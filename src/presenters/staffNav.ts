@@ -3,7 +3,7 @@
 import { canDecideCases, canViewStatistics } from "../policies/cases.js";
 import { canListRegistrationTokens } from "../policies/registrationTokens.js";
 import { type Actor, canViewInvitations } from "../policies/staff.js";
-import type { StaffNavCounts } from "../queries/sql/staffNavCounts.js";
+import { COUNT_CAP, type StaffNavCounts } from "../queries/sql/staffNavCounts.js";
 import { urls } from "../urls.js";
 
 export interface StaffNavLink {
@@ -11,6 +11,8 @@ export interface StaffNavLink {
   label: string;
   /** Null when the count could not be read: the link stays, without a number. */
   count: number | null;
+  /** As shown: "3", or "99+" when counting stopped at the cap. */
+  countText: string;
   isCounted: boolean;
   /** Said after the number to screen readers: "My cases, 3 open". */
   countLabel: string;
@@ -21,7 +23,7 @@ export interface StaffNavLink {
  * stays where people learned it; the approvals only while one waits, since they come seldom.
  */
 export function presentStaffNav(viewer: Actor, counts: StaffNavCounts | null) {
-  const work: Omit<StaffNavLink, "isCounted">[] = [
+  const work: Omit<StaffNavLink, "isCounted" | "countText">[] = [
     {
       href: urls.staffCases("tab=assigned"),
       label: "My cases",
@@ -51,7 +53,13 @@ export function presentStaffNav(viewer: Actor, counts: StaffNavCounts | null) {
       countLabel: "waiting for your approval",
     });
   return {
-    work: work.map((link) => ({ ...link, isCounted: link.count !== null })),
+    work: work.map(
+      (link): StaffNavLink => ({
+        ...link,
+        isCounted: link.count !== null,
+        countText: link.count !== null && link.count >= COUNT_CAP ? `${COUNT_CAP - 1}+` : String(link.count),
+      }),
+    ),
     statistics: canViewStatistics(viewer) ? urls.staffStatistics() : null,
   };
 }

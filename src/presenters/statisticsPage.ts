@@ -68,7 +68,7 @@ function niceMaximum(value: number): number {
 
 // The charts' drawing areas, in the viewBox's units (the SVG scales to its column's width).
 const WEEKLY = { width: 640, height: 260, left: 40, right: 8, top: 12, bottom: 40 };
-const BARS = { width: 640, rowHeight: 28, left: 180, right: 60, top: 8 };
+const BARS = { width: 640, seriesHeight: 16, rowGap: 10, left: 180, right: 70, top: 8 };
 
 function weeklyChart(weeks: { week: string; counts: number[]; total: number }[], outcomes: Outcome[]) {
   const plotWidth = WEEKLY.width - WEEKLY.left - WEEKLY.right;
@@ -122,28 +122,30 @@ function barChart(rows: { label: string; values: { value: number; text: string }
   const plotWidth = BARS.width - BARS.left - BARS.right;
   const maximum = niceMaximum(Math.max(0, ...rows.flatMap((row) => row.values.map((cell) => cell.value))));
   const seriesCount = Math.max(1, ...rows.map((row) => row.values.length));
-  const barHeight = (BARS.rowHeight - 8) / seriesCount;
+  // Each series a bar as tall as its value's text, so the numbers beside them never overlap.
+  const barHeight = BARS.seriesHeight;
+  const rowHeight = seriesCount * barHeight + BARS.rowGap;
   return {
     width: BARS.width,
-    height: BARS.top * 2 + rows.length * BARS.rowHeight,
+    height: BARS.top * 2 + rows.length * rowHeight,
     left: BARS.left,
     rows: rows.map((row, index) => {
-      const top = BARS.top + index * BARS.rowHeight;
+      const top = BARS.top + index * rowHeight;
       return {
         // Long names are cut in the chart; the table beside it has them whole.
         label: row.label.length > 24 ? `${row.label.slice(0, 23)}…` : row.label,
-        labelY: round(top + BARS.rowHeight / 2),
+        labelY: round(top + (rowHeight - BARS.rowGap) / 2),
         bars: row.values.map((cell, seriesIndex) => {
           const width = (cell.value / maximum) * plotWidth;
           return {
             x: BARS.left,
-            y: round(top + 4 + seriesIndex * barHeight),
+            y: round(top + seriesIndex * barHeight + 1),
             width: round(width),
-            height: round(barHeight),
+            height: round(barHeight - 2),
             seriesClass: seriesClass(seriesIndex),
             text: cell.text,
             textX: round(BARS.left + width + 4),
-            textY: round(top + 4 + seriesIndex * barHeight + barHeight / 2),
+            textY: round(top + seriesIndex * barHeight + barHeight / 2),
           };
         }),
       };

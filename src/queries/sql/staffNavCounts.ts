@@ -17,7 +17,14 @@ const sqlStates = (states: readonly CaseState[]) => `(${states.map((state) => `'
 /** The states a case is decided from (approve and reject), from the state machine. */
 const DECIDABLE_STATES = [...new Set<CaseState>([...CASE_MOVES.approve.from, ...CASE_MOVES.reject.from])];
 
+/**
+ * Counting stops here: the navigation says "99+" beyond, and a count that stops early stays cheap
+ * however many cases are open (with 20 000 cases in review, counting them all took 160 ms per page).
+ */
+export const COUNT_CAP = 100;
+
 export interface StaffNavCounts {
+  /** Each case count at most COUNT_CAP. */
   assignedOpenCases: number;
   casesAwaitingDecision: number;
   /** Role changes and invitations (the invitations page). */
@@ -39,11 +46,11 @@ const staffNavCountsRow = rowShape<StaffNavCounts>("sql/staffNavCounts.forViewer
 // having uploaded its evidence, sharing the applicant's email, phone or Matrix ID.
 const STAFF_NAV_COUNTS_SQL = `
   SELECT
-    (SELECT count(*)::int FROM vetting_cases AS vetting_case
+    (SELECT count(*)::int FROM (SELECT FROM vetting_cases AS vetting_case
       WHERE vetting_case."assignedToId" = $1 AND vetting_case.state IN ${sqlStates(OPEN_STATES)}
-        AND vetting_case."erasedAt" IS NULL) AS "assignedOpenCases",
-    CASE WHEN $2::boolean THEN (
-      SELECT count(*)::int FROM vetting_cases AS vetting_case
+        AND vetting_case."erasedAt" IS NULL LIMIT ${COUNT_CAP}) AS counted) AS "assignedOpenCases",
+    CASE WHEN $2::boolean THEN (SELECT count(*)::int FROM (
+      SELECT FROM vetting_cases AS vetting_case
       CROSS JOIN (SELECT email, phone, "matrixId" FROM staff_users WHERE id = $1) AS viewer
       WHERE vetting_case.state IN ${sqlStates(DECIDABLE_STATES)} AND vetting_case."erasedAt" IS NULL
         AND vetting_case."createdById" IS DISTINCT FROM $1
@@ -56,6 +63,7 @@ const STAFF_NAV_COUNTS_SQL = `
           AND record."agentId" = $1)
         AND NOT EXISTS (SELECT 1 FROM evidence_files AS evidence WHERE evidence."caseId" = vetting_case.id
           AND evidence."uploadedById" = $1)
+      LIMIT ${COUNT_CAP}) AS counted
     ) ELSE 0 END AS "casesAwaitingDecision",
     CASE WHEN cardinality($3::"StaffRole"[]) > 0 THEN (
       SELECT count(*)::int FROM staff_role_changes AS change

@@ -136,6 +136,26 @@ describe("the staff navigation's counts", () => {
     assert.equal(links.has("/staff/statistics"), false);
   });
 
+  test("counting stops at 100: more open cases than that read as 99+", async () => {
+    const busy = await createStaffMember(testApp.db, testApp.config, { role: "VETTING_AGENT" });
+    const held = (count: number, offset: number) =>
+      testApp.db.vettingCase.createMany({
+        data: Array.from({ length: count }, (_, index) => ({
+          origin: "APPLICANT" as const,
+          state: "IN_REVIEW" as const,
+          fullName: `Busy ${offset + index}`,
+          email: `busy${offset + index}@example.org`,
+          statement: "I would like to join.",
+          assignedToId: busy.id,
+        })),
+      });
+    await held(99, 0);
+    assert.equal((await navLinks(busy)).get("/staff/cases?tab=assigned"), "My cases, 99 open");
+    await held(2, 99);
+    assert.equal((await navLinks(busy)).get("/staff/cases?tab=assigned"), "My cases, 99+ open");
+    await testApp.db.vettingCase.deleteMany({ where: { assignedToId: busy.id } });
+  });
+
   test("an inviting admin sees the cases in review they may decide (four eyes) and others' token requests", async () => {
     const links = await navLinks(inviting);
     assert.equal(links.get("/staff/cases?tab=assigned"), "My cases, 0 open");
