@@ -91,13 +91,18 @@ export function statisticsRoutes(deps: AppDependencies): Router {
     return null;
   }
 
-  async function loadRows(period: { from: string; to: string }): Promise<StatisticsRows> {
+  /** The rows of the page, or of one table (a download reads only what its table shows). */
+  async function loadRows(
+    period: { from: string; to: string },
+    table: StatisticsTable | null = null,
+  ): Promise<StatisticsRows> {
     const bounds = dateRangeBounds(period);
     const range = { from: bounds.from as Date, until: bounds.until as Date };
+    const wants = (needed: StatisticsTable[]) => table === null || needed.includes(table);
     const [weekly, decisionTimes, openCases] = await Promise.all([
-      findWeeklyOutcomes(deps.sqlPool, range),
-      findDecisionTimes(deps.sqlPool, range),
-      findOpenCasesPerStaff(deps.sqlPool),
+      wants(["weekly-outcomes"]) ? findWeeklyOutcomes(deps.sqlPool, range) : [],
+      wants(["decision-times"]) ? findDecisionTimes(deps.sqlPool, range) : [],
+      wants(["open-cases"]) ? findOpenCasesPerStaff(deps.sqlPool) : [],
     ]);
     return { ...period, weekly, decisionTimes, openCases };
   }
@@ -124,7 +129,7 @@ export function statisticsRoutes(deps: AppDependencies): Router {
     if (!table) throw notFound();
     const period = await readPeriod(ctx);
     if (!period) return;
-    const rows = statisticsCsvRows(table, await loadRows(period));
+    const rows = statisticsCsvRows(table, await loadRows(period, table));
     ctx.set("Content-Disposition", `attachment; filename="${table}-${period.from}-to-${period.to}.csv"`);
     ctx.type = "text/csv; charset=utf-8";
     ctx.body = rows.map(csvLine).join("");
