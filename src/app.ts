@@ -65,8 +65,8 @@ export function createApp(deps: AppDependencies): Koa {
   // Koa would print errors to stderr; ours are logged by the error middleware with their request id.
   app.silent = true;
 
-  // The counts in the staff navigation: one statement per rendered staff page. An error page may be
-  // rendered because the database is unreachable; the navigation then shows its links without numbers.
+  // The counts in the staff navigation: one statement per rendered staff page. When it fails (the
+  // database went away mid-request), the navigation shows its links without numbers.
   async function staffNavCountsFor(staff: Actor): Promise<StaffNavCounts | null> {
     try {
       return await findStaffNavCounts(deps.sqlPool, staff);
@@ -83,7 +83,10 @@ export function createApp(deps: AppDependencies): Koa {
       site: deps.config.site,
       urls: layoutUrls({ hasDevMailbox: devMailbox !== null }),
       staff,
-      staffNav: staff ? presentStaffNav(staff, await staffNavCountsFor(staff)) : null,
+      // A server error page (the database may be what failed) asks nothing more of the database.
+      staffNav: staff
+        ? presentStaffNav(staff, this.status >= 500 ? null : await staffNavCountsFor(staff))
+        : null,
       isApplicantSignedIn: Boolean(this.state.applicant),
       // The person's own choice; "system" leaves it to prefers-color-scheme.
       theme:
