@@ -343,6 +343,10 @@ test("every page of a superadmin, and the pages behind emailed staff links", asy
   await visit(page, browserProblems, "/staff", "Staff home");
   await visit(page, browserProblems, "/staff/cases", "Cases");
   await visit(page, browserProblems, "/staff/cases/new", "Open a case for someone");
+  // The statistics page's charts are SVG styled by classes only; its period form with a mistake too.
+  await visit(page, browserProblems, "/staff/statistics", "Statistics");
+  await expect(page.getByRole("img", { name: "Applications per week, by outcome" })).toBeVisible();
+  await visit(page, browserProblems, "/staff/statistics?from=2026-02-30", "Statistics", 400);
 
   // The case: evidence added on its upload page, previewed on the case page (an image inline, a PDF in
   // a sandboxed frame), a file's delete confirmation, a comment's confirmation, the erasure page.

@@ -19,7 +19,10 @@ import { requireStaff } from "./middleware/requireStaff.js";
 import { securityHeaders } from "./middleware/securityHeaders.js";
 import { sessionLoader, staffSessionReader } from "./middleware/session.js";
 import { staticAssets } from "./middleware/staticAssets.js";
+import type { Actor } from "./policies/staff.js";
 import { presentMaintenanceBanner } from "./presenters/maintenanceBanner.js";
+import { presentStaffNav } from "./presenters/staffNav.js";
+import { findStaffNavCounts, type StaffNavCounts } from "./queries/sql/staffNavCounts.js";
 import { applicantEvidenceRoutes } from "./routes/applicant/evidence.js";
 import { workspaceRoutes } from "./routes/applicant/workspace.js";
 import { devMailboxRoutes } from "./routes/dev/mailbox.js";
@@ -51,6 +54,7 @@ import { profileRoutes } from "./routes/staff/profile.js";
 import { registrationTokenRoutes } from "./routes/staff/registrationTokens.js";
 import { signInRoutes } from "./routes/staff/signIn.js";
 import { staffListRoutes } from "./routes/staff/staffList.js";
+import { statisticsRoutes } from "./routes/staff/statistics.js";
 import { urls } from "./urls.js";
 import { renderView } from "./views.js";
 
@@ -64,12 +68,28 @@ export function createApp(deps: AppDependencies): Koa {
   // Koa would print errors to stderr; ours are logged by the error middleware with their request id.
   app.silent = true;
 
+  // The counts in the staff navigation: one statement per rendered staff page. When it fails (the
+  // database went away mid-request), the navigation shows its links without numbers.
+  async function staffNavCountsFor(staff: Actor): Promise<StaffNavCounts | null> {
+    try {
+      return await findStaffNavCounts(deps.sqlPool, staff);
+    } catch (error) {
+      httpLogger.warn({ err: error }, "staff navigation counts unavailable");
+      return null;
+    }
+  }
+
   app.context.render = async function render(view: string, data: Record<string, unknown> = {}) {
     this.type = "html";
+    const staff = this.state.staff ?? null;
     this.body = await renderView(deps.views, view, {
       site: deps.config.site,
       urls: layoutUrls({ hasDevMailbox: devMailbox !== null }),
-      staff: this.state.staff ?? null,
+      staff,
+      // A server error page (the database may be what failed) asks nothing more of the database.
+      staffNav: staff
+        ? presentStaffNav(staff, this.status >= 500 ? null : await staffNavCountsFor(staff))
+        : null,
       isApplicantSignedIn: Boolean(this.state.applicant),
       // The person's own choice; "system" leaves it to prefers-color-scheme.
       theme:
@@ -164,6 +184,7 @@ export function createApp(deps: AppDependencies): Koa {
     caseEvidenceRoutes,
     issueRegistrationTokenRoutes,
     registrationTokenRoutes,
+    statisticsRoutes,
   ]) {
     staffRouter.use(staffRoutes(deps).routes());
   }
@@ -195,6 +216,7 @@ export function layoutUrls(options: { hasDevMailbox: boolean }) {
     staffOutbox: urls.staffOutbox(),
     staffRegistrationTokens: urls.staffRegistrationTokens(),
     staffCases: urls.staffCases(),
+    staffStatistics: urls.staffStatistics(),
     staffCaseNew: urls.staffCaseNew(),
     applicantSignInRequest: urls.applicantSignInRequest(),
     registrationTokenLinkRequest: urls.registrationTokenLinkRequest(),

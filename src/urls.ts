@@ -59,6 +59,10 @@ export const urls = {
     `/staff/outbox/${encodeURIComponent(id)}?done=${notice}`,
   // Vetting cases (staff). Queue filters are a query string built by the queue's own module.
   staffCases: (query = "") => `/staff/cases${query ? `?${query}` : ""}`,
+  staffStatistics: (query = "") => `/staff/statistics${query ? `?${query}` : ""}`,
+  /** One of the statistics page's tables as CSV, for the same period (a read: nothing is written). */
+  staffStatisticsCsv: (table: string, query = "") =>
+    `/staff/statistics/${table}.csv${query ? `?${query}` : ""}`,
   staffCaseNew: () => "/staff/cases/new",
   staffCase: (id: string) => `/staff/cases/${encodeURIComponent(id)}`,
   staffCaseWithNotice: (id: string, notice: string) =>

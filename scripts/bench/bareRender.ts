@@ -17,6 +17,7 @@ import { buildAssetManifest } from "../../src/assets.js";
 import { loadConfig } from "../../src/config.js";
 import { createDatabaseAndSqlPool } from "../../src/db.js";
 import { queuePageModel } from "../../src/presenters/caseQueue.js";
+import { presentStaffNav } from "../../src/presenters/staffNav.js";
 import { workspacePageModel } from "../../src/presenters/workspacePage.js";
 import { findApplicantCase } from "../../src/queries/sql/applicantCase.js";
 import {
@@ -24,6 +25,7 @@ import {
   findCaseQueuePage,
   findStaffForAssigneeFilter,
 } from "../../src/queries/sql/caseQueue.js";
+import { findStaffNavCounts } from "../../src/queries/sql/staffNavCounts.js";
 import type { SignedInStaff } from "../../src/sessions.js";
 import { urls } from "../../src/urls.js";
 import { createViewEnvironment, renderView } from "../../src/views.js";
@@ -72,6 +74,8 @@ const queueModel = queuePageModel(
 const applicantCase = await findApplicantCase(sqlPool, caseId);
 if (!applicantCase) throw new Error(`no case ${caseId}`);
 const workspaceModel = workspacePageModel(applicantCase, config, {});
+// The staff navigation's counts, read once: the portal reads them for every staff page it renders.
+const staffNav = presentStaffNav(staff, await findStaffNavCounts(sqlPool, staff));
 await db.$disconnect();
 
 // ---------- the handler ----------
@@ -82,6 +86,7 @@ function layoutContext(path: string, signedIn: { staff: SignedInStaff | null; is
     site: config.site,
     urls: layoutUrls({ hasDevMailbox: false }),
     staff: signedIn.staff,
+    staffNav: signedIn.staff ? staffNav : null,
     isApplicantSignedIn: signedIn.isApplicant,
     theme: null,
     cspNonce: "bench-nonce-0123456789",

@@ -238,3 +238,8 @@ export function canViewCaseOverview(actor: Actor): boolean {
 export function canEraseCases(actor: Actor): boolean {
   return hasRole(actor, "INVITING_ADMIN");
 }
+
+/** The statistics page (throughput, time to decision, workload per person): the admins who decide. */
+export function canViewStatistics(actor: Actor): boolean {
+  return hasRole(actor, "INVITING_ADMIN");
+}

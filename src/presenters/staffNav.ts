@@ -1,0 +1,65 @@
+// The staff navigation's own links (views/layout.njk): the work waiting for the signed-in person, with
+// its count, and the pages their role opens. Built for every staff page the portal renders (app.ts).
+import { canDecideCases, canViewStatistics } from "../policies/cases.js";
+import { canListRegistrationTokens } from "../policies/registrationTokens.js";
+import { type Actor, canViewInvitations } from "../policies/staff.js";
+import { COUNT_CAP, type StaffNavCounts } from "../queries/sql/staffNavCounts.js";
+import { urls } from "../urls.js";
+
+export interface StaffNavLink {
+  href: string;
+  label: string;
+  /** Null when the count could not be read: the link stays, without a number. */
+  count: number | null;
+  /** As shown: "3", or "99+" when counting stopped at the cap. */
+  countText: string;
+  isCounted: boolean;
+  /** Said after the number to screen readers: "My cases, 3 open". */
+  countLabel: string;
+}
+
+/**
+ * The links to what waits: "My cases" and (for those who decide) "To decide" always, so the navigation
+ * stays where people learned it; the approvals only while one waits, since they come seldom.
+ */
+export function presentStaffNav(viewer: Actor, counts: StaffNavCounts | null) {
+  const work: Omit<StaffNavLink, "isCounted" | "countText">[] = [
+    {
+      href: urls.staffCases("tab=assigned"),
+      label: "My cases",
+      count: counts?.assignedOpenCases ?? null,
+      countLabel: "open",
+    },
+  ];
+  if (canDecideCases(viewer))
+    work.push({
+      href: urls.staffCases("tab=in_review"),
+      label: "To decide",
+      count: counts?.casesAwaitingDecision ?? null,
+      countLabel: "waiting for your decision",
+    });
+  if (canViewInvitations(viewer) && (counts?.staffApprovalsAwaiting ?? 0) > 0)
+    work.push({
+      href: urls.staffInvitations(),
+      label: "Approvals",
+      count: counts?.staffApprovalsAwaiting ?? null,
+      countLabel: "waiting for your approval",
+    });
+  if (canListRegistrationTokens(viewer) && (counts?.tokenRequestsAwaiting ?? 0) > 0)
+    work.push({
+      href: urls.staffRegistrationTokens(),
+      label: "Token requests",
+      count: counts?.tokenRequestsAwaiting ?? null,
+      countLabel: "waiting for your approval",
+    });
+  return {
+    work: work.map(
+      (link): StaffNavLink => ({
+        ...link,
+        isCounted: link.count !== null,
+        countText: link.count !== null && link.count >= COUNT_CAP ? `${COUNT_CAP - 1}+` : String(link.count),
+      }),
+    ),
+    statistics: canViewStatistics(viewer) ? urls.staffStatistics() : null,
+  };
+}
