@@ -657,7 +657,7 @@ describe("consistency between the dump and the archive", () => {
       sha256: file.sha256,
     });
     try {
-      await portal.store.place(file.tempPath, file.storageKey);
+      await portal.store.place({ storageKey: file.storageKey, stagedPath: file.tempPath, encryption: null });
 
       const backupDir = path.join(workDir, "inflight-backups");
       const backup = startScript(BACKUP_SCRIPT, [], backupEnv(portal, backupDir));
