@@ -161,14 +161,18 @@ function header(): Buffer {
 /** Plaintext in, the stored form out (header, then sealed chunks). */
 export function encryptingStream(dataKey: Buffer, storageKey: string): Transform {
   const fileId = fileIdOf(storageKey);
-  let pending: Buffer[] = [];
+  // One chunk's plaintext, filled by copying: no concatenation of the pieces the reader hands over.
+  const pending = Buffer.allocUnsafe(CHUNK_BYTES);
   let pendingBytes = 0;
   let index = 0;
-  const seal = (plaintext: Buffer, isFinal: boolean): Buffer => {
+  const seal = (stream: Transform, isFinal: boolean): void => {
     const cipher = createCipheriv("aes-256-gcm", dataKey, chunkNonce(index, isFinal));
     cipher.setAAD(chunkContext(fileId, index, isFinal));
     index += 1;
-    return Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+    stream.push(cipher.update(pending.subarray(0, pendingBytes)));
+    cipher.final(); // GCM writes nothing more here; it computes the tag
+    stream.push(cipher.getAuthTag());
+    pendingBytes = 0;
   };
   return new Transform({
     construct(callback) {
@@ -176,22 +180,18 @@ export function encryptingStream(dataKey: Buffer, storageKey: string): Transform
       callback();
     },
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
-      pending.push(chunk);
-      pendingBytes += chunk.length;
-      // A chunk is sealed as non-final only once a byte after it has arrived: the last one is final.
-      if (pendingBytes > CHUNK_BYTES) {
-        let all = Buffer.concat(pending, pendingBytes);
-        while (all.length > CHUNK_BYTES) {
-          this.push(seal(all.subarray(0, CHUNK_BYTES), false));
-          all = all.subarray(CHUNK_BYTES);
-        }
-        pending = [all];
-        pendingBytes = all.length;
+      let offset = 0;
+      while (offset < chunk.length) {
+        // A full chunk is sealed as non-final only once a byte after it has arrived: the last is final.
+        if (pendingBytes === CHUNK_BYTES) seal(this, false);
+        const copied = chunk.copy(pending, pendingBytes, offset, offset + (CHUNK_BYTES - pendingBytes));
+        pendingBytes += copied;
+        offset += copied;
       }
       callback();
     },
     flush(callback: TransformCallback) {
-      this.push(seal(Buffer.concat(pending, pendingBytes), true));
+      seal(this, true);
       callback();
     },
   });
