@@ -165,13 +165,14 @@ export function encryptingStream(dataKey: Buffer, storageKey: string): Transform
   const pending = Buffer.allocUnsafe(CHUNK_BYTES);
   let pendingBytes = 0;
   let index = 0;
-  const seal = (stream: Transform, isFinal: boolean): void => {
+  /** Seals the pending chunk into `output` (its ciphertext, then its tag). */
+  const seal = (output: Buffer[], isFinal: boolean): void => {
     const cipher = createCipheriv("aes-256-gcm", dataKey, chunkNonce(index, isFinal));
     cipher.setAAD(chunkContext(fileId, index, isFinal));
     index += 1;
-    stream.push(cipher.update(pending.subarray(0, pendingBytes)));
+    output.push(cipher.update(pending.subarray(0, pendingBytes)));
     cipher.final(); // GCM writes nothing more here; it computes the tag
-    stream.push(cipher.getAuthTag());
+    output.push(cipher.getAuthTag());
     pendingBytes = 0;
   };
   return new Transform({
@@ -180,18 +181,23 @@ export function encryptingStream(dataKey: Buffer, storageKey: string): Transform
       callback();
     },
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
+      // Passed on as one buffer per piece read: a write per chunk and per tag costs more than the cipher.
+      const output: Buffer[] = [];
       let offset = 0;
       while (offset < chunk.length) {
         // A full chunk is sealed as non-final only once a byte after it has arrived: the last is final.
-        if (pendingBytes === CHUNK_BYTES) seal(this, false);
+        if (pendingBytes === CHUNK_BYTES) seal(output, false);
         const copied = chunk.copy(pending, pendingBytes, offset, offset + (CHUNK_BYTES - pendingBytes));
         pendingBytes += copied;
         offset += copied;
       }
+      if (output.length > 0) this.push(Buffer.concat(output));
       callback();
     },
     flush(callback: TransformCallback) {
-      seal(this, true);
+      const output: Buffer[] = [];
+      seal(output, true);
+      this.push(Buffer.concat(output));
       callback();
     },
   });
@@ -238,10 +244,13 @@ export function decryptingStream(dataKey: Buffer, storageKey: string): Transform
           hasHeader = true;
         }
         // A record is known not to be the last only once a byte after it has arrived.
+        const opened: Buffer[] = [];
         while (buffered.length > recordBytes) {
-          this.push(open(buffered.subarray(0, recordBytes), false));
+          opened.push(open(buffered.subarray(0, recordBytes), false));
           buffered = buffered.subarray(recordBytes);
         }
+        // A chunk that fails stops here, before this piece's chunks are passed on.
+        if (opened.length > 0) this.push(opened.length === 1 ? opened[0] : Buffer.concat(opened));
         callback();
       } catch (error) {
         callback(error as Error);
