@@ -39,7 +39,7 @@ async function main(): Promise<number> {
   const db = createDatabase(database.url, config.database);
   try {
     const report = await importOriginal(
-      { db, config, store: evidenceStore(config.uploadsDir) },
+      { db, config, store: evidenceStore(config.uploadsDir, config.evidence.encryption) },
       { from: flags.from, filesDir: flags.files, isDryRun: flags["dry-run"] === true },
     );
     process.stdout.write(formatImportReport(report));

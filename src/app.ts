@@ -142,6 +142,7 @@ export function createApp(deps: AppDependencies): Koa {
   router.use(
     csrfProtection({
       secret: deps.config.sessionSecret,
+      previousSecret: deps.config.sessionSecretPrevious,
       publicUrl: deps.config.http.publicUrl,
       isProduction: deps.config.isProduction,
     }),

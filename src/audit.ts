@@ -79,6 +79,8 @@ export type AuditAction =
   | "evidence.integrity_failed"
   // the uploads sweep removed stored files no row referred to: how many, nothing else (actor "system")
   | "evidence.orphans_removed"
+  // rotate-keys re-wrapped data keys and re-sealed secrets under the current keys: counts only
+  | "keys.rotated"
   // Matrix registration tokens: ids, states and the homeserver's error text only (never the token)
   | "matrix_token.requested"
   | "matrix_token.created"

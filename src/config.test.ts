@@ -153,6 +153,63 @@ describe("configuration", () => {
     );
   });
 
+  test("encryption at rest and the previous keys of a rotation: 32-byte keys, each beside its current key, never the same", (context) => {
+    const key = (byte: number) => Buffer.alloc(32, byte).toString("base64");
+    assert.equal(loadConfig({}).evidence.encryption, null, "off unless a key is set");
+    const rotating = loadConfig({
+      ...goodProduction,
+      EVIDENCE_ENCRYPTION_KEY: key(1),
+      EVIDENCE_ENCRYPTION_KEY_PREVIOUS: key(2),
+      SESSION_SECRET_PREVIOUS: "p".repeat(32),
+      TOTP_ENCRYPTION_KEY_PREVIOUS: key(3),
+    });
+    assert.deepEqual(rotating.evidence.encryption?.current.key, Buffer.alloc(32, 1));
+    assert.deepEqual(rotating.evidence.encryption?.previous?.key, Buffer.alloc(32, 2));
+    assert.match(rotating.evidence.encryption?.current.id ?? "", /^[0-9a-f]{16}$/);
+    assert.notEqual(rotating.evidence.encryption?.current.id, rotating.evidence.encryption?.previous?.id);
+    assert.equal(rotating.sessionSecretPrevious, "p".repeat(32));
+    assert.deepEqual(rotating.staff.totpKeyPrevious, Buffer.alloc(32, 3));
+
+    assert.deepEqual(
+      problemsOf({
+        EVIDENCE_ENCRYPTION_KEY: "c2hvcnQ=",
+        EVIDENCE_ENCRYPTION_KEY_PREVIOUS: key(2),
+        TOTP_ENCRYPTION_KEY_PREVIOUS: key(3),
+        SESSION_SECRET_PREVIOUS: "p".repeat(32),
+      }),
+      [
+        "TOTP_ENCRYPTION_KEY_PREVIOUS: set only beside TOTP_ENCRYPTION_KEY",
+        "SESSION_SECRET_PREVIOUS: set only beside SESSION_SECRET",
+        "EVIDENCE_ENCRYPTION_KEY: must be 32 bytes in base64 (generate one with: openssl rand -base64 32)",
+        "EVIDENCE_ENCRYPTION_KEY_PREVIOUS: set only beside EVIDENCE_ENCRYPTION_KEY",
+      ],
+    );
+    assert.deepEqual(
+      problemsOf({
+        ...goodProduction,
+        EVIDENCE_ENCRYPTION_KEY: key(1),
+        EVIDENCE_ENCRYPTION_KEY_PREVIOUS: key(1),
+        TOTP_ENCRYPTION_KEY_PREVIOUS: goodProduction.TOTP_ENCRYPTION_KEY,
+        SESSION_SECRET_PREVIOUS: goodProduction.SESSION_SECRET,
+      }),
+      [
+        "TOTP_ENCRYPTION_KEY_PREVIOUS: must differ from TOTP_ENCRYPTION_KEY",
+        "SESSION_SECRET_PREVIOUS: must differ from SESSION_SECRET",
+        "EVIDENCE_ENCRYPTION_KEY_PREVIOUS: must differ from EVIDENCE_ENCRYPTION_KEY",
+      ],
+    );
+
+    // The key from a file, as every secret may be given.
+    const dir = mkdtempSync(path.join(tmpdir(), "vp-kek-"));
+    context.after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, "kek");
+    writeFileSync(file, `${key(9)}\n`, { mode: 0o600 });
+    assert.deepEqual(
+      loadConfig({ EVIDENCE_ENCRYPTION_KEY_FILE: file }).evidence.encryption?.current.key,
+      Buffer.alloc(32, 9),
+    );
+  });
+
   test("the client-side query timeout follows the statement timeout, and stays above it", () => {
     assert.equal(loadConfig({ DATABASE_STATEMENT_TIMEOUT_MS: "1000" }).database.queryTimeoutMs, 3_000);
     assert.equal(loadConfig({ DATABASE_QUERY_TIMEOUT_MS: "20000" }).database.queryTimeoutMs, 20_000);

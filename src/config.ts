@@ -10,6 +10,7 @@ import { isOneLineText } from "./domain/applicationFields.js";
 import type { MaintenanceSettings } from "./domain/maintenance.js";
 import { ZRecipientAddress } from "./mail/messages/address.js";
 import { projectRoot } from "./projectRoot.js";
+import { type KeyEncryptionKeyring, keyringOf } from "./storage/evidenceEncryption.js";
 import { urls } from "./urls.js";
 
 export { projectRoot };
@@ -79,10 +80,18 @@ export const ZEnvironment = z.object({
   PORT: integer(3000, 0, 65535),
   PUBLIC_URL: z.preprocess(emptyAsUndefined, httpUrl.optional()),
   SESSION_SECRET: optionalString,
+  /** The secret before the last rotation: what it signed (forms, device cookies) is still accepted. */
+  SESSION_SECRET_PREVIOUS: optionalString,
   SESSION_IDLE_MINUTES: integer(60, 1, 24 * 60),
   SESSION_ABSOLUTE_HOURS: integer(12, 1, 24 * 30),
   /** 32 random bytes, base64: seals TOTP secrets (and keys the recovery-code hashes). */
   TOTP_ENCRYPTION_KEY: optionalString,
+  /** The key before the last rotation: opens what it sealed until `npm run rotate-keys` re-seals it. */
+  TOTP_ENCRYPTION_KEY_PREVIOUS: optionalString,
+  /** 32 random bytes, base64: set, evidence files are stored encrypted (a data key per file, wrapped by it). */
+  EVIDENCE_ENCRYPTION_KEY: optionalString,
+  /** The key-encryption key before the last rotation: unwraps data keys until `npm run rotate-keys` re-wraps them. */
+  EVIDENCE_ENCRYPTION_KEY_PREVIOUS: optionalString,
   STAFF_REQUIRE_2FA: z.preprocess(emptyAsUndefined, z.enum(["true", "false"]).default("true")),
   /** Sensitive actions ask for the second factor again when it was last given longer ago than this. */
   STEP_UP_MINUTES: integer(10, 1, 12 * 60),
@@ -310,11 +319,15 @@ export interface Config {
     bodyTimeoutMs: number;
   };
   sessionSecret: string;
+  /** The session secret before the last rotation: verifies what it signed, never signs. */
+  sessionSecretPrevious: string | null;
   staff: {
     sessionIdleMs: number;
     sessionAbsoluteMs: number;
     /** 32 bytes. */
     totpKey: Buffer;
+    /** The key before the last rotation (32 bytes): opens and matches what it sealed, never seals. */
+    totpKeyPrevious: Buffer | null;
     requireSecondFactor: boolean;
     /** A sensitive action asks for the second factor again once the last one is older than this. */
     stepUpMs: number;
@@ -352,8 +365,11 @@ export interface Config {
     uploadsPerHourPerIp: number;
     maxUploadsInFlightPerPerson: number;
     uploadTimeoutMs: number;
-    /** Set: downloads are answered with X-Accel-Redirect to this nginx internal location. */
+    /** Set: downloads of files stored in the clear are answered with X-Accel-Redirect to this nginx
+     *  internal location (encrypted files are always decrypted and streamed by the portal). */
     accelRedirectLocation: string | null;
+    /** The key-encryption keys; null: new files are stored in the clear. */
+    encryption: KeyEncryptionKeyring | null;
   };
   mail: {
     from: { name: string; address: string };
@@ -474,9 +490,13 @@ const MEGABYTE = 1024 * 1024;
  */
 export const SECRET_SETTINGS = [
   "SESSION_SECRET",
+  "SESSION_SECRET_PREVIOUS",
   "DATABASE_URL",
   "DATABASE_OWNER_URL",
   "TOTP_ENCRYPTION_KEY",
+  "TOTP_ENCRYPTION_KEY_PREVIOUS",
+  "EVIDENCE_ENCRYPTION_KEY",
+  "EVIDENCE_ENCRYPTION_KEY_PREVIOUS",
   "SMTP_RELAY_AUTHPW",
   "MATRIX_ADMIN_TOKEN",
   "METRICS_TOKEN",
@@ -576,6 +596,34 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       "TOTP_ENCRYPTION_KEY: must be 32 bytes in base64 (generate one with: openssl rand -base64 32)",
     );
   }
+  const totpKeyPrevious = base64Key(
+    "TOTP_ENCRYPTION_KEY_PREVIOUS",
+    values.TOTP_ENCRYPTION_KEY_PREVIOUS,
+    problems,
+  );
+  if (totpKeyPrevious && !totpKey)
+    problems.push("TOTP_ENCRYPTION_KEY_PREVIOUS: set only beside TOTP_ENCRYPTION_KEY");
+  if (totpKeyPrevious && totpKey?.equals(totpKeyPrevious)) {
+    problems.push("TOTP_ENCRYPTION_KEY_PREVIOUS: must differ from TOTP_ENCRYPTION_KEY");
+  }
+  if (values.SESSION_SECRET_PREVIOUS !== undefined) {
+    if (!values.SESSION_SECRET) problems.push("SESSION_SECRET_PREVIOUS: set only beside SESSION_SECRET");
+    else if (values.SESSION_SECRET_PREVIOUS === values.SESSION_SECRET) {
+      problems.push("SESSION_SECRET_PREVIOUS: must differ from SESSION_SECRET");
+    }
+  }
+  const evidenceKey = base64Key("EVIDENCE_ENCRYPTION_KEY", values.EVIDENCE_ENCRYPTION_KEY, problems);
+  const evidenceKeyPrevious = base64Key(
+    "EVIDENCE_ENCRYPTION_KEY_PREVIOUS",
+    values.EVIDENCE_ENCRYPTION_KEY_PREVIOUS,
+    problems,
+  );
+  if (evidenceKeyPrevious && !evidenceKey) {
+    problems.push("EVIDENCE_ENCRYPTION_KEY_PREVIOUS: set only beside EVIDENCE_ENCRYPTION_KEY");
+  }
+  if (evidenceKeyPrevious && evidenceKey?.equals(evidenceKeyPrevious)) {
+    problems.push("EVIDENCE_ENCRYPTION_KEY_PREVIOUS: must differ from EVIDENCE_ENCRYPTION_KEY");
+  }
   if (isProduction && !totpKey) {
     problems.push("TOTP_ENCRYPTION_KEY: required in production (generate one with: openssl rand -base64 32)");
   }
@@ -651,10 +699,12 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     // Outside production a missing secret is replaced by a random one per start: nothing signed with it
     // needs to outlive the process there.
     sessionSecret: values.SESSION_SECRET ?? generated?.sessionSecret ?? "",
+    sessionSecretPrevious: values.SESSION_SECRET_PREVIOUS ?? null,
     staff: {
       sessionIdleMs: values.SESSION_IDLE_MINUTES * 60_000,
       sessionAbsoluteMs: values.SESSION_ABSOLUTE_HOURS * 3_600_000,
       totpKey: totpKey ?? Buffer.from(generated?.totpKey ?? "", "base64"),
+      totpKeyPrevious: totpKeyPrevious ?? null,
       requireSecondFactor: values.STAFF_REQUIRE_2FA === "true",
       stepUpMs: values.STEP_UP_MINUTES * 60_000,
       passkeysRequiredFor: values.STAFF_PASSKEYS_REQUIRED_FOR,
@@ -687,6 +737,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       maxUploadsInFlightPerPerson: values.EVIDENCE_UPLOADS_IN_FLIGHT,
       uploadTimeoutMs: values.EVIDENCE_UPLOAD_TIMEOUT_SECONDS * 1000,
       accelRedirectLocation: values.EVIDENCE_ACCEL_REDIRECT_LOCATION ?? null,
+      encryption: evidenceKey ? keyringOf(evidenceKey, evidenceKeyPrevious ?? null) : null,
     },
     mail: {
       from: { name: values.MAIL_FROM_NAME, address: fromAddress ?? "vetting-portal@localhost" },
@@ -943,6 +994,17 @@ function readPrivacyNotice(
  * Outside production, missing secrets are generated. In development they are kept in .data/ so that
  * sessions and enrolled authenticators survive a restart; in tests they are fresh per process.
  */
+/** A 32-byte key given in base64; a problem listed (and undefined) when it is not one. */
+function base64Key(name: string, value: string | undefined, problems: string[]): Buffer | undefined {
+  if (value === undefined) return undefined;
+  const key = Buffer.from(value, "base64");
+  if (key.length !== 32) {
+    problems.push(`${name}: must be 32 bytes in base64 (generate one with: openssl rand -base64 32)`);
+    return undefined;
+  }
+  return key;
+}
+
 function developmentSecrets(env: string): { sessionSecret: string; totpKey: string } {
   const fresh = {
     sessionSecret: randomBytes(48).toString("base64url"),

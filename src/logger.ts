@@ -35,6 +35,7 @@ export function createLogger(options: {
         "*.token",
         "*.secret",
         "*.sessionSecret",
+        "*.sessionSecretPrevious",
         "headers.authorization",
         "headers.cookie",
         'headers["set-cookie"]',

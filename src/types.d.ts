@@ -7,6 +7,8 @@ declare module "koa" {
     requestId: string;
     cspNonce: string;
     csrfToken: string;
+    /** The same token under SESSION_SECRET_PREVIOUS during a rotation (accepted, never handed out). */
+    previousCsrfToken?: string | null;
     /** The staff session from the cookie, if any (maybe still waiting for its second factor). */
     session: LoadedSession | null;
     /** The signed-in staff member (second factor done, account active), if any. */

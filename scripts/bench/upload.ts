@@ -6,12 +6,15 @@
 //      database rows, the move into place) as a signed-in agent on a submitted case, and
 //   B: a bare node:http handler that pipes the body to a file while hashing it (bareUploadServer.ts),
 // in turns A B A B …, so that whatever else the machine does falls on both alike. It reports each one's
-// throughput, the ratio A/B per round (median, min, max; target ≥ 0.75), the same for a 20 MB file, and
+// throughput, the ratio A/B per round (median, min, max; target ≥ 0.60 encrypted, see below), the same for a 20 MB file, and
 // the portal's memory: VmRSS before and after, and the peak (VmHWM, reset before the first upload) —
 // growth target ≤ 64 MB, as a file is never held in memory.
 // A benchmark, not a test: a missed target is reported (FAIL), and the exit code is non-zero only when
 // the run itself failed (an upload refused, a size or hash that does not match, a server that died).
-//   BENCH_UPLOAD_ROUNDS=5  BENCH_UPLOAD_MB=200  BENCH_UPLOAD_SMALL_MB=20
+// The portal stores evidence encrypted at rest (EVIDENCE_ENCRYPTION_KEY: every file encrypted after it
+// is received, every download decrypted), as production should: the target is then ≥ 0.60. With
+// BENCH_UPLOAD_ENCRYPTION=off the files are stored in the clear and the target is the earlier ≥ 0.75.
+//   BENCH_UPLOAD_ROUNDS=5  BENCH_UPLOAD_MB=200  BENCH_UPLOAD_SMALL_MB=20  BENCH_UPLOAD_ENCRYPTION=on
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash, randomBytes, randomUUID } from "node:crypto";
@@ -36,7 +39,8 @@ const MEBIBYTE = 1024 * 1024;
 const ROUNDS = Number(process.env.BENCH_UPLOAD_ROUNDS ?? (isQuick ? 2 : 5));
 const LARGE_BYTES = Number(process.env.BENCH_UPLOAD_MB ?? 200) * MEBIBYTE;
 const SMALL_BYTES = Number(process.env.BENCH_UPLOAD_SMALL_MB ?? 20) * MEBIBYTE;
-const TARGET_RATIO = 0.75;
+const IS_ENCRYPTING = process.env.BENCH_UPLOAD_ENCRYPTION !== "off";
+const TARGET_RATIO = IS_ENCRYPTING ? 0.6 : 0.75;
 const TARGET_RSS_GROWTH_MB = 64;
 
 // ---------- the file ----------
@@ -270,6 +274,7 @@ export async function benchUpload(_options: { quiet?: boolean } = {}): Promise<F
       UPLOADS_DIR: uploadsDir,
       SESSION_SECRET: randomBytes(48).toString("base64"),
       TOTP_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+      ...(IS_ENCRYPTING ? { EVIDENCE_ENCRYPTION_KEY: randomBytes(32).toString("base64") } : {}),
       SMTP_HOST: "127.0.0.1",
       SMTP_PORTS: "2525",
       LOG_LEVEL: "warn",
@@ -403,8 +408,11 @@ export async function benchUpload(_options: { quiet?: boolean } = {}): Promise<F
     // What the portal kept is what was sent.
     const rows = await db.evidenceFile.findMany({
       where: { caseId: vettingCase.id },
-      select: { sha256: true, sizeBytes: true },
+      select: { sha256: true, sizeBytes: true, wrappedDataKey: true },
     });
+    if (rows.some((row) => (row.wrappedDataKey !== null) !== IS_ENCRYPTING)) {
+      throw new Error(`the portal stored files ${IS_ENCRYPTING ? "in the clear" : "encrypted"}`);
+    }
     const stored = rows.map((row) => `${row.sha256}:${row.sizeBytes}`).sort();
     const sent = uploadedToPortal.map((file) => `${file.sha256}:${file.sizeBytes}`).sort();
     if (JSON.stringify(stored) !== JSON.stringify(sent)) {
@@ -436,7 +444,7 @@ export async function benchUpload(_options: { quiet?: boolean } = {}): Promise<F
         "",
         `| figure | value | target |`,
         "|---|---|---|",
-        `| ${largeLabel}: portal (full stack), median | ${largeSummary.portal.toFixed(0)} MB/s | |`,
+        `| ${largeLabel}: portal (full stack${IS_ENCRYPTING ? ", encrypted at rest" : ""}), median | ${largeSummary.portal.toFixed(0)} MB/s | |`,
         `| ${largeLabel}: bare pipe to file + SHA-256, median | ${largeSummary.bare.toFixed(0)} MB/s | |`,
         `| ${largeLabel}: ratio portal/bare, median (min – max) | ${largeSummary.ratio.toFixed(2)} (${largeSummary.min.toFixed(2)} – ${largeSummary.max.toFixed(2)}) | ≥ ${TARGET_RATIO} ${verdict(largeSummary.ratio >= TARGET_RATIO)} |`,
         `| ${smallLabel}: portal / bare, median | ${smallSummary.portal.toFixed(0)} / ${smallSummary.bare.toFixed(0)} MB/s | |`,
@@ -453,7 +461,7 @@ export async function benchUpload(_options: { quiet?: boolean } = {}): Promise<F
     return [
       {
         id: "3a",
-        name: `Evidence upload, ${largeLabel}, full stack (signed-in agent)`,
+        name: `Evidence upload, ${largeLabel}, full stack (signed-in agent${IS_ENCRYPTING ? ", encrypted at rest" : ""})`,
         portal: `${largeSummary.portal.toFixed(0)} MB/s`,
         baseline: `${largeSummary.bare.toFixed(0)} MB/s (bare node:http pipe + SHA-256)`,
         ratio: ratioOf(largeResults),

@@ -15,10 +15,11 @@ import type { Logger } from "../logger.js";
 import { retryDelayMs } from "../mail/outbox.js";
 import { type SynapseAdmin, SynapseAdminError } from "../matrix/synapseAdmin.js";
 import { openRegistrationToken } from "../matrix/tokenSecrets.js";
+import { totpKeyring } from "../secrets.js";
 import { enqueueJob } from "./queue.js";
 
 export interface IssueRegistrationTokenDependencies {
-  config: Pick<Config, "matrix"> & { staff: Pick<Config["staff"], "totpKey"> };
+  config: Pick<Config, "matrix"> & { staff: Pick<Config["staff"], "totpKey" | "totpKeyPrevious"> };
   db: Database;
   logger: Logger;
   /** null: no homeserver configured (the feature is off). */
@@ -52,7 +53,7 @@ export async function issueRegistrationToken(
   });
   if (row?.state !== "PENDING") return "nothing_to_do";
 
-  const token = openRegistrationToken(deps.config.staff.totpKey, row.tokenSealed);
+  const token = openRegistrationToken(totpKeyring(deps.config.staff), row.tokenSealed);
   const attempts = row.attempts + 1;
   let answer: "created" | "already_exists";
   try {

@@ -28,7 +28,7 @@ export async function purgeDecidedCases(
   batchSize = PURGE_BATCH_SIZE,
 ): Promise<void> {
   const cutoff = new Date(now.getTime() - deps.config.privacy.retentionDays * DAY_MS);
-  const store = evidenceStore(deps.config.uploadsDir);
+  const store = evidenceStore(deps.config.uploadsDir, deps.config.evidence.encryption);
   let purged = 0;
   for (;;) {
     const { count, evidenceStorageKeys } = await deps.db.$transaction(

@@ -9,7 +9,7 @@ export function sweepUploadsVolume(
 ): Promise<SweepOutcome> {
   return sweepUploads({
     db: deps.db,
-    store: evidenceStore(deps.config.uploadsDir),
+    store: evidenceStore(deps.config.uploadsDir, deps.config.evidence.encryption),
     logger: deps.logger.child({ category: "uploads" }),
   });
 }

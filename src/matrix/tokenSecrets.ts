@@ -2,7 +2,7 @@
 // send the same string and never make a second token; stored only sealed, and found again by a keyed
 // hash (the homeserver's list gives plaintext strings, matched without opening every seal).
 import { hkdfSync, randomBytes } from "node:crypto";
-import { keyedHash, openSecret, sealSecret } from "../secrets.js";
+import { keyedHash, openSecretWithRing, sealSecret } from "../secrets.js";
 
 const PURPOSE = "matrix-registration-token";
 
@@ -20,8 +20,15 @@ export function sealRegistrationToken(secretsKey: Buffer, token: string): string
   return sealSecret(sealingKey(secretsKey), token);
 }
 
-export function openRegistrationToken(secretsKey: Buffer, sealed: string): string {
-  return openSecret(sealingKey(secretsKey), sealed);
+/** `secretsKeys`: one key, or the keyring (totpKeyring), current first: a previous key's seal opens too. */
+export function openRegistrationToken(secretsKeys: Buffer | readonly Buffer[], sealed: string): string {
+  const ring = Buffer.isBuffer(secretsKeys) ? [secretsKeys] : secretsKeys;
+  return openSecretWithRing(ring.map(sealingKey), sealed).plaintext;
+}
+
+/** Whether the current key (the ring's first) sealed it; else rotate-keys re-seals it. */
+export function isSealedWithCurrentKey(secretsKeys: readonly Buffer[], sealed: string): boolean {
+  return openSecretWithRing(secretsKeys.map(sealingKey), sealed).keyIndex === 0;
 }
 
 export function registrationTokenLookup(secretsKey: Buffer, token: string): string {

@@ -14,6 +14,8 @@ const SEED_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
 export function csrfProtection(options: {
   secret: string;
+  /** The secret before the last rotation: a form it signed (a page open across the restart) still posts. */
+  previousSecret?: string | null;
   publicUrl: URL;
   isProduction: boolean;
   exemptPaths?: string[];
@@ -31,11 +33,15 @@ export function csrfProtection(options: {
       if (isHttps) ctx.cookies.secure = true; // TLS ends at the proxy in front of us.
       ctx.cookies.set(cookieName, seed, { httpOnly: true, sameSite: "lax", secure: isHttps, path: "/" });
     }
-    ctx.state.csrfToken = ctx.state.session
-      ? staffSessionCsrfToken(options.secret, ctx.state.session.id)
+    const tokenSeed = ctx.state.session
+      ? `session:${ctx.state.session.id}`
       : ctx.state.applicant
-        ? tokenFor(`applicant:${ctx.state.applicant.sessionId}`)
-        : tokenFor(seed);
+        ? `applicant:${ctx.state.applicant.sessionId}`
+        : seed;
+    ctx.state.csrfToken = tokenFor(tokenSeed);
+    ctx.state.previousCsrfToken = options.previousSecret
+      ? csrfTokenFor(options.previousSecret, tokenSeed)
+      : null;
 
     if (!SAFE_METHODS.has(ctx.method) && !exemptPaths.has(ctx.path)) {
       if (!isSameOrigin(ctx, options.publicUrl, options.isProduction)) {
@@ -74,7 +80,8 @@ export function assertDeferredCsrfToken(ctx: Context, sentInBody: string | undef
 
 function assertCsrfToken(ctx: Context, sentInBody: string | undefined): void {
   const sent = sentInBody ?? ctx.get("x-csrf-token");
-  if (!constantTimeEquals(sent, ctx.state.csrfToken)) {
+  const previous = ctx.state.previousCsrfToken;
+  if (!constantTimeEquals(sent, ctx.state.csrfToken) && !(previous && constantTimeEquals(sent, previous))) {
     throw forbidden(
       "This form has expired or did not come from this site. Go back, reload the page and try again.",
     );

@@ -6,6 +6,9 @@
 //                  every file (path, mode, SHA-256) comes back; the manifest checks with sha256sum -c;
 //                  a tampered backup, a database or uploads folder that is not empty: refused
 //   encrypted      for a recipient in a keyring or in a key file: nothing readable on disk, restores
+//   at rest        evidence encrypted at rest (EVIDENCE_ENCRYPTION_KEY): the backup holds ciphertext and
+//                  wrapped keys only, never the key (even with it in the backup's environment); what is
+//                  restored opens with the key and with nothing else
 //   consistency    a backup waits for an upload between placing its file and committing its row, and
 //                  holds both; uploads and deletions during a backup leave no row without its file
 //   retention      by the folder's stamp, only expired stamped folders, only after a successful backup
@@ -15,7 +18,7 @@
 //                  keeping the local backup; retention forgets older snapshots of ours only
 import assert from "node:assert/strict";
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { createHash, randomUUID } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -34,6 +37,7 @@ import { createLogger } from "../logger.js";
 import { BACKUP_LAST_SUCCESS_FILE, createAppMetrics } from "../metrics.js";
 import type { ReceivedEvidenceFile } from "../routes/evidence/receiveEvidenceUpload.js";
 import { EVIDENCE_PLACEMENT_LOCK_KEY } from "../storage/backupLock.js";
+import { EvidenceDecryptionError, keyringOf } from "../storage/evidenceEncryption.js";
 import { type EvidenceStore, evidenceStore } from "../storage/evidenceStore.js";
 import { type DebianPostgres, startDebianPostgres } from "../test/debianPostgres.js";
 import { createEvidenceCase, pdfDocument, pngImage } from "../test/evidenceFixtures.js";
@@ -107,7 +111,7 @@ async function createPortal(name: string, env: Record<string, string> = {}): Pro
     UPLOADS_DIR: uploadsDir,
     ...env,
   });
-  const store = evidenceStore(uploadsDir);
+  const store = evidenceStore(uploadsDir, config.evidence.encryption);
   await store.ensureLayout();
   const portal = { name, url, uploadsDir, config, db: createDatabase(url, config.database), store };
   portals.push(portal);
@@ -495,6 +499,92 @@ describe("a backup, the portal destroyed, the backup restored", () => {
   });
 });
 
+describe("a backup of evidence encrypted at rest", () => {
+  const encryptionKey = randomBytes(32);
+  let source: Portal;
+  let backup: string;
+  let backupRun: ScriptRun;
+
+  before(async () => {
+    source = await createPortal("at_rest", { EVIDENCE_ENCRYPTION_KEY: encryptionKey.toString("base64") });
+    await seedPortal(source);
+    const backupDir = path.join(workDir, "at-rest-backups");
+    // The unit hands the backup the portal's whole environment, the key included.
+    backupRun = await runBackup(source, backupDir, {
+      EVIDENCE_ENCRYPTION_KEY: encryptionKey.toString("base64"),
+    });
+    assert.equal(backupRun.code, 0, backupRun.stderr);
+    backup = await onlyBackup(backupDir);
+  });
+
+  test("holds ciphertext and wrapped keys only, and never the key-encryption key", async () => {
+    const unpacked = path.join(workDir, "at-rest-unpacked");
+    await mkdir(unpacked);
+    await execFileAsync("tar", ["-xf", path.join(backup, "uploads.tar"), "-C", unpacked]);
+    const archived = (await filesBelow(unpacked)).filter((file) => file.sha256);
+    assert.equal(archived.length, 5);
+    for (const file of archived) {
+      const bytes = await readFile(path.join(unpacked, file.path));
+      assert.equal(bytes.subarray(0, 4).toString("ascii"), "VPEV", file.path);
+      assert.equal(bytes.indexOf("%PDF"), -1, file.path);
+      assert.equal(bytes.indexOf("Evidence at_rest"), -1, file.path);
+      assert.equal(bytes.indexOf(Buffer.from([0x89, 0x50, 0x4e, 0x47])), -1, `${file.path}: no PNG`);
+    }
+    const rows = await source.db.evidenceFile.findMany({
+      select: { encryptionKeyId: true, wrappedDataKey: true },
+    });
+    assert.equal(rows.length, 5);
+    assert.ok(rows.every((row) => row.encryptionKeyId === source.config.evidence.encryption?.current.id));
+    assert.ok(rows.every((row) => row.wrappedDataKey?.startsWith("w1.")));
+
+    // Neither the key nor any spelling of it, in any file of the backup or of what it unpacks to.
+    const spellings = [
+      encryptionKey,
+      Buffer.from(encryptionKey.toString("base64")),
+      Buffer.from(encryptionKey.toString("base64url")),
+      Buffer.from(encryptionKey.toString("hex")),
+    ];
+    for (const folder of [backup, unpacked]) {
+      for (const entry of await readdir(folder, { recursive: true, withFileTypes: true })) {
+        if (!entry.isFile()) continue;
+        const bytes = await readFile(path.join(entry.parentPath, entry.name));
+        for (const spelling of spellings) assert.equal(bytes.indexOf(spelling), -1, entry.name);
+      }
+    }
+    assert.ok(!(backupRun.stdout + backupRun.stderr).includes(encryptionKey.toString("base64")));
+  });
+
+  test("restored, every file opens to its row's SHA-256 with the key, and with no other key or none", async () => {
+    const target = await emptyTarget();
+    const run = await runRestore(backup, target);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /5 evidence files/);
+    const restored = createDatabase(target.url, source.config.database);
+    try {
+      const rows = await restored.evidenceFile.findMany({
+        select: {
+          storageKey: true,
+          sha256: true,
+          sizeBytes: true,
+          encryptionKeyId: true,
+          wrappedDataKey: true,
+        },
+      });
+      assert.equal(rows.length, 5);
+      const withKey = evidenceStore(target.uploadsDir, keyringOf(encryptionKey, null));
+      const withAnotherKey = evidenceStore(target.uploadsDir, keyringOf(randomBytes(32), null));
+      const withoutKey = evidenceStore(target.uploadsDir, null);
+      for (const row of rows) {
+        assert.deepEqual(await withKey.digest(row), { sha256: row.sha256, sizeBytes: row.sizeBytes });
+        await assert.rejects(withAnotherKey.digest(row), EvidenceDecryptionError);
+        await assert.rejects(withoutKey.digest(row), /EVIDENCE_ENCRYPTION_KEY/);
+      }
+    } finally {
+      await restored.$disconnect();
+    }
+  });
+});
+
 describe("the README's least-privilege roles", () => {
   // The schema belongs to an owner role used only by the migrate step (and the restore); the portal and
   // its backup run as a role that reads and writes rows, with a policy on graphile-worker's tables kept
@@ -657,7 +747,7 @@ describe("consistency between the dump and the archive", () => {
       sha256: file.sha256,
     });
     try {
-      await portal.store.place(file.tempPath, file.storageKey);
+      await portal.store.place({ storageKey: file.storageKey, stagedPath: file.tempPath, encryption: null });
 
       const backupDir = path.join(workDir, "inflight-backups");
       const backup = startScript(BACKUP_SCRIPT, [], backupEnv(portal, backupDir));

@@ -2,11 +2,12 @@
 // folder with a certificate made for this run, in front of two portal instances (`--web`, configured as
 // production) sharing one Postgres and one uploads folder. Every answer below crossed the real nginx:
 // the redirect, TLS, the app's headers (each exactly once), static files nginx serves itself, evidence
-// downloads through X-Accel-Redirect, the limits nginx enforces before the app sees a byte, the client
-// address the app believes, the access log, and the MDN HTTP Observatory's grade.
+// downloads (encrypted ones streamed by the instances, files stored in the clear through
+// X-Accel-Redirect), the limits nginx enforces before the app sees a byte, the client address the app
+// believes, the access log, and the MDN HTTP Observatory's grade.
 import assert from "node:assert/strict";
-import { createHash, randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -203,6 +204,9 @@ before(async () => {
       SMTP_PORTS: String(relay.port),
       SMTP_CA_FILE: relayCa.path,
       EVIDENCE_ACCEL_REDIRECT_LOCATION: "/internal/evidence/",
+      // Evidence encrypted at rest, as production should run: nginx then sends only files stored in the
+      // clear before encryption was turned on; the instances decrypt and stream the rest.
+      EVIDENCE_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
       // The address nginx connects to the instances from, and nothing else (the shipped README's advice).
       TRUSTED_PROXIES: "127.0.0.1",
       NEW_CASE_NOTIFICATIONS: "off",
@@ -375,14 +379,19 @@ describe("static files", () => {
 });
 
 describe("evidence through nginx", () => {
-  test("an upload through nginx is stored; the download is the file's exact bytes, sent by nginx (X-Accel-Redirect) with the download headers, each once", async () => {
-    const caseId = await createEvidenceCase(db);
+  /** A signed-in agent's cookie, and the CSRF token of their forms (read through nginx). */
+  async function signedInAgent(): Promise<{ cookie: string; csrfToken: string }> {
     const agent = await createStaffMember(db, config, { role: "VETTING_AGENT" });
     const cookie = await signedInCookie(db, config, agent.id);
     const profile = await get("/staff/profile", { headers: { cookie } });
     const csrfToken = /name="_csrf" value="([^"]+)"/.exec(profile.body.toString())?.[1];
     assert.ok(csrfToken, "the profile page carries a CSRF token");
+    return { cookie, csrfToken };
+  }
 
+  test("an upload through nginx is stored encrypted; the download is the file's exact bytes, decrypted and streamed by the instance, with the download headers, each once", async () => {
+    const caseId = await createEvidenceCase(db);
+    const { cookie, csrfToken } = await signedInAgent();
     const pdf = pdfDocument("Passport scan");
     const form = new FormData();
     form.append("_csrf", csrfToken);
@@ -402,9 +411,60 @@ describe("evidence through nginx", () => {
     assert.equal(upload.status, 201, upload.body.toString());
     const file = await db.evidenceFile.findFirstOrThrow({
       where: { caseId },
-      select: { id: true, storageKey: true, sha256: true },
+      select: { id: true, storageKey: true, sha256: true, wrappedDataKey: true },
     });
     assert.equal(file.sha256, sha256(pdf));
+    assert.ok(file.wrappedDataKey, "stored encrypted");
+    const onDisk = await readFile(evidenceStore(cluster.uploadsDir).pathOf(file.storageKey));
+    assert.equal(onDisk.indexOf("Passport"), -1);
+
+    const downloadPath = `/staff/cases/${caseId}/evidence/${file.id}`;
+    const download = await get(downloadPath, { headers: { cookie } });
+    assert.equal(download.status, 200);
+    assert.equal(sha256(download.body), file.sha256, "the stored file's exact bytes, decrypted");
+    assert.equal(download.headers["content-type"], "application/pdf");
+    assert.match(String(download.headers["content-disposition"]), /^attachment; filename="passport\.pdf"/);
+    assertEachSentOnce(
+      download,
+      [...FILE_SECURITY_HEADERS, "content-type", "content-disposition"],
+      "encrypted download",
+    );
+    assert.equal(download.headers["content-security-policy"], "default-src 'none'; sandbox");
+    assert.equal(download.headers["x-content-type-options"], "nosniff");
+    assert.equal(download.headers["cross-origin-resource-policy"], "same-origin");
+    assert.equal(download.headers["cache-control"], "private, no-store");
+
+    // The instance sends the bytes itself: nginx cannot decrypt, so no X-Accel-Redirect.
+    const fromApp = await direct(1, downloadPath, { headers: { cookie } });
+    assert.equal(fromApp.status, 200);
+    assert.equal(fromApp.headers["x-accel-redirect"], undefined);
+    assert.equal(sha256(fromApp.body), file.sha256);
+    // Nor can anyone fetch the ciphertext through the internal location.
+    const internalPath = `/internal/evidence/${evidenceStore(cluster.uploadsDir).relativePathOf(file.storageKey)}`;
+    assert.equal((await get(internalPath)).status, 404);
+  });
+
+  test("a file stored in the clear (before encryption was turned on) is sent by nginx (X-Accel-Redirect) with the download headers, each once", async () => {
+    const caseId = await createEvidenceCase(db);
+    const { cookie } = await signedInAgent();
+    const pdf = pdfDocument("Passport scan");
+    const store = evidenceStore(cluster.uploadsDir);
+    const storageKey = randomUUID();
+    const stagedPath = path.join(cluster.uploadsDir, `clear-${storageKey}`);
+    await writeFile(stagedPath, pdf);
+    await store.place({ storageKey, stagedPath, encryption: null });
+    const file = await db.evidenceFile.create({
+      data: {
+        caseId,
+        storageKey,
+        displayName: "passport.pdf",
+        mediaType: "application/pdf",
+        sizeBytes: pdf.length,
+        sha256: sha256(pdf),
+        uploaderKind: "APPLICANT",
+      },
+      select: { id: true, storageKey: true, sha256: true },
+    });
 
     const downloadPath = `/staff/cases/${caseId}/evidence/${file.id}`;
     const download = await get(downloadPath, { headers: { cookie } });

@@ -531,6 +531,15 @@ class ImportRun {
   ): Promise<void> {
     const placedKeys: string[] = [];
     try {
+      // Encrypted (when evidence encryption is on) before the transaction, as an upload is.
+      const prepared = await Promise.all(
+        accepted.map(async (file) => {
+          const stored = await this.deps.store.prepare(file.stagedPath, file.row.storageKey);
+          file.row.encryptionKeyId = stored.encryption?.encryptionKeyId ?? null;
+          file.row.wrappedDataKey = stored.encryption?.wrappedDataKey ?? null;
+          return stored;
+        }),
+      );
       await this.writeGroup("vetting_evidence", accepted.length, async (tx) => {
         await tx.evidenceFile.createMany({ data: accepted.map((file) => file.row) });
         for (const file of accepted) {
@@ -550,9 +559,9 @@ class ImportRun {
           );
         }
         await tx.$executeRaw`SELECT pg_advisory_xact_lock_shared(${EVIDENCE_PLACEMENT_LOCK_KEY})`;
-        for (const file of accepted) {
-          await this.deps.store.place(file.stagedPath, file.row.storageKey);
-          placedKeys.push(file.row.storageKey);
+        for (const file of prepared) {
+          await this.deps.store.place(file);
+          placedKeys.push(file.storageKey);
         }
       });
     } catch (error) {

@@ -65,6 +65,7 @@ const AUDIT_ACTION_FLAGS: Record<AuditAction, true> = {
   "evidence.downloaded": true,
   "evidence.integrity_failed": true,
   "evidence.orphans_removed": true,
+  "keys.rotated": true,
   "mail.retried": true,
   "mail.cancelled": true,
   "mail.test_sent": true,

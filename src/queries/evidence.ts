@@ -11,6 +11,8 @@ export const evidenceFileSelect = {
   mediaType: true,
   sizeBytes: true,
   sha256: true,
+  encryptionKeyId: true,
+  wrappedDataKey: true,
   note: true,
   uploaderKind: true,
   uploadedById: true,

@@ -41,7 +41,8 @@ export function issueDeviceCookie(secret: string, staffUserId: string, now = new
  * lifetime; null for anything else (no cookie, another account's, altered, forged, expired).
  */
 export function trustedDeviceNonce(
-  secret: string,
+  /** The session secret's ring (sessionSecretRing): a cookie signed before a rotation still counts. */
+  secrets: string | readonly string[],
   cookieValue: string | null | undefined,
   staffUserId: string,
   now = new Date(),
@@ -53,9 +54,12 @@ export function trustedDeviceNonce(
   if (!isCanonicalUuid(userId) || !/^\d{1,12}$/.test(issuedText) || !/^[A-Za-z0-9_-]{22}$/.test(nonce)) {
     return null;
   }
-  const expected = Buffer.from(signature(secret, `${userId}.${issuedText}.${nonce}`), "utf8");
   const received = Buffer.from(given, "utf8");
-  if (received.length !== expected.length || !timingSafeEqual(received, expected)) return null;
+  const isSignedByUs = (typeof secrets === "string" ? [secrets] : secrets).some((secret) => {
+    const expected = Buffer.from(signature(secret, `${userId}.${issuedText}.${nonce}`), "utf8");
+    return received.length === expected.length && timingSafeEqual(received, expected);
+  });
+  if (!isSignedByUs) return null;
   if (userId !== staffUserId) return null;
   const age = now.getTime() - Number(issuedText) * 1000;
   if (age > DEVICE_COOKIE_LIFETIME_MS || age < -CLOCK_SKEW_MS) return null;

@@ -20,6 +20,9 @@ afterEach(async () => {
   await rm(path.dirname(uploadsDir), { recursive: true, force: true });
 });
 
+/** A file stored in the clear, as its row describes it. */
+const clearRef = (storageKey: string) => ({ storageKey, encryptionKeyId: null, wrappedDataKey: null });
+
 const modeOf = async (target: string) => (await stat(target)).mode & 0o777;
 
 /** A received file as formidable leaves it: in the lease's folder, with whatever mode the umask gave. */
@@ -56,7 +59,7 @@ for (const umask of [0o000, 0o077]) {
       const content = pngImage();
       const tempPath = await receivedFile(content);
       const storageKey = randomUUID();
-      await store.place(tempPath, storageKey);
+      await store.place(await store.prepare(tempPath, storageKey));
 
       const placed = path.join(uploadsDir, "evidence", storageKey.slice(0, 2), storageKey);
       assert.equal(store.pathOf(storageKey), placed);
@@ -74,7 +77,9 @@ describe("evidence store", () => {
     await store.ensureLayout();
     const keys = [`ab${randomUUID().slice(2)}`, `ab${randomUUID().slice(2)}`];
     const tempPaths = await Promise.all(keys.map(() => receivedFile(Buffer.from("x"))));
-    await Promise.all(keys.map((key, index) => store.place(tempPaths[index] ?? "", key)));
+    await Promise.all(
+      keys.map(async (key, index) => store.place(await store.prepare(tempPaths[index] ?? "", key))),
+    );
     assert.deepEqual((await readdir(path.join(store.evidenceRoot, "ab"))).sort(), [...keys].sort());
   });
 
@@ -83,7 +88,7 @@ describe("evidence store", () => {
     const tempPath = path.join(path.dirname(uploadsDir), "received");
     await writeFile(tempPath, "content");
     const storageKey = randomUUID();
-    await store.place(tempPath, storageKey);
+    await store.place(await store.prepare(tempPath, storageKey));
     assert.equal(await readFile(store.pathOf(storageKey), "utf8"), "content");
     for (const folder of [store.evidenceRoot, store.incomingRoot, path.dirname(store.pathOf(storageKey))]) {
       assert.equal(await modeOf(folder), 0o750, folder);
@@ -95,19 +100,19 @@ describe("evidence store", () => {
     await store.ensureLayout();
     const content = Buffer.alloc(300_000, 7); // several read chunks
     const storageKey = randomUUID();
-    await store.place(await receivedFile(content), storageKey);
-    assert.deepEqual(await store.digest(storageKey), {
+    await store.place(await store.prepare(await receivedFile(content), storageKey));
+    assert.deepEqual(await store.digest(clearRef(storageKey)), {
       sha256: createHash("sha256").update(content).digest("hex"),
       sizeBytes: 300_000,
     });
-    assert.equal(await store.digest(randomUUID()), null);
+    assert.equal(await store.digest(clearRef(randomUUID())), null);
   });
 
   test("remove deletes the stored file; removing it again is not an error", async () => {
     const store = evidenceStore(uploadsDir);
     await store.ensureLayout();
     const storageKey = randomUUID();
-    await store.place(await receivedFile(Buffer.from("x")), storageKey);
+    await store.place(await store.prepare(await receivedFile(Buffer.from("x")), storageKey));
     await store.remove(storageKey);
     await assert.rejects(stat(store.pathOf(storageKey)), { code: "ENOENT" });
     await store.remove(storageKey);
@@ -129,7 +134,8 @@ describe("evidence store", () => {
       assert.throws(() => store.relativePathOf(key), /UUID/);
       assert.throws(() => store.incomingDirectory(key), /UUID/);
       await assert.rejects(store.remove(key), /UUID/);
-      await assert.rejects(store.digest(key), /UUID/);
+      await assert.rejects(store.digest(clearRef(key)), /UUID/);
+      await assert.rejects(store.prepare(path.join(uploadsDir, "x"), key), /UUID/);
     }
     const key = randomUUID();
     assert.equal(store.relativePathOf(key), `${key.slice(0, 2)}/${key}`);

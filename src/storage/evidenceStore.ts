@@ -4,13 +4,28 @@
 // Modes are set explicitly with chmod, whatever the process umask: the files are people's personal
 // data, readable by the portal's user and group (nginx's, behind X-Accel-Redirect) and nobody else.
 // Every name below uploads/ is a UUID the portal made, never anything a person sent.
+//
+// With a key-encryption key configured (EVIDENCE_ENCRYPTION_KEY), a stored file is its ciphertext
+// (evidenceEncryption.ts) and its row holds the wrapped data key; without one, the plaintext. Storing
+// is two steps so that the encryption never runs inside a transaction: prepare() turns a received
+// plaintext file into its stored form beside it in the lease folder (before the transaction), place()
+// renames that into the evidence folder (inside it, under the placement lock). Reading is one: open().
 
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { createReadStream, createWriteStream } from "node:fs";
 import { chmod, mkdir, rename, unlink } from "node:fs/promises";
 import path from "node:path";
+import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { isCanonicalUuid } from "../domain/ids.js";
+import {
+  decryptingStream,
+  encryptingStream,
+  type KeyEncryptionKeyring,
+  newDataKey,
+  unwrapDataKey,
+  type WrappedDataKey,
+} from "./evidenceEncryption.js";
 
 export const DIRECTORY_MODE = 0o750;
 export const FILE_MODE = 0o640;
@@ -19,6 +34,22 @@ export const FILE_MODE = 0o640;
 
 export function isStorageKey(value: string): boolean {
   return isCanonicalUuid(value);
+}
+
+/** What a stored file's row says about how to read it (both null: stored in the clear). */
+export interface StoredEvidenceRef {
+  storageKey: string;
+  encryptionKeyId: string | null;
+  wrappedDataKey: string | null;
+}
+
+/** A received file in its stored form, ready for place(); `encryption` goes into the file's row. */
+export interface PreparedEvidenceFile {
+  storageKey: string;
+  /** The file to rename into place: in the lease folder, beside the received one. */
+  stagedPath: string;
+  /** The wrapped data key and its KEK's id; null when the file is stored in the clear. */
+  encryption: WrappedDataKey | null;
 }
 
 export interface EvidenceStore {
@@ -38,15 +69,36 @@ export interface EvidenceStore {
   pathOf(storageKey: string): string;
   /** The path below the evidence folder ("ab/<key>"), for nginx's X-Accel-Redirect. */
   relativePathOf(storageKey: string): string;
-  /** Moves a received temporary file into place (rename on the same volume; folder 0750, file 0640). */
-  place(tempPath: string, storageKey: string): Promise<void>;
+  /** Whether new files are stored encrypted (a key-encryption key is configured). */
+  readonly isEncrypting: boolean;
+  /**
+   * A received plaintext file (in a lease folder) in its stored form: encrypted under a fresh data key
+   * into `<tempPath>.sealed` (0640), the plaintext then removed; or, without encryption, the file itself.
+   * Call before the transaction that inserts the row; the row records `encryption`.
+   */
+  prepare(tempPath: string, storageKey: string): Promise<PreparedEvidenceFile>;
+  /** Moves a prepared file into place (rename on the same volume; folder 0750, file 0640). */
+  place(prepared: PreparedEvidenceFile): Promise<void>;
+  /**
+   * The stored file's content (plaintext), streamed. An encrypted file is decrypted a chunk at a time
+   * and each chunk passed on only once its tag is checked: the stream fails (EvidenceDecryptionError)
+   * at the first chunk altered, moved or missing, before any of its bytes. Rejects ENOENT when missing.
+   */
+  open(file: StoredEvidenceRef): Promise<Readable>;
   /** Deletes a stored file; a file already gone is not an error. */
   remove(storageKey: string): Promise<void>;
-  /** SHA-256 (hex) and size of the stored file as it is now; null when it is missing. */
-  digest(storageKey: string): Promise<{ sha256: string; sizeBytes: number } | null>;
+  /**
+   * SHA-256 (hex) and size of the stored file's content as it is now (decrypted when encrypted); null
+   * when it is missing. Rejects with EvidenceDecryptionError when an encrypted file does not open.
+   */
+  digest(file: StoredEvidenceRef): Promise<{ sha256: string; sizeBytes: number } | null>;
 }
 
-export function evidenceStore(uploadsDir: string): EvidenceStore {
+/** `encryption`: the key-encryption keys (config.evidence.encryption); null stores files in the clear. */
+export function evidenceStore(
+  uploadsDir: string,
+  encryption: KeyEncryptionKeyring | null = null,
+): EvidenceStore {
   const root = path.resolve(uploadsDir);
   const evidenceRoot = path.join(root, "evidence");
   const incomingRoot = path.join(root, ".incoming");
@@ -79,6 +131,27 @@ export function evidenceStore(uploadsDir: string): EvidenceStore {
     }
   }
 
+  async function open(file: StoredEvidenceRef): Promise<Readable> {
+    const stored = await openReadStream(pathOf(file.storageKey));
+    if (file.wrappedDataKey === null || file.encryptionKeyId === null) return stored;
+    let dataKey: Buffer;
+    try {
+      if (!encryption) throw new Error("an encrypted evidence file needs EVIDENCE_ENCRYPTION_KEY to be read");
+      dataKey = unwrapDataKey(encryption, file.storageKey, {
+        encryptionKeyId: file.encryptionKeyId,
+        wrappedDataKey: file.wrappedDataKey,
+      });
+    } catch (error) {
+      stored.destroy();
+      throw error;
+    }
+    const decrypted = decryptingStream(dataKey, file.storageKey);
+    // Errors of either end up on the decrypted stream, which is what the reader holds.
+    stored.on("error", (error) => decrypted.destroy(error));
+    decrypted.on("close", () => stored.destroy());
+    return stored.pipe(decrypted);
+  }
+
   return {
     root,
     evidenceRoot,
@@ -96,13 +169,39 @@ export function evidenceStore(uploadsDir: string): EvidenceStore {
     pathOf,
     relativePathOf,
 
-    async place(tempPath, storageKey) {
-      const target = pathOf(storageKey);
+    isEncrypting: encryption !== null,
+
+    async prepare(tempPath, storageKey) {
+      if (!isStorageKey(storageKey)) throw new Error("an evidence storage key must be a lower-case UUID");
+      if (!encryption) return { storageKey, stagedPath: tempPath, encryption: null };
+      const { dataKey, wrapped } = newDataKey(encryption, storageKey);
+      const stagedPath = `${tempPath}.sealed`;
+      try {
+        await pipeline(
+          createReadStream(tempPath, { highWaterMark: 256 * 1024 }),
+          encryptingStream(dataKey, storageKey),
+          createWriteStream(stagedPath, { flags: "wx", mode: FILE_MODE }),
+        );
+      } catch (error) {
+        await unlink(stagedPath).catch(() => {});
+        throw error;
+      } finally {
+        dataKey.fill(0);
+      }
+      // The plaintext goes at once; the lease would remove it anyway, but not before the upload ends.
+      await unlink(tempPath);
+      return { storageKey, stagedPath, encryption: wrapped };
+    },
+
+    async place(prepared) {
+      const target = pathOf(prepared.storageKey);
       await makeFolderInLayout(path.dirname(target));
       // Before the rename, so the file is never in place with looser permissions.
-      await chmod(tempPath, FILE_MODE);
-      await rename(tempPath, target);
+      await chmod(prepared.stagedPath, FILE_MODE);
+      await rename(prepared.stagedPath, target);
     },
+
+    open,
 
     async remove(storageKey) {
       try {
@@ -112,10 +211,39 @@ export function evidenceStore(uploadsDir: string): EvidenceStore {
       }
     },
 
-    async digest(storageKey) {
-      return digestFile(pathOf(storageKey));
+    async digest(file) {
+      let content: Readable;
+      try {
+        content = await open(file);
+      } catch (error) {
+        if (isMissing(error)) return null;
+        throw error;
+      }
+      return digestStream(content);
     },
   };
+}
+
+/** A read stream once the file is open: a missing file rejects here, not later as a stream error. */
+function openReadStream(filePath: string): Promise<Readable> {
+  return new Promise((resolve, reject) => {
+    const stream = createReadStream(filePath, { highWaterMark: 256 * 1024 });
+    stream.once("open", () => {
+      stream.off("error", reject);
+      resolve(stream);
+    });
+    stream.once("error", reject);
+  });
+}
+
+async function digestStream(content: Readable): Promise<{ sha256: string; sizeBytes: number }> {
+  const hash = createHash("sha256");
+  let sizeBytes = 0;
+  for await (const chunk of content as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    sizeBytes += chunk.length;
+  }
+  return { sha256: hash.digest("hex"), sizeBytes };
 }
 
 /** SHA-256 (hex) and size of a file, streamed; null when it is missing. */

@@ -2,7 +2,7 @@
 // leaves behind: dead lease folders go, live ones stay, a placement a crash interrupted is completed,
 // stored files without a row are deleted, but not a file whose upload is about to commit its row.
 import assert from "node:assert/strict";
-import { createHash, randomUUID } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -14,6 +14,7 @@ import { captureLogs } from "../test/logs.js";
 import { beginUploadInFlight, waitForAdvisoryLockWaiter } from "../test/placementLock.js";
 import { createTestDatabase, type TestDatabase } from "../test/postgres.js";
 import { truncateTables } from "../test/reset.js";
+import { keyringOf } from "./evidenceEncryption.js";
 import { type EvidenceStore, evidenceStore } from "./evidenceStore.js";
 import { sweepUploads } from "./sweepUploads.js";
 
@@ -175,6 +176,42 @@ describe("sweepUploads", () => {
     assert.equal(await exists(crashed.directory), false);
     const warning = logs.lines().find((entry) => entry.evidenceFileId === row.id);
     assert.equal(warning?.msg, "completed the placement of an evidence file that a crash interrupted");
+  });
+
+  test("encrypted at rest: a crash between encrypting and committing leaves only lease files, which go; encrypted orphans go, files with rows stay and still open", async () => {
+    const encrypting = evidenceStore(uploadsDir, keyringOf(randomBytes(32), null));
+    const sweepEncrypted = () => sweepUploads({ db, store: encrypting, logger: logs.logger });
+    // An upload that crashed after prepare(): the sealed copy in its lease folder, no row, no placement.
+    const crashedLease = await leaseFolder({ row: "expired", files: {} });
+    const crashedKey = randomUUID();
+    await writeFile(path.join(crashedLease.directory, crashedKey), pngImage());
+    await encrypting.prepare(path.join(crashedLease.directory, crashedKey), crashedKey);
+    assert.deepEqual(await readdir(crashedLease.directory), [`${crashedKey}.sealed`]);
+    // A stored encrypted file with its row, and one whose row was deleted (its unlink failed).
+    const stored = async (content: Buffer) => {
+      const lease = await encrypting.createIncomingDirectory(randomUUID());
+      const storageKey = randomUUID();
+      await writeFile(path.join(lease, storageKey), content);
+      const prepared = await encrypting.prepare(path.join(lease, storageKey), storageKey);
+      await encrypting.place(prepared);
+      await rm(lease, { recursive: true });
+      return { storageKey, ...prepared.encryption };
+    };
+    const kept = await stored(pngImage(2, 2));
+    await db.evidenceFile.update({
+      where: { id: (await evidenceRow(kept.storageKey, pngImage(2, 2))).id },
+      data: { encryptionKeyId: kept.encryptionKeyId ?? null, wrappedDataKey: kept.wrappedDataKey ?? null },
+    });
+    const orphan = await stored(pngImage(4, 4));
+
+    const outcome = await sweepEncrypted();
+    assert.equal(outcome.completedPlacements, 0, "a sealed copy is never placed by the sweep");
+    assert.equal(outcome.removedOrphanFiles, 1);
+    assert.equal(await exists(crashedLease.directory), false);
+    assert.equal(await exists(encrypting.pathOf(crashedKey)), false);
+    assert.equal(await exists(encrypting.pathOf(orphan.storageKey)), false);
+    const row = await db.evidenceFile.findFirstOrThrow({ where: { storageKey: kept.storageKey } });
+    assert.deepEqual(await encrypting.digest(row), { sha256: row.sha256, sizeBytes: row.sizeBytes });
   });
 
   test("an interrupted file that is not what its row describes is not placed", async () => {

@@ -103,17 +103,18 @@ async function sweepLeaseFolder(
   const keys = files.filter((file) => file.isFile() && isStorageKey(file.name)).map((file) => file.name);
   const committed = await deps.db.evidenceFile.findMany({
     where: { storageKey: { in: keys } },
-    select: { id: true, storageKey: true, sha256: true, sizeBytes: true },
+    select: { id: true, storageKey: true, sha256: true, sizeBytes: true, wrappedDataKey: true },
   });
   const rowsByKey = new Map(committed.map((row) => [row.storageKey, row]));
 
   for (const file of files) {
     const filePath = path.join(folder, file.name);
     const row = rowsByKey.get(file.name);
-    if (row && !(await exists(deps.store.pathOf(row.storageKey)))) {
+    // Those versions stored every file in the clear: a row with a wrapped key was never placed that way.
+    if (row && row.wrappedDataKey === null && !(await exists(deps.store.pathOf(row.storageKey)))) {
       const content = await digestFile(filePath);
       if (content?.sha256 === row.sha256 && content.sizeBytes === row.sizeBytes) {
-        await deps.store.place(filePath, row.storageKey);
+        await deps.store.place({ storageKey: row.storageKey, stagedPath: filePath, encryption: null });
         outcome.completedPlacements += 1;
         deps.logger.warn(
           { evidenceFileId: row.id },

@@ -9,7 +9,7 @@ import { type EvidenceStore, evidenceStore } from "../storage/evidenceStore.js";
 import type { TestApp } from "./app.js";
 
 export function testStore(testApp: TestApp): EvidenceStore {
-  return evidenceStore(testApp.config.uploadsDir);
+  return evidenceStore(testApp.config.uploadsDir, testApp.config.evidence.encryption);
 }
 
 export function sha256Of(bytes: Buffer): string {
@@ -45,6 +45,7 @@ export async function seedEvidenceFile(
   const tempPath = path.join(store.root, `seed-${storageKey}`);
   await writeFile(tempPath, options.bytes);
   const sha256 = sha256Of(options.bytes);
+  const prepared = await store.prepare(tempPath, storageKey);
   const row = await testApp.db.evidenceFile.create({
     data: {
       caseId: options.caseId,
@@ -53,6 +54,8 @@ export async function seedEvidenceFile(
       mediaType: options.mediaType,
       sizeBytes: options.bytes.length,
       sha256,
+      encryptionKeyId: prepared.encryption?.encryptionKeyId ?? null,
+      wrappedDataKey: prepared.encryption?.wrappedDataKey ?? null,
       note: options.note ?? null,
       uploaderKind: options.uploaderKind ?? "APPLICANT",
       uploadedById: options.uploadedById ?? null,
@@ -60,7 +63,7 @@ export async function seedEvidenceFile(
     },
     select: { id: true },
   });
-  await store.place(tempPath, storageKey);
+  await store.place(prepared);
   return { id: row.id, storageKey, bytes: options.bytes, sha256, displayName: options.displayName };
 }
 

@@ -53,7 +53,7 @@ export async function decideCase(
      * (config.matrix) and the key that seals them.
      */
     config: Pick<Config, "matrix"> & {
-      staff: Pick<Config["staff"], "totpKey">;
+      staff: Pick<Config["staff"], "totpKey" | "totpKeyPrevious">;
       cases: Pick<Config["cases"], "approvalMinVettingRecords">;
     };
     now?: Date;

@@ -31,7 +31,7 @@ import {
   type ReceivedEvidenceFile,
 } from "../../routes/evidence/receiveEvidenceUpload.js";
 import { EVIDENCE_PLACEMENT_LOCK_KEY } from "../../storage/backupLock.js";
-import type { EvidenceStore } from "../../storage/evidenceStore.js";
+import type { EvidenceStore, PreparedEvidenceFile } from "../../storage/evidenceStore.js";
 
 /** Who adds the files: the case's applicant (their session) or a staff member. */
 export type TEvidenceUploader = { kind: "APPLICANT" } | { kind: "STAFF"; actor: Actor };
@@ -89,7 +89,17 @@ export async function addEvidenceFiles(
   },
 ): Promise<AddedEvidenceFile[]> {
   const subject = { type: "vetting_case", id: options.caseId };
-  const rows = options.files.map((file) => ({ id: randomUUID(), ...file }));
+  // Encrypted (when the portal encrypts) before the transaction: the lock below is then held for the
+  // renames only, however large the files. A refusal afterwards leaves the prepared files in the lease
+  // folder, which the lease removes.
+  const rows: (ReceivedEvidenceFile & { id: string; prepared: PreparedEvidenceFile })[] = [];
+  for (const file of options.files) {
+    rows.push({
+      id: randomUUID(),
+      ...file,
+      prepared: await deps.store.prepare(file.tempPath, file.storageKey),
+    });
+  }
 
   // Keys renamed into place so far, to remove if the rows do not commit.
   const placedKeys: string[] = [];
@@ -121,6 +131,8 @@ export async function addEvidenceFiles(
             mediaType: row.mediaType,
             sizeBytes: row.sizeBytes,
             sha256: row.sha256,
+            encryptionKeyId: row.prepared.encryption?.encryptionKeyId ?? null,
+            wrappedDataKey: row.prepared.encryption?.wrappedDataKey ?? null,
             note: options.note,
             uploaderKind: options.uploader.kind,
             uploadedById: options.uploader.kind === "STAFF" ? options.uploader.actor.id : null,
@@ -137,7 +149,7 @@ export async function addEvidenceFiles(
         // Last, so the lock is held only from the first rename to the commit (milliseconds).
         await tx.$executeRaw`SELECT pg_advisory_xact_lock_shared(${EVIDENCE_PLACEMENT_LOCK_KEY})`;
         for (const row of rows) {
-          await deps.store.place(row.tempPath, row.storageKey);
+          await deps.store.place(row.prepared);
           placedKeys.push(row.storageKey);
         }
         isCommitting = true;

@@ -41,6 +41,8 @@ export async function recordEvidenceIntegrityFailure(
     file: AccessedEvidenceFile & { storageKey: string; sha256: string };
     /** What is on disk now; null when the file is missing. */
     found: { sha256: string; sizeBytes: number } | null;
+    /** Why an encrypted file did not open (then `found` is null though the file is there). */
+    decryptionProblem?: string | undefined;
     audit: AuditActor;
   },
 ): Promise<void> {
@@ -54,11 +56,14 @@ export async function recordEvidenceIntegrityFailure(
       expectedSizeBytes: options.file.sizeBytes,
       foundSha256: options.found?.sha256 ?? null,
       foundSizeBytes: options.found?.sizeBytes ?? null,
+      decryptionProblem: options.decryptionProblem ?? null,
       requestId: options.audit.requestId,
     },
-    options.found
-      ? "evidence file failed its integrity check: its content does not match the stored SHA-256; it was not sent"
-      : "evidence file is missing from the uploads volume; it was not sent",
+    options.decryptionProblem
+      ? "evidence file failed its integrity check: its encrypted content does not open; it was not sent"
+      : options.found
+        ? "evidence file failed its integrity check: its content does not match the stored SHA-256; it was not sent"
+        : "evidence file is missing from the uploads volume; it was not sent",
   );
   await deps.db.$transaction((tx) =>
     recordAudit(

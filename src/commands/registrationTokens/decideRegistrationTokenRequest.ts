@@ -23,7 +23,9 @@ export const STANDALONE_TOKENS_OFF_MESSAGE =
 export const NO_HOMESERVER_MESSAGE =
   "Registration tokens are off: no Matrix homeserver is configured (MATRIX_HOMESERVER_URL), so waiting requests cannot be approved. They can still be rejected or withdrawn.";
 
-type TokenConfig = Pick<Config, "matrix" | "standaloneTokens"> & { staff: Pick<Config["staff"], "totpKey"> };
+type TokenConfig = Pick<Config, "matrix" | "standaloneTokens"> & {
+  staff: Pick<Config["staff"], "totpKey" | "totpKeyPrevious">;
+};
 
 /** Why no request can be approved here now (the form switched off, or no homeserver), or null. */
 export function approvalRefusalFor(config: Pick<Config, "matrix" | "standaloneTokens">): string | null {

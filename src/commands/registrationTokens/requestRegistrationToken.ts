@@ -31,7 +31,7 @@ export interface TRequestRegistrationToken {
 
 export async function requestRegistrationToken(
   tx: Transaction,
-  config: Pick<Config, "matrix"> & { staff: Pick<Config["staff"], "totpKey"> },
+  config: Pick<Config, "matrix"> & { staff: Pick<Config["staff"], "totpKey" | "totpKeyPrevious"> },
   options: TRequestRegistrationToken,
 ): Promise<{ registrationTokenId: string; expiresAt: Date }> {
   if (!config.matrix) throw new Error("Matrix registration tokens are off (no homeserver configured)");

@@ -16,6 +16,7 @@ import type { Config } from "../../config.js";
 import type { Database, Transaction } from "../../db.js";
 import type { RegistrationTokenState } from "../../generated/prisma/client.js";
 import { openRegistrationToken } from "../../matrix/tokenSecrets.js";
+import { totpKeyring } from "../../secrets.js";
 import { consumeLinkToken, inspectLinkToken } from "../../tokens.js";
 
 export const REVEAL_LINK_PURPOSE = "registration_token_reveal" as const;
@@ -90,7 +91,7 @@ export async function inspectRegistrationTokenLink(
 export async function revealRegistrationToken(
   db: Database,
   options: {
-    config: { staff: Pick<Config["staff"], "totpKey"> };
+    config: { staff: Pick<Config["staff"], "totpKey" | "totpKeyPrevious"> };
     linkToken: string;
     audit: AuditActor;
     now?: Date;
@@ -121,7 +122,7 @@ export async function revealRegistrationToken(
     );
     return {
       status: "revealed",
-      token: openRegistrationToken(options.config.staff.totpKey, row.tokenSealed),
+      token: openRegistrationToken(totpKeyring(options.config.staff), row.tokenSealed),
       expiresAt: row.expiresAt,
     };
   });

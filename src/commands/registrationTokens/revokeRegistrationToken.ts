@@ -14,11 +14,12 @@ import { enqueueEmail } from "../../mail/outbox.js";
 import { type SynapseAdmin, SynapseAdminError } from "../../matrix/synapseAdmin.js";
 import { openRegistrationToken } from "../../matrix/tokenSecrets.js";
 import type { Actor } from "../../policies/staff.js";
+import { totpKeyring } from "../../secrets.js";
 import { REGISTRATION_TOKEN_SUBJECT } from "./revealRegistrationToken.js";
 
 export interface RegistrationTokenCommandDependencies {
   db: Database;
-  config: Pick<Config, "matrix"> & { staff: Pick<Config["staff"], "totpKey"> };
+  config: Pick<Config, "matrix"> & { staff: Pick<Config["staff"], "totpKey" | "totpKeyPrevious"> };
   /** null: no homeserver configured; revoking is then refused. */
   synapse: SynapseAdmin | null;
 }
@@ -76,7 +77,7 @@ export async function deleteOnHomeserver(
   row: TokenToRevoke,
 ): Promise<"deleted" | "not_found"> {
   if (!deps.synapse || !deps.config.matrix) throw conflict(FEATURE_OFF_MESSAGE);
-  const token = openRegistrationToken(deps.config.staff.totpKey, row.tokenSealed);
+  const token = openRegistrationToken(totpKeyring(deps.config.staff), row.tokenSealed);
   try {
     return await deps.synapse.deleteRegistrationToken(token);
   } catch (error) {

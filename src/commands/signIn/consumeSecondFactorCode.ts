@@ -11,7 +11,7 @@ import type { Config } from "../../config.js";
 import type { Database, Transaction } from "../../db.js";
 import { hashRecoveryCode } from "../../domain/recoveryCodes.js";
 import { matchTotpCode } from "../../domain/totp.js";
-import { openSecret } from "../../secrets.js";
+import { openSecretWithRing, sessionSecretRing, totpKeyring } from "../../secrets.js";
 import { trustedDeviceNonce } from "../../security/deviceCookies.js";
 import type { SignInLimits } from "../../security/signInLimits.js";
 
@@ -38,7 +38,11 @@ export async function beginSecondFactorAttempt(
     },
   });
   if (!staffUser) return null;
-  const trustedDevice = trustedDeviceNonce(deps.config.sessionSecret, options.deviceCookie, staffUser.id);
+  const trustedDevice = trustedDeviceNonce(
+    sessionSecretRing(deps.config),
+    options.deviceCookie,
+    staffUser.id,
+  );
   const waitSeconds = await deps.limits.secondsBlocked(staffUser.email, options.ipAddress, trustedDevice);
   return { staffUser, trustedDevice, waitSeconds };
 }
@@ -61,7 +65,10 @@ export async function consumeSecondFactorCode(
   if (!staffUser.totpSecretSealed) return null;
   const code = options.code.replace(/\s+/g, "");
   if (TOTP_PATTERN.test(code)) {
-    const secret = openSecret(options.config.staff.totpKey, staffUser.totpSecretSealed);
+    const secret = openSecretWithRing(
+      totpKeyring(options.config.staff),
+      staffUser.totpSecretSealed,
+    ).plaintext;
     const step = matchTotpCode(secret, code, staffUser.totpLastUsedStep, now);
     return step !== null && (await claimTotpStep(tx, staffUser.id, step)) ? "totp" : null;
   }
@@ -70,7 +77,8 @@ export async function consumeSecondFactorCode(
     where: {
       staffUserId: staffUser.id,
       usedAt: null,
-      codeHash: hashRecoveryCode(options.config.staff.totpKey, code),
+      // Codes are keyed hashes, which no rotation can re-key: those made before it match the previous key.
+      codeHash: { in: totpKeyring(options.config.staff).map((key) => hashRecoveryCode(key, code)) },
     },
     data: { usedAt: now },
     select: { id: true },

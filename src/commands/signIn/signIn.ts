@@ -14,6 +14,7 @@ import { recordAudit } from "../../audit.js";
 import type { Config } from "../../config.js";
 import type { Database } from "../../db.js";
 import { hashPassword, isImportedPasswordHash, verifyPassword } from "../../domain/password.js";
+import { sessionSecretRing } from "../../secrets.js";
 import { issueDeviceCookie, trustedDeviceNonce } from "../../security/deviceCookies.js";
 import type { SignInLimits } from "../../security/signInLimits.js";
 import { startSession } from "../../sessions.js";
@@ -74,7 +75,7 @@ export async function signInWithPassword(
   });
   const target = { staffUser, email };
   const trustedDevice = staffUser
-    ? trustedDeviceNonce(deps.config.sessionSecret, options.deviceCookie, staffUser.id)
+    ? trustedDeviceNonce(sessionSecretRing(deps.config), options.deviceCookie, staffUser.id)
     : null;
   const failure = { target, stage: "password" as const, actor: options.actor, trustedDevice };
 

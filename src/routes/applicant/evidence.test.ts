@@ -169,7 +169,7 @@ describe("uploading", () => {
       assert.equal(row.sha256, sha256Of(sent.bytes));
       const onDisk = await stat(store.pathOf(row.storageKey));
       assert.equal(onDisk.mode & 0o777, 0o640);
-      assert.equal((await store.digest(row.storageKey))?.sha256, row.sha256);
+      assert.equal((await store.digest(row))?.sha256, row.sha256);
     }
     assert.equal((await uploadsOnDisk(testApp)).incoming.length, 0);
 

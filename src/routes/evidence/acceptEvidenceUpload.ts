@@ -65,7 +65,7 @@ export interface EvidenceUploadTools {
 export function evidenceUploadTools(deps: AppDependencies): EvidenceUploadTools {
   return {
     ...deps,
-    store: evidenceStore(deps.config.uploadsDir),
+    store: evidenceStore(deps.config.uploadsDir, deps.config.evidence.encryption),
     limits: createEvidenceUploadLimits(deps.rateLimitPool, deps.config),
   };
 }

@@ -16,7 +16,7 @@ import { hashPassword, newPasswordProblems, PASSWORD_MAX_LENGTH } from "../../do
 import { matchTotpCode, newTotpSecret } from "../../domain/totp.js";
 import { ROLE_LABELS } from "../../policies/staff.js";
 import { presentTotpEnrolment } from "../../presenters/totpEnrolment.js";
-import { openSecret, sealSecret } from "../../secrets.js";
+import { openSecretWithRing, sealSecret, totpKeyring } from "../../secrets.js";
 import { setSessionCookie } from "../../sessions.js";
 import { inspectLinkToken } from "../../tokens.js";
 import { urls } from "../../urls.js";
@@ -75,7 +75,7 @@ export function invitationLinkRoutes(deps: AppDependencies): Router {
       "sealedTotpSecret",
     ]);
     const sealed = form.isValid ? form.data.sealedTotpSecret : "";
-    const secret = openSealedSecret(totpKey, sealed, invitee);
+    const secret = openSealedSecret(totpKeyring(deps.config.staff), sealed, invitee);
     if (!form.isValid || secret === null) {
       // Not what our form sends: start the enrolment again with a fresh secret.
       const freshSecret = newTotpSecret();
@@ -139,10 +139,10 @@ function sealedValue(invitee: Invitee, secret: string): string {
 }
 
 /** The secret sealed for this invitation, or null when the field was altered or belongs elsewhere. */
-function openSealedSecret(key: Buffer, sealed: string, invitee: Invitee): string | null {
+function openSealedSecret(keys: readonly Buffer[], sealed: string, invitee: Invitee): string | null {
   if (!sealed) return null;
   try {
-    const [invitationId, secret] = openSecret(key, sealed).split(":");
+    const [invitationId, secret] = openSecretWithRing(keys, sealed).plaintext.split(":");
     return invitationId === invitee.invitationId && secret ? secret : null;
   } catch {
     return null;

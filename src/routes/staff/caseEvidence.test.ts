@@ -620,7 +620,7 @@ describe("uploading as staff", () => {
     const stored = await stat(store.pathOf(row.storageKey));
     assert.equal(stored.mode & 0o777, 0o640);
     assert.equal(stored.size, bytes.length);
-    assert.equal((await store.digest(row.storageKey))?.sha256, row.sha256);
+    assert.equal((await store.digest(row))?.sha256, row.sha256);
     assert.deepEqual(await uploadsOnDisk(testApp), {
       stored: [`${row.storageKey.slice(0, 2)}/${row.storageKey}`],
       incoming: [],

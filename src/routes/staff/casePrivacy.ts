@@ -95,7 +95,7 @@ export function casePrivacyRoutes(deps: AppDependencies): Router {
           }),
         );
         await removeErasedEvidenceFiles(
-          evidenceStore(deps.config.uploadsDir),
+          evidenceStore(deps.config.uploadsDir, deps.config.evidence.encryption),
           evidenceStorageKeys,
           deps.logger,
         );

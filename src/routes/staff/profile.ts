@@ -37,7 +37,7 @@ import { PROFILE_NOTICES, type ProfileNotice } from "../../presenters/notices/st
 import { type ProfileForms, presentProfilePage } from "../../presenters/profilePage.js";
 import { presentTotpEnrolment } from "../../presenters/totpEnrolment.js";
 import { findProfileFacts } from "../../queries/profile.js";
-import { openSecret, sealSecret } from "../../secrets.js";
+import { openSecretWithRing, sealSecret, sessionSecretRing, totpKeyring } from "../../secrets.js";
 import { deviceCookieFrom, trustedDeviceNonce } from "../../security/deviceCookies.js";
 import { createSignInLimits, type SignInLimits } from "../../security/signInLimits.js";
 import { type SignedInStaff, setSessionCookie } from "../../sessions.js";
@@ -84,7 +84,6 @@ function redirectWithNotice(ctx: Context, notice: ProfileNotice): void {
 
 export function profileRoutes(deps: AppDependencies): Router {
   const router = new Router();
-  const totpKey = deps.config.staff.totpKey;
   // A wrong current password here is a password guess like any other: it counts against the same
   // limits as sign-in, so a session left open somewhere cannot be used to try passwords unhindered.
   const limits = createSignInLimits(deps.rateLimitPool);
@@ -94,7 +93,7 @@ export function profileRoutes(deps: AppDependencies): Router {
     currentPasswordProblem(deps, limits, staff, typed, {
       ipAddress: ctx.ip,
       trustedDevice: trustedDeviceNonce(
-        deps.config.sessionSecret,
+        sessionSecretRing(deps.config),
         deviceCookieFrom(ctx, deps.config),
         staff.id,
       ),
@@ -129,7 +128,9 @@ export function profileRoutes(deps: AppDependencies): Router {
   router.post("/profile/authenticator", async (ctx) => {
     const staff = signedInStaff(ctx);
     const form = readForm(ctx, ZAuthenticatorForm, ["currentPassword", "code", "sealedTotpSecret"]);
-    const secret = form.isValid ? openSealed(totpKey, form.data.sealedTotpSecret, staff) : null;
+    const secret = form.isValid
+      ? openSealed(totpKeyring(deps.config.staff), form.data.sealedTotpSecret, staff)
+      : null;
     if (!form.isValid || secret === null) {
       return renderProfile(ctx, deps, staff, {
         authenticatorErrors: {
@@ -267,10 +268,10 @@ function sealedValue(staff: SignedInStaff, secret: string): string {
 }
 
 /** The secret sealed for this person's re-enrolment, or null when the field was altered. */
-function openSealed(key: Buffer, sealed: string, staff: SignedInStaff): string | null {
+function openSealed(keys: readonly Buffer[], sealed: string, staff: SignedInStaff): string | null {
   if (!sealed) return null;
   try {
-    const [purpose, staffUserId, secret] = openSecret(key, sealed).split(":");
+    const [purpose, staffUserId, secret] = openSecretWithRing(keys, sealed).plaintext.split(":");
     return purpose === "profile" && staffUserId === staff.id && secret ? secret : null;
   } catch {
     return null;

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "evidence_files" ADD COLUMN     "encryptionKeyId" TEXT,
+ADD COLUMN     "wrappedDataKey" TEXT;
