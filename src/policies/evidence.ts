@@ -24,6 +24,11 @@ export interface EvidenceFileFacts {
   uploadedById: string | null;
 }
 
+/** Who is emailed when the virus scanner refuses an upload: the people who run the server. */
+export function isAlertedOfMalware(actor: Actor): boolean {
+  return hasRole(actor, "SERVER_ADMIN");
+}
+
 // --- The applicant (their session names their one case) ---------------------------------------------
 
 export function canApplicantAddEvidence(vettingCase: CaseStateFacts): boolean {

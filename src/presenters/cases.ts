@@ -85,6 +85,7 @@ export const CASE_ACTION_LABELS: Partial<Record<AuditAction, string>> = {
   "evidence.uploaded": "Added an evidence file",
   "evidence.deleted": "Deleted an evidence file",
   "evidence.integrity_failed": "An evidence file failed its integrity check and was not sent",
+  "evidence.malware_refused": "An upload was refused: the virus scanner found malware in it",
 };
 
 const dateFormat = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone: "UTC" });

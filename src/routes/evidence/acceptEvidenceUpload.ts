@@ -17,6 +17,7 @@ import {
   evidenceBudgetProblem,
   type TEvidenceUploader,
 } from "../../commands/evidence/addEvidenceFiles.js";
+import { recordMalwareRefusal } from "../../commands/evidence/recordMalwareRefusal.js";
 import type { Config } from "../../config.js";
 import type { Database } from "../../db.js";
 import { HttpError } from "../../errors.js";
@@ -32,11 +33,13 @@ import {
   createEvidenceUploadLimits,
   type EvidenceUploadLimits,
 } from "../../security/evidenceUploadLimits.js";
+import { type EvidenceFileChecks, evidenceFileChecks } from "../../storage/checkEvidenceFile.js";
 import { type EvidenceStore, evidenceStore } from "../../storage/evidenceStore.js";
 import { withUploadLease } from "../../storage/uploadLeases.js";
 import {
   EvidenceUploadRefused,
   isUploadsVolumeFull,
+  MalwareFoundRefusal,
   receiveEvidenceUpload,
   uploadsVolumeFull,
 } from "./receiveEvidenceUpload.js";
@@ -59,6 +62,8 @@ export interface EvidenceUploadTools {
   config: Config;
   store: EvidenceStore;
   limits: EvidenceUploadLimits;
+  /** What every received file goes through before it is kept (storage/checkEvidenceFile.ts). */
+  checks: EvidenceFileChecks;
 }
 
 /** What an evidence route needs to receive, serve and delete files, made once when its routes are built. */
@@ -67,6 +72,7 @@ export function evidenceUploadTools(deps: AppDependencies): EvidenceUploadTools 
     ...deps,
     store: evidenceStore(deps.config.uploadsDir),
     limits: createEvidenceUploadLimits(deps.rateLimitPool, deps.config),
+    checks: evidenceFileChecks(deps.config.evidence),
   };
 }
 
@@ -111,6 +117,8 @@ function refusalId(status: number): string {
       return "payload_too_large";
     case 415:
       return "unsupported_media_type";
+    case 503:
+      return "service_unavailable";
     case 507:
       return "insufficient_storage";
     default:
@@ -154,6 +162,7 @@ export async function acceptEvidenceUpload(
           directory: lease.directory,
           limits: tools.config.evidence,
           budget: evidenceBudgetOf(tools.config.evidence, usage),
+          checks: tools.checks,
         });
         typedNote = received.fields.note ?? "";
         const fields = ZEvidenceNote.safeParse(received.fields);
@@ -191,6 +200,30 @@ export async function acceptEvidenceUpload(
         { category: "evidence", err: error.cause, caseId: request.caseId, requestId: ctx.state.requestId },
         "evidence upload: the uploads volume is full",
       );
+    }
+    // clamd gave no verdict: nothing was kept (fail closed); only the operator can bring it back.
+    if (error instanceof EvidenceUploadRefused && error.status === 503) {
+      tools.logger.error(
+        { category: "evidence", err: error.cause, caseId: request.caseId, requestId: ctx.state.requestId },
+        "evidence upload: the virus scanner cannot be reached, uploads are refused",
+      );
+    }
+    if (error instanceof MalwareFoundRefusal) {
+      tools.logger.warn(
+        {
+          category: "evidence",
+          caseId: request.caseId,
+          signatures: error.signatures,
+          requestId: ctx.state.requestId,
+        },
+        "evidence upload: malware found, the upload was refused",
+      );
+      await recordMalwareRefusal(tools.db, {
+        caseId: request.caseId,
+        uploader: request.uploader,
+        signatures: error.signatures,
+        audit: request.audit,
+      });
     }
     if (error instanceof HttpError) countEvidenceUploadRefused(error.id);
     // A refused upload, or a case that changed under it (decided, erased) while it was being read.
