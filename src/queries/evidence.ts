@@ -12,6 +12,7 @@ export const evidenceFileSelect = {
   sizeBytes: true,
   sha256: true,
   note: true,
+  activeContent: true,
   uploaderKind: true,
   uploadedById: true,
   uploadedBy: { select: { name: true } },

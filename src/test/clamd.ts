@@ -42,7 +42,13 @@ export interface TestClamd {
  * Starts clamd with our signatures: EICAR and the marker by content (.ndb), and `wholeFiles` by their
  * MD5 and size (.hdb), the way a known-bad file is listed.
  */
-export async function startTestClamd(options: { wholeFiles?: Buffer[] } = {}): Promise<TestClamd> {
+export async function startTestClamd(
+  options: {
+    wholeFiles?: Buffer[];
+    /** Also listen on this loopback TCP port (the browser tests' portal reaches it so). */
+    tcpPort?: number;
+  } = {},
+): Promise<TestClamd> {
   await ensureClamd();
   const directory = await mkdtemp(path.join(tmpdir(), "vp-clamd-"));
   const databaseDirectory = path.join(directory, "database");
@@ -55,12 +61,15 @@ export async function startTestClamd(options: { wholeFiles?: Buffer[] } = {}): P
       "",
     ].join("\n"),
   );
-  await writeFile(
-    path.join(databaseDirectory, "portal-test.hdb"),
-    (options.wholeFiles ?? [])
-      .map((bytes, index) => `${md5Of(bytes)}:${bytes.length}:${TEST_SIGNATURES.wholeFile}${index}\n`)
-      .join(""),
-  );
+  // clamd refuses an empty database file: the hash list is written only when there is one.
+  if (options.wholeFiles?.length) {
+    await writeFile(
+      path.join(databaseDirectory, "portal-test.hdb"),
+      options.wholeFiles
+        .map((bytes, index) => `${md5Of(bytes)}:${bytes.length}:${TEST_SIGNATURES.wholeFile}${index}\n`)
+        .join(""),
+    );
+  }
   const socketPath = path.join(directory, "clamd.sock");
   const configPath = path.join(directory, "clamd.conf");
   await writeFile(
@@ -69,6 +78,7 @@ export async function startTestClamd(options: { wholeFiles?: Buffer[] } = {}): P
       "Foreground yes",
       `LocalSocket ${socketPath}`,
       "LocalSocketMode 660",
+      ...(options.tcpPort ? ["TCPAddr 127.0.0.1", `TCPSocket ${options.tcpPort}`] : []),
       `DatabaseDirectory ${databaseDirectory}`,
       `LogFile ${path.join(directory, "clamd.log")}`,
       // As large as the portal's largest upload (20 MB by default) with room to spare.

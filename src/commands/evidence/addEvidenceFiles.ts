@@ -122,6 +122,7 @@ export async function addEvidenceFiles(
             sizeBytes: row.sizeBytes,
             sha256: row.sha256,
             note: options.note,
+            activeContent: row.activeContent ?? [],
             uploaderKind: options.uploader.kind,
             uploadedById: options.uploader.kind === "STAFF" ? options.uploader.actor.id : null,
           })),

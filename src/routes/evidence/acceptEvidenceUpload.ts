@@ -26,6 +26,7 @@ import { countEvidenceUploadAccepted, countEvidenceUploadRefused } from "../../m
 import {
   caseRefusal,
   EVIDENCE_NOTE_MAX_LENGTH,
+  type EvidenceUploadOutcome,
   type EvidenceUploadRefusal,
 } from "../../presenters/evidence.js";
 import { evidenceBudgetOf, findEvidenceUsage } from "../../queries/evidence.js";
@@ -136,8 +137,8 @@ export async function acceptEvidenceUpload(
     personKey: string;
     /** The lease holder (uploadHolder()): at most N uploads in flight per holder. */
     holder: string;
-    /** The page to go to once the files are in (the script navigates there too). */
-    doneUrl: string;
+    /** The page to go to once the files are in (the script navigates there too), saying what was done. */
+    doneUrl: (outcome: EvidenceUploadOutcome) => string;
     audit: AuditActor;
     renderPage: (refusal: EvidenceUploadRefusal) => Promise<void>;
   },
@@ -149,6 +150,7 @@ export async function acceptEvidenceUpload(
     return refuseEvidenceUpload(ctx, caseRefusal(413, fullProblem), request.renderPage);
   }
   let typedNote = "";
+  const outcome: EvidenceUploadOutcome = { wasMetadataRemoved: false };
   // Until the receiver has started, nothing of the body was read; after that, the request says.
   let isReceiving = false;
   try {
@@ -165,6 +167,7 @@ export async function acceptEvidenceUpload(
           checks: tools.checks,
         });
         typedNote = received.fields.note ?? "";
+        outcome.wasMetadataRemoved = received.files.some((file) => file.wasMetadataRemoved);
         const fields = ZEvidenceNote.safeParse(received.fields);
         if (!fields.success) {
           throw new EvidenceUploadRefused(400, fields.error.issues[0]?.message ?? "Check the note.");
@@ -182,11 +185,11 @@ export async function acceptEvidenceUpload(
     countEvidenceUploadAccepted();
     if (wantsJsonAnswer(ctx)) {
       ctx.status = 201;
-      ctx.body = { files: added, redirect: request.doneUrl };
+      ctx.body = { files: added, redirect: request.doneUrl(outcome) };
       return;
     }
     ctx.status = 303;
-    ctx.redirect(request.doneUrl);
+    ctx.redirect(request.doneUrl(outcome));
   } catch (thrown) {
     // The volume full, wherever it struck (streaming, the lease folder, placing the files): the person
     // gets the upload page or JSON saying so (nothing was kept: the lease and addEvidenceFiles undo
