@@ -47,6 +47,8 @@ export async function startTestClamd(
     wholeFiles?: Buffer[];
     /** Also listen on this loopback TCP port (the browser tests' portal reaches it so). */
     tcpPort?: number;
+    /** The largest stream (and file) clamd scans whole: 64 by default; the upload benchmark needs more. */
+    maxMegabytes?: number;
   } = {},
 ): Promise<TestClamd> {
   await ensureClamd();
@@ -81,8 +83,10 @@ export async function startTestClamd(
       ...(options.tcpPort ? ["TCPAddr 127.0.0.1", `TCPSocket ${options.tcpPort}`] : []),
       `DatabaseDirectory ${databaseDirectory}`,
       `LogFile ${path.join(directory, "clamd.log")}`,
-      // As large as the portal's largest upload (20 MB by default) with room to spare.
-      "StreamMaxLength 64M",
+      // As large as the portal's largest upload (20 MB by default) with room to spare, and scanned whole.
+      `StreamMaxLength ${options.maxMegabytes ?? 64}M`,
+      `MaxFileSize ${options.maxMegabytes ?? 64}M`,
+      `MaxScanSize ${options.maxMegabytes ?? 64}M`,
       "MaxThreads 4",
       // Never reach out for updates or bytecode: everything it needs is in the folder above.
       "Bytecode no",
