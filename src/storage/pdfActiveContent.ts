@@ -9,7 +9,7 @@
 // capped: qpdf streams the file and prints every object's dictionary (stream contents left out), which
 // for evidence (a few pages of scans) is kilobytes. A file whose structure alone passes the cap is
 // refused as too complex to check rather than half checked.
-import { spawn } from "node:child_process";
+import { runChecker } from "./runChecker.js";
 
 export const PDF_ACTIVE_CONTENT_LABELS = {
   javascript: "JavaScript",
@@ -54,9 +54,14 @@ async function listPdfObjects(
   filePath: string,
   timeoutMs: number,
 ): Promise<{ objects: Map<string, PdfValue> } | { problem: string }> {
-  const output = await runQpdf(
+  const output = await runChecker(
+    "qpdf",
     ["--json=2", "--json-key=qpdf", "--json-stream-data=none", "--warning-exit-0", "--", filePath],
-    timeoutMs,
+    {
+      timeoutMs,
+      maxStdoutBytes: MAX_STRUCTURE_BYTES,
+      missingMessage: "qpdf is not installed (Debian: apt-get install qpdf); PDFs cannot be checked",
+    },
   );
   if (output.kind === "too_large" || output.kind === "timed_out") {
     return {
@@ -110,49 +115,4 @@ function activeContentIn(objects: Map<string, PdfValue>): PdfActiveContent[] {
   };
   for (const value of objects.values()) visit(value);
   return (Object.keys(PDF_ACTIVE_CONTENT_LABELS) as PdfActiveContent[]).filter((kind) => found.has(kind));
-}
-
-type QpdfOutput =
-  | { kind: "ok"; stdout: string }
-  | { kind: "failed"; stderr: string }
-  | { kind: "too_large" }
-  | { kind: "timed_out" };
-
-function runQpdf(args: string[], timeoutMs: number): Promise<QpdfOutput> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("qpdf", args, { stdio: ["ignore", "pipe", "pipe"] });
-    const chunks: Buffer[] = [];
-    let stdoutBytes = 0;
-    let stderr = "";
-    let outcome: QpdfOutput | null = null;
-    const stop = (reason: QpdfOutput) => {
-      outcome ??= reason;
-      child.kill("SIGKILL");
-    };
-    const timer = setTimeout(() => stop({ kind: "timed_out" }), timeoutMs);
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdoutBytes += chunk.length;
-      if (stdoutBytes > MAX_STRUCTURE_BYTES) stop({ kind: "too_large" });
-      else chunks.push(chunk);
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      if (stderr.length < 4096) stderr += chunk.toString();
-    });
-    child.once("error", (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(
-        error.code === "ENOENT"
-          ? new Error("qpdf is not installed (Debian: apt-get install qpdf); PDFs cannot be checked", {
-              cause: error,
-            })
-          : error,
-      );
-    });
-    child.once("close", (code) => {
-      clearTimeout(timer);
-      if (outcome) return resolve(outcome);
-      if (code === 0) resolve({ kind: "ok", stdout: Buffer.concat(chunks).toString("utf8") });
-      else resolve({ kind: "failed", stderr });
-    });
-  });
 }

@@ -10,10 +10,10 @@
 // WebP: the ExifTool Debian ships (12.57) cannot write RIFF files, and a WebP is a plain RIFF list of
 // chunks, so it is rewritten here, chunk by chunk through a small buffer: the image chunks are copied
 // byte for byte and the metadata chunks (EXIF, XMP, and any chunk the format does not define) left out.
-import { spawn } from "node:child_process";
 import { chmod, type FileHandle, open, rename, rm } from "node:fs/promises";
 import type { EvidenceMediaType } from "../domain/evidenceTypes.js";
 import { digestFile, FILE_MODE } from "./evidenceStore.js";
+import { runChecker } from "./runChecker.js";
 
 const STRIPPED_TYPES: ReadonlySet<EvidenceMediaType> = new Set(["image/jpeg", "image/png", "image/webp"]);
 const TIMEOUT_MS = 15_000;
@@ -43,22 +43,7 @@ export async function stripImageMetadata(
     const isWritten =
       mediaType === "image/webp"
         ? await writeWebpWithoutMetadata(filePath, cleanPath)
-        : (
-            await runExiftool([
-              "-q",
-              "-q",
-              "-all=",
-              "--ICC_Profile:all",
-              "--Adobe:all",
-              "--JFIF:all",
-              "-tagsFromFile",
-              "@",
-              "-EXIF:Orientation",
-              "-o",
-              cleanPath,
-              filePath,
-            ])
-          ).isOk;
+        : await writeWithExiftool(filePath, cleanPath);
     if (!isWritten) return { isUnreadable: true };
     const cleaned = await digestFile(cleanPath);
     if (!cleaned) return { isUnreadable: true };
@@ -71,34 +56,32 @@ export async function stripImageMetadata(
   }
 }
 
-function runExiftool(args: string[]): Promise<{ isOk: boolean; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("exiftool", args, { stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    let hasTimedOut = false;
-    const timer = setTimeout(() => {
-      hasTimedOut = true;
-      child.kill("SIGKILL");
-    }, TIMEOUT_MS);
-    child.stderr.on("data", (chunk: Buffer) => {
-      if (stderr.length < 4096) stderr += chunk.toString();
-    });
-    child.once("error", (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(
-        error.code === "ENOENT"
-          ? new Error(
-              "exiftool is not installed (Debian: apt-get install libimage-exiftool-perl); image metadata cannot be removed",
-              { cause: error },
-            )
-          : error,
-      );
-    });
-    child.once("close", (code) => {
-      clearTimeout(timer);
-      resolve({ isOk: code === 0 && !hasTimedOut, stderr });
-    });
-  });
+/** Copies the JPEG or PNG at `source` to `target` without its metadata, keeping what shapes its look. */
+async function writeWithExiftool(source: string, target: string): Promise<boolean> {
+  const outcome = await runChecker(
+    "exiftool",
+    [
+      "-q",
+      "-q",
+      "-all=",
+      "--ICC_Profile:all",
+      "--Adobe:all",
+      "--JFIF:all",
+      "-tagsFromFile",
+      "@",
+      "-EXIF:Orientation",
+      "-o",
+      target,
+      source,
+    ],
+    {
+      timeoutMs: TIMEOUT_MS,
+      maxStdoutBytes: 64 * 1024,
+      missingMessage:
+        "exiftool is not installed (Debian: apt-get install libimage-exiftool-perl); image metadata cannot be removed",
+    },
+  );
+  return outcome.kind === "ok";
 }
 
 /** The chunks of a still or animated WebP image (Google's WebP container specification). */
