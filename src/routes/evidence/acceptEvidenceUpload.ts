@@ -3,11 +3,13 @@
 //   the case's room (none left: refused before a byte is read) → the hourly limits (per person, per
 //   address) → a lease (at most N uploads in flight per person; its folder holds the temporary files)
 //   → the body read to disk with every limit (routes/evidence/receiveEvidenceUpload.ts, which also checks the
-//   CSRF token) → the note validated → addEvidenceFiles (rows committed, then files placed)
+//   CSRF token, then each file: content, clamd, a PDF's active content, a photo's metadata) → the note validated → addEvidenceFiles (rows committed, then files placed)
 //   → 303 to the page with a notice, or 201 JSON for the upload script.
 // A refusal shows the page again with its status, its message and the files at fault (or the JSON
 // error with `files`), and nothing is kept: the lease removes its folder whatever happened. A refusal
 // sent before the whole body was read closes the connection, so the rest is not read for nothing.
+// Malware found is also audited on the case and emailed to the server admins (recordMalwareRefusal);
+// clamd without a verdict is 503 with Retry-After, logged for the operator.
 import type { Context } from "koa";
 import { z } from "zod";
 import type { AppDependencies } from "../../appDependencies.js";

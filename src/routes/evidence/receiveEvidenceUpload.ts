@@ -1,6 +1,7 @@
 // Reads one evidence upload (multipart/form-data) with koa-body/formidable into the lease's folder:
 // every limit explicit, SHA-256 while streaming, then the CSRF token (a body field) checked, then each
-// file inspected (inspectEvidenceFile). Field names: `files` (one or more files), `note` (text, optional),
+// file checked (storage/checkEvidenceFile.ts: content, malware, a PDF's active content, a photo's
+// metadata removed in place). Field names: `files` (one or more files), `note` (text, optional),
 // `_csrf`. Nothing is placed or written to the database here; on refusal the temporary files stay in the
 // lease folder, which the lease removes.
 //
