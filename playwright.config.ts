@@ -25,6 +25,9 @@ process.env.E2E_DEV_MAILBOX_SMTP_PORT ||= "3125";
 process.env.E2E_FAKE_SYNAPSE_PORT ||= "3108";
 const fakeSynapseUrl = `http://127.0.0.1:${process.env.E2E_FAKE_SYNAPSE_PORT}`;
 const fakeSynapseAdminToken = "syt_ZTJl_e2eFakeAdminAccessToken_0001";
+// Uploads are scanned as in production (EVIDENCE_SCAN=required) by a clamd of the tests' own
+// (e2e/clamdServer.ts), started below before the app, on this port.
+process.env.E2E_CLAMD_PORT ||= "3110";
 
 const serverEnvironment: Record<string, string> = {
   PORT: String(port),
@@ -38,6 +41,9 @@ const serverEnvironment: Record<string, string> = {
   MATRIX_HOMESERVER_URL: fakeSynapseUrl,
   MATRIX_ADMIN_TOKEN: fakeSynapseAdminToken,
   MATRIX_REGISTRATION_URL: "https://element.example.org/#/register",
+  EVIDENCE_SCAN: "required",
+  CLAMAV_HOST: "127.0.0.1",
+  CLAMAV_PORT: process.env.E2E_CLAMD_PORT,
   // The specs make far more requests a minute from 127.0.0.1 than the production limits allow.
   ...GENEROUS_RATE_LIMITS,
 };
@@ -99,6 +105,16 @@ export default defineConfig({
       },
       reuseExistingServer: !isCI,
       timeout: 30_000,
+      stdout: "ignore",
+      stderr: "pipe",
+    },
+    {
+      // Ready when it accepts connections (it answers PING before the helper reports it started).
+      command: "npx tsx e2e/clamdServer.ts",
+      port: Number(process.env.E2E_CLAMD_PORT),
+      env: { E2E_CLAMD_PORT: process.env.E2E_CLAMD_PORT },
+      reuseExistingServer: !isCI,
+      timeout: 60_000,
       stdout: "ignore",
       stderr: "pipe",
     },

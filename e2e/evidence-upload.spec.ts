@@ -8,6 +8,8 @@ import type { BrowserContext, Cookie, JSHandle, Locator, Page } from "@playwrigh
 import { applicantCookieName, startApplicantSession } from "../src/applicantSessions.js";
 import type { Config } from "../src/config.js";
 import type { Database } from "../src/db.js";
+import { EICAR_TEST_FILE } from "../src/test/clamd.js";
+import { jpegWithLocation } from "../src/test/evidenceContent.js";
 import { htmlPage, pdfDocument, pngImage } from "../src/test/evidenceFixtures.js";
 import { createStaffMember } from "../src/test/staff.js";
 import { appConfig, openAppDatabase, signedInSessionCookie } from "./appDatabase.js";
@@ -354,6 +356,46 @@ test.describe("uploading evidence without JavaScript", () => {
     expect(stored.map((file) => [file.displayName, file.note, file.sha256, file.uploaderKind])).toEqual([
       ["letter.pdf", "From my landlord", sha256(letter), "APPLICANT"],
     ]);
+  });
+});
+
+test.describe("the portal's checks in the browser", () => {
+  test("malware is refused with the scanner's reason; a photo is kept without its location, and the page says so", async ({
+    page,
+    context,
+    browserProblems,
+  }) => {
+    browserProblems.allowErrorStatusFor("/application/evidence");
+    const caseId = await seedCase("DRAFT", `Mo Malware ${marker}`);
+    await signInAsApplicant(context, caseId);
+    await page.goto("/application/evidence");
+
+    // The app runs with EVIDENCE_SCAN=required against the tests' clamd (playwright.config.ts).
+    const infected = pdfDocument(EICAR_TEST_FILE.toString("latin1"));
+    await page
+      .getByLabel("Files", { exact: true })
+      .setInputFiles({ name: "scan.pdf", mimeType: "application/pdf", buffer: infected });
+    await page
+      .getByRole("button", { name: /^Upload/ })
+      .first()
+      .click();
+    await expect(
+      page.getByText(/The virus scanner found malware in the file, so it was not kept\./).first(),
+    ).toBeVisible();
+    expect(await db.evidenceFile.count({ where: { caseId } })).toBe(0);
+
+    await page.goto("/application/evidence");
+    await page
+      .getByLabel("Files", { exact: true })
+      .setInputFiles({ name: "id-card.jpg", mimeType: "image/jpeg", buffer: await jpegWithLocation() });
+    await page
+      .getByRole("button", { name: /^Upload/ })
+      .first()
+      .click();
+    await expect(
+      page.getByText("Location and camera data were removed from your photos before they were kept."),
+    ).toBeVisible();
+    expect(await db.evidenceFile.count({ where: { caseId } })).toBe(1);
   });
 });
 

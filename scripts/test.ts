@@ -90,6 +90,21 @@ async function runTests(): Promise<number> {
       packageName: "prometheus",
       neededFor: "the checks of deploy/prometheus (src/operations/prometheus.test.ts)",
     },
+    // The evidence checks run the programs the portal runs in production: clamd (its tests start one
+    // with a signature database of their own; freshclam is never needed), qpdf and exiftool.
+    {
+      program: "clamd",
+      packageName: "clamav-daemon",
+      neededFor: "the malware scanning tests (src/storage/scanForMalware.test.ts)",
+    },
+    { program: "qpdf", packageName: "qpdf", neededFor: "the checks of PDFs' active content" },
+    {
+      program: "exiftool",
+      packageName: "libimage-exiftool-perl",
+      neededFor: "the removal of location and camera data from photos",
+      // exiftool answers -ver, not --version.
+      installed: () => runsVersion("exiftool", "-ver"),
+    },
   ]) {
     try {
       await ensureDebianProgram(program);

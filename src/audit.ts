@@ -77,6 +77,8 @@ export type AuditAction =
   | "evidence.viewed"
   | "evidence.downloaded"
   | "evidence.integrity_failed"
+  // the virus scanner found malware in an upload, which was refused: the signature names only
+  | "evidence.malware_refused"
   // the uploads sweep removed stored files no row referred to: how many, nothing else (actor "system")
   | "evidence.orphans_removed"
   // rotate-keys re-wrapped data keys and re-sealed secrets under the current keys: counts only

@@ -252,6 +252,32 @@ describe("configuration", () => {
     assert.deepEqual(problemsOf({ STEP_UP_MINUTES: "ten" }), ["STEP_UP_MINUTES: must be a whole number"]);
   });
 
+  test("evidence checks: scanning required in production unless turned off, clamd's socket or host, PDFs and photos", () => {
+    const production = loadConfig(goodProduction).evidence;
+    assert.deepEqual(production.malwareScan, {
+      clamd: { socketPath: "/run/clamav/clamd.ctl" },
+      timeoutMs: 60_000,
+    });
+    assert.equal(production.pdfActiveContent, "refuse");
+    assert.equal(production.isMetadataStripped, true);
+    assert.equal(loadConfig({ ...goodProduction, EVIDENCE_SCAN: "off" }).evidence.malwareScan, null);
+    assert.equal(loadConfig({}).evidence.malwareScan, null, "development needs no clamd");
+    assert.deepEqual(
+      loadConfig({ EVIDENCE_SCAN: "required", CLAMAV_HOST: "clamd.internal", CLAMAV_TIMEOUT_SECONDS: "5" })
+        .evidence.malwareScan,
+      { clamd: { host: "clamd.internal", port: 3310 }, timeoutMs: 5_000 },
+    );
+    assert.deepEqual(problemsOf({ CLAMAV_SOCKET: "/run/clamav/clamd.ctl", CLAMAV_HOST: "clamd.internal" }), [
+      "CLAMAV_SOCKET and CLAMAV_HOST: set one (clamd's Unix socket, or its TCP host and port)",
+    ]);
+    const relaxed = loadConfig({ EVIDENCE_PDF_ACTIVE: "flag", EVIDENCE_STRIP_METADATA: "off" }).evidence;
+    assert.equal(relaxed.pdfActiveContent, "flag");
+    assert.equal(relaxed.isMetadataStripped, false);
+    assert.deepEqual(problemsOf({ EVIDENCE_SCAN: "maybe" }), [
+      'EVIDENCE_SCAN: Invalid option: expected one of "required"|"off"',
+    ]);
+  });
+
   test("the privacy notice is the built-in one, or the operator's file with its version (both or neither)", (context) => {
     const builtIn = loadConfig({ NODE_ENV: "test" }).privacy;
     assert.equal(builtIn.noticeVersion, "built-in-1");

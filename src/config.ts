@@ -11,6 +11,7 @@ import type { MaintenanceSettings } from "./domain/maintenance.js";
 import { ZRecipientAddress } from "./mail/messages/address.js";
 import { projectRoot } from "./projectRoot.js";
 import { type KeyEncryptionKeyring, keyringOf } from "./storage/evidenceEncryption.js";
+import type { ClamdAddress } from "./storage/scanForMalware.js";
 import { urls } from "./urls.js";
 
 export { projectRoot };
@@ -172,6 +173,23 @@ export const ZEnvironment = z.object({
       .regex(/^\/[A-Za-z0-9_\-/]*\/$/, "must be a path that starts and ends with /, e.g. /internal/evidence/")
       .optional(),
   ),
+
+  /**
+   * Every upload scanned by clamd before it is kept: "required" (production's default; an unreachable
+   * clamd refuses uploads with 503) or "off" (development's and the tests' default, so `npm start` needs
+   * no clamd). Production may turn it off only by saying so, and /readyz then warns.
+   */
+  EVIDENCE_SCAN: z.preprocess(emptyAsUndefined, z.enum(["required", "off"]).optional()),
+  /** clamd's Unix socket (Debian: /run/clamav/clamd.ctl); or CLAMAV_HOST and CLAMAV_PORT for its TCP socket. */
+  CLAMAV_SOCKET: optionalString,
+  CLAMAV_HOST: optionalString,
+  CLAMAV_PORT: integer(3310, 1, 65535),
+  /** clamd must answer within this many seconds of silence, else the upload is refused with 503. */
+  CLAMAV_TIMEOUT_SECONDS: integer(60, 1, 600),
+  /** PDFs with JavaScript, launch or open actions, embedded files, rich media or XFA: refused, or kept and flagged to staff. */
+  EVIDENCE_PDF_ACTIVE: z.preprocess(emptyAsUndefined, z.enum(["refuse", "flag"]).default("refuse")),
+  /** JPEG, PNG and WebP images lose their metadata (GPS position, camera, comments) before they are kept. */
+  EVIDENCE_STRIP_METADATA: z.preprocess(emptyAsUndefined, z.enum(["on", "off"]).default("on")),
 
   SMTP_HOST: optionalString,
   SMTP_PORTS: z.preprocess(emptyAsUndefined, portList.default([2525, 8025, 587, 80])),
@@ -370,6 +388,12 @@ export interface Config {
     accelRedirectLocation: string | null;
     /** The key-encryption keys; null: new files are stored in the clear. */
     encryption: KeyEncryptionKeyring | null;
+    /** clamd scans every upload (EVIDENCE_SCAN=required); null: off. */
+    malwareScan: { clamd: ClamdAddress; timeoutMs: number } | null;
+    /** What happens to a PDF with active content (EVIDENCE_PDF_ACTIVE). */
+    pdfActiveContent: "refuse" | "flag";
+    /** EVIDENCE_STRIP_METADATA=on. */
+    isMetadataStripped: boolean;
   };
   mail: {
     from: { name: string; address: string };
@@ -674,6 +698,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
   }
   checkDatabaseUrlTls("DATABASE_URL", values.DATABASE_URL, problems);
   checkDatabaseUrlTls("DATABASE_OWNER_URL", values.DATABASE_OWNER_URL, problems);
+  const malwareScan = malwareScanSettings(values, isProduction, problems);
   const matrix = matrixSettings(values, isProduction, problems);
   const securityTxt = securityTxtSettings(values, publicUrl, problems);
   const maintenance = maintenanceSettings(values, problems);
@@ -738,6 +763,9 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       uploadTimeoutMs: values.EVIDENCE_UPLOAD_TIMEOUT_SECONDS * 1000,
       accelRedirectLocation: values.EVIDENCE_ACCEL_REDIRECT_LOCATION ?? null,
       encryption: evidenceKey ? keyringOf(evidenceKey, evidenceKeyPrevious ?? null) : null,
+      malwareScan,
+      pdfActiveContent: values.EVIDENCE_PDF_ACTIVE,
+      isMetadataStripped: values.EVIDENCE_STRIP_METADATA === "on",
     },
     mail: {
       from: { name: values.MAIL_FROM_NAME, address: fromAddress ?? "vetting-portal@localhost" },
@@ -1105,4 +1133,23 @@ function matrixSettings(
     registrationUrl: values.MATRIX_REGISTRATION_URL ? new URL(values.MATRIX_REGISTRATION_URL) : null,
     requestTimeoutMs: values.MATRIX_REQUEST_TIMEOUT_MS,
   };
+}
+
+/** Debian's clamav-daemon listens here. */
+const DEBIAN_CLAMD_SOCKET = "/run/clamav/clamd.ctl";
+
+function malwareScanSettings(
+  values: z.output<typeof ZEnvironment>,
+  isProduction: boolean,
+  problems: string[],
+): Config["evidence"]["malwareScan"] {
+  const mode = values.EVIDENCE_SCAN ?? (isProduction ? "required" : "off");
+  if (values.CLAMAV_SOCKET && values.CLAMAV_HOST) {
+    problems.push("CLAMAV_SOCKET and CLAMAV_HOST: set one (clamd's Unix socket, or its TCP host and port)");
+  }
+  if (mode === "off") return null;
+  const clamd: ClamdAddress = values.CLAMAV_HOST
+    ? { host: values.CLAMAV_HOST, port: values.CLAMAV_PORT }
+    : { socketPath: values.CLAMAV_SOCKET ?? DEBIAN_CLAMD_SOCKET };
+  return { clamd, timeoutMs: values.CLAMAV_TIMEOUT_SECONDS * 1000 };
 }

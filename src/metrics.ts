@@ -128,7 +128,10 @@ export interface ScrapeSources {
   /** true: the instance is fit to serve (/readyz 200), degraded or not. */
   isReady: boolean;
   /** Each readiness check: passing or not. */
-  readinessChecks: Record<(typeof READINESS_CHECKS)[number], boolean>;
+  readinessChecks: Record<(typeof READINESS_CHECKS)[number], boolean> & {
+    /** clamd answers; absent when scanning is off (EVIDENCE_SCAN=off): nothing to report then. */
+    scanner?: boolean;
+  };
   /** BACKUP_DIR; null: not set, and the backup gauge is left out. */
   backupDir: string | null;
   /** security.txt's Expires; null: no security.txt is served. */
@@ -215,7 +218,7 @@ export function createAppMetrics(): AppMetrics {
   });
   const readinessCheckOk = new Gauge({
     name: `${PREFIX}readiness_check_ok`,
-    help: "Each check /readyz makes, 1 when it passes: database, migrations, uploads (writable) are required; uploads_room and mail only degrade.",
+    help: "Each check /readyz makes, 1 when it passes: database, migrations, uploads (writable) are required; uploads_room, mail and scanner (clamd, only while scanning is on) only degrade.",
     labelNames: ["check"] as const,
     registers: [registry],
   });
@@ -339,6 +342,9 @@ export function createAppMetrics(): AppMetrics {
       for (const check of READINESS_CHECKS) {
         readinessCheckOk.set({ check }, sources.readinessChecks[check] ? 1 : 0);
       }
+      const { scanner } = sources.readinessChecks;
+      if (scanner === undefined) readinessCheckOk.remove({ check: "scanner" });
+      else readinessCheckOk.set({ check: "scanner" }, scanner ? 1 : 0);
       const parts = [await processMetricsOf().registry.metrics(), await registry.metrics()];
       if (isDatabaseRead) parts.push(await databaseRegistry.metrics());
       if (sources.backupDir !== null) {

@@ -9,8 +9,9 @@
 //   3. plan each row: its portal rows, or why it is not imported, and every mapping decision;
 //   4. unless this is a dry run, write one table group per transaction (staff, cases, evidence,
 //      registration tokens, audit history), each row with its imported_records row, so a second run
-//      skips it, and its audit row. Evidence files are checked by the portal's own inspection and
-//      stored by the evidence store exactly as uploads are.
+//      skips it, and its audit row. Evidence files go through the checks an upload goes through
+//      (storage/checkEvidenceFile.ts: content, malware, active PDFs, photo metadata) and are stored by
+//      the evidence store exactly as uploads are (encrypted when evidence encryption is on).
 // Nobody is emailed: the import enqueues nothing.
 import { randomUUID } from "node:crypto";
 import { constants, createWriteStream } from "node:fs";
@@ -25,9 +26,13 @@ import { isImportedPasswordHash } from "../domain/password.js";
 import type { Prisma } from "../generated/prisma/client.js";
 import { registrationTokenLookup, sealRegistrationToken } from "../matrix/tokenSecrets.js";
 import { EVIDENCE_PLACEMENT_LOCK_KEY } from "../storage/backupLock.js";
+import {
+  checkEvidenceFile,
+  type EvidenceFileChecks,
+  evidenceFileChecks,
+} from "../storage/checkEvidenceFile.js";
 import { cleanDisplayName } from "../storage/displayName.js";
 import { digestFile, type EvidenceStore, makeDirectory } from "../storage/evidenceStore.js";
-import { inspectEvidenceFile } from "../storage/inspectEvidenceFile.js";
 import {
   FORM_STATE_MAP,
   formIdMentioned,
@@ -141,6 +146,7 @@ class ImportRun {
   /** vetting_form id → the form, for the cases planned this run. */
   private readonly formsById: Map<number, OriginalFormRow>;
   private readonly usernames: Map<number, string>;
+  private readonly evidenceChecks: EvidenceFileChecks;
 
   constructor(
     private readonly deps: ImportDependencies,
@@ -158,6 +164,7 @@ class ImportRun {
     counts.matrix_token.read = data.tokens.length;
     counts.audit_log.read = data.auditLog.length;
     this.report = { source: data.description, isDryRun, counts, mappings: new Map(), lines: [] };
+    this.evidenceChecks = evidenceFileChecks(deps.config.evidence);
     this.formsById = new Map(data.forms.map((form) => [form.id, form]));
     this.usernames = new Map(data.staff.map((row) => [row.id, row.username]));
   }
@@ -456,19 +463,24 @@ class ImportRun {
           this.refuse("vetting_evidence", `${where}: refused: larger than the portal's limit for one file.`);
           continue;
         }
-        const inspection = await inspectEvidenceFile(
+        // The checks an upload goes through (content, malware, a PDF's active content, a photo's location
+        // data). A dry run checks the original in place, so it must not rewrite it: no metadata removal.
+        const inspection = await checkEvidenceFile(
           {
             path: stagedPath,
             originalName: evidence.filename,
             declaredType: evidence.file_type ?? "",
             sizeBytes: digest.sizeBytes,
+            sha256: digest.sha256,
           },
-          { maxImagePixels: this.deps.config.evidence.maxImagePixels },
+          this.isDryRun
+            ? { ...this.evidenceChecks, limits: { ...this.evidenceChecks.limits, isMetadataStripped: false } }
+            : this.evidenceChecks,
         );
         if (!inspection.ok) {
           this.refuse(
             "vetting_evidence",
-            `${where}: refused by the portal's content checks: ${inspection.message}`,
+            `${where}: refused by the portal's ${inspection.reason === "malware" ? `virus scanner (${inspection.signature})` : "content checks"}: ${inspection.message}`,
           );
           continue;
         }
@@ -482,8 +494,9 @@ class ImportRun {
             storageKey: randomUUID(),
             displayName: cleanDisplayName(evidence.filename),
             mediaType: inspection.mediaType,
-            sizeBytes: digest.sizeBytes,
-            sha256: digest.sha256,
+            sizeBytes: inspection.sizeBytes,
+            sha256: inspection.sha256,
+            activeContent: inspection.activeContent,
             note: evidence.notes?.trim() || null,
             uploaderKind: "STAFF",
             uploadedById: form ? (this.staffIds.get(form.user_id) ?? null) : null,

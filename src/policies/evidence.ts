@@ -24,6 +24,19 @@ export interface EvidenceFileFacts {
   uploadedById: string | null;
 }
 
+/**
+ * Whether staff may see the file inline (the preview frame). Not a PDF kept with active content
+ * (EVIDENCE_PDF_ACTIVE=flag): a viewer inside the portal's pages must never be one that runs it.
+ */
+export function canPreviewEvidence(file: { activeContent: readonly string[] }): boolean {
+  return file.activeContent.length === 0;
+}
+
+/** Who is emailed when the virus scanner refuses an upload: the people who run the server. */
+export function isAlertedOfMalware(actor: Actor): boolean {
+  return hasRole(actor, "SERVER_ADMIN");
+}
+
 // --- The applicant (their session names their one case) ---------------------------------------------
 
 export function canApplicantAddEvidence(vettingCase: CaseStateFacts): boolean {

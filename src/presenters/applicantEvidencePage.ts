@@ -1,11 +1,13 @@
 // The applicant's evidence page (views/applicant/evidence.njk): the files they added, what the case
 // holds against its limits, and the upload form while they may add (else a refusal at the top). Also
 // the "delete this file?" page (evidence-delete.njk).
+
 import type { Config } from "../config.js";
 import { formatCaseNumber } from "../domain/caseNumber.js";
 import { CASE_STATE_LABELS, type CaseState } from "../domain/caseStates.js";
 import type { EvidenceFileRow, EvidenceUsage } from "../queries/evidence.js";
 import { urls } from "../urls.js";
+import type { EvidenceUploadOutcome } from "./evidence.js";
 import {
   type EvidenceUploadRefusal,
   presentEvidenceFiles,
@@ -21,9 +23,15 @@ interface ApplicantEvidenceCase {
   erasedAt: Date | null;
 }
 
-/** Where the upload form sends the applicant once their files are in: this page, saying so. */
-export function applicantEvidenceDoneUrl(): string {
-  return urls.applicantEvidenceWithNotice("added" satisfies ApplicantEvidenceNotice);
+/**
+ * Where the upload form sends the applicant once their files are in: this page, saying so, and saying
+ * when location and camera data were taken out of their photos.
+ */
+export function applicantEvidenceDoneUrl(
+  outcome: EvidenceUploadOutcome = { wasMetadataRemoved: false },
+): string {
+  const notice: ApplicantEvidenceNotice = outcome.wasMetadataRemoved ? "added_metadata_removed" : "added";
+  return urls.applicantEvidenceWithNotice(notice);
 }
 
 export function applicantEvidencePageModel(input: {

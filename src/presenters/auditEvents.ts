@@ -64,6 +64,7 @@ const AUDIT_ACTION_FLAGS: Record<AuditAction, true> = {
   "evidence.viewed": true,
   "evidence.downloaded": true,
   "evidence.integrity_failed": true,
+  "evidence.malware_refused": true,
   "evidence.orphans_removed": true,
   "keys.rotated": true,
   "mail.retried": true,

@@ -11,6 +11,7 @@ import type { EvidenceFileRow, EvidenceUsage } from "../queries/evidence.js";
 import type { SignedInStaff } from "../sessions.js";
 import { urls } from "../urls.js";
 import { presentCaseHeading } from "./cases.js";
+import type { EvidenceUploadOutcome } from "./evidence.js";
 import {
   type EvidenceUploadRefusal,
   presentEvidenceFiles,
@@ -30,8 +31,14 @@ interface EvidenceCase {
 }
 
 /** Where the upload form sends the person once their files are in: the case page, saying so. */
-export function caseEvidenceDoneUrl(caseId: string): string {
-  return urls.staffCaseWithNotice(caseId, "evidence_added" satisfies CaseNotice);
+export function caseEvidenceDoneUrl(
+  caseId: string,
+  outcome: EvidenceUploadOutcome = { wasMetadataRemoved: false },
+): string {
+  const notice: CaseNotice = outcome.wasMetadataRemoved
+    ? "evidence_added_metadata_removed"
+    : "evidence_added";
+  return urls.staffCaseWithNotice(caseId, notice);
 }
 
 export function caseEvidencePageModel(input: {

@@ -89,6 +89,7 @@ export const CASE_ACTION_LABELS: Partial<Record<AuditAction, string>> = {
   "import.original_event": "Recorded in the original system",
   "import.evidence_imported": "Evidence file moved in from the original system",
   "import.matrix_token_imported": "Registration token moved in from the original system",
+  "evidence.malware_refused": "An upload was refused: the virus scanner found malware in it",
 };
 
 const dateFormat = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone: "UTC" });

@@ -7,11 +7,16 @@ import type { Config } from "../config.js";
 import { EVIDENCE_TYPES, EVIDENCE_TYPES_LABEL, evidenceTypeOf } from "../domain/evidenceTypes.js";
 import { formatBytes } from "../domain/fileSize.js";
 import type { CaseFacts } from "../policies/cases.js";
-import { canApplicantDeleteEvidence, canDeleteEvidence } from "../policies/evidence.js";
+import { canApplicantDeleteEvidence, canDeleteEvidence, canPreviewEvidence } from "../policies/evidence.js";
 import type { Actor } from "../policies/staff.js";
 import type { EvidenceFileRow, EvidenceUsage } from "../queries/evidence.js";
 import { evidenceBudgetOf } from "../queries/evidence.js";
 import type { EvidenceFileProblem } from "../routes/evidence/receiveEvidenceUpload.js";
+import {
+  describePdfActiveContent,
+  PDF_ACTIVE_CONTENT_LABELS,
+  type PdfActiveContent,
+} from "../storage/pdfActiveContent.js";
 import { urls } from "../urls.js";
 import { formatDateTime, isoDateTime } from "./staff.js";
 
@@ -37,6 +42,9 @@ export function presentEvidenceFiles(
   return rows.map((row) => {
     const type = evidenceTypeOf(row.mediaType);
     const isStaffViewer = viewer.kind === "staff";
+    const activeContent = row.activeContent.filter((kind): kind is PdfActiveContent =>
+      Object.hasOwn(PDF_ACTIVE_CONTENT_LABELS, kind),
+    );
     const canDelete = isStaffViewer
       ? canDeleteEvidence(
           viewer.actor,
@@ -67,7 +75,8 @@ export function presentEvidenceFiles(
       urls: isStaffViewer
         ? {
             download: urls.staffCaseEvidenceFile(row.caseId, row.id),
-            preview: urls.staffCaseEvidencePreview(row.caseId, row.id),
+            // A PDF that could run something is never shown inside the portal (routes/staff/caseEvidence.ts).
+            preview: canPreviewEvidence(row) ? urls.staffCaseEvidencePreview(row.caseId, row.id) : null,
             delete: urls.staffCaseEvidenceDelete(row.caseId, row.id),
           }
         : {
@@ -75,6 +84,11 @@ export function presentEvidenceFiles(
             preview: null,
             delete: urls.applicantEvidenceDelete(row.id),
           },
+      /** Staff only: what the PDF carries that a viewer could run or open (EVIDENCE_PDF_ACTIVE=flag). */
+      activeContentWarning:
+        isStaffViewer && activeContent.length > 0
+          ? `This PDF contains ${describePdfActiveContent(activeContent)}. It is not previewed here; open it only in a viewer with JavaScript and attachments turned off, or print it to a new PDF first.`
+          : null,
       can: { delete: canDelete },
     };
   });
@@ -191,4 +205,10 @@ export function presentEvidenceUploadSection(options: {
     upload: canAdd ? presentEvidenceUpload(options) : null,
     conflict: !canAdd && refusal ? refusal.message : null,
   };
+}
+
+/** What an accepted upload did to the files on the way, for the page that says it was done. */
+export interface EvidenceUploadOutcome {
+  /** Location and camera data were removed from at least one image. */
+  wasMetadataRemoved: boolean;
 }

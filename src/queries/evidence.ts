@@ -14,6 +14,7 @@ export const evidenceFileSelect = {
   encryptionKeyId: true,
   wrappedDataKey: true,
   note: true,
+  activeContent: true,
   uploaderKind: true,
   uploadedById: true,
   uploadedBy: { select: { name: true } },

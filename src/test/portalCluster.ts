@@ -1,9 +1,11 @@
 // Several portal processes as one deployment runs them: N web instances (`--web`, one port each) and one
 // job worker (`--worker`), all sharing one Postgres and one uploads folder, configured as production.
-// Put src/test/nginx.ts in front of them for the whole picture.
+// Put src/test/nginx.ts in front of them for the whole picture. As in production, every upload is
+// scanned: the cluster starts a clamd of its own (src/test/clamd.ts) unless the caller sets EVIDENCE_SCAN.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { startTestClamd, type TestClamd } from "./clamd.js";
 import { productionEnvironment } from "./httpsApp.js";
 import { type PortalProcess, startPortal } from "./portalProcess.js";
 import { freePort } from "./ports.js";
@@ -47,8 +49,10 @@ export interface PortalClusterOptions {
 export async function startPortalCluster(options: PortalClusterOptions): Promise<PortalCluster> {
   const ownUploads = options.uploadsDir === undefined;
   const uploadsDir = options.uploadsDir ?? (await mkdtemp(path.join(tmpdir(), "vp-cluster-uploads-")));
+  const clamd: TestClamd | null = options.env?.EVIDENCE_SCAN ? null : await startTestClamd();
   const env: Record<string, string> = {
     ...productionEnvironment(options.publicUrl),
+    ...(clamd ? { CLAMAV_SOCKET: clamd.socketPath } : {}),
     DATABASE_URL: options.databaseUrl,
     UPLOADS_DIR: uploadsDir,
     LOG_LEVEL: "info",
@@ -66,6 +70,7 @@ export async function startPortalCluster(options: PortalClusterOptions): Promise
   const stopProcess = (portal: PortalProcess) => portal.stop(killAfterMs);
   const close = async () => {
     await Promise.all(processes.map(stopProcess));
+    await clamd?.close();
     if (ownUploads) await rm(uploadsDir, { recursive: true, force: true });
   };
 

@@ -134,6 +134,7 @@ export async function addEvidenceFiles(
             encryptionKeyId: row.prepared.encryption?.encryptionKeyId ?? null,
             wrappedDataKey: row.prepared.encryption?.wrappedDataKey ?? null,
             note: options.note,
+            activeContent: row.activeContent ?? [],
             uploaderKind: options.uploader.kind,
             uploadedById: options.uploader.kind === "STAFF" ? options.uploader.actor.id : null,
           })),

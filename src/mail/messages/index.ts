@@ -12,6 +12,7 @@ import { decisionApproved } from "./decisionApproved.js";
 import { decisionRejected } from "./decisionRejected.js";
 import { emailConfirmation } from "./emailConfirmation.js";
 import { EmailRenderError, type MessageKind, type RenderContext, type RenderedEmail } from "./kind.js";
+import { malwareRefused } from "./malwareRefused.js";
 import { moreInformationRequested } from "./moreInformationRequested.js";
 import { newCasesDigest } from "./newCasesDigest.js";
 import { newCaseWaiting } from "./newCaseWaiting.js";
@@ -65,6 +66,7 @@ export const messageKinds = registry({
   case_invitation: caseInvitation,
   new_case_waiting: newCaseWaiting,
   new_cases_digest: newCasesDigest,
+  malware_refused: malwareRefused,
   // Matrix registration tokens
   registration_token_ready: registrationTokenReady,
   registration_token_revoked: registrationTokenRevoked,

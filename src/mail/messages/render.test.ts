@@ -63,6 +63,13 @@ function payloadsNaming(name: string): { [Name in MessageKindName]: MessagePaylo
       cases: [{ caseNumber: "VC-00042", caseId: CASE_ID }],
       periodEnd: "2025-03-03T09:00:00.000Z",
     },
+    malware_refused: {
+      adminName: name,
+      caseNumber: "VC-00042",
+      caseId: CASE_ID,
+      uploaderKind: "APPLICANT",
+      signatures: [`${name}.UNOFFICIAL`],
+    },
     registration_token_ready: { personName: name, registrationTokenExpiresAt: "2025-04-02T14:05:09.000Z" },
     registration_token_revoked: { personName: name },
   };
@@ -101,6 +108,7 @@ describe("message kinds", () => {
       "decision_approved",
       "decision_rejected",
       "email_confirmation",
+      "malware_refused",
       "more_information_requested",
       "new_case_waiting",
       "new_cases_digest",
@@ -163,6 +171,7 @@ describe("message kinds", () => {
         path: "/apply/sign-in/a%2Fb%3Fc",
       },
       resubmission_received: undefined,
+      malware_refused: undefined,
       // Optional: only an approval that requested a registration token carries it.
       decision_approved: {
         purpose: "registration_token_reveal",

@@ -16,6 +16,8 @@ export type WorkspaceNotice = keyof typeof WORKSPACE_NOTICES;
 /** The applicant's evidence page. */
 export const APPLICANT_EVIDENCE_NOTICES = {
   added: "Your files were added. The vetting team can see them.",
+  added_metadata_removed:
+    "Your files were added. The vetting team can see them. Location and camera data were removed from your photos before they were kept.",
   deleted: "The file was deleted.",
 } as const;
 export type ApplicantEvidenceNotice = keyof typeof APPLICANT_EVIDENCE_NOTICES;

@@ -32,6 +32,8 @@ export const CASE_NOTICES = {
   erased: "The personal data of this case was erased.",
   // routes/staff/caseEvidence.ts
   evidence_added: "The evidence was added.",
+  evidence_added_metadata_removed:
+    "The evidence was added. Location and camera data were removed from the photos before they were kept.",
   evidence_deleted: "The evidence file was deleted.",
 } as const;
 export type CaseNotice = keyof typeof CASE_NOTICES;

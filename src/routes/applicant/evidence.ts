@@ -76,7 +76,7 @@ export function applicantEvidenceRoutes(deps: AppDependencies): Router {
       uploader: { kind: "APPLICANT" },
       personKey: `case:${vettingCase.id}`,
       holder: uploadHolder({ applicantSessionId: applicant.sessionId }),
-      doneUrl: applicantEvidenceDoneUrl(),
+      doneUrl: (outcome) => applicantEvidenceDoneUrl(outcome),
       audit: applicantAuditActor(ctx),
       renderPage,
     });

@@ -3,11 +3,13 @@
 //   the case's room (none left: refused before a byte is read) → the hourly limits (per person, per
 //   address) → a lease (at most N uploads in flight per person; its folder holds the temporary files)
 //   → the body read to disk with every limit (routes/evidence/receiveEvidenceUpload.ts, which also checks the
-//   CSRF token) → the note validated → addEvidenceFiles (rows committed, then files placed)
+//   CSRF token, then each file: content, clamd, a PDF's active content, a photo's metadata) → the note validated → addEvidenceFiles (rows committed, then files placed)
 //   → 303 to the page with a notice, or 201 JSON for the upload script.
 // A refusal shows the page again with its status, its message and the files at fault (or the JSON
 // error with `files`), and nothing is kept: the lease removes its folder whatever happened. A refusal
 // sent before the whole body was read closes the connection, so the rest is not read for nothing.
+// Malware found is also audited on the case and emailed to the server admins (recordMalwareRefusal);
+// clamd without a verdict is 503 with Retry-After, logged for the operator.
 import type { Context } from "koa";
 import { z } from "zod";
 import type { AppDependencies } from "../../appDependencies.js";
@@ -17,6 +19,7 @@ import {
   evidenceBudgetProblem,
   type TEvidenceUploader,
 } from "../../commands/evidence/addEvidenceFiles.js";
+import { recordMalwareRefusal } from "../../commands/evidence/recordMalwareRefusal.js";
 import type { Config } from "../../config.js";
 import type { Database } from "../../db.js";
 import { HttpError } from "../../errors.js";
@@ -25,6 +28,7 @@ import { countEvidenceUploadAccepted, countEvidenceUploadRefused } from "../../m
 import {
   caseRefusal,
   EVIDENCE_NOTE_MAX_LENGTH,
+  type EvidenceUploadOutcome,
   type EvidenceUploadRefusal,
 } from "../../presenters/evidence.js";
 import { evidenceBudgetOf, findEvidenceUsage } from "../../queries/evidence.js";
@@ -32,11 +36,13 @@ import {
   createEvidenceUploadLimits,
   type EvidenceUploadLimits,
 } from "../../security/evidenceUploadLimits.js";
+import { type EvidenceFileChecks, evidenceFileChecks } from "../../storage/checkEvidenceFile.js";
 import { type EvidenceStore, evidenceStore } from "../../storage/evidenceStore.js";
 import { withUploadLease } from "../../storage/uploadLeases.js";
 import {
   EvidenceUploadRefused,
   isUploadsVolumeFull,
+  MalwareFoundRefusal,
   receiveEvidenceUpload,
   uploadsVolumeFull,
 } from "./receiveEvidenceUpload.js";
@@ -59,6 +65,8 @@ export interface EvidenceUploadTools {
   config: Config;
   store: EvidenceStore;
   limits: EvidenceUploadLimits;
+  /** What every received file goes through before it is kept (storage/checkEvidenceFile.ts). */
+  checks: EvidenceFileChecks;
 }
 
 /** What an evidence route needs to receive, serve and delete files, made once when its routes are built. */
@@ -67,6 +75,7 @@ export function evidenceUploadTools(deps: AppDependencies): EvidenceUploadTools 
     ...deps,
     store: evidenceStore(deps.config.uploadsDir, deps.config.evidence.encryption),
     limits: createEvidenceUploadLimits(deps.rateLimitPool, deps.config),
+    checks: evidenceFileChecks(deps.config.evidence),
   };
 }
 
@@ -111,6 +120,8 @@ function refusalId(status: number): string {
       return "payload_too_large";
     case 415:
       return "unsupported_media_type";
+    case 503:
+      return "service_unavailable";
     case 507:
       return "insufficient_storage";
     default:
@@ -128,8 +139,8 @@ export async function acceptEvidenceUpload(
     personKey: string;
     /** The lease holder (uploadHolder()): at most N uploads in flight per holder. */
     holder: string;
-    /** The page to go to once the files are in (the script navigates there too). */
-    doneUrl: string;
+    /** The page to go to once the files are in (the script navigates there too), saying what was done. */
+    doneUrl: (outcome: EvidenceUploadOutcome) => string;
     audit: AuditActor;
     renderPage: (refusal: EvidenceUploadRefusal) => Promise<void>;
   },
@@ -141,6 +152,7 @@ export async function acceptEvidenceUpload(
     return refuseEvidenceUpload(ctx, caseRefusal(413, fullProblem), request.renderPage);
   }
   let typedNote = "";
+  const outcome: EvidenceUploadOutcome = { wasMetadataRemoved: false };
   // Until the receiver has started, nothing of the body was read; after that, the request says.
   let isReceiving = false;
   try {
@@ -154,8 +166,10 @@ export async function acceptEvidenceUpload(
           directory: lease.directory,
           limits: tools.config.evidence,
           budget: evidenceBudgetOf(tools.config.evidence, usage),
+          checks: tools.checks,
         });
         typedNote = received.fields.note ?? "";
+        outcome.wasMetadataRemoved = received.files.some((file) => file.wasMetadataRemoved);
         const fields = ZEvidenceNote.safeParse(received.fields);
         if (!fields.success) {
           throw new EvidenceUploadRefused(400, fields.error.issues[0]?.message ?? "Check the note.");
@@ -173,11 +187,11 @@ export async function acceptEvidenceUpload(
     countEvidenceUploadAccepted();
     if (wantsJsonAnswer(ctx)) {
       ctx.status = 201;
-      ctx.body = { files: added, redirect: request.doneUrl };
+      ctx.body = { files: added, redirect: request.doneUrl(outcome) };
       return;
     }
     ctx.status = 303;
-    ctx.redirect(request.doneUrl);
+    ctx.redirect(request.doneUrl(outcome));
   } catch (thrown) {
     // The volume full, wherever it struck (streaming, the lease folder, placing the files): the person
     // gets the upload page or JSON saying so (nothing was kept: the lease and addEvidenceFiles undo
@@ -191,6 +205,30 @@ export async function acceptEvidenceUpload(
         { category: "evidence", err: error.cause, caseId: request.caseId, requestId: ctx.state.requestId },
         "evidence upload: the uploads volume is full",
       );
+    }
+    // clamd gave no verdict: nothing was kept (fail closed); only the operator can bring it back.
+    if (error instanceof EvidenceUploadRefused && error.status === 503) {
+      tools.logger.error(
+        { category: "evidence", err: error.cause, caseId: request.caseId, requestId: ctx.state.requestId },
+        "evidence upload: the virus scanner cannot be reached, uploads are refused",
+      );
+    }
+    if (error instanceof MalwareFoundRefusal) {
+      tools.logger.warn(
+        {
+          category: "evidence",
+          caseId: request.caseId,
+          signatures: error.signatures,
+          requestId: ctx.state.requestId,
+        },
+        "evidence upload: malware found, the upload was refused",
+      );
+      await recordMalwareRefusal(tools.db, {
+        caseId: request.caseId,
+        uploader: request.uploader,
+        signatures: error.signatures,
+        audit: request.audit,
+      });
     }
     if (error instanceof HttpError) countEvidenceUploadRefused(error.id);
     // A refused upload, or a case that changed under it (decided, erased) while it was being read.

@@ -11,6 +11,7 @@ import path from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
 import type Koa from "koa";
 import { HttpError } from "../../errors.js";
+import { evidenceFileChecks } from "../../storage/checkEvidenceFile.js";
 import { evidenceStore } from "../../storage/evidenceStore.js";
 import { withUploadLease } from "../../storage/uploadLeases.js";
 import { startTestApp, type TestApp } from "../../test/app.js";
@@ -102,7 +103,12 @@ function mountTestUploadRoute(app: Koa) {
         { db: testApp.db, store, config },
         { caseId, holder: "staff:tester" },
         async (lease) => {
-          const upload = await receiveEvidenceUpload(ctx, { directory: lease.directory, limits, budget });
+          const upload = await receiveEvidenceUpload(ctx, {
+            directory: lease.directory,
+            limits,
+            budget,
+            checks: evidenceFileChecks(limits),
+          });
           const files = await Promise.all(
             upload.files.map(async (file) => {
               const content = await readFile(file.tempPath);

@@ -1,6 +1,7 @@
 // Reads one evidence upload (multipart/form-data) with koa-body/formidable into the lease's folder:
 // every limit explicit, SHA-256 while streaming, then the CSRF token (a body field) checked, then each
-// file inspected (inspectEvidenceFile). Field names: `files` (one or more files), `note` (text, optional),
+// file checked (storage/checkEvidenceFile.ts: content, malware, a PDF's active content, a photo's
+// metadata removed in place). Field names: `files` (one or more files), `note` (text, optional),
 // `_csrf`. Nothing is placed or written to the database here; on refusal the temporary files stay in the
 // lease folder, which the lease removes.
 //
@@ -21,9 +22,11 @@ import { formatBytes } from "../../domain/fileSize.js";
 import { HttpError } from "../../errors.js";
 import { assertDeferredCsrfToken } from "../../middleware/csrf.js";
 import { handOverBodyDeadline } from "../../server.js";
+import { checkEvidenceFile, type EvidenceFileChecks } from "../../storage/checkEvidenceFile.js";
 import { cleanDisplayName } from "../../storage/displayName.js";
 import { FILE_MODE } from "../../storage/evidenceStore.js";
-import { inspectEvidenceFile } from "../../storage/inspectEvidenceFile.js";
+import type { PdfActiveContent } from "../../storage/pdfActiveContent.js";
+import { MalwareScannerUnavailable } from "../../storage/scanForMalware.js";
 
 export interface ReceivedEvidenceFile {
   /** The temporary file inside the lease folder. */
@@ -34,9 +37,14 @@ export interface ReceivedEvidenceFile {
   displayName: string;
   /** The sniffed type; the name's extension and the declared type agreed with it. */
   mediaType: EvidenceMediaType;
+  /** Of the file as it will be kept (after metadata removal). */
   sizeBytes: number;
-  /** Hex. */
+  /** Hex, of the file as it will be kept. */
   sha256: string;
+  /** A PDF's active content, kept because EVIDENCE_PDF_ACTIVE=flag (absent or empty: none). */
+  activeContent?: PdfActiveContent[];
+  /** Location and camera data were removed from the image. */
+  wasMetadataRemoved?: boolean;
 }
 
 export interface ReceivedEvidenceUpload {
@@ -65,7 +73,7 @@ export interface EvidenceFileProblem {
  */
 export class EvidenceUploadRefused extends HttpError {
   constructor(
-    status: 400 | 413 | 415 | 507,
+    status: 400 | 413 | 415 | 503 | 507,
     message: string,
     readonly fileProblems: EvidenceFileProblem[] = [],
   ) {
@@ -75,13 +83,37 @@ export class EvidenceUploadRefused extends HttpError {
         ? "payload_too_large"
         : status === 415
           ? "unsupported_media_type"
-          : status === 507
-            ? "insufficient_storage"
-            : "bad_request",
+          : status === 503
+            ? "service_unavailable"
+            : status === 507
+              ? "insufficient_storage"
+              : "bad_request",
       message,
-      status === 413 ? { Connection: "close" } : {},
+      status === 413 ? { Connection: "close" } : status === 503 ? { "Retry-After": "120" } : {},
     );
   }
+}
+
+/** A refusal because the scanner found malware: audited and told to the admins (acceptEvidenceUpload). */
+export class MalwareFoundRefusal extends EvidenceUploadRefused {
+  constructor(
+    message: string,
+    fileProblems: EvidenceFileProblem[],
+    /** What clamd named, one per infected file. */
+    readonly signatures: string[],
+  ) {
+    super(400, message, fileProblems);
+  }
+}
+
+export const SCANNER_UNAVAILABLE_MESSAGE =
+  "The virus scanner is not answering at the moment, so nothing was kept. Try again in a few minutes.";
+
+/** clamd gave no verdict: 503 with Retry-After, keeping clamd's reason for the operator's log line. */
+export function scannerUnavailable(error: MalwareScannerUnavailable): EvidenceUploadRefused {
+  const refusal = new EvidenceUploadRefused(503, SCANNER_UNAVAILABLE_MESSAGE);
+  refusal.cause = error;
+  return refusal;
 }
 
 export const UPLOADS_VOLUME_FULL_MESSAGE =
@@ -155,7 +187,12 @@ const TIMED_OUT_MESSAGE = "The upload took too long and was stopped; nothing was
 
 export async function receiveEvidenceUpload(
   ctx: Context,
-  options: { directory: string; limits: Config["evidence"]; budget: EvidenceBudget },
+  options: {
+    directory: string;
+    limits: Config["evidence"];
+    budget: EvidenceBudget;
+    checks: EvidenceFileChecks;
+  },
 ): Promise<ReceivedEvidenceUpload> {
   const { directory, limits, budget } = options;
   if (!ctx.is("multipart/form-data")) {
@@ -199,37 +236,52 @@ export async function receiveEvidenceUpload(
 
   const files: ReceivedEvidenceFile[] = [];
   const problems: EvidenceFileProblem[] = [];
+  const signatures: string[] = [];
   for (const file of parsed.files) {
     const originalName = browserFileName(file.originalFilename ?? "");
     const displayName = cleanDisplayName(originalName);
-    const inspection = await inspectEvidenceFile(
-      { path: file.filepath, originalName, declaredType: file.mimetype ?? "", sizeBytes: file.size },
-      { maxImagePixels: limits.maxImagePixels },
-    );
-    if (!inspection.ok) {
-      problems.push({ fileName: displayName, message: inspection.message });
+    if (!file.hash) throw new Error("formidable did not hash a received file");
+    let check: Awaited<ReturnType<typeof checkEvidenceFile>>;
+    try {
+      check = await checkEvidenceFile(
+        {
+          path: file.filepath,
+          originalName,
+          declaredType: file.mimetype ?? "",
+          sizeBytes: file.size,
+          sha256: file.hash,
+        },
+        options.checks,
+      );
+    } catch (error) {
+      if (error instanceof MalwareScannerUnavailable) throw scannerUnavailable(error);
+      throw error;
+    }
+    if (!check.ok) {
+      problems.push({ fileName: displayName, message: check.message });
+      if (check.reason === "malware") signatures.push(check.signature);
       continue;
     }
-    if (!file.hash) throw new Error("formidable did not hash a received file");
     files.push({
       tempPath: file.filepath,
       storageKey: file.newFilename,
       displayName,
-      mediaType: inspection.mediaType,
-      sizeBytes: file.size,
-      sha256: file.hash,
+      mediaType: check.mediaType,
+      sizeBytes: check.sizeBytes,
+      sha256: check.sha256,
+      activeContent: check.activeContent,
+      wasMetadataRemoved: check.wasMetadataRemoved,
     });
   }
   // All or nothing: one refused file refuses the request, so nobody has to work out which files stayed.
   const [onlyProblem] = problems;
   if (onlyProblem) {
-    throw new EvidenceUploadRefused(
-      400,
+    const message =
       parsed.files.length === 1
         ? `"${onlyProblem.fileName}" cannot be accepted. ${onlyProblem.message}`
-        : `${problems.length} of the ${parsed.files.length} files cannot be accepted, so none of them was kept.`,
-      problems,
-    );
+        : `${problems.length} of the ${parsed.files.length} files cannot be accepted, so none of them was kept.`;
+    if (signatures.length > 0) throw new MalwareFoundRefusal(message, problems, signatures);
+    throw new EvidenceUploadRefused(400, message, problems);
   }
   return { fields, files };
 }

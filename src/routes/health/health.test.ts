@@ -8,6 +8,7 @@ import { applyMigrations } from "../../database/migrations.js";
 import { startTestApp } from "../../test/app.js";
 import { freePort } from "../../test/ports.js";
 import { startRefusingPort, startTestSmtpServer } from "../../test/smtp.js";
+import { SCANNING_OFF } from "./readiness.js";
 
 describe("/readyz", () => {
   test("turns 503 and names the database when Postgres is stopped", async () => {
@@ -41,6 +42,7 @@ describe("/readyz", () => {
           migrations: "skipped",
           uploads: "ok",
           mail: "degraded: relay unreachable",
+          scanner: SCANNING_OFF,
         },
       });
       const liveness = await fetch(`${testApp.baseUrl}/healthz`);
@@ -77,7 +79,7 @@ describe("/readyz and the mail relay", () => {
         status: "ready",
         failing: [],
         degraded: [],
-        checks: { database: "ok", migrations: "ok", uploads: "ok", mail: "ok" },
+        checks: { database: "ok", migrations: "ok", uploads: "ok", mail: "ok", scanner: SCANNING_OFF },
       });
       assert.equal(relay.messages.length, 0, "the probe sends nothing");
     } finally {
@@ -110,7 +112,13 @@ describe("/readyz and the mail relay", () => {
           status: "degraded",
           failing: [],
           degraded: ["mail"],
-          checks: { database: "ok", migrations: "ok", uploads: "ok", mail: "degraded: relay unreachable" },
+          checks: {
+            database: "ok",
+            migrations: "ok",
+            uploads: "ok",
+            mail: "degraded: relay unreachable",
+            scanner: SCANNING_OFF,
+          },
         });
       }
       const warnings = testApp

@@ -280,6 +280,7 @@ describe("what /metrics says", () => {
         .filter((sample) => sample.name === "vetting_portal_readiness_check_ok")
         .map((sample) => [sample.labels.check, sample.value]),
     );
+    // Scanning is off in the tests' configuration: no scanner check to report.
     assert.deepEqual(checks, { database: 1, migrations: 1, uploads: 1, uploads_room: 1, mail: 0 });
     // Reported only where configured: no BACKUP_DIR, no security.txt here.
     assert.ok(!types.has("vetting_portal_backup_last_success_timestamp_seconds"));

@@ -38,6 +38,7 @@ export function metricsRoutes(deps: AppDependencies, metrics: AppMetrics, readin
         uploads: !report.failing.includes("uploads"),
         uploads_room: !report.degraded.includes("uploads"),
         mail: report.checks.mail === "ok",
+        ...(deps.config.evidence.malwareScan ? { scanner: report.checks.scanner === "ok" } : {}),
       },
       backupDir: deps.config.backupDir,
       securityTxtExpiresAt: deps.config.securityTxt?.expiresAt ?? null,

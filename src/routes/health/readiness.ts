@@ -3,7 +3,9 @@
 // required (a failing one makes /readyz 503); the mail relay and the room left on the uploads volume only
 // degrade the instance (still 200): mail waits in the outbox and goes out once the relay is back, and
 // with the volume nearly full uploads are refused (507, nothing kept) while everything else works, so
-// taking the instance out of the balancer would help nobody.
+// taking the instance out of the balancer would help nobody. The same holds for the virus scanner
+// (clamd): while it cannot be reached, uploads are refused with 503 and nothing else is affected; with
+// scanning turned off (EVIDENCE_SCAN=off) the check says so, so that nobody mistakes it for scanned.
 import { randomUUID } from "node:crypto";
 import { rm, statfs, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -15,6 +17,7 @@ import {
 } from "../../database/migrations.js";
 import { formatBytes } from "../../domain/fileSize.js";
 import { createRelayProbe } from "../../mail/relayProbe.js";
+import { createMalwareScanner } from "../../storage/scanForMalware.js";
 
 const CHECK_TIMEOUT_MS = 3_000;
 /** The relay's greeting must come within this (or its configured timeouts, when shorter). */
@@ -23,6 +26,9 @@ const RELAY_PROBE_TIMEOUT_MS = 2_000;
 const RELAY_PROBE_CACHE_MS = 10_000;
 
 type CheckResult = "ok" | string;
+
+/** The scanner check's answer with EVIDENCE_SCAN=off: not a failure, but never to be mistaken for "ok". */
+export const SCANNING_OFF = "off: uploads are not scanned for malware (EVIDENCE_SCAN=off)";
 
 /** What /readyz answers (and /metrics reports as vetting_portal_ready and _readiness_check_ok). */
 export interface ReadinessReport {
@@ -35,7 +41,7 @@ export interface ReadinessReport {
   failing: string[];
   /** Checks that fail without making the instance unfit to serve. */
   degraded: string[];
-  checks: { database: string; migrations: string; uploads: string; mail: string };
+  checks: { database: string; migrations: string; uploads: string; mail: string; scanner: string };
 }
 
 export interface ReadinessCheck {
@@ -57,10 +63,18 @@ export function createReadinessCheck(deps: AppDependencies): ReadinessCheck {
     : null;
   // Said in the log when it changes, not on every probe of a balancer.
   let wasMailDegraded = false;
+  let wasScannerDegraded = false;
+  const malwareScan = deps.config.evidence.malwareScan;
+  const scanner = malwareScan
+    ? createMalwareScanner(malwareScan.clamd, {
+        timeoutMs: Math.min(CHECK_TIMEOUT_MS, malwareScan.timeoutMs),
+      })
+    : null;
 
   return {
     async check() {
       const relayCheck = relayProbe?.check() ?? null;
+      const scannerCheck = scanner?.isReachable() ?? null;
       const database = await withTimeout(checkDatabase(deps));
       const migrations =
         database === "ok" ? await withTimeout(checkMigrations(deps, expectedMigrations)) : "skipped";
@@ -77,11 +91,30 @@ export function createReadinessCheck(deps: AppDependencies): ReadinessCheck {
           );
         } else deps.logger.info("readiness: mail relay reachable again");
       }
+      const isScannerReachable = await scannerCheck;
+      const scannerResult: CheckResult = !scanner
+        ? SCANNING_OFF
+        : isScannerReachable
+          ? "ok"
+          : `degraded: clamd unreachable (${scanner.description}), uploads are refused`;
+      if ((isScannerReachable === false) !== wasScannerDegraded) {
+        wasScannerDegraded = isScannerReachable === false;
+        if (wasScannerDegraded)
+          deps.logger.warn(
+            { clamd: scanner?.description },
+            "readiness: the virus scanner cannot be reached, uploads are refused",
+          );
+        else deps.logger.info("readiness: the virus scanner answers again");
+      }
       const required = { database, migrations, uploads };
       const failing = Object.entries(required)
         .filter(([, result]) => result !== "ok")
         .map(([name]) => name);
-      const degraded = [...(uploadsRoom === "ok" ? [] : ["uploads"]), ...(mail === "ok" ? [] : ["mail"])];
+      const degraded = [
+        ...(uploadsRoom === "ok" ? [] : ["uploads"]),
+        ...(mail === "ok" ? [] : ["mail"]),
+        ...(isScannerReachable === false ? ["scanner"] : []),
+      ];
       return {
         status:
           failing.length > 0
@@ -93,7 +126,12 @@ export function createReadinessCheck(deps: AppDependencies): ReadinessCheck {
                 : "ready",
         failing,
         degraded,
-        checks: { ...required, uploads: uploads === "ok" ? uploadsRoom : uploads, mail },
+        checks: {
+          ...required,
+          uploads: uploads === "ok" ? uploadsRoom : uploads,
+          mail,
+          scanner: scannerResult,
+        },
       };
     },
   };

@@ -24,7 +24,12 @@ import { notFound } from "../../errors.js";
 import { signedInStaff } from "../../middleware/requireStaff.js";
 import { sameOriginFetchOnly } from "../../middleware/sameOriginFetch.js";
 import { canViewCases, hasConflictOn, isOpenCase } from "../../policies/cases.js";
-import { canAddEvidence, canDeleteEvidence, canViewEvidence } from "../../policies/evidence.js";
+import {
+  canAddEvidence,
+  canDeleteEvidence,
+  canPreviewEvidence,
+  canViewEvidence,
+} from "../../policies/evidence.js";
 import { authorize } from "../../policies/staff.js";
 import {
   caseEvidenceDoneUrl,
@@ -77,7 +82,7 @@ export function caseEvidenceRoutes(deps: AppDependencies): Router {
       uploader: { kind: "STAFF", actor: staff },
       personKey: `staff:${staff.id}`,
       holder: uploadHolder({ staffUserId: staff.id }),
-      doneUrl: caseEvidenceDoneUrl(caseId),
+      doneUrl: (outcome) => caseEvidenceDoneUrl(caseId, outcome),
       audit: auditActorFor(ctx, staff),
       renderPage,
     });
@@ -86,6 +91,9 @@ export function caseEvidenceRoutes(deps: AppDependencies): Router {
   const serve = (disposition: EvidenceDisposition) => async (ctx: Context) => {
     const staff = signedInStaff(ctx);
     const { file } = await loadVisibleFile(ctx, deps, staff);
+    if (disposition === "inline" && !canPreviewEvidence(file)) {
+      throw notFound("This PDF contains active content, so it is not shown here. Download it instead.");
+    }
     await serveEvidenceFile(ctx, tools, { file, disposition, audit: auditActorFor(ctx, staff) });
   };
   const ownPagesOnly = sameOriginFetchOnly({

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "evidence_files" ADD COLUMN     "activeContent" TEXT[] DEFAULT ARRAY[]::TEXT[];
