@@ -184,12 +184,25 @@ export const ZEnvironment = z.object({
   PRIVACY_NOTICE_VERSION: optionalString,
   /** Cases decided longer ago than this lose their personal data and evidence (decision and audit stay). */
   CASE_RETENTION_DAYS: integer(365, 1, 36_500),
-  /** How agents hear of a newly submitted case: at once, in a daily digest, or not by email. */
+  /** Drafts never submitted are erased with their evidence files this long after they were started. */
+  DRAFT_RETENTION_DAYS: integer(30, 1, 3650),
+  /** Drafts whose address was never confirmed are erased this long after they were started. */
+  UNCONFIRMED_RETENTION_DAYS: integer(7, 1, 3650),
+  /** The one reminder to an applicant whose confirmed draft is not submitted, this long after it was started. */
+  DRAFT_REMINDER_DAYS: integer(7, 1, 3650),
+  /** The one reminder to an applicant who has not answered a request for more information, after this long. */
+  MORE_INFORMATION_REMINDER_DAYS: integer(14, 1, 3650),
+  /** Admins are told (once per submission) of a case that has waited this long for a decision. */
+  DECISION_REMINDER_DAYS: integer(14, 1, 3650),
+  /**
+   * How staff hear of a newly submitted case unless they chose otherwise on their profile: at once, in
+   * the daily digest, or not by email.
+   */
   NEW_CASE_NOTIFICATIONS: z.preprocess(
     emptyAsUndefined,
     z.enum(["immediate", "digest", "off"]).default("immediate"),
   ),
-  /** The hour (0-23, server time) the daily digest goes out. */
+  /** The hour (0-23, server time) the staff's daily digest goes out. */
   NEW_CASE_DIGEST_HOUR: integer(8, 0, 23),
   /**
    * Four eyes: an approval needs at least this many vetting records by staff other than the decider
@@ -357,7 +370,14 @@ export interface Config {
   };
   site: { name: string; communityName: string };
   applicant: { sessionIdleMs: number; sessionAbsoluteMs: number };
-  privacy: { noticeText: string; noticeVersion: string; retentionDays: number };
+  privacy: {
+    noticeText: string;
+    noticeVersion: string;
+    retentionDays: number;
+    draftRetentionDays: number;
+    unconfirmedRetentionDays: number;
+  };
+  reminders: { draftDays: number; moreInformationDays: number; decisionDays: number };
   cases: {
     newCaseNotifications: "immediate" | "digest" | "off";
     digestHour: number;
@@ -683,7 +703,17 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       sessionIdleMs: values.APPLICANT_SESSION_IDLE_MINUTES * 60_000,
       sessionAbsoluteMs: values.APPLICANT_SESSION_ABSOLUTE_HOURS * 3_600_000,
     },
-    privacy: { ...privacyNotice, retentionDays: values.CASE_RETENTION_DAYS },
+    privacy: {
+      ...privacyNotice,
+      retentionDays: values.CASE_RETENTION_DAYS,
+      draftRetentionDays: values.DRAFT_RETENTION_DAYS,
+      unconfirmedRetentionDays: values.UNCONFIRMED_RETENTION_DAYS,
+    },
+    reminders: {
+      draftDays: values.DRAFT_REMINDER_DAYS,
+      moreInformationDays: values.MORE_INFORMATION_REMINDER_DAYS,
+      decisionDays: values.DECISION_REMINDER_DAYS,
+    },
     cases: {
       newCaseNotifications: values.NEW_CASE_NOTIFICATIONS,
       digestHour: values.NEW_CASE_DIGEST_HOUR,
