@@ -26,6 +26,7 @@ export type AuditAction =
   | "staff.totp_reset"
   | "staff.recovery_codes_regenerated"
   | "staff.theme_changed"
+  | "staff.notification_preferences_changed"
   // accounts and invitations
   | "staff.invited"
   | "staff.invitation_approved"

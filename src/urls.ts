@@ -29,6 +29,7 @@ export const urls = {
   staffProfileAuthenticator: () => "/staff/profile/authenticator",
   staffProfileRecoveryCodes: () => "/staff/profile/recovery-codes",
   staffProfileTheme: () => "/staff/profile/theme",
+  staffProfileNotifications: () => "/staff/profile/notifications",
   staffProfileContactDetails: () => "/staff/profile/contact-details",
   staffProfileEndSession: (id: string) => `/staff/profile/sessions/${encodeURIComponent(id)}/end`,
   staffAuditLog: (query = "") => `/staff/audit${query ? `?${query}` : ""}`,

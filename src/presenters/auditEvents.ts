@@ -20,6 +20,7 @@ const AUDIT_ACTION_FLAGS: Record<AuditAction, true> = {
   "staff.totp_reset": true,
   "staff.recovery_codes_regenerated": true,
   "staff.theme_changed": true,
+  "staff.notification_preferences_changed": true,
   "staff.invited": true,
   "staff.invitation_approved": true,
   "staff.invitation_rejected": true,
