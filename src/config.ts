@@ -218,6 +218,16 @@ export const ZEnvironment = z.object({
   /** Where people register with their token (e.g. an Element instance's registration page). */
   MATRIX_REGISTRATION_URL: z.preprocess(emptyAsUndefined, httpUrl.optional()),
   MATRIX_REQUEST_TIMEOUT_MS: integer(10_000, 100, 120_000),
+  /** The staff room ("!abc:example.org") where new cases and decisions are posted; off when unset. */
+  MATRIX_STAFF_ROOM_ID: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^![^:\s]+:[^\s]+$/, "must be a room ID like !abcdef:example.org (not an alias)")
+      .optional(),
+  ),
+  /** A bot account's access token (client-server API) that has joined the staff room. */
+  MATRIX_BOT_ACCESS_TOKEN: optionalString,
   /**
    * The standalone form (a token for someone without a case): "four-eyes", a request a second admin
    * approves before the token is minted, or "off", no form at all.
@@ -412,6 +422,8 @@ export interface Config {
   setupLinkFile: string;
   /** Matrix registration tokens; null when no homeserver is configured (the feature is off). */
   matrix: MatrixSettings | null;
+  /** Posting new cases and decisions to the staff's Matrix room; null when off. */
+  matrixStaffRoom: MatrixStaffRoomSettings | null;
   /** The standalone token form: requests approved by a second admin, or switched off. */
   standaloneTokens: "four-eyes" | "off";
   /** BACKUP_DIR, where scripts/backup records its last success for /metrics; null when unset. */
@@ -446,6 +458,15 @@ export interface MatrixSettings {
   requestTimeoutMs: number;
 }
 
+export interface MatrixStaffRoomSettings {
+  /** The client-server API's base (the same homeserver as the registration tokens'). */
+  homeserverUrl: URL;
+  roomId: string;
+  /** Sent as a bearer token; never logged. */
+  botAccessToken: string;
+  requestTimeoutMs: number;
+}
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
@@ -476,6 +497,7 @@ export const SECRET_SETTINGS = [
   "TOTP_ENCRYPTION_KEY",
   "SMTP_RELAY_AUTHPW",
   "MATRIX_ADMIN_TOKEN",
+  "MATRIX_BOT_ACCESS_TOKEN",
   "METRICS_TOKEN",
   "REDIS_URL",
 ] as const;
@@ -615,6 +637,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
   checkDatabaseUrlTls("DATABASE_URL", values.DATABASE_URL, problems);
   checkDatabaseUrlTls("DATABASE_OWNER_URL", values.DATABASE_OWNER_URL, problems);
   const matrix = matrixSettings(values, isProduction, problems);
+  const matrixStaffRoom = matrixStaffRoomSettings(values, matrix, problems);
   const securityTxt = securityTxtSettings(values, publicUrl, problems);
   const maintenance = maintenanceSettings(values, problems);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -749,6 +772,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       values.SETUP_LINK_FILE ?? path.join(values.UPLOADS_DIR, "setup-link.txt"),
     ),
     matrix,
+    matrixStaffRoom,
     standaloneTokens: values.STANDALONE_TOKENS,
     backupDir: values.BACKUP_DIR ? path.resolve(projectRoot, values.BACKUP_DIR) : null,
     securityTxt,
@@ -1032,5 +1056,33 @@ function matrixSettings(
     tokenLifetimeMs: values.MATRIX_TOKEN_LIFETIME_DAYS * 24 * 60 * 60 * 1000,
     registrationUrl: values.MATRIX_REGISTRATION_URL ? new URL(values.MATRIX_REGISTRATION_URL) : null,
     requestTimeoutMs: values.MATRIX_REQUEST_TIMEOUT_MS,
+  };
+}
+
+function matrixStaffRoomSettings(
+  values: z.output<typeof ZEnvironment>,
+  matrix: MatrixSettings | null,
+  problems: string[],
+): MatrixStaffRoomSettings | null {
+  const roomId = values.MATRIX_STAFF_ROOM_ID;
+  const token = values.MATRIX_BOT_ACCESS_TOKEN;
+  if (!roomId && !token) return null;
+  if (!roomId || !token) {
+    problems.push(
+      roomId
+        ? "MATRIX_BOT_ACCESS_TOKEN: required with MATRIX_STAFF_ROOM_ID (the access token of a bot in that room)"
+        : "MATRIX_STAFF_ROOM_ID: required with MATRIX_BOT_ACCESS_TOKEN (e.g. !abcdef:example.org)",
+    );
+    return null;
+  }
+  if (!matrix) {
+    problems.push("MATRIX_STAFF_ROOM_ID: needs MATRIX_HOMESERVER_URL (the homeserver of the staff room)");
+    return null;
+  }
+  return {
+    homeserverUrl: matrix.homeserverUrl,
+    roomId,
+    botAccessToken: token,
+    requestTimeoutMs: matrix.requestTimeoutMs,
   };
 }

@@ -16,6 +16,7 @@ import { createSynapseAdmin } from "../matrix/synapseAdmin.js";
 import { purgeExpiredSessions } from "../sessions.js";
 import type { JobDependencies } from "./dependencies.js";
 import { issueRegistrationToken } from "./issueRegistrationToken.js";
+import { postStaffRoomNoticeJob, ZStaffRoomNoticePayload } from "./postStaffRoomNotice.js";
 import { purgeAbandonedDrafts } from "./purgeAbandonedDrafts.js";
 import { purgeDecidedCases } from "./purgeDecidedCases.js";
 import { purgeExpiredLinkTokens } from "./purgeExpiredLinkTokens.js";
@@ -78,6 +79,9 @@ export function taskList(deps: MailDeliveryDependencies): TaskList {
     issue_registration_token: async (payload) => {
       const { registrationTokenId } = ZIssueRegistrationTokenPayload.parse(payload);
       await issueRegistrationToken({ ...deps, synapse }, registrationTokenId);
+    },
+    post_staff_room_notice: async (payload) => {
+      await postStaffRoomNoticeJob(deps, ZStaffRoomNoticePayload.parse(payload));
     },
     send_requested_link: async (payload) => {
       await sendRequestedLink(deps, ZSendRequestedLinkPayload.parse(payload));
