@@ -6,7 +6,8 @@
 //   new_case                   the active vetting agents, or while there are none, the active admins
 //   case_assigned              the new assignee, unless they assigned it to themselves
 //   applicant_reply            the active assignee, else the vetting agents (or the recipients given)
-//   new_evidence               the active assignee, unless they added the files themselves
+//   new_evidence               the active assignee, unless they added the files themselves or the
+//                              case is still a draft
 //   decision_overdue           the active admins who decide cases
 //   approval_needed            the approvers the caller's policy found (they differ by request)
 //   registration_token_failed  the admin who asked for the token, else every active admin
@@ -193,6 +194,7 @@ async function resolve(
     select: {
       id: true,
       number: true,
+      state: true,
       assignedTo: { select: { ...RECIPIENT_SELECT, status: true } },
     },
   });
@@ -218,7 +220,11 @@ async function resolve(
     case "new_evidence":
       return {
         notice: { kind: "new_evidence", ...caseRef, fileCount: notification.fileCount },
-        recipients: assignee && assignee.id !== notification.addedByStaffId ? [assignee] : [],
+        // A draft's files are the applicant's own until they submit: the team does not look at drafts.
+        recipients:
+          assignee && assignee.id !== notification.addedByStaffId && vettingCase.state !== "DRAFT"
+            ? [assignee]
+            : [],
       };
     case "decision_overdue": {
       const admins = await activeStaff(tx, ADMIN_ROLES);
