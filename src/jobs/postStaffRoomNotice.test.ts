@@ -6,6 +6,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
+import { decideCase } from "../commands/cases/decideCase.js";
 import { notifyAgentsOfNewCase } from "../commands/cases/notifyAgentsOfNewCase.js";
 import { loadConfig } from "../config.js";
 import { formatCaseNumber } from "../domain/caseNumber.js";
@@ -39,6 +40,8 @@ beforeEach(async () => {
   await truncateTables(testApp.db, [
     "case_decisions",
     "vetting_cases",
+    "audit_events",
+    "link_tokens",
     "outbox_messages",
     "staff_users",
     "graphile_worker._private_jobs",
@@ -136,6 +139,37 @@ describe("new cases and decisions in the staff room", () => {
         },
       ],
     );
+  });
+
+  test("a decision through decideCase: one message saying what was decided", async () => {
+    const vettingCase = await createCase();
+    await testApp.db.vettingCase.update({ where: { id: vettingCase.id }, data: { state: "IN_REVIEW" } });
+    const admin = await createStaffMember(testApp.db, testApp.config, { role: "SUPERADMIN" });
+    const { decisionId } = await decideCase(testApp.db, {
+      caseId: vettingCase.id,
+      decision: "request_more_information",
+      reason: "Who referred you?",
+      isReasonShared: true,
+      decider: { id: admin.id, role: admin.role },
+      audit: { staffUserId: admin.id, label: admin.name },
+      config: testApp.config,
+    });
+    assert.equal(await runJobs(), 1);
+    const messages = synapse.roomMessages();
+    assert.deepEqual(
+      messages.map((message) => [message.txnId, message.content]),
+      [
+        [
+          `vetting-portal.case_decided.${decisionId}`,
+          {
+            msgtype: "m.notice",
+            body: `Case ${vettingCase.number} was sent back for more information. Now: More information requested. http://127.0.0.1:3000/staff/cases/${vettingCase.id}`,
+          },
+        ],
+      ],
+    );
+    assertNoPersonalData(JSON.stringify(messages));
+    assert.ok(!JSON.stringify(messages).includes("referred"), "nor the reason");
   });
 
   test("a refusal (the bot is not in the room) ends the job without a message or a retry", async () => {
