@@ -340,6 +340,48 @@ describe("defaults and the digest", () => {
     assert.deepEqual(assigned, [{ staffUserId: agent.id, delivery: "IMMEDIATE" }]);
   });
 
+  test("a resubmission keeps its own email at once, and says so in the digest; given recipients replace the default", async () => {
+    const admin = await createStaffMember(testApp.db, testApp.config, {
+      role: "INVITING_ADMIN",
+      name: "Ines Admin",
+      email: "ines@example.org",
+    });
+    const digestAdmin = await createStaffMember(testApp.db, testApp.config, {
+      role: "SERVER_ADMIN",
+      name: "Sol Server",
+      email: "sol@example.org",
+    });
+    await choose(digestAdmin.id, "APPLICANT_REPLY", "DIGEST");
+    await createStaffMember(testApp.db, testApp.config, {
+      role: "VETTING_AGENT",
+      email: "agent@example.org",
+    });
+    const vettingCase = await createCase();
+    await testApp.db.$transaction((tx) =>
+      notifyStaff(tx, {
+        notification: {
+          kind: "applicant_reply",
+          caseId: vettingCase.id,
+          how: "resubmitted",
+          recipients: [admin, digestAdmin],
+        },
+      }),
+    );
+    await runDigests();
+    const emails = await deliverQueuedEmails(testApp, smtp);
+    assert.deepEqual(emails.map((email) => [email.to[0], email.subject]).sort(), [
+      ["ines@example.org", `${vettingCase.number} was resubmitted — Vetting Portal`],
+      ["sol@example.org", "Your daily digest: 1 notice — Vetting Portal"],
+    ]);
+    const digest = emails.find((email) => email.to[0] === "sol@example.org");
+    assert.match(
+      digest?.text.replace(/\s+/g, " ") ?? "",
+      new RegExp(
+        `The applicant of case ${vettingCase.number} answered the request for more information and sent the application back\\.`,
+      ),
+    );
+  });
+
   test("nobody is told of what they did themselves: their own assignment, their own upload", async () => {
     const agent = await createStaffMember(testApp.db, testApp.config, { role: "VETTING_AGENT" });
     const vettingCase = await createCase();
