@@ -77,10 +77,24 @@ describe("reminders to applicants", () => {
     await createCase({ createdAt: daysAgo(days + 1), isConfirmed: false, email: "unconfirmed@example.org" });
     await createCase({ state: "SUBMITTED", createdAt: daysAgo(days + 1), email: "submitted@example.org" });
 
-    assert.equal((await sendReminders(testApp, now)).drafts, 1);
+    // A draft opened without a name yet is reminded too, without one.
+    await testApp.db.vettingCase.create({
+      data: {
+        origin: "STAFF",
+        fullName: "",
+        email: "nameless@example.org",
+        statement: "",
+        createdAt: daysAgo(days + 1),
+        emailConfirmedAt: daysAgo(days + 1),
+      },
+    });
+
+    assert.equal((await sendReminders(testApp, now)).drafts, 2);
     assert.equal((await sendReminders(testApp, now)).drafts, 0, "one reminder only");
-    const [email, ...others] = await deliverQueuedEmails(testApp, smtp);
-    assert.equal(others.length, 0);
+    const emails = await deliverQueuedEmails(testApp, smtp);
+    assert.deepEqual(emails.map((sent) => sent.to[0]).sort(), ["ada@example.org", "nameless@example.org"]);
+    assert.match(emails.find((sent) => sent.to[0] === "nameless@example.org")?.text ?? "", /^Hello,$/m);
+    const email = emails.find((sent) => sent.to[0] === "ada@example.org");
     assert.ok(email);
     assert.deepEqual(email.to, ["ada@example.org"]);
     assert.equal(email.subject, "Your application is not submitted yet — Vetting Portal");
@@ -88,7 +102,10 @@ describe("reminders to applicants", () => {
     assert.match(email.text, /The vetting team cannot see a draft/);
     assert.match(email.text, /A draft that is never submitted is deleted, with its files, at/);
     assert.match(email.text, /http:\/\/127\.0\.0\.1:3000\/apply\/sign-in\/[A-Za-z0-9_-]{20,}/);
-    const token = await testApp.db.linkToken.findFirstOrThrow({ select: { purpose: true, subjectId: true } });
+    const token = await testApp.db.linkToken.findFirstOrThrow({
+      where: { subjectId: due.id },
+      select: { purpose: true, subjectId: true },
+    });
     assert.deepEqual(token, { purpose: "sign_in", subjectId: due.id });
   });
 

@@ -9,6 +9,7 @@
 // LOCKED), so a second run or a second worker finds it sent.
 import { notifyStaff } from "../commands/notifications/notifyStaff.js";
 import type { Transaction } from "../db.js";
+import { ZDisplayName } from "../mail/messages/kind.js";
 import { enqueueEmail } from "../mail/outbox.js";
 import type { JobDependencies } from "./dependencies.js";
 
@@ -35,7 +36,7 @@ export async function sendReminders(
         recipient: draft.email,
         payload: {
           reminder: "draft",
-          applicantName: draft.fullName,
+          ...greeting(draft.fullName),
           ...(deletionAt > now ? { deletionAt: deletionAt.toISOString() } : {}),
         },
         linkSubject: { type: "vetting_case", id: draft.id },
@@ -62,7 +63,7 @@ export async function sendReminders(
         recipient: request.email,
         payload: {
           reminder: "more_information",
-          ...(request.confirmed ? { applicantName: request.fullName } : {}),
+          ...(request.confirmed ? greeting(request.fullName) : {}),
         },
         linkSubject: { type: "vetting_case", id: request.id },
       });
@@ -97,6 +98,12 @@ export async function sendReminders(
   if (drafts + moreInformation + decisions > 0)
     deps.logger.info({ category: "jobs", drafts, moreInformation, decisions }, "reminders queued");
   return { drafts, moreInformation, decisions };
+}
+
+/** The name, when it can greet (a draft may not have one yet); a reminder is never held up by it. */
+function greeting(fullName: string): { applicantName?: string } {
+  const name = ZDisplayName.safeParse(fullName);
+  return name.success ? { applicantName: name.data } : {};
 }
 
 async function inBatches(
