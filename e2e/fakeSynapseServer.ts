@@ -1,7 +1,8 @@
 // The fake Synapse admin API (src/test/fakeSynapse.ts) as a server of its own for the e2e app: no real
 // Synapse can run on these machines. playwright.config.ts starts it before the app (webServer) on a
 // fixed port, and gives the app MATRIX_HOMESERVER_URL and MATRIX_ADMIN_TOKEN pointing at it, so an
-// approval's registration token is really created over HTTP by the app's worker.
+// approval's registration token is really created over HTTP by the app's worker. It also answers the
+// client-server API's room-message endpoint (the staff room's notices, with the fake's bot token).
 import { startFakeSynapse } from "../src/test/fakeSynapse.js";
 
 // Both set by playwright.config.ts, which gives the same values to the app.

@@ -30,6 +30,7 @@ export type AuditAction =
   | "staff.passkey_added"
   | "staff.passkey_removed"
   | "staff.theme_changed"
+  | "staff.notification_preferences_changed"
   // accounts and invitations
   | "staff.invited"
   | "staff.invitation_approved"

@@ -297,6 +297,8 @@ describe("configuration", () => {
       noticeText: "We keep your data for a year.\n\nAsk us to erase it.",
       noticeVersion: "2026-11",
       retentionDays: 365,
+      draftRetentionDays: 30,
+      unconfirmedRetentionDays: 7,
     });
 
     assert.deepEqual(problemsOf({ NODE_ENV: "test", PRIVACY_NOTICE_FILE: file }), [

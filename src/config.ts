@@ -216,12 +216,25 @@ export const ZEnvironment = z.object({
   PRIVACY_NOTICE_VERSION: optionalString,
   /** Cases decided longer ago than this lose their personal data and evidence (decision and audit stay). */
   CASE_RETENTION_DAYS: integer(365, 1, 36_500),
-  /** How agents hear of a newly submitted case: at once, in a daily digest, or not by email. */
+  /** Drafts never submitted are erased with their evidence files this long after they were started. */
+  DRAFT_RETENTION_DAYS: integer(30, 1, 3650),
+  /** Drafts whose address was never confirmed are erased this long after they were started. */
+  UNCONFIRMED_RETENTION_DAYS: integer(7, 1, 3650),
+  /** The one reminder to an applicant whose confirmed draft is not submitted, this long after it was started. */
+  DRAFT_REMINDER_DAYS: integer(7, 1, 3650),
+  /** The one reminder to an applicant who has not answered a request for more information, after this long. */
+  MORE_INFORMATION_REMINDER_DAYS: integer(14, 1, 3650),
+  /** Admins are told (once per submission) of a case that has waited this long for a decision. */
+  DECISION_REMINDER_DAYS: integer(14, 1, 3650),
+  /**
+   * How staff hear of a newly submitted case unless they chose otherwise on their profile: at once, in
+   * the daily digest, or not by email.
+   */
   NEW_CASE_NOTIFICATIONS: z.preprocess(
     emptyAsUndefined,
     z.enum(["immediate", "digest", "off"]).default("immediate"),
   ),
-  /** The hour (0-23, server time) the daily digest goes out. */
+  /** The hour (0-23, server time) the staff's daily digest goes out. */
   NEW_CASE_DIGEST_HOUR: integer(8, 0, 23),
   /**
    * Four eyes: an approval needs at least this many vetting records by staff other than the decider
@@ -237,6 +250,16 @@ export const ZEnvironment = z.object({
   /** Where people register with their token (e.g. an Element instance's registration page). */
   MATRIX_REGISTRATION_URL: z.preprocess(emptyAsUndefined, httpUrl.optional()),
   MATRIX_REQUEST_TIMEOUT_MS: integer(10_000, 100, 120_000),
+  /** The staff room ("!abc:example.org") where new cases and decisions are posted; off when unset. */
+  MATRIX_STAFF_ROOM_ID: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^![^:\s]+:[^\s]+$/, "must be a room ID like !abcdef:example.org (not an alias)")
+      .optional(),
+  ),
+  /** A bot account's access token (client-server API) that has joined the staff room. */
+  MATRIX_BOT_ACCESS_TOKEN: optionalString,
   /**
    * The standalone form (a token for someone without a case): "four-eyes", a request a second admin
    * approves before the token is minted, or "off", no form at all.
@@ -418,7 +441,14 @@ export interface Config {
   /** sourceUrl: the footer's "Source code" link (AGPL section 13); null: no link. */
   site: { name: string; communityName: string; sourceUrl: string | null };
   applicant: { sessionIdleMs: number; sessionAbsoluteMs: number };
-  privacy: { noticeText: string; noticeVersion: string; retentionDays: number };
+  privacy: {
+    noticeText: string;
+    noticeVersion: string;
+    retentionDays: number;
+    draftRetentionDays: number;
+    unconfirmedRetentionDays: number;
+  };
+  reminders: { draftDays: number; moreInformationDays: number; decisionDays: number };
   cases: {
     newCaseNotifications: "immediate" | "digest" | "off";
     digestHour: number;
@@ -455,6 +485,8 @@ export interface Config {
   setupLinkFile: string;
   /** Matrix registration tokens; null when no homeserver is configured (the feature is off). */
   matrix: MatrixSettings | null;
+  /** Posting new cases and decisions to the staff's Matrix room; null when off. */
+  matrixStaffRoom: MatrixStaffRoomSettings | null;
   /** The standalone token form: requests approved by a second admin, or switched off. */
   standaloneTokens: "four-eyes" | "off";
   /** BACKUP_DIR, where scripts/backup records its last success for /metrics; null when unset. */
@@ -486,6 +518,15 @@ export interface MatrixSettings {
   /** Shown to the person with their token; null: the page says to use their Matrix client's sign-up. */
   registrationUrl: URL | null;
   /** Each admin API call gives up after this long (then the job retries with backoff). */
+  requestTimeoutMs: number;
+}
+
+export interface MatrixStaffRoomSettings {
+  /** The client-server API's base (the same homeserver as the registration tokens'). */
+  homeserverUrl: URL;
+  roomId: string;
+  /** Sent as a bearer token; never logged. */
+  botAccessToken: string;
   requestTimeoutMs: number;
 }
 
@@ -523,6 +564,7 @@ export const SECRET_SETTINGS = [
   "EVIDENCE_ENCRYPTION_KEY_PREVIOUS",
   "SMTP_RELAY_AUTHPW",
   "MATRIX_ADMIN_TOKEN",
+  "MATRIX_BOT_ACCESS_TOKEN",
   "METRICS_TOKEN",
   "REDIS_URL",
 ] as const;
@@ -700,6 +742,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
   checkDatabaseUrlTls("DATABASE_OWNER_URL", values.DATABASE_OWNER_URL, problems);
   const malwareScan = malwareScanSettings(values, isProduction, problems);
   const matrix = matrixSettings(values, isProduction, problems);
+  const matrixStaffRoom = matrixStaffRoomSettings(values, matrix, problems);
   const securityTxt = securityTxtSettings(values, publicUrl, problems);
   const maintenance = maintenanceSettings(values, problems);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -801,7 +844,17 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       sessionIdleMs: values.APPLICANT_SESSION_IDLE_MINUTES * 60_000,
       sessionAbsoluteMs: values.APPLICANT_SESSION_ABSOLUTE_HOURS * 3_600_000,
     },
-    privacy: { ...privacyNotice, retentionDays: values.CASE_RETENTION_DAYS },
+    privacy: {
+      ...privacyNotice,
+      retentionDays: values.CASE_RETENTION_DAYS,
+      draftRetentionDays: values.DRAFT_RETENTION_DAYS,
+      unconfirmedRetentionDays: values.UNCONFIRMED_RETENTION_DAYS,
+    },
+    reminders: {
+      draftDays: values.DRAFT_REMINDER_DAYS,
+      moreInformationDays: values.MORE_INFORMATION_REMINDER_DAYS,
+      decisionDays: values.DECISION_REMINDER_DAYS,
+    },
     cases: {
       newCaseNotifications: values.NEW_CASE_NOTIFICATIONS,
       digestHour: values.NEW_CASE_DIGEST_HOUR,
@@ -838,6 +891,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       values.SETUP_LINK_FILE ?? path.join(values.UPLOADS_DIR, "setup-link.txt"),
     ),
     matrix,
+    matrixStaffRoom,
     standaloneTokens: values.STANDALONE_TOKENS,
     backupDir: values.BACKUP_DIR ? path.resolve(projectRoot, values.BACKUP_DIR) : null,
     securityTxt,
@@ -1152,4 +1206,32 @@ function malwareScanSettings(
     ? { host: values.CLAMAV_HOST, port: values.CLAMAV_PORT }
     : { socketPath: values.CLAMAV_SOCKET ?? DEBIAN_CLAMD_SOCKET };
   return { clamd, timeoutMs: values.CLAMAV_TIMEOUT_SECONDS * 1000 };
+}
+
+function matrixStaffRoomSettings(
+  values: z.output<typeof ZEnvironment>,
+  matrix: MatrixSettings | null,
+  problems: string[],
+): MatrixStaffRoomSettings | null {
+  const roomId = values.MATRIX_STAFF_ROOM_ID;
+  const token = values.MATRIX_BOT_ACCESS_TOKEN;
+  if (!roomId && !token) return null;
+  if (!roomId || !token) {
+    problems.push(
+      roomId
+        ? "MATRIX_BOT_ACCESS_TOKEN: required with MATRIX_STAFF_ROOM_ID (the access token of a bot in that room)"
+        : "MATRIX_STAFF_ROOM_ID: required with MATRIX_BOT_ACCESS_TOKEN (e.g. !abcdef:example.org)",
+    );
+    return null;
+  }
+  if (!matrix) {
+    problems.push("MATRIX_STAFF_ROOM_ID: needs MATRIX_HOMESERVER_URL (the homeserver of the staff room)");
+    return null;
+  }
+  return {
+    homeserverUrl: matrix.homeserverUrl,
+    roomId,
+    botAccessToken: token,
+    requestTimeoutMs: matrix.requestTimeoutMs,
+  };
 }

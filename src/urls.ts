@@ -35,6 +35,7 @@ export const urls = {
   staffProfileAuthenticator: () => "/staff/profile/authenticator",
   staffProfileRecoveryCodes: () => "/staff/profile/recovery-codes",
   staffProfileTheme: () => "/staff/profile/theme",
+  staffProfileNotifications: () => "/staff/profile/notifications",
   staffProfileContactDetails: () => "/staff/profile/contact-details",
   /** POST a name: the page that asks the browser for a new passkey; then its answer to …/register. */
   staffProfilePasskeys: () => "/staff/profile/passkeys",

@@ -8,7 +8,9 @@
 // (admins see it on the case page), the horizon is ours and explicit, and the queue holds no "failed"
 // jobs for what is an expected outage. Past the horizon, or on 401/403 (our admin token is wrong) or
 // another 4xx, the token is FAILED for good, audited, and nothing retries it.
+
 import { recordAudit } from "../audit.js";
+import { notifyStaff } from "../commands/notifications/notifyStaff.js";
 import type { Config } from "../config.js";
 import type { Database } from "../db.js";
 import type { Logger } from "../logger.js";
@@ -135,6 +137,9 @@ async function recordFailure(
           attempts,
         },
       );
+      await notifyStaff(tx, {
+        notification: { kind: "registration_token_failed", registrationTokenId: row.id },
+      });
     } else {
       await enqueueJob(
         tx,

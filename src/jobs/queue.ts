@@ -1,12 +1,14 @@
 // Jobs are added with graphile-worker's SQL function inside the caller's transaction: if the
 // transaction rolls back, the job never existed; if it commits, a worker will run it.
 import type { Transaction } from "../db.js";
+import type { TStaffRoomNoticePayload } from "./postStaffRoomNotice.js";
 import type { TSendRequestedLinkPayload } from "./sendRequestedLink.js";
 
 export interface JobPayloads {
   deliver_email: { outboxMessageId: string };
   issue_registration_token: { registrationTokenId: string };
   send_requested_link: TSendRequestedLinkPayload;
+  post_staff_room_notice: TStaffRoomNoticePayload;
 }
 
 export async function enqueueJob<Name extends keyof JobPayloads>(

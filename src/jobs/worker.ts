@@ -17,11 +17,14 @@ import { purgeExpiredPasskeyChallenges } from "../security/passkeys.js";
 import { purgeExpiredSessions } from "../sessions.js";
 import type { JobDependencies } from "./dependencies.js";
 import { issueRegistrationToken } from "./issueRegistrationToken.js";
+import { postStaffRoomNoticeJob, ZStaffRoomNoticePayload } from "./postStaffRoomNotice.js";
+import { purgeAbandonedDrafts } from "./purgeAbandonedDrafts.js";
 import { purgeDecidedCases } from "./purgeDecidedCases.js";
 import { purgeExpiredLinkTokens } from "./purgeExpiredLinkTokens.js";
 import { purgeOldCspViolations } from "./purgeOldCspViolations.js";
-import { sendNewCaseDigest } from "./sendNewCaseDigest.js";
+import { sendReminders } from "./sendReminders.js";
 import { sendRequestedLink, ZSendRequestedLinkPayload } from "./sendRequestedLink.js";
+import { sendStaffDigests } from "./sendStaffDigests.js";
 import { sweepUploadsVolume } from "./sweepUploads.js";
 
 /** Installs or upgrades the queue's own schema (graphile_worker); safe to run concurrently. */
@@ -78,6 +81,9 @@ export function taskList(deps: MailDeliveryDependencies): TaskList {
       const { registrationTokenId } = ZIssueRegistrationTokenPayload.parse(payload);
       await issueRegistrationToken({ ...deps, synapse }, registrationTokenId);
     },
+    post_staff_room_notice: async (payload) => {
+      await postStaffRoomNoticeJob(deps, ZStaffRoomNoticePayload.parse(payload));
+    },
     send_requested_link: async (payload) => {
       await sendRequestedLink(deps, ZSendRequestedLinkPayload.parse(payload));
     },
@@ -101,12 +107,21 @@ export function taskList(deps: MailDeliveryDependencies): TaskList {
       if (challengeCount > 0)
         deps.logger.debug({ count: challengeCount }, "purged expired passkey challenges");
     },
+    send_staff_digests: async (payload) => {
+      await sendStaffDigests(deps, cronTick(payload));
+    },
+    // The name of the new-case digest before digests were per person: a job of that name still queued
+    // sends today's digests.
     send_new_case_digest: async (payload) => {
-      // Cron jobs carry the tick they are for; a job added by hand is for now.
-      const tick = ZCronPayload.safeParse(payload);
-      await sendNewCaseDigest(deps, tick.success ? new Date(tick.data._cron.ts) : new Date());
+      await sendStaffDigests(deps, cronTick(payload));
     },
     purge_decided_cases: () => purgeDecidedCases(deps),
+    purge_abandoned_drafts: async () => {
+      await purgeAbandonedDrafts(deps);
+    },
+    send_reminders: async () => {
+      await sendReminders(deps);
+    },
     purge_old_csp_violations: async () => {
       await purgeOldCspViolations(deps);
     },
@@ -119,6 +134,12 @@ export function taskList(deps: MailDeliveryDependencies): TaskList {
 const ZDeliverEmailPayload = z.object({ outboxMessageId: z.uuid() });
 const ZIssueRegistrationTokenPayload = z.object({ registrationTokenId: z.uuid() });
 const ZCronPayload = z.object({ _cron: z.object({ ts: z.string() }) });
+
+/** Cron jobs carry the tick they are for; a job added by hand is for now. */
+function cronTick(payload: unknown): Date {
+  const tick = ZCronPayload.safeParse(payload);
+  return tick.success ? new Date(tick.data._cron.ts) : new Date();
+}
 
 export interface Worker {
   /** Waits for running jobs, then closes the worker's connections. */
@@ -187,11 +208,11 @@ function startRunner(
       "7 * * * * purge_expired_rate_limits",
       "0 3 * * * purge_expired_link_tokens",
       "30 3 * * * purge_decided_cases",
+      "40 3 * * * purge_abandoned_drafts",
+      "0 7 * * * send_reminders",
       "45 3 * * * purge_old_csp_violations",
       "*/15 * * * * sweep_uploads",
-      ...(options.deps.config.cases.newCaseNotifications === "digest"
-        ? [`0 ${options.deps.config.cases.digestHour} * * * send_new_case_digest`]
-        : []),
+      `0 ${options.deps.config.cases.digestHour} * * * send_staff_digests`,
     ].join("\n"),
   });
 }

@@ -23,6 +23,7 @@ const AUDIT_ACTION_FLAGS: Record<AuditAction, true> = {
   "staff.passkey_added": true,
   "staff.passkey_removed": true,
   "staff.theme_changed": true,
+  "staff.notification_preferences_changed": true,
   "staff.invited": true,
   "staff.invitation_approved": true,
   "staff.invitation_rejected": true,

@@ -12,6 +12,13 @@
 // Auth like Synapse: no bearer token → 401 M_MISSING_TOKEN; an unknown one → 401 M_UNKNOWN_TOKEN; a
 // known user's token that is not an admin's → 403 M_FORBIDDEN.
 //
+// And one endpoint of the client-server API, for the staff room's notices (Matrix spec, "PUT
+// /_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId}"):
+//   PUT /_matrix/client/v3/rooms/<roomId>/send/m.room.message/<txnId>  → 200 {"event_id": "$…"}
+//       the same access token and transaction ID again → the same event_id, and no second message
+//       (the spec's idempotency); a room the bot has not joined → 403 M_FORBIDDEN; any known token
+//       (the bot's, above all) may send.
+//
 // Every request is recorded (method, path, headers, parsed body), and faults can be programmed per
 // endpoint (hang until the client gives up, an HTTP status, N times then normal answers), so tests can
 // prove the client's timeouts, retries and error mapping against real sockets.
@@ -20,7 +27,17 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { MatrixSettings } from "../config.js";
 
-export type FakeSynapseEndpoint = "create" | "list" | "delete";
+export type FakeSynapseEndpoint = "create" | "list" | "delete" | "send";
+
+/** A message the room holds (the send endpoint's). */
+export interface FakeRoomMessage {
+  roomId: string;
+  eventId: string;
+  txnId: string;
+  /** Whose access token sent it. */
+  sender: "bot" | "admin" | "user";
+  content: unknown;
+}
 
 export interface FakeSynapseRequest {
   method: string;
@@ -29,7 +46,7 @@ export interface FakeSynapseRequest {
   headers: http.IncomingHttpHeaders;
   /** The JSON body parsed, the raw text when it was not JSON, or undefined when there was none. */
   body: unknown;
-  /** Which of the three endpoints it was, when it was one of them. */
+  /** Which of the endpoints it was, when it was one of them. */
   endpoint: FakeSynapseEndpoint | null;
 }
 
@@ -60,6 +77,12 @@ export interface FakeSynapse {
   adminToken: string;
   /** A known user's token that is not an admin's (→ 403 M_FORBIDDEN). */
   userToken: string;
+  /** The staff-room bot's access token (client-server API only). */
+  botToken: string;
+  /** The room the bot has joined (MATRIX_STAFF_ROOM_ID in tests). */
+  staffRoomId: string;
+  /** The messages a room holds, in order (every room when none is named). */
+  roomMessages(roomId?: string): FakeRoomMessage[];
   /** Every request received, in order. */
   requests: FakeSynapseRequest[];
   /** Requests to one endpoint. */
@@ -88,6 +111,7 @@ export interface FakeSynapse {
 }
 
 const PREFIX = "/_synapse/admin/v1/registration_tokens";
+const SEND_PATH = /^\/_matrix\/client\/v3\/rooms\/([^/]+)\/send\/m\.room\.message\/([^/]+)$/;
 // Synapse's allowed characters (NewRegistrationTokenRestServlet.allowed_chars: ascii letters, digits
 // and "._~-"), with its own error message, which names a narrower set.
 const ALLOWED_TOKEN = /^[A-Za-z0-9._~-]+$/;
@@ -115,15 +139,21 @@ class SynapseError extends Error {
 
 export async function startFakeSynapse(
   /** port: a fixed one (the e2e server, which the portal's configuration names); by default a free one. */
-  options: { adminToken?: string; userToken?: string; port?: number } = {},
+  options: { adminToken?: string; userToken?: string; botToken?: string; port?: number } = {},
 ): Promise<FakeSynapse> {
   const adminToken = options.adminToken ?? "syt_YWRtaW4_fakeAdminAccessToken_0001";
   const userToken = options.userToken ?? "syt_dXNlcg_fakeUserAccessToken_0002";
+  const botToken = options.botToken ?? "syt_Ym90_fakeBotAccessToken_0003";
+  const staffRoomId = "!staffRoom:fake-synapse.example";
+  const messages: FakeRoomMessage[] = [];
+  /** "<sender> <txnId>" → event_id: the spec scopes transaction IDs to the access token. */
+  const transactions = new Map<string, string>();
   const store = new Map<string, FakeSynapseToken>();
   const requests: FakeSynapseRequest[] = [];
   const faults = new Map<FakeSynapseEndpoint, { fault: FakeSynapseFault; remaining: number }>();
 
   function endpointOf(method: string, pathname: string): FakeSynapseEndpoint | null {
+    if (SEND_PATH.test(pathname) && method === "PUT") return "send";
     if (pathname === PREFIX && method === "GET") return "list";
     if (pathname === `${PREFIX}/new` && method === "POST") return "create";
     if (pathname.startsWith(`${PREFIX}/`) && pathname !== `${PREFIX}/new` && method === "DELETE") {
@@ -226,6 +256,37 @@ export async function startFakeSynapse(
     return { ...created };
   }
 
+  function senderOf(headers: http.IncomingHttpHeaders): FakeRoomMessage["sender"] {
+    const match = headers.authorization ? /^Bearer (.+)$/.exec(headers.authorization) : null;
+    if (!match) throw new SynapseError(401, "M_MISSING_TOKEN", "Missing access token");
+    if (match[1] === botToken) return "bot";
+    if (match[1] === adminToken) return "admin";
+    if (match[1] === userToken) return "user";
+    throw new SynapseError(401, "M_UNKNOWN_TOKEN", "Invalid access token passed.");
+  }
+
+  function sendMessage(
+    pathname: string,
+    headers: http.IncomingHttpHeaders,
+    body: unknown,
+  ): { event_id: string } {
+    const sender = senderOf(headers);
+    const [, rawRoom = "", rawTxn = ""] = SEND_PATH.exec(pathname) ?? [];
+    const roomId = decodeURIComponent(rawRoom);
+    const txnId = decodeURIComponent(rawTxn);
+    if (roomId !== staffRoomId || sender === "user")
+      throw new SynapseError(403, "M_FORBIDDEN", `User not in room ${roomId}`);
+    if (typeof body !== "object" || body === null || Array.isArray(body))
+      throw new SynapseError(400, "M_BAD_JSON", "Content must be a JSON object.");
+    const key = `${sender} ${txnId}`;
+    const known = transactions.get(key);
+    if (known) return { event_id: known };
+    const eventId = `$event${messages.length.toString().padStart(6, "0")}`;
+    transactions.set(key, eventId);
+    messages.push({ roomId, eventId, txnId, sender, content: body });
+    return { event_id: eventId };
+  }
+
   function remove(pathname: string): Record<string, never> {
     let token: string;
     try {
@@ -274,6 +335,7 @@ export async function startFakeSynapse(
       try {
         if (endpoint === "create") create(parsed ?? {});
         if (endpoint === "delete") remove(url.pathname);
+        if (endpoint === "send") sendMessage(url.pathname, request.headers, parsed);
       } catch {
         // The fault's answer below is what the client sees either way.
       }
@@ -287,6 +349,10 @@ export async function startFakeSynapse(
           fault.errcode ?? defaults.errcode,
           fault.error ?? defaults.error,
         );
+      }
+      if (endpoint === "send") {
+        if (text !== "" && !isJson) throw new SynapseError(400, "M_NOT_JSON", "Content not JSON.");
+        return send(response, 200, sendMessage(url.pathname, request.headers, parsed));
       }
       if (!url.pathname.startsWith(PREFIX))
         throw new SynapseError(404, "M_UNRECOGNIZED", "Unrecognized request");
@@ -317,6 +383,12 @@ export async function startFakeSynapse(
     url: baseUrl,
     adminToken,
     userToken,
+    botToken,
+    staffRoomId,
+    roomMessages: (roomId) =>
+      messages
+        .filter((message) => roomId === undefined || message.roomId === roomId)
+        .map((message) => ({ ...message })),
     requests,
     requestsTo: (endpoint) => requests.filter((request) => request.endpoint === endpoint),
     tokens: () => [...store.values()].map((token) => ({ ...token })),
@@ -344,6 +416,8 @@ export async function startFakeSynapse(
     },
     reset: () => {
       store.clear();
+      messages.length = 0;
+      transactions.clear();
       faults.clear();
       requests.length = 0;
     },

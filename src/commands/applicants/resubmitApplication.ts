@@ -1,13 +1,12 @@
 // The applicant answers a request for more information: MORE_INFORMATION_REQUESTED → IN_REVIEW through
 // moveCase (with its audit row), lastSubmittedAt moves (the queue's "waiting since"), and the person
-// who has to pick the case up again hears of it: the assigned agent, or when nobody is assigned, the
-// admin who asked for more information. Same checks as a first submission (details, current consent).
+// who has to pick the case up again hears of it (as they chose to: at once, in the digest or not): the
+// assigned agent, or when nobody is assigned, the admin who asked for more information. Same checks as a first submission (details, current consent).
 import type { AuditActor } from "../../audit.js";
 import type { Config } from "../../config.js";
 import type { Database, Transaction } from "../../db.js";
-import { formatCaseNumber } from "../../domain/caseNumber.js";
-import { enqueueEmail } from "../../mail/outbox.js";
 import { moveCase } from "../cases/moveCase.js";
+import { notifyStaff } from "../notifications/notifyStaff.js";
 import { caseReadyForSubmission, consentData } from "./submitApplication.js";
 
 export async function resubmitApplication(
@@ -30,13 +29,12 @@ export async function resubmitApplication(
       },
     });
     if (recipient) {
-      await enqueueEmail(tx, {
-        kind: "resubmission_received",
-        recipient: recipient.email,
-        payload: {
-          agentName: recipient.name,
-          caseNumber: formatCaseNumber(vettingCase.number),
+      await notifyStaff(tx, {
+        notification: {
+          kind: "applicant_reply",
           caseId: options.caseId,
+          how: "resubmitted",
+          recipients: [recipient],
         },
       });
     }
@@ -45,7 +43,7 @@ export async function resubmitApplication(
 
 /** The active assigned agent; else the active admin behind the latest request for more information. */
 async function whoPicksUp(tx: Transaction, caseId: string, assignedToId: string | null) {
-  const person = { id: true, name: true, email: true } as const;
+  const person = { id: true, name: true, email: true, role: true } as const;
   if (assignedToId) {
     const agent = await tx.staffUser.findFirst({
       where: { id: assignedToId, status: "ACTIVE" },

@@ -3,13 +3,14 @@
 // Assigning a submitted case to someone also takes it into review: from then on someone is working on
 // it (policies/cases.ts: a case is taken into review explicitly, by assigning it, or by a vetting record).
 import { type AuditActor, recordAudit } from "../../audit.js";
-import type { Database } from "../../db.js";
+import type { Database, Transaction } from "../../db.js";
 import { ERASED_CASE_MESSAGE } from "../../domain/caseMessages.js";
 import { CASE_STATE_LABELS } from "../../domain/caseStates.js";
 import { conflict } from "../../errors.js";
 import { canAssignCase, canBeAssignedCase, isOpenCase } from "../../policies/cases.js";
 import { type Actor, authorize } from "../../policies/staff.js";
 import { lockCaseForCommand } from "../../queries/cases.js";
+import { notifyStaff } from "../notifications/notifyStaff.js";
 import { takeIntoReviewIfSubmitted } from "./startCaseReview.js";
 
 export const ASSIGNEE_CONFLICTED_MESSAGE =
@@ -20,7 +21,12 @@ export const ASSIGNEE_NOT_ACTIVE_MESSAGE =
 
 export async function assignCase(
   db: Database,
-  options: { caseId: string; assigneeId: string | null; actor: Actor; audit: AuditActor },
+  options: {
+    caseId: string;
+    assigneeId: string | null;
+    actor: Actor & { name?: string };
+    audit: AuditActor;
+  },
 ): Promise<{ isChanged: boolean; isReviewStarted: boolean }> {
   return db.$transaction(async (tx) => {
     const { vettingCase, facts } = await lockCaseForCommand(tx, options.caseId, ERASED_CASE_MESSAGE);
@@ -56,6 +62,27 @@ export async function assignCase(
         state: facts.state,
         audit: options.audit,
       }));
+    if (options.assigneeId) {
+      await notifyStaff(tx, {
+        notification: {
+          kind: "case_assigned",
+          caseId: options.caseId,
+          assigneeId: options.assigneeId,
+          assignedBy: {
+            id: options.actor.id,
+            name: options.actor.name ?? (await nameOf(tx, options.actor.id)),
+          },
+        },
+      });
+    }
     return { isChanged: true, isReviewStarted };
   });
+}
+
+async function nameOf(tx: Transaction, staffUserId: string): Promise<string> {
+  const { name } = await tx.staffUser.findUniqueOrThrow({
+    where: { id: staffUserId },
+    select: { name: true },
+  });
+  return name;
 }

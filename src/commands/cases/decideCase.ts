@@ -19,6 +19,7 @@ import { formatCaseNumber } from "../../domain/caseNumber.js";
 import type { CaseMove } from "../../domain/caseStates.js";
 import { forbidden } from "../../errors.js";
 import type { DecisionKind } from "../../generated/prisma/client.js";
+import { enqueueStaffRoomNotice } from "../../jobs/postStaffRoomNotice.js";
 import { enqueueEmail } from "../../mail/outbox.js";
 import { canDecideCases, decisionBlocker } from "../../policies/cases.js";
 import type { Actor } from "../../policies/staff.js";
@@ -52,10 +53,11 @@ export async function decideCase(
      * The four-eyes rules (config.cases) and, for approvals, whether registration tokens are on
      * (config.matrix) and the key that seals them.
      */
-    config: Pick<Config, "matrix"> & {
-      staff: Pick<Config["staff"], "totpKey" | "totpKeyPrevious">;
-      cases: Pick<Config["cases"], "approvalMinVettingRecords">;
-    };
+    config: Pick<Config, "matrix"> &
+      Partial<Pick<Config, "matrixStaffRoom">> & {
+        staff: Pick<Config["staff"], "totpKey" | "totpKeyPrevious">;
+        cases: Pick<Config["cases"], "approvalMinVettingRecords">;
+      };
     now?: Date;
   },
 ): Promise<{ decisionId: string; registrationTokenId: string | null }> {
@@ -146,6 +148,11 @@ export async function decideCase(
         linkSubject: { type: "vetting_case", id: vettingCase.id },
       });
     }
+    await enqueueStaffRoomNotice(tx, options.config, {
+      event: "case_decided",
+      caseId: vettingCase.id,
+      eventId: decisionId,
+    });
     return { decisionId, registrationTokenId };
   });
 }

@@ -46,7 +46,11 @@ export const ERASED_RECIPIENT = "erased@invalid";
 export const ALREADY_ERASED_MESSAGE =
   "The personal data of this case has already been erased. There is nothing more to erase.";
 
-export type EraseReason = "applicant_request" | "retention";
+/**
+ * Why: on request (staff), or by a retention rule: a decided or withdrawn case past CASE_RETENTION_DAYS,
+ * a draft whose address was never confirmed, a draft never submitted (jobs/purgeAbandonedDrafts.ts).
+ */
+export type EraseReason = "applicant_request" | "retention" | "unconfirmed" | "abandoned_draft";
 
 export interface ErasureSummary {
   cancelledEmails: number;
@@ -135,7 +139,7 @@ export async function eraseCase(
   await recordAudit(
     tx,
     options.audit,
-    options.reason === "retention" ? "case.purged" : "case.erased",
+    options.reason === "applicant_request" ? "case.erased" : "case.purged",
     { type: "vetting_case", id: caseId },
     { reason: options.reason },
   );

@@ -1,18 +1,16 @@
-// Telling staff about new cases: at once by email (immediate), in a daily digest (digest), or not at all
-// (off). Real Postgres, the worker's own task for the digest, and a real SMTP server on loopback.
+// Telling staff about new cases: at once by email (immediate), in the daily digest (digest), or not at all
+// (off), by NEW_CASE_NOTIFICATIONS unless a person chose otherwise. Real Postgres, the worker's own task for the digest, and a real SMTP server on loopback.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import type { Config } from "../../config.js";
 import { formatCaseNumber } from "../../domain/caseNumber.js";
 import type { CaseState } from "../../domain/caseStates.js";
-import { taskList } from "../../jobs/worker.js";
-import { createMailRelay } from "../../mail/relay.js";
+import { sendStaffDigests } from "../../jobs/sendStaffDigests.js";
 import { startTestApp, type TestApp } from "../../test/app.js";
 import { deliverQueuedEmails } from "../../test/browser.js";
 import { truncateTables } from "../../test/reset.js";
 import { startTestSmtpServer, type TestSmtpServer } from "../../test/smtp.js";
 import { createStaffMember } from "../../test/staff.js";
-import { testViews } from "../../test/views.js";
 import { notifyAgentsOfNewCase } from "./notifyAgentsOfNewCase.js";
 
 let testApp: TestApp;
@@ -35,6 +33,9 @@ beforeEach(async () => {
     "audit_events",
     "staff_sessions",
     "staff_users",
+    "staff_digest_items",
+    "staff_digests",
+    "staff_notification_preferences",
     "graphile_worker._private_jobs",
   ]);
   smtp.messages.length = 0;
@@ -130,115 +131,66 @@ describe("new case notifications, immediate", () => {
   });
 });
 
-describe("the daily digest job", () => {
+describe("NEW_CASE_NOTIFICATIONS is the default, a person's own choice wins", () => {
   const tick = new Date("2025-03-03T08:00:00.000Z");
-  const hoursBefore = (hours: number) => new Date(tick.getTime() - hours * 3_600_000);
 
-  function runDigest(mode: Config["cases"]["newCaseNotifications"], scheduledFor = tick) {
-    const relay = createMailRelay(
-      {
-        host: "127.0.0.1",
-        ports: [9],
-        connectionTimeoutMs: 100,
-        greetingTimeoutMs: 100,
-        socketTimeoutMs: 100,
-      },
-      testApp.logger,
-    );
-    const task = taskList({
-      config: withMode(mode),
-      db: testApp.db,
-      logger: testApp.logger,
-      views: testViews(),
-      relay,
-      throttle: null,
-    }).send_new_case_digest;
-    assert.ok(task);
-    return Promise.resolve(
-      task({ _cron: { ts: scheduledFor.toISOString(), backfilled: false } }, {} as never),
-    ).finally(() => relay.close());
-  }
-
-  test("lists the cases first submitted in the day before the tick that still wait, once per tick", async () => {
+  test("in digest mode, agents without a choice find the case in their daily digest", async () => {
     await createStaffMember(testApp.db, testApp.config, {
       role: "VETTING_AGENT",
       name: "Alan Agent",
       email: "alan@example.org",
     });
-    await createStaffMember(testApp.db, testApp.config, {
-      role: "VETTING_AGENT",
-      email: "disabled@example.org",
-      status: "DISABLED",
-    });
-    await createStaffMember(testApp.db, testApp.config, { role: "INVITING_ADMIN", email: "ina@example.org" });
-    const justInside = await createCase({ submittedAt: hoursBefore(24) });
-    const inReview = await createCase({ submittedAt: hoursBefore(3), state: "IN_REVIEW" });
-    await createCase({ submittedAt: hoursBefore(24.01) }); // the day before
-    await createCase({ submittedAt: tick }); // the next digest's
-    await createCase({ submittedAt: hoursBefore(2), state: "WITHDRAWN" }); // no longer waiting
-    await createCase({ submittedAt: hoursBefore(2), state: "MORE_INFORMATION_REQUESTED" });
-
-    await runDigest("digest");
-    await runDigest("digest"); // a re-run of the same tick sends nothing more
-
-    const queued = await testApp.db.outboxMessage.findMany({ where: { kind: "new_cases_digest" } });
-    assert.equal(queued.length, 1);
-    assert.equal(queued[0]?.recipient, "alan@example.org");
-    assert.deepEqual(queued[0]?.payload, {
-      agentName: "Alan Agent",
-      cases: [
-        { caseNumber: justInside.number, caseId: justInside.id },
-        { caseNumber: inReview.number, caseId: inReview.id },
-      ],
-      periodEnd: "2025-03-03T08:00:00.000Z",
-    });
+    const first = await createCase();
+    const second = await createCase();
+    await notify("digest", first.id);
+    await notify("digest", second.id);
+    assert.equal(await testApp.db.outboxMessage.count(), 0, "nothing at once");
+    await sendStaffDigests(testApp, tick);
+    await sendStaffDigests(testApp, tick); // a re-run of the same tick sends nothing more
     const [email, ...others] = await deliverQueuedEmails(testApp, smtp);
     assert.equal(others.length, 0);
     assert.ok(email);
-    assert.equal(email.subject, "2 new cases waiting — Vetting Portal");
-    assert.match(
-      email.text,
-      /2 new applications were submitted in the day before\s+08:00 UTC on 3 March 2025/,
-    );
-    for (const listed of [justInside, inReview]) {
-      assert.ok(email.text.includes(`${listed.number}\nhttp://127.0.0.1:3000/staff/cases/${listed.id}\n`));
+    assert.deepEqual(email.to, ["alan@example.org"]);
+    assert.equal(email.subject, "Your daily digest: 2 notices — Vetting Portal");
+    for (const listed of [first, second]) {
+      assert.ok(
+        email.text.includes(
+          `A new application, case ${listed.number}, was submitted and waits in the queue.\n  http://127.0.0.1:3000/staff/cases/${listed.id}\n`,
+        ),
+      );
     }
     assertNoApplicantData([email.text, email.html, email.subject]);
-
-    await runDigest("digest"); // even after delivery
-    assert.equal(await testApp.db.outboxMessage.count({ where: { kind: "new_cases_digest" } }), 1);
   });
 
-  test("a digest recipient added after a run gets theirs on a re-run; the next tick is a new digest", async () => {
-    await createStaffMember(testApp.db, testApp.config, { role: "VETTING_AGENT", email: "alan@example.org" });
-    await createCase({ submittedAt: hoursBefore(1) });
-    await runDigest("digest");
-    await createStaffMember(testApp.db, testApp.config, { role: "VETTING_AGENT", email: "bea@example.org" });
-    await runDigest("digest");
-    await createCase({ submittedAt: new Date(tick.getTime() + 3_600_000) });
-    await runDigest("digest", new Date(tick.getTime() + 24 * 3_600_000));
-    const rows = await testApp.db.outboxMessage.findMany({
-      where: { kind: "new_cases_digest" },
-      orderBy: [{ createdAt: "asc" }, { recipient: "asc" }],
+  test("an agent who chose otherwise on their profile keeps their choice in any mode", async () => {
+    const atOnce = await createStaffMember(testApp.db, testApp.config, {
+      role: "VETTING_AGENT",
+      email: "alan@example.org",
+    });
+    const never = await createStaffMember(testApp.db, testApp.config, {
+      role: "VETTING_AGENT",
+      email: "bea@example.org",
+    });
+    await createStaffMember(testApp.db, testApp.config, { role: "VETTING_AGENT", email: "cy@example.org" });
+    await testApp.db.staffNotificationPreference.createMany({
+      data: [
+        { staffUserId: atOnce.id, kind: "NEW_CASE", delivery: "IMMEDIATE" },
+        { staffUserId: never.id, kind: "NEW_CASE", delivery: "OFF" },
+      ],
+    });
+    const vettingCase = await createCase();
+    await notify("digest", vettingCase.id);
+    const emails = await deliverQueuedEmails(testApp, smtp);
+    assert.deepEqual(
+      emails.map((email) => [email.to[0], email.subject]),
+      [["alan@example.org", `New case waiting: ${vettingCase.number} — Vetting Portal`]],
+    );
+    const waiting = await testApp.db.staffDigestItem.findMany({
+      select: { staffUser: { select: { email: true } } },
     });
     assert.deepEqual(
-      rows.map((row) => [row.recipient, (row.payload as { periodEnd: string }).periodEnd]),
-      [
-        ["alan@example.org", "2025-03-03T08:00:00.000Z"],
-        ["bea@example.org", "2025-03-03T08:00:00.000Z"],
-        ["alan@example.org", "2025-03-04T08:00:00.000Z"],
-        ["bea@example.org", "2025-03-04T08:00:00.000Z"],
-      ],
+      waiting.map((row) => row.staffUser.email),
+      ["cy@example.org"],
     );
-  });
-
-  test("no new cases, or another notification mode, sends nothing", async () => {
-    await createStaffMember(testApp.db, testApp.config, { role: "VETTING_AGENT" });
-    await runDigest("digest");
-    assert.equal(await testApp.db.outboxMessage.count(), 0, "nothing to announce");
-    await createCase({ submittedAt: hoursBefore(1) });
-    await runDigest("off");
-    await runDigest("immediate");
-    assert.equal(await testApp.db.outboxMessage.count(), 0, "only digest mode sends digests");
   });
 });

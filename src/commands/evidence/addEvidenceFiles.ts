@@ -32,6 +32,7 @@ import {
 } from "../../routes/evidence/receiveEvidenceUpload.js";
 import { EVIDENCE_PLACEMENT_LOCK_KEY } from "../../storage/backupLock.js";
 import type { EvidenceStore, PreparedEvidenceFile } from "../../storage/evidenceStore.js";
+import { notifyStaff } from "../notifications/notifyStaff.js";
 
 /** Who adds the files: the case's applicant (their session) or a staff member. */
 export type TEvidenceUploader = { kind: "APPLICANT" } | { kind: "STAFF"; actor: Actor };
@@ -146,6 +147,15 @@ export async function addEvidenceFiles(
             sizeBytes: row.sizeBytes,
           });
         }
+
+        await notifyStaff(tx, {
+          notification: {
+            kind: "new_evidence",
+            caseId: options.caseId,
+            fileCount: rows.length,
+            addedByStaffId: options.uploader.kind === "STAFF" ? options.uploader.actor.id : null,
+          },
+        });
 
         // Last, so the lock is held only from the first rename to the commit (milliseconds).
         await tx.$executeRaw`SELECT pg_advisory_xact_lock_shared(${EVIDENCE_PLACEMENT_LOCK_KEY})`;

@@ -43,6 +43,8 @@ beforeEach(async () => {
     "upload_leases",
     "vetting_cases",
     "audit_events",
+    "outbox_messages",
+    "graphile_worker._private_jobs",
     "staff_users",
   ]);
   await clearUploads(testApp);
@@ -51,7 +53,9 @@ beforeEach(async () => {
 const audit: AuditActor = { label: "applicant", requestId: "test-request" };
 const deps = () => ({ db: testApp.db, store: testStore(testApp), logger: testApp.logger });
 
-async function createCase(data: { state?: "DRAFT" | "SUBMITTED" | "APPROVED"; decidedAt?: Date } = {}) {
+async function createCase(
+  data: { state?: "DRAFT" | "SUBMITTED" | "MORE_INFORMATION_REQUESTED" | "APPROVED"; decidedAt?: Date } = {},
+) {
   return testApp.db.vettingCase.create({
     data: { origin: "APPLICANT", fullName: "Wren", email: "wren@example.org", statement: "", ...data },
     select: { id: true },
@@ -85,6 +89,56 @@ const evidenceActions = async (caseId: string) =>
   ).map((row) => [row.action, (row.details as { evidenceFileId?: string }).evidenceFileId]);
 
 describe("addEvidenceFiles", () => {
+  test("the applicant's files tell the case's assignee, as they chose; staff are not told of their own upload", async () => {
+    const agent = await createStaffMember(testApp.db, testApp.config, { role: "VETTING_AGENT" });
+    await testApp.db.staffNotificationPreference.create({
+      data: { staffUserId: agent.id, kind: "NEW_EVIDENCE", delivery: "IMMEDIATE" },
+    });
+    // A draft's files are not announced: the team does not see a draft until it is submitted.
+    const draft = await createCase();
+    await testApp.db.vettingCase.update({ where: { id: draft.id }, data: { assignedToId: agent.id } });
+    await addEvidenceFiles(deps(), {
+      caseId: draft.id,
+      uploader: { kind: "APPLICANT" },
+      files: [await received(pdfDocument(), "draft.pdf", "application/pdf")],
+      note: null,
+      limits: testApp.config.evidence,
+      audit,
+    });
+    assert.equal(await testApp.db.outboxMessage.count(), 0);
+
+    const { id } = await createCase({ state: "MORE_INFORMATION_REQUESTED" });
+    await testApp.db.vettingCase.update({ where: { id }, data: { assignedToId: agent.id } });
+    await addEvidenceFiles(deps(), {
+      caseId: id,
+      uploader: { kind: "APPLICANT" },
+      files: [
+        await received(pdfDocument(), "a.pdf", "application/pdf"),
+        await received(pngImage(), "b.png", "image/png"),
+      ],
+      note: null,
+      limits: testApp.config.evidence,
+      audit,
+    });
+    const told = await testApp.db.outboxMessage.findMany({
+      select: { kind: true, recipient: true, payload: true },
+    });
+    assert.equal(told.length, 1);
+    assert.equal(told[0]?.kind, "staff_notice");
+    assert.equal(told[0]?.recipient, agent.email);
+    assert.equal((told[0]?.payload as { notice: { fileCount: number } } | undefined)?.notice.fileCount, 2);
+
+    await addEvidenceFiles(deps(), {
+      caseId: id,
+      uploader: { kind: "STAFF", actor: { id: agent.id, role: agent.role } },
+      files: [await received(pdfDocument(), "c.pdf", "application/pdf")],
+      note: null,
+      limits: testApp.config.evidence,
+      audit: { staffUserId: agent.id, label: agent.name },
+    });
+    assert.equal(await testApp.db.outboxMessage.count(), 1, "nothing for one's own upload");
+  });
+
   test("places the files under their keys and commits their rows", async () => {
     const { id } = await createCase();
     const files = [

@@ -6,9 +6,9 @@
 // checked the form is switched on, and counted the request against their limits.
 import { type AuditActor, recordAudit } from "../../audit.js";
 import type { Database } from "../../db.js";
-import { enqueueEmail } from "../../mail/outbox.js";
 import { canDecideTokenRequest } from "../../policies/registrationTokens.js";
 import type { Actor } from "../../policies/staff.js";
+import { notifyStaff } from "../notifications/notifyStaff.js";
 
 /** The outbox rows about a request (the approvers' emails) carry it as their subject, for erasure. */
 export const TOKEN_REQUEST_SUBJECT = "registration_token_request";
@@ -50,19 +50,19 @@ export async function requestStandaloneRegistrationToken(
       orderBy: { createdAt: "asc" },
     });
     const approvers = activeStaff.filter((member) => canDecideTokenRequest(member, request));
-    for (const approver of approvers) {
-      await enqueueEmail(tx, {
+    await notifyStaff(tx, {
+      notification: {
         kind: "approval_needed",
-        recipient: approver.email,
-        payload: {
+        recipients: approvers,
+        email: {
           request: "registration_token",
-          approverName: approver.name,
           requesterName: options.requester.name,
           personName: options.personName,
         },
+        // The purge finds the emails naming the person by this subject.
         linkSubject: { type: TOKEN_REQUEST_SUBJECT, id: request.id },
-      });
-    }
+      },
+    });
     return { requestId: request.id, approversNotified: approvers.length };
   });
 }

@@ -8,7 +8,15 @@ import { type AuditActor, recordAudit } from "../../audit.js";
 import type { Database } from "../../db.js";
 import { conflict } from "../../errors.js";
 import { Prisma, type StaffRole } from "../../generated/prisma/client.js";
-import { type Actor, authorize, canInvite, invitationNeedsApproval } from "../../policies/staff.js";
+import {
+  type Actor,
+  authorize,
+  canDecideInvitation,
+  canInvite,
+  invitationNeedsApproval,
+  ROLE_LABELS,
+} from "../../policies/staff.js";
+import { notifyStaff } from "../notifications/notifyStaff.js";
 import { sendInvitationEmail } from "./invitationEmails.js";
 
 export interface TNewInvitation {
@@ -84,6 +92,25 @@ export async function inviteStaffMember(
       );
       if (!needsApproval) {
         await sendInvitationEmail(tx, { id: invitation.id, invitee: invitee, inviterName: inviter.name });
+      } else {
+        const candidates = await tx.staffUser.findMany({
+          where: { status: "ACTIVE" },
+          select: { id: true, name: true, email: true, role: true },
+          orderBy: { email: "asc" },
+        });
+        const facts = { invitedById: inviter.id, role: invitee.role };
+        await notifyStaff(tx, {
+          notification: {
+            kind: "approval_needed",
+            recipients: candidates.filter((candidate) => canDecideInvitation(candidate, facts)),
+            email: {
+              request: "invitation",
+              requesterName: inviter.name,
+              personName: invitee.name,
+              roleLabel: ROLE_LABELS[invitee.role].toLowerCase(),
+            },
+          },
+        });
       }
       return { invitationId: invitation.id, staffUserId: staffUser.id, isSent: !needsApproval };
     });

@@ -8,13 +8,13 @@ import { type AuditActor, recordAudit } from "../../audit.js";
 import type { Transaction } from "../../db.js";
 import { conflict } from "../../errors.js";
 import type { StaffRole } from "../../generated/prisma/client.js";
-import { enqueueEmail } from "../../mail/outbox.js";
 import { type Actor, ROLE_LABELS } from "../../policies/staff.js";
 import {
   approversOf,
   findApproverCandidates,
   findPendingRoleChangeOf,
 } from "../../queries/staffRoleChanges.js";
+import { notifyStaff } from "../notifications/notifyStaff.js";
 
 export const ROLE_CHANGE_PENDING_MESSAGE =
   "A role change for this person already waits for a second admin’s approval. Approve, reject or cancel it on the invitations page before asking for another.";
@@ -55,20 +55,19 @@ export async function requestRoleChange(
     { roleChangeId: roleChange.id, from: person.role, to: toRole, isReenable },
   );
   const facts = { staffUserId: person.id, requestedById: requester.id, toRole };
-  for (const approver of approversOf(await findApproverCandidates(tx, [toRole]), facts)) {
-    await enqueueEmail(tx, {
+  await notifyStaff(tx, {
+    notification: {
       kind: "approval_needed",
-      recipient: approver.email,
-      payload: {
+      recipients: approversOf(await findApproverCandidates(tx, [toRole]), facts),
+      email: {
         request: "role_change",
-        approverName: approver.name,
         requesterName: requester.name,
         personName: person.name,
         roleLabel: ROLE_LABELS[toRole].toLowerCase(),
         isReenable,
       },
-    });
-  }
+    },
+  });
   return { roleChangeId: roleChange.id };
 }
 

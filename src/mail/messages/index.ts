@@ -4,6 +4,7 @@
 import type nunjucks from "nunjucks";
 import type { z } from "zod";
 import { accountBlocked } from "./accountBlocked.js";
+import { applicantReminder } from "./applicantReminder.js";
 import { applicationReceived } from "./applicationReceived.js";
 import { approvalNeeded } from "./approvalNeeded.js";
 import { caseInvitation } from "./caseInvitation.js";
@@ -22,7 +23,9 @@ import { registrationTokenRevoked } from "./registrationTokenRevoked.js";
 import { type EmailInput, renderMessageKind } from "./render.js";
 import { resubmissionReceived } from "./resubmissionReceived.js";
 import { signInLink } from "./signInLink.js";
+import { staffDigest } from "./staffDigest.js";
 import { staffInvitation } from "./staffInvitation.js";
+import { staffNotice } from "./staffNotice.js";
 import { superadminWelcome } from "./superadminWelcome.js";
 import { testMessage } from "./testMessage.js";
 import { withdrawalConfirmed } from "./withdrawalConfirmed.js";
@@ -65,8 +68,13 @@ export const messageKinds = registry({
   withdrawal_confirmed: withdrawalConfirmed,
   case_invitation: caseInvitation,
   new_case_waiting: newCaseWaiting,
+  // Kept so that digests queued before the per-person digest (staff_digest) are still delivered.
   new_cases_digest: newCasesDigest,
   malware_refused: malwareRefused,
+  applicant_reminder: applicantReminder,
+  // staff notifications (domain/staffNotifications.ts)
+  staff_notice: staffNotice,
+  staff_digest: staffDigest,
   // Matrix registration tokens
   registration_token_ready: registrationTokenReady,
   registration_token_revoked: registrationTokenRevoked,

@@ -72,6 +72,20 @@ function payloadsNaming(name: string): { [Name in MessageKindName]: MessagePaylo
     },
     registration_token_ready: { personName: name, registrationTokenExpiresAt: "2025-04-02T14:05:09.000Z" },
     registration_token_revoked: { personName: name },
+    applicant_reminder: { reminder: "draft", applicantName: name, deletionAt: "2025-04-02T14:05:09.000Z" },
+    staff_notice: {
+      recipientName: name,
+      notice: { kind: "case_assigned", caseNumber: "VC-00042", caseId: CASE_ID, assignedByName: name },
+    },
+    staff_digest: {
+      recipientName: name,
+      day: "2025-03-03",
+      notices: [
+        { kind: "case_assigned", caseNumber: "VC-00042", caseId: CASE_ID, assignedByName: name },
+        { kind: "approval_needed", request: "invitation" },
+      ],
+      notListedCount: 0,
+    },
   };
 }
 
@@ -101,6 +115,7 @@ describe("message kinds", () => {
   test("the registry holds every kind under its own name", () => {
     assert.deepEqual(kindNames.sort(), [
       "account_blocked",
+      "applicant_reminder",
       "application_received",
       "approval_needed",
       "case_invitation",
@@ -117,7 +132,9 @@ describe("message kinds", () => {
       "registration_token_revoked",
       "resubmission_received",
       "sign_in_link",
+      "staff_digest",
       "staff_invitation",
+      "staff_notice",
       "superadmin_welcome",
       "test_message",
       "withdrawal_confirmed",
@@ -187,6 +204,13 @@ describe("message kinds", () => {
       },
       new_case_waiting: undefined,
       new_cases_digest: undefined,
+      applicant_reminder: {
+        purpose: "sign_in",
+        lifetimeMs: 72 * 60 * minutes,
+        path: "/apply/sign-in/a%2Fb%3Fc",
+      },
+      staff_notice: undefined,
+      staff_digest: undefined,
       registration_token_ready: {
         purpose: "registration_token_reveal",
         lifetimeMs: 7 * 24 * 60 * minutes,

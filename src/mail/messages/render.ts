@@ -54,6 +54,8 @@ export async function renderMessageKind<Payload>(
     staffInvitationsUrl: absoluteUrl(context.publicUrl, urls.staffInvitations()),
     staffRegistrationTokensUrl: absoluteUrl(context.publicUrl, urls.staffRegistrationTokens()),
     staffCaseUrl: (caseId: string) => absoluteUrl(context.publicUrl, urls.staffCase(caseId)),
+    // Where staff choose which notifications they get, and how.
+    staffProfileUrl: absoluteUrl(context.publicUrl, urls.staffProfile()),
     /** "09:00 UTC on 4 March 2025" for an ISO timestamp from the payload. */
     utc: (isoTimestamp: string) => formatUtc(new Date(isoTimestamp)),
     renderedAt: formatUtc(now, { withSeconds: true }),

@@ -38,6 +38,7 @@ export const PROFILE_NOTICES = {
   authenticator: "Two-step sign-in now uses your new authenticator. Your other sessions were ended.",
   session_ended: "The session was ended.",
   theme: "Your theme was saved.",
+  notifications: "Your notification choices were saved.",
   contact_details: "Your Matrix ID and phone number were saved.",
   passkey_added: "The passkey was added. You can now sign in with it.",
   passkey_removed: "The passkey was removed. It can no longer sign in.",

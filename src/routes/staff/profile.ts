@@ -10,6 +10,7 @@
 //   POST /profile/sessions/:id/end     end another session of one's own
 //   POST /profile/theme                light, dark or the device's choice
 //   POST /profile/contact-details      one's own Matrix ID and phone, optional, checked like an applicant's
+//   POST /profile/notifications        how one hears of each kind of notification (at once, digest, never)
 import Router from "@koa/router";
 import type { Context } from "koa";
 import { z } from "zod";
@@ -19,6 +20,7 @@ import { changeOwnPassword } from "../../commands/signIn/changeOwnPassword.js";
 import { endOwnSession } from "../../commands/signIn/endOwnSession.js";
 import { enrolAuthenticator } from "../../commands/signIn/enrolAuthenticator.js";
 import { regenerateRecoveryCodes } from "../../commands/signIn/regenerateRecoveryCodes.js";
+import { changeNotificationPreferences } from "../../commands/staff/changeNotificationPreferences.js";
 import { changeOwnContactDetails } from "../../commands/staff/changeOwnContactDetails.js";
 import { changeTheme } from "../../commands/staff/changeTheme.js";
 import { ZMatrixId, ZPhone } from "../../domain/applicationFields.js";
@@ -28,12 +30,18 @@ import {
   PASSWORD_MAX_LENGTH,
   verifyPassword,
 } from "../../domain/password.js";
+import { NOTIFICATION_DELIVERIES, STAFF_NOTIFICATION_KINDS } from "../../domain/staffNotifications.js";
 import { matchTotpCode, newTotpSecret } from "../../domain/totp.js";
 import { notFound } from "../../errors.js";
+import type { StaffNotificationKind } from "../../generated/prisma/client.js";
 import { staffSessionCsrfToken } from "../../middleware/csrf.js";
 import { requireRecentSecondFactor } from "../../middleware/requireRecentSecondFactor.js";
 import { signedInStaff } from "../../middleware/requireStaff.js";
 import { PROFILE_NOTICES, type ProfileNotice } from "../../presenters/notices/staff.js";
+import {
+  findNotificationDeliveries,
+  presentNotificationPreferences,
+} from "../../presenters/notificationPreferences.js";
 import { type ProfileForms, presentProfilePage } from "../../presenters/profilePage.js";
 import { presentTotpEnrolment } from "../../presenters/totpEnrolment.js";
 import { findProfileFacts } from "../../queries/profile.js";
@@ -64,6 +72,15 @@ export const ZAuthenticatorForm = z.object({
 });
 
 export const ZThemeForm = z.object({ theme: z.enum(["SYSTEM", "LIGHT", "DARK"]) });
+
+/** Each kind optional (a role sees only its own); a value outside the three is a mistake, not ignored. */
+const ZDeliveryChoice = z.enum(NOTIFICATION_DELIVERIES).or(z.literal("").transform(() => undefined));
+export const ZNotificationsForm = z.object(
+  Object.fromEntries(STAFF_NOTIFICATION_KINDS.map((kind) => [kind, ZDeliveryChoice])) as Record<
+    StaffNotificationKind,
+    typeof ZDeliveryChoice
+  >,
+);
 
 /** Validated and normalised exactly like an applicant's (E.164 phone, Matrix ID per the spec); empty is null. */
 export const ZContactDetailsForm = z.object({ matrixId: ZMatrixId, phone: ZPhone });
@@ -202,6 +219,20 @@ export function profileRoutes(deps: AppDependencies): Router {
     redirectWithNotice(ctx, "theme");
   });
 
+  router.post("/profile/notifications", async (ctx) => {
+    const staff = signedInStaff(ctx);
+    const form = readForm(ctx, ZNotificationsForm, STAFF_NOTIFICATION_KINDS);
+    if (!form.isValid) return renderProfile(ctx, deps, staff, { status: 422 });
+    const deliveries = await findNotificationDeliveries(deps.db, deps.config, staff);
+    await changeNotificationPreferences(deps.db, {
+      staff,
+      current: new Map([...deliveries].map(([kind, { delivery }]) => [kind, delivery])),
+      chosen: form.data,
+      audit: auditActorFor(ctx, staff),
+    });
+    redirectWithNotice(ctx, "notifications");
+  });
+
   router.post("/profile/contact-details", async (ctx) => {
     const staff = signedInStaff(ctx);
     const form = readForm(ctx, ZContactDetailsForm, ["matrixId", "phone"]);
@@ -298,6 +329,9 @@ export async function renderProfile(
   await ctx.render("staff/profile/index.njk", {
     notice: view.notice ?? null,
     ...presentProfilePage(staff, { currentSessionId: current, facts, totp, forms: view }),
+    notifications: presentNotificationPreferences(
+      await findNotificationDeliveries(deps.db, deps.config, staff),
+    ),
   });
   ctx.status = status;
 }
