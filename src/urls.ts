@@ -62,7 +62,10 @@ export const urls = {
       | "invite"
       | "export"
       | "erase"
-      | "conflicts",
+      | "conflicts"
+      | "submit-on-behalf"
+      | "close"
+      | "reopen",
   ) => `/staff/cases/${encodeURIComponent(id)}/${action}`,
   staffCaseConflictWithdrawal: (caseId: string, conflictId: string) =>
     `/staff/cases/${encodeURIComponent(caseId)}/conflicts/${encodeURIComponent(conflictId)}/withdraw`,
@@ -77,6 +80,7 @@ export const urls = {
   applicantDetails: () => "/application/details",
   applicantAction: (action: "submit" | "resubmit" | "withdraw") => `/application/${action}`,
   applicantSignOut: () => "/application/sign-out",
+  applicantReply: () => "/application/messages",
   // Evidence files. The upload addresses take multipart bodies (see isEvidenceUploadPath below).
   applicantEvidence: () => "/application/evidence",
   applicantEvidenceWithNotice: (notice: string) => `/application/evidence?done=${encodeURIComponent(notice)}`,

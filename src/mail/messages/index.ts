@@ -4,6 +4,7 @@
 import type nunjucks from "nunjucks";
 import type { z } from "zod";
 import { accountBlocked } from "./accountBlocked.js";
+import { applicantReplied } from "./applicantReplied.js";
 import { applicationReceived } from "./applicationReceived.js";
 import { approvalNeeded } from "./approvalNeeded.js";
 import { caseInvitation } from "./caseInvitation.js";
@@ -22,6 +23,7 @@ import { type EmailInput, renderMessageKind } from "./render.js";
 import { resubmissionReceived } from "./resubmissionReceived.js";
 import { signInLink } from "./signInLink.js";
 import { staffInvitation } from "./staffInvitation.js";
+import { submittedOnBehalf } from "./submittedOnBehalf.js";
 import { superadminWelcome } from "./superadminWelcome.js";
 import { testMessage } from "./testMessage.js";
 import { withdrawalConfirmed } from "./withdrawalConfirmed.js";
@@ -65,6 +67,8 @@ export const messageKinds = registry({
   case_invitation: caseInvitation,
   new_case_waiting: newCaseWaiting,
   new_cases_digest: newCasesDigest,
+  submitted_on_behalf: submittedOnBehalf,
+  applicant_replied: applicantReplied,
   // Matrix registration tokens
   registration_token_ready: registrationTokenReady,
   registration_token_revoked: registrationTokenRevoked,

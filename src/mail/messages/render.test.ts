@@ -65,6 +65,19 @@ function payloadsNaming(name: string): { [Name in MessageKindName]: MessagePaylo
     },
     registration_token_ready: { personName: name, registrationTokenExpiresAt: "2025-04-02T14:05:09.000Z" },
     registration_token_revoked: { personName: name },
+    submitted_on_behalf: {
+      applicantName: name,
+      agentName: name,
+      caseNumber: "VC-00042",
+      consentLabel: "a signed paper form",
+    },
+    applicant_replied: {
+      staffName: name,
+      caseNumber: "VC-00042",
+      caseId: CASE_ID,
+      isAnswer: true,
+      isAssignee: true,
+    },
   };
 }
 
@@ -94,6 +107,7 @@ describe("message kinds", () => {
   test("the registry holds every kind under its own name", () => {
     assert.deepEqual(kindNames.sort(), [
       "account_blocked",
+      "applicant_replied",
       "application_received",
       "approval_needed",
       "case_invitation",
@@ -110,6 +124,7 @@ describe("message kinds", () => {
       "resubmission_received",
       "sign_in_link",
       "staff_invitation",
+      "submitted_on_behalf",
       "superadmin_welcome",
       "test_message",
       "withdrawal_confirmed",
@@ -184,6 +199,12 @@ describe("message kinds", () => {
         path: "/registration-token/a%2Fb%3Fc",
       },
       registration_token_revoked: undefined,
+      submitted_on_behalf: {
+        purpose: "case_invitation",
+        lifetimeMs: 7 * 24 * 60 * minutes,
+        path: "/apply/invitation/a%2Fb%3Fc",
+      },
+      applicant_replied: undefined,
     });
   });
 });

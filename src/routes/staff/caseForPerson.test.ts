@@ -1,0 +1,457 @@
+// Staff acting for the person over HTTP, against real Postgres and a real SMTP server: submitting a draft
+// on the person's behalf (each way of consenting, the email with the workspace link, the audit row and
+// the timeline, four eyes afterwards), closing a case without a decision (each refusal, the queue's
+// open tabs) and reopening it.
+import assert from "node:assert/strict";
+import { after, before, beforeEach, describe, test } from "node:test";
+import type { ConsentKind, Prisma } from "../../generated/prisma/client.js";
+import { startTestApp, type TestApp } from "../../test/app.js";
+import { deliverQueuedEmails, linkPathIn } from "../../test/browser.js";
+import { truncateTables } from "../../test/reset.js";
+import { startTestSmtpServer, type TestSmtpServer } from "../../test/smtp.js";
+import { signedInStaffBrowser } from "../../test/staff.js";
+import { hashLinkToken } from "../../tokens.js";
+
+let testApp: TestApp;
+let smtp: TestSmtpServer;
+before(async () => {
+  smtp = await startTestSmtpServer({ tls: "none" });
+  testApp = await startTestApp({ env: { SMTP_PORTS: String(smtp.port), NEW_CASE_NOTIFICATIONS: "off" } });
+});
+after(async () => {
+  await testApp.close();
+  await smtp.close();
+});
+beforeEach(async () => {
+  smtp.messages.length = 0;
+  await truncateTables(testApp.db, [
+    "case_closures",
+    "case_replies",
+    "case_comments",
+    "case_conflicts",
+    "vetting_records",
+    "case_decisions",
+    "applicant_sessions",
+    "vetting_cases",
+    "link_tokens",
+    "outbox_messages",
+    "audit_events",
+    "staff_sessions",
+    "staff_users",
+    "graphile_worker._private_jobs",
+  ]);
+});
+
+async function createCase(data: Partial<Prisma.VettingCaseUncheckedCreateInput> = {}) {
+  return testApp.db.vettingCase.create({
+    data: {
+      origin: "STAFF",
+      fullName: "Pat Person",
+      email: "pat@example.org",
+      statement: "I run the repair café.",
+      state: "DRAFT",
+      ...data,
+    },
+  });
+}
+
+const caseNumberOf = (number: number) => `VC-${String(number).padStart(5, "0")}`;
+
+const auditRows = (caseId: string) =>
+  testApp.db.auditEvent.findMany({
+    where: { subjectType: "vetting_case", subjectId: caseId },
+    orderBy: { id: "asc" },
+    select: { action: true, actorId: true, details: true },
+  });
+
+const CONSENT_TIMELINE: Record<ConsentKind, string> = {
+  SIGNED_PAPER_FORM: "signed a paper form",
+  VIDEO_CALL: "said so on a video call",
+  EMAIL: "wrote so by email",
+};
+const CONSENT_EMAIL: Record<ConsentKind, string> = {
+  SIGNED_PAPER_FORM: "signing a paper form",
+  VIDEO_CALL: "saying so on a video call",
+  EMAIL: "email",
+};
+
+describe("submitting on the person's behalf", () => {
+  for (const consentKind of ["SIGNED_PAPER_FORM", "VIDEO_CALL", "EMAIL"] as const) {
+    test(`consent by ${consentKind}: submitted, consent stored, audited, in the timeline, emailed with a workspace link`, async () => {
+      const agent = await signedInStaffBrowser(testApp, "VETTING_AGENT", "Val Vetter");
+      const vettingCase = await createCase({ createdById: agent.id, assignedToId: agent.id });
+      const before = Date.now();
+      const response = await agent.post(`/staff/cases/${vettingCase.id}/submit-on-behalf`, {
+        consentKind,
+        consentNote: "Form kept in the office file, 3 December",
+        consentConfirmed: "yes",
+      });
+      assert.equal(response.status, 303);
+      assert.equal(
+        response.headers.get("location"),
+        `/staff/cases/${vettingCase.id}?done=submitted_on_behalf`,
+      );
+
+      const stored = await testApp.db.vettingCase.findUniqueOrThrow({ where: { id: vettingCase.id } });
+      assert.equal(stored.state, "SUBMITTED");
+      assert.equal(stored.privacyConsentKind, consentKind);
+      assert.equal(stored.privacyConsentNote, "Form kept in the office file, 3 December");
+      assert.equal(stored.privacyNoticeVersion, testApp.config.privacy.noticeVersion);
+      assert.equal(stored.submittedById, agent.id);
+      assert.ok(stored.privacyConsentAt && stored.privacyConsentAt.getTime() >= before);
+      assert.ok(stored.submittedAt && stored.lastSubmittedAt);
+
+      // The audit row holds the kind and the notice version, never the note (personal data).
+      const [submitted] = (await auditRows(vettingCase.id)).filter((row) => row.action === "case.submitted");
+      assert.deepEqual(submitted, {
+        action: "case.submitted",
+        actorId: agent.id,
+        details: {
+          from: "DRAFT",
+          to: "SUBMITTED",
+          onBehalf: true,
+          consentKind,
+          privacyNoticeVersion: testApp.config.privacy.noticeVersion,
+          isStatementGiven: false,
+        },
+      });
+
+      const page = await agent.get(`/staff/cases/${vettingCase.id}?done=submitted_on_behalf`);
+      const html = await page.text();
+      assert.match(html, /The application was submitted on the person’s behalf\./);
+      assert.match(
+        html,
+        new RegExp(
+          `On the person’s behalf; consent to privacy notice ${testApp.config.privacy.noticeVersion}: ${CONSENT_TIMELINE[consentKind]}`,
+        ),
+      );
+      assert.match(html, /<dt>Note on the consent<\/dt><dd class="case-text">Form kept in the office file/);
+      assert.doesNotMatch(html, /Submit the application for the person/, "the form is gone once submitted");
+
+      const [email] = await deliverQueuedEmails(testApp, smtp);
+      assert.ok(email);
+      assert.deepEqual(email.to, ["pat@example.org"]);
+      assert.match(
+        email.subject,
+        new RegExp(`Your application ${caseNumberOf(vettingCase.number)} was submitted for you`),
+      );
+      assert.match(
+        email.text.replace(/\s+/g, " "),
+        new RegExp(`You agreed to the privacy notice by ${CONSENT_EMAIL[consentKind]}\\.`),
+      );
+      const linkPath = linkPathIn(email, testApp.config.http.publicUrl);
+      const token = /^\/apply\/invitation\/([A-Za-z0-9_-]{43})$/.exec(linkPath)?.[1];
+      assert.ok(token, `the link opens the workspace: ${linkPath}`);
+      const linkToken = await testApp.db.linkToken.findUniqueOrThrow({
+        where: { tokenHash: hashLinkToken(token) },
+      });
+      assert.equal(linkToken.subjectId, vettingCase.id);
+      assert.equal(linkToken.usedAt, null);
+    });
+  }
+
+  test("the statement the case lacks is given with the submission; without it nothing is submitted", async () => {
+    const agent = await signedInStaffBrowser(testApp, "VETTING_AGENT");
+    const vettingCase = await createCase({ statement: "" });
+    const casePage = await (await agent.get(`/staff/cases/${vettingCase.id}`)).text();
+    assert.match(casePage, /name="onBehalfStatement"/);
+
+    const refused = await agent.post(`/staff/cases/${vettingCase.id}/submit-on-behalf`, {
+      consentKind: "VIDEO_CALL",
+      consentNote: "Call on 2 December",
+      consentConfirmed: "yes",
+    });
+    assert.equal(refused.status, 409);
+    assert.match(
+      await refused.text(),
+      /The application is missing some details, so it cannot be submitted yet/,
+    );
+    assert.equal(
+      (await testApp.db.vettingCase.findUniqueOrThrow({ where: { id: vettingCase.id } })).state,
+      "DRAFT",
+    );
+
+    const done = await agent.post(`/staff/cases/${vettingCase.id}/submit-on-behalf`, {
+      consentKind: "VIDEO_CALL",
+      consentNote: "Call on 2 December",
+      onBehalfStatement: "I run the repair café and know Mara.",
+      consentConfirmed: "yes",
+    });
+    assert.equal(done.status, 303);
+    const stored = await testApp.db.vettingCase.findUniqueOrThrow({ where: { id: vettingCase.id } });
+    assert.equal(stored.state, "SUBMITTED");
+    assert.equal(stored.statement, "I run the repair café and know Mara.");
+  });
+
+  test("a form's mistakes are shown on the case page (422) and nothing changes", async () => {
+    const agent = await signedInStaffBrowser(testApp, "VETTING_AGENT");
+    const vettingCase = await createCase();
+    const response = await agent.post(`/staff/cases/${vettingCase.id}/submit-on-behalf`, {
+      consentKind: "CARRIER_PIGEON",
+      consentNote: "",
+    });
+    assert.equal(response.status, 422);
+    const html = await response.text();
+    assert.match(html, /Choose how the person agreed to the privacy notice\./);
+    assert.match(html, /Say where the consent can be found/);
+    assert.match(html, /Confirm that the person agreed to the privacy notice as it reads now\./);
+    const stored = await testApp.db.vettingCase.findUniqueOrThrow({ where: { id: vettingCase.id } });
+    assert.equal(stored.state, "DRAFT");
+    assert.equal(stored.privacyConsentKind, null);
+    assert.equal(await testApp.db.outboxMessage.count(), 0);
+  });
+
+  test("refused: a conflicted staff member (403), a case no longer a draft (409); nothing changes", async () => {
+    const agent = await signedInStaffBrowser(testApp, "VETTING_AGENT");
+    const draft = await createCase();
+    await testApp.db.caseConflict.create({
+      data: { caseId: draft.id, staffUserId: agent.id, declaredById: agent.id, reason: "My cousin" },
+    });
+    const form = { consentKind: "EMAIL", consentNote: "Email of 1 December", consentConfirmed: "yes" };
+    const conflicted = await agent.post(`/staff/cases/${draft.id}/submit-on-behalf`, form);
+    assert.equal(conflicted.status, 403);
+    assert.match(await conflicted.text(), /You have a conflict of interest on this case\./);
+    assert.equal(
+      (await testApp.db.vettingCase.findUniqueOrThrow({ where: { id: draft.id } })).state,
+      "DRAFT",
+    );
+
+    const submitted = await createCase({
+      state: "SUBMITTED",
+      submittedAt: new Date(),
+      email: "sam@example.org",
+    });
+    const late = await agent.post(`/staff/cases/${submitted.id}/submit-on-behalf`, form);
+    assert.equal(late.status, 409);
+    assert.match(await late.text(), /This case is submitted, so it cannot be submitted now\./);
+    assert.equal(await testApp.db.outboxMessage.count(), 0);
+    assert.equal(
+      (await auditRows(draft.id)).length + (await auditRows(submitted.id)).length,
+      0,
+      "no audit rows for refused submissions",
+    );
+  });
+
+  test("the admin who submitted for the person may not decide the case (four eyes)", async () => {
+    const admin = await signedInStaffBrowser(testApp, "INVITING_ADMIN", "Ada Admin");
+    const vettingCase = await createCase();
+    await admin.post(`/staff/cases/${vettingCase.id}/submit-on-behalf`, {
+      consentKind: "SIGNED_PAPER_FORM",
+      consentNote: "Paper form, office file",
+      consentConfirmed: "yes",
+    });
+    await admin.post(`/staff/cases/${vettingCase.id}/start-review`);
+    const html = await (await admin.get(`/staff/cases/${vettingCase.id}`)).text();
+    assert.match(html, /You submitted this application on the person’s behalf\./);
+    const decision = await admin.post(`/staff/cases/${vettingCase.id}/decision`, {
+      decision: "reject",
+      reason: "No.",
+    });
+    assert.equal(decision.status, 403);
+    assert.equal(
+      (await testApp.db.vettingCase.findUniqueOrThrow({ where: { id: vettingCase.id } })).state,
+      "IN_REVIEW",
+    );
+  });
+});
+
+describe("closing without a decision, and reopening", () => {
+  test("an admin closes a case as a duplicate of a named case: row, state, audit, timeline; it leaves the open tabs", async () => {
+    const admin = await signedInStaffBrowser(testApp, "INVITING_ADMIN", "Ada Admin");
+    const original = await createCase({
+      state: "SUBMITTED",
+      submittedAt: new Date(),
+      email: "one@example.org",
+    });
+    const duplicate = await createCase({
+      state: "SUBMITTED",
+      submittedAt: new Date(),
+      lastSubmittedAt: new Date(),
+      email: "two@example.org",
+    });
+    const queueBefore = await (await admin.get("/staff/cases?tab=submitted")).text();
+    assert.match(queueBefore, new RegExp(caseNumberOf(duplicate.number)));
+
+    const response = await admin.post(`/staff/cases/${duplicate.id}/close`, {
+      closureKind: "DUPLICATE",
+      duplicateOf: caseNumberOf(original.number),
+      closureReason: "Applied twice with two addresses.",
+    });
+    assert.equal(response.status, 303);
+    assert.equal(response.headers.get("location"), `/staff/cases/${duplicate.id}?done=closed`);
+
+    const stored = await testApp.db.vettingCase.findUniqueOrThrow({ where: { id: duplicate.id } });
+    assert.equal(stored.state, "CLOSED");
+    assert.ok(stored.closedAt);
+    const closure = await testApp.db.caseClosure.findFirstOrThrow({ where: { caseId: duplicate.id } });
+    assert.equal(closure.kind, "DUPLICATE");
+    assert.equal(closure.duplicateOfCaseId, original.id);
+    assert.equal(closure.reason, "Applied twice with two addresses.");
+    assert.equal(closure.closedById, admin.id);
+    assert.deepEqual(await auditRows(duplicate.id), [
+      {
+        action: "case.closed",
+        actorId: admin.id,
+        details: {
+          from: "SUBMITTED",
+          to: "CLOSED",
+          closureId: closure.id,
+          closureKind: "DUPLICATE",
+          duplicateOfCaseId: original.id,
+        },
+      },
+    ]);
+    assert.equal(await testApp.db.outboxMessage.count(), 0, "nobody is emailed");
+
+    const page = await (await admin.get(`/staff/cases/${duplicate.id}?done=closed`)).text();
+    assert.match(page, /Closed without a decision/);
+    assert.match(page, /Closed the case without a decision/);
+    assert.match(page, /As a duplicate of another case/);
+    assert.match(
+      page,
+      new RegExp(`\\(of <a href="/staff/cases/${original.id}">${caseNumberOf(original.number)}</a>\\)`),
+    );
+    assert.match(page, /Reopen the case/);
+
+    for (const tab of ["submitted", "in_review", "more_information", "assigned"]) {
+      const queue = await (await admin.get(`/staff/cases?tab=${tab}`)).text();
+      assert.doesNotMatch(queue, new RegExp(caseNumberOf(duplicate.number)), tab);
+    }
+    const all = await (await admin.get("/staff/cases?tab=all")).text();
+    assert.match(all, new RegExp(caseNumberOf(duplicate.number)), "still found in All");
+  });
+
+  test("each kind of closing is recorded; a closed case cannot be closed again (409)", async () => {
+    const admin = await signedInStaffBrowser(testApp, "INVITING_ADMIN");
+    for (const closureKind of ["SPAM", "ABANDONED", "PERSON_REQUEST"] as const) {
+      const vettingCase = await createCase({
+        state: "IN_REVIEW",
+        submittedAt: new Date(),
+        email: `${closureKind}@example.org`,
+      });
+      const response = await admin.post(`/staff/cases/${vettingCase.id}/close`, {
+        closureKind,
+        closureReason: "See the emails.",
+      });
+      assert.equal(response.status, 303, closureKind);
+      const closure = await testApp.db.caseClosure.findFirstOrThrow({ where: { caseId: vettingCase.id } });
+      assert.equal(closure.kind, closureKind);
+      const again = await admin.post(`/staff/cases/${vettingCase.id}/close`, {
+        closureKind,
+        closureReason: "Again.",
+      });
+      assert.equal(again.status, 409);
+      assert.match(await again.text(), /This case is closed, so it cannot be closed now\./);
+      assert.equal(await testApp.db.caseClosure.count({ where: { caseId: vettingCase.id } }), 1);
+    }
+  });
+
+  test("refused: an agent (403), a conflicted admin (403), a decided case (409), an unknown or own original (409), a missing reason (422)", async () => {
+    const agent = await signedInStaffBrowser(testApp, "VETTING_AGENT");
+    const admin = await signedInStaffBrowser(testApp, "INVITING_ADMIN");
+    const open = await createCase({ state: "SUBMITTED", submittedAt: new Date() });
+    const form = { closureKind: "SPAM", closureReason: "Advertising." };
+
+    assert.equal((await agent.post(`/staff/cases/${open.id}/close`, form)).status, 403);
+
+    const missing = await admin.post(`/staff/cases/${open.id}/close`, {
+      closureKind: "SPAM",
+      closureReason: " ",
+    });
+    assert.equal(missing.status, 422);
+    assert.match(await missing.text(), /Say why the case is closed\./);
+
+    const noNumber = await admin.post(`/staff/cases/${open.id}/close`, {
+      closureKind: "DUPLICATE",
+      closureReason: "Twice.",
+    });
+    assert.equal(noNumber.status, 422);
+    assert.match(await noNumber.text(), /Enter the number of the case this one duplicates/);
+
+    const unknown = await admin.post(`/staff/cases/${open.id}/close`, {
+      closureKind: "DUPLICATE",
+      duplicateOf: "VC-99999",
+      closureReason: "Twice.",
+    });
+    assert.equal(unknown.status, 409);
+    assert.match(await unknown.text(), /There is no case with that number to name as the original\./);
+    const itself = await admin.post(`/staff/cases/${open.id}/close`, {
+      closureKind: "DUPLICATE",
+      duplicateOf: caseNumberOf(open.number),
+      closureReason: "Twice.",
+    });
+    assert.equal(itself.status, 409);
+    assert.match(await itself.text(), /A case cannot be a duplicate of itself\./);
+
+    const decided = await createCase({ state: "APPROVED", email: "done@example.org" });
+    const late = await admin.post(`/staff/cases/${decided.id}/close`, form);
+    assert.equal(late.status, 409);
+    assert.match(await late.text(), /This case is approved, so it cannot be closed now\./);
+
+    await testApp.db.caseConflict.create({
+      data: { caseId: open.id, staffUserId: admin.id, declaredById: admin.id, reason: "Neighbour" },
+    });
+    assert.equal((await admin.post(`/staff/cases/${open.id}/close`, form)).status, 403);
+
+    assert.equal(await testApp.db.caseClosure.count(), 0);
+    assert.equal(
+      (await testApp.db.vettingCase.findUniqueOrThrow({ where: { id: open.id } })).state,
+      "SUBMITTED",
+    );
+    assert.equal(await testApp.db.auditEvent.count({ where: { action: "case.closed" } }), 0);
+  });
+
+  test("an admin reopens: a submitted case goes back to the queue as submitted, a never-submitted one as a draft", async () => {
+    const admin = await signedInStaffBrowser(testApp, "INVITING_ADMIN", "Ada Admin");
+    const agent = await signedInStaffBrowser(testApp, "VETTING_AGENT");
+    const wasSubmitted = await createCase({
+      state: "IN_REVIEW",
+      submittedAt: new Date(),
+      email: "a@example.org",
+    });
+    const neverSubmitted = await createCase({ state: "DRAFT", email: "b@example.org" });
+    for (const vettingCase of [wasSubmitted, neverSubmitted]) {
+      await admin.post(`/staff/cases/${vettingCase.id}/close`, {
+        closureKind: "ABANDONED",
+        closureReason: "No answer.",
+      });
+    }
+    assert.equal(
+      (await agent.post(`/staff/cases/${wasSubmitted.id}/reopen`)).status,
+      403,
+      "agents do not reopen",
+    );
+
+    const reopened = await admin.post(`/staff/cases/${wasSubmitted.id}/reopen`);
+    assert.equal(reopened.status, 303);
+    assert.equal(reopened.headers.get("location"), `/staff/cases/${wasSubmitted.id}?done=reopened`);
+    const storedSubmitted = await testApp.db.vettingCase.findUniqueOrThrow({
+      where: { id: wasSubmitted.id },
+    });
+    assert.equal(storedSubmitted.state, "SUBMITTED");
+    assert.equal(storedSubmitted.closedAt, null);
+    const closure = await testApp.db.caseClosure.findFirstOrThrow({ where: { caseId: wasSubmitted.id } });
+    assert.equal(closure.reopenedById, admin.id);
+    assert.ok(closure.reopenedAt);
+    const reopenedAudit = (await auditRows(wasSubmitted.id)).at(-1);
+    assert.deepEqual(reopenedAudit, {
+      action: "case.reopened",
+      actorId: admin.id,
+      details: { from: "CLOSED", to: "SUBMITTED", closureId: closure.id },
+    });
+    const page = await (await admin.get(`/staff/cases/${wasSubmitted.id}`)).text();
+    assert.match(page, /Reopened by Ada Admin/);
+    assert.match(page, /Reopened the case/);
+
+    const asDraft = await admin.post(`/staff/cases/${neverSubmitted.id}/reopen`);
+    assert.equal(asDraft.headers.get("location"), `/staff/cases/${neverSubmitted.id}?done=reopened_as_draft`);
+    assert.equal(
+      (await testApp.db.vettingCase.findUniqueOrThrow({ where: { id: neverSubmitted.id } })).state,
+      "DRAFT",
+    );
+
+    const again = await admin.post(`/staff/cases/${neverSubmitted.id}/reopen`);
+    assert.equal(again.status, 409);
+    assert.match(await again.text(), /This case is a draft, so it cannot be reopened now\./);
+  });
+});
