@@ -76,6 +76,11 @@ export async function seedCaseWithHistory(
   const body = `Knows our treasurer from the allotment ${tag}.`;
   const reason = `The referee ${tag} could not vouch for the applicant.`;
   const tokenNote = `Invited to the reading circle room ${tag}.`;
+  // What staff acting for the person and the conversation add: the agent's consent note, a closing's
+  // reason (the case was closed once and reopened), and the applicant's reply.
+  const consentNote = `Paper form kept in the Juniper Lane file ${tag}.`;
+  const closureReason = `Thought abandoned after the allotment move ${tag}.`;
+  const replyBody = `My neighbour on Juniper Lane can vouch for me ${tag}.`;
 
   const seeded = await db.$transaction(async (tx) => {
     const vettingCase = await tx.vettingCase.create({
@@ -85,6 +90,8 @@ export async function seedCaseWithHistory(
         ...person,
         privacyNoticeVersion: config.privacy.noticeVersion,
         privacyConsentAt: submittedAt,
+        privacyConsentKind: "SIGNED_PAPER_FORM",
+        privacyConsentNote: consentNote,
         emailConfirmedAt: submittedAt,
         assignedToId: agent.id,
         submittedAt,
@@ -96,6 +103,18 @@ export async function seedCaseWithHistory(
     });
     const subject = { type: "vetting_case", id: vettingCase.id };
     const caseNumber = formatCaseNumber(vettingCase.number);
+    await tx.caseClosure.create({
+      data: {
+        caseId: vettingCase.id,
+        kind: "ABANDONED",
+        reason: closureReason,
+        closedById: admin.id,
+        closedAt: submittedAt,
+        reopenedById: admin.id,
+        reopenedAt: submittedAt,
+      },
+    });
+    await tx.caseReply.create({ data: { caseId: vettingCase.id, body: replyBody, createdAt: submittedAt } });
     const applicant = { label: "applicant", ipAddress: "192.0.2.10", userAgent: "Test browser" };
     await recordAudit(tx, applicant, "case.created", subject, {});
     await recordAudit(tx, applicant, "case.submitted", subject, { from: "DRAFT", to: "SUBMITTED" });
@@ -245,7 +264,17 @@ export async function seedCaseWithHistory(
     vettingRecord: { id: seeded.vettingRecordId, place, notes },
     comment: { id: seeded.commentId, body },
     decision: { id: seeded.decisionId, reason },
-    personalValues: [...Object.values(person), place, notes, body, reason, tokenNote],
+    personalValues: [
+      ...Object.values(person),
+      place,
+      notes,
+      body,
+      reason,
+      tokenNote,
+      consentNote,
+      closureReason,
+      replyBody,
+    ],
     agent,
     admin,
     emails: seeded.emails,
