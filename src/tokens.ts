@@ -15,6 +15,7 @@ export type LinkPurpose =
   | "staff_invitation"
   | "password_reset"
   | "case_invitation"
+  | "case_submitted_for_you"
   | "registration_token_reveal";
 
 export interface LinkSubject {

@@ -102,6 +102,7 @@ export const urls = {
   confirmEmail: (token: string) => `/apply/confirm/${encodeURIComponent(token)}`,
   applicantSignIn: (token: string) => `/apply/sign-in/${encodeURIComponent(token)}`,
   caseInvitation: (token: string) => `/apply/invitation/${encodeURIComponent(token)}`,
+  caseSubmittedForYou: (token: string) => `/apply/submitted/${encodeURIComponent(token)}`,
   staffInvitation: (token: string) => `/staff/invitation/${encodeURIComponent(token)}`,
   staffPasswordReset: (token: string) => `/staff/password-reset/${encodeURIComponent(token)}`,
   // Matrix registration tokens: the one-time reveal link (a link token, never the registration token),

@@ -200,9 +200,9 @@ describe("message kinds", () => {
       },
       registration_token_revoked: undefined,
       submitted_on_behalf: {
-        purpose: "case_invitation",
+        purpose: "case_submitted_for_you",
         lifetimeMs: 7 * 24 * 60 * minutes,
-        path: "/apply/invitation/a%2Fb%3Fc",
+        path: "/apply/submitted/a%2Fb%3Fc",
       },
       applicant_replied: undefined,
     });

@@ -13,8 +13,9 @@ export const submittedOnBehalf = defineMessageKind({
     /** "a signed paper form", "a video call", "email": how the agent recorded the consent. */
     consentLabel: ZDisplayName,
   }),
-  // The same single-use workspace link as an invitation: it opens the person's own case.
-  link: { purpose: "case_invitation", lifetimeMs: 7 * DAY_MS, path: urls.caseInvitation },
+  // A single-use link to the person's own workspace, with a page of its own: the invitation's page
+  // asks them to submit, which an agent has done.
+  link: { purpose: "case_submitted_for_you", lifetimeMs: 7 * DAY_MS, path: urls.caseSubmittedForYou },
   subject: (payload, context) =>
     `Your application ${payload.caseNumber} was submitted for you — ${context.siteName}`,
   template: "submitted-on-behalf",

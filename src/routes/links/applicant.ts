@@ -2,6 +2,7 @@
 //   /apply/confirm/:token      confirmation of the address, right after applying (24 hours)
 //   /apply/sign-in/:token      "email me a link" (15 minutes)
 //   /apply/invitation/:token   an agent opened the case on the person's behalf (7 days)
+//   /apply/submitted/:token    an agent submitted the application on the person's behalf (7 days)
 // GET shows a page with one button and changes nothing (mail scanners that prefetch links consume
 // nothing); POST consumes the link, starts a new applicant session and goes to the workspace. A link of
 // one purpose never opens another purpose's page. A link that cannot be used says why, with the
@@ -53,6 +54,14 @@ const APPLICANT_LINKS: readonly ApplicantLink[] = [
     purpose: "case_invitation",
     heading: "Complete your application",
     text: "A vetting agent started an application for you. Press the button to open it, check your details, accept the privacy notice and submit it.",
+    button: "Open my application",
+    notice: "signed_in",
+  },
+  {
+    path: "/apply/submitted/:token",
+    purpose: "case_submitted_for_you",
+    heading: "Your application was submitted for you",
+    text: "A vetting agent submitted your application for you. Press the button to open it: you can read it, follow it and write to the vetting team.",
     button: "Open my application",
     notice: "signed_in",
   },

@@ -140,13 +140,39 @@ describe("submitting on the person's behalf", () => {
         new RegExp(`You agreed to the privacy notice by ${CONSENT_EMAIL[consentKind]}\\.`),
       );
       const linkPath = linkPathIn(email, testApp.config.http.publicUrl);
-      const token = /^\/apply\/invitation\/([A-Za-z0-9_-]{43})$/.exec(linkPath)?.[1];
+      const token = /^\/apply\/submitted\/([A-Za-z0-9_-]{43})$/.exec(linkPath)?.[1];
       assert.ok(token, `the link opens the workspace: ${linkPath}`);
       const linkToken = await testApp.db.linkToken.findUniqueOrThrow({
         where: { tokenHash: hashLinkToken(token) },
       });
+      assert.equal(linkToken.purpose, "case_submitted_for_you");
       assert.equal(linkToken.subjectId, vettingCase.id);
       assert.equal(linkToken.usedAt, null);
+      // GET says what happened and changes nothing; POST opens the person's workspace.
+      const linkPage = await fetch(`${testApp.baseUrl}${linkPath}`);
+      assert.equal(linkPage.status, 200);
+      const linkHtml = await linkPage.text();
+      assert.match(linkHtml, /A vetting agent submitted your application for you\./);
+      assert.doesNotMatch(linkHtml, /submit it\./);
+      const csrfToken = /name="_csrf" value="([^"]+)"/.exec(linkHtml)?.[1] ?? "";
+      const cookie = linkPage.headers
+        .getSetCookie()
+        .map((value) => value.split(";")[0])
+        .join("; ");
+      const opened = await fetch(`${testApp.baseUrl}${linkPath}`, {
+        method: "POST",
+        redirect: "manual",
+        headers: {
+          cookie,
+          origin: testApp.baseUrl,
+          "content-type": "application/x-www-form-urlencoded",
+        },
+        body: new URLSearchParams({ _csrf: csrfToken }).toString(),
+      });
+      assert.equal(opened.status, 303);
+      assert.equal(opened.headers.get("location"), "/application?done=signed_in");
+      const used = await testApp.db.linkToken.findUniqueOrThrow({ where: { id: linkToken.id } });
+      assert.ok(used.usedAt);
     });
   }
 
