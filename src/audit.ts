@@ -64,6 +64,8 @@ export type AuditAction =
   | "case.closed"
   | "case.reopened"
   | "case.applicant_replied"
+  | "case.details_corrected"
+  | "case.email_change_confirmed"
   | "case.duplicate_flagged"
   | "case.conflict_declared"
   | "case.conflict_withdrawn"

@@ -16,6 +16,7 @@ export type LinkPurpose =
   | "password_reset"
   | "case_invitation"
   | "case_submitted_for_you"
+  | "case_email_change"
   | "registration_token_reveal";
 
 export interface LinkSubject {

@@ -65,7 +65,8 @@ export const urls = {
       | "conflicts"
       | "submit-on-behalf"
       | "close"
-      | "reopen",
+      | "reopen"
+      | "details",
   ) => `/staff/cases/${encodeURIComponent(id)}/${action}`,
   staffCaseConflictWithdrawal: (caseId: string, conflictId: string) =>
     `/staff/cases/${encodeURIComponent(caseId)}/conflicts/${encodeURIComponent(conflictId)}/withdraw`,
@@ -103,6 +104,7 @@ export const urls = {
   applicantSignIn: (token: string) => `/apply/sign-in/${encodeURIComponent(token)}`,
   caseInvitation: (token: string) => `/apply/invitation/${encodeURIComponent(token)}`,
   caseSubmittedForYou: (token: string) => `/apply/submitted/${encodeURIComponent(token)}`,
+  caseEmailChange: (token: string) => `/apply/new-address/${encodeURIComponent(token)}`,
   staffInvitation: (token: string) => `/staff/invitation/${encodeURIComponent(token)}`,
   staffPasswordReset: (token: string) => `/staff/password-reset/${encodeURIComponent(token)}`,
   // Matrix registration tokens: the one-time reveal link (a link token, never the registration token),

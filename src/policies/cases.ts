@@ -122,6 +122,14 @@ export function canReopenCase(actor: Actor, vettingCase: CaseFacts): boolean {
   );
 }
 
+/**
+ * Correcting the person's details (name, email, Matrix ID, phone) with a reason: any staff member working
+ * on the case, in any state, until it is erased (a typo matters after a decision too).
+ */
+export function canCorrectCaseDetails(actor: Actor, vettingCase: CaseFacts): boolean {
+  return canWorkOn(actor, vettingCase) && !vettingCase.erasedAt;
+}
+
 /** The applicant writes to the vetting team while the case is open (not decided, withdrawn or closed). */
 export function canApplicantReply(vettingCase: Pick<CaseFacts, "state" | "erasedAt">): boolean {
   return isOpenCase(vettingCase);

@@ -53,6 +53,8 @@ const AUDIT_ACTION_FLAGS: Record<AuditAction, true> = {
   "case.closed": true,
   "case.reopened": true,
   "case.applicant_replied": true,
+  "case.details_corrected": true,
+  "case.email_change_confirmed": true,
   "case.duplicate_flagged": true,
   "case.conflict_declared": true,
   "case.conflict_withdrawn": true,

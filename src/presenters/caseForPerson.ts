@@ -22,6 +22,7 @@ export function presentForPersonPanel(row: CasePageRow) {
           }
         : null,
     hasStatement: row.statement.trim() !== "",
+    pendingEmail: isErased ? null : row.pendingEmail,
     closures: row.closures.map((closure) => ({
       id: closure.id,
       kindLabel: CLOSURE_KIND_LABELS[closure.kind],
@@ -40,4 +41,34 @@ export function presentForPersonPanel(row: CasePageRow) {
     consentKindOptions: Object.entries(CONSENT_KIND_LABELS).map(([value, label]) => ({ value, label })),
     closureKindOptions: Object.entries(CLOSURE_KIND_LABELS).map(([value, label]) => ({ value, label })),
   };
+}
+
+const CORRECTED_FIELD_LABELS = {
+  fullName: "Full name",
+  email: "Email address",
+  matrixId: "Matrix ID",
+  phone: "Phone number",
+} as const;
+
+/**
+ * The timeline's note for each staff correction: every changed field before and after, and the reason.
+ * An erased case's corrections were blanked: nothing is said.
+ */
+export function correctionNotesOf(row: Pick<CasePageRow, "erasedAt" | "detailCorrections">) {
+  const notes = new Map<string, string>();
+  if (row.erasedAt) return notes;
+  for (const correction of row.detailCorrections) {
+    const changes = correction.changes;
+    if (!changes || typeof changes !== "object" || Array.isArray(changes)) continue;
+    const parts = Object.entries(CORRECTED_FIELD_LABELS).flatMap(([field, label]) => {
+      const change = (changes as Record<string, unknown>)[field];
+      if (!change || typeof change !== "object") return [];
+      const { before, after } = change as { before?: unknown; after?: unknown };
+      const shown = (value: unknown) => (typeof value === "string" && value ? `“${value}”` : "none");
+      const waiting = field === "email" ? " (used once the person confirms it)" : "";
+      return [`${label}: ${shown(before)} → ${shown(after)}${waiting}`];
+    });
+    notes.set(correction.id, `${parts.join("; ")}. Reason: ${correction.reason}`);
+  }
+  return notes;
 }

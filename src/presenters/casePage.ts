@@ -13,6 +13,7 @@ import {
   canBeAssignedCase,
   canCloseCase,
   canComment,
+  canCorrectCaseDetails,
   canDeclareConflict,
   canEraseCase,
   canExportCase,
@@ -30,7 +31,7 @@ import type { CasePageRecords } from "../queries/casePage.js";
 import type { CasePageRow } from "../queries/cases.js";
 import type { SignedInStaff } from "../sessions.js";
 import { urls } from "../urls.js";
-import { presentForPersonPanel } from "./caseForPerson.js";
+import { correctionNotesOf, presentForPersonPanel } from "./caseForPerson.js";
 import { presentCaseRegistrationTokens } from "./caseRegistrationTokens.js";
 import {
   presentCase,
@@ -65,6 +66,7 @@ export interface CasePageView {
   conflictForm?: CasePageForm;
   onBehalfForm?: CasePageForm;
   closeForm?: CasePageForm;
+  correctionForm?: CasePageForm;
 }
 
 export function casePageModel(input: {
@@ -129,6 +131,7 @@ export function casePageModel(input: {
       recordIds: new Set(row.vettingRecords.map((record) => record.id)),
       decisionIds: new Set(row.decisions.map((decision) => decision.id)),
       evidenceFileIds: new Set(evidenceRows.map((file) => file.id)),
+      correctionNotes: correctionNotesOf(row),
     }),
     assigneeOptions: [
       // A disabled assignee stays visible as the current choice until someone changes it.
@@ -167,6 +170,7 @@ export function casePageModel(input: {
       submitOnBehalf: canSubmitOnBehalf(staff, facts),
       close: canCloseCase(staff, facts),
       reopen: canReopenCase(staff, facts),
+      correctDetails: canCorrectCaseDetails(staff, facts),
     },
     decisionForm: view.decisionForm ?? { values: {}, errors: {} },
     vettingForm: view.vettingForm ?? { values: {}, errors: {} },
@@ -174,6 +178,15 @@ export function casePageModel(input: {
     conflictForm: view.conflictForm ?? { values: {}, errors: {} },
     onBehalfForm: view.onBehalfForm ?? { values: {}, errors: {} },
     closeForm: view.closeForm ?? { values: {}, errors: {} },
+    correctionForm: view.correctionForm ?? {
+      values: {
+        correctFullName: row.erasedAt ? "" : row.fullName,
+        correctEmail: row.erasedAt ? "" : (row.pendingEmail ?? row.email),
+        correctMatrixId: row.matrixId ?? "",
+        correctPhone: row.phone ?? "",
+      },
+      errors: {},
+    },
     notice: view.notice ?? null,
     error: view.error ?? null,
     links: {
@@ -192,6 +205,7 @@ export function casePageModel(input: {
       submitOnBehalf: urls.staffCaseAction(row.id, "submit-on-behalf"),
       close: urls.staffCaseAction(row.id, "close"),
       reopen: urls.staffCaseAction(row.id, "reopen"),
+      correctDetails: urls.staffCaseAction(row.id, "details"),
     },
   };
 }

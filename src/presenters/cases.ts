@@ -96,6 +96,8 @@ export const CASE_ACTION_LABELS: Partial<Record<AuditAction, string>> = {
   "case.closed": "Closed the case without a decision",
   "case.reopened": "Reopened the case",
   "case.applicant_replied": "Replied to the vetting team",
+  "case.details_corrected": "Corrected the person’s details",
+  "case.email_change_confirmed": "Confirmed the new email address",
   "case.duplicate_flagged": "Flagged as a possible duplicate",
   "case.conflict_declared": "Declared a conflict of interest",
   "case.conflict_withdrawn": "Withdrew a conflict of interest",
@@ -318,6 +320,8 @@ export function presentTimeline(
     decisionIds: Set<string>;
     /** Evidence files still on the case (a deleted one has nothing to link to). */
     evidenceFileIds?: Set<string>;
+    /** What each staff correction of the details changed, before and after, by correction id. */
+    correctionNotes?: Map<string, string>;
   },
 ) {
   return rows.map((row) => {
@@ -355,6 +359,9 @@ export function presentTimeline(
       // Declared by the person themselves, or recorded (or withdrawn) for them by an admin.
       const staffUserId = idOf("staffUserId");
       if (staffUserId && staffUserId !== row.actorId) note = `For ${staffName(staffUserId)}`;
+    } else if (row.action === "case.details_corrected") {
+      const correctionId = idOf("correctionId");
+      note = (correctionId && names.correctionNotes?.get(correctionId)) || null;
     } else if (row.action === "case.submitted" && typeof details.consentKind === "string") {
       // An agent submitted for the person: how the person consented, and to which notice.
       const kind = CONSENT_KIND_LABELS[details.consentKind as ConsentKind] ?? details.consentKind;

@@ -31,6 +31,8 @@ export const CASE_ACTIVITY_LABELS: Record<CaseAuditAction, string> = {
   "case.closed": "Closed without a decision",
   "case.reopened": "Reopened",
   "case.applicant_replied": "The applicant replied",
+  "case.details_corrected": "Details corrected by staff",
+  "case.email_change_confirmed": "New email address confirmed",
   "case.duplicate_flagged": "Flagged as a possible duplicate",
   "case.conflict_declared": "Conflict of interest declared",
   "case.conflict_withdrawn": "Conflict of interest withdrawn",

@@ -177,6 +177,11 @@ export const casePageSelect = {
     orderBy: [{ createdAt: "asc" }, { id: "asc" }],
     select: { id: true, body: true, answersDecisionId: true, createdAt: true },
   },
+  pendingEmail: true,
+  detailCorrections: {
+    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+    select: { id: true, reason: true, changes: true },
+  },
 } satisfies Prisma.VettingCaseSelect;
 
 export type CasePageRow = Prisma.VettingCaseGetPayload<{ select: typeof casePageSelect }>;

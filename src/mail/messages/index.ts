@@ -7,6 +7,7 @@ import { accountBlocked } from "./accountBlocked.js";
 import { applicantReplied } from "./applicantReplied.js";
 import { applicationReceived } from "./applicationReceived.js";
 import { approvalNeeded } from "./approvalNeeded.js";
+import { caseEmailChangeConfirmation, caseEmailChangedNotice } from "./caseEmailChange.js";
 import { caseInvitation } from "./caseInvitation.js";
 import { credentialsChanged } from "./credentialsChanged.js";
 import { decisionApproved } from "./decisionApproved.js";
@@ -69,6 +70,8 @@ export const messageKinds = registry({
   new_cases_digest: newCasesDigest,
   submitted_on_behalf: submittedOnBehalf,
   applicant_replied: applicantReplied,
+  case_email_change_confirmation: caseEmailChangeConfirmation,
+  case_email_changed_notice: caseEmailChangedNotice,
   // Matrix registration tokens
   registration_token_ready: registrationTokenReady,
   registration_token_revoked: registrationTokenRevoked,

@@ -71,6 +71,8 @@ function payloadsNaming(name: string): { [Name in MessageKindName]: MessagePaylo
       caseNumber: "VC-00042",
       consentLabel: "a signed paper form",
     },
+    case_email_change_confirmation: { applicantName: name, caseNumber: "VC-00042" },
+    case_email_changed_notice: { applicantName: name, caseNumber: "VC-00042" },
     applicant_replied: {
       staffName: name,
       caseNumber: "VC-00042",
@@ -110,6 +112,8 @@ describe("message kinds", () => {
       "applicant_replied",
       "application_received",
       "approval_needed",
+      "case_email_change_confirmation",
+      "case_email_changed_notice",
       "case_invitation",
       "credentials_changed",
       "decision_approved",
@@ -205,6 +209,12 @@ describe("message kinds", () => {
         path: "/apply/submitted/a%2Fb%3Fc",
       },
       applicant_replied: undefined,
+      case_email_change_confirmation: {
+        purpose: "case_email_change",
+        lifetimeMs: 3 * 24 * 60 * minutes,
+        path: "/apply/new-address/a%2Fb%3Fc",
+      },
+      case_email_changed_notice: undefined,
     });
   });
 });

@@ -34,6 +34,9 @@ export const CASE_NOTICES = {
   closed: "The case was closed without a decision. It no longer shows in the open tabs.",
   reopened: "The case was reopened and waits in the queue as submitted.",
   reopened_as_draft: "The case was reopened as a draft: it had never been submitted.",
+  details_corrected: "The details were corrected.",
+  details_corrected_email_pending:
+    "The details were corrected. The new email address is used once the person confirms it by the link emailed to it; the old address was told.",
   // routes/staff/casePrivacy.ts
   erased: "The personal data of this case was erased.",
   // routes/staff/caseEvidence.ts

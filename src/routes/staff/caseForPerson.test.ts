@@ -25,6 +25,7 @@ after(async () => {
 beforeEach(async () => {
   smtp.messages.length = 0;
   await truncateTables(testApp.db, [
+    "case_detail_corrections",
     "case_closures",
     "case_replies",
     "case_comments",
@@ -479,5 +480,173 @@ describe("closing without a decision, and reopening", () => {
     const again = await admin.post(`/staff/cases/${neverSubmitted.id}/reopen`);
     assert.equal(again.status, 409);
     assert.match(await again.text(), /This case is a draft, so it cannot be reopened now\./);
+  });
+});
+
+describe("correcting the person's details", () => {
+  const correction = (overrides: Record<string, string> = {}) => ({
+    correctFullName: "Pat Persson",
+    correctEmail: "pat@example.org",
+    correctMatrixId: "@pat:example.org",
+    correctPhone: "",
+    correctionReason: "Typo in the surname; Matrix ID given on the phone",
+    ...overrides,
+  });
+
+  test("name and Matrix ID change at once; the timeline shows before and after with the reason", async () => {
+    const agent = await signedInStaffBrowser(testApp, "VETTING_AGENT", "Val Vetter");
+    const vettingCase = await createCase({
+      state: "IN_REVIEW",
+      fullName: "Pat Preson",
+      submittedAt: new Date(),
+    });
+    const response = await agent.post(`/staff/cases/${vettingCase.id}/details`, correction());
+    assert.equal(response.status, 303);
+    assert.equal(response.headers.get("location"), `/staff/cases/${vettingCase.id}?done=details_corrected`);
+    const stored = await testApp.db.vettingCase.findUniqueOrThrow({ where: { id: vettingCase.id } });
+    assert.equal(stored.fullName, "Pat Persson");
+    assert.equal(stored.matrixId, "@pat:example.org");
+    assert.equal(stored.pendingEmail, null);
+    const row = await testApp.db.caseDetailCorrection.findFirstOrThrow({ where: { caseId: vettingCase.id } });
+    assert.deepEqual(row.changes, {
+      fullName: { before: "Pat Preson", after: "Pat Persson" },
+      matrixId: { before: "", after: "@pat:example.org" },
+    });
+    assert.equal(row.changedById, agent.id);
+    // The audit row names the fields, never their values.
+    const [audit] = (await auditRows(vettingCase.id)).filter(
+      (entry) => entry.action === "case.details_corrected",
+    );
+    assert.deepEqual(audit, {
+      action: "case.details_corrected",
+      actorId: agent.id,
+      details: { correctionId: row.id, changedFields: ["fullName", "matrixId"], isEmailPending: false },
+    });
+    const page = await (await agent.get(`/staff/cases/${vettingCase.id}`)).text();
+    assert.match(page, /Corrected the person’s details/);
+    assert.match(
+      page,
+      /Full name: “Pat Preson” → “Pat Persson”; Matrix ID: none → “@pat:example.org”\. Reason: Typo in the surname; Matrix ID given on the phone/,
+    );
+    assert.equal(await testApp.db.outboxMessage.count(), 0, "no email when the address stays");
+
+    const unchanged = await agent.post(`/staff/cases/${vettingCase.id}/details`, correction());
+    assert.equal(unchanged.status, 409);
+    assert.match(await unchanged.text(), /Nothing was changed: the details are as they were\./);
+  });
+
+  test("a new email waits for its confirmation link; the old address is told; confirming makes it the case's", async () => {
+    const agent = await signedInStaffBrowser(testApp, "VETTING_AGENT");
+    const vettingCase = await createCase({ state: "SUBMITTED", submittedAt: new Date() });
+    const response = await agent.post(
+      `/staff/cases/${vettingCase.id}/details`,
+      correction({ correctFullName: "Pat Person", correctMatrixId: "", correctEmail: "pat.new@example.org" }),
+    );
+    assert.equal(
+      response.headers.get("location"),
+      `/staff/cases/${vettingCase.id}?done=details_corrected_email_pending`,
+    );
+    let stored = await testApp.db.vettingCase.findUniqueOrThrow({ where: { id: vettingCase.id } });
+    assert.equal(stored.email, "pat@example.org", "not used before it is confirmed");
+    assert.equal(stored.pendingEmail, "pat.new@example.org");
+    const page = await (await agent.get(`/staff/cases/${vettingCase.id}`)).text();
+    assert.match(
+      page,
+      /Email address: “pat@example\.org” → “pat\.new@example\.org” \(used once the person confirms it\)/,
+    );
+    assert.match(
+      page,
+      /The new address <strong>pat\.new@example\.org<\/strong> waits for the person to confirm it/,
+    );
+
+    const emails = await deliverQueuedEmails(testApp, smtp);
+    const toNew = emails.find((email) => email.to[0] === "pat.new@example.org");
+    const toOld = emails.find((email) => email.to[0] === "pat@example.org");
+    assert.ok(toNew && toOld);
+    assert.equal(emails.length, 2);
+    assert.match(toOld.subject, /is being changed/);
+    assert.doesNotMatch(toOld.text, /pat\.new/, "the old address is not told the new one");
+    const linkPath = linkPathIn(toNew, testApp.config.http.publicUrl);
+    assert.match(linkPath, /^\/apply\/new-address\/[A-Za-z0-9_-]{43}$/);
+
+    // GET changes nothing; POST confirms.
+    const linkPage = await fetch(`${testApp.baseUrl}${linkPath}`);
+    const linkHtml = await linkPage.text();
+    assert.match(linkHtml, /Confirm your new email address/);
+    stored = await testApp.db.vettingCase.findUniqueOrThrow({ where: { id: vettingCase.id } });
+    assert.equal(stored.email, "pat@example.org");
+    const csrfToken = /name="_csrf" value="([^"]+)"/.exec(linkHtml)?.[1] ?? "";
+    const cookie = linkPage.headers
+      .getSetCookie()
+      .map((value) => value.split(";")[0])
+      .join("; ");
+    const confirm = () =>
+      fetch(`${testApp.baseUrl}${linkPath}`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { cookie, origin: testApp.baseUrl, "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ _csrf: csrfToken }).toString(),
+      });
+    const confirmed = await confirm();
+    assert.equal(confirmed.status, 200);
+    assert.match(await confirmed.text(), /Your new email address is confirmed/);
+    stored = await testApp.db.vettingCase.findUniqueOrThrow({ where: { id: vettingCase.id } });
+    assert.equal(stored.email, "pat.new@example.org");
+    assert.equal(stored.pendingEmail, null);
+    assert.ok(stored.emailConfirmedAt);
+    assert.equal(
+      await testApp.db.auditEvent.count({
+        where: { subjectId: vettingCase.id, action: "case.email_change_confirmed" },
+      }),
+      1,
+    );
+    assert.equal((await confirm()).status, 410, "the link works once");
+  });
+
+  test("a second correction voids the first address's link", async () => {
+    const agent = await signedInStaffBrowser(testApp, "VETTING_AGENT");
+    const vettingCase = await createCase({ state: "SUBMITTED", submittedAt: new Date() });
+    await agent.post(
+      `/staff/cases/${vettingCase.id}/details`,
+      correction({ correctFullName: "Pat Person", correctMatrixId: "", correctEmail: "wrong@example.org" }),
+    );
+    const [first] = (await deliverQueuedEmails(testApp, smtp)).filter(
+      (email) => email.to[0] === "wrong@example.org",
+    );
+    assert.ok(first);
+    await agent.post(
+      `/staff/cases/${vettingCase.id}/details`,
+      correction({ correctFullName: "Pat Person", correctMatrixId: "", correctEmail: "right@example.org" }),
+    );
+    const firstLink = await fetch(`${testApp.baseUrl}${linkPathIn(first, testApp.config.http.publicUrl)}`);
+    assert.equal(firstLink.status, 404);
+    assert.equal(
+      (await testApp.db.vettingCase.findUniqueOrThrow({ where: { id: vettingCase.id } })).pendingEmail,
+      "right@example.org",
+    );
+  });
+
+  test("refused: a reason is required (422), a conflicted staff member (403), an erased case (409)", async () => {
+    const agent = await signedInStaffBrowser(testApp, "VETTING_AGENT");
+    const vettingCase = await createCase();
+    const noReason = await agent.post(
+      `/staff/cases/${vettingCase.id}/details`,
+      correction({ correctionReason: "" }),
+    );
+    assert.equal(noReason.status, 422);
+    assert.match(await noReason.text(), /Say why the details are corrected/);
+    const badEmail = await agent.post(
+      `/staff/cases/${vettingCase.id}/details`,
+      correction({ correctEmail: "not an address" }),
+    );
+    assert.equal(badEmail.status, 422);
+
+    await testApp.db.caseConflict.create({
+      data: { caseId: vettingCase.id, staffUserId: agent.id, declaredById: agent.id, reason: "Cousin" },
+    });
+    assert.equal((await agent.post(`/staff/cases/${vettingCase.id}/details`, correction())).status, 403);
+    const erased = await createCase({ email: "gone@example.org", erasedAt: new Date(), fullName: "" });
+    assert.equal((await agent.post(`/staff/cases/${erased.id}/details`, correction())).status, 409);
+    assert.equal(await testApp.db.caseDetailCorrection.count(), 0);
   });
 });

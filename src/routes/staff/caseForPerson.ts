@@ -4,6 +4,8 @@
 //   POST /cases/:id/close              an admin closes an open case: spam, duplicate of a named case,
 //                                        abandoned, or at the person's request, with a reason (step-up)
 //   POST /cases/:id/reopen             an admin reopens a closed case (step-up)
+//   POST /cases/:id/details            correct the name, email, Matrix ID or phone, with a reason (a new
+//                                        email is used once the person confirms it by the emailed link)
 // Form mistakes re-render the case page with the panel's messages (422); refusals (a conflict of
 // interest, a role, the state machine) show the case page with their message (403, 409).
 import Router from "@koa/router";
@@ -11,8 +13,9 @@ import { z } from "zod";
 import type { AppDependencies } from "../../appDependencies.js";
 import { auditActorFor } from "../../audit.js";
 import { closeCase, reopenCase } from "../../commands/cases/closeCase.js";
+import { correctCaseDetails } from "../../commands/cases/correctCaseDetails.js";
 import { submitOnBehalf } from "../../commands/cases/submitOnBehalf.js";
-import { isOneLineText, ZStatement } from "../../domain/applicationFields.js";
+import { isOneLineText, ZApplicationDetails, ZStatement } from "../../domain/applicationFields.js";
 import { parseCaseNumber } from "../../domain/caseNumber.js";
 import { requireRecentSecondFactor } from "../../middleware/requireRecentSecondFactor.js";
 import { signedInStaff } from "../../middleware/requireStaff.js";
@@ -74,6 +77,28 @@ export const ZCloseCaseForm = z
       });
     }
   });
+
+// The correction form's fields carry their own names: the case page holds other forms.
+export const ZCorrectDetailsForm = z
+  .object({
+    correctFullName: ZApplicationDetails.shape.fullName,
+    correctEmail: ZApplicationDetails.shape.email,
+    correctMatrixId: ZApplicationDetails.shape.matrixId,
+    correctPhone: ZApplicationDetails.shape.phone,
+    correctionReason: staffText(
+      "Say why the details are corrected, for example “typo in the surname”.",
+      1000,
+    ).refine(isOneLineText, "Keep the reason to one line."),
+  })
+  .transform((form) => ({
+    details: {
+      fullName: form.correctFullName,
+      email: form.correctEmail,
+      matrixId: form.correctMatrixId,
+      phone: form.correctPhone,
+    },
+    reason: form.correctionReason,
+  }));
 
 export function caseForPersonRoutes(deps: AppDependencies): Router {
   const router = new Router();
@@ -158,6 +183,39 @@ export function caseForPersonRoutes(deps: AppDependencies): Router {
           audit: auditActorFor(ctx, staff),
         });
         return state === "DRAFT" ? "reopened_as_draft" : "reopened";
+      },
+      [403, 409],
+    );
+  });
+
+  router.post("/cases/:id/details", async (ctx) => {
+    const staff = signedInStaff(ctx);
+    authorize(canViewCases(staff));
+    const caseId = uuidParam(ctx);
+    const form = readForm(ctx, ZCorrectDetailsForm, [
+      "correctFullName",
+      "correctEmail",
+      "correctMatrixId",
+      "correctPhone",
+      "correctionReason",
+    ]);
+    if (!form.isValid) {
+      return renderCasePage(ctx, deps, staff, caseId, { correctionForm: form, status: 422 });
+    }
+    await actOnCase(
+      ctx,
+      deps,
+      staff,
+      caseId,
+      async () => {
+        const { isEmailPending } = await correctCaseDetails(deps.db, {
+          caseId,
+          actor: staff,
+          details: form.data.details,
+          reason: form.data.reason,
+          audit: auditActorFor(ctx, staff),
+        });
+        return isEmailPending ? "details_corrected_email_pending" : "details_corrected";
       },
       [403, 409],
     );
