@@ -81,6 +81,9 @@ export async function seedCaseWithHistory(
   const consentNote = `Paper form kept in the Juniper Lane file ${tag}.`;
   const closureReason = `Thought abandoned after the allotment move ${tag}.`;
   const replyBody = `My neighbour on Juniper Lane can vouch for me ${tag}.`;
+  const misspeltName = `Xanthe Quilfeather ${tag}`;
+  const correctionReason = `Surname misspelt at the Juniper desk ${tag}.`;
+  const pendingEmail = `xanthe.moved.${tag}@example.org`;
 
   const seeded = await db.$transaction(async (tx) => {
     const vettingCase = await tx.vettingCase.create({
@@ -92,6 +95,7 @@ export async function seedCaseWithHistory(
         privacyConsentAt: submittedAt,
         privacyConsentKind: "SIGNED_PAPER_FORM",
         privacyConsentNote: consentNote,
+        pendingEmail,
         emailConfirmedAt: submittedAt,
         assignedToId: agent.id,
         submittedAt,
@@ -115,6 +119,17 @@ export async function seedCaseWithHistory(
       },
     });
     await tx.caseReply.create({ data: { caseId: vettingCase.id, body: replyBody, createdAt: submittedAt } });
+    await tx.caseDetailCorrection.create({
+      data: {
+        caseId: vettingCase.id,
+        changedById: agent.id,
+        reason: correctionReason,
+        changes: {
+          fullName: { before: misspeltName, after: person.fullName },
+          email: { before: person.email, after: pendingEmail },
+        },
+      },
+    });
     const applicant = { label: "applicant", ipAddress: "192.0.2.10", userAgent: "Test browser" };
     await recordAudit(tx, applicant, "case.created", subject, {});
     await recordAudit(tx, applicant, "case.submitted", subject, { from: "DRAFT", to: "SUBMITTED" });
@@ -274,6 +289,9 @@ export async function seedCaseWithHistory(
       consentNote,
       closureReason,
       replyBody,
+      misspeltName,
+      correctionReason,
+      pendingEmail,
     ],
     agent,
     admin,
