@@ -1,11 +1,11 @@
 // What an applicant's message to the vetting team may be: plain text (escaped wherever it is shown,
-// line breaks kept), not empty, at most REPLY_MAX_LENGTH characters, and without the invisible
-// direction overrides that could make it read differently on the case page than it was written.
+// line breaks kept), not empty, at most REPLY_MAX_LENGTH characters, and plain text as the application's
+// own fields are (isPlainText: no control characters or direction overrides, which could make it read
+// differently on the case page than it was written).
 import { z } from "zod";
+import { isPlainText } from "./applicationFields.js";
 
 export const REPLY_MAX_LENGTH = 4000;
-
-const DIRECTION_OVERRIDES = /[\u202A-\u202E\u2066-\u2069]/u;
 
 export const ZReplyForm = z.object({
   message: z
@@ -13,10 +13,7 @@ export const ZReplyForm = z.object({
     .trim()
     .min(1, "Write your message.")
     .max(REPLY_MAX_LENGTH, `Use at most ${REPLY_MAX_LENGTH} characters.`)
-    .refine(
-      (message) => !DIRECTION_OVERRIDES.test(message),
-      "Remove the invisible text-direction characters.",
-    )
+    .refine(isPlainText, "Remove the invisible control or text-direction characters.")
     // Line endings as the browser sends them (CRLF) are stored as plain newlines.
     .transform((message) => message.replace(/\r\n?/g, "\n")),
 });

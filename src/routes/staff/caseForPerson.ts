@@ -15,7 +15,12 @@ import { auditActorFor } from "../../audit.js";
 import { closeCase, reopenCase } from "../../commands/cases/closeCase.js";
 import { correctCaseDetails } from "../../commands/cases/correctCaseDetails.js";
 import { submitOnBehalf } from "../../commands/cases/submitOnBehalf.js";
-import { isOneLineText, ZApplicationDetails, ZStatement } from "../../domain/applicationFields.js";
+import {
+  isOneLineText,
+  isPlainText,
+  ZApplicationDetails,
+  ZStatement,
+} from "../../domain/applicationFields.js";
 import { parseCaseNumber } from "../../domain/caseNumber.js";
 import { requireRecentSecondFactor } from "../../middleware/requireRecentSecondFactor.js";
 import { signedInStaff } from "../../middleware/requireStaff.js";
@@ -25,15 +30,13 @@ import { readForm } from "../toolkit/forms.js";
 import { uuidParam } from "../toolkit/params.js";
 import { actOnCase, renderCasePage } from "./casePageView.js";
 
-const DIRECTION_OVERRIDES = /[\u202A-\u202E\u2066-\u2069]/u;
-
 const staffText = (missing: string, max: number) =>
   z
     .string({ error: missing })
     .trim()
     .min(1, missing)
     .max(max, `Use at most ${max} characters.`)
-    .refine((value) => !DIRECTION_OVERRIDES.test(value), "Remove the invisible text-direction characters.");
+    .refine(isPlainText, "Remove the invisible control or text-direction characters.");
 
 // The case page holds several forms: these fields carry their own names (and so their own ids).
 export const ZSubmitOnBehalfForm = z.object({
