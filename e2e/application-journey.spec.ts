@@ -4,6 +4,8 @@
 // the email, edits and resubmits; a different admin approves; the approval email arrives. Staff are
 // seeded through Prisma with signed-in sessions; every
 // email travels through the app's worker to the development mailbox. axe checks every page on the way.
+// A second journey: an agent submits for someone they met in person; the person answers a request for
+// more information with a reply; the agent, the case's assignee, is emailed about it.
 import { randomUUID } from "node:crypto";
 import type { BrowserContext, Cookie, Page } from "@playwright/test";
 import type { Database } from "../src/db.js";
@@ -52,12 +54,17 @@ async function actAs(context: BrowserContext, who: StaffKey): Promise<void> {
   await context.addCookies([cookie]);
 }
 
-/** Opens the newest email with this subject in the development mailbox and returns its link. */
-async function openEmailedLink(page: Page, subject: RegExp, linkPattern: RegExp): Promise<string> {
+/** Opens the newest email with this subject to `recipient` in the development mailbox; returns its link. */
+async function openEmailedLink(
+  page: Page,
+  subject: RegExp,
+  linkPattern: RegExp,
+  recipient = applicantEmail,
+): Promise<string> {
   await page.goto("/dev/mailbox");
   const message = page
     .getByRole("listitem")
-    .filter({ hasText: applicantEmail })
+    .filter({ hasText: recipient })
     .getByRole("link", { name: subject });
   await expect(message.first()).toBeVisible({ timeout: 15_000 });
   await message.first().click();
@@ -67,13 +74,13 @@ async function openEmailedLink(page: Page, subject: RegExp, linkPattern: RegExp)
   return href ?? "";
 }
 
-async function waitForEmail(kind: string): Promise<void> {
+async function waitForEmail(kind: string, recipient = applicantEmail): Promise<void> {
   await expect
     .poll(
       async () =>
         (
           await db.outboxMessage.findFirst({
-            where: { recipient: applicantEmail, kind },
+            where: { recipient, kind },
             select: { status: true },
           })
         )?.status,
@@ -241,5 +248,99 @@ test("an application goes from the form to approval, through vetting and a reque
     .first()
     .click();
   await expect(page.getByRole("main")).toContainText(applicantName);
+  await expectAccessibleInLightAndDarkThemes(page);
+});
+
+test("an agent submits for someone met in person; their reply to a request for more information reaches the agent", async ({
+  page,
+  context,
+}) => {
+  test.setTimeout(120_000);
+  const personEmail = `pat-${marker}@example.org`;
+  const agent = await db.staffUser.findUniqueOrThrow({
+    where: { email: `agent-${marker}@example.org` },
+    select: { id: true, email: true },
+  });
+  // The agent opened the case after meeting the person (a staff-opened draft, theirs to work on).
+  const vettingCase = await db.vettingCase.create({
+    data: {
+      state: "DRAFT",
+      origin: "STAFF",
+      fullName: `Pat Person ${marker}`,
+      email: personEmail,
+      statement: "I repair bicycles at the community workshop.",
+      createdById: agent.id,
+      assignedToId: agent.id,
+    },
+    select: { id: true, number: true },
+  });
+
+  // The agent submits it for the person, who signed the paper consent form.
+  await actAs(context, "agent");
+  await page.goto(`/staff/cases/${vettingCase.id}`);
+  const onBehalf = page.getByRole("region", { name: "Submitted for the person" });
+  await onBehalf
+    .getByRole("group", { name: "How the person agreed to the privacy notice" })
+    .getByLabel("Signed a paper form")
+    .check();
+  await onBehalf.getByLabel("Note on the consent").fill("Paper form in the office file");
+  await onBehalf.getByLabel("The person agreed to the privacy notice as it reads now").check();
+  await onBehalf.getByRole("button", { name: "Submit the application for the person" }).click();
+  await expect(page.getByRole("status")).toContainText("submitted on the person’s behalf");
+  await expect(page.getByRole("region", { name: "Submitted for the person" })).toContainText(
+    "Signed a paper form",
+  );
+  await expectAccessibleInLightAndDarkThemes(page);
+  const submitted = await db.vettingCase.findUniqueOrThrow({ where: { id: vettingCase.id } });
+  expect(submitted.state).toBe("SUBMITTED");
+  expect(submitted.privacyConsentKind).toBe("SIGNED_PAPER_FORM");
+  await waitForEmail("submitted_on_behalf", personEmail);
+  await page.getByRole("button", { name: "Start review" }).click();
+  await expect(page.getByRole("status")).toBeVisible();
+
+  // An admin asks for more information.
+  await actAs(context, "firstAdmin");
+  await page.goto(`/staff/cases/${vettingCase.id}`);
+  await page.getByRole("group", { name: "Your decision" }).getByLabel("Ask for more information").check();
+  await page.getByLabel("Reason", { exact: true }).fill("Who at the workshop can vouch for you?");
+  await page.getByRole("button", { name: "Record the decision" }).click();
+  await expect(page.getByRole("status")).toBeVisible();
+
+  // The person follows the email and answers the question with a reply.
+  await context.clearCookies();
+  await waitForEmail("more_information_requested", personEmail);
+  const signInHref = await openEmailedLink(
+    page,
+    /More information needed/,
+    /\/apply\/sign-in\/[A-Za-z0-9_-]{43}$/,
+    personEmail,
+  );
+  await context.clearCookies();
+  await page.goto(signInHref);
+  await page.getByRole("button", { name: "Open my application" }).click();
+  await expect(page).toHaveURL(/\/application(\?done=\w+)?$/);
+  const messages = page.getByRole("region", { name: "Messages with the vetting team" });
+  await expect(messages).toContainText("Who at the workshop can vouch for you?");
+  await messages.getByLabel("Answer the vetting team’s question").fill("Jo, who runs the Saturday sessions.");
+  await messages.getByRole("button", { name: "Send my message" }).click();
+  await expect(page.getByRole("status")).toContainText("Your message was sent to the vetting team.");
+  await expect(page.getByRole("region", { name: "Messages with the vetting team" })).toContainText(
+    "Answers the request for more information",
+  );
+  await expectAccessibleInLightAndDarkThemes(page);
+
+  // The agent, the case's assignee, is emailed, and reads the reply on the case page.
+  await waitForEmail("applicant_replied", agent.email);
+  const caseHref = await openEmailedLink(
+    page,
+    /Answer to your request on case VC-\d{5,}/,
+    new RegExp(`/staff/cases/${vettingCase.id}$`),
+    agent.email,
+  );
+  await actAs(context, "agent");
+  await page.goto(new URL(caseHref).pathname);
+  const conversation = page.getByRole("region", { name: "Conversation with the applicant" });
+  await expect(conversation).toContainText("Jo, who runs the Saturday sessions.");
+  await expect(conversation).toContainText("Request for more information, answered");
   await expectAccessibleInLightAndDarkThemes(page);
 });

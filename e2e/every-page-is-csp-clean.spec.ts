@@ -370,6 +370,9 @@ test("every page of a superadmin, and the pages behind emailed staff links", asy
   await expectRenderedCleanly(page, browserProblems, "Delete this evidence file?");
 
   await visit(page, browserProblems, `/staff/cases/${staffCaseId}`, caseHeading);
+  // The conversation with the applicant and the closing panel render on the case page, without scripts.
+  await expect(page.getByRole("region", { name: "Conversation with the applicant" })).toBeVisible();
+  await expect(page.getByRole("region", { name: "Closing without a decision" })).toBeVisible();
   await page.getByLabel("Add a comment").fill(`Please add a second reference, ${marker}.`);
   await page.getByLabel(/Staff and the applicant/).check();
   await page.getByRole("button", { name: "Add the comment" }).click();

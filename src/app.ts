@@ -41,6 +41,7 @@ import { cspReportRoutes } from "./routes/reports/cspReport.js";
 import { auditLogRoutes } from "./routes/staff/auditLog.js";
 import { caseDecisionRoutes } from "./routes/staff/caseDecisions.js";
 import { caseEvidenceRoutes } from "./routes/staff/caseEvidence.js";
+import { caseForPersonRoutes } from "./routes/staff/caseForPerson.js";
 import { casePrivacyRoutes } from "./routes/staff/casePrivacy.js";
 import { caseRoutes } from "./routes/staff/cases.js";
 import { cspViolationRoutes } from "./routes/staff/cspViolations.js";
@@ -181,6 +182,7 @@ export function createApp(deps: AppDependencies): Koa {
     cspViolationRoutes,
     caseRoutes,
     caseDecisionRoutes,
+    caseForPersonRoutes,
     casePrivacyRoutes,
     caseEvidenceRoutes,
     issueRegistrationTokenRoutes,

@@ -15,6 +15,8 @@ export type LinkPurpose =
   | "staff_invitation"
   | "password_reset"
   | "case_invitation"
+  | "case_submitted_for_you"
+  | "case_email_change"
   | "registration_token_reveal";
 
 export interface LinkSubject {

@@ -79,7 +79,11 @@ export const urls = {
       | "invite"
       | "export"
       | "erase"
-      | "conflicts",
+      | "conflicts"
+      | "submit-on-behalf"
+      | "close"
+      | "reopen"
+      | "details",
   ) => `/staff/cases/${encodeURIComponent(id)}/${action}`,
   staffCaseConflictWithdrawal: (caseId: string, conflictId: string) =>
     `/staff/cases/${encodeURIComponent(caseId)}/conflicts/${encodeURIComponent(conflictId)}/withdraw`,
@@ -94,6 +98,7 @@ export const urls = {
   applicantDetails: () => "/application/details",
   applicantAction: (action: "submit" | "resubmit" | "withdraw") => `/application/${action}`,
   applicantSignOut: () => "/application/sign-out",
+  applicantReply: () => "/application/messages",
   // Evidence files. The upload addresses take multipart bodies (see isEvidenceUploadPath below).
   applicantEvidence: () => "/application/evidence",
   applicantEvidenceWithNotice: (notice: string) => `/application/evidence?done=${encodeURIComponent(notice)}`,
@@ -115,6 +120,8 @@ export const urls = {
   confirmEmail: (token: string) => `/apply/confirm/${encodeURIComponent(token)}`,
   applicantSignIn: (token: string) => `/apply/sign-in/${encodeURIComponent(token)}`,
   caseInvitation: (token: string) => `/apply/invitation/${encodeURIComponent(token)}`,
+  caseSubmittedForYou: (token: string) => `/apply/submitted/${encodeURIComponent(token)}`,
+  caseEmailChange: (token: string) => `/apply/new-address/${encodeURIComponent(token)}`,
   staffInvitation: (token: string) => `/staff/invitation/${encodeURIComponent(token)}`,
   staffPasswordReset: (token: string) => `/staff/password-reset/${encodeURIComponent(token)}`,
   // Matrix registration tokens: the one-time reveal link (a link token, never the registration token),

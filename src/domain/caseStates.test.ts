@@ -9,23 +9,26 @@ import {
   CaseTransitionError,
   isDecided,
   isEditableByApplicant,
+  isOpenState,
   transition,
 } from "./caseStates.js";
 
 // The whole table, written out independently of the module: every (state, move) not listed is refused.
 const EXPECTED: Record<CaseState, Partial<Record<CaseMove, CaseState>>> = {
-  DRAFT: { submit: "SUBMITTED", withdraw: "WITHDRAWN" },
-  SUBMITTED: { startReview: "IN_REVIEW", withdraw: "WITHDRAWN" },
+  DRAFT: { submit: "SUBMITTED", withdraw: "WITHDRAWN", close: "CLOSED" },
+  SUBMITTED: { startReview: "IN_REVIEW", withdraw: "WITHDRAWN", close: "CLOSED" },
   IN_REVIEW: {
     requestMoreInformation: "MORE_INFORMATION_REQUESTED",
     approve: "APPROVED",
     reject: "REJECTED",
     withdraw: "WITHDRAWN",
+    close: "CLOSED",
   },
-  MORE_INFORMATION_REQUESTED: { resubmit: "IN_REVIEW", withdraw: "WITHDRAWN" },
+  MORE_INFORMATION_REQUESTED: { resubmit: "IN_REVIEW", withdraw: "WITHDRAWN", close: "CLOSED" },
   APPROVED: {},
   REJECTED: {},
   WITHDRAWN: {},
+  CLOSED: { reopen: "SUBMITTED", reopenAsDraft: "DRAFT" },
 };
 
 describe("case states", () => {
@@ -57,6 +60,13 @@ describe("case states", () => {
     }
   });
 
+  test("a closed case is neither open nor decided, and only an admin's reopening leads out of it", () => {
+    assert.equal(isOpenState("CLOSED"), false);
+    assert.equal(isDecided("CLOSED"), false);
+    assert.equal(isEditableByApplicant("CLOSED"), false);
+    assert.deepEqual(allowedMoves("CLOSED").sort(), ["reopen", "reopenAsDraft"]);
+  });
+
   test("decided cases are final; applicants edit only drafts and cases sent back to them", () => {
     assert.deepEqual(CASE_STATES.filter(isDecided), ["APPROVED", "REJECTED"]);
     assert.deepEqual(CASE_STATES.filter(isEditableByApplicant), ["DRAFT", "MORE_INFORMATION_REQUESTED"]);
@@ -74,6 +84,9 @@ describe("case states", () => {
       return "";
     };
     assert.equal(messageOf("APPROVED", "approve"), "This case is approved, so it cannot be approved now.");
+    assert.equal(messageOf("APPROVED", "close"), "This case is approved, so it cannot be closed now.");
+    assert.equal(messageOf("IN_REVIEW", "reopen"), "This case is in review, so it cannot be reopened now.");
+    assert.equal(messageOf("CLOSED", "withdraw"), "This case is closed, so it cannot be withdrawn now.");
     assert.equal(
       messageOf("DRAFT", "requestMoreInformation"),
       "This case is a draft, so it cannot be sent back for more information now.",

@@ -8,6 +8,10 @@
 //                      requestMoreInformation ↓   │ resubmit
 //                                     MORE_INFORMATION_REQUESTED
 //   withdraw: from any state before a decision → WITHDRAWN
+//   close:    an admin closes an open case without a decision (spam, duplicate, …) → CLOSED
+//   reopen:   CLOSED → SUBMITTED (it had been submitted) · reopenAsDraft: CLOSED → DRAFT (it never was)
+//
+// Submitting on the person's behalf is the same `submit` move, made by an agent.
 //
 // Who may make a move (applicant, agent, admin, four eyes) is not decided here but in policies/.
 
@@ -19,6 +23,7 @@ export const CASE_STATES = [
   "APPROVED",
   "REJECTED",
   "WITHDRAWN",
+  "CLOSED",
 ] as const;
 export type CaseState = (typeof CASE_STATES)[number];
 
@@ -49,6 +54,11 @@ export const CASE_MOVES = {
   approve: { from: ["IN_REVIEW"], to: "APPROVED" },
   reject: { from: ["IN_REVIEW"], to: "REJECTED" },
   withdraw: { from: OPEN_STATES, to: "WITHDRAWN" },
+  close: { from: OPEN_STATES, to: "CLOSED" },
+  // Two moves rather than one with a computed target: the table stays the whole truth, and the command
+  // picks by whether the case had ever been submitted.
+  reopen: { from: ["CLOSED"], to: "SUBMITTED" },
+  reopenAsDraft: { from: ["CLOSED"], to: "DRAFT" },
 } as const satisfies Record<string, { from: readonly CaseState[]; to: CaseState }>;
 export type CaseMove = keyof typeof CASE_MOVES;
 
@@ -61,6 +71,7 @@ export const CASE_STATE_LABELS: Record<CaseState, string> = {
   APPROVED: "Approved",
   REJECTED: "Rejected",
   WITHDRAWN: "Withdrawn",
+  CLOSED: "Closed without a decision",
 };
 
 /** How a sentence says what the case is: "This case is <phrase>". */
@@ -72,6 +83,7 @@ const STATE_PHRASES: Record<CaseState, string> = {
   APPROVED: "approved",
   REJECTED: "rejected",
   WITHDRAWN: "withdrawn",
+  CLOSED: "closed",
 };
 
 const MOVE_LABELS: Record<CaseMove, string> = {
@@ -82,6 +94,9 @@ const MOVE_LABELS: Record<CaseMove, string> = {
   approve: "approved",
   reject: "rejected",
   withdraw: "withdrawn",
+  close: "closed",
+  reopen: "reopened",
+  reopenAsDraft: "reopened",
 };
 
 /** A move the case's state does not allow: shown to the person as a message, with status 409. */
@@ -106,6 +121,11 @@ export function allowedMoves(from: CaseState): CaseMove[] {
   return (Object.keys(CASE_MOVES) as CaseMove[]).filter((move) =>
     (CASE_MOVES[move].from as readonly CaseState[]).includes(from),
   );
+}
+
+/** Whether the state machine allows this move from this state (policies ask it; commands call transition). */
+export function canMakeMove(from: CaseState, move: CaseMove): boolean {
+  return (CASE_MOVES[move].from as readonly CaseState[]).includes(from);
 }
 
 export function isOpenState(state: CaseState): boolean {

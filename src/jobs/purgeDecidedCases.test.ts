@@ -147,6 +147,22 @@ describe("purgeDecidedCases", () => {
     );
   });
 
+  test("a case closed without a decision is purged once the retention period has passed since its closing", async () => {
+    const oldClosed = await seedCaseWithHistory(db, config, { state: "CLOSED" });
+    await db.vettingCase.update({ where: { id: oldClosed.id }, data: { closedAt: daysAgo(31) } });
+    const recentClosed = await seedCaseWithHistory(db, config, { state: "CLOSED" });
+    await db.vettingCase.update({ where: { id: recentClosed.id }, data: { closedAt: daysAgo(3) } });
+
+    await purgeDecidedCases({ db, config, logger }, now);
+
+    assert.deepEqual(await erasedAtOf(oldClosed), now);
+    for (const value of oldClosed.personalValues)
+      assert.deepEqual(await tablesContaining(db, value), [], value);
+    const closure = await db.caseClosure.findFirstOrThrow({ where: { caseId: oldClosed.id } });
+    assert.deepEqual([closure.kind, closure.reason], ["ABANDONED", ""], "the kind stays, the words go");
+    assert.equal(await erasedAtOf(recentClosed), null);
+  });
+
   test("a large backlog goes in batches, one transaction each", async () => {
     const seeded: SeededCase[] = [];
     for (let index = 0; index < 5; index += 1) {

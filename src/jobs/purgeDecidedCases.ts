@@ -1,5 +1,5 @@
 // Daily (03:30, worker.ts): the retention purge. Cases decided more than CASE_RETENTION_DAYS ago, and
-// cases withdrawn that long ago, lose their personal data and evidence files (eraseCase(), audited
+// cases withdrawn or closed without a decision that long ago, lose their personal data and evidence files (eraseCase(), audited
 // "case.purged" by "system" with reason "retention"); the decision and the audit trail stay. Registration
 // tokens issued from the standalone form (no case) lose the person's name, email and note, their emails
 // and their reveal links once they expired that long ago ("matrix_token.purged"), and the request they
@@ -37,7 +37,8 @@ export async function purgeDecidedCases(
           SELECT id FROM vetting_cases
            WHERE "erasedAt" IS NULL
              AND ((state::text = ANY(${[...DECIDED_STATES]}) AND "decidedAt" < ${cutoff})
-                  OR (state = 'WITHDRAWN' AND "withdrawnAt" < ${cutoff}))
+                  OR (state = 'WITHDRAWN' AND "withdrawnAt" < ${cutoff})
+                  OR (state = 'CLOSED' AND "closedAt" < ${cutoff}))
            ORDER BY number
            LIMIT ${batchSize}
            FOR UPDATE SKIP LOCKED`;

@@ -10,7 +10,7 @@
 // others, one of them with the identity verified). A staff member with a conflict of interest on a case
 // sees only its number, the person's name and its state: they cannot be assigned it, vet it, see its
 // evidence or decide it.
-import { type CaseState, isEditableByApplicant, isOpenState } from "../domain/caseStates.js";
+import { type CaseState, canMakeMove, isEditableByApplicant, isOpenState } from "../domain/caseStates.js";
 import { type Actor, hasRole } from "./staff.js";
 
 /** Which of the applicant's identifiers a staff member's own matches (compared as duplicates are). */
@@ -19,6 +19,8 @@ export type ApplicantIdentifier = "email" | "phone" | "matrixId";
 export interface CaseFacts {
   state: CaseState;
   createdById: string | null;
+  /** The agent who submitted the application on the person's behalf, if one did. */
+  submittedById: string | null;
   /** The case's vetting records: who wrote each, and whether they verified the identity. */
   vettingRecords: readonly { agentId: string; identityVerified: boolean }[];
   /** Staff who uploaded evidence to the case. */
@@ -89,6 +91,50 @@ export function canComment(actor: Actor, vettingCase: CaseFacts): boolean {
   return canWorkOn(actor, vettingCase) && !vettingCase.erasedAt;
 }
 
+/**
+ * Submitting the application for the person (who consented another way: a signed form, a video call, an
+ * email): any staff member working on the case, while it is a draft. Like opening a case for someone,
+ * it makes them too close to decide it.
+ */
+export function canSubmitOnBehalf(actor: Actor, vettingCase: CaseFacts): boolean {
+  return canWorkOn(actor, vettingCase) && !vettingCase.erasedAt && canMakeMove(vettingCase.state, "submit");
+}
+
+/**
+ * Closing a case without a decision (spam, a duplicate, abandoned, the person asked): an admin without a
+ * conflict of interest on it, while it is open. Reopening: the same people, while it is closed.
+ */
+export function canCloseCase(actor: Actor, vettingCase: CaseFacts): boolean {
+  return (
+    hasRole(actor, "INVITING_ADMIN") &&
+    canWorkOn(actor, vettingCase) &&
+    !vettingCase.erasedAt &&
+    canMakeMove(vettingCase.state, "close")
+  );
+}
+
+export function canReopenCase(actor: Actor, vettingCase: CaseFacts): boolean {
+  return (
+    hasRole(actor, "INVITING_ADMIN") &&
+    canWorkOn(actor, vettingCase) &&
+    !vettingCase.erasedAt &&
+    vettingCase.state === "CLOSED"
+  );
+}
+
+/**
+ * Correcting the person's details (name, email, Matrix ID, phone) with a reason: any staff member working
+ * on the case, in any state, until it is erased (a typo matters after a decision too).
+ */
+export function canCorrectCaseDetails(actor: Actor, vettingCase: CaseFacts): boolean {
+  return canWorkOn(actor, vettingCase) && !vettingCase.erasedAt;
+}
+
+/** The applicant writes to the vetting team while the case is open (not decided, withdrawn or closed). */
+export function canApplicantReply(vettingCase: Pick<CaseFacts, "state" | "erasedAt">): boolean {
+  return isOpenCase(vettingCase);
+}
+
 /** Sending the person (again) the link to their workspace: for a case still waiting for them. */
 export function canInviteApplicant(actor: Actor, vettingCase: CaseFacts): boolean {
   return canWorkOn(actor, vettingCase) && !vettingCase.erasedAt && isEditableByApplicant(vettingCase.state);
@@ -130,6 +176,8 @@ export function reasonsTooCloseToDecide(actor: Actor, vettingCase: CaseFacts): s
   const reasons: string[] = [];
   if (hasConflictOn(actor, vettingCase)) reasons.push("You have a conflict of interest on this case.");
   if (vettingCase.createdById === actor.id) reasons.push("You opened this case.");
+  if (vettingCase.submittedById === actor.id)
+    reasons.push("You submitted this application on the person’s behalf.");
   if (vettingCase.vettingRecords.some((record) => record.agentId === actor.id))
     reasons.push("You wrote a vetting record for this case.");
   if (vettingCase.staffUploaderIds.includes(actor.id)) reasons.push("You uploaded evidence to this case.");

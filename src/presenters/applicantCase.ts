@@ -4,10 +4,12 @@
 import { submissionProblems } from "../commands/applicants/submitApplication.js";
 import type { Config } from "../config.js";
 import { formatCaseNumber } from "../domain/caseNumber.js";
+import { REPLY_MAX_LENGTH } from "../domain/caseReplies.js";
 import { allowedMoves, CASE_STATE_LABELS, type CaseState } from "../domain/caseStates.js";
-import { canApplicantEdit, canApplicantWithdraw } from "../policies/cases.js";
+import { canApplicantEdit, canApplicantReply, canApplicantWithdraw } from "../policies/cases.js";
 import type { ApplicantCaseRow } from "../queries/sql/applicantCase.js";
-import { formatDateTime, isoDateTime } from "./staff.js";
+import { presentConversation } from "./conversation.js";
+import { formatDateTime } from "./staff.js";
 
 /** Labels of the fields, as the forms show them; also used to list what is missing before submitting. */
 export const APPLICATION_FIELD_LABELS = {
@@ -19,11 +21,40 @@ export const APPLICATION_FIELD_LABELS = {
 } as const;
 export const APPLICATION_FIELD_ORDER = Object.keys(APPLICATION_FIELD_LABELS);
 
+/**
+ * What the vetting team does with what the applicant adds, in the case's state: the one sentence every
+ * applicant page uses, so none says the team "can see" a draft's files while another says it cannot.
+ * Staff can open a draft (the queue lists every case, and an agent may have started it), but nobody
+ * works on it before it is submitted; after a decision, withdrawal or closing, nobody works on it again.
+ */
+export function whoLooksAtYourApplication(state: CaseState): string {
+  switch (state) {
+    case "DRAFT":
+      return "Your application is a draft: the vetting team does not review it, or the files you add, until you submit it.";
+    case "SUBMITTED":
+    case "IN_REVIEW":
+    case "MORE_INFORMATION_REQUESTED":
+      return "Only you and the vetting team can see your application and the files you add.";
+    case "APPROVED":
+    case "REJECTED":
+    case "WITHDRAWN":
+    case "CLOSED":
+      return "Only you and the vetting team can see your application and its files; nobody reviews them any more.";
+  }
+}
+
+/** The "files added" notice of the evidence page: what the team does with them depends on the state. */
+export function evidenceAddedNotice(state: CaseState): string {
+  return state === "DRAFT"
+    ? "Your files were added. The vetting team will look at them once you submit your application."
+    : "Your files were added. The vetting team can see them.";
+}
+
 /** What happens next, per state, in the applicant's words. */
 function nextSteps(state: CaseState, communityName: string): string {
   switch (state) {
     case "DRAFT":
-      return "Your application is a draft: the vetting team cannot see it yet. Check your details below, then submit your application when you are ready.";
+      return `${whoLooksAtYourApplication(state)} Check your details below, then submit your application when you are ready.`;
     case "SUBMITTED":
       return "We have your application. It is waiting for a vetting agent to pick it up; they will contact you to verify who you are. You do not need to do anything now.";
     case "IN_REVIEW":
@@ -36,36 +67,19 @@ function nextSteps(state: CaseState, communityName: string): string {
       return "Your application was not approved. We have emailed you the decision.";
     case "WITHDRAWN":
       return "You withdrew your application, so it will not be reviewed. If you change your mind, you can apply again.";
+    case "CLOSED":
+      return "The vetting team closed your application without a decision, so it will not be reviewed. If you think this is a mistake, apply again or contact them.";
   }
-}
-
-export interface ApplicantMessage {
-  kind: "comment" | "more_information";
-  body: string;
-  at: string;
-  atIso: string | null;
 }
 
 export function presentApplicantCase(row: ApplicantCaseRow, config: Config) {
   const latestRequest = row.decisions.find((decision) => decision.kind === "REQUEST_MORE_INFORMATION");
   const latestDecision = row.decisions.find((decision) => decision.kind !== "REQUEST_MORE_INFORMATION");
-  const messages: (ApplicantMessage & { time: number })[] = row.comments.map((comment) => ({
-    kind: "comment",
-    body: comment.body,
-    at: formatDateTime(comment.createdAt),
-    atIso: isoDateTime(comment.createdAt),
-    time: comment.createdAt.getTime(),
-  }));
-  if (latestRequest?.reason) {
-    messages.push({
-      kind: "more_information",
-      body: latestRequest.reason,
-      at: formatDateTime(latestRequest.decidedAt),
-      atIso: isoDateTime(latestRequest.decidedAt),
-      time: latestRequest.decidedAt.getTime(),
-    });
-  }
-  messages.sort((a, b) => a.time - b.time);
+  // The SQL reads only the comments marked visible to the applicant.
+  const conversation = presentConversation(
+    { visibleComments: row.comments, decisions: row.decisions, replies: row.replies },
+    "applicant",
+  );
 
   const isEditable = canApplicantEdit(row);
   const moves = allowedMoves(row.state);
@@ -96,7 +110,8 @@ export function presentApplicantCase(row: ApplicantCaseRow, config: Config) {
       decidedAt: row.decidedAt ? formatDateTime(row.decidedAt) : null,
       withdrawnAt: row.withdrawnAt ? formatDateTime(row.withdrawnAt) : null,
     },
-    messages: messages.map(({ time: _time, ...message }) => message),
+    conversation,
+    replyMaxLength: REPLY_MAX_LENGTH,
     missingDetails: APPLICATION_FIELD_ORDER.flatMap((field) => {
       const message = problems.missingDetails[field];
       return message
@@ -115,6 +130,7 @@ export function presentApplicantCase(row: ApplicantCaseRow, config: Config) {
       submit: moves.includes("submit"),
       resubmit: moves.includes("resubmit"),
       withdraw: canApplicantWithdraw(row),
+      reply: canApplicantReply(row),
     },
   };
 }

@@ -7,6 +7,7 @@ import { formatCaseNumber } from "../domain/caseNumber.js";
 import { CASE_STATE_LABELS, type CaseState } from "../domain/caseStates.js";
 import type { EvidenceFileRow, EvidenceUsage } from "../queries/evidence.js";
 import { urls } from "../urls.js";
+import { whoLooksAtYourApplication } from "./applicantCase.js";
 import type { EvidenceUploadOutcome } from "./evidence.js";
 import {
   type EvidenceUploadRefusal,
@@ -49,6 +50,7 @@ export function applicantEvidencePageModel(input: {
   return {
     caseNumber: formatCaseNumber(vettingCase.number),
     stateLabel: CASE_STATE_LABELS[vettingCase.state],
+    whoLooks: whoLooksAtYourApplication(vettingCase.state),
     files: presentEvidenceFiles(input.rows, { kind: "applicant" }, vettingCase),
     usage: presentEvidenceUsage(input.limits, input.usage),
     ...presentEvidenceUploadSection({

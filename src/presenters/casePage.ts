@@ -11,14 +11,18 @@ import {
   assessDecision,
   canAssignCase,
   canBeAssignedCase,
+  canCloseCase,
   canComment,
+  canCorrectCaseDetails,
   canDeclareConflict,
   canEraseCase,
   canExportCase,
   canInviteApplicant,
   canRecordConflictForOthers,
   canRecordVetting,
+  canReopenCase,
   canStartReview,
+  canSubmitOnBehalf,
   canWithdrawConflict,
 } from "../policies/cases.js";
 import { canAddEvidence, canViewEvidence } from "../policies/evidence.js";
@@ -27,6 +31,7 @@ import type { CasePageRecords } from "../queries/casePage.js";
 import type { CasePageRow } from "../queries/cases.js";
 import type { SignedInStaff } from "../sessions.js";
 import { urls } from "../urls.js";
+import { correctionNotesOf, presentForPersonPanel } from "./caseForPerson.js";
 import { presentCaseRegistrationTokens } from "./caseRegistrationTokens.js";
 import {
   presentCase,
@@ -38,6 +43,7 @@ import {
   presentVettingRecords,
   vettingRecordFormOptions,
 } from "./cases.js";
+import { presentConversation } from "./conversation.js";
 import { presentEvidenceFiles, presentEvidenceUsage } from "./evidence.js";
 
 /** One of the page's forms as typed, with its mistakes. */
@@ -58,6 +64,9 @@ export interface CasePageView {
   vettingForm?: CasePageForm;
   commentForm?: CasePageForm;
   conflictForm?: CasePageForm;
+  onBehalfForm?: CasePageForm;
+  closeForm?: CasePageForm;
+  correctionForm?: CasePageForm;
 }
 
 export function casePageModel(input: {
@@ -79,6 +88,22 @@ export function casePageModel(input: {
     caseView: presentCase(row),
     vettingRecords: presentVettingRecords(row),
     comments: presentComments(row),
+    // The conversation with the applicant: what they see, plus their replies. Internal comments stay in
+    // `comments` only, shown in their own section.
+    conversation: presentConversation(
+      {
+        visibleComments: row.comments
+          .filter((comment) => comment.isVisibleToApplicant)
+          .map((comment) => ({ ...comment, authorName: comment.author.name })),
+        decisions: row.decisions.map((decision) => ({
+          ...decision,
+          decidedByName: decision.decidedBy.name,
+        })),
+        replies: row.replies,
+      },
+      "staff",
+    ),
+    forPerson: presentForPersonPanel(row),
     decisions: presentDecisions(row),
     conflicts: presentConflicts(row, staff).map((standing) => ({
       ...standing,
@@ -106,6 +131,7 @@ export function casePageModel(input: {
       recordIds: new Set(row.vettingRecords.map((record) => record.id)),
       decisionIds: new Set(row.decisions.map((decision) => decision.id)),
       evidenceFileIds: new Set(evidenceRows.map((file) => file.id)),
+      correctionNotes: correctionNotesOf(row),
     }),
     assigneeOptions: [
       // A disabled assignee stays visible as the current choice until someone changes it.
@@ -141,11 +167,26 @@ export function casePageModel(input: {
       seeTokenAlerts: canListRegistrationTokens(staff),
       declareConflict: canDeclareConflict(staff, facts),
       recordConflictForOthers: canRecordConflicts,
+      submitOnBehalf: canSubmitOnBehalf(staff, facts),
+      close: canCloseCase(staff, facts),
+      reopen: canReopenCase(staff, facts),
+      correctDetails: canCorrectCaseDetails(staff, facts),
     },
     decisionForm: view.decisionForm ?? { values: {}, errors: {} },
     vettingForm: view.vettingForm ?? { values: {}, errors: {} },
     commentForm: view.commentForm ?? { values: { visibility: "internal" }, errors: {} },
     conflictForm: view.conflictForm ?? { values: {}, errors: {} },
+    onBehalfForm: view.onBehalfForm ?? { values: {}, errors: {} },
+    closeForm: view.closeForm ?? { values: {}, errors: {} },
+    correctionForm: view.correctionForm ?? {
+      values: {
+        correctFullName: row.erasedAt ? "" : row.fullName,
+        correctEmail: row.erasedAt ? "" : (row.pendingEmail ?? row.email),
+        correctMatrixId: row.matrixId ?? "",
+        correctPhone: row.phone ?? "",
+      },
+      errors: {},
+    },
     notice: view.notice ?? null,
     error: view.error ?? null,
     links: {
@@ -161,6 +202,10 @@ export function casePageModel(input: {
       erase: urls.staffCaseAction(row.id, "erase"),
       addEvidence: urls.staffCaseEvidence(row.id),
       conflicts: urls.staffCaseAction(row.id, "conflicts"),
+      submitOnBehalf: urls.staffCaseAction(row.id, "submit-on-behalf"),
+      close: urls.staffCaseAction(row.id, "close"),
+      reopen: urls.staffCaseAction(row.id, "reopen"),
+      correctDetails: urls.staffCaseAction(row.id, "details"),
     },
   };
 }

@@ -6,6 +6,8 @@ import { CASE_STATE_LABELS, type CaseState } from "../domain/caseStates.js";
 import { latestAllowedDay } from "../domain/vettingRecords.js";
 import type {
   CaseOrigin,
+  ClosureKind,
+  ConsentKind,
   DecisionKind,
   Prisma,
   Recommendation,
@@ -58,6 +60,21 @@ const FIELD_LABELS: Record<string, string> = {
   statement: "statement",
 };
 
+/** How the person consented to the privacy notice when an agent submitted for them. */
+export const CONSENT_KIND_LABELS: Record<ConsentKind, string> = {
+  SIGNED_PAPER_FORM: "Signed a paper form",
+  VIDEO_CALL: "Said so on a video call",
+  EMAIL: "Wrote so by email",
+};
+
+/** Why an admin closed a case without a decision. */
+export const CLOSURE_KIND_LABELS: Record<ClosureKind, string> = {
+  SPAM: "Spam",
+  DUPLICATE: "A duplicate of another case",
+  ABANDONED: "Abandoned",
+  PERSON_REQUEST: "At the person’s request",
+};
+
 /** What each case action means, for the timeline. */
 export const CASE_ACTION_LABELS: Partial<Record<AuditAction, string>> = {
   "case.created": "Applied through the form",
@@ -76,6 +93,11 @@ export const CASE_ACTION_LABELS: Partial<Record<AuditAction, string>> = {
   "case.rejected": "Rejected the case",
   "case.withdrawn": "Withdrew the application",
   "case.invitation_sent": "Sent the person a link to their application",
+  "case.closed": "Closed the case without a decision",
+  "case.reopened": "Reopened the case",
+  "case.applicant_replied": "Replied to the vetting team",
+  "case.details_corrected": "Corrected the person’s details",
+  "case.email_change_confirmed": "Confirmed the new email address",
   "case.duplicate_flagged": "Flagged as a possible duplicate",
   "case.conflict_declared": "Declared a conflict of interest",
   "case.conflict_withdrawn": "Withdrew a conflict of interest",
@@ -303,6 +325,8 @@ export function presentTimeline(
     decisionIds: Set<string>;
     /** Evidence files still on the case (a deleted one has nothing to link to). */
     evidenceFileIds?: Set<string>;
+    /** What each staff correction of the details changed, before and after, by correction id. */
+    correctionNotes?: Map<string, string>;
   },
 ) {
   return rows.map((row) => {
@@ -342,6 +366,15 @@ export function presentTimeline(
       if (staffUserId && staffUserId !== row.actorId) note = `For ${staffName(staffUserId)}`;
     } else if (row.action === "import.original_event" && typeof details.originalAction === "string") {
       note = `Original action: ${details.originalAction}`;
+    } else if (row.action === "case.details_corrected") {
+      const correctionId = idOf("correctionId");
+      note = (correctionId && names.correctionNotes?.get(correctionId)) || null;
+    } else if (row.action === "case.submitted" && typeof details.consentKind === "string") {
+      // An agent submitted for the person: how the person consented, and to which notice.
+      const kind = CONSENT_KIND_LABELS[details.consentKind as ConsentKind] ?? details.consentKind;
+      note = `On the person’s behalf; consent to privacy notice ${String(details.privacyNoticeVersion ?? "?")}: ${kind.toLowerCase()}`;
+    } else if (row.action === "case.closed" && typeof details.closureKind === "string") {
+      note = `As ${(CLOSURE_KIND_LABELS[details.closureKind as ClosureKind] ?? details.closureKind).toLowerCase()}`;
     } else if (row.action === "case.details_updated" && Array.isArray(details.changedFields)) {
       const fields = details.changedFields.filter((f): f is string => typeof f === "string");
       if (fields.length > 0) note = `Changed: ${fields.map((f) => FIELD_LABELS[f] ?? f).join(", ")}`;

@@ -15,6 +15,8 @@ export interface WorkspaceView {
   /** What was typed in the details form, shown instead of the stored details. */
   values?: Record<string, string> | null;
   isConsentTicked?: boolean;
+  /** The message form as typed, when a POST re-renders it. */
+  replyValues?: { message: string } | null;
 }
 
 /**
@@ -29,15 +31,17 @@ export function workspacePageModel(vettingCase: ApplicantCaseRow, config: Config
     notice: view.notice ?? null,
     conflict: view.conflict ?? null,
     errors: view.errors ?? {},
-    errorOrder: [...APPLICATION_FIELD_ORDER, "consent"],
+    errorOrder: [...APPLICATION_FIELD_ORDER, "consent", "message"],
     values: view.values ?? caseView.details,
     isConsentTicked: view.isConsentTicked ?? false,
+    replyValues: view.replyValues ?? { message: "" },
     noticeVersion: config.privacy.noticeVersion,
     links: {
       details: urls.applicantDetails(),
       submit: urls.applicantAction("submit"),
       resubmit: urls.applicantAction("resubmit"),
       withdraw: urls.applicantAction("withdraw"),
+      reply: urls.applicantReply(),
       signOut: urls.applicantSignOut(),
       privacy: urls.privacyNotice(),
       evidence: urls.applicantEvidence(),

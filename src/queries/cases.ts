@@ -94,6 +94,11 @@ export const casePageSelect = {
   emailConfirmedAt: true,
   createdById: true,
   createdBy: { select: { name: true } },
+  submittedById: true,
+  submittedBy: { select: { name: true } },
+  privacyConsentKind: true,
+  privacyConsentNote: true,
+  closedAt: true,
   assignedToId: true,
   assignedTo: { select: { name: true } },
   isPossibleDuplicate: true,
@@ -155,6 +160,28 @@ export const casePageSelect = {
       decidedAt: true,
     },
   },
+  closures: {
+    orderBy: [{ closedAt: "asc" }, { id: "asc" }],
+    select: {
+      id: true,
+      kind: true,
+      reason: true,
+      duplicateOf: { select: { id: true, number: true } },
+      closedBy: { select: { name: true } },
+      closedAt: true,
+      reopenedBy: { select: { name: true } },
+      reopenedAt: true,
+    },
+  },
+  replies: {
+    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+    select: { id: true, body: true, answersDecisionId: true, createdAt: true },
+  },
+  pendingEmail: true,
+  detailCorrections: {
+    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+    select: { id: true, reason: true, changes: true },
+  },
 } satisfies Prisma.VettingCaseSelect;
 
 export type CasePageRow = Prisma.VettingCaseGetPayload<{ select: typeof casePageSelect }>;
@@ -167,6 +194,7 @@ export function findCaseForPage(db: Database, caseId: string): Promise<CasePageR
 interface CaseFactsSource {
   state: CaseState;
   createdById: string | null;
+  submittedById: string | null;
   erasedAt: Date | null;
   vettingRecords: readonly { agentId: string; identityVerified: boolean }[];
   evidenceFiles: readonly { uploadedById: string | null }[];
@@ -184,6 +212,7 @@ export function caseFactsOf(
   return {
     state: row.state,
     createdById: row.createdById,
+    submittedById: row.submittedById,
     vettingRecords: row.vettingRecords.map(({ agentId, identityVerified }) => ({
       agentId,
       identityVerified,
@@ -286,6 +315,7 @@ export const caseFactsSelect = {
   phone: true,
   matrixId: true,
   createdById: true,
+  submittedById: true,
   assignedToId: true,
   erasedAt: true,
   vettingRecords: { select: { agentId: true, identityVerified: true } },

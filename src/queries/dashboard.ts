@@ -85,6 +85,7 @@ export async function countCasesByState(db: Database): Promise<Record<CaseState,
     APPROVED: 0,
     REJECTED: 0,
     WITHDRAWN: 0,
+    CLOSED: 0,
   };
   for (const group of groups) counts[group.state] = group._count._all;
   return counts;

@@ -76,6 +76,14 @@ export async function seedCaseWithHistory(
   const body = `Knows our treasurer from the allotment ${tag}.`;
   const reason = `The referee ${tag} could not vouch for the applicant.`;
   const tokenNote = `Invited to the reading circle room ${tag}.`;
+  // What staff acting for the person and the conversation add: the agent's consent note, a closing's
+  // reason (the case was closed once and reopened), and the applicant's reply.
+  const consentNote = `Paper form kept in the Juniper Lane file ${tag}.`;
+  const closureReason = `Thought abandoned after the allotment move ${tag}.`;
+  const replyBody = `My neighbour on Juniper Lane can vouch for me ${tag}.`;
+  const misspeltName = `Xanthe Quilfeather ${tag}`;
+  const correctionReason = `Surname misspelt at the Juniper desk ${tag}.`;
+  const pendingEmail = `xanthe.moved.${tag}@example.org`;
 
   const seeded = await db.$transaction(async (tx) => {
     const vettingCase = await tx.vettingCase.create({
@@ -85,6 +93,9 @@ export async function seedCaseWithHistory(
         ...person,
         privacyNoticeVersion: config.privacy.noticeVersion,
         privacyConsentAt: submittedAt,
+        privacyConsentKind: "SIGNED_PAPER_FORM",
+        privacyConsentNote: consentNote,
+        pendingEmail,
         emailConfirmedAt: submittedAt,
         assignedToId: agent.id,
         submittedAt,
@@ -96,6 +107,29 @@ export async function seedCaseWithHistory(
     });
     const subject = { type: "vetting_case", id: vettingCase.id };
     const caseNumber = formatCaseNumber(vettingCase.number);
+    await tx.caseClosure.create({
+      data: {
+        caseId: vettingCase.id,
+        kind: "ABANDONED",
+        reason: closureReason,
+        closedById: admin.id,
+        closedAt: submittedAt,
+        reopenedById: admin.id,
+        reopenedAt: submittedAt,
+      },
+    });
+    await tx.caseReply.create({ data: { caseId: vettingCase.id, body: replyBody, createdAt: submittedAt } });
+    await tx.caseDetailCorrection.create({
+      data: {
+        caseId: vettingCase.id,
+        changedById: agent.id,
+        reason: correctionReason,
+        changes: {
+          fullName: { before: misspeltName, after: person.fullName },
+          email: { before: person.email, after: pendingEmail },
+        },
+      },
+    });
     const applicant = { label: "applicant", ipAddress: "192.0.2.10", userAgent: "Test browser" };
     await recordAudit(tx, applicant, "case.created", subject, {});
     await recordAudit(tx, applicant, "case.submitted", subject, { from: "DRAFT", to: "SUBMITTED" });
@@ -245,7 +279,20 @@ export async function seedCaseWithHistory(
     vettingRecord: { id: seeded.vettingRecordId, place, notes },
     comment: { id: seeded.commentId, body },
     decision: { id: seeded.decisionId, reason },
-    personalValues: [...Object.values(person), place, notes, body, reason, tokenNote],
+    personalValues: [
+      ...Object.values(person),
+      place,
+      notes,
+      body,
+      reason,
+      tokenNote,
+      consentNote,
+      closureReason,
+      replyBody,
+      misspeltName,
+      correctionReason,
+      pendingEmail,
+    ],
     agent,
     admin,
     emails: seeded.emails,

@@ -10,7 +10,11 @@ import type { Config } from "../../config.js";
 import type { Database } from "../../db.js";
 import { consumeLinkToken } from "../../tokens.js";
 
-export type ApplicantLinkPurpose = "email_confirmation" | "sign_in" | "case_invitation";
+export type ApplicantLinkPurpose =
+  | "email_confirmation"
+  | "sign_in"
+  | "case_invitation"
+  | "case_submitted_for_you";
 
 export class ApplicantLinkUnusableError extends Error {
   override readonly name = "ApplicantLinkUnusableError";

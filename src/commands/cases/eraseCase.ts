@@ -11,6 +11,11 @@
 //                     matrixId and phone → null, duplicate flag and matches cleared, erasedAt set
 //   vetting records   place and notes → ""
 //   comments          body → ""
+//   replies           the applicant's messages: body → ""
+//   closures          the reason a case was closed → ""; the consent note of a submission on the
+//                     person's behalf → null (the consent's kind and notice version stay)
+//   corrections       staff corrections of the details: before/after → {}, reason → ""; the address
+//                     waiting for confirmation → null
 //   decisions         reason → "" where there was one (null stays null: "no reason" stays a fact)
 //   emails            every outbox row to the person (linked to the case, or addressed to the case's
 //                     email and not about another case): recipient → "erased@invalid", payload → {},
@@ -116,6 +121,10 @@ export async function eraseCase(
   // A conflict's reason may say how the staff member knows the person.
   await tx.caseConflict.updateMany({ where: { caseId }, data: { reason: "" } });
   await tx.caseDecision.updateMany({ where: { caseId, reason: { not: null } }, data: { reason: "" } });
+  // The applicant's messages and the reasons a case was closed are words about the person.
+  await tx.caseReply.updateMany({ where: { caseId }, data: { body: "" } });
+  await tx.caseClosure.updateMany({ where: { caseId }, data: { reason: "" } });
+  await tx.caseDetailCorrection.updateMany({ where: { caseId }, data: { changes: {}, reason: "" } });
   await tx.vettingCase.update({
     where: { id: caseId },
     data: {
@@ -124,6 +133,8 @@ export async function eraseCase(
       matrixId: null,
       phone: null,
       statement: "",
+      privacyConsentNote: null,
+      pendingEmail: null,
       isPossibleDuplicate: false,
       duplicateMatches: [],
       erasedAt: now,

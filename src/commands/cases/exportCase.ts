@@ -24,6 +24,12 @@ export interface TCaseExport {
   vettingRecords: Record<string, unknown>[];
   comments: Record<string, unknown>[];
   decisions: Record<string, unknown>[];
+  /** The applicant's messages to the vetting team. */
+  replies: Record<string, unknown>[];
+  /** Closings without a decision, and reopenings. */
+  closures: Record<string, unknown>[];
+  /** Staff corrections of the person's details, before and after. */
+  detailCorrections: Record<string, unknown>[];
   /** What is known about each evidence file (not its content: download the files from the case page). */
   evidenceFiles: Record<string, unknown>[];
   /** The Matrix registration tokens issued for the case (not the token strings). */
@@ -57,6 +63,16 @@ export async function exportCase(
       vettingRecords: { include: { agent: staffName }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
       comments: { include: { author: staffName }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
       decisions: { include: { decidedBy: staffName }, orderBy: [{ decidedAt: "asc" }, { id: "asc" }] },
+      submittedBy: staffName,
+      replies: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
+      closures: {
+        include: { closedBy: staffName, reopenedBy: staffName },
+        orderBy: [{ closedAt: "asc" }, { id: "asc" }],
+      },
+      detailCorrections: {
+        include: { changedBy: staffName },
+        orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+      },
       evidenceFiles: {
         select: {
           id: true,
@@ -129,6 +145,11 @@ export async function exportCase(
       privacyNoticeVersion: vettingCase.privacyNoticeVersion,
       privacyConsentAt: iso(vettingCase.privacyConsentAt),
       emailConfirmedAt: iso(vettingCase.emailConfirmedAt),
+      pendingEmail: vettingCase.pendingEmail,
+      privacyConsentKind: vettingCase.privacyConsentKind,
+      privacyConsentNote: vettingCase.privacyConsentNote,
+      submittedBy: vettingCase.submittedBy,
+      closedAt: iso(vettingCase.closedAt),
       createdBy: vettingCase.createdBy,
       assignedTo: vettingCase.assignedTo,
       isPossibleDuplicate: vettingCase.isPossibleDuplicate,
@@ -171,6 +192,29 @@ export async function exportCase(
       reason: decision.reason,
       isReasonSharedWithApplicant: decision.isReasonSharedWithApplicant,
       decidedAt: iso(decision.decidedAt),
+    })),
+    replies: vettingCase.replies.map((reply) => ({
+      id: reply.id,
+      body: reply.body,
+      answersDecisionId: reply.answersDecisionId,
+      createdAt: iso(reply.createdAt),
+    })),
+    closures: vettingCase.closures.map((closure) => ({
+      id: closure.id,
+      kind: closure.kind,
+      duplicateOfCaseId: closure.duplicateOfCaseId,
+      reason: closure.reason,
+      closedBy: closure.closedBy,
+      closedAt: iso(closure.closedAt),
+      reopenedBy: closure.reopenedBy,
+      reopenedAt: iso(closure.reopenedAt),
+    })),
+    detailCorrections: vettingCase.detailCorrections.map((correction) => ({
+      id: correction.id,
+      changedBy: correction.changedBy,
+      reason: correction.reason,
+      changes: correction.changes,
+      createdAt: iso(correction.createdAt),
     })),
     evidenceFiles: vettingCase.evidenceFiles.map((file) => ({
       id: file.id,

@@ -22,6 +22,9 @@ export const MOVE_AUDIT_ACTIONS: Record<CaseMove, AuditAction> = {
   approve: "case.approved",
   reject: "case.rejected",
   withdraw: "case.withdrawn",
+  close: "case.closed",
+  reopen: "case.reopened",
+  reopenAsDraft: "case.reopened",
 };
 
 /**

@@ -5,7 +5,8 @@
 // Who hears of what is decided here, once:
 //   new_case                   the active vetting agents, or while there are none, the active admins
 //   case_assigned              the new assignee, unless they assigned it to themselves
-//   applicant_reply            the active assignee, else the vetting agents (or the recipients given)
+//   applicant_reply            the active assignee, else the vetting agents, or the admins while there
+//                              are none (or the recipients given)
 //   new_evidence               the active assignee, unless they added the files themselves or the
 //                              case is still a draft
 //   decision_overdue           the active admins who decide cases
@@ -55,6 +56,8 @@ export type TStaffNotification =
       kind: "applicant_reply";
       caseId: string;
       how: "replied" | "resubmitted";
+      /** A reply that answers a request for more information (its email says so). */
+      isAnswer?: boolean;
       /** Instead of the default (the assignee, else the agents), e.g. the admin who asked for more. */
       recipients?: readonly StaffRecipient[];
     }
@@ -108,13 +111,24 @@ export async function notifyStaff(
       });
       continue;
     }
-    await enqueueEmail(tx, immediateEmail(notification, resolved.notice, recipient));
+    await enqueueEmail(
+      tx,
+      immediateEmail(notification, resolved.notice, recipient, recipient.id === resolved.assigneeId),
+    );
   }
   return outcomes;
 }
 
-/** The email sent at once. New cases, resubmissions and approvals keep the kinds they always had. */
-function immediateEmail(notification: TStaffNotification, notice: TStaffNotice, recipient: StaffRecipient) {
+/**
+ * The email sent at once. New cases, resubmissions, replies and approvals have kinds of their own, with
+ * what only the at-once email says (a reply that answers a request; why this person hears of it).
+ */
+function immediateEmail(
+  notification: TStaffNotification,
+  notice: TStaffNotice,
+  recipient: StaffRecipient,
+  isAssignee: boolean,
+) {
   if (notice.kind === "new_case")
     return {
       kind: "new_case_waiting",
@@ -126,6 +140,18 @@ function immediateEmail(notification: TStaffNotification, notice: TStaffNotice, 
       kind: "resubmission_received",
       recipient: recipient.email,
       payload: { agentName: recipient.name, caseNumber: notice.caseNumber, caseId: notice.caseId },
+    };
+  if (notice.kind === "applicant_reply" && notification.kind === "applicant_reply")
+    return {
+      kind: "applicant_replied",
+      recipient: recipient.email,
+      payload: {
+        staffName: recipient.name,
+        caseNumber: notice.caseNumber,
+        caseId: notice.caseId,
+        isAnswer: notification.isAnswer ?? false,
+        isAssignee,
+      },
     };
   if (notification.kind === "approval_needed")
     return {
@@ -159,7 +185,12 @@ async function deliveriesOf(
 async function resolve(
   tx: Transaction,
   notification: TStaffNotification,
-): Promise<{ notice: TStaffNotice; recipients: readonly StaffRecipient[] } | null> {
+): Promise<{
+  notice: TStaffNotice;
+  recipients: readonly StaffRecipient[];
+  /** The case's active assignee, when the notice is about a case. */
+  assigneeId?: string | null;
+} | null> {
   switch (notification.kind) {
     case "approval_needed":
       return {
@@ -214,8 +245,8 @@ async function resolve(
     case "applicant_reply":
       return {
         notice: { kind: "applicant_reply", ...caseRef, how: notification.how },
-        recipients:
-          notification.recipients ?? (assignee ? [assignee] : await activeStaff(tx, ["VETTING_AGENT"])),
+        recipients: notification.recipients ?? (assignee ? [assignee] : await newCaseRecipients(tx)),
+        assigneeId: assignee?.id ?? null,
       };
     case "new_evidence":
       return {

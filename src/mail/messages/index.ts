@@ -5,8 +5,10 @@ import type nunjucks from "nunjucks";
 import type { z } from "zod";
 import { accountBlocked } from "./accountBlocked.js";
 import { applicantReminder } from "./applicantReminder.js";
+import { applicantReplied } from "./applicantReplied.js";
 import { applicationReceived } from "./applicationReceived.js";
 import { approvalNeeded } from "./approvalNeeded.js";
+import { caseEmailChangeConfirmation, caseEmailChangedNotice } from "./caseEmailChange.js";
 import { caseInvitation } from "./caseInvitation.js";
 import { credentialsChanged } from "./credentialsChanged.js";
 import { decisionApproved } from "./decisionApproved.js";
@@ -26,6 +28,7 @@ import { signInLink } from "./signInLink.js";
 import { staffDigest } from "./staffDigest.js";
 import { staffInvitation } from "./staffInvitation.js";
 import { staffNotice } from "./staffNotice.js";
+import { submittedOnBehalf } from "./submittedOnBehalf.js";
 import { superadminWelcome } from "./superadminWelcome.js";
 import { testMessage } from "./testMessage.js";
 import { withdrawalConfirmed } from "./withdrawalConfirmed.js";
@@ -75,6 +78,10 @@ export const messageKinds = registry({
   // staff notifications (domain/staffNotifications.ts)
   staff_notice: staffNotice,
   staff_digest: staffDigest,
+  submitted_on_behalf: submittedOnBehalf,
+  applicant_replied: applicantReplied,
+  case_email_change_confirmation: caseEmailChangeConfirmation,
+  case_email_changed_notice: caseEmailChangedNotice,
   // Matrix registration tokens
   registration_token_ready: registrationTokenReady,
   registration_token_revoked: registrationTokenRevoked,

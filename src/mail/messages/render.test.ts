@@ -86,6 +86,21 @@ function payloadsNaming(name: string): { [Name in MessageKindName]: MessagePaylo
       ],
       notListedCount: 0,
     },
+    submitted_on_behalf: {
+      applicantName: name,
+      agentName: name,
+      caseNumber: "VC-00042",
+      consentLabel: "a signed paper form",
+    },
+    case_email_change_confirmation: { applicantName: name, caseNumber: "VC-00042" },
+    case_email_changed_notice: { applicantName: name, caseNumber: "VC-00042" },
+    applicant_replied: {
+      staffName: name,
+      caseNumber: "VC-00042",
+      caseId: CASE_ID,
+      isAnswer: true,
+      isAssignee: true,
+    },
   };
 }
 
@@ -116,8 +131,11 @@ describe("message kinds", () => {
     assert.deepEqual(kindNames.sort(), [
       "account_blocked",
       "applicant_reminder",
+      "applicant_replied",
       "application_received",
       "approval_needed",
+      "case_email_change_confirmation",
+      "case_email_changed_notice",
       "case_invitation",
       "credentials_changed",
       "decision_approved",
@@ -135,6 +153,7 @@ describe("message kinds", () => {
       "staff_digest",
       "staff_invitation",
       "staff_notice",
+      "submitted_on_behalf",
       "superadmin_welcome",
       "test_message",
       "withdrawal_confirmed",
@@ -217,6 +236,18 @@ describe("message kinds", () => {
         path: "/registration-token/a%2Fb%3Fc",
       },
       registration_token_revoked: undefined,
+      submitted_on_behalf: {
+        purpose: "case_submitted_for_you",
+        lifetimeMs: 7 * 24 * 60 * minutes,
+        path: "/apply/submitted/a%2Fb%3Fc",
+      },
+      applicant_replied: undefined,
+      case_email_change_confirmation: {
+        purpose: "case_email_change",
+        lifetimeMs: 3 * 24 * 60 * minutes,
+        path: "/apply/new-address/a%2Fb%3Fc",
+      },
+      case_email_changed_notice: undefined,
     });
   });
 });

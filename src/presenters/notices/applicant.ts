@@ -10,10 +10,14 @@ export const WORKSPACE_NOTICES = {
   submitted: "Your application was submitted. We have emailed you a confirmation.",
   resubmitted: "Your application was sent back to the vetting team.",
   withdrawn: "Your application was withdrawn. We have emailed you a confirmation.",
+  replied: "Your message was sent to the vetting team.",
 } as const;
 export type WorkspaceNotice = keyof typeof WORKSPACE_NOTICES;
 
-/** The applicant's evidence page. */
+/**
+ * The applicant's evidence page. "added" is said as the case's state makes it true
+ * (evidenceAddedNotice in presenters/applicantCase.ts); the text here is for submitted cases.
+ */
 export const APPLICANT_EVIDENCE_NOTICES = {
   added: "Your files were added. The vetting team can see them.",
   added_metadata_removed:

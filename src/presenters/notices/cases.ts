@@ -28,6 +28,15 @@ export const CASE_NOTICES = {
   rejected: "The case was rejected. The applicant will get an email.",
   more_information_requested:
     "The applicant was asked for more information and can edit their application again. They will get an email with your reason.",
+  // routes/staff/caseForPerson.ts
+  submitted_on_behalf:
+    "The application was submitted on the person’s behalf. They were emailed a confirmation with a link to their application.",
+  closed: "The case was closed without a decision. It no longer shows in the open tabs.",
+  reopened: "The case was reopened and waits in the queue as submitted.",
+  reopened_as_draft: "The case was reopened as a draft: it had never been submitted.",
+  details_corrected: "The details were corrected.",
+  details_corrected_email_pending:
+    "The details were corrected. The new email address is used once the person confirms it by the link emailed to it; the old address was told.",
   // routes/staff/casePrivacy.ts
   erased: "The personal data of this case was erased.",
   // routes/staff/caseEvidence.ts

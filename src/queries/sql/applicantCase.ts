@@ -39,13 +39,16 @@ export interface ApplicantCaseRow {
     isReasonSharedWithApplicant: boolean;
     decidedAt: Date;
   }[];
+  /** The applicant's own messages to the vetting team, oldest first. */
+  replies: { id: string; body: string; answersDecisionId: string | null; createdAt: Date }[];
   /** Files the applicant uploaded (staff uploads are not theirs to count). */
   applicantEvidenceFileCount: number;
 }
 
 /** The row as it comes: JSON carries the comments' and decisions' timestamps as text. */
-type StoredRow = Omit<ApplicantCaseRow, "comments" | "decisions"> & {
+type StoredRow = Omit<ApplicantCaseRow, "comments" | "decisions" | "replies"> & {
   comments: (Omit<ApplicantCaseRow["comments"][number], "createdAt"> & { createdAt: string })[];
+  replies: (Omit<ApplicantCaseRow["replies"][number], "createdAt"> & { createdAt: string })[];
   decisions: (Omit<ApplicantCaseRow["decisions"][number], "decidedAt"> & { decidedAt: string })[];
 };
 
@@ -76,6 +79,12 @@ export const applicantCaseRow = rowShape<StoredRow>("sql/applicantCase.byId", {
     isReasonSharedWithApplicant: column.boolean,
     decidedAt: column.string,
   }),
+  replies: column.jsonArray({
+    id: column.string,
+    body: column.string,
+    answersDecisionId: column.nullable(column.string),
+    createdAt: column.string,
+  }),
   applicantEvidenceFileCount: column.integer,
 });
 
@@ -102,6 +111,14 @@ const FIND_APPLICANT_CASE_SQL = `
            FROM case_decisions AS decision
            WHERE decision."caseId" = vetting_case.id
          ), '[]') AS decisions,
+         COALESCE((
+           SELECT json_agg(json_build_object('id', reply.id, 'body', reply.body,
+                                             'answersDecisionId', reply."answersDecisionId",
+                                             'createdAt', reply."createdAt")
+                           ORDER BY reply."createdAt", reply.id)
+           FROM case_replies AS reply
+           WHERE reply."caseId" = vetting_case.id
+         ), '[]') AS replies,
          (SELECT count(*)::int FROM evidence_files AS evidence_file
           WHERE evidence_file."caseId" = vetting_case.id AND evidence_file."uploaderKind" = 'APPLICANT'
          ) AS "applicantEvidenceFileCount"
@@ -122,5 +139,6 @@ export async function findApplicantCase(sqlPool: pg.Pool, caseId: string): Promi
     // JSON carries timestamps as text.
     comments: row.comments.map((comment) => ({ ...comment, createdAt: new Date(comment.createdAt) })),
     decisions: row.decisions.map((decision) => ({ ...decision, decidedAt: new Date(decision.decidedAt) })),
+    replies: row.replies.map((reply) => ({ ...reply, createdAt: new Date(reply.createdAt) })),
   };
 }

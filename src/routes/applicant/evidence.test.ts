@@ -131,6 +131,29 @@ async function expectNothingKept(): Promise<void> {
   assert.deepEqual(await uploadsOnDisk(testApp), { stored: [], incoming: [] });
 }
 
+describe("what the pages say the vetting team sees", () => {
+  test("a draft's pages say the team does not review it yet; a submitted case's say the team can see it", async () => {
+    const draft = await applicantWithCase("DRAFT", "draft@example.org");
+    const draftEvidence = await draft.browser.get("/application/evidence?done=added");
+    const draftWorkspace = await draft.browser.get("/application");
+    for (const html of [draftEvidence.html, draftWorkspace.html]) {
+      assert.match(html, /the vetting team does not review it, or the files you add, until you submit it/);
+      assert.doesNotMatch(html, /vetting team can see/);
+      assert.doesNotMatch(html, /cannot see/);
+    }
+    assert.match(draftEvidence.html, /The vetting team will look at them once you submit your application\./);
+
+    const submitted = await applicantWithCase("SUBMITTED", "submitted@example.org");
+    const submittedEvidence = await submitted.browser.get("/application/evidence?done=added");
+    assert.match(
+      submittedEvidence.html,
+      /Only you and the vetting team can see your application and the files you add\./,
+    );
+    assert.match(submittedEvidence.html, /Your files were added\. The vetting team can see them\./);
+    assert.doesNotMatch(submittedEvidence.html, /does not review/);
+  });
+});
+
 describe("uploading", () => {
   test("a draft takes every accepted type: rows, files on disk (0640) with matching hashes, audit without names", async () => {
     const { id, browser } = await applicantWithCase("DRAFT");
@@ -191,7 +214,10 @@ describe("uploading", () => {
     }
 
     const page = await browser.get("/application/evidence?done=added");
-    assert.match(page.html, /Your files were added\. The vetting team can see them\./);
+    assert.match(
+      page.html,
+      /Your files were added\. The vetting team will look at them once you submit your application\./,
+    );
     assert.match(page.html, /Паспорт\.pdf/);
     assert.match(page.html, /<dt>Uploaded by<\/dt><dd>You<\/dd>/);
     assert.match(page.html, /4 of 4 files/);

@@ -24,6 +24,7 @@ import {
   canApplicantDeleteEvidence,
   canApplicantViewEvidence,
 } from "../../policies/evidence.js";
+import { evidenceAddedNotice } from "../../presenters/applicantCase.js";
 import {
   applicantEvidenceDeletionModel,
   applicantEvidenceDoneUrl,
@@ -162,7 +163,11 @@ async function renderEvidencePage(
       usage,
       canAdd: canApplicantAddEvidence(vettingCase),
       limits: deps.config.evidence,
-      notice: view.notice ?? null,
+      // "Files added" says what the team does with them in this state (a draft's wait for the submission).
+      notice:
+        view.notice === APPLICANT_EVIDENCE_NOTICES.added
+          ? evidenceAddedNotice(vettingCase.state)
+          : (view.notice ?? null),
       refusal: view.refusal ?? null,
     }),
   );

@@ -7,6 +7,8 @@
 //   POST /resubmit    MORE_INFORMATION_REQUESTED → IN_REVIEW
 //   GET  /withdraw    "are you sure?"
 //   POST /withdraw    any state before a decision → WITHDRAWN
+//   POST /messages    a message to the vetting team while the case is open (plain text, limited in
+//                     length and per hour); it answers the open request for more information, if any
 //   POST /sign-out    ends the session
 // A move the case's state refuses (submitting twice, withdrawing after a decision, editing when it is
 // no longer editable) shows the workspace again with the message (409), never an error page.
@@ -15,6 +17,10 @@ import type { Context } from "koa";
 import type { AppDependencies } from "../../appDependencies.js";
 import { clearApplicantCookie, endApplicantSession } from "../../applicantSessions.js";
 import { applicantAuditActor } from "../../audit.js";
+import {
+  notOpenForRepliesMessage,
+  replyToVettingTeam,
+} from "../../commands/applicants/replyToVettingTeam.js";
 import { resubmitApplication } from "../../commands/applicants/resubmitApplication.js";
 import {
   CONSENT_NEEDED_MESSAGE,
@@ -27,12 +33,15 @@ import {
 } from "../../commands/applicants/updateApplicationDetails.js";
 import { withdrawApplication } from "../../commands/applicants/withdrawApplication.js";
 import { ZApplicationDetails } from "../../domain/applicationFields.js";
-import { allowedMoves } from "../../domain/caseStates.js";
+import { ZReplyForm } from "../../domain/caseReplies.js";
+import { allowedMoves, CASE_STATE_LABELS } from "../../domain/caseStates.js";
+import { HttpError } from "../../errors.js";
 import { signedInApplicant } from "../../middleware/applicantSession.js";
-import { canApplicantEdit, canApplicantWithdraw } from "../../policies/cases.js";
+import { canApplicantEdit, canApplicantReply, canApplicantWithdraw } from "../../policies/cases.js";
 import { WORKSPACE_NOTICES, type WorkspaceNotice } from "../../presenters/notices/applicant.js";
 import { type WorkspaceView, withdrawPageModel, workspacePageModel } from "../../presenters/workspacePage.js";
 import { findApplicantCase } from "../../queries/sql/applicantCase.js";
+import { createApplicantReplyLimits } from "../../security/applicantReplyLimits.js";
 import { urls } from "../../urls.js";
 import { orShowRefusal } from "../toolkit/conflicts.js";
 import { readForm, typedFields } from "../toolkit/forms.js";
@@ -47,6 +56,7 @@ const NOT_WITHDRAWABLE_MESSAGE =
 
 export function workspaceRoutes(deps: AppDependencies): Router {
   const router = new Router();
+  const replyLimits = createApplicantReplyLimits(deps.rateLimitPool);
 
   router.get("/", async (ctx) => {
     await renderWorkspace(ctx, deps, { notice: noticeFrom(ctx, WORKSPACE_NOTICES) ?? null });
@@ -116,6 +126,46 @@ export function workspaceRoutes(deps: AppDependencies): Router {
     await actOnWorkspace(ctx, deps, async () => {
       await withdrawApplication(deps.db, { caseId: applicant.caseId, audit: applicantAuditActor(ctx) });
       return "withdrawn";
+    });
+  });
+
+  router.post("/messages", async (ctx) => {
+    const applicant = signedInApplicant(ctx);
+    const vettingCase = await loadCaseOrSignOut(ctx, deps);
+    if (!vettingCase) return;
+    if (!canApplicantReply(vettingCase)) {
+      return renderWorkspace(ctx, deps, {
+        status: 409,
+        conflict: notOpenForRepliesMessage(CASE_STATE_LABELS[vettingCase.state]),
+      });
+    }
+    const form = readForm(ctx, ZReplyForm, ["message"]);
+    if (!form.isValid) {
+      return renderWorkspace(ctx, deps, {
+        status: 422,
+        errors: form.errors,
+        replyValues: { message: form.values.message ?? "" },
+      });
+    }
+    try {
+      await replyLimits.consume({ caseId: applicant.caseId, ipAddress: ctx.ip });
+    } catch (error) {
+      if (!(error instanceof HttpError) || error.status !== 429) throw error;
+      ctx.set(error.headers);
+      // What they wrote stays in the form: nothing is lost to the limit.
+      return renderWorkspace(ctx, deps, {
+        status: 429,
+        conflict: error.message,
+        replyValues: { message: form.values.message ?? "" },
+      });
+    }
+    await actOnWorkspace(ctx, deps, async () => {
+      await replyToVettingTeam(deps.db, {
+        caseId: applicant.caseId,
+        body: form.data.message,
+        audit: applicantAuditActor(ctx),
+      });
+      return "replied";
     });
   });
 

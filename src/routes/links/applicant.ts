@@ -2,6 +2,9 @@
 //   /apply/confirm/:token      confirmation of the address, right after applying (24 hours)
 //   /apply/sign-in/:token      "email me a link" (15 minutes)
 //   /apply/invitation/:token   an agent opened the case on the person's behalf (7 days)
+//   /apply/submitted/:token    an agent submitted the application on the person's behalf (7 days)
+//   /apply/new-address/:token  staff changed the application's address: the new one confirms itself
+//                              (3 days); this one starts no session, it only confirms
 // GET shows a page with one button and changes nothing (mail scanners that prefetch links consume
 // nothing); POST consumes the link, starts a new applicant session and goes to the workspace. A link of
 // one purpose never opens another purpose's page. A link that cannot be used says why, with the
@@ -11,6 +14,10 @@ import type { Context } from "koa";
 import type { AppDependencies } from "../../appDependencies.js";
 import { setApplicantCookie } from "../../applicantSessions.js";
 import { applicantAuditActor } from "../../audit.js";
+import {
+  confirmCaseEmailChange,
+  EmailChangeLinkUnusableError,
+} from "../../commands/applicants/confirmCaseEmailChange.js";
 import {
   type ApplicantLinkPurpose,
   ApplicantLinkUnusableError,
@@ -56,6 +63,14 @@ const APPLICANT_LINKS: readonly ApplicantLink[] = [
     button: "Open my application",
     notice: "signed_in",
   },
+  {
+    path: "/apply/submitted/:token",
+    purpose: "case_submitted_for_you",
+    heading: "Your application was submitted for you",
+    text: "A vetting agent submitted your application for you. Press the button to open it: you can read it, follow it and write to the vetting team.",
+    button: "Open my application",
+    notice: "signed_in",
+  },
 ];
 
 const LINK_PROBLEM_STATUS: Record<LinkProblem, number> = { unknown: 404, expired: 410, used: 410 };
@@ -68,7 +83,7 @@ export function applicantLinkRoutes(deps: AppDependencies): Router {
       ctx.set("Cache-Control", "no-store");
       const problem = await linkProblem(deps, link.purpose, ctx.params.token ?? "");
       if (problem) return renderUnusable(ctx, problem);
-      await ctx.render("links/applicant-link.njk", { link, action: ctx.path });
+      await ctx.render("links/applicant-link.njk", { link, action: ctx.path, isSignIn: true });
     });
 
     router.post(link.path, async (ctx) => {
@@ -95,13 +110,39 @@ export function applicantLinkRoutes(deps: AppDependencies): Router {
     });
   }
 
+  const newAddress = {
+    heading: "Confirm your new email address",
+    text: "The vetting team changed the email address of your application to this one. Press the button to confirm that it is yours; until then it is not used.",
+    button: "Confirm this address",
+  };
+  router.get("/apply/new-address/:token", async (ctx) => {
+    ctx.set("Cache-Control", "no-store");
+    const problem = await linkProblem(deps, "case_email_change", ctx.params.token ?? "");
+    if (problem) return renderUnusable(ctx, problem);
+    await ctx.render("links/applicant-link.njk", { link: newAddress, action: ctx.path, isSignIn: false });
+  });
+
+  router.post("/apply/new-address/:token", async (ctx) => {
+    ctx.set("Cache-Control", "no-store");
+    const token = ctx.params.token ?? "";
+    try {
+      await confirmCaseEmailChange(deps.db, { token, audit: applicantAuditActor(ctx) });
+    } catch (error) {
+      if (error instanceof EmailChangeLinkUnusableError) {
+        return renderUnusable(ctx, (await linkProblem(deps, "case_email_change", token)) ?? "used");
+      }
+      throw error;
+    }
+    await ctx.render("links/new-address-confirmed.njk", {});
+  });
+
   return router;
 }
 
 /** Why the link opens nothing, or null when it can be used. Read-only. */
 async function linkProblem(
   deps: AppDependencies,
-  purpose: ApplicantLinkPurpose,
+  purpose: ApplicantLinkPurpose | "case_email_change",
   token: string,
 ): Promise<LinkProblem | null> {
   const state = await inspectLinkToken(deps.db, purpose, token);

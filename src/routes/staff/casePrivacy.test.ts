@@ -145,6 +145,27 @@ describe("exporting a case", () => {
       document.decisions.map((decision) => [decision.kind, decision.decidedBy, decision.reason]),
       [["REJECT", { id: seeded.admin.id, name: seeded.admin.name }, seeded.decision.reason]],
     );
+    // What the conversation and staff acting for the person hold about the person is exported too.
+    assert.deepEqual(
+      [document.case.privacyConsentKind, document.case.privacyConsentNote, document.case.pendingEmail],
+      [
+        "SIGNED_PAPER_FORM",
+        seeded.personalValues.find((value) => value.startsWith("Paper form")),
+        seeded.personalValues.find((value) => value.startsWith("xanthe.moved.")),
+      ],
+    );
+    assert.deepEqual(
+      document.replies.map((reply) => reply.body),
+      seeded.personalValues.filter((value) => value.startsWith("My neighbour")),
+    );
+    assert.deepEqual(
+      document.closures.map((closure) => [closure.kind, closure.reason]),
+      [["ABANDONED", seeded.personalValues.find((value) => value.startsWith("Thought abandoned"))]],
+    );
+    assert.deepEqual(
+      document.detailCorrections.map((correction) => correction.reason),
+      seeded.personalValues.filter((value) => value.startsWith("Surname misspelt")),
+    );
     assert.deepEqual(
       document.timeline.map((event) => [event.action, event.actor]),
       [

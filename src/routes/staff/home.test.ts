@@ -263,7 +263,7 @@ describe("the dashboard", () => {
     assert.equal(
       sectionText(html, "states-heading"),
       "Cases by state Each state opens the queue filtered by it. Draft 0 cases Submitted 1 case " +
-        "In review 2 cases More information requested 0 cases Approved 1 case Rejected 1 case Withdrawn 0 cases",
+        "In review 2 cases More information requested 0 cases Approved 1 case Rejected 1 case Withdrawn 0 cases Closed without a decision 0 cases",
     );
     assert.ok(html.includes('<a href="/staff/cases?state=IN_REVIEW">In review</a>'));
     assert.ok(
