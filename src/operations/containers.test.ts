@@ -1,5 +1,5 @@
 // The portal in containers, as compose.yaml describes it: the Containerfile built with podman (Debian's),
-// then PostgreSQL, the migrations, the web server and the worker started from the roles, volumes and
+// then PostgreSQL, clamd, the migrations, the web server and the worker started from the roles, volumes and
 // secrets of compose.yaml; /readyz answers 200, a person applies through the real form, the case is a row
 // in the containers' Postgres and the confirmation email reaches this test's SMTP relay.
 //
@@ -29,6 +29,7 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { parse } from "yaml";
 import { projectRoot } from "../config.js";
+import { EICAR_TEST_FILE, PORTAL_TEST_MARKER, TEST_SIGNATURES } from "../test/clamd.js";
 import { debianBaseImage, imageExists, nodeBaseImage, podman, preparePodman } from "../test/podman.js";
 import { freePort } from "../test/ports.js";
 import { generateSelfSignedCertificate, startTestSmtpServer, type TestSmtpServer } from "../test/smtp.js";
@@ -78,6 +79,55 @@ ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]
   await writeFile(path.join(context, "entrypoint.sh"), entrypoint, { mode: 0o755 });
   await writeFile(path.join(context, "Containerfile"), recipe);
   // Debian's archive is reached from the host's network namespace, as mmdebstrap reached it.
+  await podman(["build", "--quiet", "--network", "host", "--tag", tag, context]);
+  return tag;
+}
+
+/**
+ * Stands in for ClamAV's official image: Debian's clamd on port 3310 with a signature database of our
+ * own (EICAR and the test marker, src/test/clamd.ts), since none can be downloaded here, and the image's
+ * `clamdcheck.sh` healthcheck (a PING answered PONG).
+ */
+async function clamavImage(debianImage: string, workDir: string): Promise<string> {
+  const signatures = [
+    `${TEST_SIGNATURES.eicar}:0:*:${EICAR_TEST_FILE.toString("hex")}`,
+    `${TEST_SIGNATURES.marker}:0:*:${PORTAL_TEST_MARKER.toString("hex")}`,
+    "",
+  ].join("\n");
+  const configuration = [
+    "Foreground yes",
+    "TCPSocket 3310",
+    // The set runs in one pod, so the portal reaches it on the pod's loopback, as clamdscan --ping does.
+    "TCPAddr 127.0.0.1",
+    "DatabaseDirectory /var/lib/clamav",
+    "StreamMaxLength 64M",
+    "Bytecode no",
+    "",
+  ].join("\n");
+  const check = "#!/bin/sh\nexec clamdscan --ping 1 >/dev/null\n";
+  const recipe = `FROM ${debianImage}
+RUN apt-get update && apt-get install -y --no-install-recommends clamav-daemon clamdscan \\
+ && rm -rf /var/lib/apt/lists/* /var/lib/clamav/*
+COPY clamd.conf /etc/clamav/clamd.conf
+COPY portal-test.ndb /var/lib/clamav/portal-test.ndb
+COPY clamdcheck.sh /usr/local/bin/clamdcheck.sh
+CMD ["clamd"]
+`;
+  const contentTag = createHash("sha256")
+    .update(recipe)
+    .update(signatures)
+    .update(configuration)
+    .update(check)
+    .digest("hex")
+    .slice(0, 16);
+  const tag = `localhost/vetting-portal-test-clamav:${contentTag}`;
+  if (await imageExists(tag)) return tag;
+  const context = path.join(workDir, "clamav");
+  await mkdir(context, { recursive: true });
+  await writeFile(path.join(context, "portal-test.ndb"), signatures);
+  await writeFile(path.join(context, "clamd.conf"), configuration);
+  await writeFile(path.join(context, "clamdcheck.sh"), check, { mode: 0o755 });
+  await writeFile(path.join(context, "Containerfile"), recipe);
   await podman(["build", "--quiet", "--network", "host", "--tag", tag, context]);
   return tag;
 }
@@ -269,6 +319,7 @@ before(async () => {
   const debian = await debianBaseImage(workDir);
   const nodeBase = await nodeBaseImage(debian, workDir);
   const postgres = await postgresImage(debian, workDir);
+  const clamav = await clamavImage(debian, workDir);
   timed("base images", step);
 
   step = Date.now();
@@ -335,6 +386,7 @@ before(async () => {
     {
       PORTAL_IMAGE,
       POSTGRES_IMAGE: postgres,
+      CLAMAV_IMAGE: clamav,
       PUBLIC_URL: "https://vetting.example.org",
       SMTP_HOST: gateway,
       SMTP_PORTS: String(relayPort),
@@ -425,10 +477,17 @@ describe("compose.yaml as users run it", { timeout: 20 * 60_000 }, () => {
       SMTP_HOST: "smtp.example.org",
       MAIL_FROM_ADDRESS: "vetting@example.org",
     });
-    assert.deepEqual(Object.keys(file.services).sort(), ["migrate", "postgres", "web", "worker"]);
-    assert.deepEqual(Object.keys(file.volumes).sort(), ["database", "uploads"]);
+    assert.deepEqual(Object.keys(file.services).sort(), ["clamav", "migrate", "postgres", "web", "worker"]);
+    assert.deepEqual(Object.keys(file.volumes).sort(), ["clamav", "database", "uploads"]);
     // The public images are the defaults; the test's own are only ever its overrides.
     assert.equal(file.services.postgres?.image, "docker.io/library/postgres:16-bookworm");
+    assert.equal(file.services.clamav?.image, "docker.io/clamav/clamav-debian:stable");
+    assert.equal(
+      file.services.web?.environment?.CLAMAV_HOST,
+      "clamav",
+      "uploads are scanned by the set's clamd",
+    );
+    assert.equal(file.services.web?.environment?.EVIDENCE_SCAN, "required");
     assert.equal(file.services.web?.build?.args.BASE_IMAGE, "docker.io/library/node:20-bookworm-slim");
     assert.match(
       readFileSync(path.join(projectRoot, "Containerfile"), "utf8"),
@@ -437,11 +496,13 @@ describe("compose.yaml as users run it", { timeout: 20 * 60_000 }, () => {
     assert.deepEqual(file.services.migrate?.command?.slice(-2), ["dist/scripts/db.js", "migrate"]);
     assert.equal(file.services.web?.command?.at(-1), "--web");
     assert.equal(file.services.worker?.command?.at(-1), "--worker");
-    for (const role of ["web", "worker"]) {
-      assert.deepEqual(file.services[role]?.depends_on, {
-        migrate: { condition: "service_completed_successfully" },
-      });
-    }
+    assert.deepEqual(file.services.web?.depends_on, {
+      migrate: { condition: "service_completed_successfully" },
+      clamav: { condition: "service_healthy" },
+    });
+    assert.deepEqual(file.services.worker?.depends_on, {
+      migrate: { condition: "service_completed_successfully" },
+    });
     assert.deepEqual(file.services.migrate?.depends_on, { postgres: { condition: "service_healthy" } });
     assert.match(file.services.web?.healthcheck?.test.join(" ") ?? "", /\/readyz/);
     for (const role of ["migrate", "web", "worker"]) {

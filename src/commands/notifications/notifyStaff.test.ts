@@ -146,8 +146,8 @@ const scenarios: Scenario[] = [
         }),
       );
       return {
-        subject: new RegExp(`^The applicant of ${vettingCase.number} replied — Vetting Portal$`),
-        sentence: new RegExp(`The applicant of case ${vettingCase.number} replied to the vetting team\\.`),
+        subject: new RegExp(`^New message on case ${vettingCase.number} — Vetting Portal$`),
+        sentence: new RegExp(`The applicant of case ${vettingCase.number} wrote to the vetting team\\.`),
       };
     },
   },

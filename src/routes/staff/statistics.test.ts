@@ -37,7 +37,7 @@ before(async () => {
       { state: "APPROVED", submittedAt: at("2026-03-02T10:00:00Z"), decidedAt: at("2026-03-03T10:00:00Z") },
       { state: "APPROVED", submittedAt: at("2026-03-03T00:00:00Z"), decidedAt: at("2026-03-05T00:00:00Z") },
       { state: "REJECTED", submittedAt: at("2026-03-04T00:00:00Z"), decidedAt: at("2026-03-10T00:00:00Z") },
-      // Week of 9 March: two still open (one on the period's last second), one withdrawn.
+      // Week of 9 March: two still open (one on the period's last second), one withdrawn, one closed.
       { state: "IN_REVIEW", submittedAt: at("2026-03-09T12:00:00Z"), assignedToId: eve.id },
       {
         state: "WITHDRAWN",
@@ -45,6 +45,7 @@ before(async () => {
         withdrawnAt: at("2026-03-11T00:00:00Z"),
       },
       { state: "SUBMITTED", submittedAt: at("2026-03-15T23:59:59Z"), assignedToId: frank.id },
+      { state: "CLOSED", submittedAt: at("2026-03-11T00:00:00Z"), closedAt: at("2026-03-12T00:00:00Z") },
       // Submitted before the period, approved in it after 480 h: a decision of the period, not an application.
       { state: "APPROVED", submittedAt: at("2026-02-20T00:00:00Z"), decidedAt: at("2026-03-12T00:00:00Z") },
       // Submitted and decided after the period: in neither.
@@ -97,11 +98,19 @@ describe("the statistics page", () => {
     const page = await get(`/staff/statistics?${PERIOD}`);
     assert.equal(page.status, 200);
     assert.deepEqual(tableRows(page.text, "Applications per week by outcome"), [
-      ["Week starting", "Still open", "Approved", "Rejected", "Withdrawn", "Total"],
-      ["2026-03-02", "0", "2", "1", "0", "3"],
-      ["2026-03-09", "2", "0", "0", "1", "3"],
+      [
+        "Week starting",
+        "Still open",
+        "Approved",
+        "Rejected",
+        "Withdrawn",
+        "Closed without a decision",
+        "Total",
+      ],
+      ["2026-03-02", "0", "2", "1", "0", "0", "3"],
+      ["2026-03-09", "2", "0", "0", "1", "1", "4"],
     ]);
-    assert.equal(summaryValue(page.text, "Applications submitted"), "6");
+    assert.equal(summaryValue(page.text, "Applications submitted"), "7");
   });
 
   test("gives the median and 90th percentile time to decision, overall and per state, and the approval rate", async () => {
@@ -151,8 +160,8 @@ describe("the statistics page", () => {
     const weekly = await get(`/staff/statistics/weekly-outcomes.csv?${PERIOD}`);
     assert.equal(
       weekly.text,
-      "Week starting (UTC),Still open,Approved,Rejected,Withdrawn,Total\r\n" +
-        "2026-03-02,0,2,1,0,3\r\n2026-03-09,2,0,0,1,3\r\n",
+      "Week starting (UTC),Still open,Approved,Rejected,Withdrawn,Closed without a decision,Total\r\n" +
+        "2026-03-02,0,2,1,0,0,3\r\n2026-03-09,2,0,0,1,1,4\r\n",
     );
   });
 
@@ -165,7 +174,8 @@ describe("the statistics page", () => {
       assert.doesNotMatch(svg, /style=|<script|fill="/);
     }
     // Week of 2 March: 2 approved and 1 rejected, one bar segment each, with their own colour class.
-    assert.equal((svgs[0]?.match(/<rect class="chart__bar /g) ?? []).length, 4);
+    // Week of 9 March: open, withdrawn and closed. Five segments in all.
+    assert.equal((svgs[0]?.match(/<rect class="chart__bar /g) ?? []).length, 5);
     assert.match(svgs[0] ?? "", /chart__series--1"[^>]*><title>Week of 2026-03-02: 2 approved<\/title>/);
   });
 
