@@ -44,6 +44,7 @@ import { cspViolationRoutes } from "./routes/staff/cspViolations.js";
 import { staffHomeRoutes } from "./routes/staff/home.js";
 import { invitationRoutes } from "./routes/staff/invitations.js";
 import { issueRegistrationTokenRoutes } from "./routes/staff/issueRegistrationToken.js";
+import { oidcSignInRoutes } from "./routes/staff/oidcSignIn.js";
 import { outboxRoutes } from "./routes/staff/outbox.js";
 import { passkeySignInRoutes } from "./routes/staff/passkeySignIn.js";
 import { passkeyRoutes } from "./routes/staff/passkeys.js";
@@ -68,6 +69,8 @@ export function createApp(deps: AppDependencies): Koa {
     this.type = "html";
     this.body = await renderView(deps.views, view, {
       site: deps.config.site,
+      // The single sign-on provider's name for "Sign in with …", or null when there is none.
+      ssoName: deps.config.oidc?.displayName ?? null,
       urls: layoutUrls({ hasDevMailbox: devMailbox !== null }),
       staff: this.state.staff ?? null,
       isApplicantSignedIn: Boolean(this.state.applicant),
@@ -132,6 +135,7 @@ export function createApp(deps: AppDependencies): Koa {
   // Pages under /staff that a signed-out person must reach, registered before the guard below.
   router.use(signInRoutes(deps).routes());
   router.use(passkeySignInRoutes(deps).routes());
+  router.use(oidcSignInRoutes(deps).routes());
   router.use(invitationLinkRoutes(deps).routes());
   router.use(passwordResetLinkRoutes(deps).routes());
   // The applicant's workspace needs an applicant session (opened by an emailed link).
@@ -182,6 +186,7 @@ export function layoutUrls(options: { hasDevMailbox: boolean }) {
     staffSignOut: urls.staffSignOut(),
     staffSignInVerify: urls.staffSignInVerify(),
     staffSignInPasskey: urls.staffSignInPasskey(),
+    staffSignInOidc: urls.staffSignInOidc(),
     staffSignInVerifyPasskey: urls.staffSignInVerifyPasskey(),
     staffForgotPassword: urls.staffForgotPassword(),
     staffPeople: urls.staffPeople(),

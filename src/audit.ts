@@ -29,6 +29,8 @@ export type AuditAction =
   | "staff.recovery_codes_regenerated"
   | "staff.passkey_added"
   | "staff.passkey_removed"
+  // a single sign-on identity (the provider's issuer and subject) linked to the account
+  | "staff.sso_linked"
   | "staff.theme_changed"
   // accounts and invitations
   | "staff.invited"

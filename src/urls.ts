@@ -16,6 +16,9 @@ export const urls = {
   /** A passkey in place of the code after the password: the same two steps. */
   staffSignInVerifyPasskey: () => "/staff/sign-in/verify/passkey",
   staffSignInVerifyPasskeyCheck: () => "/staff/sign-in/verify/passkey/check",
+  /** Single sign-on: POST sends the browser to the provider, which sends it back to the callback. */
+  staffSignInOidc: () => "/staff/sign-in/sso",
+  staffSignInOidcCallback: () => "/staff/sign-in/sso/callback",
   staffSignOut: () => "/staff/sign-out",
   staffForgotPassword: () => "/staff/password-reset",
   staffInvitations: () => "/staff/invitations",

@@ -22,6 +22,7 @@ const AUDIT_ACTION_FLAGS: Record<AuditAction, true> = {
   "staff.recovery_codes_regenerated": true,
   "staff.passkey_added": true,
   "staff.passkey_removed": true,
+  "staff.sso_linked": true,
   "staff.theme_changed": true,
   "staff.invited": true,
   "staff.invitation_approved": true,

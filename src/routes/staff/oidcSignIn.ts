@@ -1,0 +1,198 @@
+// Signing in with the single sign-on provider (OIDC_ISSUER). Registered before the /staff guard, like the
+// password sign-in; nothing here is cached.
+//
+//   POST /staff/sign-in/sso           stores a request (state, nonce, PKCE verifier) bound to this
+//                                     browser by a short-lived cookie → 303 to the provider
+//   GET  /staff/sign-in/sso/callback  the provider sends the browser back with a code and the state
+//                                     → the code redeemed and the ID token checked → a full session (or
+//                                     the code page, when the portal's second factor is still needed)
+// The callback changes state on a GET because the protocol says so: what protects it is that it acts
+// only on the state of a request this same browser started (its cookie) moments ago, once.
+// A provider that cannot be reached gives the sign-in page again with a message, and the password form.
+import Router from "@koa/router";
+import type { Context } from "koa";
+import type { AppDependencies } from "../../appDependencies.js";
+import { auditActorFor } from "../../audit.js";
+import type { SignInFailureReason } from "../../commands/signIn/recordSignInFailure.js";
+import { recordOidcFailure, signInWithOidc } from "../../commands/signIn/signInWithOidc.js";
+import { notFound, rateLimited } from "../../errors.js";
+import { deviceCookieFrom } from "../../security/deviceCookies.js";
+import {
+  consumeOidcRequest,
+  finishOidcRequest,
+  newOidcCookieValue,
+  OIDC_REQUEST_LIFETIME_MS,
+  OidcAnswerRejected,
+  OidcProviderUnavailable,
+  oidcCookieBinding,
+  startOidcRequest,
+} from "../../security/oidc.js";
+import { createSignInLimits } from "../../security/signInLimits.js";
+import { setSessionCookie } from "../../sessions.js";
+import { urls } from "../../urls.js";
+import { typedFields } from "../toolkit/forms.js";
+import { finishSignIn, safeNextPath } from "./signIn.js";
+
+const BLOCKED_MESSAGE =
+  "There have been too many failed attempts to sign in to this account. Wait and try again later, or reset your password.";
+
+/** What the refusal page says, by reason; nothing says whether an account exists for an address. */
+const REFUSALS: Partial<Record<SignInFailureReason, { title: string; message: string }>> = {
+  sso_unknown_subject: {
+    title: "No staff account is linked to that sign-in",
+    message:
+      "You signed in at the provider, but no staff account here is linked to that identity, and single sign-on never creates accounts. If you were invited, open the link in your invitation email and choose to link your account there; otherwise ask an admin.",
+  },
+  account_disabled: {
+    title: "This staff account cannot sign in",
+    message:
+      "The staff account linked to that sign-in is not active. Ask an admin if you think this is a mistake.",
+  },
+  no_second_factor: {
+    title: "Two-step sign-in is needed",
+    message:
+      "The provider did not confirm a second factor for this sign-in, and your staff account has no authenticator app set up here. Turn on two-step sign-in at the provider, or sign in with your password and set up an authenticator app.",
+  },
+};
+
+const GENERIC_REFUSAL = {
+  title: "That sign-in did not work",
+  message:
+    "The answer from the sign-in provider could not be accepted: the page may have been open too long, used already, or started in another browser. Start again from the sign-in page.",
+};
+
+const UNAVAILABLE_MESSAGE =
+  "The single sign-on provider is not answering just now. Try again in a few minutes, or sign in with your password.";
+
+function cookieName(deps: AppDependencies): string {
+  return deps.config.http.publicUrl.protocol === "https:" ? "__Host-sso-request" : "sso-request";
+}
+
+export function oidcSignInRoutes(deps: AppDependencies): Router {
+  const router = new Router();
+  const settings = deps.config.oidc;
+  if (!settings) return router;
+  const limits = createSignInLimits(deps.rateLimitPool);
+  const signInDeps = { config: deps.config, db: deps.db, limits };
+  const isHttps = deps.config.http.publicUrl.protocol === "https:";
+
+  async function renderUnavailable(ctx: Context, next: string | null): Promise<void> {
+    ctx.status = 503;
+    await ctx.render("staff/sign-in.njk", { values: {}, errors: { sso: UNAVAILABLE_MESSAGE }, next });
+    ctx.status = 503;
+  }
+
+  async function renderRefusal(ctx: Context, reason: SignInFailureReason): Promise<void> {
+    const refusal = REFUSALS[reason] ?? GENERIC_REFUSAL;
+    ctx.status = reason === "sso_request_invalid" || reason === "sso_rejected" ? 400 : 403;
+    await ctx.render("staff/sso-refused.njk", refusal);
+    ctx.status = reason === "sso_request_invalid" || reason === "sso_rejected" ? 400 : 403;
+  }
+
+  router.post(urls.staffSignInOidc(), async (ctx) => {
+    ctx.set("Cache-Control", "no-store");
+    const typedNext = typedFields(ctx, ["next"]).next;
+    const next = typedNext ? safeNextPath(typedNext) : null;
+    if (ctx.state.staff) {
+      ctx.status = 303;
+      return ctx.redirect(next ?? urls.staffHome());
+    }
+    const cookieValue = newOidcCookieValue();
+    let authorizationUrl: URL;
+    try {
+      authorizationUrl = await startOidcRequest(deps.db, deps.config, settings, {
+        purpose: "sign_in",
+        binding: oidcCookieBinding(cookieValue),
+        nextPath: next,
+      });
+    } catch (error) {
+      if (!(error instanceof OidcProviderUnavailable)) throw error;
+      deps.logger.warn(
+        { err: error.message, requestId: ctx.state.requestId },
+        "single sign-on provider unreachable",
+      );
+      await recordOidcFailure(signInDeps, {
+        reason: "sso_provider_unavailable",
+        actor: auditActorFor(ctx, null, "single sign-on"),
+      });
+      return renderUnavailable(ctx, next);
+    }
+    if (isHttps) ctx.cookies.secure = true; // TLS ends at the proxy in front of us.
+    // Lax: the provider sends the browser back with a top-level GET, which carries a Lax cookie.
+    ctx.cookies.set(cookieName(deps), cookieValue, {
+      httpOnly: true,
+      sameSite: "lax",
+      secure: isHttps,
+      path: "/",
+      maxAge: OIDC_REQUEST_LIFETIME_MS,
+      overwrite: true,
+    });
+    ctx.status = 303;
+    ctx.redirect(authorizationUrl.href);
+  });
+
+  router.get(urls.staffSignInOidcCallback(), async (ctx) => {
+    ctx.set("Cache-Control", "no-store");
+    // The code and state must not travel further in a Referer header.
+    ctx.set("Referrer-Policy", "no-referrer");
+    const actor = auditActorFor(ctx, null, "single sign-on");
+    const cookieValue = ctx.cookies.get(cookieName(deps)) ?? "";
+    ctx.cookies.set(cookieName(deps), null, { path: "/", overwrite: true });
+    const state = typeof ctx.query.state === "string" ? ctx.query.state : "";
+    const request = cookieValue
+      ? await consumeOidcRequest(deps.db, { state, binding: oidcCookieBinding(cookieValue) })
+      : null;
+    if (!request) {
+      const outcome = await recordOidcFailure(signInDeps, { reason: "sso_request_invalid", actor });
+      if (outcome.kind === "blocked") throw rateLimited(outcome.retryAfterSeconds, BLOCKED_MESSAGE);
+      return renderRefusal(ctx, "sso_request_invalid");
+    }
+    if (request.purpose !== "sign_in") throw notFound();
+    const next = request.nextPath ? safeNextPath(request.nextPath) : null;
+
+    let identity: Awaited<ReturnType<typeof finishOidcRequest>>;
+    try {
+      // Built from PUBLIC_URL, as the redirect URI was: the Host header plays no part.
+      identity = await finishOidcRequest(settings, new URL(ctx.url, deps.config.http.publicUrl), request);
+    } catch (error) {
+      if (error instanceof OidcProviderUnavailable) {
+        deps.logger.warn(
+          { err: error.message, requestId: ctx.state.requestId },
+          "single sign-on provider unreachable",
+        );
+        await recordOidcFailure(signInDeps, { reason: "sso_provider_unavailable", actor });
+        return renderUnavailable(ctx, next);
+      }
+      if (!(error instanceof OidcAnswerRejected)) throw error;
+      deps.logger.info(
+        { reason: error.reason, requestId: ctx.state.requestId },
+        "single sign-on answer refused",
+      );
+      const outcome = await recordOidcFailure(signInDeps, { reason: "sso_rejected", actor });
+      if (outcome.kind === "blocked") throw rateLimited(outcome.retryAfterSeconds, BLOCKED_MESSAGE);
+      return renderRefusal(ctx, "sso_rejected");
+    }
+
+    const result = await signInWithOidc(signInDeps, {
+      settings,
+      identity,
+      actor,
+      replacingSessionId: ctx.state.session?.id ?? null,
+      deviceCookie: deviceCookieFrom(ctx, deps.config),
+    });
+    switch (result.kind) {
+      case "blocked":
+        throw rateLimited(result.retryAfterSeconds, BLOCKED_MESSAGE);
+      case "failed":
+        return renderRefusal(ctx, result.reason);
+      case "second_factor_needed":
+        setSessionCookie(ctx, deps.config, result.sessionToken);
+        ctx.status = 303;
+        return ctx.redirect(urls.staffSignInVerify(next ?? undefined));
+      case "signed_in":
+        return finishSignIn(ctx, deps, result, next);
+    }
+  });
+
+  return router;
+}
