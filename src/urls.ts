@@ -114,6 +114,8 @@ export const urls = {
   applicantSignIn: (token: string) => `/apply/sign-in/${encodeURIComponent(token)}`,
   caseInvitation: (token: string) => `/apply/invitation/${encodeURIComponent(token)}`,
   staffInvitation: (token: string) => `/staff/invitation/${encodeURIComponent(token)}`,
+  /** POST: accept the invitation by linking the single sign-on identity instead of a password. */
+  staffInvitationSso: (token: string) => `/staff/invitation/${encodeURIComponent(token)}/sso`,
   staffPasswordReset: (token: string) => `/staff/password-reset/${encodeURIComponent(token)}`,
   // Matrix registration tokens: the one-time reveal link (a link token, never the registration token),
   // "email me a new link" (fixed paths, registered before the link's :token route), the standalone form.

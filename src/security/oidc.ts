@@ -73,6 +73,7 @@ export async function startOidcRequest(
     purpose: OidcRequestPurpose;
     binding: string;
     staffUserId?: string;
+    linkTokenSealed?: string;
     nextPath?: string | null;
     now?: Date;
   },
@@ -94,6 +95,7 @@ export async function startOidcRequest(
         nonce,
         codeVerifier,
         staffUserId: options.staffUserId ?? null,
+        linkTokenSealed: options.linkTokenSealed ?? null,
         nextPath: options.nextPath ?? null,
         createdAt: now,
         expiresAt: new Date(now.getTime() + OIDC_REQUEST_LIFETIME_MS),
@@ -116,6 +118,7 @@ export interface ClaimedOidcRequest {
   nonce: string;
   codeVerifier: string;
   staffUserId: string | null;
+  linkTokenSealed: string | null;
   nextPath: string | null;
 }
 
@@ -131,7 +134,7 @@ export async function consumeOidcRequest(
   const rows = await db.$queryRaw<(ClaimedOidcRequest & { expiresAt: Date })[]>`
     DELETE FROM oidc_sign_in_requests
     WHERE state = ${options.state} AND binding = ${options.binding}
-    RETURNING purpose, state, nonce, "codeVerifier", "staffUserId", "nextPath", "expiresAt"`;
+    RETURNING purpose, state, nonce, "codeVerifier", "staffUserId", "linkTokenSealed", "nextPath", "expiresAt"`;
   const row = rows[0];
   if (!row || row.expiresAt <= (options.now ?? new Date())) return null;
   return {
@@ -140,6 +143,7 @@ export async function consumeOidcRequest(
     nonce: row.nonce,
     codeVerifier: row.codeVerifier,
     staffUserId: row.staffUserId,
+    linkTokenSealed: row.linkTokenSealed,
     nextPath: row.nextPath,
   };
 }

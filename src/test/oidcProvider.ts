@@ -171,8 +171,22 @@ export async function signInAtProvider(
   const started = await browse(jar, `${portalUrl}/staff/sign-in/sso`, { form: { _csrf: csrfToken } });
   if (started.status !== 303) throw new Error(`starting single sign-on answered ${started.status}`);
   const authorizationUrl = new URL(started.headers.get("location") ?? "", portalUrl).href;
-  // The provider sends the browser to PUBLIC_URL's callback; the test's portal listens on baseUrl.
-  const callback = new URL("/staff/sign-in/sso/callback", portal.publicUrl).href;
+  const answer = new URL(await signInAtProviderFrom(jar, authorizationUrl, subject, amr, portal.publicUrl));
+  return { callbackUrl: `${portalUrl}${answer.pathname}${answer.search}` };
+}
+
+/**
+ * From the provider's authorization URL to its answer: signs in there as `subject` unless the browser
+ * still is, and returns the callback URL (on PUBLIC_URL's origin) unvisited.
+ */
+export async function signInAtProviderFrom(
+  jar: CookieJar,
+  authorizationUrl: string,
+  subject: string,
+  amr: string,
+  publicUrl = "http://127.0.0.1:3000",
+): Promise<string> {
+  const callback = new URL("/staff/sign-in/sso/callback", publicUrl).href;
   let back = await follow(jar, await browse(jar, authorizationUrl), authorizationUrl, callback);
   // A browser still signed in at the provider comes straight back; otherwise it signs in there first.
   if (!back.url.startsWith(callback)) {
@@ -183,6 +197,5 @@ export async function signInAtProvider(
   if (!back.url.startsWith(callback)) {
     throw new Error(`the provider did not send the browser back: ${back.response.status} ${back.url}`);
   }
-  const answer = new URL(back.url);
-  return { callbackUrl: `${portalUrl}${answer.pathname}${answer.search}` };
+  return back.url;
 }

@@ -28,7 +28,10 @@ export type SignInFailureReason =
   | "sso_request_invalid"
   | "sso_rejected"
   | "sso_unknown_subject"
-  | "sso_provider_unavailable";
+  | "sso_provider_unavailable"
+  // an invitation that could not be accepted by single sign-on (link used or withdrawn meanwhile, the
+  // identity linked to another account already, or no second factor at the provider)
+  | "sso_link_refused";
 
 export interface SignInFailureTarget {
   /** The account the attempt named, when there is one. */

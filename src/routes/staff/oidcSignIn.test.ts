@@ -10,11 +10,13 @@ import {
   browse,
   CookieJar,
   signInAtProvider,
+  signInAtProviderFrom,
   startOidcProvider,
   type TestOidcProvider,
 } from "../../test/oidcProvider.js";
 import { truncateTables } from "../../test/reset.js";
 import { createStaffMember } from "../../test/staff.js";
+import { issueLinkToken } from "../../tokens.js";
 
 const PUBLIC_URL = "http://127.0.0.1:3000";
 
@@ -45,6 +47,8 @@ beforeEach(async () => {
     "staff_sessions",
     "oidc_sign_in_requests",
     "outbox_messages",
+    "link_tokens",
+    "staff_invitations",
     "staff_users",
     "rate_limits",
     "graphile_worker._private_jobs",
@@ -300,6 +304,91 @@ describe("answers that are refused", () => {
     assert.deepEqual(
       (await failures()).map((failure) => failure.reason),
       ["sso_unknown_subject", "account_disabled"],
+    );
+  });
+});
+
+/** An invited account with its SENT invitation and the link's token, as the invitation email carries. */
+async function invite(email: string): Promise<{ staffUserId: string; token: string }> {
+  const inviter = await createStaffMember(testApp.db, testApp.config, { role: "SUPERADMIN" });
+  return testApp.db.$transaction(async (tx) => {
+    const invitee = await tx.staffUser.create({
+      data: { name: "Invited Person", email, role: "VETTING_AGENT", status: "INVITED" },
+    });
+    const invitation = await tx.staffInvitation.create({
+      data: { inviteeId: invitee.id, invitedById: inviter.id, status: "SENT", sentAt: new Date() },
+    });
+    const link = await issueLinkToken(tx, {
+      purpose: "staff_invitation",
+      subject: { type: "staff_invitation", id: invitation.id },
+      lifetimeMs: 3_600_000,
+    });
+    return { staffUserId: invitee.id, token: link.token };
+  });
+}
+
+/** Presses "Link my … account" on the invitation page and signs in at the provider; the callback URL. */
+async function linkFromInvitation(jar: CookieJar, token: string, subject: string, amr: string) {
+  const page = await browse(jar, `${testApp.baseUrl}/staff/invitation/${token}`);
+  const html = await page.text();
+  assert.match(html, /Link my Example ID account/);
+  const csrfToken = /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? "";
+  const started = await browse(jar, `${testApp.baseUrl}/staff/invitation/${token}/sso`, {
+    form: { _csrf: csrfToken },
+  });
+  assert.equal(started.status, 303);
+  const answer = new URL(
+    await signInAtProviderFrom(jar, new URL(started.headers.get("location") ?? "").href, subject, amr),
+  );
+  return `${testApp.baseUrl}${answer.pathname}${answer.search}`;
+}
+
+describe("linking from the invitation page", () => {
+  test("accepts the invitation with the identity instead of a password, audited and emailed", async () => {
+    const { staffUserId, token } = await invite("newcomer@example.org");
+    const jar = new CookieJar();
+    const callbackUrl = await linkFromInvitation(jar, token, "stranger-at-provider", "pwd mfa");
+    const callback = await browse(jar, callbackUrl);
+    assert.equal(callback.status, 303);
+    assert.equal(callback.headers.get("location"), "/staff");
+    const account = await testApp.db.staffUser.findUniqueOrThrow({ where: { id: staffUserId } });
+    assert.equal(account.status, "ACTIVE");
+    assert.equal(account.role, "VETTING_AGENT");
+    assert.equal(account.passwordHash, null);
+    assert.equal(account.oidcSubject, "stranger-at-provider");
+    assert.equal(
+      (await testApp.db.staffInvitation.findFirstOrThrow({ where: { inviteeId: staffUserId } })).status,
+      "ACCEPTED",
+    );
+    const actions = (
+      await testApp.db.auditEvent.findMany({
+        where: { subjectId: staffUserId },
+        orderBy: { occurredAt: "asc" },
+      })
+    ).map((row) => row.action);
+    assert.deepEqual(actions, ["staff.invitation_accepted", "staff.sso_linked", "staff.signed_in"]);
+    assert.equal(await testApp.db.outboxMessage.count({ where: { recipient: "newcomer@example.org" } }), 1);
+    assert.equal((await browse(jar, `${testApp.baseUrl}/staff`)).status, 200);
+
+    // The link is spent: a second round trip from it links nothing.
+    const again = await browse(new CookieJar(), `${testApp.baseUrl}/staff/invitation/${token}`);
+    assert.equal(again.status, 404);
+  });
+
+  test("without a second factor at the provider, nothing is linked and the invitation still waits", async () => {
+    const { staffUserId, token } = await invite("newcomer@example.org");
+    const jar = new CookieJar();
+    const callbackUrl = await linkFromInvitation(jar, token, "stranger-at-provider", "pwd");
+    const callback = await browse(jar, callbackUrl);
+    assert.equal(callback.status, 403);
+    assert.match(await callback.text(), /Two-step sign-in is needed/);
+    const account = await testApp.db.staffUser.findUniqueOrThrow({ where: { id: staffUserId } });
+    assert.equal(account.status, "INVITED");
+    assert.equal(account.oidcSubject, null);
+    assert.equal((await browse(new CookieJar(), `${testApp.baseUrl}/staff/invitation/${token}`)).status, 200);
+    assert.deepEqual(
+      (await failures()).map((failure) => failure.reason),
+      ["sso_link_refused"],
     );
   });
 });

@@ -15,13 +15,14 @@ import type { AppDependencies } from "../../appDependencies.js";
 import { auditActorFor } from "../../audit.js";
 import type { SignInFailureReason } from "../../commands/signIn/recordSignInFailure.js";
 import { recordOidcFailure, signInWithOidc } from "../../commands/signIn/signInWithOidc.js";
-import { notFound, rateLimited } from "../../errors.js";
+import { acceptInvitationWithSso } from "../../commands/staff/acceptInvitationWithSso.js";
+import { rateLimited } from "../../errors.js";
+import { openSecret } from "../../secrets.js";
 import { deviceCookieFrom } from "../../security/deviceCookies.js";
 import {
   consumeOidcRequest,
   finishOidcRequest,
   newOidcCookieValue,
-  OIDC_REQUEST_LIFETIME_MS,
   OidcAnswerRejected,
   OidcProviderUnavailable,
   oidcCookieBinding,
@@ -31,6 +32,7 @@ import { createSignInLimits } from "../../security/signInLimits.js";
 import { setSessionCookie } from "../../sessions.js";
 import { urls } from "../../urls.js";
 import { typedFields } from "../toolkit/forms.js";
+import { setSsoCookie, takeSsoCookie } from "../toolkit/ssoCookie.js";
 import { finishSignIn, safeNextPath } from "./signIn.js";
 
 const BLOCKED_MESSAGE =
@@ -61,12 +63,26 @@ const GENERIC_REFUSAL = {
     "The answer from the sign-in provider could not be accepted: the page may have been open too long, used already, or started in another browser. Start again from the sign-in page.",
 };
 
+const LINK_REFUSALS = {
+  link_unusable: {
+    title: "The invitation could not be accepted",
+    message:
+      "The invitation link has been used, has expired, or the invitation was withdrawn meanwhile. Ask the admin who invited you for a new one.",
+  },
+  identity_taken: {
+    title: "That sign-in is linked to another account",
+    message:
+      "The identity you signed in with at the provider is already linked to another staff account here, and one identity links one account. Sign in with a different identity, or choose a password on the invitation page.",
+  },
+  no_second_factor: {
+    title: "Two-step sign-in is needed",
+    message:
+      "The provider did not confirm a second factor for this sign-in. Turn on two-step sign-in at the provider and try again from your invitation link, or choose a password and an authenticator app there instead.",
+  },
+} as const;
+
 const UNAVAILABLE_MESSAGE =
   "The single sign-on provider is not answering just now. Try again in a few minutes, or sign in with your password.";
-
-function cookieName(deps: AppDependencies): string {
-  return deps.config.http.publicUrl.protocol === "https:" ? "__Host-sso-request" : "sso-request";
-}
 
 export function oidcSignInRoutes(deps: AppDependencies): Router {
   const router = new Router();
@@ -74,7 +90,6 @@ export function oidcSignInRoutes(deps: AppDependencies): Router {
   if (!settings) return router;
   const limits = createSignInLimits(deps.rateLimitPool);
   const signInDeps = { config: deps.config, db: deps.db, limits };
-  const isHttps = deps.config.http.publicUrl.protocol === "https:";
 
   async function renderUnavailable(ctx: Context, next: string | null): Promise<void> {
     ctx.status = 503;
@@ -117,16 +132,7 @@ export function oidcSignInRoutes(deps: AppDependencies): Router {
       });
       return renderUnavailable(ctx, next);
     }
-    if (isHttps) ctx.cookies.secure = true; // TLS ends at the proxy in front of us.
-    // Lax: the provider sends the browser back with a top-level GET, which carries a Lax cookie.
-    ctx.cookies.set(cookieName(deps), cookieValue, {
-      httpOnly: true,
-      sameSite: "lax",
-      secure: isHttps,
-      path: "/",
-      maxAge: OIDC_REQUEST_LIFETIME_MS,
-      overwrite: true,
-    });
+    setSsoCookie(ctx, deps, cookieValue);
     ctx.status = 303;
     ctx.redirect(authorizationUrl.href);
   });
@@ -136,8 +142,7 @@ export function oidcSignInRoutes(deps: AppDependencies): Router {
     // The code and state must not travel further in a Referer header.
     ctx.set("Referrer-Policy", "no-referrer");
     const actor = auditActorFor(ctx, null, "single sign-on");
-    const cookieValue = ctx.cookies.get(cookieName(deps)) ?? "";
-    ctx.cookies.set(cookieName(deps), null, { path: "/", overwrite: true });
+    const cookieValue = takeSsoCookie(ctx, deps);
     const state = typeof ctx.query.state === "string" ? ctx.query.state : "";
     const request = cookieValue
       ? await consumeOidcRequest(deps.db, { state, binding: oidcCookieBinding(cookieValue) })
@@ -147,7 +152,6 @@ export function oidcSignInRoutes(deps: AppDependencies): Router {
       if (outcome.kind === "blocked") throw rateLimited(outcome.retryAfterSeconds, BLOCKED_MESSAGE);
       return renderRefusal(ctx, "sso_request_invalid");
     }
-    if (request.purpose !== "sign_in") throw notFound();
     const next = request.nextPath ? safeNextPath(request.nextPath) : null;
 
     let identity: Awaited<ReturnType<typeof finishOidcRequest>>;
@@ -171,6 +175,31 @@ export function oidcSignInRoutes(deps: AppDependencies): Router {
       const outcome = await recordOidcFailure(signInDeps, { reason: "sso_rejected", actor });
       if (outcome.kind === "blocked") throw rateLimited(outcome.retryAfterSeconds, BLOCKED_MESSAGE);
       return renderRefusal(ctx, "sso_rejected");
+    }
+
+    if (request.purpose === "link_invitation") {
+      const token = request.linkTokenSealed
+        ? openSecret(deps.config.staff.totpKey, request.linkTokenSealed)
+        : "";
+      const accepted = await acceptInvitationWithSso(deps.db, {
+        config: deps.config,
+        token,
+        staffUserId: request.staffUserId ?? "",
+        identity,
+        audit: actor,
+        replacingSessionId: ctx.state.session?.id ?? null,
+      });
+      if (accepted.kind !== "accepted") {
+        const outcome = await recordOidcFailure(signInDeps, { reason: "sso_link_refused", actor });
+        if (outcome.kind === "blocked") throw rateLimited(outcome.retryAfterSeconds, BLOCKED_MESSAGE);
+        ctx.status = 403;
+        await ctx.render("staff/sso-refused.njk", LINK_REFUSALS[accepted.kind]);
+        ctx.status = 403;
+        return;
+      }
+      setSessionCookie(ctx, deps.config, accepted.sessionToken);
+      ctx.status = 303;
+      return ctx.redirect(urls.staffHome());
     }
 
     const result = await signInWithOidc(signInDeps, {

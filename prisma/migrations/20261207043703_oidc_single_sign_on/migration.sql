@@ -12,6 +12,7 @@ CREATE TABLE "oidc_sign_in_requests" (
     "nonce" TEXT NOT NULL,
     "codeVerifier" TEXT NOT NULL,
     "staffUserId" UUID,
+    "linkTokenSealed" TEXT,
     "nextPath" TEXT,
     "createdAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "expiresAt" TIMESTAMPTZ(3) NOT NULL,
