@@ -15,7 +15,7 @@ import {
   type TestOidcProvider,
 } from "../../test/oidcProvider.js";
 import { truncateTables } from "../../test/reset.js";
-import { createStaffMember } from "../../test/staff.js";
+import { createStaffMember, signedInCookie } from "../../test/staff.js";
 import { issueLinkToken } from "../../tokens.js";
 
 const PUBLIC_URL = "http://127.0.0.1:3000";
@@ -117,6 +117,19 @@ describe("first sign-in and later ones", () => {
     const [email] = await testApp.db.outboxMessage.findMany({ where: { recipient: "ada@example.org" } });
     assert.equal(email?.kind, "credentials_changed");
     assert.equal((email?.payload as { change?: string } | undefined)?.change, "sso_linked");
+
+    // An admin sees the link on the person's page.
+    const admin = await createStaffMember(testApp.db, testApp.config, { role: "SUPERADMIN" });
+    const personPage = await fetch(`${testApp.baseUrl}/staff/people/${ada.id}`, {
+      headers: { cookie: await signedInCookie(testApp.db, testApp.config, admin.id) },
+    });
+    assert.equal(personPage.status, 200);
+    assert.match(
+      await personPage.text(),
+      new RegExp(
+        `<dt>Single sign-on</dt><dd>Linked since [^<]+ \\(${provider.issuer.replace(/[.]/g, "\\.")}\\)</dd>`,
+      ),
+    );
   });
 
   test("a later sign-in finds the account by its subject, even after the address changed here", async () => {
