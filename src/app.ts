@@ -187,6 +187,7 @@ export function layoutUrls(options: { hasDevMailbox: boolean }) {
     staffSignInVerify: urls.staffSignInVerify(),
     staffSignInPasskey: urls.staffSignInPasskey(),
     staffSignInOidc: urls.staffSignInOidc(),
+    staffSignInBreakGlass: urls.staffSignInBreakGlass(),
     staffSignInVerifyPasskey: urls.staffSignInVerifyPasskey(),
     staffForgotPassword: urls.staffForgotPassword(),
     staffPeople: urls.staffPeople(),

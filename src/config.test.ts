@@ -353,6 +353,9 @@ describe("secrets from files", () => {
 describe("single sign-on", () => {
   test("off unless set; all three or none; https:// in production; the secret from the systemd credential", (context) => {
     assert.equal(loadConfig({ NODE_ENV: "test" }).oidc, null);
+    assert.deepEqual(problemsOf({ NODE_ENV: "test", OIDC_ONLY: "true" }), [
+      "OIDC_ONLY: needs single sign-on (OIDC_ISSUER and the rest)",
+    ]);
     assert.deepEqual(problemsOf({ NODE_ENV: "test", OIDC_ISSUER: "https://id.example.org/realms/staff" }), [
       "OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET: set all three (single sign-on) or none",
     ]);
@@ -384,6 +387,7 @@ describe("single sign-on", () => {
         clientSecret: "from-the-credential",
         displayName: "Example ID",
         linkByEmail: true,
+        only: false,
         allowsInsecureIssuer: false,
       },
     );

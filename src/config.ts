@@ -98,6 +98,8 @@ export const ZEnvironment = z.object({
   OIDC_DISPLAY_NAME: z.preprocess(emptyAsUndefined, z.string().max(60).default("single sign-on")),
   /** Link an unlinked account at its first SSO sign-in by a verified email matching exactly one active account. */
   OIDC_LINK_BY_EMAIL: z.preprocess(emptyAsUndefined, z.enum(["true", "false"]).default("false")),
+  /** Password (and passkey-alone) sign-in off for staff once every active account is linked. */
+  OIDC_ONLY: z.preprocess(emptyAsUndefined, z.enum(["true", "false"]).default("false")),
   LOG_LEVEL: z.preprocess(
     emptyAsUndefined,
     z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
@@ -457,6 +459,11 @@ export interface OidcSettings {
   clientSecret: string;
   displayName: string;
   linkByEmail: boolean;
+  /**
+   * Single sign-on only: once every active staff account is linked, password and passkey-alone sign-in
+   * are off; superadmins keep the break-glass path (password and a recovery code).
+   */
+  only: boolean;
   /** Plain http to the provider, allowed only outside production (a provider on loopback in tests). */
   allowsInsecureIssuer: boolean;
 }
@@ -1065,7 +1072,11 @@ function oidcSettings(
   problems: string[],
 ): OidcSettings | null {
   const given = [values.OIDC_ISSUER, values.OIDC_CLIENT_ID, values.OIDC_CLIENT_SECRET];
-  if (given.every((value) => value === undefined)) return null;
+  if (given.every((value) => value === undefined)) {
+    if (values.OIDC_ONLY === "true")
+      problems.push("OIDC_ONLY: needs single sign-on (OIDC_ISSUER and the rest)");
+    return null;
+  }
   if (!values.OIDC_ISSUER || !values.OIDC_CLIENT_ID || !values.OIDC_CLIENT_SECRET) {
     problems.push(
       "OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET: set all three (single sign-on) or none",
@@ -1086,6 +1097,7 @@ function oidcSettings(
     clientSecret: values.OIDC_CLIENT_SECRET,
     displayName: values.OIDC_DISPLAY_NAME.trim(),
     linkByEmail: values.OIDC_LINK_BY_EMAIL === "true",
+    only: values.OIDC_ONLY === "true",
     allowsInsecureIssuer: !isProduction && issuer.protocol === "http:",
   };
 }

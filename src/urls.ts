@@ -19,6 +19,8 @@ export const urls = {
   /** Single sign-on: POST sends the browser to the provider, which sends it back to the callback. */
   staffSignInOidc: () => "/staff/sign-in/sso",
   staffSignInOidcCallback: () => "/staff/sign-in/sso/callback",
+  /** OIDC_ONLY: a superadmin's emergency sign-in with password and recovery code. */
+  staffSignInBreakGlass: () => "/staff/sign-in/break-glass",
   staffSignOut: () => "/staff/sign-out",
   staffForgotPassword: () => "/staff/password-reset",
   staffInvitations: () => "/staff/invitations",

@@ -23,6 +23,7 @@ const AUDIT_ACTION_FLAGS: Record<AuditAction, true> = {
   "staff.passkey_added": true,
   "staff.passkey_removed": true,
   "staff.sso_linked": true,
+  "staff.break_glass_sign_in": true,
   "staff.theme_changed": true,
   "staff.invited": true,
   "staff.invitation_approved": true,

@@ -11,12 +11,15 @@
 // A provider that cannot be reached gives the sign-in page again with a message, and the password form.
 import Router from "@koa/router";
 import type { Context } from "koa";
+import { z } from "zod";
 import type { AppDependencies } from "../../appDependencies.js";
 import { auditActorFor } from "../../audit.js";
+import { breakGlassSignIn } from "../../commands/signIn/breakGlassSignIn.js";
 import type { SignInFailureReason } from "../../commands/signIn/recordSignInFailure.js";
 import { recordOidcFailure, signInWithOidc } from "../../commands/signIn/signInWithOidc.js";
 import { acceptInvitationWithSso } from "../../commands/staff/acceptInvitationWithSso.js";
 import { rateLimited } from "../../errors.js";
+import { isPasswordSignInOff } from "../../queries/singleSignOn.js";
 import { openSecret } from "../../secrets.js";
 import { deviceCookieFrom } from "../../security/deviceCookies.js";
 import {
@@ -31,7 +34,7 @@ import {
 import { createSignInLimits } from "../../security/signInLimits.js";
 import { setSessionCookie } from "../../sessions.js";
 import { urls } from "../../urls.js";
-import { typedFields } from "../toolkit/forms.js";
+import { readForm, typedFields } from "../toolkit/forms.js";
 import { setSsoCookie, takeSsoCookie } from "../toolkit/ssoCookie.js";
 import { finishSignIn, safeNextPath } from "./signIn.js";
 
@@ -81,6 +84,15 @@ const LINK_REFUSALS = {
   },
 } as const;
 
+export const BREAK_GLASS_FAILED_MESSAGE =
+  "That did not work. The emergency sign-in needs a superadmin's email address, password and an unused recovery code.";
+
+const ZBreakGlassForm = z.object({
+  email: z.string().trim().min(1, "Enter your email address.").max(254, "That is too long."),
+  password: z.string().min(1, "Enter your password.").max(512, "That is too long."),
+  recoveryCode: z.string().trim().min(1, "Enter one of your recovery codes.").max(64, "That is too long."),
+});
+
 const UNAVAILABLE_MESSAGE =
   "The single sign-on provider is not answering just now. Try again in a few minutes, or sign in with your password.";
 
@@ -93,7 +105,12 @@ export function oidcSignInRoutes(deps: AppDependencies): Router {
 
   async function renderUnavailable(ctx: Context, next: string | null): Promise<void> {
     ctx.status = 503;
-    await ctx.render("staff/sign-in.njk", { values: {}, errors: { sso: UNAVAILABLE_MESSAGE }, next });
+    await ctx.render("staff/sign-in.njk", {
+      values: {},
+      errors: { sso: UNAVAILABLE_MESSAGE },
+      next,
+      isPasswordSignInOff: await isPasswordSignInOff(deps.db, deps.config),
+    });
     ctx.status = 503;
   }
 
@@ -222,6 +239,47 @@ export function oidcSignInRoutes(deps: AppDependencies): Router {
         return finishSignIn(ctx, deps, result, next);
     }
   });
+
+  if (settings.only) {
+    router.get(urls.staffSignInBreakGlass(), async (ctx) => {
+      ctx.set("Cache-Control", "no-store");
+      await ctx.render("staff/break-glass.njk", { values: {}, errors: {} });
+    });
+
+    router.post(urls.staffSignInBreakGlass(), async (ctx) => {
+      ctx.set("Cache-Control", "no-store");
+      const form = readForm(ctx, ZBreakGlassForm, ["email", "password", "recoveryCode"]);
+      const typedEmail = form.values.email.slice(0, 254);
+      if (!form.isValid) {
+        ctx.status = 422;
+        await ctx.render("staff/break-glass.njk", { values: { email: typedEmail }, errors: form.errors });
+        ctx.status = 422;
+        return;
+      }
+      const result = await breakGlassSignIn(signInDeps, {
+        email: form.data.email,
+        password: form.data.password,
+        recoveryCode: form.data.recoveryCode,
+        actor: auditActorFor(ctx, null, "emergency sign-in"),
+        replacingSessionId: ctx.state.session?.id ?? null,
+        deviceCookie: deviceCookieFrom(ctx, deps.config),
+      });
+      switch (result.kind) {
+        case "blocked":
+          throw rateLimited(result.retryAfterSeconds, BLOCKED_MESSAGE);
+        case "failed":
+          ctx.status = 422;
+          await ctx.render("staff/break-glass.njk", {
+            values: { email: typedEmail },
+            errors: { email: BREAK_GLASS_FAILED_MESSAGE },
+          });
+          ctx.status = 422;
+          return;
+        case "signed_in":
+          return finishSignIn(ctx, deps, result, null);
+      }
+    });
+  }
 
   return router;
 }
