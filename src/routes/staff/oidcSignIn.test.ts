@@ -4,7 +4,9 @@
 // subject, disabled account, provider down), each with the page the person sees, the audit row and the
 // session that was (not) made.
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { after, before, beforeEach, describe, test } from "node:test";
+import { purgeExpiredOidcRequests } from "../../security/oidc.js";
 import { startTestApp, type TestApp } from "../../test/app.js";
 import {
   browse,
@@ -73,6 +75,34 @@ describe("the sign-in page", () => {
     const html = await (await fetch(`${testApp.baseUrl}/staff/sign-in`)).text();
     assert.match(html, /<button class="button" id="sso" type="submit">Sign in with Example ID<\/button>/);
     assert.match(html, /name="password"/);
+  });
+});
+
+describe("the stored request", () => {
+  test("holds state, nonce and PKCE verifier for ten minutes, bound to the cookie's hash; the expired are purged", async () => {
+    const jar = new CookieJar();
+    const page = await browse(jar, `${testApp.baseUrl}/staff/sign-in`);
+    const csrfToken = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? "";
+    const before = Date.now();
+    const started = await browse(jar, `${testApp.baseUrl}/staff/sign-in/sso`, { form: { _csrf: csrfToken } });
+    assert.equal(started.status, 303);
+    const authorization = new URL(started.headers.get("location") ?? "");
+    const [request] = await testApp.db.oidcSignInRequest.findMany();
+    assert.ok(request);
+    assert.equal(authorization.origin, provider.issuer);
+    assert.equal(authorization.searchParams.get("state"), request.state);
+    assert.equal(authorization.searchParams.get("nonce"), request.nonce);
+    assert.equal(authorization.searchParams.get("code_challenge_method"), "S256");
+    assert.equal(authorization.searchParams.get("redirect_uri"), `${PUBLIC_URL}/staff/sign-in/sso/callback`);
+    assert.equal(authorization.searchParams.get("code_verifier"), null);
+    assert.ok(!authorization.href.includes(request.codeVerifier), "the verifier never leaves the server");
+    const cookie = jar.get(testApp.baseUrl, "sso-request") ?? "";
+    assert.equal(request.binding, `cookie:${createHash("sha256").update(cookie).digest("hex")}`);
+    const lifetime = request.expiresAt.getTime() - before;
+    assert.ok(lifetime > 9 * 60_000 && lifetime <= 10 * 60_000 + 1000, `lifetime ${lifetime}`);
+
+    assert.equal(await purgeExpiredOidcRequests(testApp.db), 0);
+    assert.equal(await purgeExpiredOidcRequests(testApp.db, new Date(Date.now() + 11 * 60_000)), 1);
   });
 });
 
