@@ -4,6 +4,7 @@ import { chmodSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { defineConfig, devices } from "@playwright/test";
+import { E2E_SSO_ACCOUNT } from "./e2e/singleSignOn.js";
 import { chromiumExecutablePath } from "./scripts/chromium.js";
 import { GENEROUS_RATE_LIMITS } from "./src/test/rateLimits.js";
 
@@ -26,6 +27,16 @@ process.env.E2E_FAKE_SYNAPSE_PORT ||= "3108";
 const fakeSynapseUrl = `http://127.0.0.1:${process.env.E2E_FAKE_SYNAPSE_PORT}`;
 const fakeSynapseAdminToken = "syt_ZTJl_e2eFakeAdminAccessToken_0001";
 
+// Single sign-on: a real OpenID provider (src/test/oidcProviderServer.ts) on this port, started before the
+// app, with the one account e2e/staff-sign-in-with-single-sign-on.spec.ts signs in as.
+process.env.E2E_FAKE_OIDC_PORT ||= "3107";
+const oidcIssuer = `http://127.0.0.1:${process.env.E2E_FAKE_OIDC_PORT}`;
+const oidcClient = {
+  client_id: "vetting-portal-e2e",
+  client_secret: "e2e-client-secret-long-enough-for-anyone",
+  redirect_uri: `${baseURL}/staff/sign-in/sso/callback`,
+};
+
 const serverEnvironment: Record<string, string> = {
   PORT: String(port),
   HOST: "127.0.0.1",
@@ -38,6 +49,11 @@ const serverEnvironment: Record<string, string> = {
   MATRIX_HOMESERVER_URL: fakeSynapseUrl,
   MATRIX_ADMIN_TOKEN: fakeSynapseAdminToken,
   MATRIX_REGISTRATION_URL: "https://element.example.org/#/register",
+  OIDC_ISSUER: oidcIssuer,
+  OIDC_CLIENT_ID: oidcClient.client_id,
+  OIDC_CLIENT_SECRET: oidcClient.client_secret,
+  OIDC_DISPLAY_NAME: "Example ID",
+  OIDC_LINK_BY_EMAIL: "true",
   // The specs make far more requests a minute from 127.0.0.1 than the production limits allow.
   ...GENEROUS_RATE_LIMITS,
 };
@@ -96,6 +112,21 @@ export default defineConfig({
       env: {
         E2E_FAKE_SYNAPSE_PORT: process.env.E2E_FAKE_SYNAPSE_PORT,
         E2E_FAKE_SYNAPSE_ADMIN_TOKEN: fakeSynapseAdminToken,
+      },
+      reuseExistingServer: !isCI,
+      timeout: 30_000,
+      stdout: "ignore",
+      stderr: "pipe",
+    },
+    {
+      command: "npx tsx src/test/oidcProviderServer.ts",
+      url: `${oidcIssuer}/.well-known/openid-configuration`,
+      env: {
+        OIDC_TEST_PORT: process.env.E2E_FAKE_OIDC_PORT,
+        OIDC_TEST_CLIENT: JSON.stringify(oidcClient),
+        OIDC_TEST_ACCOUNTS: JSON.stringify({
+          [E2E_SSO_ACCOUNT.subject]: { email: E2E_SSO_ACCOUNT.email, email_verified: true },
+        }),
       },
       reuseExistingServer: !isCI,
       timeout: 30_000,

@@ -94,7 +94,13 @@ export function createApp(deps: AppDependencies): Koa {
   app.use(requestLog(httpLogger));
   const metrics = createAppMetrics();
   app.use(requestMetrics(metrics));
-  app.use(securityHeaders({ isProduction: deps.config.isProduction, publicUrl: deps.config.http.publicUrl }));
+  app.use(
+    securityHeaders({
+      isProduction: deps.config.isProduction,
+      publicUrl: deps.config.http.publicUrl,
+      singleSignOnOrigin: deps.config.oidc?.issuer.origin ?? null,
+    }),
+  );
   app.use(errorHandler(httpLogger));
   // Read-only maintenance refuses changes before anything is parsed, counted or written.
   app.use(readOnlyMaintenance(deps.config.maintenance));

@@ -30,7 +30,10 @@ const client = JSON.parse(process.env.OIDC_TEST_CLIENT ?? "{}") as TestClient;
 const accounts = JSON.parse(process.env.OIDC_TEST_ACCOUNTS ?? "{}") as Record<string, TestAccount>;
 
 const server = http.createServer();
-await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+// OIDC_TEST_PORT: a fixed port (the browser tests register it before the portal starts); else any free one.
+await new Promise<void>((resolve) =>
+  server.listen(Number(process.env.OIDC_TEST_PORT ?? 0), "127.0.0.1", resolve),
+);
 const { port } = server.address() as AddressInfo;
 const issuer = `http://127.0.0.1:${port}`;
 
@@ -86,7 +89,7 @@ server.on("request", async (request, response) => {
     const details = await provider.interactionDetails(request, response);
     if (request.method === "GET") {
       response.writeHead(200, { "content-type": "text/html; charset=utf-8" });
-      response.end(`<!doctype html><title>Test provider sign-in</title><h1>Test provider</h1>
+      response.end(`<!doctype html><title>Test provider sign-in</title><link rel="icon" href="data:,"><h1>Test provider</h1>
 <form method="post" action="/interaction/${details.uid}">
 <label>Subject <input name="login"></label>
 <label>Methods <input name="amr" value="pwd"></label>
