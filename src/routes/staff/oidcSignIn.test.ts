@@ -129,6 +129,8 @@ describe("first sign-in and later ones", () => {
 
     const home = await browse(jar, `${testApp.baseUrl}/staff`);
     assert.equal(home.status, 200);
+    const profile = await browse(jar, `${testApp.baseUrl}/staff/profile`);
+    assert.match(await profile.text(), /<dt>Single sign-on<\/dt><dd>Linked since /);
 
     const audit = await testApp.db.auditEvent.findMany({
       where: { subjectId: ada.id },
