@@ -170,3 +170,21 @@ describe("the emergency sign-in", () => {
     );
   });
 });
+
+// Last: it stops the provider.
+describe("the provider down while only single sign-on is on", () => {
+  test("the page says so and offers no password form, only the emergency path", async () => {
+    await member("SUPERADMIN", true);
+    await provider.stop();
+    const { cookie, csrfToken } = await loadForm(`${testApp.baseUrl}/staff/sign-in`);
+    const response = await postForm(`${testApp.baseUrl}/staff/sign-in/sso`, { _csrf: csrfToken }, { cookie });
+    assert.equal(response.status, 503);
+    const html = await response.text();
+    assert.match(
+      html,
+      /The single sign-on provider is not answering just now\. Try again in a few minutes\./,
+    );
+    assert.doesNotMatch(html, /name="password"/);
+    assert.match(html, /href="\/staff\/sign-in\/break-glass"/);
+  });
+});

@@ -95,6 +95,8 @@ const ZBreakGlassForm = z.object({
 
 const UNAVAILABLE_MESSAGE =
   "The single sign-on provider is not answering just now. Try again in a few minutes, or sign in with your password.";
+const UNAVAILABLE_ONLY_MESSAGE =
+  "The single sign-on provider is not answering just now. Try again in a few minutes.";
 
 export function oidcSignInRoutes(deps: AppDependencies): Router {
   const router = new Router();
@@ -104,12 +106,13 @@ export function oidcSignInRoutes(deps: AppDependencies): Router {
   const signInDeps = { config: deps.config, db: deps.db, limits };
 
   async function renderUnavailable(ctx: Context, next: string | null): Promise<void> {
+    const isOff = await isPasswordSignInOff(deps.db, deps.config);
     ctx.status = 503;
     await ctx.render("staff/sign-in.njk", {
       values: {},
-      errors: { sso: UNAVAILABLE_MESSAGE },
+      errors: { sso: isOff ? UNAVAILABLE_ONLY_MESSAGE : UNAVAILABLE_MESSAGE },
       next,
-      isPasswordSignInOff: await isPasswordSignInOff(deps.db, deps.config),
+      isPasswordSignInOff: isOff,
     });
     ctx.status = 503;
   }
