@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { after, before, beforeEach, describe, test } from "node:test";
+import { enableStaffMember } from "../../commands/staff/enableStaffMember.js";
 import { purgeExpiredOidcRequests } from "../../security/oidc.js";
 import { startTestApp, type TestApp } from "../../test/app.js";
 import {
@@ -414,6 +415,20 @@ describe("linking from the invitation page", () => {
     assert.deepEqual(actions, ["staff.invitation_accepted", "staff.sso_linked", "staff.signed_in"]);
     assert.equal(await testApp.db.outboxMessage.count({ where: { recipient: "newcomer@example.org" } }), 1);
     assert.equal((await browse(jar, `${testApp.baseUrl}/staff`)).status, 200);
+
+    // An account set up this way counts as set up: disabled, it can be enabled again.
+    const admin = await createStaffMember(testApp.db, testApp.config, { role: "SUPERADMIN" });
+    await testApp.db.staffUser.update({ where: { id: staffUserId }, data: { status: "DISABLED" } });
+    const outcome = await enableStaffMember(testApp.db, {
+      actor: { id: admin.id, role: "SUPERADMIN", name: admin.name },
+      staffUserId,
+      audit: { staffUserId: admin.id, label: admin.email },
+    });
+    assert.equal(outcome, "enabled");
+    assert.equal(
+      (await testApp.db.staffUser.findUniqueOrThrow({ where: { id: staffUserId } })).status,
+      "ACTIVE",
+    );
 
     // The link is spent: a second round trip from it links nothing.
     const again = await browse(new CookieJar(), `${testApp.baseUrl}/staff/invitation/${token}`);
