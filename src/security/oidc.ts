@@ -211,12 +211,16 @@ export async function finishOidcRequest(
   };
 }
 
-/** A network failure or timeout, as opposed to an answer that failed a check. */
+/** A network failure, a timeout or a server error, as opposed to an answer that failed a check. */
 function isUnreachable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  if (error.name === "TimeoutError" || error.name === "AbortError") return true;
   // fetch() fails with a TypeError whose cause is the socket's error.
-  return error instanceof TypeError && error.message === "fetch failed";
+  if (error instanceof TypeError && error.message === "fetch failed") return true;
+  const { code, cause } = error as { code?: unknown; cause?: unknown };
+  // openid-client turns fetch's TimeoutError and AbortError into these.
+  if (code === "OAUTH_TIMEOUT" || code === "OAUTH_ABORT") return true;
+  // A 5xx (the provider, or a proxy in front of it, failing) where JSON was expected.
+  return code === "OAUTH_RESPONSE_IS_NOT_CONFORM" && cause instanceof Response && cause.status >= 500;
 }
 
 /** A short, stable reason for the audit row: the library's code or the provider's error, never a token. */

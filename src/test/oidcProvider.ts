@@ -14,6 +14,8 @@ export interface TestOidcProvider {
   env: Record<string, string>;
   /** Sets the provider's clock this many seconds off (negative: its ID tokens arrive expired). */
   setClockOffset(seconds: number): Promise<void>;
+  /** Requests to this path (e.g. "/token") are never answered from now on; null answers them again. */
+  hang(path: string | null): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -73,6 +75,14 @@ export async function startOidcProvider(options: {
         body: new URLSearchParams({ offset: String(seconds) }).toString(),
       });
       if (response.status !== 204) throw new Error(`the provider's clock answered ${response.status}`);
+    },
+    async hang(path: string | null) {
+      const response = await fetch(`${issuer}/test/hang`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ path: path ?? "" }).toString(),
+      });
+      if (response.status !== 204) throw new Error(`the provider's hang switch answered ${response.status}`);
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");

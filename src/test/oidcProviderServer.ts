@@ -3,7 +3,8 @@
 //
 // Settings come from the environment: OIDC_TEST_CLIENT (JSON: client_id, client_secret, redirect_uri)
 // and OIDC_TEST_ACCOUNTS (JSON: { [sub]: { email, email_verified } }). POST /test/clock with `offset`
-// (seconds) sets this provider's clock back or forward: a provider whose ID tokens arrive expired. The
+// (seconds) sets this provider's clock back or forward: a provider whose ID tokens arrive expired; POST
+// /test/hang with `path` makes it never answer that path. The
 // sign-in step is a form: POST /interaction/<uid> with `login` (the subject) and `amr` (space-separated
 // methods) signs that account in and grants the client's scopes at once.
 import http from "node:http";
@@ -74,7 +75,16 @@ async function readForm(request: http.IncomingMessage): Promise<URLSearchParams>
   return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
 }
 
+// POST /test/hang with `path`: requests to that path are never answered (a provider that stalls).
+let hangingPath: string | null = null;
+
 server.on("request", async (request, response) => {
+  if (request.url === "/test/hang" && request.method === "POST") {
+    hangingPath = (await readForm(request)).get("path") || null;
+    response.writeHead(204).end();
+    return;
+  }
+  if (hangingPath && request.url?.startsWith(hangingPath)) return;
   if (request.url === "/test/clock" && request.method === "POST") {
     clockOffsetMs = Number((await readForm(request)).get("offset") ?? "0") * 1000;
     response.writeHead(204).end();

@@ -57,6 +57,7 @@ beforeEach(async () => {
     "graphile_worker._private_jobs",
   ]);
   await provider.setClockOffset(0);
+  await provider.hang(null);
 });
 
 async function failures() {
@@ -449,6 +450,27 @@ describe("linking from the invitation page", () => {
     assert.deepEqual(
       (await failures()).map((failure) => failure.reason),
       ["sso_link_refused"],
+    );
+  });
+});
+
+describe("a provider that stalls", () => {
+  test("a token endpoint that never answers gives the clear page after the timeout, not a 500", async () => {
+    await createStaffMember(testApp.db, testApp.config, { role: "VETTING_AGENT", email: "ada@example.org" });
+    const jar = new CookieJar();
+    const { callbackUrl } = await signInAtProvider(jar, portal, "ada-at-provider", "pwd mfa");
+    await provider.hang("/token");
+    try {
+      const callback = await browse(jar, callbackUrl);
+      assert.equal(callback.status, 503);
+      assert.match(await callback.text(), /The single sign-on provider is not answering just now/);
+    } finally {
+      await provider.hang(null);
+    }
+    assert.equal(await testApp.db.staffSession.count(), 0);
+    assert.deepEqual(
+      (await failures()).map((failure) => failure.reason),
+      ["sso_provider_unavailable"],
     );
   });
 });
