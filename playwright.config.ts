@@ -4,6 +4,7 @@ import { chmodSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { defineConfig, devices } from "@playwright/test";
+import { E2E_SSO_ACCOUNT } from "./e2e/singleSignOn.js";
 import { chromiumExecutablePath } from "./scripts/chromium.js";
 import { GENEROUS_RATE_LIMITS } from "./src/test/rateLimits.js";
 
@@ -29,6 +30,16 @@ const fakeSynapseAdminToken = "syt_ZTJl_e2eFakeAdminAccessToken_0001";
 // (e2e/clamdServer.ts), started below before the app, on this port.
 process.env.E2E_CLAMD_PORT ||= "3110";
 
+// Single sign-on: a real OpenID provider (src/test/oidcProviderServer.ts) on this port, started before the
+// app, with the one account e2e/staff-sign-in-with-single-sign-on.spec.ts signs in as.
+process.env.E2E_FAKE_OIDC_PORT ||= "3107";
+const oidcIssuer = `http://127.0.0.1:${process.env.E2E_FAKE_OIDC_PORT}`;
+const oidcClient = {
+  client_id: "vetting-portal-e2e",
+  client_secret: "e2e-client-secret-long-enough-for-anyone",
+  redirect_uri: `${baseURL}/staff/sign-in/sso/callback`,
+};
+
 const serverEnvironment: Record<string, string> = {
   PORT: String(port),
   HOST: "127.0.0.1",
@@ -44,6 +55,11 @@ const serverEnvironment: Record<string, string> = {
   EVIDENCE_SCAN: "required",
   CLAMAV_HOST: "127.0.0.1",
   CLAMAV_PORT: process.env.E2E_CLAMD_PORT,
+  OIDC_ISSUER: oidcIssuer,
+  OIDC_CLIENT_ID: oidcClient.client_id,
+  OIDC_CLIENT_SECRET: oidcClient.client_secret,
+  OIDC_DISPLAY_NAME: "Example ID",
+  OIDC_LINK_BY_EMAIL: "true",
   // The specs make far more requests a minute from 127.0.0.1 than the production limits allow.
   ...GENEROUS_RATE_LIMITS,
 };
@@ -115,6 +131,21 @@ export default defineConfig({
       env: { E2E_CLAMD_PORT: process.env.E2E_CLAMD_PORT },
       reuseExistingServer: !isCI,
       timeout: 60_000,
+      stdout: "ignore",
+      stderr: "pipe",
+    },
+    {
+      command: "npx tsx src/test/oidcProviderServer.ts",
+      url: `${oidcIssuer}/.well-known/openid-configuration`,
+      env: {
+        OIDC_TEST_PORT: process.env.E2E_FAKE_OIDC_PORT,
+        OIDC_TEST_CLIENT: JSON.stringify(oidcClient),
+        OIDC_TEST_ACCOUNTS: JSON.stringify({
+          [E2E_SSO_ACCOUNT.subject]: { email: E2E_SSO_ACCOUNT.email, email_verified: true },
+        }),
+      },
+      reuseExistingServer: !isCI,
+      timeout: 30_000,
       stdout: "ignore",
       stderr: "pipe",
     },

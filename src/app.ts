@@ -48,6 +48,7 @@ import { cspViolationRoutes } from "./routes/staff/cspViolations.js";
 import { staffHomeRoutes } from "./routes/staff/home.js";
 import { invitationRoutes } from "./routes/staff/invitations.js";
 import { issueRegistrationTokenRoutes } from "./routes/staff/issueRegistrationToken.js";
+import { oidcSignInRoutes } from "./routes/staff/oidcSignIn.js";
 import { outboxRoutes } from "./routes/staff/outbox.js";
 import { passkeySignInRoutes } from "./routes/staff/passkeySignIn.js";
 import { passkeyRoutes } from "./routes/staff/passkeys.js";
@@ -85,6 +86,8 @@ export function createApp(deps: AppDependencies): Koa {
     const staff = this.state.staff ?? null;
     this.body = await renderView(deps.views, view, {
       site: deps.config.site,
+      // The single sign-on provider's name for "Sign in with …", or null when there is none.
+      ssoName: deps.config.oidc?.displayName ?? null,
       urls: layoutUrls({ hasDevMailbox: devMailbox !== null }),
       staff,
       // A server error page (the database may be what failed) asks nothing more of the database.
@@ -112,7 +115,13 @@ export function createApp(deps: AppDependencies): Koa {
   app.use(requestLog(httpLogger));
   const metrics = createAppMetrics();
   app.use(requestMetrics(metrics));
-  app.use(securityHeaders({ isProduction: deps.config.isProduction, publicUrl: deps.config.http.publicUrl }));
+  app.use(
+    securityHeaders({
+      isProduction: deps.config.isProduction,
+      publicUrl: deps.config.http.publicUrl,
+      singleSignOnOrigin: deps.config.oidc?.issuer.origin ?? null,
+    }),
+  );
   app.use(errorHandler(httpLogger));
   // Read-only maintenance refuses changes before anything is parsed, counted or written.
   app.use(readOnlyMaintenance(deps.config.maintenance));
@@ -158,6 +167,7 @@ export function createApp(deps: AppDependencies): Koa {
   // Pages under /staff that a signed-out person must reach, registered before the guard below.
   router.use(signInRoutes(deps).routes());
   router.use(passkeySignInRoutes(deps).routes());
+  router.use(oidcSignInRoutes(deps).routes());
   router.use(invitationLinkRoutes(deps).routes());
   router.use(passwordResetLinkRoutes(deps).routes());
   // The applicant's workspace needs an applicant session (opened by an emailed link).
@@ -210,6 +220,8 @@ export function layoutUrls(options: { hasDevMailbox: boolean }) {
     staffSignOut: urls.staffSignOut(),
     staffSignInVerify: urls.staffSignInVerify(),
     staffSignInPasskey: urls.staffSignInPasskey(),
+    staffSignInOidc: urls.staffSignInOidc(),
+    staffSignInBreakGlass: urls.staffSignInBreakGlass(),
     staffSignInVerifyPasskey: urls.staffSignInVerifyPasskey(),
     staffForgotPassword: urls.staffForgotPassword(),
     staffPeople: urls.staffPeople(),

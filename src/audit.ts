@@ -29,6 +29,10 @@ export type AuditAction =
   | "staff.recovery_codes_regenerated"
   | "staff.passkey_added"
   | "staff.passkey_removed"
+  // a single sign-on identity (the provider's issuer and subject) linked to the account
+  | "staff.sso_linked"
+  // a superadmin signed in with password and recovery code while only single sign-on is on
+  | "staff.break_glass_sign_in"
   | "staff.theme_changed"
   | "staff.notification_preferences_changed"
   // accounts and invitations

@@ -435,6 +435,50 @@ describe("secrets from files", () => {
   });
 });
 
+describe("single sign-on", () => {
+  test("off unless set; all three or none; https:// in production; the secret from the systemd credential", (context) => {
+    assert.equal(loadConfig({ NODE_ENV: "test" }).oidc, null);
+    assert.deepEqual(problemsOf({ NODE_ENV: "test", OIDC_ONLY: "true" }), [
+      "OIDC_ONLY: needs single sign-on (OIDC_ISSUER and the rest)",
+    ]);
+    assert.deepEqual(problemsOf({ NODE_ENV: "test", OIDC_ISSUER: "https://id.example.org/realms/staff" }), [
+      "OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET: set all three (single sign-on) or none",
+    ]);
+    assert.deepEqual(
+      problemsOf({
+        ...goodProduction,
+        OIDC_ISSUER: "http://id.example.org",
+        OIDC_CLIENT_ID: "portal",
+        OIDC_CLIENT_SECRET: "secret",
+      }),
+      ["OIDC_ISSUER: must start with https:// in production"],
+    );
+    const dir = mkdtempSync(path.join(tmpdir(), "vp-credentials-"));
+    context.after(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(path.join(dir, "vetting-portal_OIDC_CLIENT_SECRET"), "from-the-credential\n");
+    const config = loadConfig({
+      ...goodProduction,
+      CREDENTIALS_DIRECTORY: dir,
+      OIDC_ISSUER: "https://id.example.org/realms/staff",
+      OIDC_CLIENT_ID: "portal",
+      OIDC_DISPLAY_NAME: "Example ID",
+      OIDC_LINK_BY_EMAIL: "true",
+    });
+    assert.deepEqual(
+      { ...config.oidc, issuer: config.oidc?.issuer.href },
+      {
+        issuer: "https://id.example.org/realms/staff",
+        clientId: "portal",
+        clientSecret: "from-the-credential",
+        displayName: "Example ID",
+        linkByEmail: true,
+        only: false,
+        allowsInsecureIssuer: false,
+      },
+    );
+  });
+});
+
 describe("request limits and trusted proxies", () => {
   test("default to 30/minute, 300/hour, 1000/day per address, counted in Postgres", () => {
     const { rateLimits } = loadConfig({});

@@ -100,6 +100,16 @@ export const ZEnvironment = z.object({
     emptyAsUndefined,
     z.enum(["none", "admins", "all"]).default("none"),
   ),
+  /** Single sign-on (OpenID Connect): all three, or none. */
+  OIDC_ISSUER: z.preprocess(emptyAsUndefined, httpUrl.optional()),
+  OIDC_CLIENT_ID: optionalString,
+  OIDC_CLIENT_SECRET: optionalString,
+  /** The provider's name on the button ("Sign in with …"). */
+  OIDC_DISPLAY_NAME: z.preprocess(emptyAsUndefined, z.string().max(60).default("single sign-on")),
+  /** Link an unlinked account at its first SSO sign-in by a verified email matching exactly one active account. */
+  OIDC_LINK_BY_EMAIL: z.preprocess(emptyAsUndefined, z.enum(["true", "false"]).default("false")),
+  /** Password (and passkey-alone) sign-in off for staff once every active account is linked. */
+  OIDC_ONLY: z.preprocess(emptyAsUndefined, z.enum(["true", "false"]).default("false")),
   LOG_LEVEL: z.preprocess(
     emptyAsUndefined,
     z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
@@ -375,6 +385,8 @@ export interface Config {
     /** Who must have a passkey before doing anything else: nobody, the admin roles, or everyone. */
     passkeysRequiredFor: "none" | "admins" | "all";
   };
+  /** Single sign-on through an OpenID Connect provider; null when not configured. */
+  oidc: OidcSettings | null;
   logLevel: string;
   /** JSON in production and tests (log shippers and tests read the lines); readable lines in development. */
   logFormat: "json" | "pretty";
@@ -530,6 +542,21 @@ export interface MatrixStaffRoomSettings {
   requestTimeoutMs: number;
 }
 
+export interface OidcSettings {
+  issuer: URL;
+  clientId: string;
+  clientSecret: string;
+  displayName: string;
+  linkByEmail: boolean;
+  /**
+   * Single sign-on only: once every active staff account is linked, password and passkey-alone sign-in
+   * are off; superadmins keep the break-glass path (password and a recovery code).
+   */
+  only: boolean;
+  /** Plain http to the provider, allowed only outside production (a provider on loopback in tests). */
+  allowsInsecureIssuer: boolean;
+}
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
@@ -567,6 +594,7 @@ export const SECRET_SETTINGS = [
   "MATRIX_BOT_ACCESS_TOKEN",
   "METRICS_TOKEN",
   "REDIS_URL",
+  "OIDC_CLIENT_SECRET",
 ] as const;
 
 /** The systemd credential names the units load (deploy/systemd: LoadCredential=vetting-portal:<dir>). */
@@ -745,6 +773,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
   const matrixStaffRoom = matrixStaffRoomSettings(values, matrix, problems);
   const securityTxt = securityTxtSettings(values, publicUrl, problems);
   const maintenance = maintenanceSettings(values, problems);
+  const oidc = oidcSettings(values, isProduction, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   const generated = values.SESSION_SECRET && totpKey ? null : developmentSecrets(values.NODE_ENV);
 
@@ -777,6 +806,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       stepUpMs: values.STEP_UP_MINUTES * 60_000,
       passkeysRequiredFor: values.STAFF_PASSKEYS_REQUIRED_FOR,
     },
+    oidc,
     logLevel: values.LOG_LEVEL ?? (isProduction ? "info" : "debug"),
     logFormat: values.LOG_FORMAT ?? (values.NODE_ENV === "development" ? "pretty" : "json"),
     database: {
@@ -1233,5 +1263,41 @@ function matrixStaffRoomSettings(
     roomId,
     botAccessToken: token,
     requestTimeoutMs: matrix.requestTimeoutMs,
+  };
+}
+
+function oidcSettings(
+  values: z.infer<typeof ZEnvironment>,
+  isProduction: boolean,
+  problems: string[],
+): OidcSettings | null {
+  const given = [values.OIDC_ISSUER, values.OIDC_CLIENT_ID, values.OIDC_CLIENT_SECRET];
+  if (given.every((value) => value === undefined)) {
+    if (values.OIDC_ONLY === "true")
+      problems.push("OIDC_ONLY: needs single sign-on (OIDC_ISSUER and the rest)");
+    return null;
+  }
+  if (!values.OIDC_ISSUER || !values.OIDC_CLIENT_ID || !values.OIDC_CLIENT_SECRET) {
+    problems.push(
+      "OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET: set all three (single sign-on) or none",
+    );
+    return null;
+  }
+  const issuer = new URL(values.OIDC_ISSUER);
+  // Tokens and the provider's keys travel on this connection: only TLS keeps them honest.
+  if (isProduction && issuer.protocol !== "https:") {
+    problems.push("OIDC_ISSUER: must start with https:// in production");
+  }
+  if (!isOneLineText(values.OIDC_DISPLAY_NAME) || values.OIDC_DISPLAY_NAME.trim() === "") {
+    problems.push("OIDC_DISPLAY_NAME: must be one line of text");
+  }
+  return {
+    issuer,
+    clientId: values.OIDC_CLIENT_ID,
+    clientSecret: values.OIDC_CLIENT_SECRET,
+    displayName: values.OIDC_DISPLAY_NAME.trim(),
+    linkByEmail: values.OIDC_LINK_BY_EMAIL === "true",
+    only: values.OIDC_ONLY === "true",
+    allowsInsecureIssuer: !isProduction && issuer.protocol === "http:",
   };
 }

@@ -16,6 +16,11 @@ export const urls = {
   /** A passkey in place of the code after the password: the same two steps. */
   staffSignInVerifyPasskey: () => "/staff/sign-in/verify/passkey",
   staffSignInVerifyPasskeyCheck: () => "/staff/sign-in/verify/passkey/check",
+  /** Single sign-on: POST sends the browser to the provider, which sends it back to the callback. */
+  staffSignInOidc: () => "/staff/sign-in/sso",
+  staffSignInOidcCallback: () => "/staff/sign-in/sso/callback",
+  /** OIDC_ONLY: a superadmin's emergency sign-in with password and recovery code. */
+  staffSignInBreakGlass: () => "/staff/sign-in/break-glass",
   staffSignOut: () => "/staff/sign-out",
   staffForgotPassword: () => "/staff/password-reset",
   staffInvitations: () => "/staff/invitations",
@@ -123,6 +128,8 @@ export const urls = {
   caseSubmittedForYou: (token: string) => `/apply/submitted/${encodeURIComponent(token)}`,
   caseEmailChange: (token: string) => `/apply/new-address/${encodeURIComponent(token)}`,
   staffInvitation: (token: string) => `/staff/invitation/${encodeURIComponent(token)}`,
+  /** POST: accept the invitation by linking the single sign-on identity instead of a password. */
+  staffInvitationSso: (token: string) => `/staff/invitation/${encodeURIComponent(token)}/sso`,
   staffPasswordReset: (token: string) => `/staff/password-reset/${encodeURIComponent(token)}`,
   // Matrix registration tokens: the one-time reveal link (a link token, never the registration token),
   // "email me a new link" (fixed paths, registered before the link's :token route), the standalone form.

@@ -13,6 +13,7 @@ import {
   recoverInterruptedEmails,
 } from "../mail/outbox.js";
 import { createSynapseAdmin } from "../matrix/synapseAdmin.js";
+import { purgeExpiredOidcRequests } from "../security/oidc.js";
 import { purgeExpiredPasskeyChallenges } from "../security/passkeys.js";
 import { purgeExpiredSessions } from "../sessions.js";
 import type { JobDependencies } from "./dependencies.js";
@@ -106,6 +107,9 @@ export function taskList(deps: MailDeliveryDependencies): TaskList {
       const challengeCount = await purgeExpiredPasskeyChallenges(deps.db);
       if (challengeCount > 0)
         deps.logger.debug({ count: challengeCount }, "purged expired passkey challenges");
+      // Single sign-on round trips nobody finished within their ten minutes.
+      const oidcCount = await purgeExpiredOidcRequests(deps.db);
+      if (oidcCount > 0) deps.logger.debug({ count: oidcCount }, "purged expired single sign-on requests");
     },
     send_staff_digests: async (payload) => {
       await sendStaffDigests(deps, cronTick(payload));

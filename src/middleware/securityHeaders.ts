@@ -33,7 +33,15 @@ const nonceSource = (_request: IncomingMessage, response: ServerResponse) =>
 /** The Reporting-Endpoints name the CSP's report-to directive refers to. */
 const CSP_REPORTING_GROUP = "csp";
 
-export function securityHeaders(options: { isProduction: boolean; publicUrl: URL }): Middleware {
+export function securityHeaders(options: {
+  isProduction: boolean;
+  publicUrl: URL;
+  /**
+   * The single sign-on provider's origin, when there is one: the sign-in form's POST is answered with a
+   * redirect there, and browsers hold a form's redirects to form-action too.
+   */
+  singleSignOnOrigin?: string | null;
+}): Middleware {
   const reportingEndpoint =
     options.isProduction && options.publicUrl.protocol === "https:"
       ? absoluteUrl(options.publicUrl, urls.cspReport())
@@ -54,7 +62,7 @@ export function securityHeaders(options: { isProduction: boolean; publicUrl: URL
         // Staff preview PDF evidence in a sandboxed frame from our own origin.
         frameSrc: ["'self'"],
         manifestSrc: ["'self'"],
-        formAction: ["'self'"],
+        formAction: ["'self'", ...(options.singleSignOnOrigin ? [options.singleSignOnOrigin] : [])],
         baseUri: ["'none'"],
         frameAncestors: ["'none'"],
         objectSrc: ["'none'"],

@@ -22,6 +22,8 @@ const AUDIT_ACTION_FLAGS: Record<AuditAction, true> = {
   "staff.recovery_codes_regenerated": true,
   "staff.passkey_added": true,
   "staff.passkey_removed": true,
+  "staff.sso_linked": true,
+  "staff.break_glass_sign_in": true,
   "staff.theme_changed": true,
   "staff.notification_preferences_changed": true,
   "staff.invited": true,

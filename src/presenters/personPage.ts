@@ -37,6 +37,10 @@ export function presentPersonPage(
         createdAt,
         lastUsedAt,
       })),
+      singleSignOnLabel:
+        person.oidcSubject && person.oidcLinkedAt
+          ? `Linked since ${formatDateTime(person.oidcLinkedAt)} (${person.oidcIssuer ?? ""})`
+          : "Not linked",
       sessionCount: person._count.sessions,
       isYou: person.id === viewer.id,
       invitationUrl: person.invitation ? urls.staffInvitationDetail(person.invitation.id) : null,

@@ -42,7 +42,14 @@ export function presentProfilePage(
       matrixId: facts.contactDetails.matrixId ?? "",
       phone: facts.contactDetails.phone ?? "",
     },
-    person: { name: staff.name, email: staff.email, roleLabel: ROLE_LABELS[staff.role] },
+    person: {
+      name: staff.name,
+      email: staff.email,
+      roleLabel: ROLE_LABELS[staff.role],
+      singleSignOnLabel: facts.contactDetails.oidcLinkedAt
+        ? `Linked since ${formatDateTime(facts.contactDetails.oidcLinkedAt)} (${facts.contactDetails.oidcIssuer ?? ""})`
+        : null,
+    },
     hasSecondFactor: staff.hasSecondFactor,
     /** What an account moved from the original system must still do before anything else. */
     setUpSteps: [

@@ -1,5 +1,5 @@
 // Reads for one's own profile page: the signed-in sessions still open, how many recovery codes are
-// left unused, one's own Matrix ID and phone, and one's passkeys.
+// left unused, one's own Matrix ID and phone (and single sign-on link), and one's passkeys.
 import type { Database } from "../db.js";
 
 export async function findProfileFacts(db: Database, staffUserId: string) {
@@ -10,7 +10,10 @@ export async function findProfileFacts(db: Database, staffUserId: string) {
       select: { id: true, createdAt: true, lastSeenAt: true, ipAddress: true, userAgent: true },
     }),
     db.recoveryCode.count({ where: { staffUserId, usedAt: null } }),
-    db.staffUser.findUniqueOrThrow({ where: { id: staffUserId }, select: { matrixId: true, phone: true } }),
+    db.staffUser.findUniqueOrThrow({
+      where: { id: staffUserId },
+      select: { matrixId: true, phone: true, oidcIssuer: true, oidcLinkedAt: true },
+    }),
     findPasskeysOf(db, staffUserId),
   ]);
   return { sessions, unusedRecoveryCodes, contactDetails, passkeys };

@@ -31,6 +31,9 @@ export function findStaffMember(db: Database, staffUserId: string) {
       createdAt: true,
       disabledAt: true,
       passwordHash: true,
+      oidcIssuer: true,
+      oidcSubject: true,
+      oidcLinkedAt: true,
       invitation: { select: { id: true } },
       passkeys: {
         orderBy: { createdAt: "asc" },

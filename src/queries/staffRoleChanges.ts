@@ -28,15 +28,25 @@ export async function lockStaffUserForCommand(tx: Transaction, staffUserId: stri
       status: true,
       passwordHash: true,
       totpEnabledAt: true,
+      oidcSubject: true,
     },
   });
   if (!staffUser) throw notFound();
   return staffUser;
 }
 
-/** An account that finished setting up (password and authenticator): the only kind that can be enabled. */
-export function hasFinishedSetup(staffUser: { passwordHash: string | null; totpEnabledAt: Date | null }) {
-  return staffUser.passwordHash !== null && staffUser.totpEnabledAt !== null;
+/**
+ * An account that finished setting up (password and authenticator, or a linked single sign-on identity):
+ * the only kind that can be enabled.
+ */
+export function hasFinishedSetup(staffUser: {
+  passwordHash: string | null;
+  totpEnabledAt: Date | null;
+  oidcSubject: string | null;
+}) {
+  return (
+    (staffUser.passwordHash !== null && staffUser.totpEnabledAt !== null) || staffUser.oidcSubject !== null
+  );
 }
 
 export const roleChangeSelect = {

@@ -21,7 +21,17 @@ export type SignInFailureReason =
   | "challenge_invalid"
   | "unknown_passkey"
   | "passkey_rejected"
-  | "passkey_counter";
+  | "passkey_counter"
+  // single sign-on: an answer to no live request of this browser (wrong state, replayed, late), an
+  // answer that failed a check (the provider's error, a refused code, a bad ID token), an identity
+  // linked to no account, or a provider that could not be reached
+  | "sso_request_invalid"
+  | "sso_rejected"
+  | "sso_unknown_subject"
+  | "sso_provider_unavailable"
+  // an invitation that could not be accepted by single sign-on (link used or withdrawn meanwhile, the
+  // identity linked to another account already, or no second factor at the provider)
+  | "sso_link_refused";
 
 export interface SignInFailureTarget {
   /** The account the attempt named, when there is one. */
@@ -37,7 +47,7 @@ export async function recordSignInFailure(
     target: SignInFailureTarget;
     reason: SignInFailureReason;
     /** "step_up": the second factor asked again before a sensitive action (stepUpSession.ts). */
-    stage: "password" | "second_factor" | "step_up" | "passkey";
+    stage: "password" | "second_factor" | "step_up" | "passkey" | "sso";
     actor: AuditActor;
     /** The nonce of the attempt's valid device cookie for this account, or null (an unknown browser). */
     trustedDevice: string | null;
@@ -47,7 +57,8 @@ export async function recordSignInFailure(
   countSignInFailure(reason, stage);
   const ipAddress = actor.ipAddress ?? "unknown";
   // A refused attempt (already blocked) or a missing authenticator is not another guess.
-  const counts = reason !== "blocked" && reason !== "no_second_factor";
+  const counts =
+    reason !== "blocked" && reason !== "no_second_factor" && reason !== "sso_provider_unavailable";
   const outcome = counts
     ? await deps.limits.recordFailure(target.email, ipAddress, options.trustedDevice)
     : { blockedForSeconds: null, accountBlocked: false };

@@ -36,7 +36,7 @@ export interface SignInDependencies {
 let dummyHash: Promise<string> | undefined;
 
 /** A hash of a random password, made once: verifying against it costs what a real check costs. */
-function dummyPasswordHash(): Promise<string> {
+export function dummyPasswordHash(): Promise<string> {
   dummyHash ??= hashPassword(`dummy-${Math.random()}-${Date.now()}`);
   return dummyHash;
 }

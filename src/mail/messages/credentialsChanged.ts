@@ -14,6 +14,8 @@ export const CREDENTIAL_CHANGES = [
   "second_factor_reset",
   "passkey_added",
   "passkey_removed",
+  "sso_linked",
+  "break_glass_sign_in",
 ] as const;
 export type CredentialChange = (typeof CREDENTIAL_CHANGES)[number];
 
@@ -25,6 +27,8 @@ const SUBJECTS: Record<CredentialChange, string> = {
   second_factor_reset: "Your two-step sign-in was reset",
   passkey_added: "A passkey was added to your account",
   passkey_removed: "A passkey was removed from your account",
+  sso_linked: "Your account was linked to single sign-on",
+  break_glass_sign_in: "Your account was signed in with a recovery code, bypassing single sign-on",
 };
 
 export const credentialsChanged = defineMessageKind({

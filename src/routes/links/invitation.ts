@@ -14,13 +14,21 @@ import { auditActorFor } from "../../audit.js";
 import { acceptInvitation, InvitationLinkUnusableError } from "../../commands/staff/acceptInvitation.js";
 import { hashPassword, newPasswordProblems, PASSWORD_MAX_LENGTH } from "../../domain/password.js";
 import { matchTotpCode, newTotpSecret } from "../../domain/totp.js";
+import { notFound } from "../../errors.js";
 import { ROLE_LABELS } from "../../policies/staff.js";
 import { presentTotpEnrolment } from "../../presenters/totpEnrolment.js";
 import { openSecretWithRing, sealSecret, totpKeyring } from "../../secrets.js";
+import {
+  newOidcCookieValue,
+  OidcProviderUnavailable,
+  oidcCookieBinding,
+  startOidcRequest,
+} from "../../security/oidc.js";
 import { setSessionCookie } from "../../sessions.js";
 import { inspectLinkToken } from "../../tokens.js";
 import { urls } from "../../urls.js";
 import { readForm } from "../toolkit/forms.js";
+import { setSsoCookie } from "../toolkit/ssoCookie.js";
 
 export const ZAcceptInvitationForm = z.object({
   password: z
@@ -32,11 +40,12 @@ export const ZAcceptInvitationForm = z.object({
   sealedTotpSecret: z.string().max(500).default(""),
 });
 
-type FieldErrors = Partial<Record<"password" | "passwordConfirmation" | "code", string>>;
+type FieldErrors = Partial<Record<"password" | "passwordConfirmation" | "code" | "sso", string>>;
 type LinkProblem = "unknown" | "expired" | "used" | "withdrawn";
 
 interface Invitee {
   invitationId: string;
+  staffUserId: string;
   name: string;
   email: string;
   roleLabel: string;
@@ -131,6 +140,48 @@ export function invitationLinkRoutes(deps: AppDependencies): Router {
     });
   });
 
+  // Linking the single sign-on identity instead of a password and an authenticator: the link is only
+  // inspected here; the answer from the provider consumes it (routes/staff/oidcSignIn.ts).
+  router.post("/staff/invitation/:token/sso", async (ctx) => {
+    ctx.set("Cache-Control", "no-store");
+    const settings = deps.config.oidc;
+    if (!settings) throw notFound();
+    const token = ctx.params.token ?? "";
+    const found = await findInvitee(deps, token);
+    if ("problem" in found) return renderInvalid(ctx, found.problem);
+    const cookieValue = newOidcCookieValue();
+    let authorizationUrl: URL;
+    try {
+      authorizationUrl = await startOidcRequest(deps.db, deps.config, settings, {
+        purpose: "link_invitation",
+        binding: oidcCookieBinding(cookieValue),
+        staffUserId: found.invitee.staffUserId,
+        linkTokenSealed: sealSecret(totpKey, token),
+      });
+    } catch (error) {
+      if (!(error instanceof OidcProviderUnavailable)) throw error;
+      deps.logger.warn(
+        { err: error.message, requestId: ctx.state.requestId },
+        "single sign-on provider unreachable",
+      );
+      const secret = newTotpSecret();
+      ctx.status = 503;
+      return renderForm(
+        ctx,
+        deps,
+        found.invitee,
+        secret,
+        sealSecret(totpKey, sealedValue(found.invitee, secret)),
+        {
+          sso: `${settings.displayName} is not answering just now. Try again in a few minutes, or choose a password below.`,
+        },
+      );
+    }
+    setSsoCookie(ctx, deps, cookieValue);
+    ctx.status = 303;
+    ctx.redirect(authorizationUrl.href);
+  });
+
   return router;
 }
 
@@ -162,7 +213,7 @@ async function findInvitee(
     select: {
       id: true,
       status: true,
-      invitee: { select: { name: true, email: true, role: true, status: true } },
+      invitee: { select: { id: true, name: true, email: true, role: true, status: true } },
     },
   });
   if (invitation?.status !== "SENT" || invitation.invitee.status !== "INVITED")
@@ -170,6 +221,7 @@ async function findInvitee(
   return {
     invitee: {
       invitationId: invitation.id,
+      staffUserId: invitation.invitee.id,
       name: invitation.invitee.name,
       email: invitation.invitee.email,
       roleLabel: ROLE_LABELS[invitation.invitee.role],
@@ -185,7 +237,7 @@ async function renderForm(
   sealed: string,
   errors: FieldErrors,
 ): Promise<void> {
-  const status = ctx.status === 422 ? 422 : 200;
+  const status = ctx.status === 422 || ctx.status === 503 ? ctx.status : 200;
   await ctx.render("links/invitation.njk", {
     invitee,
     totp: await presentTotpEnrolment({
@@ -195,6 +247,7 @@ async function renderForm(
       sealed,
     }),
     errors,
+    ssoUrl: deps.config.oidc ? urls.staffInvitationSso(ctx.params.token ?? "") : null,
   });
   ctx.status = status;
 }

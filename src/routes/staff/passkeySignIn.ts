@@ -16,6 +16,7 @@ import type { AppDependencies } from "../../appDependencies.js";
 import { auditActorFor } from "../../audit.js";
 import { signInWithPasskey } from "../../commands/passkeys/signInWithPasskey.js";
 import { rateLimited } from "../../errors.js";
+import { isPasswordSignInOff } from "../../queries/singleSignOn.js";
 import { deviceCookieFrom } from "../../security/deviceCookies.js";
 import {
   cookieBinding,
@@ -57,6 +58,11 @@ export function passkeySignInRoutes(deps: AppDependencies): Router {
   router.post(urls.staffSignInPasskey(), async (ctx) => {
     ctx.set("Cache-Control", "no-store");
     const next = nextFrom(ctx);
+    // Single sign-on only: a passkey alone would sign in past the provider.
+    if (await isPasswordSignInOff(deps.db, deps.config)) {
+      ctx.status = 303;
+      return ctx.redirect(urls.staffSignIn(next ?? undefined));
+    }
     if (ctx.state.staff) {
       ctx.status = 303;
       return ctx.redirect(next ?? urls.staffHome());
@@ -91,6 +97,11 @@ export function passkeySignInRoutes(deps: AppDependencies): Router {
   router.post(urls.staffSignInPasskeyCheck(), async (ctx) => {
     ctx.set("Cache-Control", "no-store");
     const next = nextFrom(ctx);
+    // Single sign-on only: a passkey alone would sign in past the provider.
+    if (await isPasswordSignInOff(deps.db, deps.config)) {
+      ctx.status = 303;
+      return ctx.redirect(urls.staffSignIn(next ?? undefined));
+    }
     const cookieName = challengeCookieName(deps);
     const cookieValue = ctx.cookies.get(cookieName) ?? "";
     ctx.cookies.set(cookieName, null, { path: "/", overwrite: true });

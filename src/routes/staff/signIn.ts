@@ -17,6 +17,7 @@ import { prepareSignIn, signInWithPassword } from "../../commands/signIn/signIn.
 import { signOut } from "../../commands/signIn/signOut.js";
 import { verifySecondFactor } from "../../commands/signIn/verifySecondFactor.js";
 import { rateLimited } from "../../errors.js";
+import { isPasswordSignInOff } from "../../queries/singleSignOn.js";
 import { deviceCookieFrom, setDeviceCookie } from "../../security/deviceCookies.js";
 import { createSignInLimits } from "../../security/signInLimits.js";
 import { clearSessionCookie, setSessionCookie } from "../../sessions.js";
@@ -29,6 +30,8 @@ const BLOCKED_MESSAGE =
   "There have been too many failed attempts to sign in to this account. Wait and try again later, or reset your password.";
 
 const MAX_NEXT_LENGTH = 2000;
+export const PASSWORD_SIGN_IN_OFF_MESSAGE =
+  "Staff sign in with single sign-on only. Use the button above; superadmins locked out of it have an emergency sign-in.";
 
 /**
  * Where to go after signing in: only a path on this site. It must start with one "/" (not "//" or
@@ -103,6 +106,7 @@ export function signInRoutes(deps: AppDependencies): Router {
       errors: {},
       next: typeof ctx.query.next === "string" ? next : null,
       wasReset: ctx.query.reset === "done",
+      isPasswordSignInOff: await isPasswordSignInOff(deps.db, deps.config),
     });
   });
 
@@ -111,6 +115,14 @@ export function signInRoutes(deps: AppDependencies): Router {
     const form = readForm(ctx, ZSignInForm, ["email", "password", "next"]);
     const next = nextFrom(form.values.next);
     const typedEmail = form.values.email.slice(0, 254);
+    if (await isPasswordSignInOff(deps.db, deps.config)) {
+      return renderForm(ctx, "staff/sign-in.njk", 403, {
+        values: {},
+        errors: { sso: PASSWORD_SIGN_IN_OFF_MESSAGE },
+        next,
+        isPasswordSignInOff: true,
+      });
+    }
     if (!form.isValid) {
       return renderForm(ctx, "staff/sign-in.njk", 422, {
         values: { email: typedEmail },
