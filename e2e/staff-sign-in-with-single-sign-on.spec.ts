@@ -59,4 +59,37 @@ test.describe("staff sign-in with single sign-on", () => {
       await db.$disconnect();
     }
   });
+
+  test("an identity the provider vouches for but no account is linked to gets a page that says so, and no session", async ({
+    page,
+    browserProblems,
+  }) => {
+    browserProblems.allowErrorStatusFor("/staff/sign-in/sso/callback");
+    // The provider's test person, with no portal account linked to them or at their address.
+    const db = openAppDatabase();
+    try {
+      await db.staffUser.updateMany({
+        where: { OR: [{ email: E2E_SSO_ACCOUNT.email }, { oidcSubject: E2E_SSO_ACCOUNT.subject }] },
+        data: {
+          email: `moved-${Date.now()}@example.org`,
+          oidcIssuer: null,
+          oidcSubject: null,
+          oidcLinkedAt: null,
+        },
+      });
+    } finally {
+      await db.$disconnect();
+    }
+    await page.goto("/staff/sign-in");
+    await page.getByRole("button", { name: "Sign in with Example ID" }).click();
+    await expect(page.getByRole("heading", { name: "Test provider" })).toBeVisible();
+    await page.getByLabel("Subject").fill(E2E_SSO_ACCOUNT.subject);
+    await page.getByLabel("Methods").fill("pwd mfa");
+    await page.getByRole("button", { name: "Sign in at the provider" }).click();
+
+    await expect(page.getByRole("main")).toContainText("No staff account is linked to that sign-in");
+    await expectAccessibleInLightAndDarkThemes(page);
+    await page.goto("/staff");
+    await expect(page).toHaveURL(/\/staff\/sign-in/);
+  });
 });
