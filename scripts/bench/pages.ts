@@ -108,34 +108,34 @@ export async function startPortalOn(
   scratch: string,
   overrides: Record<string, string> = {},
   nodeArgs: string[] = [],
+  /** What node runs: the sources through tsx, or a build's dist/src/main.js. */
+  entry: string[] = ["--import", "tsx", "src/main.ts"],
 ) {
   const port = await freePort();
-  const logFile = await open(path.join(scratch, `portal-${port}.log`), "w");
-  const child = spawn(
-    process.execPath,
-    [...PRODUCTION_NODE_FLAGS, ...nodeArgs, "--import", "tsx", "src/main.ts", "--web"],
-    {
-      cwd: projectRoot,
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: process.env.HOME ?? "/root",
-        ...GENEROUS_RATE_LIMITS,
-        ...fixture.env,
-        PORT: String(port),
-        ...overrides,
-      },
-      stdio: ["ignore", logFile.fd, logFile.fd],
+  const logPath = path.join(scratch, `portal-${port}.log`);
+  const logFile = await open(logPath, "w");
+  const child = spawn(process.execPath, [...PRODUCTION_NODE_FLAGS, ...nodeArgs, ...entry, "--web"], {
+    cwd: projectRoot,
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "/root",
+      ...GENEROUS_RATE_LIMITS,
+      ...fixture.env,
+      PORT: String(port),
+      ...overrides,
     },
-  );
+    stdio: ["ignore", logFile.fd, logFile.fd],
+  });
   const killOnExit = () => child.kill("SIGKILL");
   process.once("exit", killOnExit);
   const exited = once(child, "exit");
   const url = `http://127.0.0.1:${port}`;
-  const output = () => readFileSync(path.join(scratch, `portal-${port}.log`), "utf8").slice(-4000);
+  const output = () => readFileSync(logPath, "utf8").slice(-4000);
   await waitFor200(`${url}/readyz`, { child, output, intervalMs: 100 });
   return {
     url,
     pid: child.pid ?? 0,
+    logPath,
     stop: async () => {
       process.off("exit", killOnExit);
       if (child.exitCode === null && child.signalCode === null) {

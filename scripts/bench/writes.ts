@@ -1,36 +1,19 @@
-// Figures 7 and 8 of npm run bench: the write path, and the memory of the production process.
-//   7a/7b  POST /apply, 20 and 50 concurrent (valid, CSRF-correct, a different applicant each time)
-//   7c/7d  a staff state change, 20 and 50 concurrent (each request takes a different SUBMITTED case into
-//          review), through the portal vs a bare Koa handler that validates the same form and writes the
-//          same rows through pg in one transaction (bareWriteServer.ts). Interleaved rounds; targets:
-//          throughput ≥ 0.50 × bare and p99 ≤ 2 × bare's at the same concurrency; and the share of the
-//          portal's busy Postgres connections waiting on a lock (pg_stat_activity, sampled every few ms
-//          during its runs) < 20 %.
-//   8      RSS of the production build (`node dist/src/main.js --web`, as npm run start:prod runs it,
-//          compiled into bench-results/build) idle after start, and after the write runs: reported.
-// The portal runs with limits no run reaches (RATE_LIMIT_*), its request log at info to a file.
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { readFileSync } from "node:fs";
-import { mkdtemp, open, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
 import pg from "pg";
-import { freePort } from "../../src/test/ports.js";
-import { GENEROUS_RATE_LIMITS } from "../../src/test/rateLimits.js";
 import {
   compileProductionBuild,
   type FigureResult,
   isQuick,
   median,
-  PRODUCTION_NODE_FLAGS,
   ratioSummary,
   rssOf,
   startChildServer,
-  waitFor200,
 } from "./harness.js";
-import { type Fixture, prepareDatabase } from "./pages.js";
+import { type Fixture, prepareDatabase, startPortalOn } from "./pages.js";
 
 const ROUNDS = Number(process.env.BENCH_WRITE_ROUNDS ?? (isQuick ? 2 : 4));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? (isQuick ? 2 : 3));
@@ -60,40 +43,19 @@ export async function startProductionPortal(
   buildDir: string,
   overrides: Record<string, string> = {},
 ) {
-  const port = await freePort();
-  const logPath = path.join(scratch, `portal-writes-${port}.log`);
-  const logFile = await open(logPath, "w");
-  const child = spawn(
-    process.execPath,
-    ["--enable-source-maps", ...PRODUCTION_NODE_FLAGS, path.join(buildDir, "src/main.js"), "--web"],
-    {
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: process.env.HOME ?? "/root",
-        ...GENEROUS_RATE_LIMITS,
-        ...fixture.env,
-        PORT: String(port),
-        ...overrides,
-      },
-      stdio: ["ignore", logFile.fd, logFile.fd],
-    },
+  const portal = await startPortalOn(
+    fixture,
+    scratch,
+    overrides,
+    ["--enable-source-maps"],
+    [path.join(buildDir, "src/main.js")],
   );
-  const killOnExit = () => child.kill("SIGKILL");
-  process.once("exit", killOnExit);
-  const exited = once(child, "exit");
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor200(`${url}/readyz`, {
-    child,
-    output: () => readFileSync(logPath, "utf8").slice(-4000),
-    intervalMs: 100,
-  });
   return {
-    url,
-    pid: child.pid ?? 0,
+    ...portal,
     /** The distinct error messages the portal logged (level error and above), with how often. */
     loggedErrors(): Record<string, number> {
       const counts: Record<string, number> = {};
-      for (const line of readFileSync(logPath, "utf8").split("\n")) {
+      for (const line of readFileSync(portal.logPath, "utf8").split("\n")) {
         if (!line.startsWith("{")) continue;
         const entry = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } };
         if ((entry.level ?? 0) < 50) continue;
@@ -101,14 +63,6 @@ export async function startProductionPortal(
         counts[message] = (counts[message] ?? 0) + 1;
       }
       return counts;
-    },
-    stop: async () => {
-      process.off("exit", killOnExit);
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill("SIGTERM");
-        await exited;
-      }
-      await logFile.close();
     },
   };
 }
