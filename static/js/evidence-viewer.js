@@ -35,7 +35,7 @@
       image.style.setProperty("--viewer-rotation", `${rotation}deg`);
       canvas.style.setProperty("--viewer-box-width", `${boxWidth}px`);
       canvas.style.setProperty("--viewer-box-height", `${boxHeight}px`);
-      status.textContent = `${Math.round(zoom * 100)} %${rotation ? `, turned ${rotation}°` : ""}`;
+      status.textContent = `${Math.round(zoom * 100)}%${rotation ? `, turned ${rotation}°` : ""}`;
       toolbar.querySelector('[data-viewer-action="zoom-out"]').disabled = zoomIndex === 0;
       toolbar.querySelector('[data-viewer-action="zoom-in"]').disabled = zoomIndex === ZOOM_STEPS.length - 1;
     }

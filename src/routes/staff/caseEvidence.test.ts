@@ -447,10 +447,9 @@ describe("the evidence viewer", () => {
     const pdf = await seedPdf(vettingCase.id);
     const casePage = await (await agent.get(`/staff/cases/${vettingCase.id}`)).text();
     const viewPath = `/staff/cases/${vettingCase.id}/evidence/${png.id}/view`;
-    assert.match(
-      itemOf(casePage, png.id),
-      new RegExp(
-        `<a href="${viewPath}">Open in the viewer<span class="visually-hidden">: referee-letter.png</span></a>`,
+    assert.ok(
+      itemOf(casePage, png.id).includes(
+        `<a href="${viewPath}">Open <span class="visually-hidden">referee-letter.png </span>in the viewer</a>`,
       ),
     );
 
