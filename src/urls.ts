@@ -115,6 +115,9 @@ export const urls = {
   /** The same file served inline (images in <img>, PDFs in a sandboxed frame) for the case page. */
   staffCaseEvidencePreview: (caseId: string, fileId: string) =>
     `/staff/cases/${encodeURIComponent(caseId)}/evidence/${encodeURIComponent(fileId)}/preview`,
+  /** The viewer: one file beside the case's key details (the bytes still come from the preview address). */
+  staffCaseEvidenceView: (caseId: string, fileId: string) =>
+    `/staff/cases/${encodeURIComponent(caseId)}/evidence/${encodeURIComponent(fileId)}/view`,
   staffCaseEvidenceDelete: (caseId: string, fileId: string) =>
     `/staff/cases/${encodeURIComponent(caseId)}/evidence/${encodeURIComponent(fileId)}/delete`,
   privacyNotice: () => "/privacy",

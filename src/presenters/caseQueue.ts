@@ -1,7 +1,7 @@
 // The staff case queue (views/staff/cases/index.njk): tabs with their counts, the search and filters
 // with their choices, a page of rows, and the links between pages. Every filter lives in the address, so
 // a view can be bookmarked and shared; links keep the filters and leave defaults out.
-import { CASE_STATES } from "../domain/caseStates.js";
+import { CASE_STATE_LABELS, CASE_STATES, type CaseState } from "../domain/caseStates.js";
 import { canOpenCase } from "../policies/cases.js";
 import {
   CASE_QUEUE_SORTS,
@@ -105,6 +105,7 @@ export function queuePageModel(
     recommendationOptions: Object.entries(RECOMMENDATION_LABELS).map(([value, label]) => ({ value, label })),
     scoreOptions: ["1", "2", "3", "4", "5"],
     sortOptions: CASE_QUEUE_SORTS.map((value) => ({ value, label: SORT_LABELS[value] })),
+    activeFilters: presentActiveFilters(validValues, people),
     rows: page ? page.rows.map(presentQueueRow) : [],
     erasedName: ERASED_NAME,
     links: {
@@ -116,4 +117,42 @@ export function queuePageModel(
     },
     can: { openCase: canOpenCase(staff) },
   };
+}
+
+/**
+ * The search and filters in force, as the closed filter panel names them ("State: In review"): the
+ * order too when it is not the default, since it sits in the same panel. Mistaken values are left out
+ * (the panel is open then, showing them with their messages).
+ */
+export function presentActiveFilters(
+  values: Partial<Record<string, string>>,
+  people: readonly { id: string; name: string }[],
+): { label: string; value: string }[] {
+  const active: { label: string; value: string }[] = [];
+  const add = (label: string, value: string | undefined) => {
+    if (value) active.push({ label, value });
+  };
+  add("Search", values.q ? `“${values.q}”` : undefined);
+  add("State", values.state ? CASE_STATE_LABELS[values.state as CaseState] : undefined);
+  add(
+    "Assigned to",
+    values.assignee === "unassigned"
+      ? "Nobody"
+      : values.assignee
+        ? (people.find((person) => person.id === values.assignee)?.name ?? "Someone no longer listed")
+        : undefined,
+  );
+  add(
+    "Recommendation",
+    values.recommendation
+      ? RECOMMENDATION_LABELS[values.recommendation as keyof typeof RECOMMENDATION_LABELS]
+      : undefined,
+  );
+  add("Score", values.score);
+  add("Submitted from", values.from);
+  add("Submitted until", values.to);
+  add("Only possible duplicates", values.duplicate === "yes" ? "yes" : undefined);
+  if (values.sort && values.sort !== "waiting")
+    add("Order", SORT_LABELS[values.sort as TCaseQueueSort] ?? undefined);
+  return active;
 }

@@ -77,11 +77,17 @@ export function presentEvidenceFiles(
             download: urls.staffCaseEvidenceFile(row.caseId, row.id),
             // A PDF that could run something is never shown inside the portal (routes/staff/caseEvidence.ts).
             preview: canPreviewEvidence(row) ? urls.staffCaseEvidencePreview(row.caseId, row.id) : null,
+            // The viewer page (an image or PDF beside the case's details), for what can be previewed.
+            view:
+              canPreviewEvidence(row) && (type?.isImage || row.mediaType === "application/pdf")
+                ? urls.staffCaseEvidenceView(row.caseId, row.id)
+                : null,
             delete: urls.staffCaseEvidenceDelete(row.caseId, row.id),
           }
         : {
             download: urls.applicantEvidenceFile(row.id),
             preview: null,
+            view: null,
             delete: urls.applicantEvidenceDelete(row.id),
           },
       /** Staff only: what the PDF carries that a viewer could run or open (EVIDENCE_PDF_ACTIVE=flag). */

@@ -72,3 +72,18 @@ export function evidenceBudgetOf(
     bytesLeft: Math.max(0, limits.maxCaseBytes - usage.totalBytes),
   };
 }
+
+/**
+ * What the evidence viewer shows of a case beside a document: the facts an agent compares it with
+ * (name, contact details, statement, dates) and who has the case.
+ */
+export function findCaseDetailsForEvidenceViewer(db: Database | Transaction, caseId: string) {
+  return db.vettingCase.findUnique({
+    where: { id: caseId },
+    select: {
+      statement: true,
+      submittedAt: true,
+      assignedTo: { select: { name: true } },
+    },
+  });
+}

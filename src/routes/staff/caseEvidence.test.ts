@@ -435,6 +435,149 @@ describe("downloading and previewing", () => {
   });
 });
 
+describe("the evidence viewer", () => {
+  test("shows an image beside the case's key details, from the preview address; the page itself audits nothing", async () => {
+    const vettingCase = await createCase({
+      matrixId: "@ada:example.org",
+      phone: "+441632960001",
+      statement: "I organise the <b>local</b> meetup.",
+    });
+    const agent = await staffBrowser("VETTING_AGENT", "Vera Agent");
+    const png = await seedPng(vettingCase.id, { note: "Front of the ID card." });
+    const pdf = await seedPdf(vettingCase.id);
+    const casePage = await (await agent.get(`/staff/cases/${vettingCase.id}`)).text();
+    const viewPath = `/staff/cases/${vettingCase.id}/evidence/${png.id}/view`;
+    assert.ok(
+      itemOf(casePage, png.id).includes(
+        `<a href="${viewPath}">Open <span class="visually-hidden">referee-letter.png </span>in the viewer</a>`,
+      ),
+    );
+
+    const response = await agent.get(viewPath);
+    assert.equal(response.status, 200);
+    const html = await response.text();
+    const number = formatCaseNumber(vettingCase.number);
+    assert.match(html, new RegExp(`<title>referee-letter.png — Case ${number} — `));
+    assert.match(
+      html,
+      new RegExp(
+        `<img class="evidence-viewer__image" src="/staff/cases/${vettingCase.id}/evidence/${png.id}/preview" alt="referee-letter.png" data-evidence-viewer-image>`,
+      ),
+    );
+    // The toolbar waits for the script; without it the image is all there is.
+    assert.match(html, /<div class="evidence-viewer__toolbar" data-evidence-viewer-toolbar hidden>/);
+    assert.match(
+      html,
+      /<script src="\/static\/js\/evidence-viewer\.[0-9a-f]{12}\.js" nonce="[^"]+" defer><\/script>/,
+    );
+    for (const fact of [
+      "<dt>Full name</dt><dd>Ada Applicant</dd>",
+      "<dt>Email address</dt><dd>ada@example.org</dd>",
+      "<dt>Matrix ID</dt><dd>@ada:example.org</dd>",
+      "<dt>Phone number</dt><dd>+441632960001</dd>",
+      "<dt>Submitted</dt><dd>1 Nov 2026, 10:00 UTC</dd>",
+      "I organise the &lt;b&gt;local&lt;/b&gt; meetup.",
+      "<span>Assigned to nobody</span>",
+      `<h2 id="facts-heading">Case ${number}</h2>`,
+      '<dt>Note</dt><dd class="case-text">Front of the ID card.</dd>',
+      `<code class="evidence-hash">${png.sha256}</code>`,
+    ])
+      assert.ok(html.includes(fact), fact);
+    // The case's other files, to move on to; back to the file on the case page.
+    assert.ok(
+      html.includes(
+        `<li><a href="/staff/cases/${vettingCase.id}/evidence/${pdf.id}/view">Пасп́орт ✓.pdf</a> (PDF)</li>`,
+      ),
+    );
+    assert.ok(
+      html.includes(`<a href="/staff/cases/${vettingCase.id}#evidence-${png.id}">Case ${number}</a>`),
+    );
+    // Showing the page sends no file: the image's own request is the audited view.
+    assert.deepEqual(await evidenceAudit(vettingCase.id), []);
+  });
+
+  test("a PDF is shown in a sandboxed frame; a PDF kept with active content is not shown, only offered", async () => {
+    const vettingCase = await createCase();
+    const agent = await staffBrowser();
+    const pdf = await seedPdf(vettingCase.id);
+    const active = await seedPdf(vettingCase.id, { displayName: "form-with-script.pdf" });
+    await testApp.db.evidenceFile.update({
+      where: { id: active.id },
+      data: { activeContent: ["javascript"] },
+    });
+
+    const plain = await (await agent.get(`/staff/cases/${vettingCase.id}/evidence/${pdf.id}/view`)).text();
+    assert.match(
+      plain,
+      new RegExp(
+        `<iframe class="evidence-viewer__frame" sandbox src="/staff/cases/${vettingCase.id}/evidence/${pdf.id}/preview" title="Пасп́орт ✓.pdf"></iframe>`,
+      ),
+    );
+    assert.doesNotMatch(plain, /evidence-viewer\.[0-9a-f]{12}\.js/);
+    // The flagged file is listed as a download, never as something to view.
+    assert.ok(
+      plain.includes(
+        `<li><a href="/staff/cases/${vettingCase.id}/evidence/${active.id}">form-with-script.pdf</a> (PDF, download)</li>`,
+      ),
+    );
+
+    const flaggedPath = `/staff/cases/${vettingCase.id}/evidence/${active.id}/view`;
+    const flagged = await agent.get(flaggedPath);
+    assert.equal(flagged.status, 200);
+    const html = await flagged.text();
+    assert.match(html, /This PDF contains JavaScript\. It is not previewed here;/);
+    assert.doesNotMatch(html, /<iframe|<img class="evidence-viewer__image"|\/preview"/);
+    assert.match(html, new RegExp(`<a href="/staff/cases/${vettingCase.id}/evidence/${active.id}">Download`));
+    assert.doesNotMatch(
+      itemOf(await (await agent.get(`/staff/cases/${vettingCase.id}`)).text(), active.id),
+      /\/view"/,
+    );
+  });
+
+  test("opens for whoever may see the file: not across cases, not with a conflict of interest, not once erased, not signed out", async () => {
+    const vettingCase = await createCase();
+    const otherCase = await createCase({ email: "other@example.org" });
+    const png = await seedPng(vettingCase.id);
+    const viewPath = `/staff/cases/${vettingCase.id}/evidence/${png.id}/view`;
+    for (const role of ["VETTING_AGENT", "INVITING_ADMIN", "SERVER_ADMIN", "SUPERADMIN"] as const) {
+      assert.equal((await (await staffBrowser(role)).get(viewPath)).status, 200, role);
+    }
+
+    const agent = await staffBrowser();
+    for (const path of [
+      `/staff/cases/${otherCase.id}/evidence/${png.id}/view`,
+      `/staff/cases/${ELSEWHERE}/evidence/${png.id}/view`,
+      `/staff/cases/${vettingCase.id}/evidence/${ELSEWHERE}/view`,
+      `/staff/cases/${vettingCase.id}/evidence/not-a-file/view`,
+    ]) {
+      const response = await agent.get(path);
+      assert.equal(response.status, 404, path);
+      assert.doesNotMatch(await response.text(), /Ada Applicant/, path);
+    }
+
+    const conflicted = await staffBrowser();
+    await testApp.db.caseConflict.create({
+      data: {
+        caseId: vettingCase.id,
+        staffUserId: conflicted.id,
+        declaredById: conflicted.id,
+        reason: "My cousin",
+      },
+    });
+    const refused = await conflicted.get(viewPath);
+    assert.equal(refused.status, 404);
+    assert.doesNotMatch(await refused.text(), /Ada Applicant|referee-letter/);
+
+    const signedOut = await fetch(`${testApp.baseUrl}${viewPath}`, { redirect: "manual" });
+    assert.equal(signedOut.status, 303);
+    assert.equal(signedOut.headers.get("location"), `/staff/sign-in?next=${encodeURIComponent(viewPath)}`);
+
+    await testApp.db.vettingCase.update({ where: { id: vettingCase.id }, data: { erasedAt: new Date() } });
+    assert.equal((await agent.get(viewPath)).status, 404);
+    assert.deepEqual(await evidenceAudit(vettingCase.id), []);
+  });
+});
+
 describe("behind nginx (EVIDENCE_ACCEL_REDIRECT_LOCATION)", () => {
   let accelApp: TestApp;
   before(async () => {

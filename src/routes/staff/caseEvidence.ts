@@ -5,6 +5,8 @@
 //   GET  /cases/:caseId/evidence/:fileId                download (attachment; audited, hash verified)
 //   GET  /cases/:caseId/evidence/:fileId/preview        the same file inline, for <img> and the PDF frame
 //        (both audited GETs: answered only to our own pages' requests, see middleware/sameOriginFetch.ts)
+//   GET  /cases/:caseId/evidence/:fileId/view           the viewer: the file large, beside the case's key
+//        details; a page, not the bytes (those come from the preview address, audited there as a view)
 //   GET  /cases/:caseId/evidence/:fileId/delete         "delete this file?"
 //   POST /cases/:caseId/evidence/:fileId/delete         delete it (row and file, audited)
 // A file is found only within its own case: the wrong case id is a 404, as is anyone who may not see it.
@@ -37,8 +39,14 @@ import {
   evidenceDeletionModel,
 } from "../../presenters/caseEvidencePage.js";
 import { caseRefusal, type EvidenceUploadRefusal } from "../../presenters/evidence.js";
+import { evidenceViewerPageModel } from "../../presenters/evidenceViewerPage.js";
 import { findCaseForCommand } from "../../queries/cases.js";
-import { findEvidenceFile, findEvidenceFiles, findEvidenceUsage } from "../../queries/evidence.js";
+import {
+  findCaseDetailsForEvidenceViewer,
+  findEvidenceFile,
+  findEvidenceFiles,
+  findEvidenceUsage,
+} from "../../queries/evidence.js";
 import type { SignedInStaff } from "../../sessions.js";
 import { uploadHolder } from "../../storage/uploadLeases.js";
 import {
@@ -102,6 +110,23 @@ export function caseEvidenceRoutes(deps: AppDependencies): Router {
   });
   router.get("/cases/:caseId/evidence/:fileId", ownPagesOnly, serve("attachment"));
   router.get("/cases/:caseId/evidence/:fileId/preview", ownPagesOnly, serve("inline"));
+
+  // Who may open the viewer is who may see the file (loadVisibleFile); the page reads nothing of the
+  // file's content, so opening it is not audited: the image or frame it shows is, by the preview route.
+  router.get("/cases/:caseId/evidence/:fileId/view", async (ctx) => {
+    const staff = signedInStaff(ctx);
+    const { vettingCase, file } = await loadVisibleFile(ctx, deps, staff);
+    const [details, files] = await Promise.all([
+      findCaseDetailsForEvidenceViewer(deps.db, vettingCase.id),
+      findEvidenceFiles(deps.db, vettingCase.id),
+    ]);
+    // Deleted between the two reads: gone, as for any other request that comes a moment later.
+    if (!details || !files.some((candidate) => candidate.id === file.id)) throw notFound();
+    await ctx.render(
+      "staff/cases/evidence-viewer.njk",
+      evidenceViewerPageModel({ viewer: staff, vettingCase, details, files, fileId: file.id }),
+    );
+  });
 
   router.get("/cases/:caseId/evidence/:fileId/delete", async (ctx) => {
     const staff = signedInStaff(ctx);

@@ -1,0 +1,71 @@
+// The evidence viewer (views/staff/cases/evidence-viewer.njk): one file of a case, large, beside the
+// case's key details, so an agent can hold a passport scan against the application. The document
+// itself comes from the preview address (audited there as a view); a PDF kept with active content has
+// no preview address and is offered as a download only. The case's other files are listed to move on.
+import type { CaseFacts } from "../policies/cases.js";
+import type { Actor } from "../policies/staff.js";
+import type { EvidenceFileRow, findCaseDetailsForEvidenceViewer } from "../queries/evidence.js";
+import { urls } from "../urls.js";
+import { presentCaseHeading } from "./cases.js";
+import { presentEvidenceFiles } from "./evidence.js";
+import { formatDateTime } from "./staff.js";
+
+/** The case as the viewer needs it (findCaseForCommand). */
+interface ViewerCase {
+  id: string;
+  number: number;
+  fullName: string;
+  email: string;
+  phone: string | null;
+  matrixId: string | null;
+  state: CaseFacts["state"];
+  erasedAt: Date | null;
+  facts: CaseFacts;
+}
+
+export function evidenceViewerPageModel(input: {
+  viewer: Actor;
+  vettingCase: ViewerCase;
+  details: NonNullable<Awaited<ReturnType<typeof findCaseDetailsForEvidenceViewer>>>;
+  /** Every file of the case (the one shown among them), oldest first. */
+  files: readonly EvidenceFileRow[];
+  fileId: string;
+}) {
+  const { vettingCase, details } = input;
+  const fileViews = presentEvidenceFiles(
+    input.files,
+    { kind: "staff", actor: input.viewer },
+    vettingCase.facts,
+  );
+  const file = fileViews.find((candidate) => candidate.id === input.fileId);
+  if (!file) throw new Error("The file shown must be one of the case's files");
+  return {
+    caseView: {
+      ...presentCaseHeading(vettingCase),
+      email: vettingCase.email,
+      phone: vettingCase.phone,
+      matrixId: vettingCase.matrixId,
+      statement: details.statement,
+      submittedAt: formatDateTime(details.submittedAt, "Not yet"),
+      assignee: details.assignedTo?.name ?? null,
+    },
+    file,
+    /** An image is shown in <img>, a PDF in a sandboxed frame; anything else (or a flagged PDF) is a link. */
+    shows: {
+      image: file.isImage && file.urls.view !== null,
+      pdf: file.isPdf && file.urls.view !== null,
+    },
+    otherFiles: fileViews
+      .filter((other) => other.id !== file.id)
+      .map((other) => ({
+        displayName: other.displayName,
+        typeLabel: other.typeLabel,
+        url: other.urls.view ?? other.urls.download,
+        isDownload: other.urls.view === null,
+      })),
+    links: {
+      case: urls.staffCase(vettingCase.id),
+      caseEvidence: `${urls.staffCase(vettingCase.id)}#${file.anchor}`,
+    },
+  };
+}
