@@ -348,8 +348,8 @@ test("every page of a superadmin, and the pages behind emailed staff links", asy
   await expect(page.getByRole("img", { name: "Applications per week, by outcome" })).toBeVisible();
   await visit(page, browserProblems, "/staff/statistics?from=2026-02-30", "Statistics", 400);
 
-  // The case: evidence added on its upload page, previewed on the case page (an image inline, a PDF in
-  // a sandboxed frame), a file's delete confirmation, a comment's confirmation, the erasure page.
+  // The case: evidence added on its upload page, previewed on the case page (an image inline, a PDF as
+  // its first page drawn by the server), a file's delete confirmation, a comment's confirmation, the erasure page.
   await visit(page, browserProblems, `/staff/cases/${staffCaseId}/evidence`, /^Add evidence to case VC-/);
   await uploadWithTheEnhancedForm(page, [
     { name: "id-photo.png", mimeType: "image/png", buffer: pngImage(120, 80) },
@@ -363,7 +363,11 @@ test("every page of a superadmin, and the pages behind emailed staff links", asy
     .poll(() => image.evaluate((element) => (element as { naturalWidth: number }).naturalWidth))
     .toBe(120);
   await page.locator("summary", { hasText: "Preview of reference.pdf" }).click();
-  await expect(page.locator('iframe[title="Preview of reference.pdf"]')).toBeVisible();
+  // The PDF's first page, drawn by the server as an image: the browser never opens the PDF itself.
+  const firstPage = page.getByRole("img", { name: "First page of reference.pdf" });
+  await expect
+    .poll(() => firstPage.evaluate((element) => (element as { naturalWidth: number }).naturalWidth))
+    .toBeGreaterThan(0);
   await expectRenderedCleanly(page, browserProblems, caseHeading);
 
   await page.getByRole("link", { name: "Delete id-photo.png" }).click();

@@ -91,13 +91,21 @@ async function runTests(): Promise<number> {
       neededFor: "the checks of deploy/prometheus (src/operations/prometheus.test.ts)",
     },
     // The evidence checks run the programs the portal runs in production: clamd (its tests start one
-    // with a signature database of their own; freshclam is never needed), qpdf and exiftool.
+    // with a signature database of their own; freshclam is never needed), qpdf and exiftool; and
+    // poppler's pdftoppm draws PDF pages for staff.
     {
       program: "clamd",
       packageName: "clamav-daemon",
       neededFor: "the malware scanning tests (src/storage/scanForMalware.test.ts)",
     },
     { program: "qpdf", packageName: "qpdf", neededFor: "the checks of PDFs' active content" },
+    {
+      program: "pdftoppm",
+      packageName: "poppler-utils",
+      neededFor: "PDF pages drawn for staff to read",
+      // pdftoppm answers -v, not --version.
+      installed: () => runsVersion("pdftoppm", "-v"),
+    },
     {
       program: "exiftool",
       packageName: "libimage-exiftool-perl",

@@ -112,12 +112,15 @@ export const urls = {
   staffCaseEvidence: (caseId: string) => `/staff/cases/${encodeURIComponent(caseId)}/evidence`,
   staffCaseEvidenceFile: (caseId: string, fileId: string) =>
     `/staff/cases/${encodeURIComponent(caseId)}/evidence/${encodeURIComponent(fileId)}`,
-  /** The same file served inline (images in <img>, PDFs in a sandboxed frame) for the case page. */
+  /** The same file served inline (images in <img>; a PDF opens in the browser's own viewer in a new tab) for the case page. */
   staffCaseEvidencePreview: (caseId: string, fileId: string) =>
     `/staff/cases/${encodeURIComponent(caseId)}/evidence/${encodeURIComponent(fileId)}/preview`,
+  /** One page of a PDF drawn as a PNG (browsers will not show a PDF in a sandboxed frame). */
+  staffCaseEvidencePage: (caseId: string, fileId: string, page: number) =>
+    `/staff/cases/${encodeURIComponent(caseId)}/evidence/${encodeURIComponent(fileId)}/pages/${page}`,
   /** The viewer: one file beside the case's key details (the bytes still come from the preview address). */
-  staffCaseEvidenceView: (caseId: string, fileId: string) =>
-    `/staff/cases/${encodeURIComponent(caseId)}/evidence/${encodeURIComponent(fileId)}/view`,
+  staffCaseEvidenceView: (caseId: string, fileId: string, page?: number) =>
+    `/staff/cases/${encodeURIComponent(caseId)}/evidence/${encodeURIComponent(fileId)}/view${page && page > 1 ? `?page=${page}` : ""}`,
   staffCaseEvidenceDelete: (caseId: string, fileId: string) =>
     `/staff/cases/${encodeURIComponent(caseId)}/evidence/${encodeURIComponent(fileId)}/delete`,
   privacyNotice: () => "/privacy",

@@ -59,7 +59,7 @@ export function securityHeaders(options: {
         imgSrc: ["'self'", "data:"],
         fontSrc: ["'self'"],
         connectSrc: ["'self'"],
-        // Staff preview PDF evidence in a sandboxed frame from our own origin.
+        // The development mailbox shows an email's HTML in a sandboxed frame from our own origin.
         frameSrc: ["'self'"],
         manifestSrc: ["'self'"],
         formAction: ["'self'", ...(options.singleSignOnOrigin ? [options.singleSignOnOrigin] : [])],

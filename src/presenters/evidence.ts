@@ -77,6 +77,11 @@ export function presentEvidenceFiles(
             download: urls.staffCaseEvidenceFile(row.caseId, row.id),
             // A PDF that could run something is never shown inside the portal (routes/staff/caseEvidence.ts).
             preview: canPreviewEvidence(row) ? urls.staffCaseEvidencePreview(row.caseId, row.id) : null,
+            // A PDF's first page drawn as an image (browsers refuse PDFs in sandboxed frames).
+            firstPage:
+              canPreviewEvidence(row) && row.mediaType === "application/pdf"
+                ? urls.staffCaseEvidencePage(row.caseId, row.id, 1)
+                : null,
             // The viewer page (an image or PDF beside the case's details), for what can be previewed.
             view:
               canPreviewEvidence(row) && (type?.isImage || row.mediaType === "application/pdf")
@@ -87,6 +92,7 @@ export function presentEvidenceFiles(
         : {
             download: urls.applicantEvidenceFile(row.id),
             preview: null,
+            firstPage: null,
             view: null,
             delete: urls.applicantEvidenceDelete(row.id),
           },

@@ -1,7 +1,7 @@
 // The evidence viewer (views/staff/cases/evidence-viewer.njk): one file of a case, large, beside the
 // case's key details, so an agent can hold a passport scan against the application. The document
-// itself comes from the preview address (audited there as a view); a PDF kept with active content has
-// no preview address and is offered as a download only. The case's other files are listed to move on.
+// itself comes from the preview address, a PDF's pages from the page address (each audited there as a
+// view); a PDF kept with active content has no preview address and is offered as a download only. The case's other files are listed to move on.
 import type { CaseFacts } from "../policies/cases.js";
 import type { Actor } from "../policies/staff.js";
 import type { EvidenceFileRow, findCaseDetailsForEvidenceViewer } from "../queries/evidence.js";
@@ -30,6 +30,8 @@ export function evidenceViewerPageModel(input: {
   /** Every file of the case (the one shown among them), oldest first. */
   files: readonly EvidenceFileRow[];
   fileId: string;
+  /** A PDF's page shown and how many it has; null for an image, or a PDF poppler could not read. */
+  pdf: { page: number; pageCount: number } | null;
 }) {
   const { vettingCase, details } = input;
   const fileViews = presentEvidenceFiles(
@@ -50,11 +52,27 @@ export function evidenceViewerPageModel(input: {
       assignee: details.assignedTo?.name ?? null,
     },
     file,
-    /** An image is shown in <img>, a PDF in a sandboxed frame; anything else (or a flagged PDF) is a link. */
+    /** An image is shown in <img>, a PDF a drawn page at a time; anything else (or a flagged PDF) is a link. */
     shows: {
       image: file.isImage && file.urls.view !== null,
       pdf: file.isPdf && file.urls.view !== null,
     },
+    pdfPages:
+      input.pdf && file.isPdf && file.urls.view !== null
+        ? {
+            page: input.pdf.page,
+            count: input.pdf.pageCount,
+            image: urls.staffCaseEvidencePage(vettingCase.id, file.id, input.pdf.page),
+            previous:
+              input.pdf.page > 1
+                ? urls.staffCaseEvidenceView(vettingCase.id, file.id, input.pdf.page - 1)
+                : null,
+            next:
+              input.pdf.page < input.pdf.pageCount
+                ? urls.staffCaseEvidenceView(vettingCase.id, file.id, input.pdf.page + 1)
+                : null,
+          }
+        : null,
     otherFiles: fileViews
       .filter((other) => other.id !== file.id)
       .map((other) => ({

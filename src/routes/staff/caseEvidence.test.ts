@@ -3,8 +3,12 @@
 // downloads and previews with their headers and audit rows, the integrity check, nginx's
 // X-Accel-Redirect mode, who may see and delete what, and what erasure and export do with evidence.
 import assert from "node:assert/strict";
-import { stat, writeFile } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
+import { promisify } from "node:util";
 import { applicantCookieName, startApplicantSession } from "../../applicantSessions.js";
 import type { TCaseExport } from "../../commands/cases/exportCase.js";
 import { formatCaseNumber } from "../../domain/caseNumber.js";
@@ -50,6 +54,7 @@ beforeEach(async () => {
 
 const UNICODE_NAME = "Пасп́орт ✓.pdf";
 const UNICODE_DISPOSITION = `filename="???????? ?.pdf"; filename*=UTF-8''%D0%9F%D0%B0%D1%81%D0%BF%CC%81%D0%BE%D1%80%D1%82%20%E2%9C%93.pdf`;
+const execFileAsync = promisify(execFile);
 const ELSEWHERE = "8d3b1c2e-0000-4000-8000-000000000000";
 
 async function createCase(data: Partial<Prisma.VettingCaseUncheckedCreateInput> = {}) {
@@ -141,7 +146,7 @@ describe("the case page's evidence", () => {
     assert.match(
       pdfItem,
       new RegExp(
-        `<details class="evidence-preview">\\s*<summary>Preview<span class="visually-hidden"> of Пасп́орт ✓\\.pdf</span></summary>\\s*<iframe sandbox loading="lazy" src="/staff/cases/${vettingCase.id}/evidence/${pdf.id}/preview" title="Preview of Пасп́орт ✓\\.pdf"></iframe>`,
+        `<details class="evidence-preview">\\s*<summary>Preview<span class="visually-hidden"> of Пасп́орт ✓\\.pdf</span></summary>\\s*<img loading="lazy" src="/staff/cases/${vettingCase.id}/evidence/${pdf.id}/pages/1" alt="First page of Пасп́орт ✓\\.pdf">`,
       ),
     );
 
@@ -496,7 +501,7 @@ describe("the evidence viewer", () => {
     assert.deepEqual(await evidenceAudit(vettingCase.id), []);
   });
 
-  test("a PDF is shown in a sandboxed frame; a PDF kept with active content is not shown, only offered", async () => {
+  test("a PDF is shown a page at a time, drawn as images; a PDF kept with active content is not shown, only offered", async () => {
     const vettingCase = await createCase();
     const agent = await staffBrowser();
     const pdf = await seedPdf(vettingCase.id);
@@ -507,13 +512,15 @@ describe("the evidence viewer", () => {
     });
 
     const plain = await (await agent.get(`/staff/cases/${vettingCase.id}/evidence/${pdf.id}/view`)).text();
-    assert.match(
-      plain,
-      new RegExp(
-        `<iframe class="evidence-viewer__frame" sandbox src="/staff/cases/${vettingCase.id}/evidence/${pdf.id}/preview" title="Пасп́орт ✓.pdf"></iframe>`,
+    assert.ok(
+      plain.includes(
+        `<img class="evidence-viewer__image" src="/staff/cases/${vettingCase.id}/evidence/${pdf.id}/pages/1" alt="Page 1 of Пасп́орт ✓.pdf" data-evidence-viewer-image>`,
       ),
     );
-    assert.doesNotMatch(plain, /evidence-viewer\.[0-9a-f]{12}\.js/);
+    assert.match(plain, /<span>Page 1 of 1<\/span>/);
+    assert.doesNotMatch(plain, /Previous page|Next page|<iframe/);
+    // Zoom and rotation work on a drawn page as on an image.
+    assert.match(plain, /evidence-viewer\.[0-9a-f]{12}\.js/);
     // The flagged file is listed as a download, never as something to view.
     assert.ok(
       plain.includes(
@@ -526,7 +533,7 @@ describe("the evidence viewer", () => {
     assert.equal(flagged.status, 200);
     const html = await flagged.text();
     assert.match(html, /This PDF contains JavaScript\. It is not previewed here;/);
-    assert.doesNotMatch(html, /<iframe|<img class="evidence-viewer__image"|\/preview"/);
+    assert.doesNotMatch(html, /<iframe|<img class="evidence-viewer__image"|\/preview"|\/pages\//);
     assert.match(html, new RegExp(`<a href="/staff/cases/${vettingCase.id}/evidence/${active.id}">Download`));
     assert.doesNotMatch(
       itemOf(await (await agent.get(`/staff/cases/${vettingCase.id}`)).text(), active.id),
@@ -574,6 +581,141 @@ describe("the evidence viewer", () => {
 
     await testApp.db.vettingCase.update({ where: { id: vettingCase.id }, data: { erasedAt: new Date() } });
     assert.equal((await agent.get(viewPath)).status, 404);
+    assert.deepEqual(await evidenceAudit(vettingCase.id), []);
+  });
+});
+
+describe("a PDF's pages, drawn by the server", () => {
+  /** Two one-page PDFs joined by qpdf: page 1 says "First", page 2 "Second". */
+  async function twoPagePdf(): Promise<Buffer> {
+    const folder = await mkdtemp(path.join(tmpdir(), "two-pages-"));
+    try {
+      await writeFile(path.join(folder, "a.pdf"), pdfDocument("First"));
+      await writeFile(path.join(folder, "b.pdf"), pdfDocument("Second"));
+      await execFileAsync("qpdf", ["--empty", "--pages", "a.pdf", "b.pdf", "--", "both.pdf"], {
+        cwd: folder,
+      });
+      return await readFile(path.join(folder, "both.pdf"));
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  }
+  const pngSize = (png: Buffer) => ({ width: png.readUInt32BE(16), height: png.readUInt32BE(20) });
+  const fromOwnPage = { "sec-fetch-site": "same-origin", "sec-fetch-dest": "image" };
+  const getImage = (agent: SignedInStaffBrowser, pathname: string) =>
+    fetch(`${testApp.baseUrl}${pathname}`, {
+      headers: { cookie: agent.cookie, ...fromOwnPage },
+      redirect: "manual",
+    });
+
+  test("each page is a PNG of its own, checked against the stored hash, audited as a view, with the viewer's page links", async () => {
+    const vettingCase = await createCase();
+    const agent = await staffBrowser("VETTING_AGENT", "Vera Agent");
+    const pdf = await seedPdf(vettingCase.id, { bytes: await twoPagePdf(), displayName: "letters.pdf" });
+    const base = `/staff/cases/${vettingCase.id}/evidence/${pdf.id}`;
+
+    const first = await getImage(agent, `${base}/pages/1`);
+    assert.equal(first.status, 200);
+    assert.equal(first.headers.get("content-type"), "image/png");
+    assert.equal(first.headers.get("x-content-type-options"), "nosniff");
+    assert.equal(first.headers.get("cache-control"), "private, no-store");
+    assert.equal(first.headers.get("content-security-policy"), "default-src 'none'; sandbox");
+    const firstPng = await body(first);
+    assert.deepEqual(firstPng.subarray(0, 8), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    // The longest side is drawn at 1600 pixels, whatever the page's size.
+    const { width, height } = pngSize(firstPng);
+    assert.equal(Math.max(width, height), 1600);
+    const secondPng = await body(await getImage(agent, `${base}/pages/2`));
+    assert.notDeepEqual(secondPng, firstPng, "page 2 is drawn from page 2");
+
+    // No such page, or not a page number: 404, nothing audited for them.
+    for (const page of ["3", "0", "01", "x", "99999"]) {
+      assert.equal((await getImage(agent, `${base}/pages/${page}`)).status, 404, page);
+    }
+    // Each page shown is a view of the file, by this agent.
+    const audit = await evidenceAudit(vettingCase.id);
+    assert.deepEqual(
+      audit.map((row) => [row.action, row.actorId]),
+      [
+        ["evidence.viewed", agent.id],
+        ["evidence.viewed", agent.id],
+      ],
+    );
+
+    const viewer = await (await agent.get(`${base}/view`)).text();
+    assert.match(viewer, /<span>Page 1 of 2<\/span>/);
+    assert.ok(viewer.includes(`<a href="${base}/view?page=2">Next page</a>`));
+    assert.doesNotMatch(viewer, /Previous page/);
+    const second = await (await agent.get(`${base}/view?page=2`)).text();
+    assert.ok(second.includes(`src="${base}/pages/2" alt="Page 2 of letters.pdf"`));
+    assert.ok(second.includes(`<a href="${base}/view">Previous page</a>`));
+    assert.doesNotMatch(second, /Next page/);
+    // A page past the end shows the last one.
+    assert.match(await (await agent.get(`${base}/view?page=7`)).text(), /<span>Page 2 of 2<\/span>/);
+  });
+
+  test("a stored file that no longer matches its hash is not drawn: 500 and an integrity-failure audit row", async () => {
+    const vettingCase = await createCase();
+    const agent = await staffBrowser();
+    const pdf = await seedPdf(vettingCase.id);
+    const stored = testStore(testApp).pathOf(pdf.storageKey);
+    const bytes = await readFile(stored);
+    const flipped = bytes.length - 20;
+    bytes.writeUInt8(bytes.readUInt8(flipped) ^ 0x01, flipped);
+    await writeFile(stored, bytes);
+
+    const response = await getImage(agent, `/staff/cases/${vettingCase.id}/evidence/${pdf.id}/pages/1`);
+    assert.equal(response.status, 500);
+    assert.match(response.headers.get("content-type") ?? "", /^text\/html/);
+    assert.match(await response.text(), /failed its integrity check/);
+    const viewer = await agent.get(`/staff/cases/${vettingCase.id}/evidence/${pdf.id}/view`);
+    assert.equal(viewer.status, 500);
+    assert.deepEqual(
+      (await evidenceAudit(vettingCase.id)).map((row) => row.action),
+      ["evidence.integrity_failed", "evidence.integrity_failed"],
+    );
+  });
+
+  test("a damaged PDF gets a clear message and the download; a flagged PDF, an image or another case's file gets no page", async () => {
+    const vettingCase = await createCase();
+    const otherCase = await createCase({ email: "other@example.org" });
+    const agent = await staffBrowser();
+    const damaged = await seedPdf(vettingCase.id, {
+      bytes: Buffer.from("%PDF-1.7\nnot really a PDF\n%%EOF\n"),
+      displayName: "damaged.pdf",
+    });
+    const flagged = await seedPdf(vettingCase.id, { displayName: "form-with-script.pdf" });
+    await testApp.db.evidenceFile.update({
+      where: { id: flagged.id },
+      data: { activeContent: ["javascript"] },
+    });
+    const png = await seedPng(vettingCase.id);
+
+    const viewer = await agent.get(`/staff/cases/${vettingCase.id}/evidence/${damaged.id}/view`);
+    assert.equal(viewer.status, 200);
+    const html = await viewer.text();
+    assert.match(html, /This PDF cannot be shown here \(it may be damaged\)\. Download it to read it\./);
+    assert.ok(html.includes(`<a href="/staff/cases/${vettingCase.id}/evidence/${damaged.id}">Download`));
+    assert.equal(
+      (await getImage(agent, `/staff/cases/${vettingCase.id}/evidence/${damaged.id}/pages/1`)).status,
+      404,
+    );
+
+    for (const pathname of [
+      `/staff/cases/${vettingCase.id}/evidence/${flagged.id}/pages/1`,
+      `/staff/cases/${vettingCase.id}/evidence/${png.id}/pages/1`,
+      `/staff/cases/${otherCase.id}/evidence/${damaged.id}/pages/1`,
+    ]) {
+      assert.equal((await getImage(agent, pathname)).status, 404, pathname);
+    }
+    // Another site's page cannot make a signed-in browser fetch a page (same-origin requests only).
+    const crossSite = await fetch(
+      `${testApp.baseUrl}/staff/cases/${vettingCase.id}/evidence/${damaged.id}/pages/1`,
+      {
+        headers: { cookie: agent.cookie, "sec-fetch-site": "cross-site", "sec-fetch-dest": "image" },
+      },
+    );
+    assert.equal(crossSite.status, 403);
     assert.deepEqual(await evidenceAudit(vettingCase.id), []);
   });
 });

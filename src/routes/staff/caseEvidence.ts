@@ -3,10 +3,12 @@
 //   GET  /cases/:caseId/evidence                        the upload page: the files and the upload form
 //   POST /cases/:caseId/evidence                        upload (multipart; see routes/evidence/acceptEvidenceUpload.ts)
 //   GET  /cases/:caseId/evidence/:fileId                download (attachment; audited, hash verified)
-//   GET  /cases/:caseId/evidence/:fileId/preview        the same file inline, for <img> and the PDF frame
+//   GET  /cases/:caseId/evidence/:fileId/preview        the same file inline: an image's <img>, a PDF opened in a tab
 //        (both audited GETs: answered only to our own pages' requests, see middleware/sameOriginFetch.ts)
+//   GET  /cases/:caseId/evidence/:fileId/pages/:n       page n of a PDF drawn as a PNG (audited as a view), for the
+//        viewer and the case page: browsers refuse to show PDFs in sandboxed frames
 //   GET  /cases/:caseId/evidence/:fileId/view           the viewer: the file large, beside the case's key
-//        details; a page, not the bytes (those come from the preview address, audited there as a view)
+//        details; a page, not the bytes (those come from the preview or pages address, audited there)
 //   GET  /cases/:caseId/evidence/:fileId/delete         "delete this file?"
 //   POST /cases/:caseId/evidence/:fileId/delete         delete it (row and file, audited)
 // A file is found only within its own case: the wrong case id is a 404, as is anyone who may not see it.
@@ -55,6 +57,7 @@ import {
   refuseEvidenceUpload,
 } from "../evidence/acceptEvidenceUpload.js";
 import { type EvidenceDisposition, serveEvidenceFile } from "../evidence/serveEvidenceFile.js";
+import { readPdfPageCount, renderIntegrityFailure, servePdfPage } from "../evidence/servePdfPage.js";
 import { uuidParam } from "../toolkit/params.js";
 import { actOnCase, renderCasePage } from "./casePageView.js";
 
@@ -110,9 +113,20 @@ export function caseEvidenceRoutes(deps: AppDependencies): Router {
   });
   router.get("/cases/:caseId/evidence/:fileId", ownPagesOnly, serve("attachment"));
   router.get("/cases/:caseId/evidence/:fileId/preview", ownPagesOnly, serve("inline"));
+  router.get("/cases/:caseId/evidence/:fileId/pages/:page", ownPagesOnly, async (ctx) => {
+    const staff = signedInStaff(ctx);
+    const { file } = await loadVisibleFile(ctx, deps, staff);
+    const page = ctx.params.page ?? "";
+    if (file.mediaType !== "application/pdf" || !/^[1-9][0-9]{0,3}$/.test(page)) throw notFound();
+    if (!canPreviewEvidence(file)) {
+      throw notFound("This PDF contains active content, so it is not shown here. Download it instead.");
+    }
+    await servePdfPage(ctx, tools, { file, page: Number(page), audit: auditActorFor(ctx, staff) });
+  });
 
   // Who may open the viewer is who may see the file (loadVisibleFile); the page reads nothing of the
-  // file's content, so opening it is not audited: the image or frame it shows is, by the preview route.
+  // image's content, so opening it is not audited: the image it shows is, by the preview or pages route.
+  // (A PDF's page count is read here, which checks its hash like any other read of the file.)
   router.get("/cases/:caseId/evidence/:fileId/view", async (ctx) => {
     const staff = signedInStaff(ctx);
     const { vettingCase, file } = await loadVisibleFile(ctx, deps, staff);
@@ -122,9 +136,15 @@ export function caseEvidenceRoutes(deps: AppDependencies): Router {
     ]);
     // Deleted between the two reads: gone, as for any other request that comes a moment later.
     if (!details || !files.some((candidate) => candidate.id === file.id)) throw notFound();
+    let pdf: { page: number; pageCount: number } | null = null;
+    if (file.mediaType === "application/pdf" && canPreviewEvidence(file)) {
+      const pageCount = await readPdfPageCount(tools, { file, audit: auditActorFor(ctx, staff) });
+      if (pageCount === "integrity_failed") return renderIntegrityFailure(ctx);
+      if (pageCount !== null) pdf = { page: Math.min(pageParam(ctx.query.page), pageCount), pageCount };
+    }
     await ctx.render(
       "staff/cases/evidence-viewer.njk",
-      evidenceViewerPageModel({ viewer: staff, vettingCase, details, files, fileId: file.id }),
+      evidenceViewerPageModel({ viewer: staff, vettingCase, details, files, fileId: file.id, pdf }),
     );
   });
 
@@ -156,6 +176,11 @@ export function caseEvidenceRoutes(deps: AppDependencies): Router {
   });
 
   return router;
+}
+
+/** ?page=N of the viewer: a page number from 1, anything else the first page. */
+function pageParam(value: unknown): number {
+  return typeof value === "string" && /^[1-9][0-9]{0,3}$/.test(value) ? Number(value) : 1;
 }
 
 /** The case and one of its files, when this person may see it; 404 otherwise, whatever the reason. */
