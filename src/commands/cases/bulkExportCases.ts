@@ -14,17 +14,14 @@ export async function recordQueueExport(
 ): Promise<void> {
   authorize(canViewCases(options.actor));
   if (options.caseIds.length > BULK_CASE_LIMIT) throw badRequest(BULK_LIMIT_MESSAGE);
-  await db.$transaction(async (tx) => {
-    for (const caseId of options.caseIds) {
-      await recordAudit(
-        tx,
-        options.audit,
-        "case.exported",
-        { type: "vetting_case", id: caseId },
-        {
-          format: "queue_csv",
-        },
-      );
-    }
-  });
+  await db.$transaction(
+    async (tx) => {
+      for (const caseId of options.caseIds) {
+        const subject = { type: "vetting_case", id: caseId };
+        await recordAudit(tx, options.audit, "case.exported", subject, { format: "queue_csv" });
+      }
+    },
+    // Up to 500 audit rows: longer than Prisma's 5 s default may be needed on a busy server.
+    { timeout: 60_000 },
+  );
 }

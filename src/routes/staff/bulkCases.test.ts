@@ -5,13 +5,21 @@
 // failure half-way leaves every case as it was.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
+import { seedCases } from "../../../scripts/seed.js";
 import { BULK_CASE_LIMIT, BULK_LIMIT_MESSAGE } from "../../commands/cases/bulkCases.js";
 import type { Prisma } from "../../generated/prisma/client.js";
+import { CASE_QUEUE_SORTS } from "../../queries/cases.js";
+import { findCaseQueueNeighbours, findCaseQueuePage } from "../../queries/sql/caseQueue.js";
 import { startTestApp, type TestApp } from "../../test/app.js";
 import { deliverQueuedEmails } from "../../test/browser.js";
 import { truncateTables } from "../../test/reset.js";
 import { startTestSmtpServer, type TestSmtpServer } from "../../test/smtp.js";
-import { createStaffMember, type SignedInStaffBrowser, signedInStaffBrowser } from "../../test/staff.js";
+import {
+  ageSecondFactor,
+  createStaffMember,
+  type SignedInStaffBrowser,
+  signedInStaffBrowser,
+} from "../../test/staff.js";
 
 let testApp: TestApp;
 let smtp: TestSmtpServer;
@@ -239,14 +247,14 @@ describe("bulk assignment", () => {
     assert.ok((await response.text()).includes("at most 500 cases"));
     assert.equal(await testApp.db.vettingCase.count({ where: { assignedToId: asha.id } }), 0);
 
-    // The limit itself is allowed.
-    const allowed = await agent.post("/staff/cases/bulk/assign", {
+    // The limit itself is allowed (an export: the cheapest action to run 500 times).
+    const allowed = await agent.post("/staff/cases/bulk/export.csv", {
       caseIds: ids.slice(0, BULK_CASE_LIMIT).join(" "),
-      assigneeId: asha.id,
       from: "",
     });
     assert.equal(allowed.status, 200);
-    assert.equal(await testApp.db.vettingCase.count({ where: { assignedToId: asha.id } }), BULK_CASE_LIMIT);
+    assert.equal((await allowed.text()).trim().split("\r\n").length, BULK_CASE_LIMIT + 1);
+    assert.equal(await testApp.db.auditEvent.count({ where: { action: "case.exported" } }), BULK_CASE_LIMIT);
   });
 
   test("a failure half-way through rolls everything back: no case, audit row or email changed", async () => {
@@ -544,6 +552,25 @@ describe("previous and next in the queue view", () => {
     );
   });
 
+  test("agree with the queue's own pages for every case of a seeded database, in every order", async () => {
+    await seedCases(testApp.databaseUrl, { cases: 60, staffMembers: 4, append: true });
+    for (const sort of CASE_QUEUE_SORTS) {
+      for (const filter of [{}, { state: "SUBMITTED" as const }]) {
+        const view = { tab: "all" as const, filter, sort, viewerId: agent.id };
+        const { rows } = await findCaseQueuePage(testApp.sqlPool, { ...view, after: null, pageSize: 100 });
+        assert.ok(rows.length > 1);
+        for (const [index, row] of rows.entries()) {
+          const neighbours = await findCaseQueueNeighbours(testApp.sqlPool, { ...view, caseId: row.id });
+          assert.deepEqual(
+            [neighbours?.previous?.id ?? null, neighbours?.next?.id ?? null],
+            [rows[index - 1]?.id ?? null, rows[index + 1]?.id ?? null],
+            `${sort} ${JSON.stringify(filter)}, row ${index}`,
+          );
+        }
+      }
+    }
+  });
+
   test("the queue's rows carry their view; a case page without one has no such links, a damaged one says so", async () => {
     const vettingCase = await createCase({ fullName: "Anna" });
     const queue = await (await agent.get("/staff/cases?state=SUBMITTED&sort=name")).text();
@@ -560,5 +587,25 @@ describe("previous and next in the queue view", () => {
     const html = await damaged.text();
     assert.match(html, /The queue view in this page’s address is damaged/);
     assert.doesNotMatch(html, /rel="next"|rel="prev"/);
+  });
+});
+
+describe("step-up", () => {
+  test("closing and exporting ask for a fresh code when the last one is old, as their single-case forms do", async () => {
+    const admin = await signedInStaffBrowser(testApp, "INVITING_ADMIN", "Ada Admin");
+    const vettingCase = await createCase();
+    await ageSecondFactor(testApp.db, admin.id, 60);
+    for (const [path, fields] of [
+      ["/staff/cases/bulk/close", { caseIds: vettingCase.id, closureReason: "Advertising.", from: "" }],
+      ["/staff/cases/bulk/export.csv", { caseIds: vettingCase.id, from: "" }],
+    ] as const) {
+      const response = await admin.post(path, fields);
+      assert.equal(response.status, 403, path);
+      const html = await response.text();
+      assert.match(html, /name="stepUpCode"/, `${path}: the step-up form`);
+      assert.ok(html.includes(`value="${vettingCase.id}"`), `${path}: the selection is sent again`);
+    }
+    assert.equal(await testApp.db.caseClosure.count(), 0);
+    assert.equal(await testApp.db.auditEvent.count({ where: { subjectId: vettingCase.id } }), 0);
   });
 });
