@@ -39,7 +39,10 @@ async function createCases(count: number) {
   return cases;
 }
 
-test("ticking two cases in the queue and assigning them to a colleague", async ({ page, context }) => {
+test("ticking two cases in the queue and assigning them to a colleague", async ({
+  page,
+  context,
+}, testInfo) => {
   // axe runs twice (both themes) on a machine the other tests share.
   test.setTimeout(90_000);
   const config = appConfig();
@@ -53,6 +56,7 @@ test("ticking two cases in the queue and assigning them to a colleague", async (
   await page.getByLabel(`Select ${formatCaseNumber(first.number)}`).check();
   await page.getByLabel(`Select ${formatCaseNumber(third.number)}`).check();
   await page.getByLabel("Assign to").selectOption({ label: `Colm ${marker}` });
+  await page.screenshot({ path: testInfo.outputPath("queue-with-two-cases-ticked.png"), fullPage: true });
   await page.getByRole("button", { name: "Assign…" }).click();
 
   await expect(page.getByRole("heading", { level: 1, name: "Assign cases" })).toBeVisible();
@@ -64,6 +68,7 @@ test("ticking two cases in the queue and assigning them to a colleague", async (
   await expect(rows.nth(1)).toContainText(`Bulk ${marker} 0`);
   await expect(rows.nth(2)).toContainText(`Bulk ${marker} 2`);
   await expectAccessibleInLightAndDarkThemes(page);
+  await page.screenshot({ path: testInfo.outputPath("bulk-assign-confirmation.png"), fullPage: true });
   expect((await db.vettingCase.findUniqueOrThrow({ where: { id: first.id } })).assignedToId).toBeNull();
 
   await page.getByRole("button", { name: "Assign 2 cases" }).click();
