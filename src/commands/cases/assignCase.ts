@@ -19,14 +19,16 @@ export const ASSIGNEE_CONFLICTED_MESSAGE =
 export const ASSIGNEE_NOT_ACTIVE_MESSAGE =
   "That person’s account is not active, so cases cannot be assigned to them. Choose someone else.";
 
+export interface TAssignCaseOptions {
+  caseId: string;
+  assigneeId: string | null;
+  actor: Actor & { name?: string };
+  audit: AuditActor;
+}
+
 export async function assignCase(
   db: Database,
-  options: {
-    caseId: string;
-    assigneeId: string | null;
-    actor: Actor & { name?: string };
-    audit: AuditActor;
-  },
+  options: TAssignCaseOptions,
 ): Promise<{ isChanged: boolean; isReviewStarted: boolean }> {
   return db.$transaction(async (tx) => {
     const { vettingCase, facts } = await lockCaseForCommand(tx, options.caseId, ERASED_CASE_MESSAGE);
@@ -40,14 +42,7 @@ export async function assignCase(
  */
 export async function assignLockedCase(
   tx: Transaction,
-  options: {
-    caseId: string;
-    assigneeId: string | null;
-    actor: Actor & { name?: string };
-    audit: AuditActor;
-    vettingCase: { assignedToId: string | null };
-    facts: CaseFacts;
-  },
+  options: TAssignCaseOptions & { vettingCase: { assignedToId: string | null }; facts: CaseFacts },
 ): Promise<{ isChanged: boolean; isReviewStarted: boolean }> {
   const { vettingCase, facts } = options;
   if (!isOpenCase(facts))

@@ -21,19 +21,18 @@ export const ONLY_ADMINS_CLOSE_MESSAGE = "Only admins close and reopen cases.";
 export const NO_SUCH_ORIGINAL_MESSAGE = "There is no case with that number to name as the original.";
 export const NOT_ITS_OWN_DUPLICATE_MESSAGE = "A case cannot be a duplicate of itself.";
 
-export async function closeCase(
-  db: Database,
-  options: {
-    caseId: string;
-    actor: Actor;
-    kind: ClosureKind;
-    /** The case this one duplicates, by its number (kind DUPLICATE only). */
-    duplicateOfNumber: number | null;
-    reason: string;
-    audit: AuditActor;
-    now?: Date;
-  },
-): Promise<{ closureId: string }> {
+export interface TCloseCaseOptions {
+  caseId: string;
+  actor: Actor;
+  kind: ClosureKind;
+  /** The case this one duplicates, by its number (kind DUPLICATE only). */
+  duplicateOfNumber: number | null;
+  reason: string;
+  audit: AuditActor;
+  now?: Date;
+}
+
+export async function closeCase(db: Database, options: TCloseCaseOptions): Promise<{ closureId: string }> {
   return db.$transaction(async (tx) => {
     const { facts } = await lockCaseForCommand(tx, options.caseId, ERASED_CASE_MESSAGE);
     return closeLockedCase(tx, { ...options, facts });
@@ -46,16 +45,7 @@ export async function closeCase(
  */
 export async function closeLockedCase(
   tx: Transaction,
-  options: {
-    caseId: string;
-    actor: Actor;
-    kind: ClosureKind;
-    duplicateOfNumber: number | null;
-    reason: string;
-    audit: AuditActor;
-    facts: CaseFacts;
-    now?: Date;
-  },
+  options: TCloseCaseOptions & { facts: CaseFacts },
 ): Promise<{ closureId: string }> {
   const now = options.now ?? new Date();
   const { facts } = options;
