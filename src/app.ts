@@ -39,6 +39,7 @@ import { publicRoutes } from "./routes/public/home.js";
 import { securityTxtRoutes } from "./routes/public/securityTxt.js";
 import { cspReportRoutes } from "./routes/reports/cspReport.js";
 import { auditLogRoutes } from "./routes/staff/auditLog.js";
+import { bulkCaseRoutes } from "./routes/staff/bulkCases.js";
 import { caseDecisionRoutes } from "./routes/staff/caseDecisions.js";
 import { caseEvidenceRoutes } from "./routes/staff/caseEvidence.js";
 import { caseForPersonRoutes } from "./routes/staff/caseForPerson.js";
@@ -190,6 +191,8 @@ export function createApp(deps: AppDependencies): Koa {
     auditLogRoutes,
     outboxRoutes,
     cspViolationRoutes,
+    // Before caseRoutes: its /cases/:id would take /cases/bulk.
+    bulkCaseRoutes,
     caseRoutes,
     caseDecisionRoutes,
     caseForPersonRoutes,

@@ -71,6 +71,13 @@ export const urls = {
     `/staff/statistics/${table}.csv${query ? `?${query}` : ""}`,
   staffCaseNew: () => "/staff/cases/new",
   staffCase: (id: string) => `/staff/cases/${encodeURIComponent(id)}`,
+  /** A case opened from a queue view: `from` is that view's query string, for "previous" and "next". */
+  staffCaseInView: (id: string, from: string) =>
+    `/staff/cases/${encodeURIComponent(id)}?from=${encodeURIComponent(from)}`,
+  /** A bulk action's confirmation page (GET, the selection or the view in the query) and its forms. */
+  staffCasesBulk: (query = "") => `/staff/cases/bulk${query ? `?${query}` : ""}`,
+  staffCasesBulkAction: (action: "assign" | "close" | "export") =>
+    `/staff/cases/bulk/${action === "export" ? "export.csv" : action}`,
   staffCaseWithNotice: (id: string, notice: string) =>
     `/staff/cases/${encodeURIComponent(id)}?done=${encodeURIComponent(notice)}`,
   staffCaseAction: (

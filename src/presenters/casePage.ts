@@ -32,6 +32,7 @@ import type { CasePageRow } from "../queries/cases.js";
 import type { SignedInStaff } from "../sessions.js";
 import { urls } from "../urls.js";
 import { correctionNotesOf, presentForPersonPanel } from "./caseForPerson.js";
+import type { CaseNavigationModel } from "./caseNavigation.js";
 import { presentCaseRegistrationTokens } from "./caseRegistrationTokens.js";
 import {
   presentCase,
@@ -67,6 +68,8 @@ export interface CasePageView {
   onBehalfForm?: CasePageForm;
   closeForm?: CasePageForm;
   correctionForm?: CasePageForm;
+  /** "Previous" and "next" in the queue view the case was opened from (presenters/caseNavigation.ts). */
+  navigation?: CaseNavigationModel | null;
 }
 
 export function casePageModel(input: {
@@ -85,6 +88,7 @@ export function casePageModel(input: {
   const decision = assessDecision(staff, facts, config.cases);
   const canRecordConflicts = canRecordConflictForOthers(staff, facts);
   return {
+    navigation: view.navigation ?? null,
     caseView: presentCase(row),
     vettingRecords: presentVettingRecords(row),
     comments: presentComments(row),

@@ -2,7 +2,7 @@
 // with their choices, a page of rows, and the links between pages. Every filter lives in the address, so
 // a view can be bookmarked and shared; links keep the filters and leave defaults out.
 import { CASE_STATE_LABELS, CASE_STATES, type CaseState } from "../domain/caseStates.js";
-import { canOpenCase } from "../policies/cases.js";
+import { canCloseCases, canOpenCase } from "../policies/cases.js";
 import {
   CASE_QUEUE_SORTS,
   CASE_QUEUE_TABS,
@@ -106,7 +106,13 @@ export function queuePageModel(
     scoreOptions: ["1", "2", "3", "4", "5"],
     sortOptions: CASE_QUEUE_SORTS.map((value) => ({ value, label: SORT_LABELS[value] })),
     activeFilters: presentActiveFilters(validValues, people),
-    rows: page ? page.rows.map(presentQueueRow) : [],
+    // A case opened from here carries this view, for its "previous" and "next" links.
+    rows: page
+      ? page.rows.map((row) => ({
+          ...presentQueueRow(row),
+          url: urls.staffCaseInView(row.id, caseQueueQuery({ ...validValues, after: "" })),
+        }))
+      : [],
     erasedName: ERASED_NAME,
     links: {
       page: urls.staffCases(),
@@ -115,7 +121,21 @@ export function queuePageModel(
       next: page?.next ? urls.staffCases(caseQueueQuery({ ...view.values, after: page.next })) : null,
       first: page && !page.isFirstPage ? urls.staffCases(caseQueueQuery(view.values)) : null,
     },
-    can: { openCase: canOpenCase(staff) },
+    // The bulk-action bar: it carries the view (for "every case in this view" and the way back).
+    bulk: {
+      action: urls.staffCasesBulk(),
+      viewFields: Object.entries(validValues)
+        .filter(([param, value]) => param !== "after" && value !== "")
+        .map(([name, value]) => ({ name, value })),
+      viewCount: view.counts?.[currentTab as TCaseQueueTab] ?? null,
+      assigneeOptions: people
+        .filter((person) => person.status === "ACTIVE")
+        .map((person) => ({
+          value: person.id,
+          label: `${person.name}${person.id === staff.id ? " (you)" : ""}`,
+        })),
+    },
+    can: { openCase: canOpenCase(staff), closeCases: canCloseCases(staff) },
   };
 }
 

@@ -41,6 +41,8 @@ export interface TCaseQueueFilter {
   /** First submission, exclusive upper bound. */
   submittedUntil?: Date;
   isPossibleDuplicate?: boolean;
+  /** Only these cases (a bulk action's selection), in the view's order. */
+  caseIds?: readonly string[];
 }
 
 /** Where the next page starts: the sort it belongs to, the last row's sort value and id. */

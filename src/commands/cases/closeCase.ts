@@ -8,11 +8,11 @@
 // lives in case_closures, which erasure blanks), and closedAt. Nobody is emailed: a spam or duplicate
 // application's address may not be the person's, and a reopened case is worked on as before.
 import type { AuditActor } from "../../audit.js";
-import type { Database } from "../../db.js";
+import type { Database, Transaction } from "../../db.js";
 import { ERASED_CASE_MESSAGE } from "../../domain/caseMessages.js";
 import { conflict } from "../../errors.js";
 import type { ClosureKind } from "../../generated/prisma/client.js";
-import { canCloseCase, canReopenCase, hasConflictOn } from "../../policies/cases.js";
+import { type CaseFacts, canCloseCase, canReopenCase, hasConflictOn } from "../../policies/cases.js";
 import { type Actor, authorize, hasRole } from "../../policies/staff.js";
 import { lockCaseForCommand } from "../../queries/cases.js";
 import { allowedTarget, moveCase } from "./moveCase.js";
@@ -21,63 +21,74 @@ export const ONLY_ADMINS_CLOSE_MESSAGE = "Only admins close and reopen cases.";
 export const NO_SUCH_ORIGINAL_MESSAGE = "There is no case with that number to name as the original.";
 export const NOT_ITS_OWN_DUPLICATE_MESSAGE = "A case cannot be a duplicate of itself.";
 
-export async function closeCase(
-  db: Database,
-  options: {
-    caseId: string;
-    actor: Actor;
-    kind: ClosureKind;
-    /** The case this one duplicates, by its number (kind DUPLICATE only). */
-    duplicateOfNumber: number | null;
-    reason: string;
-    audit: AuditActor;
-    now?: Date;
-  },
-): Promise<{ closureId: string }> {
-  const now = options.now ?? new Date();
+export interface TCloseCaseOptions {
+  caseId: string;
+  actor: Actor;
+  kind: ClosureKind;
+  /** The case this one duplicates, by its number (kind DUPLICATE only). */
+  duplicateOfNumber: number | null;
+  reason: string;
+  audit: AuditActor;
+  now?: Date;
+}
+
+export async function closeCase(db: Database, options: TCloseCaseOptions): Promise<{ closureId: string }> {
   return db.$transaction(async (tx) => {
     const { facts } = await lockCaseForCommand(tx, options.caseId, ERASED_CASE_MESSAGE);
-    authorize(hasRole(options.actor, "INVITING_ADMIN"), ONLY_ADMINS_CLOSE_MESSAGE);
-    authorize(!hasConflictOn(options.actor, facts), "You have a conflict of interest on this case.");
-    allowedTarget(facts.state, "close");
-    authorize(canCloseCase(options.actor, facts));
-    let duplicateOfCaseId: string | null = null;
-    if (options.kind === "DUPLICATE") {
-      const original = options.duplicateOfNumber
-        ? await tx.vettingCase.findUnique({
-            where: { number: options.duplicateOfNumber },
-            select: { id: true },
-          })
-        : null;
-      if (!original) throw conflict(NO_SUCH_ORIGINAL_MESSAGE);
-      if (original.id === options.caseId) throw conflict(NOT_ITS_OWN_DUPLICATE_MESSAGE);
-      duplicateOfCaseId = original.id;
-    }
-    const closure = await tx.caseClosure.create({
-      data: {
-        caseId: options.caseId,
-        kind: options.kind,
-        duplicateOfCaseId,
-        reason: options.reason,
-        closedById: options.actor.id,
-        closedAt: now,
-      },
-      select: { id: true },
-    });
-    await moveCase(tx, {
-      caseId: options.caseId,
-      from: facts.state,
-      move: "close",
-      audit: options.audit,
-      data: { closedAt: now },
-      details: {
-        closureId: closure.id,
-        closureKind: options.kind,
-        ...(duplicateOfCaseId ? { duplicateOfCaseId } : {}),
-      },
-    });
-    return { closureId: closure.id };
+    return closeLockedCase(tx, { ...options, facts });
   });
+}
+
+/**
+ * The closing itself, inside the caller's transaction, on a case the caller has locked
+ * (lockCaseForCommand): shared with the queue's bulk closing, which locks many cases in one.
+ */
+export async function closeLockedCase(
+  tx: Transaction,
+  options: TCloseCaseOptions & { facts: CaseFacts },
+): Promise<{ closureId: string }> {
+  const now = options.now ?? new Date();
+  const { facts } = options;
+  authorize(hasRole(options.actor, "INVITING_ADMIN"), ONLY_ADMINS_CLOSE_MESSAGE);
+  authorize(!hasConflictOn(options.actor, facts), "You have a conflict of interest on this case.");
+  allowedTarget(facts.state, "close");
+  authorize(canCloseCase(options.actor, facts));
+  let duplicateOfCaseId: string | null = null;
+  if (options.kind === "DUPLICATE") {
+    const original = options.duplicateOfNumber
+      ? await tx.vettingCase.findUnique({
+          where: { number: options.duplicateOfNumber },
+          select: { id: true },
+        })
+      : null;
+    if (!original) throw conflict(NO_SUCH_ORIGINAL_MESSAGE);
+    if (original.id === options.caseId) throw conflict(NOT_ITS_OWN_DUPLICATE_MESSAGE);
+    duplicateOfCaseId = original.id;
+  }
+  const closure = await tx.caseClosure.create({
+    data: {
+      caseId: options.caseId,
+      kind: options.kind,
+      duplicateOfCaseId,
+      reason: options.reason,
+      closedById: options.actor.id,
+      closedAt: now,
+    },
+    select: { id: true },
+  });
+  await moveCase(tx, {
+    caseId: options.caseId,
+    from: facts.state,
+    move: "close",
+    audit: options.audit,
+    data: { closedAt: now },
+    details: {
+      closureId: closure.id,
+      closureKind: options.kind,
+      ...(duplicateOfCaseId ? { duplicateOfCaseId } : {}),
+    },
+  });
+  return { closureId: closure.id };
 }
 
 export async function reopenCase(

@@ -81,6 +81,7 @@ function filterConditions(filter: TCaseQueueFilter, values: SqlValues, viewerId:
   if (filter.submittedUntil)
     conditions.push(`vetting_case."submittedAt" < ${values.add(filter.submittedUntil)}`);
   if (filter.isPossibleDuplicate) conditions.push(`vetting_case."isPossibleDuplicate"`);
+  if (filter.caseIds) conditions.push(`vetting_case.id = ANY(${values.add(filter.caseIds)}::uuid[])`);
   const filtersByDetail =
     filter.assignee ||
     filter.recommendation ||
@@ -184,7 +185,10 @@ export const caseQueueRow = rowShape<CaseQueueRow>("sql/caseQueue.page", {
   isConflicted: column.boolean,
 });
 
-function cursorOf(row: CaseQueueRow, sort: TCaseQueueSort): TCaseQueueCursor {
+function cursorOf(
+  row: Pick<CaseQueueRow, "id" | "lastSubmittedAt" | "createdAt" | "fullName">,
+  sort: TCaseQueueSort,
+): TCaseQueueCursor {
   switch (sort) {
     case "waiting":
       return { sort, key: row.lastSubmittedAt?.toISOString() ?? null, id: row.id };
@@ -313,4 +317,105 @@ export async function findStaffForAssigneeFilter(sqlPool: pg.Pool): Promise<Assi
            ORDER BY name ASC, email ASC`,
   });
   return assigneeFilterRow.checkRows(rows);
+}
+
+/** The rows strictly before the cursor in the sort's order (afterCondition mirrored). */
+function beforeCondition(cursor: TCaseQueueCursor, values: SqlValues): string {
+  const id = values.add(cursor.id);
+  switch (cursor.sort) {
+    case "waiting": {
+      // Not yet submitted come last, so every submitted case is before one that is not.
+      if (cursor.key === null)
+        return `(vetting_case."lastSubmittedAt" IS NOT NULL
+          OR (vetting_case."lastSubmittedAt" IS NULL AND vetting_case.id < ${id}))`;
+      const key = values.add(new Date(cursor.key));
+      return `(vetting_case."lastSubmittedAt" < ${key}
+        OR (vetting_case."lastSubmittedAt" = ${key} AND vetting_case.id < ${id}))`;
+    }
+    case "newest": {
+      const key = values.add(new Date(cursor.key ?? 0));
+      return `(vetting_case."createdAt" > ${key} OR (vetting_case."createdAt" = ${key} AND vetting_case.id > ${id}))`;
+    }
+    case "name": {
+      const key = values.add(cursor.key ?? "");
+      return `(vetting_case."fullName" < ${key} OR (vetting_case."fullName" = ${key} AND vetting_case.id < ${id}))`;
+    }
+  }
+}
+
+/** orderFor read backwards: the nearest row before the cursor comes first. */
+function reverseOrderFor(sort: TCaseQueueSort): string {
+  switch (sort) {
+    case "waiting":
+      return `vetting_case."lastSubmittedAt" DESC NULLS FIRST, vetting_case.id DESC`;
+    case "newest":
+      return `vetting_case."createdAt" ASC, vetting_case.id ASC`;
+    case "name":
+      return `vetting_case."fullName" DESC, vetting_case.id DESC`;
+  }
+}
+
+interface CaseQueueNeighbourRow {
+  id: string;
+  number: number;
+}
+
+export const caseQueueNeighbourRow = rowShape<CaseQueueNeighbourRow>("sql/caseQueue.neighbour", {
+  id: column.string,
+  number: column.integer,
+});
+
+interface CaseQueuePositionRow {
+  id: string;
+  fullName: string;
+  createdAt: Date;
+  lastSubmittedAt: Date | null;
+}
+
+export const caseQueuePositionRow = rowShape<CaseQueuePositionRow>("sql/caseQueue.position", {
+  id: column.string,
+  fullName: column.string,
+  createdAt: column.date,
+  lastSubmittedAt: column.nullable(column.date),
+});
+
+/**
+ * The cases just before and just after this one in a queue view (its tab, search, filters and order),
+ * for the case page's "previous" and "next": a keyset read each way from the case's own sort key, so
+ * the answer is the queue's, page boundaries or not. Null when there is no such case.
+ */
+export async function findCaseQueueNeighbours(
+  sqlPool: pg.Pool,
+  options: {
+    tab: TCaseQueueTab;
+    filter: TCaseQueueFilter;
+    sort: TCaseQueueSort;
+    viewerId: string;
+    caseId: string;
+  },
+): Promise<{ previous: CaseQueueNeighbourRow | null; next: CaseQueueNeighbourRow | null } | null> {
+  const position = await sqlPool.query(
+    `SELECT id, "fullName", "createdAt", "lastSubmittedAt" FROM vetting_cases WHERE id = $1`,
+    [options.caseId],
+  );
+  const [current] = caseQueuePositionRow.checkRows(position.rows);
+  if (!current) return null;
+  const cursor = cursorOf(current, options.sort);
+  const neighbour = async (direction: "previous" | "next") => {
+    const values = new SqlValues();
+    const where = whereClause([
+      tabCondition(options.tab, options.viewerId, values),
+      ...filterConditions(options.filter, values, options.viewerId),
+      direction === "next" ? afterCondition(cursor, values) : beforeCondition(cursor, values),
+    ]);
+    const order = direction === "next" ? orderFor(options.sort) : reverseOrderFor(options.sort);
+    const result = await sqlPool.query(
+      `SELECT vetting_case.id, vetting_case.number FROM vetting_cases AS vetting_case
+       ${where} ORDER BY ${order} LIMIT 1`,
+      values.values,
+    );
+    return caseQueueNeighbourRow.checkRows(result.rows)[0] ?? null;
+  };
+  const [previous, next] = await Promise.all([neighbour("previous"), neighbour("next")]);
+  return { previous, next };
 }

@@ -60,7 +60,7 @@ async function queue(query = ""): Promise<{ status: number; html: string }> {
 /** The case numbers of the table's rows, in order. */
 function rowNumbers(html: string): string[] {
   const body = /<tbody>([\s\S]*?)<\/tbody>/.exec(html)?.[1] ?? "";
-  return [...body.matchAll(/<a href="\/staff\/cases\/[0-9a-f-]{36}">(VC-\d{5})<\/a>/g)].map(
+  return [...body.matchAll(/<a href="\/staff\/cases\/[0-9a-f-]{36}\?from=[^"]*">(VC-\d{5})<\/a>/g)].map(
     (match) => match[1] ?? "",
   );
 }

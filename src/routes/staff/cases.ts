@@ -34,8 +34,18 @@ import { badRequest, notFound } from "../../errors.js";
 import { signedInStaff } from "../../middleware/requireStaff.js";
 import { canComment, canOpenCase, canViewCases } from "../../policies/cases.js";
 import { authorize } from "../../policies/staff.js";
+import {
+  type CaseNavigationModel,
+  DAMAGED_CASE_NAVIGATION,
+  presentCaseNavigation,
+} from "../../presenters/caseNavigation.js";
 import { commentConfirmationModel } from "../../presenters/casePage.js";
-import { CASE_QUEUE_PARAMS, type CaseQueueView, queuePageModel } from "../../presenters/caseQueue.js";
+import {
+  CASE_QUEUE_PARAMS,
+  type CaseQueueView,
+  caseQueueQuery,
+  queuePageModel,
+} from "../../presenters/caseQueue.js";
 import { RECOMMENDATION_LABELS, VERIFICATION_METHOD_LABELS } from "../../presenters/cases.js";
 import { newCasePageModel } from "../../presenters/newCasePage.js";
 import { CASE_NOTICES } from "../../presenters/notices/cases.js";
@@ -50,6 +60,7 @@ import {
 } from "../../queries/cases.js";
 import {
   countCaseQueueTabs,
+  findCaseQueueNeighbours,
   findCaseQueuePage,
   findStaffForAssigneeFilter,
 } from "../../queries/sql/caseQueue.js";
@@ -115,7 +126,7 @@ export const ZCaseQueueQuery = z
   });
 export type TCaseQueueQuery = z.infer<typeof ZCaseQueueQuery>;
 
-function toQueueFilter(query: TCaseQueueQuery): TCaseQueueFilter {
+export function toQueueFilter(query: TCaseQueueQuery): TCaseQueueFilter {
   // The last day is a whole day: up to the start of the next one.
   const submitted = dateRangeBounds(query);
   return {
@@ -127,6 +138,32 @@ function toQueueFilter(query: TCaseQueueQuery): TCaseQueueFilter {
     submittedFrom: submitted.from,
     submittedUntil: submitted.until,
     isPossibleDuplicate: query.duplicate === "yes" || undefined,
+  };
+}
+
+/** A valid queue view: the query as the queue reads it, with its tab, order and filter. */
+export interface TCaseQueueView {
+  query: TCaseQueueQuery;
+  tab: TCaseQueueTab;
+  sort: TCaseQueueSort;
+  filter: TCaseQueueFilter;
+}
+
+/**
+ * A queue view from query-string values (the queue's own, or carried by a case page's `from` or a bulk
+ * action's form), checked by the queue's own schema: null when any value is not one the queue accepts.
+ */
+export function parseCaseQueueView(values: Record<string, string>): TCaseQueueView | null {
+  const parsed = ZCaseQueueQuery.safeParse(
+    Object.fromEntries(CASE_QUEUE_PARAMS.map((param) => [param, values[param] ?? ""])),
+  );
+  if (!parsed.success) return null;
+  const query = parsed.data;
+  return {
+    query,
+    tab: (query.tab || "all") as TCaseQueueTab,
+    sort: (query.sort || "waiting") as TCaseQueueSort,
+    filter: toQueueFilter(query),
   };
 }
 
@@ -298,7 +335,11 @@ export function caseRoutes(deps: AppDependencies): Router {
   router.get("/cases/:id", async (ctx) => {
     const staff = signedInStaff(ctx);
     authorize(canViewCases(staff));
-    await renderCasePage(ctx, deps, staff, uuidParam(ctx), { notice: noticeFrom(ctx, CASE_NOTICES) });
+    const caseId = uuidParam(ctx);
+    await renderCasePage(ctx, deps, staff, caseId, {
+      notice: noticeFrom(ctx, CASE_NOTICES),
+      navigation: await findCaseNavigation(deps, staff, caseId, ctx.query.from),
+    });
   });
 
   router.post("/cases/:id/assign", async (ctx) => {
@@ -442,6 +483,38 @@ async function renderQueue(
   ctx.status = status;
   await ctx.render("staff/cases/index.njk", queuePageModel(staff, view, people));
   ctx.status = status;
+}
+
+/** A queue view's query string is short; anything longer was not made by the queue. */
+const MAX_FROM_LENGTH = 1000;
+
+/**
+ * "Previous" and "next" for a case opened from a queue view (`from`, that view's query string, checked
+ * by the queue's own schema), or null when the case was not opened from the queue.
+ */
+async function findCaseNavigation(
+  deps: AppDependencies,
+  staff: SignedInStaff,
+  caseId: string,
+  from: string | string[] | undefined,
+): Promise<CaseNavigationModel | null> {
+  if (from === undefined) return null;
+  if (typeof from !== "string" || from.length > MAX_FROM_LENGTH) return DAMAGED_CASE_NAVIGATION;
+  const params = new URLSearchParams(from);
+  const values: Record<string, string> = {};
+  for (const param of CASE_QUEUE_PARAMS) values[param] = params.get(param) ?? "";
+  const view = parseCaseQueueView(values);
+  if (!view) return DAMAGED_CASE_NAVIGATION;
+  const neighbours = await findCaseQueueNeighbours(deps.sqlPool, {
+    tab: view.tab,
+    filter: view.filter,
+    sort: view.sort,
+    viewerId: staff.id,
+    caseId,
+  });
+  if (!neighbours) return null;
+  // The links carry the view as the queue writes it (defaults left out), whatever was typed.
+  return presentCaseNavigation(caseQueueQuery(view.query), neighbours);
 }
 
 async function renderNewCase(
