@@ -6,9 +6,9 @@
 //   2. malware: clamd scans the bytes as received (scanForMalware.ts), unless EVIDENCE_SCAN=off; no
 //      verdict (clamd down or silent) throws MalwareScannerUnavailable, so that the caller answers 503
 //      and keeps nothing (fail closed). An upload hands over the session it streamed to clamd while the
-//      file arrived, whose verdict is then mostly ready; when that session broke off before the file
-//      ended (the upload paused for longer than clamd waits for data, or clamd restarted), the file is
-//      scanned again from disk, so that a slow upload is not refused for it;
+//      file arrived, whose verdict is then mostly ready; when that session's connection was lost
+//      without an answer (the upload paused for longer than clamd waits for data, or clamd restarted),
+//      the file is scanned again from disk, so that a slow upload is not refused for it;
 //   3. a PDF's active content (pdfActiveContent.ts): refused, or with EVIDENCE_PDF_ACTIVE=flag kept and
 //      reported, so that staff are warned and it is never previewed inline;
 //   4. image metadata (stripImageMetadata.ts): removed in place from JPEG, PNG and WebP, unless
@@ -124,7 +124,7 @@ async function malwareVerdict(
     try {
       return await streamed.verdict();
     } catch (error) {
-      // No verdict from a session that clamd answered or that ended whole: clamd's failure, 503.
+      // clamd answered with an error, or outlasted the deadline for its answer: its failure, 503.
       if (!streamed.hasBrokenOff) throw error;
     }
   }
