@@ -5,22 +5,33 @@
 //      name and declared type agree;
 //   2. malware: clamd scans the bytes as received (scanForMalware.ts), unless EVIDENCE_SCAN=off; no
 //      verdict (clamd down or silent) throws MalwareScannerUnavailable, so that the caller answers 503
-//      and keeps nothing (fail closed);
+//      and keeps nothing (fail closed). An upload hands over the session it streamed to clamd while the
+//      file arrived, whose verdict is then mostly ready; when that session's connection was lost
+//      without an answer (the upload paused for longer than clamd waits for data, or clamd restarted),
+//      the file is scanned again from disk, so that a slow upload is not refused for it;
 //   3. a PDF's active content (pdfActiveContent.ts): refused, or with EVIDENCE_PDF_ACTIVE=flag kept and
 //      reported, so that staff are warned and it is never previewed inline;
 //   4. image metadata (stripImageMetadata.ts): removed in place from JPEG, PNG and WebP, unless
 //      EVIDENCE_STRIP_METADATA=off; the digest and size returned are then the cleaned file's.
-// The cheap checks come first; the scan sees the bytes exactly as they were sent.
+// The cheap checks come first; the scan sees the bytes exactly as they were sent. Known malware never
+// reaches qpdf or ExifTool: they run only once clamd has said the file is clean.
 import type { Config } from "../config.js";
 import type { EvidenceMediaType } from "../domain/evidenceTypes.js";
 import { type EvidenceFileToInspect, inspectEvidenceFile } from "./inspectEvidenceFile.js";
 import { describePdfActiveContent, findPdfActiveContent, type PdfActiveContent } from "./pdfActiveContent.js";
-import { createMalwareScanner, type MalwareScanner } from "./scanForMalware.js";
+import {
+  createMalwareScanner,
+  type MalwareScanner,
+  type MalwareScanStream,
+  type MalwareScanVerdict,
+} from "./scanForMalware.js";
 import { hasStrippableMetadata, stripImageMetadata } from "./stripImageMetadata.js";
 
 export interface EvidenceFileToCheck extends EvidenceFileToInspect {
   /** SHA-256 (hex) of the file as received. */
   sha256: string;
+  /** clamd's session fed while the file arrived (ended); without it, the file is scanned from disk. */
+  streamedScan?: MalwareScanStream;
 }
 
 export interface EvidenceFileChecks {
@@ -65,7 +76,7 @@ export async function checkEvidenceFile(
   const { mediaType } = inspection;
 
   if (checks.scanner) {
-    const verdict = await checks.scanner.scanFile(file.path);
+    const verdict = await malwareVerdict(file, checks.scanner);
     if (verdict.isInfected) {
       return { ok: false, reason: "malware", message: MALWARE_FOUND_MESSAGE, signature: verdict.signature };
     }
@@ -102,4 +113,20 @@ export async function checkEvidenceFile(
     }
   }
   return { ok: true, mediaType, sha256, sizeBytes, activeContent, wasMetadataRemoved };
+}
+
+async function malwareVerdict(
+  file: EvidenceFileToCheck,
+  scanner: MalwareScanner,
+): Promise<MalwareScanVerdict> {
+  const streamed = file.streamedScan;
+  if (streamed) {
+    try {
+      return await streamed.verdict();
+    } catch (error) {
+      // clamd answered with an error, or outlasted the deadline for its answer: its failure, 503.
+      if (!streamed.hasBrokenOff) throw error;
+    }
+  }
+  return scanner.scanFile(file.path);
 }

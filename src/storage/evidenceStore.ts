@@ -10,12 +10,15 @@
 // is two steps so that the encryption never runs inside a transaction: prepare() turns a received
 // plaintext file into its stored form beside it in the lease folder (before the transaction), place()
 // renames that into the evidence folder (inside it, under the placement lock). Reading is one: open().
+// An upload is encrypted while it is received (sealWhileReceiving, fed by incomingEvidenceFile.ts): its
+// stored form is then ready when the last byte arrives, and prepare() is needed only for a file that
+// was rewritten after it arrived (a photo without its metadata) or that came from elsewhere (an import).
 
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { chmod, mkdir, rename, unlink } from "node:fs/promises";
 import path from "node:path";
-import type { Readable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { isCanonicalUuid } from "../domain/ids.js";
 import {
@@ -52,6 +55,18 @@ export interface PreparedEvidenceFile {
   encryption: WrappedDataKey | null;
 }
 
+/** A file's stored form, written while the file is received (see sealWhileReceiving). */
+export interface SealingEvidenceFile {
+  /** Takes the plaintext, in order, as it arrives; end() it after the last piece. */
+  readonly input: Writable;
+  /** Settles once the sealed file is complete and closed (rejects on a write error, such as a full volume). */
+  readonly whenSealed: Promise<void>;
+  /** For place() once `whenSealed` has resolved. */
+  readonly prepared: PreparedEvidenceFile;
+  /** Stops writing, closes the sealed file and deletes it (an upload refused, or a file rewritten). */
+  discard(): Promise<void>;
+}
+
 export interface EvidenceStore {
   /** The uploads folder (config.uploadsDir). */
   readonly root: string;
@@ -77,6 +92,12 @@ export interface EvidenceStore {
    * Call before the transaction that inserts the row; the row records `encryption`.
    */
   prepare(tempPath: string, storageKey: string): Promise<PreparedEvidenceFile>;
+  /**
+   * The stored form of a file written while it is received, to `<tempPath>.sealed` (0640) under a fresh
+   * data key, so that no second pass over the file is needed; null when files are stored in the clear
+   * (the received file is then its own stored form).
+   */
+  sealWhileReceiving(tempPath: string, storageKey: string): SealingEvidenceFile | null;
   /** Moves a prepared file into place (rename on the same volume; folder 0750, file 0640). */
   place(prepared: PreparedEvidenceFile): Promise<void>;
   /**
@@ -191,6 +212,34 @@ export function evidenceStore(
       // The plaintext goes at once; the lease would remove it anyway, but not before the upload ends.
       await unlink(tempPath);
       return { storageKey, stagedPath, encryption: wrapped };
+    },
+
+    sealWhileReceiving(tempPath, storageKey) {
+      if (!isStorageKey(storageKey)) throw new Error("an evidence storage key must be a lower-case UUID");
+      if (!encryption) return null;
+      const { dataKey, wrapped } = newDataKey(encryption, storageKey);
+      const stagedPath = `${tempPath}.sealed`;
+      const input = encryptingStream(dataKey, storageKey);
+      // A larger buffer than a file stream's 16 KiB lets the next pieces be sealed while one is written.
+      const output = createWriteStream(stagedPath, {
+        flags: "wx",
+        mode: FILE_MODE,
+        highWaterMark: 256 * 1024,
+      });
+      const whenClosed = new Promise<void>((resolve) => output.once("close", resolve));
+      const whenSealed = pipeline(input, output).finally(() => dataKey.fill(0));
+      whenSealed.catch(() => {}); // awaited by the receiver; a discarded file's failure is moot
+      return {
+        input,
+        whenSealed,
+        prepared: { storageKey, stagedPath, encryption: wrapped },
+        async discard() {
+          input.destroy();
+          output.destroy();
+          await whenClosed;
+          await unlink(stagedPath).catch(() => {});
+        },
+      };
     },
 
     async place(prepared) {

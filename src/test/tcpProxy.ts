@@ -12,6 +12,10 @@ export interface TcpProxy {
   resume(): void;
   /** Postgres Sync and Query messages sent by clients through the proxy so far. */
   postgresRoundTrips(): number;
+  /** Bytes forwarded from clients to the target so far. */
+  bytesFromClients(): number;
+  /** Client connections open right now. */
+  openConnections(): number;
   close(): Promise<void>;
 }
 
@@ -23,6 +27,8 @@ const QUERY = 0x51; // 'Q'
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   let stalled = false;
   let roundTrips = 0;
+  let bytesFromClients = 0;
+  const clients = new Set<net.Socket>();
   const sockets = new Set<net.Socket>();
   const held: (() => void)[] = [];
 
@@ -35,21 +41,31 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       if (stalled) held.push(send);
       else send();
     });
+    // A half-close is passed on (clamd answers only after the client has ended its stream).
+    from.on("end", () => {
+      const send = () => to.end();
+      if (stalled) held.push(send);
+      else send();
+    });
     from.on("close", () => to.destroy());
     from.on("error", () => to.destroy());
   };
 
-  const server = net.createServer((client) => {
-    const upstream = net.connect(target.port, target.host);
+  const server = net.createServer({ allowHalfOpen: true }, (client) => {
+    const countPostgresMessages = postgresMessageCounter(() => (roundTrips += 1));
+    const upstream = net.connect({ port: target.port, host: target.host, allowHalfOpen: true });
     sockets.add(client);
     sockets.add(upstream);
-    client.on("close", () => sockets.delete(client));
+    clients.add(client);
+    client.on("close", () => {
+      sockets.delete(client);
+      clients.delete(client);
+    });
     upstream.on("close", () => sockets.delete(upstream));
-    forward(
-      client,
-      upstream,
-      postgresMessageCounter(() => (roundTrips += 1)),
-    );
+    forward(client, upstream, (chunk) => {
+      bytesFromClients += chunk.length;
+      countPostgresMessages(chunk);
+    });
     forward(upstream, client);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -71,6 +87,8 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       for (const send of held.splice(0)) send();
     },
     postgresRoundTrips: () => roundTrips,
+    bytesFromClients: () => bytesFromClients,
+    openConnections: () => clients.size,
     async close() {
       held.length = 0;
       for (const socket of sockets) socket.destroy();

@@ -90,15 +90,15 @@ export async function addEvidenceFiles(
   },
 ): Promise<AddedEvidenceFile[]> {
   const subject = { type: "vetting_case", id: options.caseId };
-  // Encrypted (when the portal encrypts) before the transaction: the lock below is then held for the
-  // renames only, however large the files. A refusal afterwards leaves the prepared files in the lease
-  // folder, which the lease removes.
+  // Encrypted (when the portal encrypts) before the transaction, most often while the file was received:
+  // the lock below is then held for the renames only, however large the files. A refusal afterwards
+  // leaves the prepared files in the lease folder, which the lease removes.
   const rows: (ReceivedEvidenceFile & { id: string; prepared: PreparedEvidenceFile })[] = [];
   for (const file of options.files) {
     rows.push({
       id: randomUUID(),
       ...file,
-      prepared: await deps.store.prepare(file.tempPath, file.storageKey),
+      prepared: file.prepared ?? (await deps.store.prepare(file.tempPath, file.storageKey)),
     });
   }
 

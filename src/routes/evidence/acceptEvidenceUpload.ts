@@ -2,8 +2,10 @@
 // (routes/staff/caseEvidence.ts), once the route has loaded the case and asked the policy:
 //   the case's room (none left: refused before a byte is read) → the hourly limits (per person, per
 //   address) → a lease (at most N uploads in flight per person; its folder holds the temporary files)
-//   → the body read to disk with every limit (routes/evidence/receiveEvidenceUpload.ts, which also checks the
-//   CSRF token, then each file: content, clamd, a PDF's active content, a photo's metadata) → the note validated → addEvidenceFiles (rows committed, then files placed)
+//   → the body read to disk with every limit, each file encrypted and streamed to clamd as it arrives
+//   (routes/evidence/receiveEvidenceUpload.ts, which also checks the CSRF token, then each file: content,
+//   clamd's verdict, a PDF's active content, a photo's metadata) → the note validated → addEvidenceFiles
+//   (rows committed, then files placed)
 //   → 303 to the page with a notice, or 201 JSON for the upload script.
 // A refusal shows the page again with its status, its message and the files at fault (or the JSON
 // error with `files`), and nothing is kept: the lease removes its folder whatever happened. A refusal
@@ -167,6 +169,7 @@ export async function acceptEvidenceUpload(
           limits: tools.config.evidence,
           budget: evidenceBudgetOf(tools.config.evidence, usage),
           checks: tools.checks,
+          store: tools.store,
         });
         typedNote = received.fields.note ?? "";
         outcome.wasMetadataRemoved = received.files.some((file) => file.wasMetadataRemoved);

@@ -108,6 +108,7 @@ function mountTestUploadRoute(app: Koa) {
             limits,
             budget,
             checks: evidenceFileChecks(limits),
+            store,
           });
           const files = await Promise.all(
             upload.files.map(async (file) => {
@@ -270,7 +271,7 @@ async function waitUntil(condition: () => Promise<boolean>) {
 }
 
 describe("receiving evidence", () => {
-  test("each accepted type arrives whole: real size, SHA-256 of the bytes, 0640, named by a fresh UUID", async () => {
+  test("each accepted type arrives whole: real size, SHA-256 of the bytes, 0600, named by a fresh UUID", async () => {
     const sent = [
       { name: "letter.pdf", type: "application/pdf", content: pdfDocument() },
       png(),
@@ -298,7 +299,8 @@ describe("receiving evidence", () => {
         path.join(received.leaseDirectory, file.storageKey),
         "no extension, no name",
       );
-      assert.deepEqual(file.onDisk, { mode: 0o640, sizeBytes: file.sizeBytes, sha256: file.sha256 });
+      // The portal's own user alone reads a file being checked; it becomes 0640 only once placed.
+      assert.deepEqual(file.onDisk, { mode: 0o600, sizeBytes: file.sizeBytes, sha256: file.sha256 });
     }
     assert.equal(new Set(received.files.map((file) => file.storageKey)).size, 5);
     await assertNothingKept(); // the route placed nothing, so the lease took it all away

@@ -5,13 +5,16 @@
 // `_csrf`. Nothing is placed or written to the database here; on refusal the temporary files stay in the
 // lease folder, which the lease removes.
 //
-// The request is never held in memory: each file part streams to its own temporary file (named by a
-// fresh UUID, opened exclusively, 0640), through a writer that stops it the moment it passes the
-// per-file limit (formidable itself checks a file's size only once the part has ended). Whatever ends
-// the upload early (a limit, a malformed body, the client going away, the deadline), every temporary
-// file is closed before this function settles, so the lease can remove its folder cleanly.
+// The request is never held in memory: each file part streams, as it arrives, to its own temporary file
+// (named by a fresh UUID, opened exclusively, 0600), to its stored form beside it when evidence is
+// encrypted, and to clamd when scanning is on (storage/incomingEvidenceFile.ts), through a writer that
+// stops it the moment it passes the per-file limit (formidable itself checks a file's size only once the
+// part has ended). The upload thus costs about one pass over the file: once the last byte is in, only
+// clamd's scan and the checks that need the whole file are left. Whatever ends the upload early (a
+// limit, a malformed body, the client going away, the deadline), every temporary file is closed and
+// every clamd session ended before this function settles, so the lease can remove its folder cleanly.
 import { randomUUID } from "node:crypto";
-import { createWriteStream, type WriteStream } from "node:fs";
+import { unlink } from "node:fs/promises";
 import type { IncomingMessage } from "node:http";
 import { Writable } from "node:stream";
 import type { Context } from "koa";
@@ -24,13 +27,19 @@ import { assertDeferredCsrfToken } from "../../middleware/csrf.js";
 import { handOverBodyDeadline } from "../../server.js";
 import { checkEvidenceFile, type EvidenceFileChecks } from "../../storage/checkEvidenceFile.js";
 import { cleanDisplayName } from "../../storage/displayName.js";
-import { FILE_MODE } from "../../storage/evidenceStore.js";
+import type { EvidenceStore, PreparedEvidenceFile } from "../../storage/evidenceStore.js";
+import { IncomingEvidenceFile } from "../../storage/incomingEvidenceFile.js";
 import type { PdfActiveContent } from "../../storage/pdfActiveContent.js";
-import { MalwareScannerUnavailable } from "../../storage/scanForMalware.js";
+import { type MalwareScanner, MalwareScannerUnavailable } from "../../storage/scanForMalware.js";
 
 export interface ReceivedEvidenceFile {
-  /** The temporary file inside the lease folder. */
+  /** The plaintext temporary file inside the lease folder; already deleted when `prepared` is set. */
   tempPath: string;
+  /**
+   * The file's stored form, encrypted while it was received, ready for place(); null when the store
+   * keeps files in the clear or the file was rewritten after it arrived (store.prepare() then makes it).
+   */
+  prepared?: PreparedEvidenceFile | null;
   /** A fresh random UUID: the name the file will have once placed. */
   storageKey: string;
   /** The browser's file name, cleaned for display (cleanDisplayName). */
@@ -192,6 +201,8 @@ export async function receiveEvidenceUpload(
     limits: Config["evidence"];
     budget: EvidenceBudget;
     checks: EvidenceFileChecks;
+    /** Where the stored form is written while the file arrives (when the store encrypts). */
+    store: EvidenceStore;
   },
 ): Promise<ReceivedEvidenceUpload> {
   const { directory, limits, budget } = options;
@@ -202,7 +213,10 @@ export async function receiveEvidenceUpload(
   const maxTotalFileSize = Math.min(budget.bytesLeft, limits.maxFilesPerUpload * limits.maxFileBytes);
   const messages = refusalMessages(limits, budget);
 
-  const upload = new UploadInProgress(ctx.req, limits);
+  const upload = new UploadInProgress(ctx.req, limits, {
+    store: options.store,
+    scanner: options.checks.scanner,
+  });
   let parsed: { fields: Record<string, unknown>; files: FormidableFile[] };
   try {
     if (maxFiles <= 0) throw new EvidenceUploadRefused(413, messages.tooManyFiles);
@@ -229,18 +243,34 @@ export async function receiveEvidenceUpload(
     upload.end();
   }
 
-  const fields = textFields(parsed.fields);
-  assertDeferredCsrfToken(ctx, fields._csrf);
-  delete fields._csrf;
-  if (parsed.files.length === 0) throw new EvidenceUploadRefused(400, "Choose at least one file to upload.");
+  // From here every file is whole on disk; clamd may still be scanning some. Whatever happens next, no
+  // session is left open behind the answer.
+  try {
+    const fields = textFields(parsed.fields);
+    assertDeferredCsrfToken(ctx, fields._csrf);
+    delete fields._csrf;
+    if (parsed.files.length === 0)
+      throw new EvidenceUploadRefused(400, "Choose at least one file to upload.");
+    return { fields, files: await checkReceivedFiles(parsed.files, upload, options.checks) };
+  } finally {
+    upload.abortScans();
+  }
+}
 
+/** Each file through checkEvidenceFile, in the order sent; all or nothing. */
+async function checkReceivedFiles(
+  received: FormidableFile[],
+  upload: UploadInProgress,
+  checks: EvidenceFileChecks,
+): Promise<ReceivedEvidenceFile[]> {
   const files: ReceivedEvidenceFile[] = [];
   const problems: EvidenceFileProblem[] = [];
   const signatures: string[] = [];
-  for (const file of parsed.files) {
+  for (const file of received) {
     const originalName = browserFileName(file.originalFilename ?? "");
     const displayName = cleanDisplayName(originalName);
     if (!file.hash) throw new Error("formidable did not hash a received file");
+    const incoming = upload.incomingFile(file.filepath);
     let check: Awaited<ReturnType<typeof checkEvidenceFile>>;
     try {
       check = await checkEvidenceFile(
@@ -250,8 +280,9 @@ export async function receiveEvidenceUpload(
           declaredType: file.mimetype ?? "",
           sizeBytes: file.size,
           sha256: file.hash,
+          streamedScan: incoming.scan ?? undefined,
         },
-        options.checks,
+        checks,
       );
     } catch (error) {
       if (error instanceof MalwareScannerUnavailable) throw scannerUnavailable(error);
@@ -262,8 +293,18 @@ export async function receiveEvidenceUpload(
       if (check.reason === "malware") signatures.push(check.signature);
       continue;
     }
+    // The plaintext was needed by the checks only. A file rewritten since it arrived (a photo without its
+    // metadata) is no longer what was sealed: its stored form is made again from the cleaned file.
+    let prepared = incoming.sealed;
+    if (prepared && check.wasMetadataRemoved) {
+      await incoming.discardSealed();
+      prepared = null;
+    } else if (prepared) {
+      await unlink(file.filepath);
+    }
     files.push({
       tempPath: file.filepath,
+      prepared,
       storageKey: file.newFilename,
       displayName,
       mediaType: check.mediaType,
@@ -277,13 +318,13 @@ export async function receiveEvidenceUpload(
   const [onlyProblem] = problems;
   if (onlyProblem) {
     const message =
-      parsed.files.length === 1
+      received.length === 1
         ? `"${onlyProblem.fileName}" cannot be accepted. ${onlyProblem.message}`
-        : `${problems.length} of the ${parsed.files.length} files cannot be accepted, so none of them was kept.`;
+        : `${problems.length} of the ${received.length} files cannot be accepted, so none of them was kept.`;
     if (signatures.length > 0) throw new MalwareFoundRefusal(message, problems, signatures);
     throw new EvidenceUploadRefused(400, message, problems);
   }
-  return { fields, files };
+  return files;
 }
 
 /**
@@ -291,7 +332,8 @@ export async function receiveEvidenceUpload(
  * of those settles parse(); stop() then closes every temporary file before the refusal is answered.
  */
 class UploadInProgress {
-  private readonly writers = new Set<LimitedFileWriter>();
+  /** Temporary file → its writer. */
+  private readonly writers = new Map<string, LimitedFileWriter>();
   /** Temporary file → its place among the parts: formidable lists files as they finish writing. */
   private readonly partOrder = new Map<string, number>();
   private hasStopped = false;
@@ -308,6 +350,8 @@ class UploadInProgress {
   constructor(
     private readonly request: IncomingMessage,
     private readonly limits: Config["evidence"],
+    /** Where each file's bytes go besides its temporary file (its stored form, clamd). */
+    private readonly destinations: { store: EvidenceStore; scanner: MalwareScanner | null },
   ) {
     this.interruption = new Promise<never>((_resolve, reject) => {
       this.interrupt = reject;
@@ -384,14 +428,27 @@ class UploadInProgress {
     // A failed write (the disk full, above all) settles the upload at once. Through formidable alone it
     // could be lost: formidable drops the rest of a part once its stream is destroyed, and ignores an
     // error that arrives after it has read the whole request, which would leave a truncated file.
+    const onFailure = (error: Error) => this.interrupt(error);
     const writer = new LimitedFileWriter(
-      file.filepath,
+      new IncomingEvidenceFile(file.filepath, file.newFilename, { ...this.destinations, onFailure }),
       this.limits.maxFileBytes,
       () => new FileTooLarge(fileName),
-      (error) => this.interrupt(error),
+      onFailure,
     );
-    this.writers.add(writer);
+    this.writers.set(file.filepath, writer);
     return writer;
+  }
+
+  /** The file received into `tempPath` (its clamd session, its stored form). */
+  incomingFile(tempPath: string): IncomingEvidenceFile {
+    const writer = this.writers.get(tempPath);
+    if (!writer) throw new Error("formidable listed a file this upload did not write");
+    return writer.incoming;
+  }
+
+  /** Closes every clamd session still open (their verdicts are no longer wanted). */
+  abortScans(): void {
+    for (const writer of this.writers.values()) writer.incoming.scan?.abort();
   }
 
   /** The refusal to answer for what stopped the upload; anything that is not the request's fault is rethrown. */
@@ -438,7 +495,7 @@ class UploadInProgress {
    */
   async stop(): Promise<void> {
     this.hasStopped = true;
-    await Promise.all([...this.writers].map((writer) => writer.discard()));
+    await Promise.all([...this.writers.values()].map((writer) => writer.discard()));
     const request = this.request;
     if (request.complete || request.destroyed) return;
     const expected = Number(request.headers["content-length"]);
@@ -460,28 +517,21 @@ class UploadInProgress {
 }
 
 /**
- * One temporary file, written through a stream that fails as soon as more than `maxBytes` arrive.
- * formidable hashes the bytes before handing them over; this only writes and counts.
+ * One file part, handed on to its IncomingEvidenceFile through a stream that fails as soon as more than
+ * `maxBytes` arrive. formidable hashes the bytes before handing them over; this only counts and passes on.
  */
 class LimitedFileWriter extends Writable {
-  private readonly file: WriteStream;
   private bytesWritten = 0;
   private readonly whenClosed: Promise<void>;
 
   constructor(
-    filePath: string,
+    readonly incoming: IncomingEvidenceFile,
     private readonly maxBytes: number,
     private readonly tooLarge: () => Error,
-    /** Told of the first failure at once (the 'error' event comes only once the file is closed). */
+    /** Told of the first failure at once (the 'error' event comes only once the writer is closed). */
     private readonly onFailure: (error: Error) => void,
   ) {
     super();
-    // "wx": a new file or nothing, never one that exists (the name is a fresh UUID anyway).
-    this.file = createWriteStream(filePath, { flags: "wx", mode: FILE_MODE });
-    this.file.on("error", (error) => {
-      this.reportFailure(error);
-      this.destroy(error);
-    });
     this.whenClosed = new Promise((resolve) => this.once("close", resolve));
   }
 
@@ -493,40 +543,32 @@ class LimitedFileWriter extends Writable {
       callback(error);
       return;
     }
-    this.file.write(chunk, (error) => {
-      if (error) this.reportFailure(error);
-      callback(error);
-    });
-  }
-
-  /**
-   * A write that failed on its own (the file system's error). Not one cut short because the upload was
-   * already stopped (formidable destroys its files when it refuses a body): that refusal is the answer.
-   */
-  private reportFailure(error: Error): void {
-    if ((error as NodeJS.ErrnoException).code === "ERR_STREAM_DESTROYED") return;
-    this.onFailure(error);
+    // A failed write is reported by the incoming file itself (onFailure), as soon as it happens.
+    this.incoming.write(chunk).then(() => callback(), callback);
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    // Done once the descriptor is closed: the file can then be moved into place.
-    this.file.once("close", () => callback());
-    this.file.end();
+    // Done once the files are closed: they can then be checked and moved into place.
+    this.incoming.end().then(() => callback(), callback);
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    if (this.file.closed) {
+    // A writer that finished is destroyed too (autoDestroy): its files and clamd's session live on.
+    if (this.writableFinished) {
       callback(error);
       return;
     }
-    this.file.once("close", () => callback(error));
-    this.file.destroy();
+    this.incoming.discard().then(
+      () => callback(error),
+      () => callback(error),
+    );
   }
 
-  /** Stops writing and waits until the file is closed (the lease then removes it). */
-  discard(): Promise<void> {
+  /** Stops writing, ends clamd's session and waits until the files are closed (the lease then removes them). */
+  async discard(): Promise<void> {
     this.destroy();
-    return this.whenClosed;
+    await this.whenClosed;
+    await this.incoming.discard();
   }
 }
 
