@@ -44,11 +44,18 @@ export interface TEmailToSend {
   id?: string;
 }
 
-/** Call inside the transaction of the state change the email reports. */
-export async function enqueueEmail(
-  tx: Transaction,
-  email: TEmailToSend,
-): Promise<{ outboxMessageId: string }> {
+/** An outbox row's values, checked: the kind exists, the address can be delivered to, the payload fits. */
+export interface PreparedEmail {
+  id: string;
+  kind: string;
+  recipient: string;
+  payload: Prisma.InputJsonObject;
+  linkSubjectType: string | null;
+  linkSubjectId: string | null;
+}
+
+/** Checks an email before it is queued: a mistake here is the caller's bug, thrown before anything is written. */
+export function prepareEmail(email: TEmailToSend): PreparedEmail {
   const messageKind = findMessageKind(email.kind);
   if (!messageKind) throw new InvalidEmailError(`Unknown message kind "${email.kind}"`);
   const recipient = ZRecipientAddress.safeParse(email.recipient);
@@ -57,19 +64,42 @@ export async function enqueueEmail(
   const payload = messageKind.payloadSchema.safeParse(email.payload ?? {});
   if (!payload.success)
     throw new InvalidEmailError(`Invalid payload for ${email.kind}: ${payload.error.message}`);
-  const id = email.id ?? randomUUID();
-  await tx.outboxMessage.create({
-    data: {
-      id,
-      kind: email.kind,
-      recipient: recipient.data,
-      payload: payload.data as Prisma.InputJsonObject,
-      linkSubjectType: email.linkSubject?.type ?? null,
-      linkSubjectId: email.linkSubject?.id ?? null,
-    },
-  });
-  await scheduleDelivery(tx, id, null);
-  return { outboxMessageId: id };
+  return {
+    id: email.id ?? randomUUID(),
+    kind: email.kind,
+    recipient: recipient.data,
+    payload: payload.data as Prisma.InputJsonObject,
+    linkSubjectType: email.linkSubject?.type ?? null,
+    linkSubjectId: email.linkSubject?.id ?? null,
+  };
+}
+
+/** Call inside the transaction of the state change the email reports. */
+export async function enqueueEmail(
+  tx: Transaction,
+  email: TEmailToSend,
+): Promise<{ outboxMessageId: string }> {
+  const prepared = prepareEmail(email);
+  await tx.outboxMessage.create({ data: prepared });
+  await scheduleDelivery(tx, prepared.id, null);
+  return { outboxMessageId: prepared.id };
+}
+
+/**
+ * The delivery job of an outbox row, as scheduleDelivery adds it: one job per row (its key), ten
+ * attempts. Commands that queue their email inside one SQL statement (startApplication) add it with
+ * DELIVERY_JOB_SQL, the same call.
+ */
+export const DELIVERY_JOB = { name: "deliver_email", maxAttempts: 10, keyPrefix: "email:" } as const;
+
+export function deliveryJobKey(outboxMessageId: string): string {
+  return `${DELIVERY_JOB.keyPrefix}${outboxMessageId}`;
+}
+
+/** graphile-worker's add_job for the outbox row whose id is the SQL expression `idExpression`, due now. */
+export function deliveryJobSql(idExpression: string): string {
+  return `graphile_worker.add_job('${DELIVERY_JOB.name}', json_build_object('outboxMessageId', ${idExpression}),
+    run_at => now(), job_key => '${DELIVERY_JOB.keyPrefix}' || ${idExpression}, max_attempts => ${DELIVERY_JOB.maxAttempts})`;
 }
 
 /**
@@ -91,9 +121,9 @@ export async function requeueStoppedEmail(tx: Transaction, outboxMessageId: stri
 function scheduleDelivery(tx: Transaction, outboxMessageId: string, runAt: Date | null): Promise<void> {
   return enqueueJob(
     tx,
-    "deliver_email",
+    DELIVERY_JOB.name,
     { outboxMessageId },
-    { jobKey: `email:${outboxMessageId}`, runAt, maxAttempts: 10 },
+    { jobKey: deliveryJobKey(outboxMessageId), runAt, maxAttempts: DELIVERY_JOB.maxAttempts },
   );
 }
 

@@ -101,7 +101,7 @@ test("the audit log holds nothing about the person, and after erasure no table d
 
   // The applicant applies, confirms the address by the emailed link, edits and submits.
   const application = ZApplicationForm.parse({ ...typed, consent: "yes" });
-  const { caseId } = await startApplication(db, { config, application, audit: applicant });
+  const { caseId } = await startApplication(testApp.sqlPool, { config, application, audit: applicant });
   await followLinkTo(application.email, "email_confirmation");
   await updateApplicationDetails(db, {
     caseId,
@@ -177,7 +177,7 @@ test("the audit log holds nothing about the person, and after erasure no table d
   });
 
   // A second application from the same person: flagged as a duplicate, then withdrawn.
-  const second = await startApplication(db, {
+  const second = await startApplication(testApp.sqlPool, {
     config,
     application: ZApplicationForm.parse({ ...typed, statement: "Applying once more.", consent: "yes" }),
     audit: applicant,

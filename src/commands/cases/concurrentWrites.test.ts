@@ -203,7 +203,7 @@ describe("the real commands, 20 at once", () => {
     const sampling = sampleLockWaits();
     await Promise.all([
       ...Array.from({ length: WRITERS }, (_, index) =>
-        startApplication(testApp.db, {
+        startApplication(testApp.sqlPool, {
           config: testApp.config,
           application: {
             fullName: `Ada Applicant ${index}`,
