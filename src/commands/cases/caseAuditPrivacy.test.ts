@@ -111,7 +111,7 @@ test("the audit log holds nothing about the person, and after erasure no table d
   await submitApplication(db, { config, caseId, isConsentGiven: true, audit: applicant });
 
   // Staff work the case: review, assign, vet, comment, ask for more information.
-  await startCaseReview(db, { caseId, actor: agentActor, audit: staffAudit(agent) });
+  await startCaseReview(testApp.sqlPool, { caseId, actor: agentActor, audit: staffAudit(agent) });
   await assignCase(db, { caseId, assigneeId: agent.id, actor: agentActor, audit: staffAudit(agent) });
   await recordVettingRecord(db, {
     caseId,

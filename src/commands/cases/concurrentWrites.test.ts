@@ -217,7 +217,7 @@ describe("the real commands, 20 at once", () => {
         }),
       ),
       ...submitted.map((vettingCase) =>
-        startCaseReview(testApp.db, {
+        startCaseReview(testApp.sqlPool, {
           caseId: vettingCase.id,
           actor: { id: agent.id, role: agent.role },
           audit: { staffUserId: agent.id, label: agent.email },
