@@ -154,6 +154,42 @@ export function applicantAuditActor(ctx: Context): AuditActor {
   return { label: "applicant", requestId: ctx.state.requestId };
 }
 
+/**
+ * The columns of an audit row, for the commands that write theirs in SQL on the pg pool, in one
+ * statement with the change it reports (startApplication, moveCaseInOneStatement). Values come from
+ * auditRowValues (or auditActorValues for the last five), in this order, so that a row written that way
+ * is the row recordAudit writes.
+ */
+export const AUDIT_ROW_COLUMNS =
+  'action, "subjectType", "subjectId", details, "actorId", "actorLabel", "requestId", "ipAddress", "userAgent"';
+
+/** The actor's five columns of AUDIT_ROW_COLUMNS, in its order. */
+export function auditActorValues(actor: AuditActor): (string | null)[] {
+  return [
+    actor.staffUserId ?? null,
+    actor.label,
+    actor.requestId ?? null,
+    actor.ipAddress ?? null,
+    actor.userAgent?.slice(0, 512) ?? null,
+  ];
+}
+
+/** An audit row's values in AUDIT_ROW_COLUMNS' order; details as JSON text (cast with ::jsonb). */
+export function auditRowValues(
+  actor: AuditActor,
+  action: AuditAction,
+  subject: { type: string; id: string } | null,
+  details: Prisma.InputJsonObject = {},
+): (string | null)[] {
+  return [
+    action,
+    subject?.type ?? null,
+    subject?.id ?? null,
+    JSON.stringify(details),
+    ...auditActorValues(actor),
+  ];
+}
+
 export async function recordAudit(
   tx: Transaction,
   actor: AuditActor,

@@ -20,8 +20,9 @@ export interface DatabaseOptions {
  * The PrismaClient and the pg pool under it. The pool is also for the few reads written in SQL
  * (queries/sql/*): the pages every request loads, where Prisma's own work per query cost more than the
  * rest of the page (npm run bench, figures 1 and 2: 0.17 ms of CPU for a one-row read through Prisma,
- * 0.05 ms through pg; 1.8 ms for the staff queue's 50 rows). Same connections, same role, same timeouts;
- * never inside a transaction. db.$disconnect() ends the pool too.
+ * 0.05 ms through pg; 1.8 ms for the staff queue's 50 rows), and for the busiest writes, each one
+ * statement that is its own transaction (startApplication, startCaseReview). Same connections, same
+ * role, same timeouts; never inside a Prisma transaction. db.$disconnect() ends the pool too.
  *
  * TLS comes from the URL's sslmode and sslrootcert (database/pgPool.ts).
  */

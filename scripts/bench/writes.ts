@@ -303,6 +303,8 @@ export async function benchWrites(): Promise<FigureResult[]> {
       for (const connections of CONCURRENCIES) {
         const runs: Record<Side, WriteRun[]> = { portal: [], bare: [] };
         const locks: LockSamples = { busy: 0, waitingOnLock: 0, waitEvents: {} };
+        // The bare handler's too: it takes the same NOTIFY lock at commit (graphile-worker's add_job).
+        const bareLocks: LockSamples = { busy: 0, waitingOnLock: 0, waitEvents: {} };
         // One unmeasured run each, so that neither side pays for first-use compilation.
         if (connections === CONCURRENCIES[0])
           for (const side of ["portal", "bare"] as const) await measure(operation, side, 10);
@@ -311,12 +313,11 @@ export async function benchWrites(): Promise<FigureResult[]> {
           for (const side of order) {
             const measured = await measure(operation, side, connections);
             runs[side].push(measured.run);
-            if (side === "portal") {
-              locks.busy += measured.locks.busy;
-              locks.waitingOnLock += measured.locks.waitingOnLock;
-              for (const [event, count] of Object.entries(measured.locks.waitEvents))
-                locks.waitEvents[event] = (locks.waitEvents[event] ?? 0) + count;
-            }
+            const sideLocks = side === "portal" ? locks : bareLocks;
+            sideLocks.busy += measured.locks.busy;
+            sideLocks.waitingOnLock += measured.locks.waitingOnLock;
+            for (const [event, count] of Object.entries(measured.locks.waitEvents))
+              sideLocks.waitEvents[event] = (sideLocks.waitEvents[event] ?? 0) + count;
           }
           process.stdout.write(
             `  ${operation} ×${connections} round ${round + 1}: portal ${runs.portal.at(-1)?.requestsPerSecond.toFixed(0)} req/s ` +
@@ -330,6 +331,7 @@ export async function benchWrites(): Promise<FigureResult[]> {
           runs.portal.map((run, index) => run.p99 / Math.max(runs.bare[index]?.p99 ?? 1, 1)),
         );
         const lockShare = locks.busy === 0 ? 0 : locks.waitingOnLock / locks.busy;
+        const bareLockShare = bareLocks.busy === 0 ? 0 : bareLocks.waitingOnLock / bareLocks.busy;
         const failed = runs.portal.reduce((sum, run) => sum + run.failed, 0);
         const bareFailed = runs.bare.reduce((sum, run) => sum + run.failed, 0);
         const label = operation === "apply" ? "POST /apply" : "staff: take a case into review";
@@ -351,8 +353,14 @@ export async function benchWrites(): Promise<FigureResult[]> {
               ? ` (${Object.entries(locks.waitEvents)
                   .map(([event, count]) => `${event} ${count}`)
                   .join(", ")})`
+              : "") +
+            `; the bare handler's: ${(bareLockShare * 100).toFixed(1)} % of ${bareLocks.busy}` +
+            (bareLocks.waitingOnLock > 0
+              ? ` (${Object.entries(bareLocks.waitEvents)
+                  .map(([event, count]) => `${event} ${count}`)
+                  .join(", ")})`
               : ""),
-          rounds: { ...runs, locks },
+          rounds: { ...runs, locks, bareLocks },
         });
       }
     }

@@ -8,7 +8,7 @@ import { purgeExpiredApplicantSessions } from "../applicantSessions.js";
 import type { Logger } from "../logger.js";
 import {
   createMailThrottle,
-  deliverEmail,
+  deliverDueEmails,
   type MailDeliveryDependencies,
   recoverInterruptedEmails,
 } from "../mail/outbox.js";
@@ -76,7 +76,7 @@ export function taskList(deps: MailDeliveryDependencies): TaskList {
   return {
     deliver_email: async (payload) => {
       const { outboxMessageId } = ZDeliverEmailPayload.parse(payload);
-      await deliverEmail(deps, outboxMessageId);
+      await deliverDueEmails(deps, outboxMessageId);
     },
     issue_registration_token: async (payload) => {
       const { registrationTokenId } = ZIssueRegistrationTokenPayload.parse(payload);

@@ -16,7 +16,14 @@ import {
 } from "../test/smtp.js";
 import { testViews } from "../test/views.js";
 import { consumeLinkToken, hashLinkToken, inspectLinkToken } from "../tokens.js";
-import { deliverEmail, enqueueEmail, InvalidEmailError, recoverInterruptedEmails } from "./outbox.js";
+import {
+  DELIVERY_BATCH_SIZE,
+  deliverDueEmails,
+  deliverEmail,
+  enqueueEmail,
+  InvalidEmailError,
+  recoverInterruptedEmails,
+} from "./outbox.js";
 import { createMailRelay, type MailRelay } from "./relay.js";
 import { relaySettings } from "./relaySettings.js";
 
@@ -265,6 +272,81 @@ describe("delivery through workers", () => {
     } finally {
       relay.close();
       await server.close();
+    }
+  });
+
+  test("a delivery job sends the due messages in batches: each arrives once, however many jobs race for them", async () => {
+    const server = await relayServer();
+    const config = configFor(server.port);
+    const relays = [0, 1, 2].map(() => createMailRelay(relaySettings(config, null), logger));
+    try {
+      const ids = await enqueueTestMessages(DELIVERY_BATCH_SIZE + 5);
+      // One job's run: its own row first, then others that are due, up to a batch; their jobs are removed.
+      const first = await deliverDueEmails(deliveryDeps(config, relays[0] as MailRelay), ids[3] ?? "");
+      assert.deepEqual(first, Array(DELIVERY_BATCH_SIZE).fill("sent"));
+      const firstRow = await db.outboxMessage.findUniqueOrThrow({ where: { id: ids[3] } });
+      assert.equal(firstRow.status, "SENT");
+      assert.equal(firstRow.acceptedBy, `127.0.0.1:${server.port}`);
+      assert.equal(firstRow.attempts, 1);
+      const jobs = await db.$queryRaw<{ key: string }[]>`
+        SELECT key FROM graphile_worker._private_jobs WHERE key IS NOT NULL ORDER BY key`;
+      const stillQueued = await db.outboxMessage.findMany({
+        where: { status: "QUEUED" },
+        select: { id: true },
+      });
+      assert.equal(stillQueued.length, 5);
+      // The job that ran keeps its own (the worker completes it); the batch's others are gone.
+      assert.deepEqual(
+        jobs.map((job) => job.key),
+        [ids[3] ?? "", ...stillQueued.map((row) => row.id)].map((id) => `email:${id}`).sort(),
+      );
+
+      // Three jobs at once for the rest (and a late job for a row already sent): every row claimed once.
+      const outcomes = (
+        await Promise.all(
+          [stillQueued[0]?.id, stillQueued[1]?.id, stillQueued[2]?.id, ids[3]].map((id, index) =>
+            deliverDueEmails(deliveryDeps(config, relays[index % 3] as MailRelay), id ?? ""),
+          ),
+        )
+      ).flat();
+      assert.equal(outcomes.filter((outcome) => outcome === "sent").length, 5);
+      assert.equal(await countWhere("SENT"), ids.length);
+      const rows = await db.outboxMessage.findMany();
+      for (const row of rows)
+        assert.equal(server.deliveriesOf(row.messageId ?? ""), 1, `${row.id} arrived once`);
+      assert.equal(server.messages.length, ids.length);
+    } finally {
+      for (const relay of relays) relay.close();
+      await server.close();
+    }
+  });
+
+  test("a batch whose relay fails keeps each message's own retry, and nothing is lost", async () => {
+    const relayPort = await freePort(); // nothing listens here
+    const config = configFor(relayPort);
+    const relay = createMailRelay(relaySettings(config, null), logger);
+    try {
+      const ids = await enqueueTestMessages(3);
+      assert.deepEqual(await deliverDueEmails(deliveryDeps(config, relay), ids[0] ?? ""), [
+        "retry_scheduled",
+        "retry_scheduled",
+        "retry_scheduled",
+      ]);
+      const rows = await db.outboxMessage.findMany();
+      for (const row of rows) {
+        assert.equal(row.status, "QUEUED");
+        assert.equal(row.attempts, 1);
+        assert.match(row.lastError ?? "", /all_ports_failed/);
+      }
+      const jobs = await db.$queryRaw<{ key: string }[]>`
+        SELECT key FROM graphile_worker._private_jobs WHERE key IS NOT NULL`;
+      assert.deepEqual(
+        jobs.map((job) => job.key).sort(),
+        ids.map((id) => `email:${id}`).sort(),
+        "a job each",
+      );
+    } finally {
+      relay.close();
     }
   });
 

@@ -193,7 +193,7 @@ export function findCaseForPage(db: Database, caseId: string): Promise<CasePageR
 }
 
 /** The rows a case's facts are read from (casePageSelect and caseFactsSelect both hold them). */
-interface CaseFactsSource {
+export interface CaseFactsSource {
   state: CaseState;
   createdById: string | null;
   submittedById: string | null;
@@ -232,34 +232,65 @@ export function caseFactsOf(
 
 /**
  * Staff whose own email, phone or Matrix ID is the applicant's, compared as the duplicate check compares
- * cases (commands/flagPossibleDuplicates.ts: email lower-cased, phone in E.164, Matrix ID as stored).
- * An erased case has nothing left to compare.
+ * cases (commands/flagPossibleDuplicates.ts: email lower-cased, phone in E.164, Matrix ID as stored), in
+ * SQL: the applicant's three values are SQL expressions (parameters here, the case's own columns in
+ * queries/sql/caseFacts.ts), each null when blank. One row per staff member, with a flag per identifier;
+ * applicantMatchOf turns it into the facts' shape.
  */
+export function staffMatchingApplicantSql(email: string, phone: string, matrixId: string): string {
+  return `
+    SELECT person.id::text AS "staffUserId", person.email = ${email} AS "isEmail",
+           person.phone = ${phone} AS "isPhone", person."matrixId" = ${matrixId} AS "isMatrixId"
+    FROM staff_users AS person
+    WHERE person.email = ${email} OR person.phone = ${phone} OR person."matrixId" = ${matrixId}`;
+}
+
+/** The applicant's identifiers as staffMatchingApplicantSql compares them: null when blank. */
+export function applicantIdentifiersSql(vettingCase: string): [string, string, string] {
+  return [
+    `nullif(lower(trim(${vettingCase}.email)), '')`,
+    `nullif(trim(${vettingCase}.phone), '')`,
+    `nullif(trim(${vettingCase}."matrixId"), '')`,
+  ];
+}
+
+export interface StaffMatchRow {
+  staffUserId: string;
+  isEmail: boolean | null;
+  isPhone: boolean | null;
+  isMatrixId: boolean | null;
+}
+
+export function applicantMatchOf(row: StaffMatchRow): CaseFacts["applicantMatches"][number] {
+  return {
+    staffUserId: row.staffUserId,
+    matchedOn: [
+      ...(row.isEmail ? (["email"] as const) : []),
+      ...(row.isPhone ? (["phone"] as const) : []),
+      ...(row.isMatrixId ? (["matrixId"] as const) : []),
+    ],
+  };
+}
+
+const STAFF_MATCHING_APPLICANT_SQL = staffMatchingApplicantSql("$1::text", "$2::text", "$3::text");
+
+/** Staff matching the applicant (staffMatchingApplicantSql). An erased case has nothing left to compare. */
 export async function findStaffMatchingApplicant(
   db: Database | Transaction,
   applicant: { email: string; phone: string | null; matrixId: string | null; erasedAt: Date | null },
 ): Promise<CaseFacts["applicantMatches"]> {
   if (applicant.erasedAt) return [];
-  const email = applicant.email.trim().toLowerCase();
+  const email = applicant.email.trim().toLowerCase() || null;
   const phone = applicant.phone?.trim() || null;
   const matrixId = applicant.matrixId?.trim() || null;
-  const conditions: Prisma.StaffUserWhereInput[] = [];
-  if (email) conditions.push({ email });
-  if (phone) conditions.push({ phone });
-  if (matrixId) conditions.push({ matrixId });
-  if (conditions.length === 0) return [];
-  const staff = await db.staffUser.findMany({
-    where: { OR: conditions },
-    select: { id: true, email: true, phone: true, matrixId: true },
-  });
-  return staff.map((person) => ({
-    staffUserId: person.id,
-    matchedOn: [
-      ...(email && person.email === email ? (["email"] as const) : []),
-      ...(phone && person.phone === phone ? (["phone"] as const) : []),
-      ...(matrixId && person.matrixId === matrixId ? (["matrixId"] as const) : []),
-    ],
-  }));
+  if (!email && !phone && !matrixId) return [];
+  const rows = await db.$queryRawUnsafe<StaffMatchRow[]>(
+    STAFF_MATCHING_APPLICANT_SQL,
+    email,
+    phone,
+    matrixId,
+  );
+  return rows.map(applicantMatchOf);
 }
 
 export const caseTimelineSelect = {

@@ -101,7 +101,7 @@ test("the audit log holds nothing about the person, and after erasure no table d
 
   // The applicant applies, confirms the address by the emailed link, edits and submits.
   const application = ZApplicationForm.parse({ ...typed, consent: "yes" });
-  const { caseId } = await startApplication(db, { config, application, audit: applicant });
+  const { caseId } = await startApplication(testApp.sqlPool, { config, application, audit: applicant });
   await followLinkTo(application.email, "email_confirmation");
   await updateApplicationDetails(db, {
     caseId,
@@ -111,7 +111,7 @@ test("the audit log holds nothing about the person, and after erasure no table d
   await submitApplication(db, { config, caseId, isConsentGiven: true, audit: applicant });
 
   // Staff work the case: review, assign, vet, comment, ask for more information.
-  await startCaseReview(db, { caseId, actor: agentActor, audit: staffAudit(agent) });
+  await startCaseReview(testApp.sqlPool, { caseId, actor: agentActor, audit: staffAudit(agent) });
   await assignCase(db, { caseId, assigneeId: agent.id, actor: agentActor, audit: staffAudit(agent) });
   await recordVettingRecord(db, {
     caseId,
@@ -177,7 +177,7 @@ test("the audit log holds nothing about the person, and after erasure no table d
   });
 
   // A second application from the same person: flagged as a duplicate, then withdrawn.
-  const second = await startApplication(db, {
+  const second = await startApplication(testApp.sqlPool, {
     config,
     application: ZApplicationForm.parse({ ...typed, statement: "Applying once more.", consent: "yes" }),
     audit: applicant,

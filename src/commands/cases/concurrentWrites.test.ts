@@ -203,7 +203,7 @@ describe("the real commands, 20 at once", () => {
     const sampling = sampleLockWaits();
     await Promise.all([
       ...Array.from({ length: WRITERS }, (_, index) =>
-        startApplication(testApp.db, {
+        startApplication(testApp.sqlPool, {
           config: testApp.config,
           application: {
             fullName: `Ada Applicant ${index}`,
@@ -217,7 +217,7 @@ describe("the real commands, 20 at once", () => {
         }),
       ),
       ...submitted.map((vettingCase) =>
-        startCaseReview(testApp.db, {
+        startCaseReview(testApp.sqlPool, {
           caseId: vettingCase.id,
           actor: { id: agent.id, role: agent.role },
           audit: { staffUserId: agent.id, label: agent.email },

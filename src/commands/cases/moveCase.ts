@@ -4,7 +4,14 @@
 // both read the same state, but only one UPDATE matches; the other gets a conflict for the page.
 //
 // The caller adds its own changes (timestamps, decision rows, emails) in the same transaction.
-import { type AuditAction, type AuditActor, recordAudit } from "../../audit.js";
+import type pg from "pg";
+import {
+  AUDIT_ROW_COLUMNS,
+  type AuditAction,
+  type AuditActor,
+  auditRowValues,
+  recordAudit,
+} from "../../audit.js";
 import type { Transaction } from "../../db.js";
 import { type CaseMove, type CaseState, CaseTransitionError, transition } from "../../domain/caseStates.js";
 import { conflict, notFound } from "../../errors.js";
@@ -67,6 +74,51 @@ export async function moveCase(
     },
   );
   return to;
+}
+
+// The same move as moveCase, for a command that has nothing else to write: the conditional update and
+// its audit row in one statement on the pg pool (its own transaction), and whether the case exists, for
+// the answer when nothing matched. $1 the case, $2 the state read, $3 the target, then the audit row.
+const MOVE_CASE_SQL = `
+  WITH moved AS (
+    UPDATE vetting_cases SET state = $3::"CaseState", "updatedAt" = now()
+    WHERE id = $1::uuid AND state = $2::"CaseState" AND "erasedAt" IS NULL
+    RETURNING id
+  ),
+  audit AS (
+    INSERT INTO audit_events (${AUDIT_ROW_COLUMNS})
+    SELECT $4, $5, $6, $7::jsonb, $8::uuid, $9, $10, $11, $12 FROM moved
+  )
+  SELECT EXISTS (SELECT 1 FROM moved) AS "isMoved",
+         EXISTS (SELECT 1 FROM vetting_cases WHERE id = $1::uuid) AS "isFound"`;
+
+/**
+ * moveCase in one statement, for commands whose whole change is the move (startCaseReview): the same
+ * checks, the same conflict and not-found answers, the same audit row.
+ */
+export async function moveCaseInOneStatement(
+  sqlPool: pg.Pool,
+  options: { caseId: string; from: CaseState; move: CaseMove; audit: AuditActor },
+): Promise<CaseState> {
+  const to = allowedTarget(options.from, options.move);
+  const { rows } = await sqlPool.query<{ isMoved: boolean; isFound: boolean }>({
+    name: "move-case",
+    text: MOVE_CASE_SQL,
+    values: [
+      options.caseId,
+      options.from,
+      to,
+      ...auditRowValues(
+        options.audit,
+        MOVE_AUDIT_ACTIONS[options.move],
+        { type: "vetting_case", id: options.caseId },
+        { from: options.from, to },
+      ),
+    ],
+  });
+  if (rows[0]?.isMoved) return to;
+  if (!rows[0]?.isFound) throw notFound();
+  throw conflict(CASE_CHANGED_MESSAGE);
 }
 
 /** The move's target state; a move the state machine refuses becomes a 409 with its message. */

@@ -269,6 +269,93 @@ describe("the application form", () => {
     assert.equal(await testApp.db.outboxMessage.count({ where: { kind: "email_confirmation" } }), 2);
   });
 
+  test("an application that shares an address, phone or Matrix ID with other cases is flagged for staff, with its audit row", async () => {
+    await postApplication(VALID_APPLICATION);
+    // Another address in other letters' case, the same phone written another way, no Matrix ID.
+    await postApplication({
+      ...VALID_APPLICATION,
+      email: "ADA@example.org",
+      matrixId: "",
+      phone: "+442079460958",
+    });
+    // Shares only the Matrix ID with the first.
+    await postApplication({ ...VALID_APPLICATION, email: "grace@example.org", phone: "" });
+    await postApplication({
+      ...VALID_APPLICATION,
+      email: "lin@example.org",
+      matrixId: "@lin:example.org",
+      phone: "",
+    });
+    const [first, second, third, fourth] = await testApp.db.vettingCase.findMany({
+      orderBy: { number: "asc" },
+    });
+    assert.ok(first && second && third && fourth);
+    assert.equal(
+      first.isPossibleDuplicate,
+      false,
+      "a case is flagged when it changes, not when another does",
+    );
+    assert.deepEqual(first.duplicateMatches, []);
+    assert.equal(second.isPossibleDuplicate, true);
+    assert.deepEqual(second.duplicateMatches, [
+      { caseId: first.id, number: first.number, matchedOn: ["email", "phone"] },
+    ]);
+    assert.deepEqual(third.duplicateMatches, [
+      { caseId: first.id, number: first.number, matchedOn: ["matrixId"] },
+    ]);
+    assert.equal(fourth.isPossibleDuplicate, false);
+    assert.deepEqual(fourth.duplicateMatches, []);
+
+    const auditRows = await testApp.db.auditEvent.findMany({
+      where: { subjectId: { in: [second.id, fourth.id] } },
+      orderBy: { id: "asc" },
+      select: {
+        action: true,
+        subjectId: true,
+        actorLabel: true,
+        actorId: true,
+        ipAddress: true,
+        details: true,
+      },
+    });
+    assert.deepEqual(auditRows, [
+      {
+        action: "case.created",
+        subjectId: second.id,
+        actorLabel: "applicant",
+        actorId: null,
+        ipAddress: null,
+        details: { origin: "APPLICANT", privacyNoticeVersion: "built-in-1" },
+      },
+      {
+        action: "case.duplicate_flagged",
+        subjectId: second.id,
+        actorLabel: "applicant",
+        actorId: null,
+        ipAddress: null,
+        details: { matchedCaseIds: [first.id], matchedOn: ["email", "phone"] },
+      },
+      {
+        action: "case.created",
+        subjectId: fourth.id,
+        actorLabel: "applicant",
+        actorId: null,
+        ipAddress: null,
+        details: { origin: "APPLICANT", privacyNoticeVersion: "built-in-1" },
+      },
+    ]);
+    // Each application's email and its one delivery job, keyed by the outbox row.
+    const queued = await testApp.db.outboxMessage.findMany({ where: { linkSubjectId: fourth.id } });
+    assert.equal(queued.length, 1);
+    const jobs = await testApp.sqlPool.query<{ key: string; max_attempts: number; payload: unknown }>(
+      `SELECT key, max_attempts, payload FROM graphile_worker._private_jobs WHERE key = $1`,
+      [`email:${queued[0]?.id}`],
+    );
+    assert.deepEqual(jobs.rows, [
+      { key: `email:${queued[0]?.id}`, max_attempts: 10, payload: { outboxMessageId: queued[0]?.id } },
+    ]);
+  });
+
   test("RATE_LIMIT_APPLY is the one limit on applications from one network: past it, a visible 429", async () => {
     const limitedApp = await startTestApp({ env: { RATE_LIMIT_APPLY: "3/hour" } });
     try {

@@ -41,7 +41,7 @@ export function applyRoutes(deps: AppDependencies): Router {
       return renderApplicationForm(ctx, deps, { values: form.values, errors: form.errors, status: 422 });
     }
     // Applications per address are limited by RATE_LIMIT_APPLY, counted before the request got here.
-    await startApplication(deps.db, {
+    await startApplication(deps.sqlPool, {
       config: deps.config,
       application: form.data,
       audit: applicantAuditActor(ctx),

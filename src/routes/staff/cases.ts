@@ -367,7 +367,7 @@ export function caseRoutes(deps: AppDependencies): Router {
     authorize(canViewCases(staff));
     const caseId = uuidParam(ctx);
     await actOnCase(ctx, deps, staff, caseId, async () => {
-      await startCaseReview(deps.db, { caseId, actor: staff, audit: auditActorFor(ctx, staff) });
+      await startCaseReview(deps.sqlPool, { caseId, actor: staff, audit: auditActorFor(ctx, staff) });
       return "review_started";
     });
   });

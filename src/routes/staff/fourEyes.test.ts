@@ -404,6 +404,15 @@ describe("conflicts of interest", () => {
     assert.equal(vetting.status, 403);
     assert.equal(await testApp.db.vettingRecord.count(), 0);
 
+    // Nor take it into review: refused before anything is written.
+    await testApp.db.vettingCase.update({ where: { id: vettingCase.id }, data: { state: "SUBMITTED" } });
+    assert.equal((await agent.post(`/staff/cases/${vettingCase.id}/start-review`)).status, 403);
+    assert.equal(
+      (await testApp.db.vettingCase.findUniqueOrThrow({ where: { id: vettingCase.id } })).state,
+      "SUBMITTED",
+    );
+    assert.equal(await testApp.db.auditEvent.count({ where: { action: "case.review_started" } }), 0);
+
     for (const path of [
       `/staff/cases/${vettingCase.id}/evidence/${evidence.id}`,
       `/staff/cases/${vettingCase.id}/evidence/${evidence.id}/preview`,
