@@ -9,12 +9,20 @@ import { type AuditActor, recordAudit } from "../../audit.js";
 import type { Config } from "../../config.js";
 import type { Database } from "../../db.js";
 import type { TApplicationForm } from "../../domain/applicationFields.js";
+import type { Language } from "../../i18n/languages.js";
 import { enqueueEmail } from "../../mail/outbox.js";
 import { flagPossibleDuplicates } from "../cases/flagPossibleDuplicates.js";
 
 export async function startApplication(
   db: Database,
-  options: { config: Config; application: TApplicationForm; audit: AuditActor; now?: Date },
+  options: {
+    config: Config;
+    application: TApplicationForm;
+    /** The language of the page they applied from (the default language when absent): every email to them will be in it. */
+    language?: Language;
+    audit: AuditActor;
+    now?: Date;
+  },
 ): Promise<{ caseId: string }> {
   const now = options.now ?? new Date();
   const { application } = options;
@@ -28,6 +36,7 @@ export async function startApplication(
         matrixId: application.matrixId,
         phone: application.phone,
         statement: application.statement,
+        language: options.language ?? options.config.languages[0] ?? "en",
         privacyNoticeVersion: options.config.privacy.noticeVersion,
         privacyConsentAt: now,
       },

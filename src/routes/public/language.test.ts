@@ -52,6 +52,26 @@ describe("the page's language", () => {
     );
   });
 
+  test("an application is stored with the language of the page it was sent from", async () => {
+    const { cookie, csrfToken } = await loadForm(`${testApp.baseUrl}/apply`);
+    const response = await postForm(
+      `${testApp.baseUrl}/apply`,
+      {
+        _csrf: csrfToken,
+        fullName: "Grete Bewerberin",
+        email: "grete@example.org",
+        matrixId: "",
+        phone: "",
+        statement: "Ich möchte beitreten.",
+        consent: "yes",
+      },
+      { cookie, "accept-language": "de-AT,de;q=0.9" },
+    );
+    assert.equal(response.status, 303);
+    const stored = await testApp.db.vettingCase.findFirstOrThrow({ where: { email: "grete@example.org" } });
+    assert.equal(stored.language, "de");
+  });
+
   test("staff pages stay in English and offer no switcher", async () => {
     const response = await fetch(`${testApp.baseUrl}/staff/sign-in`, {
       headers: { cookie: "language=de", "accept-language": "de" },
