@@ -4,7 +4,7 @@ import Router from "@koa/router";
 import Koa from "koa";
 import type { AppDependencies } from "./appDependencies.js";
 import { LANGUAGE_NAMES, type Language } from "./i18n/languages.js";
-import type { Translator } from "./i18n/translator.js";
+import type { MessageValues, Translator } from "./i18n/translator.js";
 import { createAppMetrics } from "./metrics.js";
 import { applicantSessionLoader, requireApplicant } from "./middleware/applicantSession.js";
 import { bodyParser } from "./middleware/bodyParser.js";
@@ -157,7 +157,14 @@ export function createApp(deps: AppDependencies): Koa {
   const router = new Router();
   router.use(bodyParser());
   router.use(sessionLoader({ config: deps.config, db: deps.db, sqlPool: deps.sqlPool }));
-  router.use(applicantSessionLoader({ config: deps.config, db: deps.db, sqlPool: deps.sqlPool }));
+  router.use(
+    applicantSessionLoader({
+      config: deps.config,
+      db: deps.db,
+      sqlPool: deps.sqlPool,
+      translators: deps.translators,
+    }),
+  );
   router.use(
     csrfProtection({
       secret: deps.config.sessionSecret,
@@ -224,10 +231,13 @@ export function createApp(deps: AppDependencies): Koa {
 export function languageContext(translator: Translator, offered: readonly Language[]) {
   return {
     t: translator.t,
+    msg: (idOrText: string | null | undefined, values?: MessageValues) =>
+      translator.message(idOrText, values),
     lang: translator.language,
     formatDate: translator.date,
     formatDateTime: translator.dateTime,
     formatNumber: translator.number,
+    formatOrList: translator.orList,
     languageChoices:
       offered.length < 2
         ? []

@@ -34,6 +34,14 @@ export interface Translator {
   /** "7 December 2026, 09:00 UTC" / "7. Dezember 2026 um 09:00 UTC". */
   dateTime(value: Date | string): string;
   number(value: number): string;
+  /** "PDF, PNG or JPEG" / "PDF, PNG oder JPEG": a choice among items, in the language's own words. */
+  orList(items: readonly string[]): string;
+  /**
+   * A message that is either a catalog id (validation messages, notices, refusals: code that has no
+   * translator hands the id to the page) or text that is already in the page's words (what a person
+   * typed, a staff-side message): ids are translated, anything else is shown as it is.
+   */
+  message(idOrText: string | null | undefined, values?: MessageValues): string;
 }
 
 export function readCatalog(language: ShippedLanguage): Catalog {
@@ -86,16 +94,23 @@ export function createTranslator(
     timeZoneName: "short",
   });
   const numberFormat = new Intl.NumberFormat(formatLocale);
+  const orListFormat = new Intl.ListFormat(formatLocale, { type: "disjunction" });
+  const t = (id: string, values?: MessageValues): string => {
+    if (!(id in english)) throw new UnknownMessageError(id);
+    return intl.formatMessage({ id }, values as Record<string, string | number | Date>) as string;
+  };
   return {
     language,
-    t(id, values) {
-      if (!(id in english)) throw new UnknownMessageError(id);
-      return intl.formatMessage({ id }, values as Record<string, string | number | Date>) as string;
-    },
+    t,
     has: (id) => id in english,
+    message: (idOrText, values) => {
+      if (!idOrText) return "";
+      return idOrText in english ? t(idOrText, values) : idOrText;
+    },
     date: (value) => dateFormat.format(new Date(value)),
     dateTime: (value) => dateTimeFormat.format(new Date(value)),
     number: (value) => numberFormat.format(value),
+    orList: (items) => orListFormat.format(items),
   };
 }
 
@@ -109,6 +124,20 @@ async function compilePseudoCatalog(): Promise<CompiledCatalog> {
     ast: true,
   });
   return JSON.parse(compiled) as CompiledCatalog;
+}
+
+let englishOnly: Translator | undefined;
+
+/**
+ * English, for code that speaks to staff (whose pages stay in English) about a message it holds only
+ * as a catalog id, such as an application field's validation message.
+ */
+export function englishTranslator(): Translator {
+  englishOnly ??= (() => {
+    const english = readCatalog(DEFAULT_LANGUAGE);
+    return createTranslator(DEFAULT_LANGUAGE, english, english);
+  })();
+  return englishOnly;
 }
 
 export interface Translators {

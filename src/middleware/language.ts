@@ -21,12 +21,30 @@ export function chooseLanguage(config: Config, translators: Translators): Middle
 
 function languageFor(ctx: Context, offered: readonly Language[], cookieName: string): Language {
   const fallback = offered[0] ?? "en";
-  if (ctx.path === "/staff" || ctx.path.startsWith("/staff/")) return "en";
+  if (isStaffPath(ctx.path)) return "en";
   const chosen = ctx.cookies.get(cookieName);
   if (isLanguage(chosen, offered)) return chosen;
   // The pseudo-language is for tests and translators: only an explicit choice shows it.
   const matched = ctx.acceptsLanguages(...offered.filter((language) => language !== "en-XA"));
   return isLanguage(matched, offered) ? matched : fallback;
+}
+
+/**
+ * A signed-in applicant's page speaks the language stored on their case (set when they applied, or by
+ * their last choice in the switcher) when this browser holds no choice of its own. Staff pages stay English.
+ */
+export function followCaseLanguage(
+  ctx: Context,
+  config: Config,
+  translators: Translators,
+  caseLanguage: string,
+): void {
+  if (isStaffPath(ctx.path) || ctx.cookies.get(languageCookieName(config))) return;
+  if (isLanguage(caseLanguage, translators.offered)) setPageLanguage(ctx, translators, caseLanguage);
+}
+
+function isStaffPath(path: string): boolean {
+  return path === "/staff" || path.startsWith("/staff/");
 }
 
 /** Makes `language` the page's language (its translator, `lang` attribute and Content-Language). */

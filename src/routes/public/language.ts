@@ -1,9 +1,11 @@
 // The language switcher: POST /language with the chosen language and the page to return to. A form,
-// not a link, because it sets a cookie (and, for a signed-in applicant, may later update their case):
-// nothing changes state on GET. Works without JavaScript.
+// not a link, because it sets a cookie and, for a signed-in applicant, changes their case's language
+// (so the emails that follow speak it too): nothing changes state on GET. Works without JavaScript.
 import Router from "@koa/router";
 import { z } from "zod";
 import type { AppDependencies } from "../../appDependencies.js";
+import { applicantAuditActor } from "../../audit.js";
+import { changeCaseLanguage } from "../../commands/applicants/changeCaseLanguage.js";
 import { badRequest } from "../../errors.js";
 import { isLanguage } from "../../i18n/languages.js";
 import { rememberLanguage } from "../../middleware/language.js";
@@ -27,6 +29,14 @@ export function languageRoutes(deps: AppDependencies): Router {
       throw badRequest("Choose one of the languages the switcher offers.");
     }
     rememberLanguage(ctx, deps.config, parsed.data.language);
+    const applicant = ctx.state.applicant;
+    if (applicant) {
+      await changeCaseLanguage(deps.db, {
+        caseId: applicant.caseId,
+        language: parsed.data.language,
+        audit: applicantAuditActor(ctx),
+      });
+    }
     ctx.status = 303;
     ctx.redirect(parsed.data.returnTo ?? urls.home());
   });
