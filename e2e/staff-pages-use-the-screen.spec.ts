@@ -397,7 +397,7 @@ test.describe("the evidence viewer", () => {
       select: { id: true },
     });
 
-    await page.getByRole("link", { name: `Open ${imageName} in the viewer` }).click();
+    await page.getByRole("link", { name: `Open in the viewer ${imageName}` }).click();
     await expect(page).toHaveURL(`${e2eBaseUrl}/staff/cases/${caseId}/evidence/${image.id}/view`);
     await expect(page.getByRole("heading", { level: 1, name: imageName })).toBeVisible();
     const picture = page.getByRole("img", { name: imageName });
@@ -488,7 +488,7 @@ test.describe("the evidence viewer", () => {
         .setInputFiles({ name: imageName, mimeType: "image/png", buffer: pngImage(400, 240) });
       await page.getByRole("button", { name: "Upload", exact: true }).click();
       await expect(page).toHaveURL(new RegExp(`/staff/cases/${caseId}(\\?|$)`));
-      await page.getByRole("link", { name: `Open ${imageName} in the viewer` }).click();
+      await page.getByRole("link", { name: `Open in the viewer ${imageName}` }).click();
       await expect(page.getByRole("heading", { level: 1, name: imageName })).toBeVisible();
       const picture = page.getByRole("img", { name: imageName });
       await expect(picture).toBeVisible();

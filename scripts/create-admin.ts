@@ -11,6 +11,7 @@ import { ConfigError, exitWithConfigProblems, loadConfig } from "../src/config.j
 import { openDatabase } from "../src/database/connect.js";
 import { createDatabase } from "../src/db.js";
 import { HttpError } from "../src/errors.js";
+import { englishTranslator } from "../src/i18n/translator.js";
 import { createLogger } from "../src/logger.js";
 import { ZSetupForm } from "../src/routes/links/setup.js";
 import { removeSetupLinkFile } from "../src/setupLinkFile.js";
@@ -41,7 +42,7 @@ async function createAdmin(): Promise<number> {
     const parsed = ZSetupForm.safeParse({ name, email });
     if (!parsed.success) {
       for (const issue of parsed.error.issues)
-        process.stderr.write(`${String(issue.path[0])}: ${issue.message}\n`);
+        process.stderr.write(`${String(issue.path[0])}: ${englishTranslator().message(issue.message)}\n`);
       return 1;
     }
     const database = await openDatabase(config, logger);

@@ -3,12 +3,15 @@
 import Router from "@koa/router";
 import Koa from "koa";
 import type { AppDependencies } from "./appDependencies.js";
+import { LANGUAGE_NAMES, type Language } from "./i18n/languages.js";
+import type { MessageValues, Translator } from "./i18n/translator.js";
 import { createAppMetrics } from "./metrics.js";
 import { applicantSessionLoader, requireApplicant } from "./middleware/applicantSession.js";
 import { bodyParser } from "./middleware/bodyParser.js";
 import { clientAddress } from "./middleware/clientAddress.js";
 import { csrfProtection } from "./middleware/csrf.js";
 import { errorHandler } from "./middleware/errorHandler.js";
+import { chooseLanguage } from "./middleware/language.js";
 import { rateLimit } from "./middleware/rateLimit.js";
 import { readOnlyMaintenance } from "./middleware/readOnlyMaintenance.js";
 import { requestId } from "./middleware/requestId.js";
@@ -36,6 +39,7 @@ import { registrationTokenLinkRoutes } from "./routes/links/registrationToken.js
 import { setupRoutes } from "./routes/links/setup.js";
 import { applyRoutes } from "./routes/public/apply.js";
 import { publicRoutes } from "./routes/public/home.js";
+import { languageRoutes } from "./routes/public/language.js";
 import { securityTxtRoutes } from "./routes/public/securityTxt.js";
 import { cspReportRoutes } from "./routes/reports/cspReport.js";
 import { auditLogRoutes } from "./routes/staff/auditLog.js";
@@ -85,8 +89,11 @@ export function createApp(deps: AppDependencies): Koa {
   app.context.render = async function render(view: string, data: Record<string, unknown> = {}) {
     this.type = "html";
     const staff = this.state.staff ?? null;
+    const translator = this.state.translator;
     this.body = await renderView(deps.views, view, {
       site: deps.config.site,
+      // The switcher is for the applicant side; staff pages stay in English for now.
+      ...languageContext(translator, staff || this.path.startsWith("/staff") ? [] : deps.config.languages),
       // The single sign-on provider's name for "Sign in with …", or null when there is none.
       ssoName: deps.config.oidc?.displayName ?? null,
       urls: layoutUrls({ hasDevMailbox: devMailbox !== null }),
@@ -113,6 +120,8 @@ export function createApp(deps: AppDependencies): Koa {
 
   app.use(clientAddress(deps.config.http.trustedProxies));
   app.use(requestId());
+  // Before the error handler, so error pages speak the visitor's language too.
+  app.use(chooseLanguage(deps.config, deps.translators));
   app.use(requestLog(httpLogger));
   const metrics = createAppMetrics();
   app.use(requestMetrics(metrics));
@@ -149,7 +158,14 @@ export function createApp(deps: AppDependencies): Koa {
   const router = new Router();
   router.use(bodyParser());
   router.use(sessionLoader({ config: deps.config, db: deps.db, sqlPool: deps.sqlPool }));
-  router.use(applicantSessionLoader({ config: deps.config, db: deps.db, sqlPool: deps.sqlPool }));
+  router.use(
+    applicantSessionLoader({
+      config: deps.config,
+      db: deps.db,
+      sqlPool: deps.sqlPool,
+      translators: deps.translators,
+    }),
+  );
   router.use(
     csrfProtection({
       secret: deps.config.sessionSecret,
@@ -161,6 +177,7 @@ export function createApp(deps: AppDependencies): Koa {
   router.use(publicRoutes(deps).routes());
   router.use(securityTxtRoutes(deps).routes());
   router.use(applyRoutes(deps).routes());
+  router.use(languageRoutes(deps).routes());
   router.use(applicantLinkRoutes(deps).routes());
   router.use(registrationTokenLinkRoutes(deps).routes());
   router.use(setupRoutes(deps).routes());
@@ -211,6 +228,31 @@ export function createApp(deps: AppDependencies): Koa {
 }
 
 /**
+ * The page's language for its template: t("id", { values }) for messages, its dates and numbers, and
+ * the switcher's choices (none when `offered` has fewer than two languages).
+ */
+export function languageContext(translator: Translator, offered: readonly Language[]) {
+  return {
+    t: translator.t,
+    msg: (idOrText: string | null | undefined, values?: MessageValues) =>
+      translator.message(idOrText, values),
+    lang: translator.language,
+    formatDate: translator.date,
+    formatDateTime: translator.dateTime,
+    formatNumber: translator.number,
+    formatOrList: translator.orList,
+    languageChoices:
+      offered.length < 2
+        ? []
+        : offered.map((language) => ({
+            language,
+            name: LANGUAGE_NAMES[language],
+            isCurrent: language === translator.language,
+          })),
+  };
+}
+
+/**
  * The addresses every page's layout links to (navigation, sign-in, sign-out), computed the same way for
  * the portal and for the benchmark's bare render (scripts/bench/bareRender.ts), so both render the same.
  */
@@ -218,6 +260,7 @@ export function layoutUrls(options: { hasDevMailbox: boolean }) {
   return {
     home: urls.home(),
     apply: urls.apply(),
+    language: urls.language(),
     staffSignIn: urls.staffSignIn(),
     staffHome: urls.staffHome(),
     staffSignOut: urls.staffSignOut(),

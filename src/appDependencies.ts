@@ -6,6 +6,7 @@ import type pg from "pg";
 import type { AssetManifest } from "./assets.js";
 import type { Config } from "./config.js";
 import type { Database } from "./db.js";
+import type { Translators } from "./i18n/translator.js";
 import type { Logger } from "./logger.js";
 import type { DevMailboxStore } from "./mail/devMailbox.js";
 import type { Homeserver } from "./matrix/homeserver.js";
@@ -19,6 +20,8 @@ export interface AppDependencies {
   logger: Logger;
   assets: AssetManifest;
   views: nunjucks.Environment;
+  /** One translator per offered language (i18n/translator.ts), for pages and emails. */
+  translators: Translators;
   /** The development mailbox, when mail goes to the local catcher. */
   devMailbox: DevMailboxStore | null;
   /** A small pg pool for rate-limiter-flexible's Postgres store (sign-in limits, shared by all instances). */

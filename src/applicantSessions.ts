@@ -18,6 +18,8 @@ const LAST_SEEN_GRANULARITY_MS = 60_000;
 export interface SignedInApplicant {
   sessionId: string;
   caseId: string;
+  /** The language stored on the case: the applicant's pages speak it unless they chose another. */
+  caseLanguage: string;
 }
 
 export function applicantCookieName(config: Config): string {
@@ -67,7 +69,7 @@ export async function loadApplicantSession(
   if (now.getTime() - row.lastSeenAt.getTime() >= LAST_SEEN_GRANULARITY_MS) {
     await db.applicantSession.updateMany({ where: { id: row.id }, data: { lastSeenAt: now } });
   }
-  return { sessionId: row.id, caseId: row.caseId };
+  return { sessionId: row.id, caseId: row.caseId, caseLanguage: row.caseLanguage };
 }
 
 export async function endApplicantSession(db: Database | Transaction, sessionId: string): Promise<void> {

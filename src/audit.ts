@@ -59,6 +59,7 @@ export type AuditAction =
   | "case.email_confirmed"
   | "case.applicant_signed_in"
   | "case.details_updated"
+  | "case.language_changed"
   | "case.submitted"
   | "case.review_started"
   | "case.assigned"

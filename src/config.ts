@@ -8,6 +8,13 @@ import proxyAddr from "proxy-addr";
 import { z } from "zod";
 import { isOneLineText } from "./domain/applicationFields.js";
 import type { MaintenanceSettings } from "./domain/maintenance.js";
+import {
+  DEFAULT_LANGUAGE,
+  isLanguage,
+  type Language,
+  PSEUDO_LANGUAGE,
+  SHIPPED_LANGUAGES,
+} from "./i18n/languages.js";
 import { ZRecipientAddress } from "./mail/messages/address.js";
 import { projectRoot } from "./projectRoot.js";
 import { type KeyEncryptionKeyring, keyringOf } from "./storage/evidenceEncryption.js";
@@ -276,6 +283,8 @@ export const ZEnvironment = z.object({
    */
   STANDALONE_TOKENS: z.preprocess(emptyAsUndefined, z.enum(["four-eyes", "off"]).default("four-eyes")),
 
+  /** The applicant side's languages, the first one the default; en-XA (pseudo) only outside production. */
+  LANGUAGES: z.preprocess(emptyAsUndefined, z.string().default("en,de,fr")),
   COMMUNITY_NAME: z.preprocess(emptyAsUndefined, z.string().max(100).default("the community")),
   /**
    * Where people using this portal can get its source code: the AGPL (section 13) asks whoever runs a
@@ -452,6 +461,8 @@ export interface Config {
   };
   /** sourceUrl: the footer's "Source code" link (AGPL section 13); null: no link. */
   site: { name: string; communityName: string; sourceUrl: string | null };
+  /** The languages offered to applicants, the default first (see src/i18n/languages.ts). */
+  languages: Language[];
   applicant: { sessionIdleMs: number; sessionAbsoluteMs: number };
   privacy: {
     noticeText: string;
@@ -741,6 +752,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
   if (Boolean(values.SMTP_USER) !== Boolean(values.SMTP_RELAY_AUTHPW)) {
     problems.push("SMTP_USER and SMTP_RELAY_AUTHPW: set both (authenticated relay) or neither");
   }
+  const languages = parseLanguages(values.LANGUAGES, isProduction, problems);
   const trustedProxies = (values.TRUSTED_PROXIES ?? (values.TRUST_PROXY === "true" ? "loopback" : ""))
     .split(",")
     .map((entry) => entry.trim())
@@ -870,6 +882,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       communityName: values.COMMUNITY_NAME,
       sourceUrl: values.SOURCE_URL ?? null,
     },
+    languages,
     applicant: {
       sessionIdleMs: values.APPLICANT_SESSION_IDLE_MINUTES * 60_000,
       sessionAbsoluteMs: values.APPLICANT_SESSION_ABSOLUTE_HOURS * 3_600_000,
@@ -1300,4 +1313,26 @@ function oidcSettings(
     only: values.OIDC_ONLY === "true",
     allowsInsecureIssuer: !isProduction && issuer.protocol === "http:",
   };
+}
+
+function parseLanguages(value: string, isProduction: boolean, problems: string[]): Language[] {
+  const offered: readonly Language[] = isProduction
+    ? SHIPPED_LANGUAGES
+    : [...SHIPPED_LANGUAGES, PSEUDO_LANGUAGE];
+  const languages = [
+    ...new Set(
+      value
+        .split(",")
+        .map((entry) => entry.trim())
+        .filter((entry) => entry !== ""),
+    ),
+  ];
+  const unknown = languages.filter((language) => !isLanguage(language, offered));
+  if (unknown.length > 0 || languages.length === 0) {
+    problems.push(
+      `LANGUAGES: ${unknown.join(", ") || "empty"} — use a comma-separated list of ${offered.join(", ")} (the first is the default)`,
+    );
+    return [DEFAULT_LANGUAGE];
+  }
+  return languages as Language[];
 }

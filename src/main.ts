@@ -13,6 +13,7 @@ import { openDatabase } from "./database/connect.js";
 import { pendingMigrations } from "./database/migrate.js";
 import { databaseConnectionProblem } from "./database/unavailable.js";
 import { createDatabaseAndSqlPool, type Database } from "./db.js";
+import { loadTranslators } from "./i18n/translator.js";
 import { sweepUploadsVolume } from "./jobs/sweepUploads.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMailRelay } from "./mail/relay.js";
@@ -126,6 +127,7 @@ async function main(): Promise<void> {
 
   const assets = buildAssetManifest();
   const views = createViewEnvironment({ assets });
+  const translators = await loadTranslators(config.languages);
 
   if (runWorker) {
     const { startWorker } = await import("./jobs/worker.js");
@@ -159,6 +161,7 @@ async function main(): Promise<void> {
       logger: log,
       assets,
       views,
+      translators,
       devMailbox: devMailbox?.store ?? null,
       rateLimitPool,
       requestLimiter,

@@ -1,5 +1,6 @@
 import "koa";
 import type { SignedInApplicant } from "./applicantSessions.js";
+import type { Translator } from "./i18n/translator.js";
 import type { LoadedSession, SignedInStaff } from "./sessions.js";
 
 declare module "koa" {
@@ -20,6 +21,8 @@ declare module "koa" {
      * so the upload receiver checks it once the fields are parsed (assertDeferredCsrfToken).
      */
     isCsrfTokenDeferred?: boolean;
+    /** The page's language: its messages, dates and numbers (middleware/language.ts). */
+    translator: Translator;
   }
   interface DefaultContext {
     /** Renders views/<view> with the shared page context plus `data`, as the response body. */

@@ -3,6 +3,8 @@
 export const urls = {
   home: () => "/",
   apply: () => "/apply",
+  /** The language switcher's form (POST). */
+  language: () => "/language",
   staffSignIn: (next?: string) =>
     next ? `/staff/sign-in?next=${encodeURIComponent(next)}` : "/staff/sign-in",
   staffHome: () => "/staff",

@@ -12,10 +12,11 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import Koa from "koa";
-import { layoutUrls } from "../../src/app.js";
+import { languageContext, layoutUrls } from "../../src/app.js";
 import { buildAssetManifest } from "../../src/assets.js";
 import { loadConfig } from "../../src/config.js";
 import { createDatabaseAndSqlPool } from "../../src/db.js";
+import { loadTranslators } from "../../src/i18n/translator.js";
 import { queuePageModel } from "../../src/presenters/caseQueue.js";
 import { presentStaffNav } from "../../src/presenters/staffNav.js";
 import { workspacePageModel } from "../../src/presenters/workspacePage.js";
@@ -34,6 +35,7 @@ const config = loadConfig();
 const caseId = process.env.BENCH_CASE_ID ?? "";
 const staffId = process.env.BENCH_STAFF_ID ?? "";
 const views = createViewEnvironment({ assets: buildAssetManifest() });
+const translator = (await loadTranslators(config.languages)).for(config.languages[0]);
 
 // ---------- the data, read once ----------
 
@@ -93,6 +95,7 @@ function layoutContext(path: string, signedIn: { staff: SignedInStaff | null; is
     csrfToken: "bench-csrf-token-0123456789abcdef0123456789abcdef",
     requestId: "bench-request",
     currentPath: path,
+    ...languageContext(translator, signedIn.staff ? [] : config.languages),
   };
 }
 

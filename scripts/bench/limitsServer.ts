@@ -8,6 +8,7 @@ import { createApp } from "../../src/app.js";
 import { buildAssetManifest } from "../../src/assets.js";
 import { loadConfig } from "../../src/config.js";
 import { createDatabaseAndSqlPool } from "../../src/db.js";
+import { loadTranslators } from "../../src/i18n/translator.js";
 import { createLogger } from "../../src/logger.js";
 import {
   createRateLimitPool,
@@ -68,6 +69,7 @@ const app = createApp({
   logger,
   assets: buildAssetManifest(),
   views: createViewEnvironment({ assets: buildAssetManifest() }),
+  translators: await loadTranslators(config.languages),
   devMailbox: null,
   rateLimitPool,
   requestLimiter,

@@ -1,6 +1,7 @@
 // The fields of an application, validated the same way wherever they are typed: the public form, the
 // applicant's workspace, and an agent opening a case on someone's behalf. Messages are written for the
-// person filling the form and shown next to the field. A person's name and email address are checked
+// person filling the form and shown next to the field; each is a catalog id ("validation.*" in
+// src/i18n/catalogs), which the form reader (routes/toolkit/forms.ts) says in the page's language. A person's name and email address are checked
 // here for every form that asks for one (zPersonName, zEmailAddress: staff invitations, the setup link,
 // registration tokens too).
 import { parsePhoneNumberFromString } from "libphonenumber-js/max";
@@ -23,7 +24,7 @@ export function isPlainText(value: string): boolean {
   return !NOT_PLAIN_TEXT.test(value);
 }
 
-export const NOT_ONE_LINE_MESSAGE = "Use letters, spaces and punctuation only, on one line.";
+export const NOT_ONE_LINE_MESSAGE = "validation.oneLine";
 
 /**
  * A person's name on any form: 1 to 100 characters on one line. `missing` is the field's own "Enter …"
@@ -34,11 +35,11 @@ export function zPersonName(missing: string) {
     .string({ error: missing })
     .trim()
     .min(1, missing)
-    .max(100, "Use at most 100 characters.")
+    .max(100, "validation.max100")
     .refine(isOneLineText, NOT_ONE_LINE_MESSAGE);
 }
 
-export const ZFullName = zPersonName("Enter your full name.");
+export const ZFullName = zPersonName("validation.fullName.missing");
 
 /**
  * An email address on any form (`missing`: what to say when it is empty): one account or case per
@@ -49,12 +50,12 @@ export function zEmailAddress(missing: string) {
     .string({ error: missing })
     .trim()
     .min(1, missing)
-    .max(254, "Use at most 254 characters.")
-    .pipe(z.email("Enter an email address like name@example.org."))
+    .max(254, "validation.max254")
+    .pipe(z.email("validation.email.invalid"))
     .transform((email) => email.toLowerCase());
 }
 
-export const ZEmail = zEmailAddress("Enter your email address.");
+export const ZEmail = zEmailAddress("validation.email.missing");
 
 // Matrix user IDs: "@" localpart ":" server name (https://spec.matrix.org/latest/appendices/#user-identifiers).
 // The localpart is the spec's current grammar; the server name is a DNS name, IPv4 or [IPv6], with an
@@ -69,7 +70,7 @@ export const ZMatrixId = z
   .transform((value) => value || null)
   .refine(
     (value) => value === null || (value.length <= 255 && MATRIX_USER_ID.test(value)),
-    "Enter a Matrix ID like @name:example.org (lower-case letters, digits and . _ = - / + before the colon), or leave it empty.",
+    "validation.matrixId.invalid",
   );
 
 /**
@@ -86,8 +87,7 @@ export const ZPhone = z
     if (!international?.isValid()) {
       context.addIssue({
         code: "custom",
-        message:
-          "Enter a phone number in international format, starting with + and the country code (like +44 20 7946 0958), or leave it empty.",
+        message: "validation.phone.invalid",
       });
       return z.NEVER;
     }
@@ -95,11 +95,11 @@ export const ZPhone = z
   });
 
 export const ZStatement = z
-  .string({ error: "Tell us why you would like to join." })
+  .string({ error: "validation.statement.missing" })
   .trim()
-  .min(1, "Tell us why you would like to join.")
-  .max(5000, "Use at most 5000 characters.")
-  .refine(isPlainText, "Use plain text only.");
+  .min(1, "validation.statement.missing")
+  .max(5000, "validation.max5000")
+  .refine(isPlainText, "validation.plainText");
 
 /** The details an applicant (or an agent on their behalf) can edit. */
 export const ZApplicationDetails = z.object({
@@ -114,7 +114,7 @@ export type TApplicationDetails = z.output<typeof ZApplicationDetails>;
 /** The public form adds consent to the privacy notice (a ticked box). */
 export const ZApplicationForm = ZApplicationDetails.extend({
   consent: z.literal("yes", {
-    error: "Tick the box to accept the privacy notice; we cannot process your application without it.",
+    error: "validation.consent.missing",
   }),
 });
 export type TApplicationForm = z.output<typeof ZApplicationForm>;

@@ -3,13 +3,19 @@ import type pg from "pg";
 import { applicantCookieName, loadApplicantSession, type SignedInApplicant } from "../applicantSessions.js";
 import type { Config } from "../config.js";
 import type { Database } from "../db.js";
+import type { Translators } from "../i18n/translator.js";
 import { urls } from "../urls.js";
+import { followCaseLanguage } from "./language.js";
 
-/** Loads the applicant session named by its cookie, if any: ctx.state.applicant. */
+/**
+ * Loads the applicant session named by its cookie, if any: ctx.state.applicant. A signed-in applicant's
+ * pages speak their case's language (the one their emails are in) unless they chose one with the switcher.
+ */
 export function applicantSessionLoader(options: {
   config: Config;
   db: Database;
   sqlPool: pg.Pool;
+  translators: Translators;
 }): Middleware {
   const cookieName = applicantCookieName(options.config);
   return async function loadApplicant(ctx, next) {
@@ -19,6 +25,9 @@ export function applicantSessionLoader(options: {
       options.config,
       ctx.cookies.get(cookieName),
     );
+    if (ctx.state.applicant) {
+      followCaseLanguage(ctx, options.config, options.translators, ctx.state.applicant.caseLanguage);
+    }
     await next();
   };
 }

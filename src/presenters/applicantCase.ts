@@ -9,7 +9,7 @@ import { allowedMoves, CASE_STATE_LABELS, type CaseState } from "../domain/caseS
 import { canApplicantEdit, canApplicantReply, canApplicantWithdraw } from "../policies/cases.js";
 import type { ApplicantCaseRow } from "../queries/sql/applicantCase.js";
 import { presentConversation } from "./conversation.js";
-import { formatDateTime } from "./staff.js";
+import { formatDateTime, isoDateTime } from "./staff.js";
 
 /** Labels of the fields, as the forms show them; also used to list what is missing before submitting. */
 export const APPLICATION_FIELD_LABELS = {
@@ -26,50 +26,27 @@ export const APPLICATION_FIELD_ORDER = Object.keys(APPLICATION_FIELD_LABELS);
  * applicant page uses, so none says the team "can see" a draft's files while another says it cannot.
  * Staff can open a draft (the queue lists every case, and an agent may have started it), but nobody
  * works on it before it is submitted; after a decision, withdrawal or closing, nobody works on it again.
+ * A catalog id ("whoLooks.*"): the page translates it.
  */
 export function whoLooksAtYourApplication(state: CaseState): string {
   switch (state) {
     case "DRAFT":
-      return "Your application is a draft: the vetting team does not review it, or the files you add, until you submit it.";
+      return "whoLooks.DRAFT";
     case "SUBMITTED":
     case "IN_REVIEW":
     case "MORE_INFORMATION_REQUESTED":
-      return "Only you and the vetting team can see your application and the files you add.";
+      return "whoLooks.open";
     case "APPROVED":
     case "REJECTED":
     case "WITHDRAWN":
     case "CLOSED":
-      return "Only you and the vetting team can see your application and its files; nobody reviews them any more.";
+      return "whoLooks.finished";
   }
 }
 
-/** The "files added" notice of the evidence page: what the team does with them depends on the state. */
+/** The "files added" notice of the evidence page (a catalog id): what the team does with them depends on the state. */
 export function evidenceAddedNotice(state: CaseState): string {
-  return state === "DRAFT"
-    ? "Your files were added. The vetting team will look at them once you submit your application."
-    : "Your files were added. The vetting team can see them.";
-}
-
-/** What happens next, per state, in the applicant's words. */
-function nextSteps(state: CaseState, communityName: string): string {
-  switch (state) {
-    case "DRAFT":
-      return `${whoLooksAtYourApplication(state)} Check your details below, then submit your application when you are ready.`;
-    case "SUBMITTED":
-      return "We have your application. It is waiting for a vetting agent to pick it up; they will contact you to verify who you are. You do not need to do anything now.";
-    case "IN_REVIEW":
-      return "A vetting agent is reviewing your application and may contact you to verify who you are. After that, an admin decides and we email you the decision.";
-    case "MORE_INFORMATION_REQUESTED":
-      return "The vetting team needs more information before they can decide. Read their message, change your details below if needed, then resubmit your application.";
-    case "APPROVED":
-      return `Your application was approved: welcome to ${communityName}. We have emailed you about the next steps.`;
-    case "REJECTED":
-      return "Your application was not approved. We have emailed you the decision.";
-    case "WITHDRAWN":
-      return "You withdrew your application, so it will not be reviewed. If you change your mind, you can apply again.";
-    case "CLOSED":
-      return "The vetting team closed your application without a decision, so it will not be reviewed. If you think this is a mistake, apply again or contact them.";
-  }
+  return state === "DRAFT" ? "notices.evidence.addedToDraft" : "notices.evidence.added";
 }
 
 export function presentApplicantCase(row: ApplicantCaseRow, config: Config) {
@@ -88,7 +65,6 @@ export function presentApplicantCase(row: ApplicantCaseRow, config: Config) {
     number: formatCaseNumber(row.number),
     state: row.state,
     stateLabel: CASE_STATE_LABELS[row.state],
-    nextSteps: nextSteps(row.state, config.site.communityName),
     moreInformationReason:
       row.state === "MORE_INFORMATION_REQUESTED" ? (latestRequest?.reason ?? null) : null,
     rejectionReason:
@@ -103,6 +79,13 @@ export function presentApplicantCase(row: ApplicantCaseRow, config: Config) {
       matrixId: row.matrixId ?? "",
       phone: row.phone ?? "",
       statement: row.statement,
+    },
+    // The page formats these in its language (views/applicant/workspace.njk).
+    at: {
+      createdAt: isoDateTime(row.createdAt),
+      submittedAt: isoDateTime(row.submittedAt),
+      decidedAt: isoDateTime(row.decidedAt),
+      withdrawnAt: isoDateTime(row.withdrawnAt),
     },
     dates: {
       createdAt: formatDateTime(row.createdAt),

@@ -49,6 +49,7 @@ export function applicantEvidencePageModel(input: {
   const { vettingCase, canAdd } = input;
   return {
     caseNumber: formatCaseNumber(vettingCase.number),
+    state: vettingCase.state,
     stateLabel: CASE_STATE_LABELS[vettingCase.state],
     whoLooks: whoLooksAtYourApplication(vettingCase.state),
     files: presentEvidenceFiles(input.rows, { kind: "applicant" }, vettingCase),

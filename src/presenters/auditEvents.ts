@@ -45,6 +45,7 @@ const AUDIT_ACTION_FLAGS: Record<AuditAction, true> = {
   "case.email_confirmed": true,
   "case.applicant_signed_in": true,
   "case.details_updated": true,
+  "case.language_changed": true,
   "case.submitted": true,
   "case.review_started": true,
   "case.assigned": true,

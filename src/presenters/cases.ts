@@ -82,6 +82,7 @@ export const CASE_ACTION_LABELS: Partial<Record<AuditAction, string>> = {
   "case.email_confirmed": "Confirmed the email address",
   "case.applicant_signed_in": "Signed in by an emailed link",
   "case.details_updated": "Changed the details",
+  "case.language_changed": "Changed the language of their pages and emails",
   "case.submitted": "Submitted the application",
   "case.review_started": "Started the review",
   "case.assigned": "Changed the assignment",

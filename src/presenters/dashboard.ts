@@ -17,6 +17,7 @@ export const CASE_ACTIVITY_LABELS: Record<CaseAuditAction, string> = {
   "case.email_confirmed": "Email address confirmed",
   "case.applicant_signed_in": "Applicant signed in",
   "case.details_updated": "Details updated",
+  "case.language_changed": "Language changed",
   "case.submitted": "Submitted",
   "case.review_started": "Review started",
   "case.assigned": "Assigned",

@@ -138,6 +138,8 @@ export interface EvidenceUploadView {
   allowedTypes: string;
   /** "PDF, PNG, JPEG, GIF or WebP". */
   typesLabel: string;
+  /** ["PDF", "PNG", …]: the page joins them in its language ("PDF, PNG oder JPEG"). */
+  typeLabels: string[];
   maxFileBytes: number;
   /** "20 MB". */
   maxFileLabel: string;
@@ -186,6 +188,7 @@ export function presentEvidenceUpload(options: {
     allowedExtensions: extensions.join(" "),
     allowedTypes: mediaTypes.join(" "),
     typesLabel: EVIDENCE_TYPES_LABEL,
+    typeLabels: EVIDENCE_TYPES.map((type) => type.label),
     maxFileBytes: options.limits.maxFileBytes,
     maxFileLabel: formatBytes(options.limits.maxFileBytes),
     maxFilesPerUpload: options.limits.maxFilesPerUpload,

@@ -2,11 +2,13 @@
 // overrides the same way (domain/applicationFields.ts zPersonName): the form comes back with the
 // field's message, and nothing is written. (A staff invitation with a line break in the name used to
 // get as far as its email, whose payload check refused it: a 500.)
+
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { applicantCookieName, startApplicantSession } from "../applicantSessions.js";
 import { issueSetupLinkIfNeeded } from "../commands/staff/issueSetupLink.js";
 import { NOT_ONE_LINE_MESSAGE } from "../domain/applicationFields.js";
+import { englishTranslator } from "../i18n/translator.js";
 import { loadForm, postForm, startTestApp, type TestApp } from "../test/app.js";
 import { TestBrowser } from "../test/browser.js";
 import { truncateTables } from "../test/reset.js";
@@ -221,7 +223,7 @@ describe("a person's name on every form", () => {
         assert.ok(status === 400 || status === 422, `${form.form}, ${kind}: answered ${status}`);
         assert.ok(
           html.includes(
-            `id="${form.nameField}-error"><span class="visually-hidden">Error: </span>${NOT_ONE_LINE_MESSAGE}</p>`,
+            `id="${form.nameField}-error"><span class="visually-hidden">Error: </span>${englishTranslator().t(NOT_ONE_LINE_MESSAGE)}</p>`,
           ),
           `${form.form}, ${kind}: the name field says what is wrong`,
         );

@@ -11,6 +11,7 @@ import { createApp } from "../app.js";
 import { buildAssetManifest } from "../assets.js";
 import { type Config, loadConfig } from "../config.js";
 import { createDatabaseAndSqlPool, type Database } from "../db.js";
+import { loadTranslators } from "../i18n/translator.js";
 import type { Logger } from "../logger.js";
 import { DevMailboxStore } from "../mail/devMailbox.js";
 import { createHomeserver, type Homeserver } from "../matrix/homeserver.js";
@@ -80,6 +81,7 @@ export async function startTestApp(
   const { db, sqlPool } = createDatabaseAndSqlPool(database.url, config.database);
   const assets = buildAssetManifest();
   const views = createViewEnvironment({ assets });
+  const translators = await loadTranslators(config.languages);
   const devMailbox = options.devMailboxDir ? new DevMailboxStore(options.devMailboxDir) : null;
   const rateLimitPool = createRateLimitPool(options.rateLimitDatabaseUrl ?? database.url, config.database);
   rateLimitPool.on("error", (error) => logger.warn({ err: error }, "rate-limit pool connection error"));
@@ -97,6 +99,7 @@ export async function startTestApp(
     logger,
     assets,
     views,
+    translators,
     devMailbox,
     rateLimitPool,
     requestLimiter,

@@ -19,6 +19,7 @@ import type pg from "pg";
 import { AUDIT_ROW_COLUMNS, type AuditAction, type AuditActor, auditActorValues } from "../../audit.js";
 import type { Config } from "../../config.js";
 import type { TApplicationForm } from "../../domain/applicationFields.js";
+import type { Language } from "../../i18n/languages.js";
 import { deliveryJobSql, prepareEmail } from "../../mail/outbox.js";
 import {
   DUPLICATE_FIELDS,
@@ -27,7 +28,8 @@ import {
 } from "../cases/flagPossibleDuplicates.js";
 
 // $1–$4 are DUPLICATE_MATCHES_SQL's; then the case ($5–$11), the audit rows' actor ($12–$16), the outbox
-// row ($17–$20), the duplicate fields in their order ($21) and the two audit actions ($22, $23).
+// row ($17–$20), the duplicate fields in their order ($21), the two audit actions ($22, $23) and the
+// case's language ($24).
 const START_APPLICATION_SQL = `
   WITH matches AS (${DUPLICATE_MATCHES_SQL}),
   flag AS (
@@ -43,9 +45,9 @@ const START_APPLICATION_SQL = `
   created AS (
     INSERT INTO vetting_cases (id, state, origin, "fullName", email, "matrixId", phone, statement,
                                "privacyNoticeVersion", "privacyConsentAt", "isPossibleDuplicate",
-                               "duplicateMatches", "updatedAt")
+                               "duplicateMatches", language, "updatedAt")
     SELECT $4::uuid, 'DRAFT', 'APPLICANT', $5, $6, $7, $8, $9, $10, $11, flag."isPossibleDuplicate",
-           flag.matches, now()
+           flag.matches, $24, now()
     FROM flag
     RETURNING id
   ),
@@ -72,7 +74,14 @@ const START_APPLICATION_SQL = `
 
 export async function startApplication(
   sqlPool: pg.Pool,
-  options: { config: Config; application: TApplicationForm; audit: AuditActor; now?: Date },
+  options: {
+    config: Config;
+    application: TApplicationForm;
+    /** The language of the page they applied from (the default language when absent): every email to them will be in it. */
+    language?: Language;
+    audit: AuditActor;
+    now?: Date;
+  },
 ): Promise<{ caseId: string }> {
   const now = options.now ?? new Date();
   const { application } = options;
@@ -104,6 +113,7 @@ export async function startApplication(
       DUPLICATE_FIELDS,
       "case.created" satisfies AuditAction,
       "case.duplicate_flagged" satisfies AuditAction,
+      options.language ?? options.config.languages[0] ?? "en",
     ],
   });
   return { caseId };

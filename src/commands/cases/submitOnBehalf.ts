@@ -9,6 +9,7 @@
 // the person with a link to their workspace (when the case has an address), and the agents' notice of a
 // new case in the queue. A case whose details are incomplete is refused with what is missing; the
 // statement, which an agent may have left for the person to write, can be given here.
+
 import type { AuditActor } from "../../audit.js";
 import type { Config } from "../../config.js";
 import type { Database } from "../../db.js";
@@ -16,6 +17,7 @@ import { ERASED_CASE_MESSAGE } from "../../domain/caseMessages.js";
 import { formatCaseNumber } from "../../domain/caseNumber.js";
 import { conflict } from "../../errors.js";
 import type { ConsentKind } from "../../generated/prisma/client.js";
+import { englishTranslator } from "../../i18n/translator.js";
 import { enqueueEmail } from "../../mail/outbox.js";
 import { canSubmitOnBehalf, hasConflictOn } from "../../policies/cases.js";
 import { type Actor, authorize } from "../../policies/staff.js";
@@ -65,7 +67,8 @@ export async function submitOnBehalf(
       { ...vettingCase, statement, privacyNoticeVersion: null },
       options.config.privacy.noticeVersion,
     );
-    const missing = Object.values(problems.missingDetails);
+    // The agent reads the field messages in English, like every staff page.
+    const missing = Object.values(problems.missingDetails).map((id) => englishTranslator().message(id));
     if (missing.length > 0) throw conflict(`${INCOMPLETE_FOR_AGENT_MESSAGE} ${missing.join(" ")}`);
     const noticeVersion = options.config.privacy.noticeVersion;
     await moveCase(tx, {

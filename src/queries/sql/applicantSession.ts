@@ -1,4 +1,4 @@
-// The applicant session and whether its case was erased, by the token's hash: read by every workspace
+// The applicant session, whether its case was erased and the case's language, by the token's hash: read by every workspace
 // page (applicantSessions.ts loadApplicantSession). In SQL, not Prisma, like the staff session.
 import type pg from "pg";
 import { column, rowShape } from "./rowCheck.js";
@@ -9,6 +9,8 @@ export interface ApplicantSessionRow {
   lastSeenAt: Date;
   expiresAt: Date;
   erasedAt: Date | null;
+  /** The case's language (emails to the person are in it; their pages follow it unless they chose another). */
+  caseLanguage: string;
 }
 
 export const applicantSessionRow = rowShape<ApplicantSessionRow>("sql/applicantSession.byTokenHash", {
@@ -17,10 +19,12 @@ export const applicantSessionRow = rowShape<ApplicantSessionRow>("sql/applicantS
   lastSeenAt: column.date,
   expiresAt: column.date,
   erasedAt: column.nullable(column.date),
+  caseLanguage: column.string,
 });
 
 const APPLICANT_SESSION_SQL = `
-  SELECT session.id, session."caseId", session."lastSeenAt", session."expiresAt", vetting_case."erasedAt"
+  SELECT session.id, session."caseId", session."lastSeenAt", session."expiresAt", vetting_case."erasedAt",
+         vetting_case.language AS "caseLanguage"
   FROM applicant_sessions AS session
   JOIN vetting_cases AS vetting_case ON vetting_case.id = session."caseId"
   WHERE session."tokenHash" = $1`;

@@ -280,6 +280,35 @@ describe("uploading", () => {
     await expectNothingKept();
   });
 
+  test("a refusal is said in the page's language: in French, for a browser that chose French", async () => {
+    const { browser } = await applicantWithCase();
+    browser.cookies.set("language", "fr");
+    await browser.get("/application/evidence");
+    const files = [
+      { name: "drawing.png", type: "image/png", bytes: svgImage() },
+      { name: "report.gif", type: "image/gif", bytes: pdfDocument("Report") },
+    ];
+    const page = await upload(browser, files);
+    assert.ok([400, 415].includes(page.status), `status ${page.status}`);
+    const html = await page.text();
+    assert.match(html, /<html lang="fr"/);
+    assert.match(html, /id="evidence-error-title">Rien n’a été téléversé</);
+    assert.ok(
+      html.includes(
+        '<span class="evidence-upload__file-name">drawing.png</span>: Le contenu du fichier n’est pas un fichier PDF, PNG, JPEG, GIF ou WebP.</a>',
+      ),
+      "the type refusal, with the list joined in French",
+    );
+    assert.ok(
+      html.includes(
+        '<span class="evidence-upload__file-name">report.gif</span>: Le nom se termine par .gif, mais le contenu est un document PDF.</a>',
+      ),
+      "the extension refusal, with its particulars",
+    );
+    assert.match(html, /Choisissez à nouveau les fichiers, sans ceux indiqués ci-dessus\./);
+    await expectNothingKept();
+  });
+
   test("a note over 1000 characters is refused (400), shown again to shorten, and nothing is kept", async () => {
     const { browser } = await applicantWithCase();
     const note = `${"n".repeat(1000)}!`;

@@ -31,6 +31,7 @@ import {
   applicantEvidencePageModel,
 } from "../../presenters/applicantEvidencePage.js";
 import { caseRefusal, type EvidenceUploadRefusal } from "../../presenters/evidence.js";
+import { translatedRefusal } from "../../presenters/evidenceRefusals.js";
 import {
   APPLICANT_EVIDENCE_NOTICES,
   type ApplicantEvidenceNotice,
@@ -168,7 +169,8 @@ async function renderEvidencePage(
         view.notice === APPLICANT_EVIDENCE_NOTICES.added
           ? evidenceAddedNotice(vettingCase.state)
           : (view.notice ?? null),
-      refusal: view.refusal ?? null,
+      // The checks say why in English; the applicant reads it in their page's language.
+      refusal: translatedRefusal(ctx.state.translator, view.refusal ?? null),
     }),
   );
   ctx.status = status;

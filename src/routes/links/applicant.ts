@@ -31,6 +31,7 @@ type LinkProblem = "unknown" | "expired" | "used";
 interface ApplicantLink {
   path: string;
   purpose: ApplicantLinkPurpose;
+  /** Catalog ids: the page says them in its language. */
   heading: string;
   text: string;
   button: string;
@@ -42,33 +43,33 @@ const APPLICANT_LINKS: readonly ApplicantLink[] = [
   {
     path: "/apply/confirm/:token",
     purpose: "email_confirmation",
-    heading: "Confirm your email address",
-    text: "Press the button to confirm that this address is yours and open your application.",
-    button: "Confirm and open my application",
+    heading: "links.confirm.heading",
+    text: "links.confirm.text",
+    button: "links.confirm.button",
     notice: "confirmed",
   },
   {
     path: "/apply/sign-in/:token",
     purpose: "sign_in",
-    heading: "Open your application",
-    text: "Press the button to open your application. The link in your email works once.",
-    button: "Open my application",
+    heading: "links.signIn.heading",
+    text: "links.signIn.text",
+    button: "links.open.button",
     notice: "signed_in",
   },
   {
     path: "/apply/invitation/:token",
     purpose: "case_invitation",
-    heading: "Complete your application",
-    text: "A vetting agent started an application for you. Press the button to open it, check your details, accept the privacy notice and submit it.",
-    button: "Open my application",
+    heading: "links.invitation.heading",
+    text: "links.invitation.text",
+    button: "links.open.button",
     notice: "signed_in",
   },
   {
     path: "/apply/submitted/:token",
     purpose: "case_submitted_for_you",
-    heading: "Your application was submitted for you",
-    text: "A vetting agent submitted your application for you. Press the button to open it: you can read it, follow it and write to the vetting team.",
-    button: "Open my application",
+    heading: "links.submittedForYou.heading",
+    text: "links.submittedForYou.text",
+    button: "links.open.button",
     notice: "signed_in",
   },
 ];
@@ -111,9 +112,9 @@ export function applicantLinkRoutes(deps: AppDependencies): Router {
   }
 
   const newAddress = {
-    heading: "Confirm your new email address",
-    text: "The vetting team changed the email address of your application to this one. Press the button to confirm that it is yours; until then it is not used.",
-    button: "Confirm this address",
+    heading: "links.newAddress.heading",
+    text: "links.newAddress.text",
+    button: "links.newAddress.button",
   };
   router.get("/apply/new-address/:token", async (ctx) => {
     ctx.set("Cache-Control", "no-store");

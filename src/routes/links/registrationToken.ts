@@ -30,7 +30,6 @@ import {
 } from "../../commands/registrationTokens/revealRegistrationToken.js";
 import { ZEmail } from "../../domain/applicationFields.js";
 import { rateLimited } from "../../errors.js";
-import { formatUtc } from "../../mail/messages/render.js";
 import { createRegistrationTokenLimits } from "../../security/registrationTokenLimits.js";
 import { urls } from "../../urls.js";
 import { readForm } from "../toolkit/forms.js";
@@ -107,7 +106,7 @@ export function registrationTokenLinkRoutes(deps: AppDependencies): Router {
     if (state.status === "token_unusable") return renderTokenUnusable(ctx, state.problem, state.expiresAt);
     await ctx.render("links/registration-token.njk", {
       action: ctx.path,
-      expiresAt: formatUtc(state.expiresAt),
+      expiresAt: state.expiresAt.toISOString(),
     });
   });
 
@@ -129,7 +128,7 @@ export function registrationTokenLinkRoutes(deps: AppDependencies): Router {
     await ctx.render("links/registration-token-revealed.njk", {
       registrationToken: outcome.token,
       registrationUrl: registrationUrl?.toString() ?? null,
-      expiresAt: formatUtc(outcome.expiresAt),
+      expiresAt: outcome.expiresAt.toISOString(),
       homeserverName: deps.config.matrix?.homeserverUrl.hostname ?? null,
     });
   });
@@ -163,7 +162,7 @@ function renderLinkUnusable(ctx: Context, problem: RevealLinkProblem): Promise<v
 function renderTokenUnusable(ctx: Context, problem: TokenProblem, expiresAt: Date): Promise<void> {
   return renderWithStatus(ctx, TOKEN_PROBLEM_STATUS[problem], "links/registration-token-unavailable.njk", {
     problem,
-    expiresAt: formatUtc(expiresAt),
+    expiresAt: expiresAt.toISOString(),
     retryUrl: ctx.path,
   });
 }

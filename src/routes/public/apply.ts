@@ -44,6 +44,7 @@ export function applyRoutes(deps: AppDependencies): Router {
     await startApplication(deps.sqlPool, {
       config: deps.config,
       application: form.data,
+      language: ctx.state.translator.language,
       audit: applicantAuditActor(ctx),
     });
     ctx.status = 303;

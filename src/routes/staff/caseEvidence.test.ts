@@ -138,7 +138,7 @@ describe("the case page's evidence", () => {
     assert.match(pdfItem, new RegExp(`\\(${pdf.bytes.length} bytes\\)`));
     assert.match(pdfItem, new RegExp(`<code class="evidence-hash">${pdf.sha256}</code>`));
     assert.match(pdfItem, /<dt>Uploaded by<\/dt><dd>The applicant<\/dd>/);
-    assert.match(pdfItem, /<time datetime="2026-11-03T09:15:00.000Z">3 Nov 2026, 09:15 UTC<\/time>/);
+    assert.match(pdfItem, /<time datetime="2026-11-03T09:15:00.000Z">3 November 2026 at 09:15 UTC<\/time>/);
     assert.match(pdfItem, /Scanned at the meetup\./);
     assert.match(pdfItem, new RegExp(`href="/staff/cases/${vettingCase.id}/evidence/${pdf.id}">Download`));
     // An agent deletes only their own uploads.
@@ -146,7 +146,7 @@ describe("the case page's evidence", () => {
     assert.match(
       pdfItem,
       new RegExp(
-        `<details class="evidence-preview">\\s*<summary>Preview<span class="visually-hidden"> of Пасп́орт ✓\\.pdf</span></summary>\\s*<img loading="lazy" src="/staff/cases/${vettingCase.id}/evidence/${pdf.id}/pages/1" alt="First page of Пасп́орт ✓\\.pdf">`,
+        `<details class="evidence-preview">\\s*<summary><span aria-hidden="true">Preview</span><span class="visually-hidden">Preview of Пасп́орт ✓\\.pdf</span></summary>\\s*<img loading="lazy" src="/staff/cases/${vettingCase.id}/evidence/${pdf.id}/pages/1" alt="First page of Пасп́орт ✓\\.pdf">`,
       ),
     );
 
@@ -454,7 +454,7 @@ describe("the evidence viewer", () => {
     const viewPath = `/staff/cases/${vettingCase.id}/evidence/${png.id}/view`;
     assert.ok(
       itemOf(casePage, png.id).includes(
-        `<a href="${viewPath}">Open <span class="visually-hidden">referee-letter.png </span>in the viewer</a>`,
+        `<a href="${viewPath}">Open in the viewer<span class="visually-hidden"> referee-letter.png</span></a>`,
       ),
     );
 

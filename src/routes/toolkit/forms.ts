@@ -40,7 +40,8 @@ export type FormReading<Output, Name extends string> =
   | { isValid: false; values: Record<Name, string>; errors: Record<string, string> };
 
 /**
- * The form's fields, typed and validated: `data` when valid; otherwise the messages by field. `values`
+ * The form's fields, typed and validated: `data` when valid; otherwise the messages by field, in the
+ * page's language (a schema's message may be a catalog id, see domain/applicationFields.ts). `values`
  * is what was typed either way, to fill the form again.
  */
 export function readForm<Schema extends z.ZodType, const Name extends string>(
@@ -52,5 +53,14 @@ export function readForm<Schema extends z.ZodType, const Name extends string>(
   const parsed = schema.safeParse(values);
   return parsed.success
     ? { isValid: true, data: parsed.data, values }
-    : { isValid: false, values, errors: fieldErrors(parsed.error) };
+    : { isValid: false, values, errors: inPageLanguage(ctx, fieldErrors(parsed.error)) };
+}
+
+/** Messages by field, each said in the page's language when it is a catalog id. */
+export function inPageLanguage(ctx: Context, errors: Record<string, string>): Record<string, string> {
+  const translator = ctx.state.translator;
+  if (!translator) return errors;
+  return Object.fromEntries(
+    Object.entries(errors).map(([field, message]) => [field, translator.message(message)]),
+  );
 }

@@ -1,0 +1,106 @@
+// Upload refusals in the page's language. The checks (src/storage, routes/evidence) say why a file was
+// refused in one English sentence, which staff pages, JSON answers and logs use as it is; the applicant's
+// page recognises each of those sentences here and says it from the catalog ("upload.refusal.*"), with
+// the same particulars (a file name, an extension, a size). A sentence not listed stays English, so a new
+// check is never hidden, only untranslated until it is added here and to the catalogs.
+import { EVIDENCE_TYPES } from "../domain/evidenceTypes.js";
+import type { Translator } from "../i18n/translator.js";
+import type { EvidenceUploadRefusal } from "./evidence.js";
+
+type Values = Record<string, string>;
+
+/** Each known sentence: its pattern (named groups become the message's values) and its catalog id. */
+const REFUSALS: readonly { pattern: RegExp; id: string; isImageType?: boolean }[] = [
+  { pattern: /^The file is empty\.$/, id: "upload.refusal.empty" },
+  { pattern: /^The file's content is not a (?<types>.+) file\.$/, id: "upload.refusal.notAccepted" },
+  {
+    pattern:
+      /^The file is incomplete or damaged: it is not a whole (?<type>\S+) (?<kind>image|document)\. Try again\.$/,
+    id: "upload.refusal.incomplete",
+  },
+  {
+    pattern:
+      /^The name has no extension, but the content is a (?<type>\S+) (?<kind>image|document): name it …(?<extension>\S+)\.$/,
+    id: "upload.refusal.noExtension",
+  },
+  {
+    pattern:
+      /^The name ends in (?<extension>\S+) but the content is a (?<type>\S+) (?<kind>image|document)\.$/,
+    id: "upload.refusal.wrongExtension",
+  },
+  {
+    pattern:
+      /^The file was sent as (?:an unnamed type|"(?<declared>[^"]*)") but the content is a (?<type>\S+) (?<kind>image|document)\.$/,
+    id: "upload.refusal.wrongDeclaredType",
+  },
+  {
+    pattern: /^The image's dimensions cannot be read from it, so it may be damaged\.$/,
+    id: "upload.refusal.dimensionsUnreadable",
+  },
+  {
+    pattern:
+      /^The image declares (?<width>[\d,]+) × (?<height>[\d,]+) pixels; images can have at most (?<megapixels>[\d,.]+) megapixels\.$/,
+    id: "upload.refusal.tooManyPixels",
+  },
+  {
+    pattern: /^The virus scanner found malware in the file, so it was not kept\./,
+    id: "upload.refusal.malware",
+  },
+  {
+    pattern: /^The PDF contains .+, which a PDF viewer could run or open on its own/,
+    id: "upload.refusal.pdfActive",
+  },
+  { pattern: /^The image's metadata cannot be read/, id: "upload.refusal.metadataUnreadable" },
+  { pattern: /^The PDF is too complex to be checked/, id: "upload.refusal.pdfTooComplex" },
+  { pattern: /^The PDF is protected by a password/, id: "upload.refusal.pdfPassword" },
+  {
+    pattern: /^The PDF cannot be read, so its content cannot be checked/,
+    id: "upload.refusal.pdfUnreadable",
+  },
+  { pattern: /^The virus scanner is not answering at the moment/, id: "upload.refusal.scannerUnavailable" },
+  { pattern: /^There is no room left to store files at the moment/, id: "upload.refusal.volumeFull" },
+  { pattern: /^The upload was interrupted; nothing was kept\.$/, id: "upload.refusal.interrupted" },
+  {
+    pattern: /^The upload took too long and was stopped; nothing was kept\.$/,
+    id: "upload.refusal.timedOut",
+  },
+  { pattern: /^The upload could not be read\.$/, id: "upload.refusal.unreadable" },
+  { pattern: /^The file is larger than (?<size>.+)\.$/, id: "upload.refusal.fileTooLarge" },
+  {
+    pattern: /^Each file can be at most (?<size>.+); "(?<fileName>.*)" is larger\.$/,
+    id: "upload.refusal.oneTooLarge",
+  },
+  { pattern: /^Each file can be at most (?<size>.+)\.$/, id: "upload.refusal.eachTooLarge" },
+  { pattern: /^Send at most (?<count>\d+) files at once\.$/, id: "upload.refusal.tooManyAtOnce" },
+];
+
+/** `message` in the translator's language when it is one of the known refusals; otherwise as it is. */
+export function translateUploadRefusal(translator: Translator, message: string): string {
+  for (const refusal of REFUSALS) {
+    const match = refusal.pattern.exec(message);
+    if (!match) continue;
+    const values: Values = {};
+    for (const [name, value] of Object.entries(match.groups ?? {})) values[name] = value ?? "";
+    // A type the browser named is quoted; none at all is said in words (a select in the message).
+    if ("types" in values) values.types = translator.orList(EVIDENCE_TYPES.map((type) => type.label));
+    if ("declared" in values) values.hasDeclaredType = values.declared ? "yes" : "no";
+    return translator.t(refusal.id, values);
+  }
+  return translator.message(message);
+}
+
+/** The refusal with its message and each file's problem said in the page's language. */
+export function translatedRefusal(
+  translator: Translator,
+  refusal: EvidenceUploadRefusal | null,
+): EvidenceUploadRefusal | null {
+  if (!refusal) return null;
+  return {
+    ...refusal,
+    message: translateUploadRefusal(translator, refusal.message),
+    fileProblems: refusal.fileProblems.map((problem) => ({
+      ...problem,
+      message: translateUploadRefusal(translator, problem.message),
+    })),
+  };
+}
