@@ -42,6 +42,11 @@ export interface TEmailToSend {
   linkSubject?: LinkSubject;
   /** The row's id, when the caller must recognise its own row on a second run (a job run twice). */
   id?: string;
+  /**
+   * The recipient's language for an applicant's email: their case's `language`. Fixed on the row now, so
+   * the worker writes in the language the person chose, however long the message waits.
+   */
+  language?: string | null;
 }
 
 /** Call inside the transaction of the state change the email reports. */
@@ -66,6 +71,7 @@ export async function enqueueEmail(
       payload: payload.data as Prisma.InputJsonObject,
       linkSubjectType: email.linkSubject?.type ?? null,
       linkSubjectId: email.linkSubject?.id ?? null,
+      language: email.language ?? null,
     },
   });
   await scheduleDelivery(tx, id, null);
@@ -116,6 +122,7 @@ interface ClaimedRow {
   payload: unknown;
   linkSubjectType: string | null;
   linkSubjectId: string | null;
+  language: string | null;
   attempts: number;
   messageId: string;
   createdAt: Date;
@@ -136,7 +143,8 @@ export async function deliverEmail(
        SET status = 'SENDING', attempts = attempts + 1, "sendingStartedAt" = now(), "updatedAt" = now(),
            "messageId" = coalesce("messageId", ${`<${outboxMessageId}@${messageIdDomain}>`})
      WHERE id = ${outboxMessageId}::uuid AND status = 'QUEUED' AND "nextAttemptAt" <= now()
- RETURNING id, kind, recipient, payload, "linkSubjectType", "linkSubjectId", attempts, "messageId", "createdAt"`;
+ RETURNING id, kind, recipient, payload, "linkSubjectType", "linkSubjectId", language, attempts, "messageId",
+           "createdAt"`;
   if (!row) return "not_claimable";
   if (deps.throttle) {
     const waitMs = await deps.throttle.reserve();
@@ -165,6 +173,7 @@ export async function deliverEmail(
       {
         recipient: row.recipient,
         payload: row.payload,
+        language: row.language,
         link:
           link && messageKind?.link
             ? {
@@ -183,6 +192,7 @@ export async function deliverEmail(
       text: rendered.text,
       html: rendered.html,
       messageId: row.messageId,
+      language: rendered.language,
     });
     await deps.db.outboxMessage.update({
       where: { id: row.id },

@@ -40,7 +40,7 @@ export async function startApplication(
         privacyNoticeVersion: options.config.privacy.noticeVersion,
         privacyConsentAt: now,
       },
-      select: { id: true, number: true },
+      select: { id: true, number: true, language: true },
     });
     const subject = { type: "vetting_case", id: created.id };
     await recordAudit(tx, options.audit, "case.created", subject, {
@@ -54,6 +54,7 @@ export async function startApplication(
       // Nothing the applicant typed: the address is not theirs until they follow the link.
       payload: {},
       linkSubject: subject,
+      language: created.language,
     });
     return { caseId: created.id };
   });

@@ -7,6 +7,7 @@ import { defineMessageKind, MINUTE_MS, ZDisplayName } from "./kind.js";
 
 export const accountBlocked = defineMessageKind({
   name: "account_blocked",
+  audience: "staff",
   payloadSchema: z.strictObject({
     staffName: ZDisplayName,
     /** How long sign-in stays blocked, e.g. "1 hour". */

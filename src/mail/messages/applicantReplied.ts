@@ -5,6 +5,7 @@ import { defineMessageKind, ZCaseNumber, ZDisplayName } from "./kind.js";
 
 export const applicantReplied = defineMessageKind({
   name: "applicant_replied",
+  audience: "staff",
   payloadSchema: z.strictObject({
     staffName: ZDisplayName,
     caseNumber: ZCaseNumber,

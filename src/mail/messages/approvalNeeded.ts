@@ -14,6 +14,7 @@ const ZCommon = {
 
 export const approvalNeeded = defineMessageKind({
   name: "approval_needed",
+  audience: "staff",
   payloadSchema: z.discriminatedUnion("request", [
     z.strictObject({
       request: z.literal("role_change"),

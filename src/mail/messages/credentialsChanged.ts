@@ -33,6 +33,7 @@ const SUBJECTS: Record<CredentialChange, string> = {
 
 export const credentialsChanged = defineMessageKind({
   name: "credentials_changed",
+  audience: "staff",
   payloadSchema: z.strictObject({
     staffName: ZDisplayName,
     change: z.enum(CREDENTIAL_CHANGES),

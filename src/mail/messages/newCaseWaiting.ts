@@ -4,6 +4,7 @@ import { defineMessageKind, ZCaseNumber, ZDisplayName } from "./kind.js";
 
 export const newCaseWaiting = defineMessageKind({
   name: "new_case_waiting",
+  audience: "staff",
   payloadSchema: z.strictObject({ agentName: ZDisplayName, caseNumber: ZCaseNumber, caseId: z.uuid() }),
   subject: (payload, context) => `New case waiting: ${payload.caseNumber} — ${context.siteName}`,
   template: "new-case-waiting",

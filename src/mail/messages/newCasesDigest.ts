@@ -6,6 +6,7 @@ import { defineMessageKind, ZCaseNumber, ZDisplayName } from "./kind.js";
 
 export const newCasesDigest = defineMessageKind({
   name: "new_cases_digest",
+  audience: "staff",
   payloadSchema: z.strictObject({
     agentName: ZDisplayName,
     cases: z

@@ -6,6 +6,7 @@ import { defineMessageKind, MINUTE_MS, ZDisplayName } from "./kind.js";
 
 export const passwordReset = defineMessageKind({
   name: "password_reset",
+  audience: "staff",
   payloadSchema: z.strictObject({ staffName: ZDisplayName }),
   link: {
     purpose: "password_reset",

@@ -4,6 +4,7 @@ import { defineMessageKind, ZCaseNumber, ZDisplayName } from "./kind.js";
 
 export const resubmissionReceived = defineMessageKind({
   name: "resubmission_received",
+  audience: "staff",
   payloadSchema: z.strictObject({ agentName: ZDisplayName, caseNumber: ZCaseNumber, caseId: z.uuid() }),
   subject: (payload, context) => `${payload.caseNumber} was resubmitted — ${context.siteName}`,
   template: "resubmission-received",

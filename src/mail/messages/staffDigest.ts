@@ -9,6 +9,7 @@ export const MAX_NOTICES_PER_DIGEST = 200;
 
 export const staffDigest = defineMessageKind({
   name: "staff_digest",
+  audience: "staff",
   payloadSchema: z.strictObject({
     recipientName: ZDisplayName,
     /** The UTC day the digest is for, "2026-03-04". */

@@ -6,6 +6,7 @@ import { defineMessageKind, HOUR_MS, ZDisplayName } from "./kind.js";
 
 export const staffInvitation = defineMessageKind({
   name: "staff_invitation",
+  audience: "staff",
   payloadSchema: z.strictObject({
     inviteeName: ZDisplayName,
     inviterName: ZDisplayName,

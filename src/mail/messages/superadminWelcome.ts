@@ -5,6 +5,7 @@ import { defineMessageKind, ZDisplayName } from "./kind.js";
 
 export const superadminWelcome = defineMessageKind({
   name: "superadmin_welcome",
+  audience: "staff",
   payloadSchema: z.strictObject({ name: ZDisplayName }),
   subject: (_payload, context) => `Your ${context.siteName} superadmin account is ready`,
   template: "superadmin-welcome",

@@ -5,6 +5,7 @@ import { defineMessageKind } from "./kind.js";
 
 export const testMessage = defineMessageKind({
   name: "test_message",
+  audience: "staff",
   payloadSchema: z.strictObject({}),
   subject: (_payload, context) => `Test message — ${context.siteName}`,
   template: "test-message",
