@@ -18,6 +18,6 @@ export const accountBlocked = defineMessageKind({
     lifetimeMs: 30 * MINUTE_MS,
     path: urls.staffPasswordReset,
   },
-  subject: (_payload, context) => `Sign-in to your staff account was blocked — ${context.siteName}`,
+  subject: (_payload, context) => context.t("emails.accountBlocked.subject"),
   template: "account-blocked",
 });

@@ -13,6 +13,6 @@ export const passwordReset = defineMessageKind({
     lifetimeMs: 30 * MINUTE_MS,
     path: urls.staffPasswordReset,
   },
-  subject: (_payload, context) => `Reset your password — ${context.siteName}`,
+  subject: (_payload, context) => context.t("emails.passwordReset.subject"),
   template: "password-reset",
 });

@@ -6,6 +6,7 @@ export const resubmissionReceived = defineMessageKind({
   name: "resubmission_received",
   audience: "staff",
   payloadSchema: z.strictObject({ agentName: ZDisplayName, caseNumber: ZCaseNumber, caseId: z.uuid() }),
-  subject: (payload, context) => `${payload.caseNumber} was resubmitted — ${context.siteName}`,
+  subject: (payload, context) =>
+    context.t("emails.resubmissionReceived.subject", { caseNumber: payload.caseNumber }),
   template: "resubmission-received",
 });

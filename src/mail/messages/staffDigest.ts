@@ -19,8 +19,6 @@ export const staffDigest = defineMessageKind({
     notListedCount: z.int().min(0),
   }),
   subject: (payload, context) =>
-    `Your daily digest: ${payload.notices.length + payload.notListedCount} ${
-      payload.notices.length + payload.notListedCount === 1 ? "notice" : "notices"
-    } — ${context.siteName}`,
+    context.t("emails.staffDigest.subject", { count: payload.notices.length + payload.notListedCount }),
   template: "staff-digest",
 });

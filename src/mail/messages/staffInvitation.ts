@@ -18,6 +18,6 @@ export const staffInvitation = defineMessageKind({
     lifetimeMs: 72 * HOUR_MS,
     path: urls.staffInvitation,
   },
-  subject: (_payload, context) => `You are invited to join the staff — ${context.siteName}`,
+  subject: (_payload, context) => context.t("emails.staffInvitation.subject"),
   template: "staff-invitation",
 });

@@ -7,6 +7,6 @@ export const testMessage = defineMessageKind({
   name: "test_message",
   audience: "staff",
   payloadSchema: z.strictObject({}),
-  subject: (_payload, context) => `Test message — ${context.siteName}`,
+  subject: (_payload, context) => context.t("emails.testMessage.subject"),
   template: "test-message",
 });
