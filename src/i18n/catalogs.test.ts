@@ -20,13 +20,14 @@ function argumentsOf(elements: MessageFormatElement[], names = new Set<string>()
   return names;
 }
 
-/** The arguments a message counts with (plural), which need a number. */
+/** The arguments that choose a plural form (they take numbers). */
 function pluralArgumentsOf(elements: MessageFormatElement[], names = new Set<string>()): Set<string> {
   for (const element of elements) {
     if (element.type === TYPE.plural) names.add(element.value);
     if (element.type === TYPE.plural || element.type === TYPE.select) {
       for (const option of Object.values(element.options)) pluralArgumentsOf(option.value, names);
     }
+    if (element.type === TYPE.tag) pluralArgumentsOf(element.children, names);
   }
   return names;
 }
@@ -73,12 +74,10 @@ test("the pseudo-language accents and lengthens every English message", async ()
   const pseudo = translators.for("en-XA");
   assert.equal(pseudo.language, "en-XA");
   for (const [id, message] of Object.entries(english)) {
-    // Every argument gets a value a reader can strip again: a count for plurals, "Deutsch" otherwise.
+    // Every argument filled in: a word for text and select arguments, a number for plural ones.
+    const counted = pluralArgumentsOf(parse(message));
     const values = Object.fromEntries(
-      [...argumentsOf(parse(message))].map((name) => [
-        name,
-        pluralArgumentsOf(parse(message)).has(name) ? 2 : "Deutsch",
-      ]),
+      [...argumentsOf(parse(message))].map((name) => [name, counted.has(name) ? 2 : "Deutsch"]),
     );
     const text = pseudo.t(id, values);
     assert.match(text, /^\[.*\]$/s, `${id} is bracketed`);

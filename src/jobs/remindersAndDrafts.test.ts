@@ -100,7 +100,7 @@ describe("reminders to applicants", () => {
     assert.equal(email.subject, "Your application is not submitted yet — Vetting Portal");
     assert.match(email.text, /Hello Ada Applicant,/);
     assert.match(email.text, /The vetting team cannot see a draft/);
-    assert.match(email.text, /A draft that is never submitted is deleted, with its files, at/);
+    assert.match(email.text, /A draft that is never submitted is deleted, with its files, on /);
     assert.match(email.text, /http:\/\/127\.0\.0\.1:3000\/apply\/sign-in\/[A-Za-z0-9_-]{20,}/);
     const token = await testApp.db.linkToken.findFirstOrThrow({
       where: { subjectId: due.id },

@@ -24,8 +24,10 @@ export async function sendReminders(
   const daysAgo = (days: number) => new Date(now.getTime() - days * DAY_MS);
 
   const drafts = await inBatches(deps, async (tx) => {
-    const batch = await tx.$queryRaw<{ id: string; email: string; fullName: string; createdAt: Date }[]>`
-      SELECT id, email, "fullName", "createdAt" FROM vetting_cases
+    const batch = await tx.$queryRaw<
+      { id: string; email: string; fullName: string; language: string; createdAt: Date }[]
+    >`
+      SELECT id, email, "fullName", language, "createdAt" FROM vetting_cases
        WHERE state = 'DRAFT' AND "erasedAt" IS NULL AND "emailConfirmedAt" IS NOT NULL
          AND "draftReminderSentAt" IS NULL AND "createdAt" < ${daysAgo(reminders.draftDays)}
        ORDER BY number LIMIT ${BATCH_SIZE} FOR UPDATE SKIP LOCKED`;
@@ -40,6 +42,7 @@ export async function sendReminders(
           ...(deletionAt > now ? { deletionAt: deletionAt.toISOString() } : {}),
         },
         linkSubject: { type: "vetting_case", id: draft.id },
+        language: draft.language,
       });
       await tx.vettingCase.update({ where: { id: draft.id }, data: { draftReminderSentAt: now } });
     }
@@ -48,8 +51,10 @@ export async function sendReminders(
 
   const moreInformation = await inBatches(deps, async (tx) => {
     // The request is the latest "more information" decision; a reminder sent before it was for an earlier one.
-    const batch = await tx.$queryRaw<{ id: string; email: string; fullName: string; confirmed: boolean }[]>`
-      SELECT c.id, c.email, c."fullName", c."emailConfirmedAt" IS NOT NULL AS confirmed
+    const batch = await tx.$queryRaw<
+      { id: string; email: string; fullName: string; language: string; confirmed: boolean }[]
+    >`
+      SELECT c.id, c.email, c."fullName", c.language, c."emailConfirmedAt" IS NOT NULL AS confirmed
         FROM vetting_cases c
         JOIN LATERAL (SELECT max(d."decidedAt") AS "askedAt" FROM case_decisions d
                        WHERE d."caseId" = c.id AND d.kind = 'REQUEST_MORE_INFORMATION') r ON true
@@ -66,6 +71,7 @@ export async function sendReminders(
           ...(request.confirmed ? greeting(request.fullName) : {}),
         },
         linkSubject: { type: "vetting_case", id: request.id },
+        language: request.language,
       });
       await tx.vettingCase.update({
         where: { id: request.id },

@@ -71,7 +71,7 @@ export async function sendRequestedLink(
     const vettingCase = await tx.vettingCase.findFirst({
       where: { email, erasedAt: null },
       orderBy: [{ createdAt: "desc" }, { number: "desc" }],
-      select: { id: true, fullName: true, email: true, emailConfirmedAt: true },
+      select: { id: true, fullName: true, email: true, emailConfirmedAt: true, language: true },
     });
     if (!vettingCase) return "no_match";
     await enqueueEmail(tx, {
@@ -82,6 +82,7 @@ export async function sendRequestedLink(
       // can apply with anyone's address and then ask for this link.
       payload: vettingCase.emailConfirmedAt ? { applicantName: vettingCase.fullName } : {},
       linkSubject: { type: "vetting_case", id: vettingCase.id },
+      language: vettingCase.language,
     });
     return "queued";
   });

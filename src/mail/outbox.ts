@@ -42,6 +42,11 @@ export interface TEmailToSend {
   linkSubject?: LinkSubject;
   /** The row's id, when the caller must recognise its own row on a second run (a job run twice). */
   id?: string;
+  /**
+   * The recipient's language for an applicant's email: their case's `language`. Fixed on the row now, so
+   * the worker writes in the language the person chose, however long the message waits.
+   */
+  language?: string | null;
 }
 
 /** An outbox row's values, checked: the kind exists, the address can be delivered to, the payload fits. */
@@ -52,6 +57,7 @@ export interface PreparedEmail {
   payload: Prisma.InputJsonObject;
   linkSubjectType: string | null;
   linkSubjectId: string | null;
+  language: string | null;
 }
 
 /** Checks an email before it is queued: a mistake here is the caller's bug, thrown before anything is written. */
@@ -71,6 +77,7 @@ export function prepareEmail(email: TEmailToSend): PreparedEmail {
     payload: payload.data as Prisma.InputJsonObject,
     linkSubjectType: email.linkSubject?.type ?? null,
     linkSubjectId: email.linkSubject?.id ?? null,
+    language: email.language ?? null,
   };
 }
 
@@ -146,6 +153,7 @@ interface ClaimedRow {
   payload: unknown;
   linkSubjectType: string | null;
   linkSubjectId: string | null;
+  language: string | null;
   attempts: number;
   messageId: string;
   createdAt: Date;
@@ -165,7 +173,8 @@ export async function deliverEmail(
        SET status = 'SENDING', attempts = attempts + 1, "sendingStartedAt" = now(), "updatedAt" = now(),
            "messageId" = coalesce("messageId", ${`<${outboxMessageId}@${messageIdDomain}>`})
      WHERE id = ${outboxMessageId}::uuid AND status = 'QUEUED' AND "nextAttemptAt" <= now()
- RETURNING id, kind, recipient, payload, "linkSubjectType", "linkSubjectId", attempts, "messageId", "createdAt"`;
+ RETURNING id, kind, recipient, payload, "linkSubjectType", "linkSubjectId", language, attempts, "messageId",
+           "createdAt"`;
   if (!row) return "not_claimable";
   const attempt = await sendClaimed(deps, row, now);
   if (attempt.outcome !== "accepted") return attempt.outcome;
@@ -210,7 +219,8 @@ export async function deliverDueEmails(
                    WHERE status = 'QUEUED' AND "nextAttemptAt" <= now()
                    ORDER BY id = ${outboxMessageId}::uuid DESC, "nextAttemptAt"
                    LIMIT ${DELIVERY_BATCH_SIZE} FOR UPDATE SKIP LOCKED)
- RETURNING id, kind, recipient, payload, "linkSubjectType", "linkSubjectId", attempts, "messageId", "createdAt"`;
+ RETURNING id, kind, recipient, payload, "linkSubjectType", "linkSubjectId", language, attempts, "messageId",
+           "createdAt"`;
   if (rows.length === 0) return ["not_claimable"];
   const othersJobKeys = rows.filter((row) => row.id !== outboxMessageId).map((row) => deliveryJobKey(row.id));
   if (othersJobKeys.length > 0) {
@@ -309,6 +319,7 @@ async function sendClaimed(
       {
         recipient: row.recipient,
         payload: row.payload,
+        language: row.language,
         link:
           link && messageKind?.link
             ? {
@@ -327,6 +338,7 @@ async function sendClaimed(
       text: rendered.text,
       html: rendered.html,
       messageId: row.messageId,
+      language: rendered.language,
     });
     return { outcome: "accepted", acceptedBy: receipt.acceptedBy };
   } catch (error) {

@@ -46,6 +46,8 @@ export interface OutgoingEmail {
   html: string;
   /** Fixed per outbox row, e.g. "<uuid@example.org>", so a re-send is recognisably the same message. */
   messageId: string;
+  /** The language it is written in (a BCP 47 tag), sent as Content-Language (RFC 3282). */
+  language?: string;
 }
 
 export interface DeliveryReceipt {
@@ -271,6 +273,7 @@ function composeMessage(email: OutgoingEmail) {
     html: email.html,
     messageId: email.messageId,
     date: new Date(),
+    headers: email.language ? { "Content-Language": email.language } : undefined,
   };
 }
 

@@ -345,6 +345,8 @@ export const caseFactsSelect = {
   state: true,
   fullName: true,
   email: true,
+  // The language every email to the person is written in.
+  language: true,
   phone: true,
   matrixId: true,
   createdById: true,

@@ -48,6 +48,7 @@ export const outboxMessageSelect = {
   payload: true,
   linkSubjectType: true,
   linkSubjectId: true,
+  language: true,
   acceptedBy: true,
   messageId: true,
   updatedAt: true,

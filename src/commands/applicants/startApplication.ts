@@ -29,7 +29,7 @@ import {
 
 // $1–$4 are DUPLICATE_MATCHES_SQL's; then the case ($5–$11), the audit rows' actor ($12–$16), the outbox
 // row ($17–$20), the duplicate fields in their order ($21), the two audit actions ($22, $23) and the
-// case's language ($24).
+// case's language ($24), which is also its email's.
 const START_APPLICATION_SQL = `
   WITH matches AS (${DUPLICATE_MATCHES_SQL}),
   flag AS (
@@ -65,8 +65,9 @@ const START_APPLICATION_SQL = `
     WHERE flag."isPossibleDuplicate"
   ),
   outbox AS (
-    INSERT INTO outbox_messages (id, kind, recipient, payload, "linkSubjectType", "linkSubjectId", "updatedAt")
-    SELECT $17::uuid, $18, $19, $20::jsonb, 'vetting_case', created.id::text, now()
+    INSERT INTO outbox_messages (id, kind, recipient, payload, "linkSubjectType", "linkSubjectId", language,
+                                 "updatedAt")
+    SELECT $17::uuid, $18, $19, $20::jsonb, 'vetting_case', created.id::text, $24, now()
     FROM created
     RETURNING id
   )

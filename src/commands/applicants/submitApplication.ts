@@ -54,6 +54,7 @@ const CASE_FOR_SUBMISSION = {
   erasedAt: true,
   fullName: true,
   email: true,
+  language: true,
   matrixId: true,
   phone: true,
   statement: true,
@@ -107,6 +108,7 @@ export async function submitApplication(
       kind: "application_received",
       recipient: vettingCase.email,
       payload: { applicantName: vettingCase.fullName, caseNumber: formatCaseNumber(vettingCase.number) },
+      language: vettingCase.language,
     });
     await notifyAgentsOfNewCase(tx, { config: options.config, caseId: options.caseId });
   });

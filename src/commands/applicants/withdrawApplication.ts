@@ -16,7 +16,7 @@ export async function withdrawApplication(
   await db.$transaction(async (tx) => {
     const vettingCase = await tx.vettingCase.findUnique({
       where: { id: options.caseId },
-      select: { state: true, number: true, fullName: true, email: true, erasedAt: true },
+      select: { state: true, number: true, fullName: true, email: true, erasedAt: true, language: true },
     });
     if (!vettingCase || vettingCase.erasedAt) throw notFound();
     await moveCase(tx, {
@@ -30,6 +30,7 @@ export async function withdrawApplication(
       kind: "withdrawal_confirmed",
       recipient: vettingCase.email,
       payload: { applicantName: vettingCase.fullName, caseNumber: formatCaseNumber(vettingCase.number) },
+      language: vettingCase.language,
     });
   });
 }

@@ -117,8 +117,14 @@ export async function correctCaseDetails(
           recipient: newPendingEmail,
           payload,
           linkSubject: { type: "vetting_case", id: options.caseId },
+          language: vettingCase.language,
         });
-        await enqueueEmail(tx, { kind: "case_email_changed_notice", recipient: vettingCase.email, payload });
+        await enqueueEmail(tx, {
+          kind: "case_email_changed_notice",
+          recipient: vettingCase.email,
+          payload,
+          language: vettingCase.language,
+        });
       }
     }
     await flagPossibleDuplicates(tx, { caseId: options.caseId, audit: options.audit });

@@ -129,6 +129,7 @@ export async function decideCase(
                 registrationTokenExpiresAt: new Date(now.getTime() + matrix.tokenLifetimeMs).toISOString(),
               }
             : applicant,
+        language: vettingCase.language,
         // The reveal link is minted at delivery, for this token; without a token the email has none.
         ...(registrationTokenId
           ? { linkSubject: { type: "registration_token", id: registrationTokenId } }
@@ -139,6 +140,7 @@ export async function decideCase(
         kind: "decision_rejected",
         recipient: vettingCase.email,
         payload: { ...applicant, reason: isReasonShared ? options.reason : null },
+        language: vettingCase.language,
       });
     } else {
       await enqueueEmail(tx, {
@@ -146,6 +148,7 @@ export async function decideCase(
         recipient: vettingCase.email,
         payload: { ...applicant, reason: options.reason },
         linkSubject: { type: "vetting_case", id: vettingCase.id },
+        language: vettingCase.language,
       });
     }
     await enqueueStaffRoomNotice(tx, options.config, {

@@ -18,7 +18,7 @@ export const NOT_WAITING_FOR_PERSON_MESSAGE =
 export async function sendCaseInvitation(
   tx: Transaction,
   options: {
-    vettingCase: { id: string; number: number; fullName: string; email: string };
+    vettingCase: { id: string; number: number; fullName: string; email: string; language: string };
     agentName: string;
     audit: AuditActor;
   },
@@ -33,6 +33,7 @@ export async function sendCaseInvitation(
       caseNumber: formatCaseNumber(vettingCase.number),
     },
     linkSubject: { type: "vetting_case", id: vettingCase.id },
+    language: vettingCase.language,
   });
   await recordAudit(
     tx,

@@ -39,7 +39,7 @@ export async function openCaseOnBehalf(
         createdById: options.agent.id,
         assignedToId: options.agent.id,
       },
-      select: { id: true, number: true, fullName: true, email: true },
+      select: { id: true, number: true, fullName: true, email: true, language: true },
     });
     const subject = { type: "vetting_case", id: vettingCase.id };
     await recordAudit(tx, options.audit, "case.opened_by_staff", subject, {

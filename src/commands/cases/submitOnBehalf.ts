@@ -27,12 +27,6 @@ import { allowedTarget, moveCase } from "./moveCase.js";
 import { notifyAgentsOfNewCase } from "./notifyAgentsOfNewCase.js";
 
 /** How the email tells the person the way they consented ("You agreed to the privacy notice by …"). */
-const CONSENT_IN_EMAIL: Record<ConsentKind, string> = {
-  SIGNED_PAPER_FORM: "signing a paper form",
-  VIDEO_CALL: "saying so on a video call",
-  EMAIL: "email",
-};
-
 export const INCOMPLETE_FOR_AGENT_MESSAGE =
   "The application is missing some details, so it cannot be submitted yet:";
 
@@ -106,9 +100,10 @@ export async function submitOnBehalf(
           applicantName: vettingCase.fullName,
           agentName: options.agent.name,
           caseNumber: formatCaseNumber(vettingCase.number),
-          consentLabel: CONSENT_IN_EMAIL[options.consentKind],
+          consentKind: options.consentKind,
         },
         linkSubject: { type: "vetting_case", id: vettingCase.id },
+        language: vettingCase.language,
       });
     }
     await notifyAgentsOfNewCase(tx, { config: options.config, caseId: options.caseId });

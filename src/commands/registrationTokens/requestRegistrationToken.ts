@@ -77,10 +77,17 @@ export async function enqueueRevealLinkEmail(
   tx: Transaction,
   token: { id: string; personName: string; personEmail: string; expiresAt: Date },
 ): Promise<void> {
+  // A token for a case's applicant is written in the language they applied in; a standalone one (no
+  // case, so no language known) in the first offered.
+  const { vettingCase } = await tx.registrationToken.findUniqueOrThrow({
+    where: { id: token.id },
+    select: { vettingCase: { select: { language: true } } },
+  });
   await enqueueEmail(tx, {
     kind: "registration_token_ready",
     recipient: token.personEmail,
     payload: { personName: token.personName, registrationTokenExpiresAt: token.expiresAt.toISOString() },
     linkSubject: { type: "registration_token", id: token.id },
+    language: vettingCase?.language ?? null,
   });
 }

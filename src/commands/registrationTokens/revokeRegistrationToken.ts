@@ -142,10 +142,14 @@ export async function revokeRegistrationToken(
     if (!isRevokedNow) return;
     // An erased person's row has no address left: nobody to tell.
     if (row.personEmail) {
+      const vettingCase = row.caseId
+        ? await tx.vettingCase.findUnique({ where: { id: row.caseId }, select: { language: true } })
+        : null;
       await enqueueEmail(tx, {
         kind: "registration_token_revoked",
         recipient: row.personEmail,
         payload: { personName: row.personName },
+        language: vettingCase?.language ?? null,
       });
     }
   });

@@ -7,6 +7,7 @@ import { defineMessageKind, MINUTE_MS, ZDisplayName } from "./kind.js";
 
 export const accountBlocked = defineMessageKind({
   name: "account_blocked",
+  audience: "staff",
   payloadSchema: z.strictObject({
     staffName: ZDisplayName,
     /** How long sign-in stays blocked, e.g. "1 hour". */
@@ -17,6 +18,6 @@ export const accountBlocked = defineMessageKind({
     lifetimeMs: 30 * MINUTE_MS,
     path: urls.staffPasswordReset,
   },
-  subject: (_payload, context) => `Sign-in to your staff account was blocked — ${context.siteName}`,
+  subject: (_payload, context) => context.t("emails.accountBlocked.subject"),
   template: "account-blocked",
 });

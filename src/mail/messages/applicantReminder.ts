@@ -8,6 +8,7 @@ import { DAY_MS, defineMessageKind, ZDisplayName } from "./kind.js";
 
 export const applicantReminder = defineMessageKind({
   name: "applicant_reminder",
+  audience: "applicant",
   payloadSchema: z.strictObject({
     reminder: z.enum(["draft", "more_information"]),
     applicantName: ZDisplayName.optional(),
@@ -20,8 +21,10 @@ export const applicantReminder = defineMessageKind({
     path: urls.applicantSignIn,
   },
   subject: (payload, context) =>
-    payload.reminder === "draft"
-      ? `Your application is not submitted yet — ${context.siteName}`
-      : `The vetting team is waiting for your answer — ${context.siteName}`,
+    context.t(
+      payload.reminder === "draft"
+        ? "emails.applicantReminder.subjectDraft"
+        : "emails.applicantReminder.subjectMoreInformation",
+    ),
   template: "applicant-reminder",
 });

@@ -5,6 +5,7 @@ import { defineMessageKind, ZCaseNumber, ZDisplayName } from "./kind.js";
 
 export const applicantReplied = defineMessageKind({
   name: "applicant_replied",
+  audience: "staff",
   payloadSchema: z.strictObject({
     staffName: ZDisplayName,
     caseNumber: ZCaseNumber,
@@ -15,6 +16,9 @@ export const applicantReplied = defineMessageKind({
     isAssignee: z.boolean(),
   }),
   subject: (payload, context) =>
-    `${payload.isAnswer ? "Answer to your request" : "New message"} on case ${payload.caseNumber} — ${context.siteName}`,
+    context.t("emails.applicantReplied.subject", {
+      isAnswer: payload.isAnswer ? "yes" : "no",
+      caseNumber: payload.caseNumber,
+    }),
   template: "applicant-replied",
 });

@@ -4,7 +4,9 @@ import { defineMessageKind, ZCaseNumber, ZDisplayName } from "./kind.js";
 
 export const applicationReceived = defineMessageKind({
   name: "application_received",
+  audience: "applicant",
   payloadSchema: z.strictObject({ applicantName: ZDisplayName, caseNumber: ZCaseNumber }),
-  subject: (payload, context) => `We received your application ${payload.caseNumber} — ${context.siteName}`,
+  subject: (payload, context) =>
+    context.t("emails.applicationReceived.subject", { caseNumber: payload.caseNumber }),
   template: "application-received",
 });

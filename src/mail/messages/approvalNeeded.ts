@@ -14,6 +14,7 @@ const ZCommon = {
 
 export const approvalNeeded = defineMessageKind({
   name: "approval_needed",
+  audience: "staff",
   payloadSchema: z.discriminatedUnion("request", [
     z.strictObject({
       request: z.literal("role_change"),
@@ -27,11 +28,6 @@ export const approvalNeeded = defineMessageKind({
     /** A server admin's invitation, which a second admin approves before it is sent. */
     z.strictObject({ request: z.literal("invitation"), ...ZCommon, roleLabel: ZDisplayName }),
   ]),
-  subject: (payload, context) =>
-    payload.request === "role_change"
-      ? `A role change waits for your approval — ${context.siteName}`
-      : payload.request === "invitation"
-        ? `A staff invitation waits for your approval — ${context.siteName}`
-        : `A registration token waits for your approval — ${context.siteName}`,
+  subject: (payload, context) => context.t("emails.approvalNeeded.subject", { request: payload.request }),
   template: "approval-needed",
 });

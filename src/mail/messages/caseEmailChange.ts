@@ -6,17 +6,19 @@ import { DAY_MS, defineMessageKind, ZCaseNumber, ZDisplayName } from "./kind.js"
 
 export const caseEmailChangeConfirmation = defineMessageKind({
   name: "case_email_change_confirmation",
+  audience: "applicant",
   payloadSchema: z.strictObject({ applicantName: ZDisplayName, caseNumber: ZCaseNumber }),
   link: { purpose: "case_email_change", lifetimeMs: 3 * DAY_MS, path: urls.caseEmailChange },
   subject: (payload, context) =>
-    `Confirm the new address for your application ${payload.caseNumber} — ${context.siteName}`,
+    context.t("emails.caseEmailChangeConfirmation.subject", { caseNumber: payload.caseNumber }),
   template: "case-email-change-confirmation",
 });
 
 export const caseEmailChangedNotice = defineMessageKind({
   name: "case_email_changed_notice",
+  audience: "applicant",
   payloadSchema: z.strictObject({ applicantName: ZDisplayName, caseNumber: ZCaseNumber }),
   subject: (payload, context) =>
-    `The address of your application ${payload.caseNumber} is being changed — ${context.siteName}`,
+    context.t("emails.caseEmailChangedNotice.subject", { caseNumber: payload.caseNumber }),
   template: "case-email-changed-notice",
 });

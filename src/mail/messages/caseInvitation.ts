@@ -6,13 +6,13 @@ import { DAY_MS, defineMessageKind, ZCaseNumber, ZDisplayName } from "./kind.js"
 
 export const caseInvitation = defineMessageKind({
   name: "case_invitation",
+  audience: "applicant",
   payloadSchema: z.strictObject({
     applicantName: ZDisplayName,
     agentName: ZDisplayName,
     caseNumber: ZCaseNumber,
   }),
   link: { purpose: "case_invitation", lifetimeMs: 7 * DAY_MS, path: urls.caseInvitation },
-  subject: (_payload, context) =>
-    `Complete your application to join ${context.communityName} — ${context.siteName}`,
+  subject: (_payload, context) => context.t("emails.caseInvitation.subject"),
   template: "case-invitation",
 });

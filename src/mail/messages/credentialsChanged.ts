@@ -19,20 +19,9 @@ export const CREDENTIAL_CHANGES = [
 ] as const;
 export type CredentialChange = (typeof CREDENTIAL_CHANGES)[number];
 
-const SUBJECTS: Record<CredentialChange, string> = {
-  password: "Your password was changed",
-  password_reset: "Your password was reset",
-  authenticator: "Two-step sign-in now uses a new authenticator",
-  recovery_codes: "New recovery codes were made for your account",
-  second_factor_reset: "Your two-step sign-in was reset",
-  passkey_added: "A passkey was added to your account",
-  passkey_removed: "A passkey was removed from your account",
-  sso_linked: "Your account was linked to single sign-on",
-  break_glass_sign_in: "Your account was signed in with a recovery code, bypassing single sign-on",
-};
-
 export const credentialsChanged = defineMessageKind({
   name: "credentials_changed",
+  audience: "staff",
   payloadSchema: z.strictObject({
     staffName: ZDisplayName,
     change: z.enum(CREDENTIAL_CHANGES),
@@ -40,6 +29,6 @@ export const credentialsChanged = defineMessageKind({
     /** Who made the change, when it was someone else (an admin resetting two-step sign-in). */
     changedBy: ZDisplayName.optional(),
   }),
-  subject: (payload, context) => `${SUBJECTS[payload.change]} — ${context.siteName}`,
+  subject: (payload, context) => context.t("emails.credentialsChanged.subject", { change: payload.change }),
   template: "credentials-changed",
 });

@@ -8,6 +8,7 @@ import { REGISTRATION_TOKEN_REVEAL_LINK_LIFETIME_MS, ZTokenExpiry } from "./regi
 
 export const decisionApproved = defineMessageKind({
   name: "decision_approved",
+  audience: "applicant",
   payloadSchema: z.strictObject({
     applicantName: ZDisplayName,
     caseNumber: ZCaseNumber,
@@ -20,6 +21,7 @@ export const decisionApproved = defineMessageKind({
     path: urls.registrationTokenReveal,
     isOptional: true,
   },
-  subject: (payload, context) => `Your application ${payload.caseNumber} was approved — ${context.siteName}`,
+  subject: (payload, context) =>
+    context.t("emails.decisionApproved.subject", { caseNumber: payload.caseNumber }),
   template: "decision-approved",
 });

@@ -4,11 +4,13 @@ import { defineMessageKind, ZCaseNumber, ZDisplayName, ZReason } from "./kind.js
 
 export const decisionRejected = defineMessageKind({
   name: "decision_rejected",
+  audience: "applicant",
   payloadSchema: z.strictObject({
     applicantName: ZDisplayName,
     caseNumber: ZCaseNumber,
     reason: ZReason.nullable(),
   }),
-  subject: (payload, context) => `A decision on your application ${payload.caseNumber} — ${context.siteName}`,
+  subject: (payload, context) =>
+    context.t("emails.decisionRejected.subject", { caseNumber: payload.caseNumber }),
   template: "decision-rejected",
 });

@@ -10,12 +10,13 @@ import { defineMessageKind, HOUR_MS, ZDisplayName } from "./kind.js";
 
 export const emailConfirmation = defineMessageKind({
   name: "email_confirmation",
+  audience: "applicant",
   payloadSchema: z.strictObject({ applicantName: ZDisplayName.optional() }),
   link: {
     purpose: "email_confirmation",
     lifetimeMs: 24 * HOUR_MS,
     path: urls.confirmEmail,
   },
-  subject: (_payload, context) => `Confirm your email address — ${context.siteName}`,
+  subject: (_payload, context) => context.t("emails.emailConfirmation.subject"),
   template: "email-confirmation",
 });

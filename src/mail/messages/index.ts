@@ -41,6 +41,7 @@ export {
   type RenderContext,
   type RenderedEmail,
   renderContextFor,
+  type SubjectContext,
   ZDisplayName,
 } from "./kind.js";
 export type { EmailInput } from "./render.js";

@@ -4,6 +4,8 @@
 import { z } from "zod";
 import type { Config } from "../../config.js";
 import { isOneLineText } from "../../domain/applicationFields.js";
+import type { Language } from "../../i18n/languages.js";
+import type { Translator } from "../../i18n/translator.js";
 
 export interface RenderContext {
   /** "Vetting Portal" */
@@ -12,14 +14,24 @@ export interface RenderContext {
   communityName: string;
   /** For absolute links (home, staff sign-in, …). */
   publicUrl: URL;
+  /** The languages offered to applicants (LANGUAGES), the default first: what a recipient's language is chosen from. */
+  languages: readonly Language[];
   /** The moment of rendering: the clock for "expires in 30 minutes". Defaults to now; tests pin it. */
   now?: Date;
+}
+
+/** What a kind's subject is written with: the render context and the recipient's language. */
+export interface SubjectContext extends RenderContext {
+  /** The catalog message `id` in the recipient's language (i18n/translator.ts). */
+  t: Translator["t"];
 }
 
 export interface RenderedEmail {
   subject: string;
   text: string;
   html: string;
+  /** The language it was written in (a BCP 47 tag): the HTML part's lang and the Content-Language header. */
+  language: Language;
 }
 
 /** What a single-use link token is for; a token of one purpose never opens another purpose's page. */
@@ -36,6 +48,12 @@ export type LinkPurpose =
 export interface MessageKind<Payload> {
   /** "email_confirmation", …: stored in the outbox, so never rename a kind that may still be queued. */
   name: string;
+  /**
+   * Who receives it. An applicant's email is written in their language (the one stored with their case,
+   * fixed on the outbox row when it was queued); staff emails stay in English for now, from the same
+   * catalogs, so translating them later is data.
+   */
+  audience: "applicant" | "staff";
   /** Validates the stored payload at send time (and, by the caller, at enqueue time). */
   payloadSchema: z.ZodType<Payload>;
   /** Present for kinds that carry a single-use link: which purpose the link token has, and how long it lives. */
@@ -50,7 +68,7 @@ export interface MessageKind<Payload> {
      */
     isOptional?: boolean;
   };
-  subject(payload: Payload, context: RenderContext): string;
+  subject(payload: Payload, context: SubjectContext): string;
   /** Template base name: views/emails/<template>.html.njk and .txt.njk */
   template: string;
 }
@@ -62,11 +80,12 @@ export function defineMessageKind<const Name extends string, Payload>(
   return kind;
 }
 
-export function renderContextFor(config: Pick<Config, "site" | "http">): RenderContext {
+export function renderContextFor(config: Pick<Config, "site" | "http" | "languages">): RenderContext {
   return {
     siteName: config.site.name,
     communityName: config.site.communityName,
     publicUrl: config.http.publicUrl,
+    languages: config.languages,
   };
 }
 

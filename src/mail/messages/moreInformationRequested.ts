@@ -5,8 +5,10 @@ import { defineMessageKind, HOUR_MS, ZCaseNumber, ZDisplayName, ZReason } from "
 
 export const moreInformationRequested = defineMessageKind({
   name: "more_information_requested",
+  audience: "applicant",
   payloadSchema: z.strictObject({ applicantName: ZDisplayName, caseNumber: ZCaseNumber, reason: ZReason }),
   link: { purpose: "sign_in", lifetimeMs: 72 * HOUR_MS, path: urls.applicantSignIn },
-  subject: (payload, context) => `More information needed for ${payload.caseNumber} — ${context.siteName}`,
+  subject: (payload, context) =>
+    context.t("emails.moreInformationRequested.subject", { caseNumber: payload.caseNumber }),
   template: "more-information-requested",
 });

@@ -4,7 +4,9 @@ import { defineMessageKind, ZCaseNumber, ZDisplayName } from "./kind.js";
 
 export const newCaseWaiting = defineMessageKind({
   name: "new_case_waiting",
+  audience: "staff",
   payloadSchema: z.strictObject({ agentName: ZDisplayName, caseNumber: ZCaseNumber, caseId: z.uuid() }),
-  subject: (payload, context) => `New case waiting: ${payload.caseNumber} — ${context.siteName}`,
+  subject: (payload, context) =>
+    context.t("emails.newCaseWaiting.subject", { caseNumber: payload.caseNumber }),
   template: "new-case-waiting",
 });

@@ -6,6 +6,7 @@ import { defineMessageKind, ZCaseNumber, ZDisplayName } from "./kind.js";
 
 export const newCasesDigest = defineMessageKind({
   name: "new_cases_digest",
+  audience: "staff",
   payloadSchema: z.strictObject({
     agentName: ZDisplayName,
     cases: z
@@ -15,7 +16,6 @@ export const newCasesDigest = defineMessageKind({
     /** The end of the period covered (exclusive), ISO 8601 in UTC. */
     periodEnd: z.iso.datetime(),
   }),
-  subject: (payload, context) =>
-    `${payload.cases.length} new ${payload.cases.length === 1 ? "case" : "cases"} waiting — ${context.siteName}`,
+  subject: (payload, context) => context.t("emails.newCasesDigest.subject", { count: payload.cases.length }),
   template: "new-cases-digest",
 });

@@ -6,12 +6,13 @@ import { defineMessageKind, MINUTE_MS, ZDisplayName } from "./kind.js";
 
 export const passwordReset = defineMessageKind({
   name: "password_reset",
+  audience: "staff",
   payloadSchema: z.strictObject({ staffName: ZDisplayName }),
   link: {
     purpose: "password_reset",
     lifetimeMs: 30 * MINUTE_MS,
     path: urls.staffPasswordReset,
   },
-  subject: (_payload, context) => `Reset your password — ${context.siteName}`,
+  subject: (_payload, context) => context.t("emails.passwordReset.subject"),
   template: "password-reset",
 });

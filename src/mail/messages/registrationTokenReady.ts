@@ -18,12 +18,13 @@ export const ZTokenExpiry = z.iso.datetime();
 
 export const registrationTokenReady = defineMessageKind({
   name: "registration_token_ready",
+  audience: "applicant",
   payloadSchema: z.strictObject({ personName: ZDisplayName, registrationTokenExpiresAt: ZTokenExpiry }),
   link: {
     purpose: "registration_token_reveal",
     lifetimeMs: REGISTRATION_TOKEN_REVEAL_LINK_LIFETIME_MS,
     path: urls.registrationTokenReveal,
   },
-  subject: (_payload, context) => `Your invitation to ${context.communityName} — ${context.siteName}`,
+  subject: (_payload, context) => context.t("emails.registrationTokenReady.subject"),
   template: "registration-token-ready",
 });

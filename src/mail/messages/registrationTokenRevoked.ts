@@ -5,7 +5,8 @@ import { defineMessageKind, ZDisplayName } from "./kind.js";
 
 export const registrationTokenRevoked = defineMessageKind({
   name: "registration_token_revoked",
+  audience: "applicant",
   payloadSchema: z.strictObject({ personName: ZDisplayName }),
-  subject: (_payload, context) => `Your registration token was withdrawn — ${context.siteName}`,
+  subject: (_payload, context) => context.t("emails.registrationTokenRevoked.subject"),
   template: "registration-token-revoked",
 });

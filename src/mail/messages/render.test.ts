@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { loadTranslators } from "../../i18n/translator.js";
 import { testViews } from "../../test/views.js";
 import {
   EmailRenderError,
@@ -18,6 +19,7 @@ const context: RenderContext = {
   siteName: "Vetting Portal",
   communityName: "the community",
   publicUrl: new URL("https://vetting.example.org"),
+  languages: ["en", "de", "fr", "en-XA"],
   now,
 };
 const HOSTILE_NAME = `<script>alert(1)</script> & "Bob"`;
@@ -90,7 +92,7 @@ function payloadsNaming(name: string): { [Name in MessageKindName]: MessagePaylo
       applicantName: name,
       agentName: name,
       caseNumber: "VC-00042",
-      consentLabel: "a signed paper form",
+      consentKind: "SIGNED_PAPER_FORM",
     },
     case_email_change_confirmation: { applicantName: name, caseNumber: "VC-00042" },
     case_email_changed_notice: { applicantName: name, caseNumber: "VC-00042" },
@@ -272,16 +274,16 @@ describe("renderEmail", () => {
 
   test("the link appears in both parts: as a button and written out in HTML, on its own line in text", async () => {
     const expectedExpiry = {
-      email_confirmation: "This link works once and expires in 24 hours (at 14:05 UTC on 4 March 2025).",
-      sign_in_link: "This link works once and expires in 15 minutes (at 14:20 UTC on 3 March 2025).",
-      staff_invitation: "This link works once and expires in 72 hours (at 14:05 UTC on 6 March 2025).",
-      password_reset: "This link works once and expires in 30 minutes (at 14:35 UTC on 3 March 2025).",
-      account_blocked: "This link works once and expires in 30 minutes (at 14:35 UTC on 3 March 2025).",
+      email_confirmation: "This link works once and expires in 24 hours, on 4 March 2025 at 14:05 UTC.",
+      sign_in_link: "This link works once and expires in 15 minutes, on 3 March 2025 at 14:20 UTC.",
+      staff_invitation: "This link works once and expires in 72 hours, on 6 March 2025 at 14:05 UTC.",
+      password_reset: "This link works once and expires in 30 minutes, on 3 March 2025 at 14:35 UTC.",
+      account_blocked: "This link works once and expires in 30 minutes, on 3 March 2025 at 14:35 UTC.",
       more_information_requested:
-        "This link works once and expires in 72 hours (at 14:05 UTC on 6 March 2025).",
-      case_invitation: "This link works once and expires in 7 days (at 14:05 UTC on 10 March 2025).",
-      decision_approved: "This link works once and expires in 7 days (at 14:05 UTC on 10 March 2025).",
-      registration_token_ready: "This link works once and expires in 7 days (at 14:05 UTC on 10 March 2025).",
+        "This link works once and expires in 72 hours, on 6 March 2025 at 14:05 UTC.",
+      case_invitation: "This link works once and expires in 7 days, on 10 March 2025 at 14:05 UTC.",
+      decision_approved: "This link works once and expires in 7 days, on 10 March 2025 at 14:05 UTC.",
+      registration_token_ready: "This link works once and expires in 7 days, on 10 March 2025 at 14:05 UTC.",
     };
     for (const [name, expiry] of Object.entries(expectedExpiry) as [MessageKindName, string][]) {
       const link = linkFor(name);
@@ -308,7 +310,7 @@ describe("renderEmail", () => {
     );
     assert.ok(email.html.includes('href="https://vetting.example.org/apply/confirm/abc?x=1&amp;y=2"'));
     assert.ok(email.text.split("\n").includes(url));
-    assert.ok(email.text.includes("expires in 1 minute (at 14:06 UTC on 3 March 2025)"));
+    assert.ok(email.text.includes("expires in 1 minute, on 3 March 2025 at 14:06 UTC"));
   });
 
   test("a hostile name arrives as visible text: escaped in HTML, literal in text, in every kind", async () => {
@@ -472,11 +474,8 @@ describe("renderEmail", () => {
     assert.match(email.text, /We will send you what you need to join in a separate email/);
     assert.ok(!email.text.includes("registration token"), email.text);
     assert.equal(email.subject, "Your application VC-00042 was approved — Vetting Portal");
-    assert.match(email.text, /Good news: your application VC-00042 to join the community\s+was approved\./);
-    assert.match(
-      email.html,
-      /Good news: your application <strong>VC-00042<\/strong> to join the community was approved\./,
-    );
+    assert.match(email.text, /Good news: your application VC-00042 to join the community was approved\./);
+    assert.match(email.html, /Good news: your application VC-00042 to join the community was approved\./);
   });
 
   test("an approval with a registration token carries the reveal link and the token's expiry, never a token", async () => {
@@ -489,7 +488,7 @@ describe("renderEmail", () => {
     });
     for (const part of [email.text, email.html]) {
       assert.match(part, /the token is not in this email/);
-      assert.match(part, /The token itself works once, until 14:05 UTC on 2 April 2025\./);
+      assert.match(part, /The token itself works once, until 2 April 2025 at 14:05 UTC\./);
       assert.ok(
         part.includes("https://vetting.example.org/registration-token/new-link"),
         "where to ask again",
@@ -507,7 +506,7 @@ describe("renderEmail", () => {
     assert.equal(email.subject, "Your invitation to the community — Vetting Portal");
     for (const part of [email.text, email.html]) {
       assert.match(part, /Hello Grace,/);
-      assert.match(part, /The token itself works once, until 14:05 UTC on 2 April 2025\./);
+      assert.match(part, /The token itself works once, until 2 April 2025 at 14:05 UTC\./);
     }
   });
 
@@ -699,12 +698,236 @@ describe("renderEmail", () => {
 });
 
 describe("describeDuration", () => {
-  test("uses the unit people would use", () => {
-    assert.equal(describeDuration(30_000), "1 minute");
-    assert.equal(describeDuration(30 * 60_000), "30 minutes");
-    assert.equal(describeDuration(29 * 60_000 + 59_000), "30 minutes");
-    assert.equal(describeDuration(24 * 3_600_000), "24 hours");
-    assert.equal(describeDuration(72 * 3_600_000), "72 hours");
-    assert.equal(describeDuration(7 * 24 * 3_600_000), "7 days");
+  test("uses the unit people would use, with the language's plural rules", async () => {
+    const translators = await loadTranslators(["en", "de", "fr"]);
+    const english = translators.for("en");
+    assert.equal(describeDuration(30_000, english), "1 minute");
+    assert.equal(describeDuration(30 * 60_000, english), "30 minutes");
+    assert.equal(describeDuration(29 * 60_000 + 59_000, english), "30 minutes");
+    assert.equal(describeDuration(24 * 3_600_000, english), "24 hours");
+    assert.equal(describeDuration(72 * 3_600_000, english), "72 hours");
+    assert.equal(describeDuration(7 * 24 * 3_600_000, english), "7 days");
+    const german = translators.for("de");
+    assert.equal(describeDuration(30_000, german), "1 Minute");
+    assert.equal(describeDuration(3 * 3_600_000, german), "3 Stunden");
+    assert.equal(describeDuration(7 * 24 * 3_600_000, german), "7 Tagen");
+    const french = translators.for("fr");
+    assert.equal(describeDuration(60 * 60_000, french), "60 minutes");
+    assert.equal(describeDuration(24 * 3_600_000, french), "24 heures");
+    assert.equal(describeDuration(4 * 24 * 3_600_000, french), "4 jours");
+  });
+});
+
+const APPLICANT_KINDS = kindNames.filter((name) => messageKinds[name].audience === "applicant");
+const TOKEN_EXPIRY = "2025-04-02T14:05:09.000Z";
+
+/** Every applicant kind with the payloads that change its words (optional parts on and off). */
+function applicantVariants(name: string): { kind: MessageKindName; payload: unknown; link?: unknown }[] {
+  const payloads = payloadsNaming("Grace Hopper") as Record<string, unknown>;
+  return [
+    ...APPLICANT_KINDS.map((kind) => ({ kind, payload: payloads[kind] })),
+    { kind: "sign_in_link" as const, payload: {} },
+    { kind: "applicant_reminder" as const, payload: { reminder: "more_information" } },
+    {
+      kind: "decision_approved" as const,
+      payload: { applicantName: name, caseNumber: "VC-00042", registrationTokenExpiresAt: TOKEN_EXPIRY },
+    },
+    { kind: "decision_approved" as const, payload: payloads.decision_approved, link: undefined },
+    {
+      kind: "decision_rejected" as const,
+      payload: { applicantName: name, caseNumber: "VC-00042", reason: null },
+    },
+    ...(["VIDEO_CALL", "EMAIL"] as const).map((consentKind) => ({
+      kind: "submitted_on_behalf" as const,
+      payload: { ...(payloads.submitted_on_behalf as object), consentKind },
+    })),
+  ];
+}
+
+function renderIn(
+  language: string | null,
+  variant: { kind: MessageKindName; payload: unknown; link?: unknown },
+) {
+  const link = "link" in variant ? variant.link : linkFor(variant.kind);
+  return renderEmail(
+    views,
+    variant.kind,
+    {
+      recipient: "grace@example.org",
+      payload: variant.payload,
+      link: link as { url: string; expiresAt: Date } | undefined,
+      language,
+    },
+    context,
+  );
+}
+
+/** What a reader sees of the HTML part: the text between tags, entities decoded. */
+function visibleTextOf(html: string): string {
+  return html
+    .replace(/<!doctype[^>]*>/i, "")
+    .replace(/<[^>]+>/g, " ")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, "&");
+}
+
+/**
+ * The words of `text` written in plain ASCII letters once the values that do not come from the catalogs
+ * (names, case numbers, the site's settings, formatted dates, URLs) are taken out. In the pseudo-language
+ * every catalog word is accented, so any word left is text that bypassed the catalogs.
+ */
+function plainWordsIn(text: string, knownValues: string[]): string[] {
+  let rest = text.replace(/https?:\/\/\S+/g, " ");
+  for (const value of knownValues) rest = rest.replaceAll(value, " ");
+  return (rest.match(/\p{L}+/gu) ?? []).filter((word) => /^[A-Za-z]+$/.test(word));
+}
+
+const langOf = (html: string) => /<html lang="([^"]+)"/.exec(html)?.[1];
+
+describe("applicant emails in the recipient's language", () => {
+  test("the kinds written in the applicant's language are exactly those sent to applicants", () => {
+    assert.deepEqual([...APPLICANT_KINDS].sort(), [
+      "applicant_reminder",
+      "application_received",
+      "case_email_change_confirmation",
+      "case_email_changed_notice",
+      "case_invitation",
+      "decision_approved",
+      "decision_rejected",
+      "email_confirmation",
+      "more_information_requested",
+      "registration_token_ready",
+      "registration_token_revoked",
+      "sign_in_link",
+      "submitted_on_behalf",
+      "withdrawal_confirmed",
+    ]);
+  });
+
+  test("in the pseudo-language every word of every applicant email comes from the catalogs", async () => {
+    const translators = await loadTranslators(context.languages);
+    const pseudo = translators.for("en-XA");
+    const knownValues = [
+      "Grace Hopper",
+      "VC-00042",
+      REASON,
+      context.siteName,
+      context.communityName,
+      "grace@example.org",
+      pseudo.dateTime(TOKEN_EXPIRY),
+      ...APPLICANT_KINDS.flatMap((kind) => {
+        const link = linkFor(kind);
+        return link ? [pseudo.dateTime(link.expiresAt)] : [];
+      }),
+    ];
+    for (const variant of applicantVariants("Grace Hopper")) {
+      const label = `${variant.kind} ${JSON.stringify(variant.payload)}`;
+      const email = await renderIn("en-XA", variant);
+      assert.equal(email.language, "en-XA", label);
+      assert.equal(langOf(email.html), "en-XA", label);
+      assert.deepEqual(plainWordsIn(email.subject, knownValues), [], `${label}: subject`);
+      assert.deepEqual(plainWordsIn(email.text, knownValues), [], `${label}: text part`);
+      assert.deepEqual(plainWordsIn(visibleTextOf(email.html), knownValues), [], `${label}: HTML part`);
+    }
+    // The check can fail: the same email in English is all plain words.
+    const english = await renderIn("en", {
+      kind: "application_received",
+      payload: payloadsNaming("Ada").application_received,
+    });
+    assert.ok(plainWordsIn(english.text, knownValues).includes("received"));
+  });
+
+  for (const language of ["de", "fr"] as const) {
+    test(`in ${language} no sentence of an applicant email is left in English`, async () => {
+      for (const variant of applicantVariants("Grace Hopper")) {
+        const label = `${variant.kind} ${JSON.stringify(variant.payload)}`;
+        const [english, translated] = [await renderIn("en", variant), await renderIn(language, variant)];
+        assert.equal(translated.language, language, label);
+        assert.equal(langOf(translated.html), language, label);
+        assert.notEqual(translated.subject, english.subject, label);
+        // Every line of English prose (not a URL, not a value) must be gone from the translation.
+        const englishLines = english.text
+          .split("\n")
+          .filter((line) => /\p{L}{3}/u.test(line) && !/^https?:\/\//.test(line) && line !== REASON);
+        for (const line of englishLines) {
+          assert.ok(!translated.text.includes(line), `${label}: "${line}" in the ${language} text part`);
+          assert.ok(
+            !visibleTextOf(translated.html).includes(line),
+            `${label}: "${line}" in the ${language} HTML part`,
+          );
+        }
+        assert.ok(!/\[|\]/.test(translated.text), `${label}: no pseudo-language`);
+      }
+    });
+  }
+
+  test("dates, durations and plural forms follow the language", async () => {
+    const variant = {
+      kind: "registration_token_ready" as const,
+      payload: { personName: "Grete", registrationTokenExpiresAt: TOKEN_EXPIRY },
+    };
+    const german = await renderIn("de", variant);
+    assert.equal(german.subject, "Ihre Einladung zu the community – Vetting Portal");
+    assert.ok(
+      german.text.includes(
+        "Dieser Link funktioniert nur einmal und läuft in 7 Tagen ab, am 10. März 2025 um 14:05 UTC.",
+      ),
+    );
+    assert.ok(
+      german.text.includes("Der Code selbst funktioniert nur einmal und bis zum 2. April 2025 um 14:05 UTC."),
+    );
+    const french = await renderIn("fr", variant);
+    assert.ok(
+      french.text.includes(
+        "Ce lien ne fonctionne qu’une fois et expire dans 7 jours, le 10 mars 2025 à 14:05 UTC.",
+      ),
+    );
+    assert.ok(
+      french.text.includes("Le jeton lui-même ne fonctionne qu’une fois, jusqu’au 2 avril 2025 à 14:05 UTC."),
+    );
+  });
+
+  test("a translated message keeps a name with & and < as typed in text, escaped once in HTML", async () => {
+    const email = await renderIn("fr", {
+      kind: "case_invitation",
+      payload: { applicantName: HOSTILE_NAME, agentName: HOSTILE_NAME, caseNumber: "VC-00042" },
+    });
+    assert.ok(email.text.includes(`Bonjour ${HOSTILE_NAME},`), email.text);
+    assert.ok(email.text.includes(`${HOSTILE_NAME} a commencé pour vous une candidature`));
+    assert.ok(email.html.includes(`Bonjour ${HOSTILE_NAME_IN_HTML},`));
+    assert.ok(email.html.includes(`${HOSTILE_NAME_IN_HTML} a commencé pour vous une candidature`));
+    assert.ok(!email.html.includes("<script>") && !email.html.includes("&amp;amp;"));
+  });
+
+  test("a language no longer offered gets the first offered one; staff emails stay in English", async () => {
+    const frenchFirst = { ...context, languages: ["fr", "en"] as const };
+    const input = {
+      recipient: "grace@example.org",
+      payload: { applicantName: "Ada", caseNumber: "VC-00042" },
+    };
+    for (const language of ["de", "tlh", null]) {
+      const email = await renderEmail(views, "application_received", { ...input, language }, frenchFirst);
+      assert.equal(email.language, "fr", String(language));
+      assert.equal(email.subject, "Nous avons reçu votre candidature VC-00042 – Vetting Portal");
+    }
+    for (const name of kindNames.filter((kind) => messageKinds[kind].audience === "staff")) {
+      const email = await renderEmail(
+        views,
+        name,
+        {
+          recipient: "grace@example.org",
+          payload: payloadsNaming("Grace")[name],
+          link: linkFor(name),
+          language: "de",
+        },
+        frenchFirst,
+      );
+      assert.equal(email.language, "en", name);
+      assert.equal(langOf(email.html), "en", name);
+      assert.match(email.text, /will never ask you for your password by email/, name);
+    }
   });
 });

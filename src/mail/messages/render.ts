@@ -5,7 +5,15 @@
 // by a second environment with autoescape off, built once per caller environment over fresh loaders on
 // the same template folders (sharing loader instances would share their template cache, and a cached
 // template stays bound to the environment that loaded it first).
+//
+// Words come from the catalogs (src/i18n/catalogs, ids under emails.*) through the translator of the
+// recipient's language: an applicant's from the outbox row, staff always English. Templates call
+// t("emails.<kind>.<part>", { … }) and format dates with formatDate/formatDateTime (UTC, in that
+// language). A translated message is plain text: the HTML environment escapes it with its values, the
+// text environment leaves both as written, so "Tom & Jerry" arrives right in both parts.
 import nunjucks from "nunjucks";
+import { DEFAULT_LANGUAGE } from "../../i18n/languages.js";
+import { loadTranslators, type MessageValues, type Translator } from "../../i18n/translator.js";
 import { absoluteUrl, urls } from "../../urls.js";
 import { renderView } from "../../views.js";
 import { EmailRenderError, type MessageKind, type RenderContext, type RenderedEmail } from "./kind.js";
@@ -13,6 +21,11 @@ import { EmailRenderError, type MessageKind, type RenderContext, type RenderedEm
 export interface EmailInput {
   recipient: string;
   payload: unknown;
+  /**
+   * The recipient's language as stored on the outbox row (an applicant kind's; staff kinds ignore it).
+   * Absent, or no longer offered in LANGUAGES: the first offered language.
+   */
+  language?: string | null;
   /** For kinds with `link`: the absolute URL of the single-use link and when its token expires. */
   link?: { url: string; expiresAt: Date };
 }
@@ -35,10 +48,19 @@ export async function renderMessageKind<Payload>(
   }
   const payload = parsed.data;
   const now = context.now ?? new Date();
-  const subject = kind.subject(payload, context);
+  const translator = await translatorFor(kind, input.language, context);
+  // Nearly every message names the site or the community: they go along with every message's values.
+  const t = (id: string, values?: MessageValues) =>
+    translator.t(id, { siteName: context.siteName, communityName: context.communityName, ...values });
+  const subject = kind.subject(payload, { ...context, t });
   const templateContext = {
     ...(payload as object),
     subject,
+    lang: translator.language,
+    t,
+    formatDate: translator.date,
+    formatDateTime: translator.dateTime,
+    formatNumber: translator.number,
     recipient: input.recipient,
     siteName: context.siteName,
     communityName: context.communityName,
@@ -56,16 +78,29 @@ export async function renderMessageKind<Payload>(
     staffCaseUrl: (caseId: string) => absoluteUrl(context.publicUrl, urls.staffCase(caseId)),
     // Where staff choose which notifications they get, and how.
     staffProfileUrl: absoluteUrl(context.publicUrl, urls.staffProfile()),
-    /** "09:00 UTC on 4 March 2025" for an ISO timestamp from the payload. */
+    /** "09:00 UTC on 4 March 2025" for an ISO timestamp from the payload (staff emails, English). */
     utc: (isoTimestamp: string) => formatUtc(new Date(isoTimestamp)),
     renderedAt: formatUtc(now, { withSeconds: true }),
-    link: describeLink(kind, input.link, context.publicUrl, now),
+    link: describeLink(kind, input.link, context.publicUrl, now, translator),
   };
   const [text, html] = await Promise.all([
     renderView(textEnvironmentFor(views), `emails/${kind.template}.txt.njk`, templateContext),
     renderView(views, `emails/${kind.template}.html.njk`, templateContext),
   ]);
-  return { subject, text: tidyPlainText(text), html };
+  return { subject, text: tidyPlainText(text), html, language: translator.language };
+}
+
+/**
+ * The translator an email is written with. Both lists are memoized per process (loadTranslators), so this
+ * costs a map lookup after the first email. A language no longer offered falls back to the first offered.
+ */
+async function translatorFor(
+  kind: MessageKind<unknown>,
+  language: string | null | undefined,
+  context: RenderContext,
+): Promise<Translator> {
+  if (kind.audience === "staff") return (await loadTranslators([DEFAULT_LANGUAGE])).for(DEFAULT_LANGUAGE);
+  return (await loadTranslators(context.languages)).for(language);
 }
 
 function describeLink(
@@ -73,6 +108,7 @@ function describeLink(
   link: EmailInput["link"],
   publicUrl: URL,
   now: Date,
+  translator: Translator,
 ): { url: string; expiresIn: string; expiresAt: string } | undefined {
   if (!kind.link) {
     if (link) throw new EmailRenderError(kind.name, "unexpected_link", "this kind carries no link");
@@ -94,20 +130,23 @@ function describeLink(
       "the link expired before the message could be sent; the person has to ask for a new one",
     );
   }
-  return { url: link.url, expiresIn: describeDuration(remainingMs), expiresAt: formatUtc(link.expiresAt) };
+  return {
+    url: link.url,
+    expiresIn: describeDuration(remainingMs, translator),
+    expiresAt: translator.dateTime(link.expiresAt),
+  };
 }
 
-/** "30 minutes", "24 hours", "72 hours": the unit people would use, rounded to the nearest whole one. */
-export function describeDuration(durationMs: number): string {
+/**
+ * "30 minutes", "24 hours", "7 days" in the translator's language: the unit people would use, rounded to
+ * the nearest whole one (the catalog's plural rules pick the word).
+ */
+export function describeDuration(durationMs: number, translator: Translator): string {
   const minutes = Math.max(1, Math.round(durationMs / 60_000));
-  if (minutes < 120) return plural(minutes, "minute");
+  if (minutes < 120) return translator.t("emails.common.duration", { unit: "minute", count: minutes });
   const hours = Math.round(minutes / 60);
-  if (hours <= 72) return plural(hours, "hour");
-  return plural(Math.round(hours / 24), "day");
-}
-
-function plural(count: number, unit: string): string {
-  return `${count} ${unit}${count === 1 ? "" : "s"}`;
+  if (hours <= 72) return translator.t("emails.common.duration", { unit: "hour", count: hours });
+  return translator.t("emails.common.duration", { unit: "day", count: Math.round(hours / 24) });
 }
 
 const utcDate = new Intl.DateTimeFormat("en-GB", { timeZone: "UTC", dateStyle: "long" });

@@ -4,7 +4,9 @@ import { defineMessageKind, ZCaseNumber, ZDisplayName } from "./kind.js";
 
 export const resubmissionReceived = defineMessageKind({
   name: "resubmission_received",
+  audience: "staff",
   payloadSchema: z.strictObject({ agentName: ZDisplayName, caseNumber: ZCaseNumber, caseId: z.uuid() }),
-  subject: (payload, context) => `${payload.caseNumber} was resubmitted — ${context.siteName}`,
+  subject: (payload, context) =>
+    context.t("emails.resubmissionReceived.subject", { caseNumber: payload.caseNumber }),
   template: "resubmission-received",
 });

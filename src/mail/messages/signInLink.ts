@@ -7,12 +7,13 @@ import { defineMessageKind, MINUTE_MS, ZDisplayName } from "./kind.js";
 
 export const signInLink = defineMessageKind({
   name: "sign_in_link",
+  audience: "applicant",
   payloadSchema: z.strictObject({ applicantName: ZDisplayName.optional() }),
   link: {
     purpose: "sign_in",
     lifetimeMs: 15 * MINUTE_MS,
     path: urls.applicantSignIn,
   },
-  subject: (_payload, context) => `Your link back to your application — ${context.siteName}`,
+  subject: (_payload, context) => context.t("emails.signInLink.subject"),
   template: "sign-in-link",
 });

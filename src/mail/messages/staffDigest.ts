@@ -9,6 +9,7 @@ export const MAX_NOTICES_PER_DIGEST = 200;
 
 export const staffDigest = defineMessageKind({
   name: "staff_digest",
+  audience: "staff",
   payloadSchema: z.strictObject({
     recipientName: ZDisplayName,
     /** The UTC day the digest is for, "2026-03-04". */
@@ -18,8 +19,6 @@ export const staffDigest = defineMessageKind({
     notListedCount: z.int().min(0),
   }),
   subject: (payload, context) =>
-    `Your daily digest: ${payload.notices.length + payload.notListedCount} ${
-      payload.notices.length + payload.notListedCount === 1 ? "notice" : "notices"
-    } — ${context.siteName}`,
+    context.t("emails.staffDigest.subject", { count: payload.notices.length + payload.notListedCount }),
   template: "staff-digest",
 });

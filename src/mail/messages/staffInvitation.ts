@@ -6,6 +6,7 @@ import { defineMessageKind, HOUR_MS, ZDisplayName } from "./kind.js";
 
 export const staffInvitation = defineMessageKind({
   name: "staff_invitation",
+  audience: "staff",
   payloadSchema: z.strictObject({
     inviteeName: ZDisplayName,
     inviterName: ZDisplayName,
@@ -17,6 +18,6 @@ export const staffInvitation = defineMessageKind({
     lifetimeMs: 72 * HOUR_MS,
     path: urls.staffInvitation,
   },
-  subject: (_payload, context) => `You are invited to join the staff — ${context.siteName}`,
+  subject: (_payload, context) => context.t("emails.staffInvitation.subject"),
   template: "staff-invitation",
 });

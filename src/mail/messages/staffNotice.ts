@@ -55,6 +55,7 @@ export function staffNoticeSubject(notice: TStaffNotice): string {
 
 export const staffNotice = defineMessageKind({
   name: "staff_notice",
+  audience: "staff",
   payloadSchema: z.strictObject({ recipientName: ZDisplayName, notice: ZStaffNotice }),
   subject: (payload, context) => `${staffNoticeSubject(payload.notice)} — ${context.siteName}`,
   template: "staff-notice",

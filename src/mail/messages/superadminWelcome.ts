@@ -5,7 +5,8 @@ import { defineMessageKind, ZDisplayName } from "./kind.js";
 
 export const superadminWelcome = defineMessageKind({
   name: "superadmin_welcome",
+  audience: "staff",
   payloadSchema: z.strictObject({ name: ZDisplayName }),
-  subject: (_payload, context) => `Your ${context.siteName} superadmin account is ready`,
+  subject: (_payload, context) => context.t("emails.superadminWelcome.subject"),
   template: "superadmin-welcome",
 });

@@ -5,7 +5,8 @@ import { defineMessageKind } from "./kind.js";
 
 export const testMessage = defineMessageKind({
   name: "test_message",
+  audience: "staff",
   payloadSchema: z.strictObject({}),
-  subject: (_payload, context) => `Test message — ${context.siteName}`,
+  subject: (_payload, context) => context.t("emails.testMessage.subject"),
   template: "test-message",
 });

@@ -4,7 +4,9 @@ import { defineMessageKind, ZCaseNumber, ZDisplayName } from "./kind.js";
 
 export const withdrawalConfirmed = defineMessageKind({
   name: "withdrawal_confirmed",
+  audience: "applicant",
   payloadSchema: z.strictObject({ applicantName: ZDisplayName, caseNumber: ZCaseNumber }),
-  subject: (payload, context) => `Your application ${payload.caseNumber} was withdrawn — ${context.siteName}`,
+  subject: (payload, context) =>
+    context.t("emails.withdrawalConfirmed.subject", { caseNumber: payload.caseNumber }),
   template: "withdrawal-confirmed",
 });

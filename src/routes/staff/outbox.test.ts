@@ -219,6 +219,22 @@ describe("the outbox pages", () => {
     assert.equal(brokenPage.status, 200);
     assert.match(brokenPage.html, /Cannot render the &quot;staff_invitation&quot; email: invalid payload/);
   });
+
+  test("an applicant's message is shown in the language it will be sent in", async () => {
+    const { id } = await seedMessage({
+      status: "QUEUED",
+      kind: "withdrawal_confirmed",
+      recipient: "grete@example.org",
+      payload: { applicantName: "Grete", caseNumber: "VC-00042" },
+      language: "de",
+    });
+    const { status, html } = await get(`/staff/outbox/${id}`);
+    assert.equal(status, 200);
+    assert.match(html, /Ihre Bewerbung VC-00042 wurde zurückgezogen – Vetting Portal/);
+    assert.match(html, /Sie haben Ihre Bewerbung VC-00042 bei the community zurückgezogen\./);
+    const htmlPart = await get(`/staff/outbox/${id}/html`);
+    assert.match(htmlPart.html, /<html lang="de">/);
+  });
 });
 
 describe("outbox actions", () => {

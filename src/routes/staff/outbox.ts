@@ -224,6 +224,8 @@ async function renderForDisplay(
       {
         recipient: message.recipient,
         payload: message.payload,
+        // As the recipient will read it: in the language fixed on the row.
+        language: message.language,
         link:
           kind?.link && (!kind.link.isOptional || message.linkSubjectType)
             ? {
