@@ -40,6 +40,7 @@ export const CASE_QUEUE_PARAMS = [
   "from",
   "to",
   "duplicate",
+  "matrixVerified",
   "sort",
 ] as const;
 export type CaseQueueParam = (typeof CASE_QUEUE_PARAMS)[number];

@@ -41,6 +41,8 @@ export interface TCaseQueueFilter {
   /** First submission, exclusive upper bound. */
   submittedUntil?: Date;
   isPossibleDuplicate?: boolean;
+  /** Cases whose current Matrix ID the applicant proved (the bot's direct message). */
+  isMatrixIdVerified?: boolean;
 }
 
 /** Where the next page starts: the sort it belongs to, the last row's sort value and id. */

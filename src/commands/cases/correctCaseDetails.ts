@@ -18,6 +18,7 @@ import { enqueueEmail } from "../../mail/outbox.js";
 import { canCorrectCaseDetails, hasConflictOn } from "../../policies/cases.js";
 import { type Actor, authorize } from "../../policies/staff.js";
 import { lockCaseForCommand } from "../../queries/cases.js";
+import { clearMatrixIdVerification } from "../matrixIdentity/clearMatrixIdVerification.js";
 import { flagPossibleDuplicates } from "./flagPossibleDuplicates.js";
 
 export const NOTHING_TO_CORRECT_MESSAGE = "Nothing was changed: the details are as they were.";
@@ -121,6 +122,8 @@ export async function correctCaseDetails(
         await enqueueEmail(tx, { kind: "case_email_changed_notice", recipient: vettingCase.email, payload });
       }
     }
+    if (changes.matrixId)
+      await clearMatrixIdVerification(tx, { caseId: options.caseId, audit: options.audit });
     await flagPossibleDuplicates(tx, { caseId: options.caseId, audit: options.audit });
     return { correctionId: correction.id, changedFields, isEmailPending: newPendingEmail !== null };
   });
