@@ -27,6 +27,7 @@ import { presentMaintenanceBanner } from "./presenters/maintenanceBanner.js";
 import { presentStaffNav } from "./presenters/staffNav.js";
 import { findStaffNavCounts, type StaffNavCounts } from "./queries/sql/staffNavCounts.js";
 import { applicantEvidenceRoutes } from "./routes/applicant/evidence.js";
+import { matrixIdRoutes } from "./routes/applicant/matrixId.js";
 import { workspaceRoutes } from "./routes/applicant/workspace.js";
 import { devMailboxRoutes } from "./routes/dev/mailbox.js";
 import { healthRoutes } from "./routes/health/health.js";
@@ -34,6 +35,7 @@ import { metricsRoutes } from "./routes/health/metrics.js";
 import { createReadinessCheck } from "./routes/health/readiness.js";
 import { applicantLinkRoutes } from "./routes/links/applicant.js";
 import { invitationLinkRoutes } from "./routes/links/invitation.js";
+import { matrixIdProofLinkRoutes } from "./routes/links/matrixIdProof.js";
 import { passwordResetLinkRoutes } from "./routes/links/passwordReset.js";
 import { registrationTokenLinkRoutes } from "./routes/links/registrationToken.js";
 import { setupRoutes } from "./routes/links/setup.js";
@@ -179,6 +181,7 @@ export function createApp(deps: AppDependencies): Koa {
   router.use(applyRoutes(deps).routes());
   router.use(languageRoutes(deps).routes());
   router.use(applicantLinkRoutes(deps).routes());
+  router.use(matrixIdProofLinkRoutes(deps).routes());
   router.use(registrationTokenLinkRoutes(deps).routes());
   router.use(setupRoutes(deps).routes());
   if (devMailbox) router.use(devMailboxRoutes(devMailbox).routes());
@@ -193,6 +196,7 @@ export function createApp(deps: AppDependencies): Koa {
   applicantRouter.use(requireApplicant());
   applicantRouter.use(workspaceRoutes(deps).routes());
   applicantRouter.use(applicantEvidenceRoutes(deps).routes());
+  applicantRouter.use(matrixIdRoutes(deps).routes());
   router.use(applicantRouter.routes());
   // Every other page under /staff needs a signed-in staff member. (A router's middleware also runs for
   // routes registered after it, so the guard is bound to the /staff prefix and comes last.)

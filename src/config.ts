@@ -275,7 +275,10 @@ export const ZEnvironment = z.object({
       .regex(/^![^:\s]+:[^\s]+$/, "must be a room ID like !abcdef:example.org (not an alias)")
       .optional(),
   ),
-  /** A bot account's access token (client-server API) that has joined the staff room. */
+  /**
+   * A bot account's access token (client-server API) on the homeserver: it posts to the staff room
+   * (with MATRIX_STAFF_ROOM_ID) and sends applicants the direct message that proves their Matrix ID.
+   */
   MATRIX_BOT_ACCESS_TOKEN: optionalString,
   /**
    * The standalone form (a token for someone without a case): "four-eyes", a request a second admin
@@ -510,6 +513,8 @@ export interface Config {
   matrix: MatrixSettings | null;
   /** Posting new cases and decisions to the staff's Matrix room; null when off. */
   matrixStaffRoom: MatrixStaffRoomSettings | null;
+  /** The bot's client-server access (applicants prove their Matrix ID through it); null when off. */
+  matrixBot: MatrixBotSettings | null;
   /** The standalone token form: requests approved by a second admin, or switched off. */
   standaloneTokens: "four-eyes" | "off";
   /** BACKUP_DIR, where scripts/backup records its last success for /metrics; null when unset. */
@@ -548,6 +553,14 @@ export interface MatrixStaffRoomSettings {
   /** The client-server API's base (the same homeserver as the registration tokens'). */
   homeserverUrl: URL;
   roomId: string;
+  /** Sent as a bearer token; never logged. */
+  botAccessToken: string;
+  requestTimeoutMs: number;
+}
+
+export interface MatrixBotSettings {
+  /** The client-server API's base (the same homeserver as the registration tokens'). */
+  homeserverUrl: URL;
   /** Sent as a bearer token; never logged. */
   botAccessToken: string;
   requestTimeoutMs: number;
@@ -783,6 +796,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
   const malwareScan = malwareScanSettings(values, isProduction, problems);
   const matrix = matrixSettings(values, isProduction, problems);
   const matrixStaffRoom = matrixStaffRoomSettings(values, matrix, problems);
+  const matrixBot = matrixBotSettings(values, matrix, problems);
   const securityTxt = securityTxtSettings(values, publicUrl, problems);
   const maintenance = maintenanceSettings(values, problems);
   const oidc = oidcSettings(values, isProduction, problems);
@@ -935,6 +949,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     ),
     matrix,
     matrixStaffRoom,
+    matrixBot,
     standaloneTokens: values.STANDALONE_TOKENS,
     backupDir: values.BACKUP_DIR ? path.resolve(projectRoot, values.BACKUP_DIR) : null,
     securityTxt,
@@ -1258,12 +1273,11 @@ function matrixStaffRoomSettings(
 ): MatrixStaffRoomSettings | null {
   const roomId = values.MATRIX_STAFF_ROOM_ID;
   const token = values.MATRIX_BOT_ACCESS_TOKEN;
-  if (!roomId && !token) return null;
-  if (!roomId || !token) {
+  // A bot token alone is fine: it proves applicants' Matrix IDs without posting to a staff room.
+  if (!roomId) return null;
+  if (!token) {
     problems.push(
-      roomId
-        ? "MATRIX_BOT_ACCESS_TOKEN: required with MATRIX_STAFF_ROOM_ID (the access token of a bot in that room)"
-        : "MATRIX_STAFF_ROOM_ID: required with MATRIX_BOT_ACCESS_TOKEN (e.g. !abcdef:example.org)",
+      "MATRIX_BOT_ACCESS_TOKEN: required with MATRIX_STAFF_ROOM_ID (the access token of a bot in that room)",
     );
     return null;
   }
@@ -1274,6 +1288,26 @@ function matrixStaffRoomSettings(
   return {
     homeserverUrl: matrix.homeserverUrl,
     roomId,
+    botAccessToken: token,
+    requestTimeoutMs: matrix.requestTimeoutMs,
+  };
+}
+
+function matrixBotSettings(
+  values: z.output<typeof ZEnvironment>,
+  matrix: MatrixSettings | null,
+  problems: string[],
+): MatrixBotSettings | null {
+  const token = values.MATRIX_BOT_ACCESS_TOKEN;
+  if (!token) return null;
+  if (!matrix) {
+    // Reported once, by the staff room's check, when the room is set too.
+    if (!values.MATRIX_STAFF_ROOM_ID)
+      problems.push("MATRIX_BOT_ACCESS_TOKEN: needs MATRIX_HOMESERVER_URL (the bot's homeserver)");
+    return null;
+  }
+  return {
+    homeserverUrl: matrix.homeserverUrl,
     botAccessToken: token,
     requestTimeoutMs: matrix.requestTimeoutMs,
   };

@@ -17,7 +17,8 @@ export type LinkPurpose =
   | "case_invitation"
   | "case_submitted_for_you"
   | "case_email_change"
-  | "registration_token_reveal";
+  | "registration_token_reveal"
+  | "matrix_id_proof";
 
 export interface LinkSubject {
   type: string;
@@ -45,9 +46,20 @@ export function isWellFormedLinkToken(value: string): boolean {
 
 export async function issueLinkToken(
   tx: Transaction,
-  options: { purpose: LinkPurpose; subject?: LinkSubject | null; lifetimeMs: number; now?: Date },
+  options: {
+    purpose: LinkPurpose;
+    subject?: LinkSubject | null;
+    lifetimeMs: number;
+    now?: Date;
+    /**
+     * A token the caller derived (32 bytes, base64url) instead of a random one: for a link a retried
+     * job must send again unchanged (the Matrix ID proof's message is idempotent by transaction ID).
+     */
+    token?: string;
+  },
 ): Promise<IssuedLinkToken> {
-  const token = randomBytes(32).toString("base64url");
+  const token = options.token ?? randomBytes(32).toString("base64url");
+  if (!isWellFormedLinkToken(token)) throw new Error("a link token is 32 bytes in base64url");
   const expiresAt = new Date((options.now ?? new Date()).getTime() + options.lifetimeMs);
   const row = await tx.linkToken.create({
     data: {

@@ -108,6 +108,11 @@ export const urls = {
   /** The "email me a link" page after signing out, saying so. */
   applicantSignedOut: () => "/apply/sign-in?signed-out=1",
   applicantWorkspace: () => "/application",
+  /** The workspace's Matrix ID proof section (its form posts here). */
+  applicantMatrixIdProof: () => "/application/matrix-id/prove",
+  applicantMatrixIdSection: () => "/application#matrix-id",
+  /** The link the bot sends to the applicant's Matrix ID. */
+  matrixIdProofLink: (token: string) => `/apply/matrix-id/${encodeURIComponent(token)}`,
   applicantWorkspaceWithNotice: (notice: string) => `/application?done=${encodeURIComponent(notice)}`,
   applicantDetails: () => "/application/details",
   applicantAction: (action: "submit" | "resubmit" | "withdraw") => `/application/${action}`,

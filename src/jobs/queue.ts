@@ -2,6 +2,7 @@
 // transaction rolls back, the job never existed; if it commits, a worker will run it.
 import type { Transaction } from "../db.js";
 import type { TStaffRoomNoticePayload } from "./postStaffRoomNotice.js";
+import type { TSendMatrixIdProofPayload } from "./sendMatrixIdProof.js";
 import type { TSendRequestedLinkPayload } from "./sendRequestedLink.js";
 
 export interface JobPayloads {
@@ -9,6 +10,7 @@ export interface JobPayloads {
   issue_registration_token: { registrationTokenId: string };
   send_requested_link: TSendRequestedLinkPayload;
   post_staff_room_notice: TStaffRoomNoticePayload;
+  send_matrix_id_proof: TSendMatrixIdProofPayload;
 }
 
 export async function enqueueJob<Name extends keyof JobPayloads>(

@@ -23,6 +23,7 @@ import { purgeAbandonedDrafts } from "./purgeAbandonedDrafts.js";
 import { purgeDecidedCases } from "./purgeDecidedCases.js";
 import { purgeExpiredLinkTokens } from "./purgeExpiredLinkTokens.js";
 import { purgeOldCspViolations } from "./purgeOldCspViolations.js";
+import { sendMatrixIdProof, ZSendMatrixIdProofPayload } from "./sendMatrixIdProof.js";
 import { sendReminders } from "./sendReminders.js";
 import { sendRequestedLink, ZSendRequestedLinkPayload } from "./sendRequestedLink.js";
 import { sendStaffDigests } from "./sendStaffDigests.js";
@@ -84,6 +85,9 @@ export function taskList(deps: MailDeliveryDependencies): TaskList {
     },
     post_staff_room_notice: async (payload) => {
       await postStaffRoomNoticeJob(deps, ZStaffRoomNoticePayload.parse(payload));
+    },
+    send_matrix_id_proof: async (payload) => {
+      await sendMatrixIdProof(deps, ZSendMatrixIdProofPayload.parse(payload));
     },
     send_requested_link: async (payload) => {
       await sendRequestedLink(deps, ZSendRequestedLinkPayload.parse(payload));

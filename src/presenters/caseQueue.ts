@@ -40,6 +40,7 @@ export const CASE_QUEUE_PARAMS = [
   "from",
   "to",
   "duplicate",
+  "matrixVerified",
   "sort",
 ] as const;
 export type CaseQueueParam = (typeof CASE_QUEUE_PARAMS)[number];
@@ -172,6 +173,7 @@ export function presentActiveFilters(
   add("Submitted from", values.from);
   add("Submitted until", values.to);
   add("Only possible duplicates", values.duplicate === "yes" ? "yes" : undefined);
+  add("Only with a verified Matrix ID", values.matrixVerified === "yes" ? "yes" : undefined);
   if (values.sort && values.sort !== "waiting")
     add("Order", SORT_LABELS[values.sort as TCaseQueueSort] ?? undefined);
   return active;

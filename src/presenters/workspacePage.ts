@@ -5,6 +5,7 @@ import type { Config } from "../config.js";
 import type { ApplicantCaseRow } from "../queries/sql/applicantCase.js";
 import { urls } from "../urls.js";
 import { APPLICATION_FIELD_ORDER, presentApplicantCase } from "./applicantCase.js";
+import type { ApplicantMatrixIdProofView } from "./matrixIdProof.js";
 
 /** What a request adds to the workspace. */
 export interface WorkspaceView {
@@ -17,6 +18,9 @@ export interface WorkspaceView {
   isConsentTicked?: boolean;
   /** The message form as typed, when a POST re-renders it. */
   replyValues?: { message: string } | null;
+  /** The Matrix ID proof section (presenters/matrixIdProof.ts), and why a request was just refused. */
+  matrixIdProof?: ApplicantMatrixIdProofView | null;
+  matrixIdProofRefusal?: string | null;
 }
 
 /**
@@ -36,6 +40,8 @@ export function workspacePageModel(vettingCase: ApplicantCaseRow, config: Config
     isConsentTicked: view.isConsentTicked ?? false,
     replyValues: view.replyValues ?? { message: "" },
     noticeVersion: config.privacy.noticeVersion,
+    matrixIdProof: view.matrixIdProof ?? null,
+    matrixIdProofRefusal: view.matrixIdProofRefusal ?? null,
     links: {
       details: urls.applicantDetails(),
       submit: urls.applicantAction("submit"),

@@ -43,6 +43,8 @@ export interface TCaseQueueFilter {
   isPossibleDuplicate?: boolean;
   /** Only these cases (a bulk action's selection), in the view's order. */
   caseIds?: readonly string[];
+  /** Cases whose current Matrix ID the applicant proved (the bot's direct message). */
+  isMatrixIdVerified?: boolean;
 }
 
 /** Where the next page starts: the sort it belongs to, the last row's sort value and id. */

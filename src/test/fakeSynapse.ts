@@ -18,6 +18,12 @@
 //       the same access token and transaction ID again → the same event_id, and no second message
 //       (the spec's idempotency); a room the bot has not joined → 403 M_FORBIDDEN; any known token
 //       (the bot's, above all) may send.
+// And the two the bot uses for direct messages (the Matrix ID proof):
+//   POST /_matrix/client/v3/createRoom {preset, is_direct, invite: [userId]} → 200 {"room_id": "!…"}, the
+//       bot joined and the invitees invited; an invitee the homeserver does not know → 404 M_NOT_FOUND
+//       (Synapse's "Unknown user" answer, no room made), one who refuses invites → 403 M_FORBIDDEN
+//   GET  /_matrix/client/v3/rooms/<roomId>/state/m.room.member/<userId> → 200 {"membership": …}, or 404
+//       M_NOT_FOUND when they have none; a room the bot is not in → 403 M_FORBIDDEN
 //
 // Every request is recorded (method, path, headers, parsed body), and faults can be programmed per
 // endpoint (hang until the client gives up, an HTTP status, N times then normal answers), so tests can
@@ -27,7 +33,15 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { MatrixSettings } from "../config.js";
 
-export type FakeSynapseEndpoint = "create" | "list" | "delete" | "send";
+export type FakeSynapseEndpoint = "create" | "list" | "delete" | "send" | "createRoom" | "member";
+
+/** A room the fake holds: the staff room, and every room createRoom made. */
+export interface FakeRoom {
+  roomId: string;
+  isDirect: boolean;
+  /** userId → "join" | "invite" | "leave" | "ban" ("@bot:…" for the bot). */
+  members: Map<string, string>;
+}
 
 /** A message the room holds (the send endpoint's). */
 export interface FakeRoomMessage {
@@ -83,6 +97,18 @@ export interface FakeSynapse {
   staffRoomId: string;
   /** The messages a room holds, in order (every room when none is named). */
   roomMessages(roomId?: string): FakeRoomMessage[];
+  /** The bot's user ID (the member the bot is in the rooms it made). */
+  botUserId: string;
+  /** The direct rooms made with this person (createRoom with is_direct, them invited), oldest first. */
+  directRoomsWith(userId: string): FakeRoom[];
+  /** The bot's messages in direct rooms with this person, oldest first. */
+  directMessagesTo(userId: string): FakeRoomMessage[];
+  /** The person's membership changes, as if they acted in their client (accepted, left, …). */
+  setMembership(roomId: string, userId: string, membership: string): void;
+  /** Invites to this user ID get 404 M_NOT_FOUND ("Unknown user"), as for an account that does not exist. */
+  addUnknownUser(userId: string): void;
+  /** Invites to this user ID get 403 M_FORBIDDEN, as when their server or settings refuse it. */
+  addRefusingUser(userId: string): void;
   /** Every request received, in order. */
   requests: FakeSynapseRequest[];
   /** Requests to one endpoint. */
@@ -112,6 +138,8 @@ export interface FakeSynapse {
 
 const PREFIX = "/_synapse/admin/v1/registration_tokens";
 const SEND_PATH = /^\/_matrix\/client\/v3\/rooms\/([^/]+)\/send\/m\.room\.message\/([^/]+)$/;
+const CREATE_ROOM_PATH = "/_matrix/client/v3/createRoom";
+const MEMBER_PATH = /^\/_matrix\/client\/v3\/rooms\/([^/]+)\/state\/m\.room\.member\/([^/]+)$/;
 // Synapse's allowed characters (NewRegistrationTokenRestServlet.allowed_chars: ascii letters, digits
 // and "._~-"), with its own error message, which names a narrower set.
 const ALLOWED_TOKEN = /^[A-Za-z0-9._~-]+$/;
@@ -145,6 +173,14 @@ export async function startFakeSynapse(
   const userToken = options.userToken ?? "syt_dXNlcg_fakeUserAccessToken_0002";
   const botToken = options.botToken ?? "syt_Ym90_fakeBotAccessToken_0003";
   const staffRoomId = "!staffRoom:fake-synapse.example";
+  const botUserId = "@portal-bot:fake-synapse.example";
+  const rooms = new Map<string, FakeRoom>();
+  const unknownUsers = new Set<string>();
+  const refusingUsers = new Set<string>();
+  function addStaffRoom(): void {
+    rooms.set(staffRoomId, { roomId: staffRoomId, isDirect: false, members: new Map([[botUserId, "join"]]) });
+  }
+  addStaffRoom();
   const messages: FakeRoomMessage[] = [];
   /** "<sender> <txnId>" → event_id: the spec scopes transaction IDs to the access token. */
   const transactions = new Map<string, string>();
@@ -154,6 +190,8 @@ export async function startFakeSynapse(
 
   function endpointOf(method: string, pathname: string): FakeSynapseEndpoint | null {
     if (SEND_PATH.test(pathname) && method === "PUT") return "send";
+    if (pathname === CREATE_ROOM_PATH && method === "POST") return "createRoom";
+    if (MEMBER_PATH.test(pathname) && method === "GET") return "member";
     if (pathname === PREFIX && method === "GET") return "list";
     if (pathname === `${PREFIX}/new` && method === "POST") return "create";
     if (pathname.startsWith(`${PREFIX}/`) && pathname !== `${PREFIX}/new` && method === "DELETE") {
@@ -274,7 +312,7 @@ export async function startFakeSynapse(
     const [, rawRoom = "", rawTxn = ""] = SEND_PATH.exec(pathname) ?? [];
     const roomId = decodeURIComponent(rawRoom);
     const txnId = decodeURIComponent(rawTxn);
-    if (roomId !== staffRoomId || sender === "user")
+    if (rooms.get(roomId)?.members.get(botUserId) !== "join" || sender === "user")
       throw new SynapseError(403, "M_FORBIDDEN", `User not in room ${roomId}`);
     if (typeof body !== "object" || body === null || Array.isArray(body))
       throw new SynapseError(400, "M_BAD_JSON", "Content must be a JSON object.");
@@ -285,6 +323,41 @@ export async function startFakeSynapse(
     transactions.set(key, eventId);
     messages.push({ roomId, eventId, txnId, sender, content: body });
     return { event_id: eventId };
+  }
+
+  /** Synapse's room creation: the invitees are checked before any room exists. */
+  function createRoom(headers: http.IncomingHttpHeaders, body: unknown): { room_id: string } {
+    if (senderOf(headers) !== "bot")
+      throw new SynapseError(403, "M_FORBIDDEN", "Not allowed to create rooms");
+    if (typeof body !== "object" || body === null || Array.isArray(body))
+      throw new SynapseError(400, "M_BAD_JSON", "Content must be a JSON object.");
+    const fields = body as Record<string, unknown>;
+    const invite = fields.invite ?? [];
+    if (!Array.isArray(invite) || invite.some((userId) => typeof userId !== "string"))
+      throw new SynapseError(400, "M_INVALID_PARAM", "invite must be a list of user IDs");
+    for (const userId of invite as string[]) {
+      if (!/^@[^:\s]+:[^\s]+$/.test(userId))
+        throw new SynapseError(400, "M_INVALID_PARAM", `Invalid user_id: ${userId}`);
+      if (unknownUsers.has(userId)) throw new SynapseError(404, "M_NOT_FOUND", "Unknown user");
+      if (refusingUsers.has(userId))
+        throw new SynapseError(403, "M_FORBIDDEN", "Invites are not allowed for this user");
+    }
+    const roomId = `!room${rooms.size.toString().padStart(6, "0")}:fake-synapse.example`;
+    const members = new Map<string, string>([[botUserId, "join"]]);
+    for (const userId of invite as string[]) members.set(userId, "invite");
+    rooms.set(roomId, { roomId, isDirect: fields.is_direct === true, members });
+    return { room_id: roomId };
+  }
+
+  function membership(pathname: string, headers: http.IncomingHttpHeaders): { membership: string } {
+    senderOf(headers);
+    const [, rawRoom = "", rawUser = ""] = MEMBER_PATH.exec(pathname) ?? [];
+    const room = rooms.get(decodeURIComponent(rawRoom));
+    if (room?.members.get(botUserId) !== "join")
+      throw new SynapseError(403, "M_FORBIDDEN", "User not in room");
+    const found = room.members.get(decodeURIComponent(rawUser));
+    if (!found) throw new SynapseError(404, "M_NOT_FOUND", "Event not found");
+    return { membership: found };
   }
 
   function remove(pathname: string): Record<string, never> {
@@ -336,6 +409,7 @@ export async function startFakeSynapse(
         if (endpoint === "create") create(parsed ?? {});
         if (endpoint === "delete") remove(url.pathname);
         if (endpoint === "send") sendMessage(url.pathname, request.headers, parsed);
+        if (endpoint === "createRoom") createRoom(request.headers, parsed);
       } catch {
         // The fault's answer below is what the client sees either way.
       }
@@ -354,6 +428,11 @@ export async function startFakeSynapse(
         if (text !== "" && !isJson) throw new SynapseError(400, "M_NOT_JSON", "Content not JSON.");
         return send(response, 200, sendMessage(url.pathname, request.headers, parsed));
       }
+      if (endpoint === "createRoom") {
+        if (text !== "" && !isJson) throw new SynapseError(400, "M_NOT_JSON", "Content not JSON.");
+        return send(response, 200, createRoom(request.headers, parsed ?? {}));
+      }
+      if (endpoint === "member") return send(response, 200, membership(url.pathname, request.headers));
       if (!url.pathname.startsWith(PREFIX))
         throw new SynapseError(404, "M_UNRECOGNIZED", "Unrecognized request");
       if (!endpoint) throw new SynapseError(405, "M_UNRECOGNIZED", `Unrecognized request: ${method}`);
@@ -389,6 +468,28 @@ export async function startFakeSynapse(
       messages
         .filter((message) => roomId === undefined || message.roomId === roomId)
         .map((message) => ({ ...message })),
+    botUserId,
+    directRoomsWith: (userId) =>
+      [...rooms.values()].filter((room) => room.isDirect && room.members.has(userId)),
+    directMessagesTo: (userId) => {
+      const roomIds = new Set(
+        [...rooms.values()]
+          .filter((room) => room.isDirect && room.members.has(userId))
+          .map((room) => room.roomId),
+      );
+      return messages.filter((message) => roomIds.has(message.roomId)).map((message) => ({ ...message }));
+    },
+    setMembership: (roomId, userId, value) => {
+      const room = rooms.get(roomId);
+      if (!room) throw new Error("fakeSynapse: no such room");
+      room.members.set(userId, value);
+    },
+    addUnknownUser: (userId) => {
+      unknownUsers.add(userId);
+    },
+    addRefusingUser: (userId) => {
+      refusingUsers.add(userId);
+    },
     requests,
     requestsTo: (endpoint) => requests.filter((request) => request.endpoint === endpoint),
     tokens: () => [...store.values()].map((token) => ({ ...token })),
@@ -417,6 +518,10 @@ export async function startFakeSynapse(
     reset: () => {
       store.clear();
       messages.length = 0;
+      rooms.clear();
+      addStaffRoom();
+      unknownUsers.clear();
+      refusingUsers.clear();
       transactions.clear();
       faults.clear();
       requests.length = 0;

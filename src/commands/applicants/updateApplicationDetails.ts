@@ -9,6 +9,7 @@ import type { TApplicationDetails } from "../../domain/applicationFields.js";
 import { conflict, notFound } from "../../errors.js";
 import { canApplicantEdit } from "../../policies/cases.js";
 import { flagPossibleDuplicates } from "../cases/flagPossibleDuplicates.js";
+import { clearMatrixIdVerification } from "../matrixIdentity/clearMatrixIdVerification.js";
 
 export const NOT_EDITABLE_MESSAGE =
   "Your details can be changed only while your application is a draft, or when the vetting team has asked you for more information. Nothing was changed.";
@@ -49,6 +50,9 @@ export async function updateApplicationDetails(
       { type: "vetting_case", id: options.caseId },
       { changedFields },
     );
+    if (changedFields.includes("matrixId")) {
+      await clearMatrixIdVerification(tx, { caseId: options.caseId, audit: options.audit });
+    }
     if (changedFields.includes("phone") || changedFields.includes("matrixId")) {
       await flagPossibleDuplicates(tx, { caseId: options.caseId, audit: options.audit });
     }

@@ -18,6 +18,7 @@ import { enqueueEmail } from "../../mail/outbox.js";
 import { canCorrectCaseDetails, hasConflictOn } from "../../policies/cases.js";
 import { type Actor, authorize } from "../../policies/staff.js";
 import { lockCaseForCommand } from "../../queries/cases.js";
+import { clearMatrixIdVerification } from "../matrixIdentity/clearMatrixIdVerification.js";
 import { flagPossibleDuplicates } from "./flagPossibleDuplicates.js";
 
 export const NOTHING_TO_CORRECT_MESSAGE = "Nothing was changed: the details are as they were.";
@@ -127,6 +128,8 @@ export async function correctCaseDetails(
         });
       }
     }
+    if (changes.matrixId)
+      await clearMatrixIdVerification(tx, { caseId: options.caseId, audit: options.audit });
     await flagPossibleDuplicates(tx, { caseId: options.caseId, audit: options.audit });
     return { correctionId: correction.id, changedFields, isEmailPending: newPendingEmail !== null };
   });

@@ -14,6 +14,8 @@
 //   replies           the applicant's messages: body → ""
 //   closures          the reason a case was closed → ""; the consent note of a submission on the
 //                     person's behalf → null (the consent's kind and notice version stay)
+//   Matrix ID proof   the verified mark (when, which ID), the requests to the bot (they hold the
+//                     Matrix ID and the bot's room), their unused links
 //   corrections       staff corrections of the details: before/after → {}, reason → ""; the address
 //                     waiting for confirmation → null
 //   decisions         reason → "" where there was one (null stays null: "no reason" stays a fact)
@@ -44,6 +46,7 @@ import { formatCaseNumber } from "../../domain/caseNumber.js";
 import { conflict, notFound } from "../../errors.js";
 import type { Logger } from "../../logger.js";
 import type { EvidenceStore } from "../../storage/evidenceStore.js";
+import { eraseMatrixIdProofs } from "../matrixIdentity/clearMatrixIdVerification.js";
 import { flagPossibleDuplicates } from "./flagPossibleDuplicates.js";
 
 /** The outbox's recipient column is NOT NULL; a reserved domain (RFC 2606) that can never deliver. */
@@ -125,6 +128,7 @@ export async function eraseCase(
   await tx.caseReply.updateMany({ where: { caseId }, data: { body: "" } });
   await tx.caseClosure.updateMany({ where: { caseId }, data: { reason: "" } });
   await tx.caseDetailCorrection.updateMany({ where: { caseId }, data: { changes: {}, reason: "" } });
+  await eraseMatrixIdProofs(tx, caseId);
   await tx.vettingCase.update({
     where: { id: caseId },
     data: {

@@ -82,13 +82,18 @@ function filterConditions(filter: TCaseQueueFilter, values: SqlValues, viewerId:
     conditions.push(`vetting_case."submittedAt" < ${values.add(filter.submittedUntil)}`);
   if (filter.isPossibleDuplicate) conditions.push(`vetting_case."isPossibleDuplicate"`);
   if (filter.caseIds) conditions.push(`vetting_case.id = ANY(${values.add(filter.caseIds)}::uuid[])`);
+  // The mark counts only for the Matrix ID it was made for (policies/matrixIdProof.ts isMatrixIdVerified).
+  if (filter.isMatrixIdVerified)
+    conditions.push(`(vetting_case."matrixIdVerifiedAt" IS NOT NULL
+      AND vetting_case."matrixIdVerifiedId" = vetting_case."matrixId")`);
   const filtersByDetail =
     filter.assignee ||
     filter.recommendation ||
     filter.score ||
     filter.submittedFrom ||
     filter.submittedUntil ||
-    filter.isPossibleDuplicate;
+    filter.isPossibleDuplicate ||
+    filter.isMatrixIdVerified;
   if (filtersByDetail) conditions.push(notConflicted());
   return conditions;
 }

@@ -38,6 +38,7 @@ import { allowedMoves, CASE_STATE_LABELS } from "../../domain/caseStates.js";
 import { HttpError } from "../../errors.js";
 import { signedInApplicant } from "../../middleware/applicantSession.js";
 import { canApplicantEdit, canApplicantReply, canApplicantWithdraw } from "../../policies/cases.js";
+import { applicantMatrixIdProofView } from "../../presenters/matrixIdProof.js";
 import { WORKSPACE_NOTICES, type WorkspaceNotice } from "../../presenters/notices/applicant.js";
 import { type WorkspaceView, withdrawPageModel, workspacePageModel } from "../../presenters/workspacePage.js";
 import { findApplicantCase } from "../../queries/sql/applicantCase.js";
@@ -217,6 +218,10 @@ async function renderWorkspace(ctx: Context, deps: AppDependencies, view: Worksp
   if (!vettingCase) return;
   const status = view.status ?? 200;
   ctx.status = status;
-  await ctx.render("applicant/workspace.njk", workspacePageModel(vettingCase, deps.config, view));
+  const matrixIdProof = await applicantMatrixIdProofView(deps.db, deps.config, vettingCase.id);
+  await ctx.render(
+    "applicant/workspace.njk",
+    workspacePageModel(vettingCase, deps.config, { ...view, matrixIdProof }),
+  );
   ctx.status = status;
 }

@@ -10,6 +10,7 @@ import { type LiveStatus, liveStatusOf } from "../../matrix/registrationTokenSta
 import { canViewCaseDetails } from "../../policies/cases.js";
 import { type CasePageView, casePageModel, conflictedCasePageModel } from "../../presenters/casePage.js";
 import { staffIdsInTimeline } from "../../presenters/cases.js";
+import { staffMatrixIdProofView } from "../../presenters/matrixIdProof.js";
 import type { CaseNotice } from "../../presenters/notices/cases.js";
 import { findCasePage } from "../../queries/casePage.js";
 import type { CaseRegistrationTokenRow } from "../../queries/caseRegistrationTokens.js";
@@ -36,14 +37,17 @@ export async function renderCasePage(
   const page = canViewCaseDetails(staff, records.facts)
     ? {
         template: "staff/cases/detail.njk",
-        model: casePageModel({
-          staff,
-          records,
-          staffNames: await findStaffNames(deps.db, staffIdsInTimeline(records.timelineRows)),
-          tokenLiveStatuses: await liveStatusesOf(deps, records.registrationTokenRows),
-          config: deps.config,
-          view,
-        }),
+        model: {
+          ...casePageModel({
+            staff,
+            records,
+            staffNames: await findStaffNames(deps.db, staffIdsInTimeline(records.timelineRows)),
+            tokenLiveStatuses: await liveStatusesOf(deps, records.registrationTokenRows),
+            config: deps.config,
+            view,
+          }),
+          matrixIdProof: await staffMatrixIdProofView(deps.db, caseId),
+        },
       }
     : { template: "staff/cases/conflicted.njk", model: conflictedCasePageModel(staff, records.row, view) };
   const status = view.status ?? 200;

@@ -114,6 +114,7 @@ export const ZCaseQueueQuery = z
       .trim()
       .refine((value) => value === "" || isIsoDate(value), "Submitted until: enter a day like 2026-03-31."),
     duplicate: oneOfOrEmpty(["yes"], "Only possible duplicates: tick the box or leave it empty."),
+    matrixVerified: oneOfOrEmpty(["yes"], "Only with a verified Matrix ID: tick the box or leave it empty."),
     sort: oneOfOrEmpty(CASE_QUEUE_SORTS, "Order: choose an order from the list."),
   })
   .superRefine((query, context) => {
@@ -138,6 +139,7 @@ export function toQueueFilter(query: TCaseQueueQuery): TCaseQueueFilter {
     submittedFrom: submitted.from,
     submittedUntil: submitted.until,
     isPossibleDuplicate: query.duplicate === "yes" || undefined,
+    isMatrixIdVerified: query.matrixVerified === "yes" || undefined,
   };
 }
 
