@@ -17,7 +17,8 @@ export type LinkPurpose =
   | "case_invitation"
   | "case_submitted_for_you"
   | "case_email_change"
-  | "registration_token_reveal";
+  | "registration_token_reveal"
+  | "reference_request";
 
 export interface LinkSubject {
   type: string;

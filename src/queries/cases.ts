@@ -79,6 +79,9 @@ export function findAssignableStaff(db: Database): Promise<{ id: string; name: s
   });
 }
 
+/** The answered references that vouch for the person (an approval condition with APPROVAL_REQUIRES_REFERENCE). */
+const vouchingReferencesSelect = { where: { status: "VOUCHED" }, select: { id: true } } as const;
+
 export const casePageSelect = {
   id: true,
   number: true,
@@ -178,6 +181,7 @@ export const casePageSelect = {
     select: { id: true, body: true, answersDecisionId: true, createdAt: true },
   },
   pendingEmail: true,
+  references: vouchingReferencesSelect,
   detailCorrections: {
     orderBy: [{ createdAt: "asc" }, { id: "asc" }],
     select: { id: true, reason: true, changes: true },
@@ -199,6 +203,7 @@ interface CaseFactsSource {
   vettingRecords: readonly { agentId: string; identityVerified: boolean }[];
   evidenceFiles: readonly { uploadedById: string | null }[];
   conflicts: readonly { staffUserId: string; withdrawnAt: Date | null }[];
+  references: readonly { id: string }[];
 }
 
 /**
@@ -224,6 +229,7 @@ export function caseFactsOf(
       .filter((standing) => standing.withdrawnAt === null)
       .map((standing) => standing.staffUserId),
     applicantMatches,
+    vouchingReferenceIds: row.references.map((reference) => reference.id),
     erasedAt: row.erasedAt,
   };
 }
@@ -318,7 +324,10 @@ export const caseFactsSelect = {
   submittedById: true,
   assignedToId: true,
   erasedAt: true,
+  /** The language the person applied in: emails about them to others (referees) are written in it. */
+  language: true,
   vettingRecords: { select: { agentId: true, identityVerified: true } },
+  references: vouchingReferencesSelect,
   evidenceFiles: { where: { uploaderKind: "STAFF" }, select: { uploadedById: true } },
   conflicts: { where: { withdrawnAt: null }, select: { staffUserId: true, withdrawnAt: true } },
 } satisfies Prisma.VettingCaseSelect;

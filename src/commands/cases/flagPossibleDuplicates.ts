@@ -69,7 +69,7 @@ export async function flagPossibleDuplicates(
  * One query, OR over the three indexed columns (email is stored lower-cased, so comparing with the
  * lower-cased value keeps the email index usable). Blank values never match.
  */
-async function findMatches(
+export async function findMatches(
   tx: Transaction,
   caseId: string,
   fields: { email: string; phone: string | null; matrixId: string | null },

@@ -31,7 +31,8 @@ export type LinkPurpose =
   | "case_invitation"
   | "case_submitted_for_you"
   | "case_email_change"
-  | "registration_token_reveal";
+  | "registration_token_reveal"
+  | "reference_request";
 
 export interface MessageKind<Payload> {
   /** "email_confirmation", …: stored in the outbox, so never rename a kind that may still be queued. */
@@ -41,7 +42,8 @@ export interface MessageKind<Payload> {
   /** Present for kinds that carry a single-use link: which purpose the link token has, and how long it lives. */
   link?: {
     purpose: LinkPurpose;
-    lifetimeMs: number;
+    /** A fixed lifetime, or one an operator sets (read from the configuration when the link is minted). */
+    lifetimeMs: number | ((config: Pick<Config, "references">) => number);
     path(token: string): string;
     /**
      * The link is minted only for messages enqueued with a linkSubject (e.g. the approval email carries
@@ -51,8 +53,21 @@ export interface MessageKind<Payload> {
     isOptional?: boolean;
   };
   subject(payload: Payload, context: RenderContext): string;
+  /**
+   * For kinds written in the recipient's language through the catalogs (src/i18n): which language the
+   * payload asks for. Their templates then get `t`, `lang` and the link's expiry in that language.
+   */
+  language?(payload: Payload): string;
   /** Template base name: views/emails/<template>.html.njk and .txt.njk */
   template: string;
+}
+
+/** How long a kind's link lives under this configuration. */
+export function linkLifetimeMs(
+  link: { lifetimeMs: number | ((config: Pick<Config, "references">) => number) },
+  config: Pick<Config, "references">,
+): number {
+  return typeof link.lifetimeMs === "function" ? link.lifetimeMs(config) : link.lifetimeMs;
 }
 
 /** Keeps the literal kind name in the type, so the registry can check each key against its kind. */

@@ -10,6 +10,7 @@ import {
   type RenderContext,
   renderEmail,
 } from "./index.js";
+import { linkLifetimeMs } from "./kind.js";
 import { describeDuration } from "./render.js";
 
 const views = testViews();
@@ -101,8 +102,12 @@ function payloadsNaming(name: string): { [Name in MessageKindName]: MessagePaylo
       isAnswer: true,
       isAssignee: true,
     },
+    reference_request: { applicantName: name, language: "en" },
   };
 }
+
+/** The settings a link's lifetime may depend on (REFERENCE_LINK_DAYS: 14). */
+const LINK_SETTINGS = { references: { refereesMax: 3, linkLifetimeMs: 14 * 24 * 3_600_000 } };
 
 const kindNames = Object.keys(messageKinds) as MessageKindName[];
 
@@ -112,7 +117,7 @@ function linkFor(kindName: MessageKindName, token = "dGVzdC10b2tlbg_-") {
   if (!link) return undefined;
   return {
     url: new URL(link.path(token), context.publicUrl).toString(),
-    expiresAt: new Date(now.getTime() + link.lifetimeMs),
+    expiresAt: new Date(now.getTime() + linkLifetimeMs(link, LINK_SETTINGS)),
   };
 }
 
@@ -146,6 +151,7 @@ describe("message kinds", () => {
       "new_case_waiting",
       "new_cases_digest",
       "password_reset",
+      "reference_request",
       "registration_token_ready",
       "registration_token_revoked",
       "resubmission_received",
@@ -170,7 +176,11 @@ describe("message kinds", () => {
         const link = messageKinds[name].link;
         return [
           name,
-          link && { purpose: link.purpose, lifetimeMs: link.lifetimeMs, path: link.path("a/b?c") },
+          link && {
+            purpose: link.purpose,
+            lifetimeMs: linkLifetimeMs(link, LINK_SETTINGS),
+            path: link.path("a/b?c"),
+          },
         ];
       }),
     );
@@ -248,6 +258,12 @@ describe("message kinds", () => {
         path: "/apply/new-address/a%2Fb%3Fc",
       },
       case_email_changed_notice: undefined,
+      // REFERENCE_LINK_DAYS (14 here) decides it.
+      reference_request: {
+        purpose: "reference_request",
+        lifetimeMs: 14 * 24 * 60 * minutes,
+        path: "/reference/a%2Fb%3Fc",
+      },
     });
   });
 });

@@ -6,6 +6,7 @@
 // the same template folders (sharing loader instances would share their template cache, and a cached
 // template stays bound to the environment that loaded it first).
 import nunjucks from "nunjucks";
+import { catalogTranslator, type Translator } from "../../i18n/translator.js";
 import { absoluteUrl, urls } from "../../urls.js";
 import { renderView } from "../../views.js";
 import { EmailRenderError, type MessageKind, type RenderContext, type RenderedEmail } from "./kind.js";
@@ -35,6 +36,8 @@ export async function renderMessageKind<Payload>(
   }
   const payload = parsed.data;
   const now = context.now ?? new Date();
+  // Kinds written through the catalogs speak the payload's language; the others are English as before.
+  const translator = kind.language ? catalogTranslator(kind.language(payload)) : null;
   const subject = kind.subject(payload, context);
   const templateContext = {
     ...(payload as object),
@@ -59,7 +62,8 @@ export async function renderMessageKind<Payload>(
     /** "09:00 UTC on 4 March 2025" for an ISO timestamp from the payload. */
     utc: (isoTimestamp: string) => formatUtc(new Date(isoTimestamp)),
     renderedAt: formatUtc(now, { withSeconds: true }),
-    link: describeLink(kind, input.link, context.publicUrl, now),
+    link: describeLink(kind, input.link, context.publicUrl, now, translator),
+    ...(translator ? { t: translator.t, lang: translator.language } : {}),
   };
   const [text, html] = await Promise.all([
     renderView(textEnvironmentFor(views), `emails/${kind.template}.txt.njk`, templateContext),
@@ -73,6 +77,7 @@ function describeLink(
   link: EmailInput["link"],
   publicUrl: URL,
   now: Date,
+  translator: Translator | null,
 ): { url: string; expiresIn: string; expiresAt: string } | undefined {
   if (!kind.link) {
     if (link) throw new EmailRenderError(kind.name, "unexpected_link", "this kind carries no link");
@@ -94,7 +99,11 @@ function describeLink(
       "the link expired before the message could be sent; the person has to ask for a new one",
     );
   }
-  return { url: link.url, expiresIn: describeDuration(remainingMs), expiresAt: formatUtc(link.expiresAt) };
+  return {
+    url: link.url,
+    expiresIn: describeDuration(remainingMs),
+    expiresAt: translator ? translator.dateTime(link.expiresAt) : formatUtc(link.expiresAt),
+  };
 }
 
 /** "30 minutes", "24 hours", "72 hours": the unit people would use, rounded to the nearest whole one. */

@@ -40,7 +40,10 @@ describe("the page's language", () => {
     assert.equal(response.status, 303);
     assert.equal(response.headers.get("location"), "/apply?from=switcher");
     const languageCookie = response.headers.getSetCookie().find((line) => line.startsWith("language="));
-    assert.match(languageCookie ?? "", /^language=fr; path=\/; expires=[^;]+ 202[7-9][^;]*; samesite=lax; httponly$/i);
+    assert.match(
+      languageCookie ?? "",
+      /^language=fr; path=\/; expires=[^;]+ 202[7-9][^;]*; samesite=lax; httponly$/i,
+    );
     const page = await fetch(`${testApp.baseUrl}/apply`, {
       headers: { cookie: `${cookie}; language=fr`, "accept-language": "de" },
     });
