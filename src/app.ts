@@ -28,6 +28,7 @@ import { presentStaffNav } from "./presenters/staffNav.js";
 import { findStaffNavCounts, type StaffNavCounts } from "./queries/sql/staffNavCounts.js";
 import { applicantEvidenceRoutes } from "./routes/applicant/evidence.js";
 import { matrixIdRoutes } from "./routes/applicant/matrixId.js";
+import { applicantRefereeRoutes } from "./routes/applicant/referees.js";
 import { workspaceRoutes } from "./routes/applicant/workspace.js";
 import { devMailboxRoutes } from "./routes/dev/mailbox.js";
 import { healthRoutes } from "./routes/health/health.js";
@@ -37,6 +38,7 @@ import { applicantLinkRoutes } from "./routes/links/applicant.js";
 import { invitationLinkRoutes } from "./routes/links/invitation.js";
 import { matrixIdProofLinkRoutes } from "./routes/links/matrixIdProof.js";
 import { passwordResetLinkRoutes } from "./routes/links/passwordReset.js";
+import { referenceLinkRoutes } from "./routes/links/reference.js";
 import { registrationTokenLinkRoutes } from "./routes/links/registrationToken.js";
 import { setupRoutes } from "./routes/links/setup.js";
 import { applyRoutes } from "./routes/public/apply.js";
@@ -50,6 +52,7 @@ import { caseDecisionRoutes } from "./routes/staff/caseDecisions.js";
 import { caseEvidenceRoutes } from "./routes/staff/caseEvidence.js";
 import { caseForPersonRoutes } from "./routes/staff/caseForPerson.js";
 import { casePrivacyRoutes } from "./routes/staff/casePrivacy.js";
+import { caseReferenceRoutes } from "./routes/staff/caseReferences.js";
 import { caseRoutes } from "./routes/staff/cases.js";
 import { cspViolationRoutes } from "./routes/staff/cspViolations.js";
 import { staffHomeRoutes } from "./routes/staff/home.js";
@@ -183,6 +186,7 @@ export function createApp(deps: AppDependencies): Koa {
   router.use(applicantLinkRoutes(deps).routes());
   router.use(matrixIdProofLinkRoutes(deps).routes());
   router.use(registrationTokenLinkRoutes(deps).routes());
+  router.use(referenceLinkRoutes(deps).routes());
   router.use(setupRoutes(deps).routes());
   if (devMailbox) router.use(devMailboxRoutes(devMailbox).routes());
   // Pages under /staff that a signed-out person must reach, registered before the guard below.
@@ -197,6 +201,7 @@ export function createApp(deps: AppDependencies): Koa {
   applicantRouter.use(workspaceRoutes(deps).routes());
   applicantRouter.use(applicantEvidenceRoutes(deps).routes());
   applicantRouter.use(matrixIdRoutes(deps).routes());
+  applicantRouter.use(applicantRefereeRoutes(deps).routes());
   router.use(applicantRouter.routes());
   // Every other page under /staff needs a signed-in staff member. (A router's middleware also runs for
   // routes registered after it, so the guard is bound to the /staff prefix and comes last.)
@@ -216,6 +221,7 @@ export function createApp(deps: AppDependencies): Koa {
     bulkCaseRoutes,
     caseRoutes,
     caseDecisionRoutes,
+    caseReferenceRoutes,
     caseForPersonRoutes,
     casePrivacyRoutes,
     caseEvidenceRoutes,
@@ -287,6 +293,7 @@ export function layoutUrls(options: { hasDevMailbox: boolean }) {
     registrationTokenLinkRequest: urls.registrationTokenLinkRequest(),
     applicantWorkspace: urls.applicantWorkspace(),
     applicantSignOut: urls.applicantSignOut(),
+    applicantReferees: urls.applicantReferees(),
     privacyNotice: urls.privacyNotice(),
     devMailbox: options.hasDevMailbox ? urls.devMailbox() : null,
   };

@@ -71,6 +71,9 @@ export type AuditAction =
   | "case.rejected"
   | "case.withdrawn"
   | "case.invitation_sent"
+  // referees: the reference's id and who asked or what was answered, never the referee's address
+  | "case.reference_requested"
+  | "case.reference_answered"
   | "case.closed"
   | "case.reopened"
   | "case.applicant_replied"

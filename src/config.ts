@@ -258,6 +258,12 @@ export const ZEnvironment = z.object({
    * (and not conflicted), at least one of them with the identity verified.
    */
   APPROVAL_MIN_VETTING_RECORDS: integer(1, 1, 20),
+  /** Referees an applicant (or staff) may ask to vouch for one case. */
+  REFEREES_MAX: integer(3, 1, 10),
+  /** How long a referee's emailed link works, from when the email leaves. */
+  REFERENCE_LINK_DAYS: integer(14, 1, 90),
+  /** Approval also needs an answered reference that vouches for the person. */
+  APPROVAL_REQUIRES_REFERENCE: z.preprocess(emptyAsUndefined, z.enum(["true", "false"]).default("false")),
 
   // ── Matrix registration tokens: off unless both the homeserver and its admin token are set ──
   MATRIX_HOMESERVER_URL: z.preprocess(emptyAsUndefined, httpUrl.optional()),
@@ -480,7 +486,11 @@ export interface Config {
     digestHour: number;
     /** Vetting records by others (one with identity verified) an approval needs (four eyes). */
     approvalMinVettingRecords: number;
+    /** Approval needs an answered reference that vouches for the person (APPROVAL_REQUIRES_REFERENCE). */
+    approvalRequiresReference: boolean;
   };
+  /** Referees who vouch for an applicant: how many per case, and how long their link works. */
+  references: { refereesMax: number; linkLifetimeMs: number };
   worker: { concurrency: number };
   rateLimits: {
     /** Every request past static files and health probes, per client address. */
@@ -916,6 +926,11 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       newCaseNotifications: values.NEW_CASE_NOTIFICATIONS,
       digestHour: values.NEW_CASE_DIGEST_HOUR,
       approvalMinVettingRecords: values.APPROVAL_MIN_VETTING_RECORDS,
+      approvalRequiresReference: values.APPROVAL_REQUIRES_REFERENCE === "true",
+    },
+    references: {
+      refereesMax: values.REFEREES_MAX,
+      linkLifetimeMs: values.REFERENCE_LINK_DAYS * 24 * 60 * 60 * 1000,
     },
     worker: { concurrency: values.WORKER_CONCURRENCY },
     rateLimits: {

@@ -18,7 +18,8 @@ export type LinkPurpose =
   | "case_submitted_for_you"
   | "case_email_change"
   | "registration_token_reveal"
-  | "matrix_id_proof";
+  | "matrix_id_proof"
+  | "reference_request";
 
 export interface LinkSubject {
   type: string;

@@ -153,6 +153,13 @@ export const urls = {
   staffPasswordReset: (token: string) => `/staff/password-reset/${encodeURIComponent(token)}`,
   // Matrix registration tokens: the one-time reveal link (a link token, never the registration token),
   // "email me a new link" (fixed paths, registered before the link's :token route), the standalone form.
+  // A referee's one-time link: GET shows the question, POST records the answer (no account, no session).
+  referenceLink: (token: string) => `/reference/${encodeURIComponent(token)}`,
+  // The applicant's referees: who they named, and whether each answered (never what was written).
+  applicantReferees: () => "/application/referees",
+  applicantRefereesWithNotice: (notice: string) => `/application/referees?done=${encodeURIComponent(notice)}`,
+  // Staff asking a referee themselves from the case page.
+  staffCaseReferences: (caseId: string) => `/staff/cases/${encodeURIComponent(caseId)}/references`,
   registrationTokenReveal: (token: string) => `/registration-token/${encodeURIComponent(token)}`,
   registrationTokenLinkRequest: () => "/registration-token/new-link",
   registrationTokenLinkSent: () => "/registration-token/new-link/sent",

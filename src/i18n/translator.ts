@@ -11,6 +11,7 @@ import {
   FORMAT_LOCALES,
   type Language,
   PSEUDO_LANGUAGE,
+  SHIPPED_LANGUAGES,
   type ShippedLanguage,
 } from "./languages.js";
 
@@ -176,4 +177,24 @@ async function buildTranslators(offered: readonly Language[]): Promise<Translato
     offered,
     for: (language) => (language && translators.get(language as Language)) || fallback,
   };
+}
+
+const catalogTranslators = new Map<ShippedLanguage, Translator>();
+
+/**
+ * A shipped language's translator, built synchronously from its catalog (once per process): for code
+ * that renders outside a request, such as an email in the recipient's language at delivery. Any other
+ * tag (the pseudo-language included, whose catalog is compiled asynchronously) gets English.
+ */
+export function catalogTranslator(language: string | null | undefined): Translator {
+  const shipped = (SHIPPED_LANGUAGES as readonly string[]).includes(language ?? "")
+    ? (language as ShippedLanguage)
+    : DEFAULT_LANGUAGE;
+  let translator = catalogTranslators.get(shipped);
+  if (!translator) {
+    const english = readCatalog(DEFAULT_LANGUAGE);
+    translator = createTranslator(shipped, readCatalog(shipped), english);
+    catalogTranslators.set(shipped, translator);
+  }
+  return translator;
 }

@@ -24,6 +24,7 @@ import { type IssuedLinkToken, issueLinkToken, type LinkPurpose, type LinkSubjec
 import { absoluteUrl } from "../urls.js";
 import { ZRecipientAddress } from "./messages/address.js";
 import { EmailRenderError, findMessageKind, renderContextFor, renderEmail } from "./messages/index.js";
+import { linkLifetimeMs } from "./messages/kind.js";
 import { MailDeliveryError, type MailRelay } from "./relay.js";
 
 const MAX_RETRY_DELAY_MS = 60 * 60 * 1000;
@@ -310,7 +311,10 @@ async function sendClaimed(
   const messageKind = findMessageKind(row.kind);
   // A kind whose link is optional carries one only when the message was enqueued with its subject.
   const hasLink = Boolean(messageKind?.link && (!messageKind.link.isOptional || row.linkSubjectType));
-  const link = hasLink && messageKind?.link ? await mintLink(deps.db, row, messageKind.link, now()) : null;
+  const link =
+    hasLink && messageKind?.link
+      ? await mintLink(deps.db, row, messageKind.link, linkLifetimeMs(messageKind.link, deps.config), now())
+      : null;
 
   try {
     const rendered = await renderEmail(
@@ -350,7 +354,8 @@ async function sendClaimed(
 async function mintLink(
   db: Database,
   row: ClaimedRow,
-  link: { purpose: LinkPurpose; lifetimeMs: number },
+  link: { purpose: LinkPurpose },
+  lifetimeMs: number,
   now: Date,
 ): Promise<IssuedLinkToken> {
   return db.$transaction(async (tx) => {
@@ -360,7 +365,7 @@ async function mintLink(
         row.linkSubjectType && row.linkSubjectId
           ? { type: row.linkSubjectType, id: row.linkSubjectId }
           : null,
-      lifetimeMs: link.lifetimeMs,
+      lifetimeMs,
       now,
     });
     await tx.outboxMessage.update({ where: { id: row.id }, data: { linkTokenId: issued.id } });

@@ -29,6 +29,8 @@ export interface CaseFacts {
   conflictedStaffIds: readonly string[];
   /** Staff whose own email, phone or Matrix ID matches the applicant's, and on which. */
   applicantMatches: readonly { staffUserId: string; matchedOn: readonly ApplicantIdentifier[] }[];
+  /** The case's answered references in which the referee vouched for the person. */
+  vouchingReferenceIds: readonly string[];
   erasedAt: Date | null;
 }
 
@@ -36,6 +38,8 @@ export interface CaseFacts {
 export interface DecisionRules {
   /** Vetting records by others an approval needs (one with the identity verified). */
   approvalMinVettingRecords: number;
+  /** Approval also needs an answered reference that vouches for the person (APPROVAL_REQUIRES_REFERENCE). */
+  approvalRequiresReference?: boolean;
 }
 
 /** Open: neither decided nor withdrawn, and not erased. */
@@ -71,6 +75,19 @@ function canWorkOn(actor: Actor, vettingCase: CaseFacts): boolean {
 
 export function canRecordVetting(actor: Actor, vettingCase: CaseFacts): boolean {
   return canWorkOn(actor, vettingCase) && isOpenCase(vettingCase);
+}
+
+/**
+ * Asking a referee to vouch for the person, from the case page: any staff member working on the case,
+ * while it is open. What referees answered is seen by everyone who sees the case in full.
+ */
+export function canAskReferee(actor: Actor, vettingCase: CaseFacts): boolean {
+  return canWorkOn(actor, vettingCase) && isOpenCase(vettingCase);
+}
+
+/** The applicant names referees while their case is open (not decided, withdrawn, closed or erased). */
+export function canApplicantNameReferees(vettingCase: Pick<CaseFacts, "state" | "erasedAt">): boolean {
+  return isOpenCase(vettingCase);
 }
 
 export function canAssignCase(actor: Actor, vettingCase: CaseFacts): boolean {
@@ -199,8 +216,22 @@ export function independentVettingRecords(actor: Pick<Actor, "id">, vettingCase:
   return vettingCase.vettingRecords.filter((record) => !tooClose.has(record.agentId));
 }
 
-/** Why this decider cannot approve the case yet for want of independent vetting, or null. */
+export const REFERENCE_NEEDED_MESSAGE =
+  "Approval needs a referee who answered and vouched for the person (see References).";
+
+/** Why this decider cannot approve the case yet (independent vetting, and a reference where required), or null. */
 export function approvalBlocker(actor: Actor, vettingCase: CaseFacts, rules: DecisionRules): string | null {
+  const blockers = [
+    vettingBlocker(actor, vettingCase, rules),
+    rules.approvalRequiresReference && vettingCase.vouchingReferenceIds.length === 0
+      ? REFERENCE_NEEDED_MESSAGE
+      : null,
+  ].filter((blocker) => blocker !== null);
+  return blockers.length > 0 ? blockers.join(" ") : null;
+}
+
+/** Why this decider cannot approve the case yet for want of independent vetting, or null. */
+function vettingBlocker(actor: Actor, vettingCase: CaseFacts, rules: DecisionRules): string | null {
   const records = independentVettingRecords(actor, vettingCase);
   const needed = rules.approvalMinVettingRecords;
   const hasVerified = records.some((record) => record.identityVerified);

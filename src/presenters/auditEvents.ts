@@ -57,6 +57,8 @@ const AUDIT_ACTION_FLAGS: Record<AuditAction, true> = {
   "case.rejected": true,
   "case.withdrawn": true,
   "case.invitation_sent": true,
+  "case.reference_requested": true,
+  "case.reference_answered": true,
   "case.closed": true,
   "case.reopened": true,
   "case.applicant_replied": true,

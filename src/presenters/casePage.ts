@@ -6,9 +6,11 @@
 // will see (comment-confirm.njk).
 import type { Config } from "../config.js";
 import { formatCaseNumber } from "../domain/caseNumber.js";
+import { catalogTranslator } from "../i18n/translator.js";
 import type { LiveStatus } from "../matrix/registrationTokenStatus.js";
 import {
   assessDecision,
+  canAskReferee,
   canAssignCase,
   canBeAssignedCase,
   canCloseCase,
@@ -46,6 +48,7 @@ import {
 } from "./cases.js";
 import { presentConversation } from "./conversation.js";
 import { presentEvidenceFiles, presentEvidenceUsage } from "./evidence.js";
+import { citableReferenceOptions, presentReferencesPanel } from "./references.js";
 
 /** One of the page's forms as typed, with its mistakes. */
 export interface CasePageForm {
@@ -70,6 +73,7 @@ export interface CasePageView {
   correctionForm?: CasePageForm;
   /** "Previous" and "next" in the queue view the case was opened from (presenters/caseNavigation.ts). */
   navigation?: CaseNavigationModel | null;
+  referenceForm?: CasePageForm;
 }
 
 export function casePageModel(input: {
@@ -156,6 +160,14 @@ export function casePageModel(input: {
           .map((person) => ({ value: person.id, label: person.name }))
       : [],
     ...vettingRecordFormOptions(),
+    // Staff pages are English for now, through the same catalogs as the applicant side.
+    referencesPanel: presentReferencesPanel(records.referenceRows, {
+      caseId: row.id,
+      canAsk: canAskReferee(staff, facts),
+      form: view.referenceForm,
+      translator: catalogTranslator("en"),
+    }),
+    referenceOptions: citableReferenceOptions(records.referenceRows, catalogTranslator("en")),
     can: {
       decide: decision.barriers.length === 0,
       decisionBarriers: decision.barriers,

@@ -94,6 +94,8 @@ export const CASE_ACTION_LABELS: Partial<Record<AuditAction, string>> = {
   "case.rejected": "Rejected the case",
   "case.withdrawn": "Withdrew the application",
   "case.invitation_sent": "Sent the person a link to their application",
+  "case.reference_requested": "Asked a referee to vouch for the person",
+  "case.reference_answered": "A referee answered",
   "case.closed": "Closed the case without a decision",
   "case.reopened": "Reopened the case",
   "case.applicant_replied": "Replied to the vetting team",

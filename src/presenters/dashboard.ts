@@ -29,6 +29,8 @@ export const CASE_ACTIVITY_LABELS: Record<CaseAuditAction, string> = {
   "case.rejected": "Rejected",
   "case.withdrawn": "Withdrawn by the applicant",
   "case.invitation_sent": "Invitation sent to the applicant",
+  "case.reference_requested": "Referee asked to vouch",
+  "case.reference_answered": "Referee answered",
   "case.closed": "Closed without a decision",
   "case.reopened": "Reopened",
   "case.applicant_replied": "The applicant replied",

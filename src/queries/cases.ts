@@ -83,6 +83,9 @@ export function findAssignableStaff(db: Database): Promise<{ id: string; name: s
   });
 }
 
+/** The answered references that vouch for the person (an approval condition with APPROVAL_REQUIRES_REFERENCE). */
+const vouchingReferencesSelect = { where: { status: "VOUCHED" }, select: { id: true } } as const;
+
 export const casePageSelect = {
   id: true,
   number: true,
@@ -182,6 +185,7 @@ export const casePageSelect = {
     select: { id: true, body: true, answersDecisionId: true, createdAt: true },
   },
   pendingEmail: true,
+  references: vouchingReferencesSelect,
   detailCorrections: {
     orderBy: [{ createdAt: "asc" }, { id: "asc" }],
     select: { id: true, reason: true, changes: true },
@@ -203,6 +207,7 @@ export interface CaseFactsSource {
   vettingRecords: readonly { agentId: string; identityVerified: boolean }[];
   evidenceFiles: readonly { uploadedById: string | null }[];
   conflicts: readonly { staffUserId: string; withdrawnAt: Date | null }[];
+  references: readonly { id: string }[];
 }
 
 /**
@@ -228,6 +233,7 @@ export function caseFactsOf(
       .filter((standing) => standing.withdrawnAt === null)
       .map((standing) => standing.staffUserId),
     applicantMatches,
+    vouchingReferenceIds: row.references.map((reference) => reference.id),
     erasedAt: row.erasedAt,
   };
 }
@@ -347,7 +353,7 @@ export const caseFactsSelect = {
   state: true,
   fullName: true,
   email: true,
-  // The language every email to the person is written in.
+  // The language every email to the person is written in (and to others about them: referees).
   language: true,
   phone: true,
   matrixId: true,
@@ -356,6 +362,7 @@ export const caseFactsSelect = {
   assignedToId: true,
   erasedAt: true,
   vettingRecords: { select: { agentId: true, identityVerified: true } },
+  references: vouchingReferencesSelect,
   evidenceFiles: { where: { uploaderKind: "STAFF" }, select: { uploadedById: true } },
   conflicts: { where: { withdrawnAt: null }, select: { staffUserId: true, withdrawnAt: true } },
 } satisfies Prisma.VettingCaseSelect;

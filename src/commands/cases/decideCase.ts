@@ -56,7 +56,8 @@ export async function decideCase(
     config: Pick<Config, "matrix"> &
       Partial<Pick<Config, "matrixStaffRoom">> & {
         staff: Pick<Config["staff"], "totpKey" | "totpKeyPrevious">;
-        cases: Pick<Config["cases"], "approvalMinVettingRecords">;
+        cases: Pick<Config["cases"], "approvalMinVettingRecords"> &
+          Partial<Pick<Config["cases"], "approvalRequiresReference">>;
       };
     now?: Date;
   },

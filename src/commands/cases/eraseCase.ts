@@ -31,6 +31,9 @@
 //                     row stays so the tokens page can still account for it; with no address left no
 //                     new reveal link can be asked for. The approval and reveal-link emails are blanked
 //                     with the case's other emails.
+//   references        referees' addresses, the relationship given and what referees wrote → blank;
+//                     their unused links deleted; their emails blanked (commands/references/
+//                     eraseReferences.ts). That a referee was asked, and vouched or declined, stays
 //   sessions          every applicant session of the case ends
 //   duplicates        cases whose matches named this one are re-flagged without it
 //   evidence files    every row deleted here, and the case's upload leases; the files themselves are
@@ -47,6 +50,7 @@ import { conflict, notFound } from "../../errors.js";
 import type { Logger } from "../../logger.js";
 import type { EvidenceStore } from "../../storage/evidenceStore.js";
 import { eraseMatrixIdProofs } from "../matrixIdentity/clearMatrixIdVerification.js";
+import { eraseReferencesOf } from "../references/eraseReferences.js";
 import { flagPossibleDuplicates } from "./flagPossibleDuplicates.js";
 
 /** The outbox's recipient column is NOT NULL; a reserved domain (RFC 2606) that can never deliver. */
@@ -110,6 +114,7 @@ export async function eraseCase(
     where: { caseId },
     data: { personName: "", personEmail: "", note: null },
   });
+  await eraseReferencesOf(tx, caseId);
   const endedSessions = await endApplicantSessionsOf(tx, caseId);
   const evidenceStorageKeys = await deleteEvidenceFilesOf(tx, caseId);
 

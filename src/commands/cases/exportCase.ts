@@ -8,6 +8,10 @@
 // Matrix registration tokens are listed with their state and dates (who issued them, when created,
 // revealed, revoked, when they expire), never the token string itself.
 //
+// References are listed in full: who was asked (the referee's address), by whom, the relationship given,
+// and the referee's answer. The applicant's own pages never show the answer; an access request is
+// answered by staff, who decide what of a third party's words to hand over.
+//
 // The emails listed are those sent to the person (linked to the case, or addressed to its email): kind,
 // status and times only. Their bodies are rendered at delivery and never stored; their payloads are
 // display data already in the case.
@@ -34,6 +38,8 @@ export interface TCaseExport {
   evidenceFiles: Record<string, unknown>[];
   /** The Matrix registration tokens issued for the case (not the token strings). */
   registrationTokens: Record<string, unknown>[];
+  /** The referees asked to vouch for the person, and their answers. */
+  references: Record<string, unknown>[];
   timeline: Record<string, unknown>[];
   emails: Record<string, unknown>[];
 }
@@ -86,6 +92,21 @@ export async function exportCase(
           createdAt: true,
         },
         orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+      },
+      references: {
+        select: {
+          id: true,
+          refereeEmail: true,
+          relationship: true,
+          requestedBy: staffName,
+          requestedAt: true,
+          status: true,
+          answeredAt: true,
+          knownHow: true,
+          knownFor: true,
+          statement: true,
+        },
+        orderBy: [{ requestedAt: "asc" }, { id: "asc" }],
       },
       registrationTokens: {
         select: {
@@ -176,6 +197,7 @@ export async function exportCase(
       notes: record.notes,
       score: record.score,
       recommendation: record.recommendation,
+      citedReferenceId: record.citedReferenceId,
       createdAt: iso(record.createdAt),
     })),
     comments: vettingCase.comments.map((comment) => ({
@@ -226,6 +248,18 @@ export async function exportCase(
       uploaderKind: file.uploaderKind,
       uploadedBy: file.uploadedBy,
       note: file.note,
+    })),
+    references: vettingCase.references.map((reference) => ({
+      id: reference.id,
+      refereeEmail: reference.refereeEmail,
+      relationship: reference.relationship,
+      requestedBy: reference.requestedBy ?? "applicant",
+      requestedAt: iso(reference.requestedAt),
+      status: reference.status,
+      answeredAt: iso(reference.answeredAt),
+      knownHow: reference.knownHow,
+      knownFor: reference.knownFor,
+      statement: reference.statement,
     })),
     registrationTokens: vettingCase.registrationTokens.map((token) => ({
       id: token.id,

@@ -96,7 +96,7 @@ export function duplicateMatchParameters(
   ];
 }
 
-async function findMatches(
+export async function findMatches(
   tx: Transaction,
   caseId: string,
   fields: { email: string; phone: string | null; matrixId: string | null },

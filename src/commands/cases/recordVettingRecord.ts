@@ -22,7 +22,12 @@ export interface TVettingRecordInput {
   /** 1 to 5. */
   score: number;
   recommendation: Recommendation;
+  /** A trusted referral's answered reference of the same case, or null. */
+  citedReferenceId?: string | null;
 }
+
+export const NOT_CITABLE_MESSAGE =
+  "A vetting record can cite only one of this case’s answered references, and only as a trusted referral.";
 
 /** Writes the record and its audit row; the caller has checked the case is open. */
 export async function writeVettingRecord(
@@ -57,6 +62,16 @@ export async function recordVettingRecord(
       canRecordVetting(options.agent, facts),
       "You have a conflict of interest on this case, so you cannot vet it.",
     );
+    if (options.record.citedReferenceId) {
+      const citable = await tx.caseReference.count({
+        where: {
+          id: options.record.citedReferenceId,
+          caseId: options.caseId,
+          status: { in: ["VOUCHED", "DECLINED"] },
+        },
+      });
+      if (citable === 0 || options.record.method !== "TRUSTED_REFERRAL") throw conflict(NOT_CITABLE_MESSAGE);
+    }
     const isReviewStarted = await takeIntoReviewIfSubmitted(tx, {
       caseId: options.caseId,
       state: facts.state,

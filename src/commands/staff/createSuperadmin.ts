@@ -58,7 +58,10 @@ export async function createSuperadmin(
       const link = await issueLinkToken(tx, {
         purpose: "staff_invitation",
         subject: { type: "staff_invitation", id: invitation.id },
-        lifetimeMs: staffInvitation.link?.lifetimeMs ?? 72 * 3_600_000,
+        lifetimeMs:
+          typeof staffInvitation.link?.lifetimeMs === "number"
+            ? staffInvitation.link.lifetimeMs
+            : 72 * 3_600_000,
         now,
       });
       await recordAudit(

@@ -20,6 +20,7 @@ import { moreInformationRequested } from "./moreInformationRequested.js";
 import { newCasesDigest } from "./newCasesDigest.js";
 import { newCaseWaiting } from "./newCaseWaiting.js";
 import { passwordReset } from "./passwordReset.js";
+import { referenceRequest } from "./referenceRequest.js";
 import { registrationTokenReady } from "./registrationTokenReady.js";
 import { registrationTokenRevoked } from "./registrationTokenRevoked.js";
 import { type EmailInput, renderMessageKind } from "./render.js";
@@ -86,6 +87,8 @@ export const messageKinds = registry({
   // Matrix registration tokens
   registration_token_ready: registrationTokenReady,
   registration_token_revoked: registrationTokenRevoked,
+  // referees who vouch for an applicant
+  reference_request: referenceRequest,
 });
 
 export type MessageKindName = keyof typeof messageKinds;

@@ -43,7 +43,8 @@ export type LinkPurpose =
   | "case_invitation"
   | "case_submitted_for_you"
   | "case_email_change"
-  | "registration_token_reveal";
+  | "registration_token_reveal"
+  | "reference_request";
 
 export interface MessageKind<Payload> {
   /** "email_confirmation", …: stored in the outbox, so never rename a kind that may still be queued. */
@@ -59,7 +60,8 @@ export interface MessageKind<Payload> {
   /** Present for kinds that carry a single-use link: which purpose the link token has, and how long it lives. */
   link?: {
     purpose: LinkPurpose;
-    lifetimeMs: number;
+    /** A fixed lifetime, or one an operator sets (read from the configuration when the link is minted). */
+    lifetimeMs: number | ((config: Pick<Config, "references">) => number);
     path(token: string): string;
     /**
      * The link is minted only for messages enqueued with a linkSubject (e.g. the approval email carries
@@ -71,6 +73,14 @@ export interface MessageKind<Payload> {
   subject(payload: Payload, context: SubjectContext): string;
   /** Template base name: views/emails/<template>.html.njk and .txt.njk */
   template: string;
+}
+
+/** How long a kind's link lives under this configuration. */
+export function linkLifetimeMs(
+  link: { lifetimeMs: number | ((config: Pick<Config, "references">) => number) },
+  config: Pick<Config, "references">,
+): number {
+  return typeof link.lifetimeMs === "function" ? link.lifetimeMs(config) : link.lifetimeMs;
 }
 
 /** Keeps the literal kind name in the type, so the registry can check each key against its kind. */

@@ -11,6 +11,7 @@ import {
   type RenderContext,
   renderEmail,
 } from "./index.js";
+import { linkLifetimeMs } from "./kind.js";
 import { describeDuration } from "./render.js";
 
 const views = testViews();
@@ -103,8 +104,12 @@ function payloadsNaming(name: string): { [Name in MessageKindName]: MessagePaylo
       isAnswer: true,
       isAssignee: true,
     },
+    reference_request: { applicantName: name },
   };
 }
+
+/** The settings a link's lifetime may depend on (REFERENCE_LINK_DAYS: 14). */
+const LINK_SETTINGS = { references: { refereesMax: 3, linkLifetimeMs: 14 * 24 * 3_600_000 } };
 
 const kindNames = Object.keys(messageKinds) as MessageKindName[];
 
@@ -114,7 +119,7 @@ function linkFor(kindName: MessageKindName, token = "dGVzdC10b2tlbg_-") {
   if (!link) return undefined;
   return {
     url: new URL(link.path(token), context.publicUrl).toString(),
-    expiresAt: new Date(now.getTime() + link.lifetimeMs),
+    expiresAt: new Date(now.getTime() + linkLifetimeMs(link, LINK_SETTINGS)),
   };
 }
 
@@ -148,6 +153,7 @@ describe("message kinds", () => {
       "new_case_waiting",
       "new_cases_digest",
       "password_reset",
+      "reference_request",
       "registration_token_ready",
       "registration_token_revoked",
       "resubmission_received",
@@ -172,7 +178,11 @@ describe("message kinds", () => {
         const link = messageKinds[name].link;
         return [
           name,
-          link && { purpose: link.purpose, lifetimeMs: link.lifetimeMs, path: link.path("a/b?c") },
+          link && {
+            purpose: link.purpose,
+            lifetimeMs: linkLifetimeMs(link, LINK_SETTINGS),
+            path: link.path("a/b?c"),
+          },
         ];
       }),
     );
@@ -250,6 +260,12 @@ describe("message kinds", () => {
         path: "/apply/new-address/a%2Fb%3Fc",
       },
       case_email_changed_notice: undefined,
+      // REFERENCE_LINK_DAYS (14 here) decides it.
+      reference_request: {
+        purpose: "reference_request",
+        lifetimeMs: 14 * 24 * 60 * minutes,
+        path: "/reference/a%2Fb%3Fc",
+      },
     });
   });
 });
@@ -788,7 +804,7 @@ function plainWordsIn(text: string, knownValues: string[]): string[] {
 const langOf = (html: string) => /<html lang="([^"]+)"/.exec(html)?.[1];
 
 describe("applicant emails in the recipient's language", () => {
-  test("the kinds written in the applicant's language are exactly those sent to applicants", () => {
+  test("the kinds written in the case's language are exactly those sent to applicants and their referees", () => {
     assert.deepEqual([...APPLICANT_KINDS].sort(), [
       "applicant_reminder",
       "application_received",
@@ -799,6 +815,7 @@ describe("applicant emails in the recipient's language", () => {
       "decision_rejected",
       "email_confirmation",
       "more_information_requested",
+      "reference_request",
       "registration_token_ready",
       "registration_token_revoked",
       "sign_in_link",

@@ -35,6 +35,8 @@ export const CASE_NOTICES = {
   reopened: "The case was reopened and waits in the queue as submitted.",
   reopened_as_draft: "The case was reopened as a draft: it had never been submitted.",
   details_corrected: "The details were corrected.",
+  // routes/staff/caseReferences.ts
+  reference_requested: "The referee was emailed a link to answer.",
   details_corrected_email_pending:
     "The details were corrected. The new email address is used once the person confirms it by the link emailed to it; the old address was told.",
   // routes/staff/casePrivacy.ts

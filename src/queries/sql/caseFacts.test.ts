@@ -23,6 +23,7 @@ beforeEach(async () => {
     "vetting_records",
     "evidence_files",
     "case_conflicts",
+    "case_references",
     "staff_users",
   ]);
 });
@@ -38,6 +39,7 @@ function sorted(facts: CaseFacts | null | undefined) {
     vettingRecords: byJson(facts.vettingRecords),
     staffUploaderIds: byJson(facts.staffUploaderIds),
     conflictedStaffIds: byJson(facts.conflictedStaffIds),
+    vouchingReferenceIds: byJson(facts.vouchingReferenceIds),
     applicantMatches: byJson(facts.applicantMatches),
   };
 }
@@ -116,6 +118,16 @@ test("a case with records, staff uploads, conflicts and staff sharing the applic
     },
   });
 
+  // References: only the answered ones that vouch count (an approval condition).
+  const referee = { caseId: vettingCase.id, relationship: "A friend from the choir." };
+  const vouched = await db.caseReference.create({
+    data: { ...referee, refereeEmail: "vouches@example.org", status: "VOUCHED", answeredAt: new Date() },
+  });
+  await db.caseReference.create({ data: { ...referee, refereeEmail: "waiting@example.org" } });
+  await db.caseReference.create({
+    data: { ...referee, refereeEmail: "declines@example.org", status: "DECLINED", answeredAt: new Date() },
+  });
+
   const fromSql = await findCaseFacts(testApp.sqlPool, vettingCase.id);
   const throughPrisma = (await findCaseForCommand(db, vettingCase.id))?.facts;
   assert.deepEqual(sorted(fromSql), sorted(throughPrisma));
@@ -130,6 +142,7 @@ test("a case with records, staff uploads, conflicts and staff sharing the applic
     ],
     staffUploaderIds: [uploader.id],
     conflictedStaffIds: [conflicted.id],
+    vouchingReferenceIds: [vouched.id],
     applicantMatches: byJson([
       { staffUserId: sharesPhone.id, matchedOn: ["phone"] },
       { staffUserId: sharesEmailAndMatrix.id, matchedOn: ["email", "matrixId"] },

@@ -20,6 +20,7 @@ interface CaseFactsRow extends CaseFactsSource {
   vettingRecords: { agentId: string; identityVerified: boolean }[];
   evidenceFiles: { uploadedById: string | null }[];
   conflicts: { staffUserId: string; withdrawnAt: Date | null }[];
+  references: { id: string }[];
   applicantMatches: StaffMatchRow[];
 }
 
@@ -31,6 +32,7 @@ const caseFactsRow = rowShape<CaseFactsRow>("sql/caseFacts.byId", {
   vettingRecords: column.jsonArray({ agentId: column.string, identityVerified: column.boolean }),
   evidenceFiles: column.jsonArray({ uploadedById: column.nullable(column.string) }),
   conflicts: column.jsonArray({ staffUserId: column.string, withdrawnAt: column.nullable(column.date) }),
+  references: column.jsonArray({ id: column.string }),
   applicantMatches: column.jsonArray({
     staffUserId: column.string,
     isEmail: column.nullable(column.boolean),
@@ -39,7 +41,7 @@ const caseFactsRow = rowShape<CaseFactsRow>("sql/caseFacts.byId", {
   }),
 });
 
-// Staff uploads and standing conflicts only, as caseFactsSelect reads them; an erased case matches no one.
+// Staff uploads, standing conflicts and vouching references only, as caseFactsSelect reads them; an erased case matches no one.
 const CASE_FACTS_SQL = `
   SELECT vc.state, vc."createdById"::text, vc."submittedById"::text, vc."erasedAt",
          coalesce((SELECT json_agg(json_build_object('agentId', record."agentId",
@@ -51,6 +53,9 @@ const CASE_FACTS_SQL = `
          coalesce((SELECT json_agg(json_build_object('staffUserId', standing."staffUserId", 'withdrawnAt', NULL))
                      FROM case_conflicts AS standing
                     WHERE standing."caseId" = vc.id AND standing."withdrawnAt" IS NULL), '[]') AS conflicts,
+         coalesce((SELECT json_agg(json_build_object('id', reference.id))
+                     FROM case_references AS reference
+                    WHERE reference."caseId" = vc.id AND reference.status = 'VOUCHED'), '[]') AS "references",
          CASE WHEN vc."erasedAt" IS NULL
               THEN coalesce((SELECT json_agg(json_build_object('staffUserId', match."staffUserId",
                                                                'isEmail', match."isEmail",

@@ -172,26 +172,41 @@ export function parseCaseQueueView(values: Record<string, string>): TCaseQueueVi
 // ---------------------------------------------------------------------------------------------------
 // Forms.
 
-export const ZVettingRecordForm = z.object({
-  identityVerified: z.enum(["yes", "no"], { error: "Say whether you verified the person’s identity." }),
-  method: z.enum(METHODS as [string, ...string[]], { error: "Choose how you verified the person." }),
-  verifiedOn: z
-    .string({ error: "Enter the day you verified the person, like 2026-03-31." })
-    .trim()
-    .min(1, "Enter the day you verified the person, like 2026-03-31.")
-    .refine(isIsoDate, "Enter the day like 2026-03-31.")
-    .refine((value) => !isIsoDate(value) || value <= latestAllowedDay(), "The day cannot be in the future."),
-  place: z
-    .string({ error: "Enter where you verified the person." })
-    .trim()
-    .min(1, "Enter where you verified the person.")
-    .max(200, "Use at most 200 characters."),
-  notes: z.string().trim().max(5000, "Use at most 5000 characters.").default(""),
-  score: z.enum(["1", "2", "3", "4", "5"], { error: "Choose a score from 1 to 5." }),
-  recommendation: z.enum(RECOMMENDATIONS as [string, ...string[]], { error: "Choose your recommendation." }),
-});
+export const ZVettingRecordForm = z
+  .object({
+    identityVerified: z.enum(["yes", "no"], { error: "Say whether you verified the person’s identity." }),
+    method: z.enum(METHODS as [string, ...string[]], { error: "Choose how you verified the person." }),
+    verifiedOn: z
+      .string({ error: "Enter the day you verified the person, like 2026-03-31." })
+      .trim()
+      .min(1, "Enter the day you verified the person, like 2026-03-31.")
+      .refine(isIsoDate, "Enter the day like 2026-03-31.")
+      .refine(
+        (value) => !isIsoDate(value) || value <= latestAllowedDay(),
+        "The day cannot be in the future.",
+      ),
+    place: z
+      .string({ error: "Enter where you verified the person." })
+      .trim()
+      .min(1, "Enter where you verified the person.")
+      .max(200, "Use at most 200 characters."),
+    notes: z.string().trim().max(5000, "Use at most 5000 characters.").default(""),
+    score: z.enum(["1", "2", "3", "4", "5"], { error: "Choose a score from 1 to 5." }),
+    recommendation: z.enum(RECOMMENDATIONS as [string, ...string[]], {
+      error: "Choose your recommendation.",
+    }),
+    // A trusted referral may rest on one of the case's answered references (checked by the command).
+    citedReferenceId: z
+      .union([z.literal(""), z.uuid()], { error: "Choose one of this case’s answered references." })
+      .default(""),
+  })
+  .refine((form) => form.citedReferenceId === "" || form.method === "TRUSTED_REFERRAL", {
+    path: ["citedReferenceId"],
+    message: "Only a trusted referral can cite a reference.",
+  });
 
 const VETTING_FIELDS = [
+  "citedReferenceId",
   "identityVerified",
   "method",
   "verifiedOn",
@@ -210,6 +225,7 @@ function toVettingRecord(form: z.infer<typeof ZVettingRecordForm>): TVettingReco
     notes: form.notes,
     score: Number(form.score),
     recommendation: form.recommendation as TVettingRecordInput["recommendation"],
+    citedReferenceId: form.citedReferenceId || null,
   };
 }
 

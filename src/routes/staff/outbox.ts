@@ -18,6 +18,7 @@ import {
   renderContextFor,
   renderEmail,
 } from "../../mail/messages/index.js";
+import { linkLifetimeMs } from "../../mail/messages/kind.js";
 import { signedInStaff } from "../../middleware/requireStaff.js";
 import { authorize, canManageOutbox } from "../../policies/staff.js";
 import { OUTBOX_NOTICES } from "../../presenters/notices/outbox.js";
@@ -230,7 +231,7 @@ async function renderForDisplay(
           kind?.link && (!kind.link.isOptional || message.linkSubjectType)
             ? {
                 url: absoluteUrl(deps.config.http.publicUrl, kind.link.path(LINK_PLACEHOLDER_TOKEN)),
-                expiresAt: new Date(now.getTime() + kind.link.lifetimeMs),
+                expiresAt: new Date(now.getTime() + linkLifetimeMs(kind.link, deps.config)),
               }
             : undefined,
       },

@@ -1,0 +1,60 @@
+// The fields of the referee forms: the applicant's (or staff's) request, and the referee's answer.
+// Messages are catalog ids (references.validation.*): the routes translate them into the page's
+// language, so one schema serves every language.
+import { z } from "zod";
+import { isOneLineText, isPlainText } from "./applicationFields.js";
+
+export const REFERENCE_FIELD_LIMITS = {
+  relationship: 500,
+  knownHow: 500,
+  knownFor: 200,
+  statement: 2000,
+} as const;
+
+/** "Use at most N characters." for a field's limit (the catalogs hold one message per limit). */
+const tooLong = (max: number) => `validation.max${max}`;
+
+function oneLine(max: number, missing: string) {
+  return z.string().trim().min(1, missing).max(max, tooLong(max)).refine(isOneLineText, missing);
+}
+
+export const ZReferenceRequestForm = z.object({
+  refereeEmail: z
+    .string()
+    .trim()
+    .max(254, "references.validation.emailInvalid")
+    .pipe(z.email("references.validation.emailInvalid"))
+    .transform((email) => email.toLowerCase()),
+  relationship: oneLine(REFERENCE_FIELD_LIMITS.relationship, "references.validation.relationshipRequired"),
+});
+export type TReferenceRequestForm = z.output<typeof ZReferenceRequestForm>;
+
+const ZStatement = z
+  .string()
+  .trim()
+  .max(REFERENCE_FIELD_LIMITS.statement, tooLong(REFERENCE_FIELD_LIMITS.statement))
+  .refine(isPlainText, tooLong(REFERENCE_FIELD_LIMITS.statement));
+
+export const ZReferenceAnswerForm = z.discriminatedUnion("answer", [
+  z.object({
+    answer: z.literal("vouch"),
+    knownHow: oneLine(REFERENCE_FIELD_LIMITS.knownHow, "references.validation.knownHowRequired"),
+    knownFor: oneLine(REFERENCE_FIELD_LIMITS.knownFor, "references.validation.knownForRequired"),
+    statement: ZStatement,
+  }),
+  z.object({ answer: z.literal("decline"), statement: ZStatement }),
+]);
+
+/** The answer form's fields; the choice is checked first, so a missing one gets its own message. */
+export function readReferenceAnswer(
+  values: Record<"answer" | "knownHow" | "knownFor" | "statement", string>,
+) {
+  if (values.answer !== "vouch" && values.answer !== "decline") {
+    return { isValid: false as const, errors: { answer: "references.validation.answerRequired" } };
+  }
+  const parsed = ZReferenceAnswerForm.safeParse(values);
+  if (parsed.success) return { isValid: true as const, data: parsed.data };
+  const errors: Record<string, string> = {};
+  for (const issue of parsed.error.issues) errors[String(issue.path[0] ?? "answer")] ??= issue.message;
+  return { isValid: false as const, errors };
+}

@@ -1,0 +1,40 @@
+// Reads of a case's references. Two shapes on purpose: the applicant's (who they named, and whether
+// each answered: never what was written, never who staff asked) and the staff's (everything).
+import type { Database } from "../db.js";
+
+/** The applicant's own referees: address, relationship and whether answered. Staff requests are not theirs. */
+export function findApplicantReferences(db: Database, caseId: string) {
+  return db.caseReference.findMany({
+    where: { caseId, requestedById: null },
+    orderBy: [{ requestedAt: "asc" }, { id: "asc" }],
+    select: { id: true, refereeEmail: true, relationship: true, answeredAt: true },
+  });
+}
+
+export type ApplicantReferenceRow = Awaited<ReturnType<typeof findApplicantReferences>>[number];
+
+/** Every reference of the case with its answer, for the staff case page. */
+export function findCaseReferences(db: Database, caseId: string) {
+  return db.caseReference.findMany({
+    where: { caseId },
+    orderBy: [{ requestedAt: "asc" }, { id: "asc" }],
+    select: {
+      id: true,
+      refereeEmail: true,
+      relationship: true,
+      requestedBy: { select: { name: true } },
+      requestedAt: true,
+      status: true,
+      answeredAt: true,
+      knownHow: true,
+      knownFor: true,
+      statement: true,
+      citingRecords: {
+        orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+        select: { id: true, agent: { select: { name: true } } },
+      },
+    },
+  });
+}
+
+export type CaseReferenceRow = Awaited<ReturnType<typeof findCaseReferences>>[number];
