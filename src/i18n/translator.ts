@@ -2,7 +2,9 @@
 // argument formatting). Catalogs are flat JSON files, one per language, keyed by dotted ids
 // ("apply.heading"); English is the source every other catalog is checked against.
 import { readFileSync } from "node:fs";
+import { cp } from "node:fs/promises";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import type { MessageFormatElement } from "@formatjs/icu-messageformat-parser";
 import { createIntl, createIntlCache, type IntlShape } from "@formatjs/intl";
 import { projectRoot } from "../projectRoot.js";
@@ -15,7 +17,18 @@ import {
   type ShippedLanguage,
 } from "./languages.js";
 
-export const catalogsDir = path.join(projectRoot, "src", "i18n", "catalogs");
+/**
+ * Beside this module: src/i18n/catalogs in development and tests, dist/src/i18n/catalogs in the
+ * production build, which does not ship src/ (tsc does not copy them: `copyCatalogs` does, for
+ * scripts/buildStatic.ts).
+ */
+export const catalogsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "catalogs");
+
+/** Copies the checkout's catalogs beside a build's compiled translator (`<buildDir>/src/i18n/catalogs`). */
+export async function copyCatalogs(buildDir: string): Promise<void> {
+  const sources = path.join(projectRoot, "src", "i18n", "catalogs");
+  await cp(sources, path.join(buildDir, "src", "i18n", "catalogs"), { recursive: true });
+}
 
 export type Catalog = Record<string, string>;
 type CompiledCatalog = Record<string, string | MessageFormatElement[]>;

@@ -19,6 +19,7 @@ import { after, before, describe, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { writeHashedAssets } from "../assets.js";
 import { projectRoot } from "../config.js";
+import { copyCatalogs } from "../i18n/translator.js";
 import { debianBaseImage, imageExists, nodeBaseImage, podman, preparePodman } from "../test/podman.js";
 import { freePort } from "../test/ports.js";
 import { createTestDatabase, type TestDatabase } from "../test/postgres.js";
@@ -70,6 +71,7 @@ async function buildInto(appDir: string): Promise<void> {
     child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`tsc failed:\n${output}`))));
   });
   await writeHashedAssets(path.join(appDir, "dist", "static"));
+  await copyCatalogs(path.join(appDir, "dist"));
 }
 
 /**
