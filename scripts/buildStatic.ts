@@ -9,7 +9,7 @@ import { projectRoot } from "../src/projectRoot.js";
 
 const outputDir = path.join(projectRoot, "dist", "static");
 const written = await writeHashedAssets(outputDir);
-await copyCatalogs(path.join(projectRoot, "dist"));
+copyCatalogs(path.join(projectRoot, "dist"));
 process.stdout.write(
   `Wrote ${written.length} hashed static file(s) to ${path.relative(projectRoot, outputDir)}/\n`,
 );

@@ -6,6 +6,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import autocannon from "autocannon";
 import { projectRoot } from "../../src/config.js";
+import { copyCatalogs } from "../../src/i18n/translator.js";
 
 /** One line of the report. */
 export interface FigureResult {
@@ -208,6 +209,7 @@ export function compileProductionBuild(): string {
     ],
     { cwd: projectRoot, stdio: "inherit" },
   );
+  copyCatalogs(buildDir);
   compiledBuildDir = buildDir;
   return buildDir;
 }

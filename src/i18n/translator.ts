@@ -1,8 +1,7 @@
 // Messages, dates and numbers in one language, through FormatJS (ICU MessageFormat: plural, select and
 // argument formatting). Catalogs are flat JSON files, one per language, keyed by dotted ids
 // ("apply.heading"); English is the source every other catalog is checked against.
-import { readFileSync } from "node:fs";
-import { cp } from "node:fs/promises";
+import { cpSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { MessageFormatElement } from "@formatjs/icu-messageformat-parser";
@@ -25,9 +24,9 @@ import {
 export const catalogsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "catalogs");
 
 /** Copies the checkout's catalogs beside a build's compiled translator (`<buildDir>/src/i18n/catalogs`). */
-export async function copyCatalogs(buildDir: string): Promise<void> {
+export function copyCatalogs(buildDir: string): void {
   const sources = path.join(projectRoot, "src", "i18n", "catalogs");
-  await cp(sources, path.join(buildDir, "src", "i18n", "catalogs"), { recursive: true });
+  cpSync(sources, path.join(buildDir, "src", "i18n", "catalogs"), { recursive: true });
 }
 
 export type Catalog = Record<string, string>;

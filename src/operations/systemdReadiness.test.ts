@@ -71,7 +71,7 @@ async function buildInto(appDir: string): Promise<void> {
     child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`tsc failed:\n${output}`))));
   });
   await writeHashedAssets(path.join(appDir, "dist", "static"));
-  await copyCatalogs(path.join(appDir, "dist"));
+  copyCatalogs(path.join(appDir, "dist"));
 }
 
 /**
