@@ -125,6 +125,23 @@ describe("arrival deadlines", () => {
     );
   });
 
+  test("a sender who goes away before their form has arrived is refused quietly, not an unexpected error", async () => {
+    // Half the body, then the connection cut: while the portal checks its limits, or while it reads.
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      await new Promise<void>((resolve) => {
+        const socket = net.connect(port, "127.0.0.1", () => {
+          socket.write(formHead("/apply", slowBody.length) + slowBody.slice(0, 20));
+          setTimeout(() => socket.destroy(), attempt * 5);
+        });
+        socket.on("error", () => {});
+        socket.on("close", () => resolve());
+      });
+    }
+    await new Promise((wait) => setTimeout(wait, 300));
+    const unexpected = testApp.logLines().filter((line) => line.msg === "unexpected error");
+    assert.deepEqual(unexpected, [], "no unexpected error logged");
+  });
+
   test("a body nobody reads after an early answer is not waited for: closed at the body deadline", async () => {
     const exchange = await rawRequest({
       head: formHead("/no-such-page", slowBody.length),

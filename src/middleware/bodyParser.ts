@@ -1,6 +1,6 @@
 import type { Middleware } from "koa";
 import { HttpMethodEnum, koaBody } from "koa-body";
-import { unsupportedMediaType } from "../errors.js";
+import { badRequest, unsupportedMediaType } from "../errors.js";
 import { isEvidenceUploadPath } from "../urls.js";
 
 const ACCEPTED_TYPES = ["application/x-www-form-urlencoded", "application/json"];
@@ -29,8 +29,22 @@ export function bodyParser(): Middleware {
     if (ctx.method !== "GET" && ctx.method !== "HEAD" && ctx.is(ACCEPTED_TYPES) === false) {
       throw unsupportedMediaType("This address accepts web forms and JSON only.");
     }
-    await parse(ctx, next);
+    try {
+      await parse(ctx, next);
+    } catch (error) {
+      throw isBodyCutOff(error) ? badRequest("The request ended before all of it arrived.") : error;
+    }
   };
+}
+
+/**
+ * raw-body's errors for a sender who went away: mid-body ("request.aborted", 400) or before the body was
+ * read at all ("stream.not.readable", which it marks 500). Neither is the portal's fault, and a burst of
+ * them (clients giving up under load) must not look like one in the logs.
+ */
+function isBodyCutOff(error: unknown): boolean {
+  const type = (error as { type?: unknown } | null)?.type;
+  return type === "request.aborted" || type === "stream.not.readable";
 }
 
 export function isMultipartUpload(method: string, path: string, isMultipart: string | false | null): boolean {
