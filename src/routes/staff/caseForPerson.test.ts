@@ -181,7 +181,16 @@ describe("submitting on the person's behalf", () => {
 
   test("the consent is to the notice in the case's language, which the person's workspace shows them", async () => {
     const agent = await signedInStaffBrowser(testApp, "VETTING_AGENT");
-    const vettingCase = await createCase({ createdById: agent.id, assignedToId: agent.id, language: "fr" });
+    // A consent from before languages were recorded (to an operator's notice) names no language.
+    const vettingCase = await createCase({
+      createdById: agent.id,
+      assignedToId: agent.id,
+      language: "fr",
+      privacyNoticeVersion: "2025-01",
+      privacyConsentAt: new Date(),
+    });
+    const before = await (await agent.get(`/staff/cases/${vettingCase.id}`)).text();
+    assert.match(before, /<dt>Privacy notice<\/dt><dd>Version 2025-01, accepted [^<(]+<\/dd>/);
     const response = await agent.post(`/staff/cases/${vettingCase.id}/submit-on-behalf`, {
       consentKind: "VIDEO_CALL",
       consentNote: "Call on 3 December",
