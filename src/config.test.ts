@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import { ConfigError, loadConfig, projectRoot } from "./config.js";
 
 const goodProduction = {
@@ -278,44 +278,150 @@ describe("configuration", () => {
     ]);
   });
 
-  test("the privacy notice is the built-in one, or the operator's file with its version (both or neither)", (context) => {
+  test("the privacy notice is the built-in one (in every language, from the catalogs) unless the operator gives their own", () => {
     const builtIn = loadConfig({ NODE_ENV: "test" }).privacy;
     assert.equal(builtIn.noticeVersion, "built-in-1");
-    assert.match(builtIn.noticeText, /only to decide whether to admit you/);
+    assert.equal(builtIn.noticeTexts, null);
     assert.equal(builtIn.retentionDays, 365);
-
-    const folder = mkdtempSync(path.join(tmpdir(), "notice-"));
-    context.after(() => rmSync(folder, { recursive: true, force: true }));
-    const file = path.join(folder, "notice.txt");
-    writeFileSync(file, "  We keep your data for a year.\n\nAsk us to erase it.\n");
-    const own = loadConfig({
-      NODE_ENV: "test",
-      PRIVACY_NOTICE_FILE: file,
-      PRIVACY_NOTICE_VERSION: "2026-11",
-    });
-    assert.deepEqual(own.privacy, {
-      noticeText: "We keep your data for a year.\n\nAsk us to erase it.",
-      noticeVersion: "2026-11",
-      retentionDays: 365,
-      draftRetentionDays: 30,
-      unconfirmedRetentionDays: 7,
-    });
-
-    assert.deepEqual(problemsOf({ NODE_ENV: "test", PRIVACY_NOTICE_FILE: file }), [
+    assert.deepEqual(problemsOf({ NODE_ENV: "test", PRIVACY_NOTICE_VERSION: "2026-11" }), [
       "PRIVACY_NOTICE_FILE and PRIVACY_NOTICE_VERSION: set both (your own notice) or neither",
     ]);
-    assert.deepEqual(
-      problemsOf({
+  });
+
+  describe("an operator's own privacy notice: one file per language offered, one version", () => {
+    const folder = mkdtempSync(path.join(tmpdir(), "notice-"));
+    after(() => rmSync(folder, { recursive: true, force: true }));
+    const noticeFile = (name: string, text: string) => {
+      const file = path.join(folder, name);
+      writeFileSync(file, text);
+      return file;
+    };
+    const english = noticeFile("notice.en.txt", "  We keep your data for a year.\n\nAsk us to erase it.\n");
+    const german = noticeFile("notice.de.txt", "Wir bewahren Ihre Daten ein Jahr lang auf.\n");
+    const french = noticeFile("notice.fr.txt", "Nous conservons vos données pendant un an.\n");
+
+    test("PRIVACY_NOTICE_FILE alone, with English the only language, works as it always has", () => {
+      const own = loadConfig({
         NODE_ENV: "test",
-        PRIVACY_NOTICE_FILE: path.join(folder, "missing.txt"),
-        PRIVACY_NOTICE_VERSION: "2",
-      }),
-      [`PRIVACY_NOTICE_FILE: cannot read ${path.join(folder, "missing.txt")}`],
-    );
-    assert.deepEqual(
-      problemsOf({ NODE_ENV: "test", PRIVACY_NOTICE_FILE: file, PRIVACY_NOTICE_VERSION: "two words" }),
-      ["PRIVACY_NOTICE_VERSION: use 1 to 40 letters, digits, dots, dashes or underscores"],
-    );
+        LANGUAGES: "en",
+        PRIVACY_NOTICE_FILE: english,
+        PRIVACY_NOTICE_VERSION: "2026-11",
+      });
+      assert.deepEqual(own.privacy, {
+        noticeTexts: new Map([["en", "We keep your data for a year.\n\nAsk us to erase it."]]),
+        noticeVersion: "2026-11",
+        retentionDays: 365,
+        draftRetentionDays: 30,
+        unconfirmedRetentionDays: 7,
+      });
+    });
+
+    test("PRIVACY_NOTICE_FILE is the default language's text, PRIVACY_NOTICE_FILE_<LANGUAGE> each other's", () => {
+      const own = loadConfig({
+        NODE_ENV: "test",
+        LANGUAGES: "de,fr,en",
+        PRIVACY_NOTICE_FILE: german,
+        PRIVACY_NOTICE_FILE_FR: french,
+        PRIVACY_NOTICE_FILE_EN: english,
+        PRIVACY_NOTICE_VERSION: "2026-11",
+      });
+      assert.deepEqual(
+        [...(own.privacy.noticeTexts ?? [])],
+        [
+          ["de", "Wir bewahren Ihre Daten ein Jahr lang auf."],
+          ["en", "We keep your data for a year.\n\nAsk us to erase it."],
+          ["fr", "Nous conservons vos données pendant un an."],
+        ],
+      );
+      const perLanguageOnly = loadConfig({
+        NODE_ENV: "test",
+        LANGUAGES: "en,de",
+        PRIVACY_NOTICE_FILE_EN: english,
+        PRIVACY_NOTICE_FILE_DE: german,
+        PRIVACY_NOTICE_VERSION: "3",
+      });
+      assert.deepEqual([...(perLanguageOnly.privacy.noticeTexts?.keys() ?? [])], ["en", "de"]);
+      // The pseudo-language needs no file: it shows the English text.
+      const withPseudo = loadConfig({
+        NODE_ENV: "test",
+        LANGUAGES: "en,en-XA",
+        PRIVACY_NOTICE_FILE: english,
+        PRIVACY_NOTICE_VERSION: "3",
+      });
+      assert.deepEqual([...(withPseudo.privacy.noticeTexts?.keys() ?? [])], ["en"]);
+    });
+
+    test("a language offered without its text stops the start, every such problem listed", () => {
+      assert.deepEqual(
+        problemsOf({ NODE_ENV: "test", PRIVACY_NOTICE_FILE: english, PRIVACY_NOTICE_VERSION: "2026-11" }),
+        [
+          "PRIVACY_NOTICE_FILE_DE: required, because LANGUAGES offers de (Deutsch): give your notice's text in it (version 2026-11 too), or remove de from LANGUAGES",
+          "PRIVACY_NOTICE_FILE_FR: required, because LANGUAGES offers fr (Français): give your notice's text in it (version 2026-11 too), or remove fr from LANGUAGES",
+        ],
+      );
+      assert.deepEqual(
+        problemsOf({
+          NODE_ENV: "test",
+          LANGUAGES: "en,de",
+          PRIVACY_NOTICE_FILE_DE: german,
+          PRIVACY_NOTICE_VERSION: "2026-11",
+        }),
+        [
+          "PRIVACY_NOTICE_FILE: required for your notice in en (English), the default language (or PRIVACY_NOTICE_FILE_EN)",
+        ],
+      );
+    });
+
+    test("files that cannot be read, are empty, clash or belong to a language not offered are refused", () => {
+      const empty = noticeFile("empty.txt", " \n\n");
+      const missing = path.join(folder, "missing.txt");
+      assert.deepEqual(
+        problemsOf({
+          NODE_ENV: "test",
+          LANGUAGES: "en,de",
+          PRIVACY_NOTICE_FILE: english,
+          PRIVACY_NOTICE_FILE_EN: english,
+          PRIVACY_NOTICE_FILE_DE: missing,
+          PRIVACY_NOTICE_FILE_FR: french,
+          PRIVACY_NOTICE_VERSION: "two words",
+        }),
+        [
+          "PRIVACY_NOTICE_VERSION: use 1 to 40 letters, digits, dots, dashes or underscores",
+          "PRIVACY_NOTICE_FILE and PRIVACY_NOTICE_FILE_EN: both give the notice in en (English), the default language; set one",
+          "PRIVACY_NOTICE_FILE_FR: fr is not among LANGUAGES (en, de); offer it there or remove this setting",
+          `PRIVACY_NOTICE_FILE_DE: cannot read ${missing}`,
+        ],
+      );
+      assert.deepEqual(
+        problemsOf({
+          NODE_ENV: "test",
+          LANGUAGES: "en",
+          PRIVACY_NOTICE_FILE: empty,
+          PRIVACY_NOTICE_VERSION: "2",
+        }),
+        [`PRIVACY_NOTICE_FILE: ${empty} is empty`],
+      );
+    });
+
+    test("the portal refuses to start without a language's notice, saying which file is missing", () => {
+      const result = spawnSync(process.execPath, ["--import", "tsx", "src/main.ts"], {
+        cwd: projectRoot,
+        env: {
+          PATH: process.env.PATH,
+          ...goodProduction,
+          LANGUAGES: "en,fr",
+          PRIVACY_NOTICE_FILE: english,
+          PRIVACY_NOTICE_VERSION: "2026-11",
+        },
+        encoding: "utf8",
+        timeout: 30_000,
+      });
+      assert.equal(result.status, 78);
+      assert.deepEqual(result.stderr.trim().split("\n"), [
+        "configuration error: PRIVACY_NOTICE_FILE_FR: required, because LANGUAGES offers fr (Français): give your notice's text in it (version 2026-11 too), or remove fr from LANGUAGES",
+      ]);
+      assert.equal(result.stdout, "", "nothing started, nothing printed");
+    });
   });
 
   test("several problems are all reported at once", () => {

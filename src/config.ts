@@ -8,12 +8,15 @@ import proxyAddr from "proxy-addr";
 import { z } from "zod";
 import { isOneLineText } from "./domain/applicationFields.js";
 import type { MaintenanceSettings } from "./domain/maintenance.js";
+import type { PrivacyNoticeSettings } from "./domain/privacyNotice.js";
 import {
   DEFAULT_LANGUAGE,
   isLanguage,
+  LANGUAGE_NAMES,
   type Language,
   PSEUDO_LANGUAGE,
   SHIPPED_LANGUAGES,
+  type ShippedLanguage,
 } from "./i18n/languages.js";
 import { ZRecipientAddress } from "./mail/messages/address.js";
 import { projectRoot } from "./projectRoot.js";
@@ -227,9 +230,16 @@ export const ZEnvironment = z.object({
 
   APPLICANT_SESSION_IDLE_MINUTES: integer(30, 1, 24 * 60),
   APPLICANT_SESSION_ABSOLUTE_HOURS: integer(12, 1, 24 * 30),
-  /** A text file with the privacy notice applicants accept; the built-in notice when unset. */
+  /**
+   * Your privacy notice as a text file, in the default language (the first shipped one in LANGUAGES);
+   * the built-in notice, in every language, when no notice file is set.
+   */
   PRIVACY_NOTICE_FILE: optionalString,
-  /** The notice's version, stored with each consent; change it whenever the text changes. */
+  /** The same notice in each other language LANGUAGES offers: one file per language, all required. */
+  PRIVACY_NOTICE_FILE_EN: optionalString,
+  PRIVACY_NOTICE_FILE_DE: optionalString,
+  PRIVACY_NOTICE_FILE_FR: optionalString,
+  /** The notice's version, one for all its languages, stored with each consent; change it with the text. */
   PRIVACY_NOTICE_VERSION: optionalString,
   /** Cases decided longer ago than this lose their personal data and evidence (decision and audit stay). */
   CASE_RETENTION_DAYS: integer(365, 1, 36_500),
@@ -473,9 +483,7 @@ export interface Config {
   /** The languages offered to applicants, the default first (see src/i18n/languages.ts). */
   languages: Language[];
   applicant: { sessionIdleMs: number; sessionAbsoluteMs: number };
-  privacy: {
-    noticeText: string;
-    noticeVersion: string;
+  privacy: PrivacyNoticeSettings & {
     retentionDays: number;
     draftRetentionDays: number;
     unconfirmedRetentionDays: number;
@@ -790,11 +798,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
   if (values.RATE_LIMIT_STORE === "redis" && !values.REDIS_URL) {
     problems.push("REDIS_URL: required when RATE_LIMIT_STORE=redis, e.g. redis://127.0.0.1:6379");
   }
-  const privacyNotice = readPrivacyNotice(
-    values.PRIVACY_NOTICE_FILE,
-    values.PRIVACY_NOTICE_VERSION,
-    problems,
-  );
+  const privacyNotice = readPrivacyNotices(values, languages, problems);
   const queryTimeoutMs = values.DATABASE_QUERY_TIMEOUT_MS ?? values.DATABASE_STATEMENT_TIMEOUT_MS + 2_000;
   if (queryTimeoutMs <= values.DATABASE_STATEMENT_TIMEOUT_MS) {
     problems.push(
@@ -1111,38 +1115,86 @@ function maintenanceSettings(values: z.output<typeof ZEnvironment>, problems: st
   };
 }
 
-/** Shown until an operator configures their own (PRIVACY_NOTICE_FILE and PRIVACY_NOTICE_VERSION). */
-const BUILT_IN_PRIVACY_NOTICE = {
-  noticeVersion: "built-in-1",
-  noticeText: [
-    "We use what you give us here (your name, email address, optional phone number and Matrix ID, your statement and any evidence you upload) only to decide whether to admit you to the community.",
-    "Vetting agents and admins of the community can see it. We do not share it with anyone else.",
-    "We keep it while your application is open and for a limited time after the decision, then erase it, keeping only the decision itself. You can ask us to erase it sooner.",
-  ].join("\n\n"),
-};
+/** The built-in notice's version; its text is in the catalogs (privacy.builtIn.*), in every shipped language. */
+const BUILT_IN_PRIVACY_NOTICE_VERSION = "built-in-1";
 
-/** The configured privacy notice and its version; both or neither. */
-function readPrivacyNotice(
-  file: string | undefined,
-  version: string | undefined,
+type PrivacyNoticeFileSetting = "PRIVACY_NOTICE_FILE" | `PRIVACY_NOTICE_FILE_${Uppercase<ShippedLanguage>}`;
+
+const languageFileSetting = (language: ShippedLanguage): PrivacyNoticeFileSetting =>
+  `PRIVACY_NOTICE_FILE_${language.toUpperCase() as Uppercase<ShippedLanguage>}`;
+
+/**
+ * The operator's privacy notice in each language offered, with its one version; or the built-in notice
+ * when no file and no version is set. Once an operator gives their own notice, every shipped language in
+ * LANGUAGES needs its text: a consent is only informed in a language the person reads, so a missing
+ * translation stops the start (with every such problem listed) rather than showing another language.
+ */
+function readPrivacyNotices(
+  values: Partial<Record<PrivacyNoticeFileSetting | "PRIVACY_NOTICE_VERSION", string>>,
+  languages: readonly Language[],
   problems: string[],
-): { noticeText: string; noticeVersion: string } {
-  if (!file && !version) return BUILT_IN_PRIVACY_NOTICE;
-  if (!file || !version) {
+): PrivacyNoticeSettings {
+  const builtIn = { noticeTexts: null, noticeVersion: BUILT_IN_PRIVACY_NOTICE_VERSION };
+  const offered = languages.filter((language): language is ShippedLanguage => language !== PSEUDO_LANGUAGE);
+  // The pseudo-language is made from English, so with it alone the default notice is the English one.
+  const defaultLanguage = offered[0] ?? DEFAULT_LANGUAGE;
+  const fileSettings = ["PRIVACY_NOTICE_FILE" as const, ...SHIPPED_LANGUAGES.map(languageFileSetting)];
+  const isAnyFileSet = fileSettings.some((setting) => values[setting] !== undefined);
+  const version = values.PRIVACY_NOTICE_VERSION;
+  if (!isAnyFileSet && version === undefined) return builtIn;
+  if (!isAnyFileSet || version === undefined) {
     problems.push("PRIVACY_NOTICE_FILE and PRIVACY_NOTICE_VERSION: set both (your own notice) or neither");
-    return BUILT_IN_PRIVACY_NOTICE;
+    return builtIn;
   }
   if (!/^[\w.-]{1,40}$/.test(version)) {
     problems.push("PRIVACY_NOTICE_VERSION: use 1 to 40 letters, digits, dots, dashes or underscores");
   }
-  try {
-    const noticeText = readFileSync(path.resolve(projectRoot, file), "utf8").trim();
-    if (!noticeText) problems.push(`PRIVACY_NOTICE_FILE: ${file} is empty`);
-    return { noticeText, noticeVersion: version };
-  } catch {
-    problems.push(`PRIVACY_NOTICE_FILE: cannot read ${file}`);
-    return BUILT_IN_PRIVACY_NOTICE;
+  const offeredList = languages.join(", ");
+  const sources: [ShippedLanguage, PrivacyNoticeFileSetting, string][] = [];
+  for (const language of SHIPPED_LANGUAGES) {
+    const setting = languageFileSetting(language);
+    const isOffered = offered.includes(language) || language === defaultLanguage;
+    if (!isOffered) {
+      if (values[setting] !== undefined) {
+        problems.push(
+          `${setting}: ${language} is not among LANGUAGES (${offeredList}); offer it there or remove this setting`,
+        );
+      }
+      continue;
+    }
+    const name = `${language} (${LANGUAGE_NAMES[language]})`;
+    if (language === defaultLanguage && values.PRIVACY_NOTICE_FILE !== undefined) {
+      if (values[setting] !== undefined) {
+        problems.push(
+          `PRIVACY_NOTICE_FILE and ${setting}: both give the notice in ${name}, the default language; set one`,
+        );
+      }
+      sources.push([language, "PRIVACY_NOTICE_FILE", values.PRIVACY_NOTICE_FILE]);
+    } else if (values[setting] !== undefined) {
+      sources.push([language, setting, values[setting]]);
+    } else if (language === defaultLanguage) {
+      problems.push(
+        `PRIVACY_NOTICE_FILE: required for your notice in ${name}, the default language (or ${setting})`,
+      );
+    } else {
+      problems.push(
+        `${setting}: required, because LANGUAGES offers ${name}: give your notice's text in it (version ${version} too), or remove ${language} from LANGUAGES`,
+      );
+    }
   }
+  // The default language first: the notice shown where no other fits (the pseudo-language).
+  sources.sort(([a], [b]) => Number(b === defaultLanguage) - Number(a === defaultLanguage));
+  const noticeTexts = new Map<ShippedLanguage, string>();
+  for (const [language, setting, file] of sources) {
+    try {
+      const text = readFileSync(path.resolve(projectRoot, file), "utf8").trim();
+      if (text) noticeTexts.set(language, text);
+      else problems.push(`${setting}: ${file} is empty`);
+    } catch {
+      problems.push(`${setting}: cannot read ${file}`);
+    }
+  }
+  return { noticeTexts, noticeVersion: version };
 }
 
 /**

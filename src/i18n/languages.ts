@@ -38,3 +38,15 @@ export const FORMAT_LOCALES: Record<Language, string> = {
 export function isLanguage(value: unknown, offered: readonly Language[]): value is Language {
   return typeof value === "string" && (offered as readonly string[]).includes(value);
 }
+
+/**
+ * A language's name as readers of another language call it ("de" for English readers: "German"), from
+ * the runtime's CLDR data, so that naming the languages again for a new page language is no work at all.
+ */
+export function languageNameIn(readerLanguage: Language, tag: string): string {
+  try {
+    return new Intl.DisplayNames([FORMAT_LOCALES[readerLanguage]], { type: "language" }).of(tag) ?? tag;
+  } catch {
+    return tag;
+  }
+}

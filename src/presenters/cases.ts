@@ -13,6 +13,7 @@ import type {
   Recommendation,
   VerificationMethod,
 } from "../generated/prisma/client.js";
+import { languageNameIn } from "../i18n/languages.js";
 import type { CasePageRow, CaseTimelineRow } from "../queries/cases.js";
 import type { CaseQueueRow } from "../queries/sql/caseQueue.js";
 import { urls } from "../urls.js";
@@ -59,6 +60,11 @@ const FIELD_LABELS: Record<string, string> = {
   phone: "phone number",
   statement: "statement",
 };
+
+/** Which language's text of the notice a consent was to; nothing for consents from before it was recorded. */
+function noticeLanguageNote(language: string | null): string {
+  return language ? ` (${languageNameIn("en", language)} text)` : "";
+}
 
 /** How the person consented to the privacy notice when an agent submitted for them. */
 export const CONSENT_KIND_LABELS: Record<ConsentKind, string> = {
@@ -242,7 +248,7 @@ export function presentCase(row: CasePageRow) {
     assignee: row.assignedTo?.name ?? null,
     emailConfirmedAt: formatDateTime(row.emailConfirmedAt, "Not yet confirmed"),
     privacyConsent: row.privacyConsentAt
-      ? `Version ${row.privacyNoticeVersion ?? "?"}, accepted ${formatDateTime(row.privacyConsentAt)}`
+      ? `Version ${row.privacyNoticeVersion ?? "?"}${noticeLanguageNote(row.privacyNoticeLanguage)}, accepted ${formatDateTime(row.privacyConsentAt)}`
       : "Not yet accepted",
     isPossibleDuplicate: row.isPossibleDuplicate,
     duplicateMatches: duplicateMatchesOf(row.duplicateMatches).map((match) => ({

@@ -97,6 +97,7 @@ export const casePageSelect = {
   phone: true,
   statement: true,
   privacyNoticeVersion: true,
+  privacyNoticeLanguage: true,
   privacyConsentAt: true,
   emailConfirmedAt: true,
   createdById: true,

@@ -92,6 +92,7 @@ export async function seedCaseWithHistory(
         state,
         ...person,
         privacyNoticeVersion: config.privacy.noticeVersion,
+        privacyNoticeLanguage: "de",
         privacyConsentAt: submittedAt,
         privacyConsentKind: "SIGNED_PAPER_FORM",
         privacyConsentNote: consentNote,

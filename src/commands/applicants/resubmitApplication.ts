@@ -3,15 +3,19 @@
 // who has to pick the case up again hears of it (as they chose to: at once, in the digest or not): the
 // assigned agent, or when nobody is assigned, the admin who asked for more information. Same checks as a first submission (details, current consent).
 import type { AuditActor } from "../../audit.js";
-import type { Config } from "../../config.js";
 import type { Database, Transaction } from "../../db.js";
 import { moveCase } from "../cases/moveCase.js";
 import { notifyStaff } from "../notifications/notifyStaff.js";
-import { caseReadyForSubmission, consentData } from "./submitApplication.js";
+import {
+  type ConsentOptions,
+  caseReadyForSubmission,
+  consentData,
+  consentDetails,
+} from "./submitApplication.js";
 
 export async function resubmitApplication(
   db: Database,
-  options: { config: Config; caseId: string; isConsentGiven: boolean; audit: AuditActor; now?: Date },
+  options: ConsentOptions & { caseId: string; audit: AuditActor; now?: Date },
 ): Promise<void> {
   const now = options.now ?? new Date();
   await db.$transaction(async (tx) => {
@@ -22,11 +26,8 @@ export async function resubmitApplication(
       from: vettingCase.state,
       move: "resubmit",
       audit: options.audit,
-      data: { lastSubmittedAt: now, ...consentData(options.config, options.isConsentGiven, now) },
-      details: {
-        notifiedStaffUserId: recipient?.id ?? null,
-        ...(options.isConsentGiven ? { privacyNoticeVersion: options.config.privacy.noticeVersion } : {}),
-      },
+      data: { lastSubmittedAt: now, ...consentData(options, now) },
+      details: { notifiedStaffUserId: recipient?.id ?? null, ...consentDetails(options) },
     });
     if (recipient) {
       await notifyStaff(tx, {

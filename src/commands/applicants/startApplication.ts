@@ -1,8 +1,8 @@
 // Someone applies through the public form. Together, or not at all: the case is created as a DRAFT
-// (origin APPLICANT) with the privacy notice version they accepted, the audit row is written, the case
-// is compared with others for possible duplicates (staff's business; the applicant is never told), and
-// the confirmation email is queued with its delivery job. The link in it (minted when the mail leaves)
-// opens the workspace.
+// (origin APPLICANT) with the privacy notice version they accepted and the language of its text, the
+// audit row is written, the case is compared with others for possible duplicates (staff's business; the
+// applicant is never told), and the confirmation email is queued with its delivery job. The link in it
+// (minted when the mail leaves) opens the workspace.
 //
 // All of that is one SQL statement on the pg pool (its own transaction): this is the busiest write the
 // public can make, and through Prisma's interactive transaction it took seven statements and a
@@ -19,6 +19,7 @@ import type pg from "pg";
 import { AUDIT_ROW_COLUMNS, type AuditAction, type AuditActor, auditActorValues } from "../../audit.js";
 import type { Config } from "../../config.js";
 import type { TApplicationForm } from "../../domain/applicationFields.js";
+import { consentToNotice } from "../../domain/privacyNotice.js";
 import type { Language } from "../../i18n/languages.js";
 import { deliveryJobSql, prepareEmail } from "../../mail/outbox.js";
 import {
@@ -28,8 +29,8 @@ import {
 } from "../cases/flagPossibleDuplicates.js";
 
 // $1–$4 are DUPLICATE_MATCHES_SQL's; then the case ($5–$11), the audit rows' actor ($12–$16), the outbox
-// row ($17–$20), the duplicate fields in their order ($21), the two audit actions ($22, $23) and the
-// case's language ($24), which is also its email's.
+// row ($17–$20), the duplicate fields in their order ($21), the two audit actions ($22, $23), the
+// case's language ($24), which is also its email's, and the language of the notice they accepted ($25).
 const START_APPLICATION_SQL = `
   WITH matches AS (${DUPLICATE_MATCHES_SQL}),
   flag AS (
@@ -45,16 +46,17 @@ const START_APPLICATION_SQL = `
   created AS (
     INSERT INTO vetting_cases (id, state, origin, "fullName", email, "matrixId", phone, statement,
                                "privacyNoticeVersion", "privacyConsentAt", "isPossibleDuplicate",
-                               "duplicateMatches", language, "updatedAt")
+                               "duplicateMatches", language, "privacyNoticeLanguage", "updatedAt")
     SELECT $4::uuid, 'DRAFT', 'APPLICANT', $5, $6, $7, $8, $9, $10, $11, flag."isPossibleDuplicate",
-           flag.matches, $24, now()
+           flag.matches, $24, $25, now()
     FROM flag
     RETURNING id
   ),
   audit AS (
     INSERT INTO audit_events (${AUDIT_ROW_COLUMNS})
     SELECT $22, 'vetting_case', created.id::text,
-           jsonb_build_object('origin', 'APPLICANT', 'privacyNoticeVersion', $10::text),
+           jsonb_build_object('origin', 'APPLICANT', 'privacyNoticeVersion', $10::text,
+                              'privacyNoticeLanguage', $25::text),
            $12::uuid, $13, $14, $15, $16
     FROM created
     UNION ALL
@@ -87,6 +89,9 @@ export async function startApplication(
   const now = options.now ?? new Date();
   const { application } = options;
   const caseId = randomUUID();
+  const language = options.language ?? options.config.languages[0] ?? "en";
+  // The form's box was ticked on a page in `language`, whose link shows the notice in it.
+  const consent = consentToNotice(options.config.privacy, language);
   const email = prepareEmail({
     kind: "email_confirmation",
     recipient: application.email,
@@ -104,7 +109,7 @@ export async function startApplication(
       application.matrixId,
       application.phone,
       application.statement,
-      options.config.privacy.noticeVersion,
+      consent.privacyNoticeVersion,
       now,
       ...auditActorValues(options.audit),
       email.id,
@@ -114,7 +119,8 @@ export async function startApplication(
       DUPLICATE_FIELDS,
       "case.created" satisfies AuditAction,
       "case.duplicate_flagged" satisfies AuditAction,
-      options.language ?? options.config.languages[0] ?? "en",
+      language,
+      consent.privacyNoticeLanguage,
     ],
   });
   return { caseId };

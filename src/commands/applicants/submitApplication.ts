@@ -1,13 +1,15 @@
 // The applicant submits their draft. Needs complete details (a case an agent opened on someone's
 // behalf may still lack a statement) and consent to the privacy notice as it reads now (a case opened
 // by staff has none; one made under an older notice needs it again). In one transaction: DRAFT →
-// SUBMITTED through moveCase (with its audit row), the submission times, the consent when given, the
+// SUBMITTED through moveCase (with its audit row), the submission times, the consent when given (the
+// notice's version and the language of the text the person was shown), the
 // "application received" email, and the agents' notification of a new case in the queue.
 import type { AuditActor } from "../../audit.js";
 import type { Config } from "../../config.js";
 import type { Database, Transaction } from "../../db.js";
 import { fieldErrors, ZApplicationDetails } from "../../domain/applicationFields.js";
 import { formatCaseNumber } from "../../domain/caseNumber.js";
+import { consentToNotice } from "../../domain/privacyNotice.js";
 import { conflict, notFound } from "../../errors.js";
 import { enqueueEmail } from "../../mail/outbox.js";
 import { allowedTarget, moveCase } from "../cases/moveCase.js";
@@ -80,14 +82,29 @@ export async function caseReadyForSubmission(
   return vettingCase;
 }
 
+/** What a submission's options say about consent: whether the box was ticked, and on a page in which language. */
+export interface ConsentOptions {
+  config: Config;
+  isConsentGiven: boolean;
+  /** The language of the page the box was ticked on: the notice linked there was in it. */
+  pageLanguage: string;
+}
+
 /** The consent columns to write with the move, when the applicant ticked the box. */
-export function consentData(config: Config, isConsentGiven: boolean, now: Date) {
-  return isConsentGiven ? { privacyNoticeVersion: config.privacy.noticeVersion, privacyConsentAt: now } : {};
+export function consentData(options: ConsentOptions, now: Date) {
+  return options.isConsentGiven
+    ? { ...consentToNotice(options.config.privacy, options.pageLanguage), privacyConsentAt: now }
+    : {};
+}
+
+/** The consent as the move's audit row names it: the notice's version and the language of its text. */
+export function consentDetails(options: ConsentOptions) {
+  return options.isConsentGiven ? consentToNotice(options.config.privacy, options.pageLanguage) : {};
 }
 
 export async function submitApplication(
   db: Database,
-  options: { config: Config; caseId: string; isConsentGiven: boolean; audit: AuditActor; now?: Date },
+  options: ConsentOptions & { caseId: string; audit: AuditActor; now?: Date },
 ): Promise<void> {
   const now = options.now ?? new Date();
   await db.$transaction(async (tx) => {
@@ -100,9 +117,9 @@ export async function submitApplication(
       data: {
         submittedAt: now,
         lastSubmittedAt: now,
-        ...consentData(options.config, options.isConsentGiven, now),
+        ...consentData(options, now),
       },
-      details: options.isConsentGiven ? { privacyNoticeVersion: options.config.privacy.noticeVersion } : {},
+      details: consentDetails(options),
     });
     await enqueueEmail(tx, {
       kind: "application_received",

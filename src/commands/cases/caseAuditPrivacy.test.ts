@@ -108,7 +108,7 @@ test("the audit log holds nothing about the person, and after erasure no table d
     details: editedDetails({ ...typed, statement: later.statement }),
     audit: applicant,
   });
-  await submitApplication(db, { config, caseId, isConsentGiven: true, audit: applicant });
+  await submitApplication(db, { config, caseId, isConsentGiven: true, pageLanguage: "de", audit: applicant });
 
   // Staff work the case: review, assign, vet, comment, ask for more information.
   await startCaseReview(testApp.sqlPool, { caseId, actor: agentActor, audit: staffAudit(agent) });
@@ -163,7 +163,13 @@ test("the audit log holds nothing about the person, and after erasure no table d
     }),
     audit: applicant,
   });
-  await resubmitApplication(db, { config, caseId, isConsentGiven: true, audit: applicant });
+  await resubmitApplication(db, {
+    config,
+    caseId,
+    isConsentGiven: true,
+    pageLanguage: "de",
+    audit: applicant,
+  });
   await requestApplicantSignInLink(db, { email: typed.email });
   await runQueuedJobs(testApp, "send_requested_link");
   await decideCase(db, {

@@ -164,6 +164,8 @@ export async function exportCase(
       phone: vettingCase.phone,
       statement: vettingCase.statement,
       privacyNoticeVersion: vettingCase.privacyNoticeVersion,
+      // The language of the notice's text the person accepted (null: not recorded at the time).
+      privacyNoticeLanguage: vettingCase.privacyNoticeLanguage,
       privacyConsentAt: iso(vettingCase.privacyConsentAt),
       emailConfirmedAt: iso(vettingCase.emailConfirmedAt),
       pendingEmail: vettingCase.pendingEmail,

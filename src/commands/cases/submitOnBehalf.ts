@@ -1,8 +1,8 @@
 // An agent submits the application for the person: many people being vetted never use the web form,
 // and consent to the privacy notice reached the agent another way (a signed paper form, said on a video
 // call, written in an email). The agent records which, with a note (where the form is kept, the call's
-// date), and the notice version is the one in force now. The agent becomes too close to decide the case
-// (four eyes), as its opener is.
+// date), and the notice is the one in force now, in the case's language. The agent becomes too close to
+// decide the case (four eyes), as its opener is.
 //
 // In one transaction, under the case's lock: DRAFT → SUBMITTED through moveCase (its audit row names the
 // consent kind and notice version, never the note), the submission times and the consent, the email to
@@ -15,6 +15,7 @@ import type { Config } from "../../config.js";
 import type { Database } from "../../db.js";
 import { ERASED_CASE_MESSAGE } from "../../domain/caseMessages.js";
 import { formatCaseNumber } from "../../domain/caseNumber.js";
+import { consentToNotice } from "../../domain/privacyNotice.js";
 import { conflict } from "../../errors.js";
 import type { ConsentKind } from "../../generated/prisma/client.js";
 import { englishTranslator } from "../../i18n/translator.js";
@@ -64,7 +65,9 @@ export async function submitOnBehalf(
     // The agent reads the field messages in English, like every staff page.
     const missing = Object.values(problems.missingDetails).map((id) => englishTranslator().message(id));
     if (missing.length > 0) throw conflict(`${INCOMPLETE_FOR_AGENT_MESSAGE} ${missing.join(" ")}`);
-    const noticeVersion = options.config.privacy.noticeVersion;
+    // The notice in the person's language (the case's, as their emails are): the text the agent is to
+    // have put before them, and the one their workspace shows.
+    const consent = consentToNotice(options.config.privacy, vettingCase.language);
     await moveCase(tx, {
       caseId: options.caseId,
       from: facts.state,
@@ -74,7 +77,7 @@ export async function submitOnBehalf(
         submittedAt: now,
         lastSubmittedAt: now,
         statement,
-        privacyNoticeVersion: noticeVersion,
+        ...consent,
         privacyConsentAt: now,
         privacyConsentKind: options.consentKind,
         privacyConsentNote: options.consentNote,
@@ -82,7 +85,7 @@ export async function submitOnBehalf(
       details: {
         onBehalf: true,
         consentKind: options.consentKind,
-        privacyNoticeVersion: noticeVersion,
+        ...consent,
         isStatementGiven: statement !== stored.statement,
       },
     });

@@ -57,6 +57,7 @@ interface CaseOptions {
   statement?: string;
   privacyNoticeVersion?: string | null;
   assignedToId?: string;
+  language?: string;
 }
 
 async function createCase(options: CaseOptions = {}) {
@@ -74,6 +75,7 @@ async function createCase(options: CaseOptions = {}) {
       privacyConsentAt: options.privacyNoticeVersion === null ? null : new Date(),
       emailConfirmedAt: new Date(),
       assignedToId: options.assignedToId ?? null,
+      language: options.language ?? "en",
     },
     select: { id: true, number: true },
   });
@@ -365,6 +367,7 @@ describe("submitting", () => {
       from: "DRAFT",
       to: "SUBMITTED",
       privacyNoticeVersion: "built-in-1",
+      privacyNoticeLanguage: "en",
     });
   });
 
@@ -377,6 +380,32 @@ describe("submitting", () => {
     assert.equal((await caseRow(id)).privacyNoticeVersion, "old-0");
     await browser.post("/application/submit", { consent: "yes" });
     assert.equal((await caseRow(id)).privacyNoticeVersion, "built-in-1");
+  });
+
+  test("in a German case, the workspace links the German notice and the consent records German", async () => {
+    const { id, browser } = await applicantWithCase({ privacyNoticeVersion: "old-0", language: "de" });
+    // This browser never chose a language and asks for English: the case's language wins for its person.
+    browser.headers["accept-language"] = "en";
+    const page = await browser.get("/application");
+    assert.match(page.html, /<html lang="de"/);
+    assert.match(page.html, /<a href="\/privacy">Datenschutzhinweis \(Version built-in-1\)<\/a>/);
+    const notice = await browser.get("/privacy");
+    assert.match(notice.html, /<html lang="de"/);
+    assert.match(notice.html, /<div class="privacy-notice">\s*<p>Wir verwenden, was Sie uns hier geben/);
+    await browser.get("/application");
+    assert.equal((await browser.post("/application/submit", { consent: "yes" })).response.status, 303);
+    const stored = await caseRow(id);
+    assert.deepEqual(
+      [stored.state, stored.privacyNoticeVersion, stored.privacyNoticeLanguage],
+      ["SUBMITTED", "built-in-1", "de"],
+    );
+    const submittedAudit = (await auditOf(id)).find((row) => row.action === "case.submitted");
+    assert.deepEqual(submittedAudit?.details, {
+      from: "DRAFT",
+      to: "SUBMITTED",
+      privacyNoticeVersion: "built-in-1",
+      privacyNoticeLanguage: "de",
+    });
   });
 });
 

@@ -106,6 +106,7 @@ export function workspaceRoutes(deps: AppDependencies): Router {
           config: deps.config,
           caseId: applicant.caseId,
           isConsentGiven: isConsentTicked,
+          pageLanguage: ctx.state.translator.language,
           audit: applicantAuditActor(ctx),
         });
         return move === "submit" ? "submitted" : "resubmitted";

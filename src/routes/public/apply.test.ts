@@ -189,6 +189,7 @@ describe("the application form", () => {
     assert.equal(vettingCase.phone, "+442079460958", "stored as E.164");
     assert.equal(vettingCase.statement, VALID_APPLICATION.statement);
     assert.equal(vettingCase.privacyNoticeVersion, "built-in-1");
+    assert.equal(vettingCase.privacyNoticeLanguage, "en");
     assert.ok(vettingCase.privacyConsentAt);
     assert.equal(vettingCase.emailConfirmedAt, null);
     assert.equal(vettingCase.createdById, null);
@@ -197,7 +198,11 @@ describe("the application form", () => {
     assert.equal(created.subjectType, "vetting_case");
     assert.equal(created.subjectId, vettingCase.id);
     assert.equal(created.actorLabel, "applicant");
-    assert.deepEqual(created.details, { origin: "APPLICANT", privacyNoticeVersion: "built-in-1" });
+    assert.deepEqual(created.details, {
+      origin: "APPLICANT",
+      privacyNoticeVersion: "built-in-1",
+      privacyNoticeLanguage: "en",
+    });
 
     const [message, ...others] = await deliverQueuedEmails(testApp, smtp);
     assert.equal(others.length, 0);
@@ -325,7 +330,7 @@ describe("the application form", () => {
         actorLabel: "applicant",
         actorId: null,
         ipAddress: null,
-        details: { origin: "APPLICANT", privacyNoticeVersion: "built-in-1" },
+        details: { origin: "APPLICANT", privacyNoticeVersion: "built-in-1", privacyNoticeLanguage: "en" },
       },
       {
         action: "case.duplicate_flagged",
@@ -341,7 +346,7 @@ describe("the application form", () => {
         actorLabel: "applicant",
         actorId: null,
         ipAddress: null,
-        details: { origin: "APPLICANT", privacyNoticeVersion: "built-in-1" },
+        details: { origin: "APPLICANT", privacyNoticeVersion: "built-in-1", privacyNoticeLanguage: "en" },
       },
     ]);
     // Each application's email and its one delivery job, keyed by the outbox row.
@@ -517,41 +522,172 @@ describe("email me a link", () => {
 });
 
 describe("the privacy notice", () => {
-  test("shows the built-in notice and its version", async () => {
-    const { response, html } = await new TestBrowser(testApp.baseUrl).get("/privacy");
-    assert.equal(response.status, 200);
-    assert.match(html, /<h1>Privacy notice<\/h1>/);
-    assert.match(html, /Version built-in-1\./);
-    assert.equal([...html.matchAll(/<p>(We use|Vetting agents|We keep)/g)].length, 3, "three paragraphs");
+  /** The paragraphs of the notice itself, and the language its block is marked with (none: the page's). */
+  function noticeOf(html: string) {
+    const block = /<div class="privacy-notice"(?: lang="([^"]+)")?>([\s\S]*?)<\/div>/.exec(html);
+    assert.ok(block, "the page has the notice");
+    return {
+      lang: block[1] ?? null,
+      paragraphs: [...(block[2] ?? "").matchAll(/<p>([\s\S]*?)<\/p>/g)].map((match) => match[1]),
+    };
+  }
+  const langOf = (html: string) => /<html lang="([^"]+)"/.exec(html)?.[1];
+
+  test("shows the built-in notice in the page's language, with its version", async () => {
+    const english = await new TestBrowser(testApp.baseUrl).get("/privacy");
+    assert.equal(english.response.status, 200);
+    assert.match(english.html, /<h1>Privacy notice<\/h1>/);
+    assert.match(english.html, /Version built-in-1\./);
+    const englishNotice = noticeOf(english.html);
+    assert.equal(englishNotice.lang, null);
+    assert.equal(englishNotice.paragraphs.length, 3);
+    assert.match(englishNotice.paragraphs[0] ?? "", /^We use what you give us here/);
+    assert.doesNotMatch(english.html, /not available in your language/);
+
+    for (const [language, heading, opening, version] of [
+      [
+        "de",
+        "Datenschutzhinweis",
+        /^Wir verwenden, was Sie uns hier geben/,
+        /Version built-in-1\. Wenn Sie sich bewerben/,
+      ],
+      [
+        "fr",
+        "Politique de confidentialité",
+        /^Nous utilisons ce que vous nous donnez ici/,
+        /Version built-in-1\. Lorsque vous candidatez/,
+      ],
+    ] as const) {
+      const browser = new TestBrowser(testApp.baseUrl);
+      browser.headers["accept-language"] = language;
+      const { html } = await browser.get("/privacy");
+      assert.equal(langOf(html), language);
+      assert.match(html, new RegExp(`<h1>${heading}</h1>`));
+      const notice = noticeOf(html);
+      assert.equal(notice.lang, null, "the notice speaks the page's language");
+      assert.equal(notice.paragraphs.length, 3);
+      assert.match(notice.paragraphs[0] ?? "", opening);
+      assert.doesNotMatch(notice.paragraphs.join(" "), /We use|Vetting agents|We keep/);
+      assert.match(html, version);
+      assert.doesNotMatch(html, /class="notice"/, "no note that the notice is in another language");
+    }
   });
 
-  test("shows an operator's notice as escaped paragraphs, and the form asks for consent to its version", async () => {
-    const directory = await mkdtemp(path.join(tmpdir(), "vp-notice-"));
-    const file = path.join(directory, "notice.txt");
-    await writeFile(file, "First <b>paragraph</b>\non two lines.\n\n\nSecond & last.\n");
-    const ownApp = await startTestApp({
-      env: {
-        SMTP_PORTS: String(smtp.port),
-        PRIVACY_NOTICE_FILE: file,
-        PRIVACY_NOTICE_VERSION: "2026-11",
-      },
+  test("a consent on a French page is to the French built-in notice", async () => {
+    const browser = new TestBrowser(testApp.baseUrl);
+    browser.headers["accept-language"] = "fr-CH, fr;q=0.9";
+    const form = await browser.get("/apply");
+    assert.match(form.html, /<a href="\/privacy">[^<]*\(version built-in-1\)<\/a>/);
+    assert.equal((await browser.post("/apply", VALID_APPLICATION)).response.status, 303);
+    const stored = await testApp.db.vettingCase.findFirstOrThrow();
+    assert.deepEqual(
+      [stored.language, stored.privacyNoticeVersion, stored.privacyNoticeLanguage],
+      ["fr", "built-in-1", "fr"],
+    );
+    const created = await testApp.db.auditEvent.findFirstOrThrow({ where: { action: "case.created" } });
+    assert.deepEqual(created.details, {
+      origin: "APPLICANT",
+      privacyNoticeVersion: "built-in-1",
+      privacyNoticeLanguage: "fr",
     });
-    try {
-      const browser = new TestBrowser(ownApp.baseUrl);
-      const { html } = await browser.get("/privacy");
-      assert.match(
-        html,
-        /<p>First &lt;b&gt;paragraph&lt;\/b&gt;\non two lines.<\/p>\s*<p>Second &amp; last.<\/p>/,
-      );
-      assert.match(html, /Version 2026-11\./);
-      const form = await browser.get("/apply");
-      assert.match(form.html, /privacy notice \(version 2026-11\)/);
-      await browser.post("/apply", VALID_APPLICATION);
-      const stored = await ownApp.db.vettingCase.findFirstOrThrow();
-      assert.equal(stored.privacyNoticeVersion, "2026-11");
-    } finally {
+  });
+
+  describe("an operator's own notice, a file per language", () => {
+    let directory: string;
+    let ownApp: TestApp;
+    before(async () => {
+      directory = await mkdtemp(path.join(tmpdir(), "vp-notice-"));
+      const file = async (name: string, text: string) => {
+        await writeFile(path.join(directory, name), text);
+        return path.join(directory, name);
+      };
+      ownApp = await startTestApp({
+        env: {
+          SMTP_PORTS: String(smtp.port),
+          LANGUAGES: "en,de,fr,en-XA",
+          PRIVACY_NOTICE_FILE: await file(
+            "privacy.en.txt",
+            "First <b>paragraph</b>\non two lines.\n\n\nSecond & last.\n",
+          ),
+          PRIVACY_NOTICE_FILE_DE: await file(
+            "privacy.de.txt",
+            "Wir speichern Ihre Angaben ein Jahr.\n\nFragen Sie uns.",
+          ),
+          PRIVACY_NOTICE_FILE_FR: await file("privacy.fr.txt", "Nous gardons vos données un an.\n"),
+          PRIVACY_NOTICE_VERSION: "2026-11",
+        },
+      });
+    });
+    after(async () => {
       await ownApp.close();
       await rm(directory, { recursive: true, force: true });
-    }
+    });
+    beforeEach(() => truncateTables(ownApp.db, ["vetting_cases", "audit_events", "outbox_messages"]));
+
+    test("each language's page shows that language's file, as escaped paragraphs", async () => {
+      const english = await new TestBrowser(ownApp.baseUrl).get("/privacy");
+      assert.deepEqual(noticeOf(english.html), {
+        lang: null,
+        paragraphs: ["First &lt;b&gt;paragraph&lt;/b&gt;\non two lines.", "Second &amp; last."],
+      });
+      assert.match(english.html, /Version 2026-11\./);
+      for (const [language, paragraphs] of [
+        ["de", ["Wir speichern Ihre Angaben ein Jahr.", "Fragen Sie uns."]],
+        ["fr", ["Nous gardons vos données un an."]],
+      ] as const) {
+        const browser = new TestBrowser(ownApp.baseUrl);
+        browser.headers["accept-language"] = language;
+        const { html } = await browser.get("/privacy");
+        assert.equal(langOf(html), language);
+        assert.deepEqual(noticeOf(html), { lang: null, paragraphs });
+        assert.match(html, /Version 2026-11\./);
+        assert.doesNotMatch(html, /class="notice"/);
+      }
+    });
+
+    test("the consent records the version and the language of the text the person was shown", async () => {
+      for (const [acceptLanguage, expected] of [
+        ["de-AT,de;q=0.9", "de"],
+        ["fr", "fr"],
+        ["en-GB", "en"],
+      ] as const) {
+        const browser = new TestBrowser(ownApp.baseUrl);
+        browser.headers["accept-language"] = acceptLanguage;
+        const form = await browser.get("/apply");
+        assert.match(form.html, /\(version 2026-11\)/i, "the form names the version, in any language");
+        const email = `${expected}@example.org`;
+        assert.equal((await browser.post("/apply", { ...VALID_APPLICATION, email })).response.status, 303);
+        const stored = await ownApp.db.vettingCase.findFirstOrThrow({ where: { email } });
+        assert.deepEqual(
+          [stored.language, stored.privacyNoticeVersion, stored.privacyNoticeLanguage],
+          [expected, "2026-11", expected],
+        );
+        const created = await ownApp.db.auditEvent.findFirstOrThrow({
+          where: { action: "case.created", subjectId: stored.id },
+        });
+        assert.deepEqual(created.details, {
+          origin: "APPLICANT",
+          privacyNoticeVersion: "2026-11",
+          privacyNoticeLanguage: expected,
+        });
+      }
+    });
+
+    test("the pseudo-language, which has no file, shows the English text marked as English", async () => {
+      const browser = new TestBrowser(ownApp.baseUrl);
+      browser.cookies.set("language", "en-XA");
+      const { html } = await browser.get("/privacy");
+      assert.equal(langOf(html), "en-XA");
+      assert.equal(noticeOf(html).lang, "en");
+      assert.match(
+        html,
+        /<p class="notice" lang="en-XA">/,
+        "the page says the notice is in another language",
+      );
+      await browser.get("/apply");
+      await browser.post("/apply", VALID_APPLICATION);
+      const stored = await ownApp.db.vettingCase.findFirstOrThrow();
+      assert.deepEqual([stored.privacyNoticeVersion, stored.privacyNoticeLanguage], ["2026-11", "en"]);
+    });
   });
 });

@@ -5,7 +5,7 @@
 //   GET  /apply/sign-in       "email me a link" (?expired=1: the session ended; ?signed-out=1)
 //   POST /apply/sign-in       send a sign-in link if the address has a case → /apply/sign-in/sent, always
 //   GET  /apply/sign-in/sent  the same answer whether or not a case exists
-//   GET  /privacy             the privacy notice applicants accept, with its version
+//   GET  /privacy             the privacy notice applicants accept, in the page's language, with its version
 // The pages behind the emailed links are in routes/links/applicant.ts; the workspace in
 // routes/applicant/workspace.ts.
 import Router from "@koa/router";
@@ -17,6 +17,7 @@ import { requestApplicantSignInLink } from "../../commands/applicants/requestApp
 import { startApplication } from "../../commands/applicants/startApplication.js";
 import { ZApplicationForm, ZEmail } from "../../domain/applicationFields.js";
 import { rateLimited } from "../../errors.js";
+import { presentPrivacyNotice } from "../../presenters/privacyNotice.js";
 import { createApplicantLinkLimits } from "../../security/applicantLinkLimits.js";
 import { urls } from "../../urls.js";
 import { readForm } from "../toolkit/forms.js";
@@ -96,21 +97,10 @@ export function applyRoutes(deps: AppDependencies): Router {
   });
 
   router.get(urls.privacyNotice(), async (ctx) => {
-    await ctx.render("public/privacy.njk", {
-      noticeVersion: deps.config.privacy.noticeVersion,
-      paragraphs: noticeParagraphs(deps.config.privacy.noticeText),
-    });
+    await ctx.render("public/privacy.njk", presentPrivacyNotice(deps.config.privacy, ctx.state.translator));
   });
 
   return router;
-}
-
-/** The notice's text as paragraphs: blank lines separate them. Rendered escaped, like any text. */
-export function noticeParagraphs(text: string): string[] {
-  return text
-    .split(/\r?\n[ \t]*\r?\n/)
-    .map((paragraph) => paragraph.trim())
-    .filter(Boolean);
 }
 
 async function renderApplicationForm(

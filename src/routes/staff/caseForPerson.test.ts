@@ -98,6 +98,7 @@ describe("submitting on the person's behalf", () => {
       assert.equal(stored.privacyConsentKind, consentKind);
       assert.equal(stored.privacyConsentNote, "Form kept in the office file, 3 December");
       assert.equal(stored.privacyNoticeVersion, testApp.config.privacy.noticeVersion);
+      assert.equal(stored.privacyNoticeLanguage, "en");
       assert.equal(stored.submittedById, agent.id);
       assert.ok(stored.privacyConsentAt && stored.privacyConsentAt.getTime() >= before);
       assert.ok(stored.submittedAt && stored.lastSubmittedAt);
@@ -113,6 +114,7 @@ describe("submitting on the person's behalf", () => {
           onBehalf: true,
           consentKind,
           privacyNoticeVersion: testApp.config.privacy.noticeVersion,
+          privacyNoticeLanguage: "en",
           isStatementGiven: false,
         },
       });
@@ -176,6 +178,33 @@ describe("submitting on the person's behalf", () => {
       assert.ok(used.usedAt);
     });
   }
+
+  test("the consent is to the notice in the case's language, which the person's workspace shows them", async () => {
+    const agent = await signedInStaffBrowser(testApp, "VETTING_AGENT");
+    // A consent from before languages were recorded (to an operator's notice) names no language.
+    const vettingCase = await createCase({
+      createdById: agent.id,
+      assignedToId: agent.id,
+      language: "fr",
+      privacyNoticeVersion: "2025-01",
+      privacyConsentAt: new Date(),
+    });
+    const before = await (await agent.get(`/staff/cases/${vettingCase.id}`)).text();
+    assert.match(before, /<dt>Privacy notice<\/dt><dd>Version 2025-01, accepted [^<(]+<\/dd>/);
+    const response = await agent.post(`/staff/cases/${vettingCase.id}/submit-on-behalf`, {
+      consentKind: "VIDEO_CALL",
+      consentNote: "Call on 3 December",
+      consentConfirmed: "yes",
+    });
+    assert.equal(response.status, 303);
+    const stored = await testApp.db.vettingCase.findUniqueOrThrow({ where: { id: vettingCase.id } });
+    assert.deepEqual(
+      [stored.state, stored.privacyNoticeVersion, stored.privacyNoticeLanguage],
+      ["SUBMITTED", testApp.config.privacy.noticeVersion, "fr"],
+    );
+    const page = await (await agent.get(`/staff/cases/${vettingCase.id}`)).text();
+    assert.match(page, /<dt>Privacy notice<\/dt><dd>Version built-in-1 \(French text\), accepted /);
+  });
 
   test("the statement the case lacks is given with the submission; without it nothing is submitted", async () => {
     const agent = await signedInStaffBrowser(testApp, "VETTING_AGENT");

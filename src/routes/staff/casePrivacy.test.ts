@@ -98,6 +98,7 @@ describe("exporting a case", () => {
         phone: document.case.phone,
         statement: document.case.statement,
         privacyNoticeVersion: document.case.privacyNoticeVersion,
+        privacyNoticeLanguage: document.case.privacyNoticeLanguage,
         assignedTo: document.case.assignedTo,
         isPossibleDuplicate: document.case.isPossibleDuplicate,
         erasedAt: document.case.erasedAt,
@@ -109,6 +110,7 @@ describe("exporting a case", () => {
         origin: "APPLICANT",
         ...seeded.person,
         privacyNoticeVersion: testApp.config.privacy.noticeVersion,
+        privacyNoticeLanguage: "de",
         assignedTo: { id: seeded.agent.id, name: seeded.agent.name },
         isPossibleDuplicate: false,
         erasedAt: null,
@@ -117,6 +119,12 @@ describe("exporting a case", () => {
     for (const field of ["createdAt", "updatedAt", "submittedAt", "privacyConsentAt", "emailConfirmedAt"]) {
       assert.match(String(document.case[field]), /^\d{4}-\d\d-\d\dT/, field);
     }
+    // The case page says which language's text of the notice the person accepted, as the export does.
+    const casePage = await (await admin.get(`/staff/cases/${seeded.id}`)).text();
+    assert.match(
+      casePage,
+      /<dt>Privacy notice<\/dt><dd>Version built-in-1 \(German text\), accepted \d{1,2} \w+ \d{4}, \d\d:\d\d[^<]*<\/dd>/,
+    );
     assert.deepEqual(
       document.vettingRecords.map((record) => ({
         agent: record.agent,
@@ -326,6 +334,7 @@ describe("erasing a case", () => {
         submittedAt: after.submittedAt,
         decidedAt: after.decidedAt,
         privacyNoticeVersion: after.privacyNoticeVersion,
+        privacyNoticeLanguage: after.privacyNoticeLanguage,
         privacyConsentAt: after.privacyConsentAt,
         emailConfirmedAt: after.emailConfirmedAt,
         assignedToId: after.assignedToId,
@@ -337,6 +346,7 @@ describe("erasing a case", () => {
         submittedAt: before.submittedAt,
         decidedAt: before.decidedAt,
         privacyNoticeVersion: before.privacyNoticeVersion,
+        privacyNoticeLanguage: "de",
         privacyConsentAt: before.privacyConsentAt,
         emailConfirmedAt: before.emailConfirmedAt,
         assignedToId: seeded.agent.id,
