@@ -159,7 +159,12 @@ describe("a referee named by Matrix ID", () => {
     const vettingCase = await createCase({ language: "de" });
     const applicant = await applicantBrowser(vettingCase.id);
     // With the bot configured, the form offers the Matrix ID beside the address.
-    assert.match((await applicant.get("/application/referees")).html, /name="refereeMatrixId"/);
+    const form = await applicant.get("/application/referees");
+    assert.match(form.html, /name="refereeMatrixId"/);
+    assert.match(
+      text(form.html),
+      /Wenn die Person Matrix nutzt, können Sie stattdessen ihre Matrix-ID angeben/,
+    );
 
     const named = await nameReferee(applicant, { refereeMatrixId: ` ${REFEREE_MATRIX_ID} ` });
     assert.equal(named.response.status, 303);

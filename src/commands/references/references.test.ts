@@ -132,6 +132,10 @@ describe("the round trip", () => {
   test("applicant names a referee → email at the SMTP server → the referee vouches → staff see it; the applicant sees only 'answered'", async () => {
     const vettingCase = await createCase();
     const applicant = await applicantBrowser(vettingCase.id);
+    // Without the Matrix bot, referees are named by email alone: no Matrix ID field is offered.
+    const form = await applicant.get("/application/referees");
+    assert.match(form.html, /name="refereeEmail"/);
+    assert.ok(!form.html.includes('name="refereeMatrixId"') && !form.html.includes("Matrix"));
     const named = await nameReferee(applicant, "Mara.Referee@Example.org", "My choir leader");
     assert.equal(named.response.status, 303);
     assert.equal(named.response.headers.get("location"), "/application/referees?done=requested");
