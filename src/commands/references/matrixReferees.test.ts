@@ -9,6 +9,7 @@ import { after, before, beforeEach, describe, test } from "node:test";
 import { applicantCookieName, startApplicantSession } from "../../applicantSessions.js";
 import { formatCaseNumber } from "../../domain/caseNumber.js";
 import { sendReferenceRequestMessage } from "../../jobs/sendReferenceRequestMessage.js";
+import { REFERENCE_LIMITS } from "../../security/referenceLimits.js";
 import { startTestApp, type TestApp } from "../../test/app.js";
 import { TestBrowser } from "../../test/browser.js";
 import { type FakeSynapse, startFakeSynapse } from "../../test/fakeSynapse.js";
@@ -381,6 +382,41 @@ describe("refusals", () => {
     assert.equal(await testApp.db.caseReference.count(), 1);
     assert.equal(await runJobs(), 1);
     assert.equal(synapse.roomMessages().length, 1);
+  });
+
+  test("applicants may name one Matrix ID three times a day, whichever cases name it; staff are not counted", async () => {
+    for (let caseIndex = 0; caseIndex < REFERENCE_LIMITS.applicantRequestsPerMatrixIdPerDay; caseIndex += 1) {
+      const vettingCase = await createCase({ email: `wren${caseIndex}@example.org`, matrixId: null });
+      const applicant = await applicantBrowser(vettingCase.id);
+      assert.equal(
+        (await nameReferee(applicant, { refereeMatrixId: REFEREE_MATRIX_ID })).response.status,
+        303,
+      );
+    }
+    const another = await createCase({ email: "wren.last@example.org", matrixId: null });
+    const applicant = await applicantBrowser(another.id);
+    const limited = await nameReferee(applicant, { refereeMatrixId: REFEREE_MATRIX_ID });
+    assert.equal(limited.response.status, 429);
+    assert.ok(Number(limited.response.headers.get("retry-after")) > 0);
+    assert.match(text(limited.html), /This Matrix ID has been named as a referee too often today\./);
+    assert.equal(await testApp.db.caseReference.count({ where: { caseId: another.id } }), 0);
+    // The key is a hash: the shared store holds no Matrix ID.
+    const keys = await testApp.db.rateLimit.findMany({ where: { key: { startsWith: "reference_mxid" } } });
+    assert.equal(keys.length, 1);
+    assert.ok(!keys[0]?.key.includes("mara"));
+    // Another Matrix ID is still fine for this applicant.
+    assert.equal(
+      (await nameReferee(applicant, { refereeMatrixId: "@otto:example.org" })).response.status,
+      303,
+    );
+    // Staff asking the same Matrix ID are limited per staff member instead.
+    const agent = await signedInStaffBrowser(testApp, "VETTING_AGENT");
+    const asked = await agent.post(`/staff/cases/${another.id}/references`, {
+      refereeEmail: "",
+      refereeMatrixId: REFEREE_MATRIX_ID,
+      relationship: "Her landlord",
+    });
+    assert.equal(asked.status, 303);
   });
 
   test("without the bot, a Matrix ID is refused by the command (the form does not offer it)", async () => {

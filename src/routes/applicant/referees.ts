@@ -4,7 +4,7 @@
 //   POST /referees   name one more, by email address (or Matrix ID when the portal's bot is
 //                    configured): checked (own address or Matrix ID, another case of the same person,
 //                    named already, REFEREES_MAX, the case still open), counted against the case's
-//                    daily limit, then the referee is sent a single-use link (an email, or the bot's
+//                    daily limit (and a Matrix ID's, across cases), then the referee is sent a single-use link (an email, or the bot's
 //                    direct message)
 // Every word comes from the catalogs (references.*), in the page's language.
 import Router from "@koa/router";
@@ -65,13 +65,22 @@ export function applicantRefereeRoutes(deps: AppDependencies): Router {
         form: { values: form.values, errors: form.errors },
       });
     }
-    const waitSeconds = await limits.requestForCase(applicant.caseId);
+    const caseWait = await limits.requestForCase(applicant.caseId);
+    const matrixIdWait =
+      caseWait === null && form.data.refereeMatrixId !== null
+        ? await limits.requestToMatrixId(form.data.refereeMatrixId)
+        : null;
+    const waitSeconds = caseWait ?? matrixIdWait;
     if (waitSeconds !== null) {
       ctx.set("Retry-After", String(waitSeconds));
+      const minutes = Math.ceil(waitSeconds / 60);
       return renderReferees(ctx, deps, {
         status: 429,
         form: { values: form.values, errors: {} },
-        refusal: t("references.refused.rateLimited", { minutes: Math.ceil(waitSeconds / 60) }),
+        refusal:
+          matrixIdWait === null
+            ? t("references.refused.rateLimited", { minutes })
+            : t("references.refused.rateLimitedMatrixId", { hours: Math.ceil(minutes / 60) }),
       });
     }
     const outcome = await requestReference(deps.db, {
