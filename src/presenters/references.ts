@@ -47,7 +47,8 @@ export function applicantRefereesPageModel(input: {
     })),
     refereesMax: input.refereesMax,
     linkDays: input.linkDays,
-    isFull: input.rows.length >= input.refereesMax,
+    // As the command counts: a Matrix ID the bot could not reach leaves its place free.
+    isFull: input.rows.filter((row) => row.matrixFailure === null).length >= input.refereesMax,
     canName: input.canName,
     isMatrixOn: input.isMatrixOn,
     // Not "form": the templates import the form macros under that name.

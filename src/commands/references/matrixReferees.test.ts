@@ -322,6 +322,12 @@ describe("a referee named by Matrix ID", () => {
       text((await applicant.get("/application/referees")).html),
       /@nobody:example\.org — A birding friend: Could not be reached on Matrix/,
     );
+    // Neither uses up a place: with REFEREES_MAX at 3, three more can be named.
+    for (const matrixId of ["@one:example.org", "@two:example.org"]) {
+      assert.equal((await nameReferee(applicant, { refereeMatrixId: matrixId })).response.status, 303);
+    }
+    await runJobs();
+    assert.match((await applicant.get("/application/referees")).html, /name="refereeMatrixId"/);
 
     // A federation failure: 502 every time; the last of the tries records "unreachable".
     synapse.reset();

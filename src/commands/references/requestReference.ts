@@ -14,7 +14,8 @@
 //   already_asked  this address (or Matrix ID) was asked on this case already
 //   matrix_off     a Matrix ID was given but no bot is configured to send to it
 //   too_many       the applicant has named REFEREES_MAX referees (staff requests do not count: the
-//                  limit keeps an applicant from mailing people through the portal, not the vetting team)
+//                  limit keeps an applicant from mailing people through the portal, not the vetting team;
+//                  nor do Matrix IDs the bot could not reach)
 //   closed         the case is decided, withdrawn, closed or erased: nothing is waiting for an answer
 // The audit row carries the reference's id and who asked, never the referee's address.
 import { type AuditActor, recordAudit } from "../../audit.js";
@@ -157,7 +158,7 @@ async function refusalFor(
   }
   const asked = await tx.caseReference.findMany({
     where: { caseId: vettingCase.id },
-    select: { refereeEmail: true, refereeMatrixId: true, requestedById: true },
+    select: { refereeEmail: true, refereeMatrixId: true, requestedById: true, matrixFailure: true },
   });
   const isAsked = asked.some((reference) =>
     address !== null
@@ -165,7 +166,10 @@ async function refusalFor(
       : reference.refereeMatrixId?.toLowerCase() === matrixId,
   );
   if (isAsked) return "already_asked";
-  const namedByApplicant = asked.filter((reference) => reference.requestedById === null).length;
+  // A referee the bot could not reach does not use up a place: the applicant is asked to name another.
+  const namedByApplicant = asked.filter(
+    (reference) => reference.requestedById === null && reference.matrixFailure === null,
+  ).length;
   if (!options.staff && namedByApplicant >= options.config.references.refereesMax) return "too_many";
   return null;
 }
