@@ -74,6 +74,8 @@ export type AuditAction =
   // referees: the reference's id and who asked or what was answered, never the referee's address
   | "case.reference_requested"
   | "case.reference_answered"
+  | "case.reference_request_sent"
+  | "case.reference_request_failed"
   | "case.closed"
   | "case.reopened"
   | "case.applicant_replied"

@@ -7,6 +7,7 @@
 // nothing) → POST acts after consumeLinkToken() (atomic: of two racing requests exactly one wins).
 import { createHash, randomBytes } from "node:crypto";
 import type { Database, Transaction } from "./db.js";
+import { keyedHash } from "./secrets.js";
 
 export type LinkPurpose =
   | "superadmin_setup"
@@ -43,6 +44,15 @@ export function hashLinkToken(token: string): string {
 /** Shape check before any database lookup: 43 base64url characters. */
 export function isWellFormedLinkToken(value: string): boolean {
   return /^[A-Za-z0-9_-]{43}$/.test(value);
+}
+
+/**
+ * The token of a link a retried job must send again unchanged (a Matrix message is idempotent by its
+ * transaction ID, so a retry repeats the very same text): derived from the row it is about under a key
+ * only the portal holds, one purpose each. The row is made once; a retry finds it by the hash.
+ */
+export function derivedLinkToken(secret: string, purpose: string, id: string): string {
+  return Buffer.from(keyedHash(Buffer.from(secret, "utf8"), purpose, id), "hex").toString("base64url");
 }
 
 export async function issueLinkToken(

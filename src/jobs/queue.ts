@@ -3,6 +3,7 @@
 import type { Transaction } from "../db.js";
 import type { TStaffRoomNoticePayload } from "./postStaffRoomNotice.js";
 import type { TSendMatrixIdProofPayload } from "./sendMatrixIdProof.js";
+import type { TSendReferenceRequestMessagePayload } from "./sendReferenceRequestMessage.js";
 import type { TSendRequestedLinkPayload } from "./sendRequestedLink.js";
 
 export interface JobPayloads {
@@ -11,6 +12,7 @@ export interface JobPayloads {
   send_requested_link: TSendRequestedLinkPayload;
   post_staff_room_notice: TStaffRoomNoticePayload;
   send_matrix_id_proof: TSendMatrixIdProofPayload;
+  send_reference_request_message: TSendReferenceRequestMessagePayload;
 }
 
 export async function enqueueJob<Name extends keyof JobPayloads>(

@@ -28,11 +28,12 @@ import {
   type BotAccess,
   ClientServerError,
   createDirectRoom,
+  type DirectMessageFailure,
+  directMessageFailureOf,
   membershipIn,
   sendRoomMessage,
 } from "../matrix/clientServer.js";
-import { keyedHash } from "../secrets.js";
-import { hashLinkToken, issueLinkToken } from "../tokens.js";
+import { derivedLinkToken, hashLinkToken, issueLinkToken } from "../tokens.js";
 import { absoluteUrl, urls } from "../urls.js";
 import type { JobDependencies } from "./dependencies.js";
 
@@ -42,7 +43,7 @@ export type TSendMatrixIdProofPayload = z.output<typeof ZSendMatrixIdProofPayloa
 /** How long the link in the message works. */
 export const MATRIX_ID_PROOF_LINK_MINUTES = 30;
 
-export type MatrixIdProofFailure = "unknown_user" | "invite_refused" | "unreachable" | "refused";
+export type MatrixIdProofFailure = DirectMessageFailure;
 
 export type SendMatrixIdProofOutcome = "sent" | "failed" | "nothing_to_send" | "feature_off";
 
@@ -121,20 +122,13 @@ export async function sendMatrixIdProof(
       );
       throw error;
     }
-    const failure = failureOf(error);
+    const failure: MatrixIdProofFailure = directMessageFailureOf(error);
     await deps.db.$transaction(async (tx) => {
       await recordFailure(tx, request, failure);
     });
     jobLogger.warn({ reason: error.message, failure }, "the Matrix ID proof could not be sent");
     return "failed";
   }
-}
-
-function failureOf(error: ClientServerError): MatrixIdProofFailure {
-  if (error.kind === "retryable") return "unreachable";
-  if (error.status === 404 || error.errcode === "M_NOT_FOUND") return "unknown_user";
-  if (error.status === 403) return "invite_refused";
-  return "refused";
 }
 
 async function recordFailure(
@@ -194,7 +188,7 @@ async function linkFor(
   requestId: string,
   caseId: string,
 ): Promise<{ token: string; linkTokenId: string }> {
-  const token = derivedToken(deps.config.sessionSecret, requestId);
+  const token = derivedLinkToken(deps.config.sessionSecret, "matrix-id-proof-link", requestId);
   return deps.db.$transaction(async (tx) => {
     const existing = await tx.linkToken.findUnique({
       where: { tokenHash: hashLinkToken(token) },
@@ -214,11 +208,4 @@ async function linkFor(
     });
     return { token, linkTokenId: issued.id };
   });
-}
-
-function derivedToken(secret: string, requestId: string): string {
-  return Buffer.from(
-    keyedHash(Buffer.from(secret, "utf8"), "matrix-id-proof-link", requestId),
-    "hex",
-  ).toString("base64url");
 }

@@ -24,6 +24,10 @@ import { purgeDecidedCases } from "./purgeDecidedCases.js";
 import { purgeExpiredLinkTokens } from "./purgeExpiredLinkTokens.js";
 import { purgeOldCspViolations } from "./purgeOldCspViolations.js";
 import { sendMatrixIdProof, ZSendMatrixIdProofPayload } from "./sendMatrixIdProof.js";
+import {
+  sendReferenceRequestMessage,
+  ZSendReferenceRequestMessagePayload,
+} from "./sendReferenceRequestMessage.js";
 import { sendReminders } from "./sendReminders.js";
 import { sendRequestedLink, ZSendRequestedLinkPayload } from "./sendRequestedLink.js";
 import { sendStaffDigests } from "./sendStaffDigests.js";
@@ -88,6 +92,9 @@ export function taskList(deps: MailDeliveryDependencies): TaskList {
     },
     send_matrix_id_proof: async (payload) => {
       await sendMatrixIdProof(deps, ZSendMatrixIdProofPayload.parse(payload));
+    },
+    send_reference_request_message: async (payload) => {
+      await sendReferenceRequestMessage(deps, ZSendReferenceRequestMessagePayload.parse(payload));
     },
     send_requested_link: async (payload) => {
       await sendRequestedLink(deps, ZSendRequestedLinkPayload.parse(payload));

@@ -115,3 +115,17 @@ export async function membershipIn(bot: BotAccess, roomId: string, userId: strin
     throw error;
   }
 }
+
+/** Why a direct message to a person could not be sent, as pages and rows name it. */
+export type DirectMessageFailure = "unknown_user" | "invite_refused" | "unreachable" | "refused";
+
+/**
+ * A homeserver's refusal of a direct message: 404 M_NOT_FOUND is no such user; 403 an invite their
+ * server or settings refused; no answer (after the retries) "unreachable"; any other 4xx "refused".
+ */
+export function directMessageFailureOf(error: ClientServerError): DirectMessageFailure {
+  if (error.kind === "retryable") return "unreachable";
+  if (error.status === 404 || error.errcode === "M_NOT_FOUND") return "unknown_user";
+  if (error.status === 403) return "invite_refused";
+  return "refused";
+}

@@ -59,6 +59,8 @@ const AUDIT_ACTION_FLAGS: Record<AuditAction, true> = {
   "case.invitation_sent": true,
   "case.reference_requested": true,
   "case.reference_answered": true,
+  "case.reference_request_sent": true,
+  "case.reference_request_failed": true,
   "case.closed": true,
   "case.reopened": true,
   "case.applicant_replied": true,

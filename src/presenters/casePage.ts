@@ -83,7 +83,7 @@ export function casePageModel(input: {
   staffNames: Map<string, string>;
   /** What the homeserver says of each created registration token, by token id. */
   tokenLiveStatuses: Map<string, LiveStatus>;
-  config: Pick<Config, "cases" | "matrix" | "evidence">;
+  config: Pick<Config, "cases" | "matrix" | "matrixBot" | "evidence">;
   view: CasePageView;
   now?: Date;
 }) {
@@ -164,6 +164,7 @@ export function casePageModel(input: {
     referencesPanel: presentReferencesPanel(records.referenceRows, {
       caseId: row.id,
       canAsk: canAskReferee(staff, facts),
+      isMatrixOn: config.matrixBot !== null,
       form: view.referenceForm,
       translator: catalogTranslator("en"),
     }),

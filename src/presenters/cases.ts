@@ -102,6 +102,8 @@ export const CASE_ACTION_LABELS: Partial<Record<AuditAction, string>> = {
   "case.invitation_sent": "Sent the person a link to their application",
   "case.reference_requested": "Asked a referee to vouch for the person",
   "case.reference_answered": "A referee answered",
+  "case.reference_request_sent": "The bot’s message to a referee was sent",
+  "case.reference_request_failed": "The homeserver refused the bot’s message to a referee",
   "case.closed": "Closed the case without a decision",
   "case.reopened": "Reopened the case",
   "case.applicant_replied": "Replied to the vetting team",
@@ -252,6 +254,7 @@ export function presentCase(row: CasePageRow) {
       : "Not yet accepted",
     isPossibleDuplicate: row.isPossibleDuplicate,
     duplicateMatches: duplicateMatchesOf(row.duplicateMatches).map((match) => ({
+      caseId: match.caseId,
       url: urls.staffCase(match.caseId),
       number: formatCaseNumber(match.number),
       matchedOn: match.matchedOn.map((field) => FIELD_LABELS[field] ?? field).join(", "),

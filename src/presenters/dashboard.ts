@@ -31,6 +31,8 @@ export const CASE_ACTIVITY_LABELS: Record<CaseAuditAction, string> = {
   "case.invitation_sent": "Invitation sent to the applicant",
   "case.reference_requested": "Referee asked to vouch",
   "case.reference_answered": "Referee answered",
+  "case.reference_request_sent": "Referee’s Matrix message sent",
+  "case.reference_request_failed": "Referee’s Matrix message refused by the homeserver",
   "case.closed": "Closed without a decision",
   "case.reopened": "Reopened",
   "case.applicant_replied": "The applicant replied",

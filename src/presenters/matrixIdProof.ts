@@ -3,10 +3,12 @@
 // (views/staff/cases/_matrix-id-verification.njk). Both read the case's mark and requests here, at
 // render time, so what they say is what is true now (a later change of the Matrix ID, another case's
 // proof). Dates stay Dates: the templates format them in the page's language.
+import { readDuplicateMatches } from "../commands/cases/flagPossibleDuplicates.js";
 import type { Config } from "../config.js";
 import type { Database } from "../db.js";
 import { formatCaseNumber } from "../domain/caseNumber.js";
 import type { CaseState } from "../domain/caseStates.js";
+import type { Prisma } from "../generated/prisma/client.js";
 import { isMatrixIdVerified, matrixIdProofRefusal } from "../policies/matrixIdProof.js";
 import { urls } from "../urls.js";
 
@@ -93,15 +95,29 @@ export interface StaffMatrixIdProofView {
   verifiedAt: Date | null;
   /** Other cases on which this case's Matrix ID was proved (the duplicate check's Matrix ID match). */
   verifiedElsewhere: { number: string; url: string; verifiedAt: Date }[];
+  /**
+   * The duplicate check's matching cases (by case id) whose own Matrix ID is verified, with when: the
+   * duplicate list says which of them proved theirs, whatever the match was on.
+   */
+  verifiedMatches: Record<string, Date>;
 }
 
 export async function staffMatrixIdProofView(db: Database, caseId: string): Promise<StaffMatrixIdProofView> {
   const vettingCase = await db.vettingCase.findUnique({
     where: { id: caseId },
-    select: { matrixId: true, matrixIdVerifiedAt: true, matrixIdVerifiedId: true, erasedAt: true },
+    select: {
+      matrixId: true,
+      matrixIdVerifiedAt: true,
+      matrixIdVerifiedId: true,
+      erasedAt: true,
+      duplicateMatches: true,
+    },
   });
-  if (!vettingCase?.matrixId || vettingCase.erasedAt)
-    return { isVerified: false, verifiedAt: null, verifiedElsewhere: [] };
+  if (!vettingCase || vettingCase.erasedAt)
+    return { isVerified: false, verifiedAt: null, verifiedElsewhere: [], verifiedMatches: {} };
+  const verifiedMatches = await verifiedMatchesOf(db, vettingCase.duplicateMatches);
+  if (!vettingCase.matrixId)
+    return { isVerified: false, verifiedAt: null, verifiedElsewhere: [], verifiedMatches };
   const others = await db.vettingCase.findMany({
     where: {
       id: { not: caseId },
@@ -122,5 +138,23 @@ export async function staffMatrixIdProofView(db: Database, caseId: string): Prom
       url: urls.staffCase(other.id),
       verifiedAt: other.matrixIdVerifiedAt as Date,
     })),
+    verifiedMatches,
   };
+}
+
+async function verifiedMatchesOf(
+  db: Database,
+  duplicateMatches: Prisma.JsonValue,
+): Promise<Record<string, Date>> {
+  const caseIds = readDuplicateMatches(duplicateMatches).map((match) => match.caseId);
+  if (caseIds.length === 0) return {};
+  const matches = await db.vettingCase.findMany({
+    where: { id: { in: caseIds }, erasedAt: null, matrixIdVerifiedAt: { not: null } },
+    select: { id: true, matrixId: true, matrixIdVerifiedAt: true, matrixIdVerifiedId: true },
+  });
+  return Object.fromEntries(
+    matches
+      .filter((match) => isMatrixIdVerified(match))
+      .map((match) => [match.id, match.matrixIdVerifiedAt as Date]),
+  );
 }

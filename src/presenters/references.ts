@@ -1,5 +1,6 @@
 // References as pages show them: the applicant's referees page (answered or not, nothing more) and the
 // staff case page's panel (every answer), with the record form's choice of answered references.
+import type { ReferenceRefusal } from "../commands/references/requestReference.js";
 import type { Translator } from "../i18n/translator.js";
 import type { ApplicantReferenceRow, CaseReferenceRow } from "../queries/references.js";
 import { urls } from "../urls.js";
@@ -9,27 +10,47 @@ export interface RefereeFormView {
   errors: Record<string, string>;
 }
 
+/**
+ * The catalog id of a refusal, for the applicant's page ("references.refused") or the staff panel
+ * ("references.staff.refused"): a Matrix ID's own and same-person refusals name the Matrix ID.
+ */
+export function refusalMessageId(
+  area: "references.refused" | "references.staff.refused",
+  reason: ReferenceRefusal,
+  isMatrixId: boolean,
+): string {
+  const namesMatrixId = isMatrixId && (reason === "own_address" || reason === "same_person");
+  return `${area}.${reason}${namesMatrixId ? "_matrix" : ""}`;
+}
+
 /** The applicant's referees page (views/applicant/_referees-page.njk). */
 export function applicantRefereesPageModel(input: {
   rows: readonly ApplicantReferenceRow[];
   refereesMax: number;
   linkDays: number;
   canName: boolean;
+  /** Whether a referee can be named by Matrix ID (the portal's bot is configured). */
+  isMatrixOn: boolean;
   form: RefereeFormView;
   notice: string | null;
   refusal: string | null;
 }) {
   return {
     referees: input.rows.map((row) => ({
-      email: row.refereeEmail,
+      contact: row.refereeEmail ?? row.refereeMatrixId ?? "",
       relationship: row.relationship,
       // Whether, never what: the answer itself is for the vetting team.
       isAnswered: row.answeredAt !== null,
+      // The bot could not reach the Matrix ID (no such user, invite refused, no answer): worth knowing
+      // so the applicant can name someone else.
+      isUndelivered: row.matrixFailure !== null,
     })),
     refereesMax: input.refereesMax,
     linkDays: input.linkDays,
-    isFull: input.rows.length >= input.refereesMax,
+    // As the command counts: a Matrix ID the bot could not reach leaves its place free.
+    isFull: input.rows.filter((row) => row.matrixFailure === null).length >= input.refereesMax,
     canName: input.canName,
+    isMatrixOn: input.isMatrixOn,
     // Not "form": the templates import the form macros under that name.
     form_: input.form,
     notice: input.notice,
@@ -41,14 +62,21 @@ export function applicantRefereesPageModel(input: {
 /** The staff case page's references panel (views/staff/cases/_references-panel.njk). */
 export function presentReferencesPanel(
   rows: readonly CaseReferenceRow[],
-  input: { caseId: string; canAsk: boolean; form: RefereeFormView | undefined; translator: Translator },
+  input: {
+    caseId: string;
+    canAsk: boolean;
+    isMatrixOn: boolean;
+    form: RefereeFormView | undefined;
+    translator: Translator;
+  },
 ) {
   const { translator } = input;
   return {
     references: rows.map((row) => ({
       id: row.id,
-      refereeEmail: row.refereeEmail,
+      contact: row.refereeEmail ?? row.refereeMatrixId,
       relationship: row.relationship,
+      delivery: matrixDelivery(row, translator),
       askedBy: row.requestedBy
         ? translator.t("references.staff.askedBy", { name: row.requestedBy.name })
         : translator.t("references.staff.askedByApplicant"),
@@ -65,19 +93,32 @@ export function presentReferencesPanel(
       ),
     })),
     canAsk: input.canAsk,
+    isMatrixOn: input.isMatrixOn,
     askForm: input.form ?? { values: {}, errors: {} },
     askUrl: urls.staffCaseReferences(input.caseId),
   };
 }
 
+/** How a referee named by Matrix ID was reached: the bot's message waiting, sent, or refused; null for email. */
+function matrixDelivery(row: CaseReferenceRow, translator: Translator): string | null {
+  if (row.refereeMatrixId === null) return null;
+  if (row.matrixFailure !== null) return translator.t(`references.staff.matrix.failed.${row.matrixFailure}`);
+  if (row.matrixSentAt !== null)
+    return translator.t("references.staff.matrix.sent", { sentAt: translator.dateTime(row.matrixSentAt) });
+  return translator.t("references.staff.matrix.waiting");
+}
+
 /** The answered references a "trusted referral" record may cite, for the record form's select. */
 export function citableReferenceOptions(rows: readonly CaseReferenceRow[], translator: Translator) {
   return rows
-    .filter((row) => row.status !== "REQUESTED" && row.refereeEmail !== "")
+    .filter((row) => row.status !== "REQUESTED" && (row.refereeEmail ?? row.refereeMatrixId) !== null)
     .map((row) => ({
       value: row.id,
-      label: `${row.refereeEmail} — ${translator.t(`references.staff.status.${row.status}`, {
-        answeredAt: row.answeredAt ? translator.dateTime(row.answeredAt) : "",
-      })}`,
+      label: `${row.refereeEmail ?? row.refereeMatrixId} — ${translator.t(
+        `references.staff.status.${row.status}`,
+        {
+          answeredAt: row.answeredAt ? translator.dateTime(row.answeredAt) : "",
+        },
+      )}`,
     }));
 }

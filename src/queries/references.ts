@@ -2,12 +2,22 @@
 // each answered: never what was written, never who staff asked) and the staff's (everything).
 import type { Database } from "../db.js";
 
-/** The applicant's own referees: address, relationship and whether answered. Staff requests are not theirs. */
+/**
+ * The applicant's own referees: address (or Matrix ID), relationship, whether answered, and whether the
+ * bot's message could not be sent. Staff requests are not theirs.
+ */
 export function findApplicantReferences(db: Database, caseId: string) {
   return db.caseReference.findMany({
     where: { caseId, requestedById: null },
     orderBy: [{ requestedAt: "asc" }, { id: "asc" }],
-    select: { id: true, refereeEmail: true, relationship: true, answeredAt: true },
+    select: {
+      id: true,
+      refereeEmail: true,
+      refereeMatrixId: true,
+      relationship: true,
+      answeredAt: true,
+      matrixFailure: true,
+    },
   });
 }
 
@@ -21,7 +31,10 @@ export function findCaseReferences(db: Database, caseId: string) {
     select: {
       id: true,
       refereeEmail: true,
+      refereeMatrixId: true,
       relationship: true,
+      matrixSentAt: true,
+      matrixFailure: true,
       requestedBy: { select: { name: true } },
       requestedAt: true,
       status: true,

@@ -24,7 +24,7 @@ export interface SeededCase {
   vettingRecord: { id: string; place: string; notes: string };
   comment: { id: string; body: string };
   decision: { id: string; reason: string };
-  /** Every personal value above: none may remain anywhere once the case is erased. */
+  /** Every personal value above, and the referees' (address, Matrix ID, what they wrote): none may remain anywhere once the case is erased. */
   personalValues: string[];
   agent: TestStaffMember;
   admin: TestStaffMember;
@@ -84,6 +84,18 @@ export async function seedCaseWithHistory(
   const misspeltName = `Xanthe Quilfeather ${tag}`;
   const correctionReason = `Surname misspelt at the Juniper desk ${tag}.`;
   const pendingEmail = `xanthe.moved.${tag}@example.org`;
+  // Two referees: one asked by email who vouched (with the email sent and its link unused since), one
+  // asked by Matrix ID whose direct room the bot made.
+  const referee = {
+    email: `yves.referee.${tag}@example.org`,
+    relationship: `Her neighbour on Juniper Lane ${tag}`,
+    knownHow: `We share the Juniper Lane allotment ${tag}`,
+    knownFor: `Eleven years ${tag}`,
+    statement: `Xanthe is who she says she is ${tag}.`,
+    matrixId: `@zora-referee-${tag}:example.org`,
+    matrixRelationship: `Her reading circle co-host ${tag}`,
+    matrixRoomId: `!referee-room-${tag}:example.org`,
+  };
 
   const seeded = await db.$transaction(async (tx) => {
     const vettingCase = await tx.vettingCase.create({
@@ -187,6 +199,48 @@ export async function seedCaseWithHistory(
         isReasonShared: true,
       },
     );
+
+    const vouched = await tx.caseReference.create({
+      data: {
+        caseId: vettingCase.id,
+        refereeEmail: referee.email,
+        relationship: referee.relationship,
+        requestedAt: submittedAt,
+        status: "VOUCHED",
+        answeredAt: submittedAt,
+        knownHow: referee.knownHow,
+        knownFor: referee.knownFor,
+        statement: referee.statement,
+      },
+      select: { id: true },
+    });
+    const refereeEmail = await enqueueEmail(tx, {
+      kind: "reference_request",
+      recipient: referee.email,
+      payload: { applicantName: person.fullName },
+      linkSubject: { type: "case_reference", id: vouched.id },
+    });
+    await tx.outboxMessage.update({
+      where: { id: refereeEmail.outboxMessageId },
+      data: { status: "SENT", sentAt: submittedAt, attempts: 1, acceptedBy: "127.0.0.1:2525" },
+    });
+    const askedOnMatrix = await tx.caseReference.create({
+      data: {
+        caseId: vettingCase.id,
+        refereeMatrixId: referee.matrixId,
+        relationship: referee.matrixRelationship,
+        requestedById: agent.id,
+        matrixRoomId: referee.matrixRoomId,
+        matrixAttempts: 1,
+        matrixSentAt: submittedAt,
+      },
+      select: { id: true },
+    });
+    await issueLinkToken(tx, {
+      purpose: "reference_request",
+      subject: { type: "case_reference", id: askedOnMatrix.id },
+      lifetimeMs: 14 * 24 * 3_600_000,
+    });
 
     const queuedSignIn = await enqueueEmail(tx, {
       kind: "sign_in_link",
@@ -293,6 +347,7 @@ export async function seedCaseWithHistory(
       misspeltName,
       correctionReason,
       pendingEmail,
+      ...Object.values(referee),
     ],
     agent,
     admin,

@@ -97,6 +97,7 @@ export async function exportCase(
         select: {
           id: true,
           refereeEmail: true,
+          refereeMatrixId: true,
           relationship: true,
           requestedBy: staffName,
           requestedAt: true,
@@ -254,6 +255,7 @@ export async function exportCase(
     references: vettingCase.references.map((reference) => ({
       id: reference.id,
       refereeEmail: reference.refereeEmail,
+      refereeMatrixId: reference.refereeMatrixId,
       relationship: reference.relationship,
       requestedBy: reference.requestedBy ?? "applicant",
       requestedAt: iso(reference.requestedAt),

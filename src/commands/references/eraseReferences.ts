@@ -1,9 +1,11 @@
 // A case's references when its personal data is erased (eraseCase, on request or by a retention rule),
 // in the erasure's transaction. What stays: that a referee was asked, by the applicant or by which staff
 // member, when, and whether they vouched or declined (facts the decision may have rested on, like a
-// vetting record's outcome). What goes: the referee's address, the relationship given, and everything
-// the referee wrote; the links not yet used; the emails to referees (their address, and the person's
-// name in the payload), cancelled when not yet sent.
+// vetting record's outcome). What goes: the referee's address or Matrix ID (and the bot's direct room
+// with them), the relationship given, and everything the referee wrote; the links not yet used; the
+// emails to referees (their address, and the person's name in the payload), cancelled when not yet
+// sent. A direct message the bot sent stays on the homeserver: the portal cannot unsend it, and it
+// says only the person's name and the community's.
 import type { Transaction } from "../../db.js";
 
 /** The outbox's recipient column is NOT NULL; the same reserved address eraseCase uses. */
@@ -31,7 +33,15 @@ export async function eraseReferencesOf(
   });
   const { count: blankedReferences } = await tx.caseReference.updateMany({
     where: { caseId },
-    data: { refereeEmail: "", relationship: "", knownHow: null, knownFor: null, statement: null },
+    data: {
+      refereeEmail: null,
+      refereeMatrixId: null,
+      matrixRoomId: null,
+      relationship: "",
+      knownHow: null,
+      knownFor: null,
+      statement: null,
+    },
   });
   return { blankedReferences, deletedLinkTokens, blankedEmails };
 }

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { applicantCookieName, startApplicantSession } from "../../applicantSessions.js";
+import { formatCaseNumber } from "../../domain/caseNumber.js";
 import type { CaseState } from "../../domain/caseStates.js";
 import { purgeDecidedCases } from "../../jobs/purgeDecidedCases.js";
 import { createLogger } from "../../logger.js";
@@ -131,6 +132,10 @@ describe("the round trip", () => {
   test("applicant names a referee → email at the SMTP server → the referee vouches → staff see it; the applicant sees only 'answered'", async () => {
     const vettingCase = await createCase();
     const applicant = await applicantBrowser(vettingCase.id);
+    // Without the Matrix bot, referees are named by email alone: no Matrix ID field is offered.
+    const form = await applicant.get("/application/referees");
+    assert.match(form.html, /name="refereeEmail"/);
+    assert.ok(!form.html.includes('name="refereeMatrixId"') && !form.html.includes("Matrix"));
     const named = await nameReferee(applicant, "Mara.Referee@Example.org", "My choir leader");
     assert.equal(named.response.status, 303);
     assert.equal(named.response.headers.get("location"), "/application/referees?done=requested");
@@ -168,12 +173,27 @@ describe("the round trip", () => {
     assert.equal(question.response.status, 200);
     assert.equal(question.response.headers.get("cache-control"), "no-store");
     assert.match(question.html, /Do you know Wren Applicant\?/);
-    assert.ok(!question.html.includes("private statement") && !question.html.includes(APPLICANT_EMAIL));
+    const { number } = await testApp.db.vettingCase.findUniqueOrThrow({ where: { id: vettingCase.id } });
+    // The applicant's name and the community's, nothing else: not the statement, the address, the
+    // relationship the applicant gave, the case's number or its state.
+    const neverSaid = [
+      "private statement",
+      APPLICANT_EMAIL,
+      "My choir leader",
+      formatCaseNumber(number),
+      "Submitted",
+    ];
+    for (const secret of neverSaid) {
+      assert.ok(!question.html.includes(secret), `the referee's page never says ${secret}`);
+    }
     assert.equal((await testApp.db.linkToken.findFirstOrThrow({ where: { id: token.id } })).usedAt, null);
 
     const answered = await referee.post(linkPath, VOUCH);
     assert.equal(answered.response.status, 200);
     assert.match(answered.html, /Your answer has been sent to the vetting team of the community\./);
+    for (const secret of neverSaid) {
+      assert.ok(!answered.html.includes(secret), `the referee's thanks never say ${secret}`);
+    }
     const stored = await testApp.db.caseReference.findUniqueOrThrow({ where: { id: reference.id } });
     assert.equal(stored.status, "VOUCHED");
     assert.deepEqual(
@@ -188,6 +208,7 @@ describe("the round trip", () => {
         details: {
           referenceId: reference.id,
           requestedBy: "applicant",
+          channel: "email",
           outboxMessageId: (await testApp.db.outboxMessage.findFirstOrThrow()).id,
         },
       },
@@ -204,6 +225,22 @@ describe("the round trip", () => {
     );
     assert.equal((await referee.get("/application")).response.status, 303);
     assert.equal((await referee.get(`/staff/cases/${vettingCase.id}`)).response.status, 303);
+    // Its token opens no other emailed-link page either: each link has one purpose.
+    const token43 = linkPath.slice("/reference/".length);
+    for (const otherPage of [
+      `/apply/sign-in/${token43}`,
+      `/apply/confirm/${token43}`,
+      `/apply/matrix-id/${token43}`,
+      `/registration-token/${token43}`,
+    ]) {
+      const other = await referee.get(otherPage);
+      assert.ok(
+        other.response.status >= 400 || other.response.status === 303,
+        `${otherPage} refuses the token`,
+      );
+      assert.ok(!other.html.includes("Wren Applicant"), `${otherPage} says nothing of the person`);
+    }
+    assert.equal((await referee.get("/application")).response.status, 303);
 
     // Staff see the answer in full.
     const agent = await signedInStaffBrowser(testApp, "VETTING_AGENT", "Agnes Agent");
@@ -433,6 +470,33 @@ describe("staff", () => {
     assert.ok(!(await applicant.get("/application/referees")).html.includes("quinn@example.org"));
   });
 
+  test("asking referees is rate-limited per staff member, refused attempts included, in the shared store", async () => {
+    const vettingCase = await createCase();
+    const agent = await signedInStaffBrowser(testApp, "VETTING_AGENT");
+    for (let attempt = 0; attempt < REFERENCE_LIMITS.requestsPerStaffPerHour; attempt += 1) {
+      const refused = await agent.post(`/staff/cases/${vettingCase.id}/references`, {
+        refereeEmail: APPLICANT_EMAIL,
+        relationship: "Self",
+      });
+      assert.equal(refused.status, 409);
+    }
+    const limited = await agent.post(`/staff/cases/${vettingCase.id}/references`, {
+      refereeEmail: "fine@example.org",
+      relationship: "Her landlord",
+    });
+    assert.equal(limited.status, 429);
+    assert.ok(Number(limited.headers.get("retry-after")) > 0);
+    assert.match(await limited.text(), /Too many requests have come from here/);
+    assert.equal(await testApp.db.caseReference.count(), 0);
+    // Another staff member is counted apart.
+    const colleague = await signedInStaffBrowser(testApp, "VETTING_AGENT");
+    const asked = await colleague.post(`/staff/cases/${vettingCase.id}/references`, {
+      refereeEmail: "fine@example.org",
+      relationship: "Her landlord",
+    });
+    assert.equal(asked.status, 303);
+  });
+
   test("a staff member with a conflict of interest cannot ask", async () => {
     const vettingCase = await createCase();
     const agent = await signedInStaffBrowser(testApp, "VETTING_AGENT");
@@ -575,8 +639,8 @@ describe("privacy", () => {
         row.status,
       ]),
       [
-        ["", "", null, null, null, "VOUCHED"],
-        ["", "", null, null, null, "REQUESTED"],
+        [null, "", null, null, null, "VOUCHED"],
+        [null, "", null, null, null, "REQUESTED"],
       ],
     );
     assert.equal(await testApp.db.linkToken.count({ where: { subjectType: "case_reference" } }), 0);

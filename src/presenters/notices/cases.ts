@@ -37,6 +37,7 @@ export const CASE_NOTICES = {
   details_corrected: "The details were corrected.",
   // routes/staff/caseReferences.ts
   reference_requested: "The referee was emailed a link to answer.",
+  reference_requested_matrix: "The portal’s bot will send the referee a link to answer, by direct message.",
   details_corrected_email_pending:
     "The details were corrected. The new email address is used once the person confirms it by the link emailed to it; the old address was told.",
   // routes/staff/casePrivacy.ts
