@@ -974,6 +974,41 @@ describe("every applicant page in every language", () => {
   });
 });
 
+describe("the upload script's answers in every language", () => {
+  test("a refused upload's JSON says why in the page's language, file by file", async () => {
+    const answers: Record<string, { message: string; files: { fileName: string; message: string }[] }> = {};
+    for (const language of LANGUAGES) {
+      const seeded = await createCase("DRAFT");
+      const browser = await applicantBrowser(language, seeded.id);
+      await browser.get("/application/evidence");
+      const response = await postEvidence(`${testApp.baseUrl}/application/evidence`, {
+        cookie: browser.cookieHeader(),
+        csrfToken: browser.csrfToken,
+        files: [{ name: "scan.png", type: "image/png", bytes: pdfDocument("Scan") }],
+        json: true,
+        headers: browser.headers,
+      });
+      assert.equal(response.status, 400, language);
+      answers[language] = ((await response.json()) as { error: (typeof answers)[string] }).error;
+    }
+    assert.equal(
+      answers.de?.message,
+      "„scan.png“ kann nicht angenommen werden. Der Name endet auf .png, aber der Inhalt ist ein PDF-Dokument.",
+    );
+    assert.deepEqual(
+      answers.fr?.files.map((file) => file.fileName),
+      ["scan.png"],
+    );
+    assert.match(answers.fr?.files[0]?.message ?? "", /^Le nom se termine par \.png/);
+    const pseudoAnswer = answers["en-XA"];
+    assert.ok(pseudoAnswer);
+    const datePattern = intlDatePattern(pseudo);
+    const known = [...REFUSED_FILE_NAMES, ...EVIDENCE_TYPES.map((type) => type.label)];
+    assert.deepEqual(plainWordsIn(pseudoAnswer.message, known, datePattern), []);
+    assert.deepEqual(plainWordsIn(pseudoAnswer.files[0]?.message ?? "", known, datePattern), []);
+  });
+});
+
 describe("planned maintenance in every language", () => {
   const hoursFromNow = (hours: number) => new Date(Date.now() + hours * HOUR_MS).toISOString();
   let announcedApp: TestApp;
