@@ -424,6 +424,15 @@ function pages(): PageVisit[] {
       },
     },
     {
+      label: "a form larger than any form of ours (413)",
+      status: 413,
+      visit: async (language) => {
+        const browser = await applicantBrowser(language);
+        await browser.get("/apply");
+        return browser.post("/apply/sign-in", { email: TYPED.notAnAddress, padding: "x".repeat(100_000) });
+      },
+    },
+    {
       label: "a form sent as JSON (415)",
       status: 415,
       visit: async (language) => {
