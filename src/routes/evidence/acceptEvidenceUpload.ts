@@ -25,7 +25,7 @@ import { recordMalwareRefusal } from "../../commands/evidence/recordMalwareRefus
 import type { Config } from "../../config.js";
 import type { Database } from "../../db.js";
 import { HttpError } from "../../errors.js";
-import type { Translator } from "../../i18n/translator.js";
+import { englishTranslator, type Translator } from "../../i18n/translator.js";
 import type { Logger } from "../../logger.js";
 import { countEvidenceUploadAccepted, countEvidenceUploadRefused } from "../../metrics.js";
 import {
@@ -250,7 +250,10 @@ export async function acceptEvidenceUpload(
         ctx,
         {
           status: error.status,
-          message: error.message,
+          // A catalog id with values (a case that changed) is said now; the refusal carries text only.
+          message: Object.keys(error.messageValues).length
+            ? (request.translator ?? englishTranslator()).message(error.message, error.messageValues)
+            : error.message,
           fileProblems: error instanceof EvidenceUploadRefused ? error.fileProblems : [],
           note: typedNote,
         },
