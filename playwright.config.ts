@@ -60,6 +60,9 @@ const serverEnvironment: Record<string, string> = {
   OIDC_CLIENT_SECRET: oidcClient.client_secret,
   OIDC_DISPLAY_NAME: "Example ID",
   OIDC_LINK_BY_EMAIL: "true",
+  // The pseudo-language too (never offered in production): the specs that check every applicant page in
+  // every language use it for the longest strings.
+  LANGUAGES: "en,de,fr,en-XA",
   // The specs make far more requests a minute from 127.0.0.1 than the production limits allow.
   ...GENEROUS_RATE_LIMITS,
 };

@@ -118,7 +118,7 @@ export function createApp(deps: AppDependencies): Koa {
       requestId: this.state.requestId,
       currentPath: this.path,
       // Read per page, not at start: the banner appears when the announcement's lead time begins.
-      maintenance: presentMaintenanceBanner(deps.config.maintenance, new Date()),
+      maintenance: presentMaintenanceBanner(deps.config.maintenance, new Date(), translator),
       ...data,
     });
   };
@@ -250,6 +250,7 @@ export function languageContext(translator: Translator, offered: readonly Langua
     formatDate: translator.date,
     formatDateTime: translator.dateTime,
     formatNumber: translator.number,
+    formatFileSize: translator.fileSize,
     formatOrList: translator.orList,
     languageChoices:
       offered.length < 2

@@ -1,5 +1,9 @@
 // A few error factories with stable ids. The error middleware turns them into pages or JSON; the
-// message is written for the person reading the page, the id for calling code and the operator.
+// message is written for the person reading the page, the id for calling code and the operator. A
+// message is either a catalog id (with its values), said in the page's language, or a sentence already
+// in the reader's words (staff pages are English).
+import type { MessageValues } from "./i18n/translator.js";
+
 export type ErrorId =
   | "bad_request"
   | "forbidden"
@@ -21,36 +25,40 @@ export class HttpError extends Error {
     readonly id: ErrorId,
     message: string,
     readonly headers: Record<string, string> = {},
+    /** The ICU arguments of a message that is a catalog id. */
+    readonly messageValues: MessageValues = {},
   ) {
     super(message);
     this.name = "HttpError";
   }
 }
 
-export const badRequest = (message = "The request could not be understood.") =>
+export const badRequest = (message = "errors.message.badRequest") =>
   new HttpError(400, "bad_request", message);
-export const forbidden = (message = "You are not allowed to do that.") =>
-  new HttpError(403, "forbidden", message);
-export const notFound = (message = "There is nothing at this address.") =>
-  new HttpError(404, "not_found", message);
-export const conflict = (message: string) => new HttpError(409, "conflict", message);
-export const payloadTooLarge = (message = "What you sent is larger than this page accepts.") =>
+export const forbidden = (message = "errors.message.forbidden") => new HttpError(403, "forbidden", message);
+export const notFound = (message = "errors.message.notFound") => new HttpError(404, "not_found", message);
+export const conflict = (message: string, messageValues: MessageValues = {}) =>
+  new HttpError(409, "conflict", message, {}, messageValues);
+export const payloadTooLarge = (message = "errors.message.payloadTooLarge") =>
   new HttpError(413, "payload_too_large", message);
-export const unsupportedMediaType = (message = "This address does not accept that kind of content.") =>
+export const unsupportedMediaType = (message = "errors.message.unsupportedMediaType") =>
   new HttpError(415, "unsupported_media_type", message);
 export const rateLimited = (
   retryAfterSeconds: number,
-  message = "Too many requests. Wait a moment and try again.",
+  message = "errors.message.rateLimited",
+  messageValues: MessageValues = {},
 ) =>
-  new HttpError(429, "rate_limited", message, {
-    "Retry-After": String(Math.max(1, Math.ceil(retryAfterSeconds))),
-  });
+  new HttpError(
+    429,
+    "rate_limited",
+    message,
+    { "Retry-After": String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+    messageValues,
+  );
 
 /** The database cannot be reached right now (see database/unavailable.ts); worth trying again shortly. */
-export const serviceUnavailable = (
-  retryAfterSeconds = 30,
-  message = "The service is unavailable for a moment. Try again shortly.",
-) => new HttpError(503, "service_unavailable", message, { "Retry-After": String(retryAfterSeconds) });
+export const serviceUnavailable = (retryAfterSeconds = 30, message = "errors.message.serviceUnavailable") =>
+  new HttpError(503, "service_unavailable", message, { "Retry-After": String(retryAfterSeconds) });
 
 /**
  * The portal is read-only for planned maintenance (MAINTENANCE_READ_ONLY): nothing was written, and the

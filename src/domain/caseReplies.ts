@@ -5,15 +5,17 @@
 import { z } from "zod";
 import { isPlainText } from "./applicationFields.js";
 
+/** "validation.max4000" says this number. */
 export const REPLY_MAX_LENGTH = 4000;
 
 export const ZReplyForm = z.object({
   message: z
     .string()
     .trim()
-    .min(1, "Write your message.")
-    .max(REPLY_MAX_LENGTH, `Use at most ${REPLY_MAX_LENGTH} characters.`)
-    .refine(isPlainText, "Remove the invisible control or text-direction characters.")
+    // Catalog ids: readForm says them in the page's language.
+    .min(1, "validation.message.missing")
+    .max(REPLY_MAX_LENGTH, "validation.max4000")
+    .refine(isPlainText, "validation.controlCharacters")
     // Line endings as the browser sends them (CRLF) are stored as plain newlines.
     .transform((message) => message.replace(/\r\n?/g, "\n")),
 });

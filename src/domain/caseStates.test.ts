@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { catalogTranslator } from "../i18n/translator.js";
 import {
   allowedMoves,
+  CASE_MOVE_REFUSED_MESSAGE,
   CASE_MOVES,
   CASE_STATES,
   type CaseMove,
@@ -90,6 +92,24 @@ describe("case states", () => {
     assert.equal(
       messageOf("DRAFT", "requestMoreInformation"),
       "This case is a draft, so it cannot be sent back for more information now.",
+    );
+  });
+
+  test("a refused move reads the same from the catalog in English, and is translated in every language", () => {
+    const english = catalogTranslator("en");
+    for (const from of CASE_STATES) {
+      for (const move of Object.keys(CASE_MOVES) as CaseMove[]) {
+        const message = english.t(CASE_MOVE_REFUSED_MESSAGE, { state: from, move });
+        assert.equal(message, new CaseTransitionError(move, from).message, `${from} ${move}`);
+        for (const language of ["de", "fr"]) {
+          const translated = catalogTranslator(language).t(CASE_MOVE_REFUSED_MESSAGE, { state: from, move });
+          assert.notEqual(translated, message, `${language} ${from} ${move}`);
+        }
+      }
+    }
+    assert.equal(
+      catalogTranslator("de").t(CASE_MOVE_REFUSED_MESSAGE, { state: "SUBMITTED", move: "submit" }),
+      "Dieser Antrag ist eingereicht und kann daher jetzt nicht eingereicht werden.",
     );
   });
 });

@@ -99,6 +99,12 @@ const MOVE_LABELS: Record<CaseMove, string> = {
   reopenAsDraft: "reopened",
 };
 
+/**
+ * The catalog id that says a CaseTransitionError on a page, in the page's language, with the values
+ * `state` and `move`; in English it reads exactly as the error's own message.
+ */
+export const CASE_MOVE_REFUSED_MESSAGE = "errors.caseMove";
+
 /** A move the case's state does not allow: shown to the person as a message, with status 409. */
 export class CaseTransitionError extends Error {
   override readonly name = "CaseTransitionError";

@@ -6,18 +6,27 @@ const MEBIBYTE = 1024 * 1024;
 const GIBIBYTE = 1024 * 1024 * 1024;
 const exactNumber = new Intl.NumberFormat("en-GB");
 
+export type FileSizeUnit = "byte" | "KB" | "MB" | "GB";
+
 /**
- * "812 bytes", "4.5 KB", "1.4 MB", "100 MB" (binary units, as the limits are configured: 20 MB is
- * 20 × 1024 × 1024 bytes). One decimal below 100, none above; a trailing ".0" is dropped.
+ * A size in the unit people would use (binary units, as the limits are configured: 20 MB is
+ * 20 × 1024 × 1024 bytes), one decimal below 100, none above: the values of the catalog's
+ * "units.fileSize", which says it in each language.
  */
-export function formatBytes(bytes: number): string {
-  if (bytes < KIBIBYTE) return bytes === 1 ? "1 byte" : `${exactNumber.format(bytes)} bytes`;
-  const [value, unit] =
+export function fileSizeParts(bytes: number): { size: number; unit: FileSizeUnit } {
+  if (bytes < KIBIBYTE) return { size: bytes, unit: "byte" };
+  const [value, unit]: [number, FileSizeUnit] =
     bytes < MEBIBYTE
       ? [bytes / KIBIBYTE, "KB"]
       : bytes < GIBIBYTE
         ? [bytes / MEBIBYTE, "MB"]
         : [bytes / GIBIBYTE, "GB"];
-  const rounded = value < 100 ? Number(value.toFixed(1)) : Math.round(value);
-  return `${exactNumber.format(rounded)} ${unit}`;
+  return { size: value < 100 ? Number(value.toFixed(1)) : Math.round(value), unit };
+}
+
+/** "812 bytes", "4.5 KB", "1.4 MB", "100 MB", in English (staff pages, logs, upload refusals). */
+export function formatBytes(bytes: number): string {
+  const { size, unit } = fileSizeParts(bytes);
+  if (unit === "byte") return size === 1 ? "1 byte" : `${exactNumber.format(size)} bytes`;
+  return `${exactNumber.format(size)} ${unit}`;
 }

@@ -1,4 +1,5 @@
-// The shipped catalogs are whole: every language has exactly English's messages, each parses as ICU
+// The shipped catalogs are whole: every language has English's messages (staff pages' `staff.*` ones
+// may wait: staff pages are English for now, so translating them later is data), each parses as ICU
 // MessageFormat, uses the same arguments as English (a translation cannot drop "{name}" or invent
 // "{nom}"), and the pseudo-language is built from English with every message accented.
 import assert from "node:assert/strict";
@@ -34,11 +35,14 @@ function pluralArgumentsOf(elements: MessageFormatElement[], names = new Set<str
 
 const english = readCatalog("en");
 
+/** Staff pages speak English for now: their messages are welcome in another catalog, not required. */
+const isStaffMessage = (id: string) => id.startsWith("staff.");
+
 describe("every shipped catalog", () => {
   for (const language of SHIPPED_LANGUAGES) {
-    test(`${language}: the same messages as English, each valid ICU with English's arguments`, () => {
+    test(`${language}: English's messages (staff pages' may wait), each valid ICU with English's arguments`, () => {
       const catalog = readCatalog(language);
-      const missing = Object.keys(english).filter((id) => !(id in catalog));
+      const missing = Object.keys(english).filter((id) => !(id in catalog) && !isStaffMessage(id));
       const extra = Object.keys(catalog).filter((id) => !(id in english));
       assert.deepEqual(missing, [], `${language} lacks messages`);
       assert.deepEqual(extra, [], `${language} has messages English does not`);

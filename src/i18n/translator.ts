@@ -6,6 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { MessageFormatElement } from "@formatjs/icu-messageformat-parser";
 import { createIntl, createIntlCache, type IntlShape } from "@formatjs/intl";
+import { fileSizeParts } from "../domain/fileSize.js";
 import { projectRoot } from "../projectRoot.js";
 import {
   DEFAULT_LANGUAGE,
@@ -47,6 +48,8 @@ export interface Translator {
   /** "7 December 2026, 09:00 UTC" / "7. Dezember 2026 um 09:00 UTC". */
   dateTime(value: Date | string): string;
   number(value: number): string;
+  /** "4.5 KB" / "4,5 KB" / "4,5 Ko": a file size in the unit people would use. */
+  fileSize(bytes: number): string;
   /** "PDF, PNG or JPEG" / "PDF, PNG oder JPEG": a choice among items, in the language's own words. */
   orList(items: readonly string[]): string;
   /**
@@ -123,6 +126,7 @@ export function createTranslator(
     date: (value) => dateFormat.format(new Date(value)),
     dateTime: (value) => dateTimeFormat.format(new Date(value)),
     number: (value) => numberFormat.format(value),
+    fileSize: (bytes) => t("units.fileSize", fileSizeParts(bytes)),
     orList: (items) => orListFormat.format(items),
   };
 }

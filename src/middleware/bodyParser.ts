@@ -27,7 +27,7 @@ export function bodyParser(): Middleware {
     if (isMultipartUpload(ctx.method, ctx.path, ctx.is("multipart/form-data"))) return next();
     // ctx.is() is false when a body is present in another type, null when there is no body at all.
     if (ctx.method !== "GET" && ctx.method !== "HEAD" && ctx.is(ACCEPTED_TYPES) === false) {
-      throw unsupportedMediaType("This address accepts web forms and JSON only.");
+      throw unsupportedMediaType("errors.message.formsAndJsonOnly");
     }
     try {
       await parse(ctx, next);

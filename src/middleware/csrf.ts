@@ -45,7 +45,7 @@ export function csrfProtection(options: {
 
     if (!SAFE_METHODS.has(ctx.method) && !exemptPaths.has(ctx.path)) {
       if (!isSameOrigin(ctx, options.publicUrl, options.isProduction)) {
-        throw forbidden("This form was sent from another site, so it was refused.");
+        throw forbidden("errors.message.crossSiteForm");
       }
       if (isMultipartUpload(ctx.method, ctx.path, ctx.is("multipart/form-data"))) {
         // The token is a field of the multipart body, which only the upload route reads (to disk).
@@ -82,9 +82,7 @@ function assertCsrfToken(ctx: Context, sentInBody: string | undefined): void {
   const sent = sentInBody ?? ctx.get("x-csrf-token");
   const previous = ctx.state.previousCsrfToken;
   if (!constantTimeEquals(sent, ctx.state.csrfToken) && !(previous && constantTimeEquals(sent, previous))) {
-    throw forbidden(
-      "This form has expired or did not come from this site. Go back, reload the page and try again.",
-    );
+    throw forbidden("errors.message.formExpired");
   }
 }
 

@@ -73,6 +73,8 @@ async function respondWithError(
   // A 5xx message is said only when it is one of ours written for people (when maintenance ends).
   const isMaintenance = error?.id === "read_only_maintenance";
   const message = status < 500 || isMaintenance ? error?.message : undefined;
+  // A message may be a catalog id: the page and the JSON say it in the request's language.
+  const messageValues = error?.messageValues ?? {};
   const allowedMethods = ctx.response.get("Allow") ? ctx.response.get("Allow").split(/,\s*/) : undefined;
   ctx.status = status;
 
@@ -81,7 +83,7 @@ async function respondWithError(
       error: {
         status,
         id: error?.id ?? ERROR_IDS[status] ?? (status >= 500 ? "internal" : "error"),
-        message: message ?? defaultMessage(status),
+        message: message ? ctx.state.translator.message(message, messageValues) : defaultMessage(status),
         requestId,
       },
     };
@@ -95,7 +97,7 @@ async function respondWithError(
         ? 500
         : 400;
   try {
-    await ctx.render(`errors/${template}.njk`, { status, message, allowedMethods });
+    await ctx.render(`errors/${template}.njk`, { status, message, messageValues, allowedMethods });
   } catch (renderError) {
     logger.error({ err: renderError, requestId }, "error page could not be rendered");
     ctx.type = "text/plain";

@@ -1,10 +1,11 @@
 // Which language a page speaks. Staff pages stay in English (their strings come from the same catalogs,
-// so translating them later is data). Elsewhere: the visitor's own choice from the switcher (a cookie),
-// else the best match for the browser's Accept-Language, else the first offered language. Pages for a
-// signed-in applicant may override this with the language stored on their case (see setPageLanguage).
+// so translating them later is data; the pseudo-language shows them only when offered and chosen).
+// Elsewhere: the visitor's own choice from the switcher (a cookie), else the best match for the
+// browser's Accept-Language, else the first offered language. Pages for a signed-in applicant may
+// override this with the language stored on their case (see setPageLanguage).
 import type { Context, Middleware } from "koa";
 import type { Config } from "../config.js";
-import { isLanguage, type Language } from "../i18n/languages.js";
+import { isLanguage, type Language, PSEUDO_LANGUAGE } from "../i18n/languages.js";
 import type { Translators } from "../i18n/translator.js";
 
 export function languageCookieName(config: Config): string {
@@ -21,8 +22,11 @@ export function chooseLanguage(config: Config, translators: Translators): Middle
 
 function languageFor(ctx: Context, offered: readonly Language[], cookieName: string): Language {
   const fallback = offered[0] ?? "en";
-  if (isStaffPath(ctx.path)) return "en";
   const chosen = ctx.cookies.get(cookieName);
+  // Staff pages speak English; only the pseudo-language (offered where tests and translators ask for
+  // it) shows them otherwise, so that a word that bypassed the catalogs stands out there too.
+  if (isStaffPath(ctx.path))
+    return chosen === PSEUDO_LANGUAGE && offered.includes(PSEUDO_LANGUAGE) ? chosen : "en";
   if (isLanguage(chosen, offered)) return chosen;
   // The pseudo-language is for tests and translators: only an explicit choice shows it.
   const matched = ctx.acceptsLanguages(...offered.filter((language) => language !== "en-XA"));

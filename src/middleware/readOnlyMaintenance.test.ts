@@ -62,7 +62,7 @@ describe("read-only maintenance", () => {
     assert.match(html, /<h1>Read-only during maintenance<\/h1>/);
     assert.match(
       html,
-      /<p class="lead">The portal is read-only for maintenance until about \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2} UTC\. Nothing you sent was saved\.<\/p>/,
+      /<p class="lead">The portal is read-only for maintenance until about \d{1,2} [A-Z][a-z]+ \d{4} at \d{2}:\d{2} UTC\. Nothing you sent was saved\.<\/p>/,
     );
     assert.deepEqual(await rowCounts(), before);
   });

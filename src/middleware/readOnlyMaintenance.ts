@@ -16,7 +16,8 @@ export function readOnlyMaintenance(settings: MaintenanceSettings): Middleware {
     const now = new Date();
     throw readOnlyForMaintenance(
       readOnlyRetryAfterSeconds(settings, now),
-      `${readOnlySentence(settings, now)} Nothing you sent was saved.`,
+      // Said in the request's language (chooseLanguage runs first): the page and JSON show it as it is.
+      `${readOnlySentence(settings, now, ctx.state.translator)} ${ctx.state.translator.t("maintenance.nothingSaved")}`,
     );
   };
 }

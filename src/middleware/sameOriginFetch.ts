@@ -15,8 +15,8 @@ import { forbidden } from "../errors.js";
 
 const ANSWERED_SITES = new Set(["same-origin", "none"]);
 
-export const CROSS_SITE_READ_MESSAGE =
-  "This file opens only from this site’s own pages. Open the page that lists it and choose the file there.";
+/** A catalog id: the error page says it in the page's language. */
+export const CROSS_SITE_READ_MESSAGE = "errors.message.crossSiteRead";
 
 export function sameOriginFetchOnly(options: { publicUrl: URL; isProduction: boolean }): Middleware {
   return async function refuseCrossSiteFetch(ctx, next) {

@@ -60,6 +60,7 @@ export function presentEvidenceFiles(
       typeLabel: type?.label ?? row.mediaType,
       isImage: type?.isImage ?? false,
       isPdf: row.mediaType === "application/pdf",
+      sizeBytes: row.sizeBytes,
       sizeLabel: formatBytes(row.sizeBytes),
       sizeExact: formatExactBytes(row.sizeBytes),
       sha256: row.sha256,
@@ -67,7 +68,7 @@ export function presentEvidenceFiles(
         row.uploaderKind === "APPLICANT"
           ? isStaffViewer
             ? "The applicant"
-            : "You"
+            : "evidenceList.you"
           : (row.uploadedBy?.name ?? "A staff member"),
       uploadedAt: formatDateTime(row.createdAt),
       uploadedAtIso: isoDateTime(row.createdAt),
@@ -115,6 +116,8 @@ export function presentEvidenceUsage(limits: Config["evidence"], usage: Evidence
   return {
     fileCount: usage.fileCount,
     maxFiles: limits.maxFilesPerCase,
+    totalBytes: usage.totalBytes,
+    maxBytes: limits.maxCaseBytes,
     bytesLabel: formatBytes(usage.totalBytes),
     maxBytesLabel: formatBytes(limits.maxCaseBytes),
     summary: `${files}, ${formatBytes(usage.totalBytes)} of ${formatBytes(limits.maxCaseBytes)}`,

@@ -7,10 +7,16 @@ import { EVIDENCE_TYPES } from "../domain/evidenceTypes.js";
 import type { Translator } from "../i18n/translator.js";
 import type { EvidenceUploadRefusal } from "./evidence.js";
 
-type Values = Record<string, string>;
+type Values = Record<string, string | number>;
 
 /** Each known sentence: its pattern (named groups become the message's values) and its catalog id. */
 const REFUSALS: readonly { pattern: RegExp; id: string; isImageType?: boolean }[] = [
+  // The summary of an upload with one file refused: its name, then its own refusal (said in turn).
+  { pattern: /^"(?<fileName>.*)" cannot be accepted\. (?<reason>.+)$/s, id: "upload.refusal.fileRefused" },
+  {
+    pattern: /^(?<refused>\d+) of the (?<received>\d+) files cannot be accepted, so none of them was kept\.$/,
+    id: "upload.refusal.someFilesRefused",
+  },
   { pattern: /^The file is empty\.$/, id: "upload.refusal.empty" },
   { pattern: /^The file's content is not a (?<types>.+) file\.$/, id: "upload.refusal.notAccepted" },
   {
@@ -72,6 +78,49 @@ const REFUSALS: readonly { pattern: RegExp; id: string; isImageType?: boolean }[
   },
   { pattern: /^Each file can be at most (?<size>.+)\.$/, id: "upload.refusal.eachTooLarge" },
   { pattern: /^Send at most (?<count>\d+) files at once\.$/, id: "upload.refusal.tooManyAtOnce" },
+  { pattern: /^Choose at least one file to upload\.$/, id: "upload.refusal.noFile" },
+  {
+    pattern: /^Send the files with the upload form \(multipart\/form-data\)\.$/,
+    id: "upload.refusal.notMultipart",
+  },
+  { pattern: /^One of the files is empty\.$/, id: "upload.refusal.oneEmpty" },
+  {
+    pattern: /^The upload holds more form fields than the form sends\.$/,
+    id: "upload.refusal.tooManyFields",
+  },
+  { pattern: /^The text sent with the files is too long\.$/, id: "upload.refusal.textTooLong" },
+  {
+    pattern: /^Note: use at most (?<max>\d+) characters\. Nothing was kept\.$/,
+    id: "upload.refusal.noteTooLong",
+  },
+  // What the case holds is said too: "(it holds 3 of 10 files, 4.1 MB of 100 MB)".
+  {
+    pattern:
+      /^This case already holds all the evidence it can take \((?<fileCount>\d+) of (?<maxFiles>\d+) files, (?<size>.+?) of (?<maxSize>.+?)\)\. Delete a file before adding another\./,
+    id: "upload.refusal.caseFull",
+  },
+  {
+    pattern:
+      /^This case can take (?<filesLeft>\d+) more files? \(it holds (?<fileCount>\d+) of (?<maxFiles>\d+) files, (?<size>.+?) of (?<maxSize>.+?)\)\. Choose fewer files\./,
+    id: "upload.refusal.caseFilesLeft",
+  },
+  {
+    pattern:
+      /^This case can take (?<sizeLeft>.+?) more \(it holds (?<fileCount>\d+) of (?<maxFiles>\d+) files, (?<size>.+?) of (?<maxSize>.+?)\)\. Choose smaller files\./,
+    id: "upload.refusal.caseBytesLeft",
+  },
+  {
+    pattern: /^This case can hold at most (?<max>\d+) files; it has no room for more\.$/,
+    id: "upload.refusal.caseNoRoom",
+  },
+  {
+    pattern: /^This case can hold at most (?<max>\d+) files; it has room for (?<count>\d+) more\.$/,
+    id: "upload.refusal.caseRoomFor",
+  },
+  {
+    pattern: /^This case can hold (?<maxSize>.+) of evidence; (?<size>.+) is left\.$/,
+    id: "upload.refusal.caseBytesLimit",
+  },
 ];
 
 /** `message` in the translator's language when it is one of the known refusals; otherwise as it is. */
@@ -80,10 +129,13 @@ export function translateUploadRefusal(translator: Translator, message: string):
     const match = refusal.pattern.exec(message);
     if (!match) continue;
     const values: Values = {};
-    for (const [name, value] of Object.entries(match.groups ?? {})) values[name] = value ?? "";
+    // Counts are numbers, so that plural rules apply to them.
+    for (const [name, value] of Object.entries(match.groups ?? {}))
+      values[name] = /^\d+$/.test(value ?? "") ? Number(value) : (value ?? "");
     // A type the browser named is quoted; none at all is said in words (a select in the message).
     if ("types" in values) values.types = translator.orList(EVIDENCE_TYPES.map((type) => type.label));
     if ("declared" in values) values.hasDeclaredType = values.declared ? "yes" : "no";
+    if (typeof values.reason === "string") values.reason = translateUploadRefusal(translator, values.reason);
     return translator.t(refusal.id, values);
   }
   return translator.message(message);

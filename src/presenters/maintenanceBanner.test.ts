@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { applicantCookieName, startApplicantSession } from "../applicantSessions.js";
 import type { MaintenanceSettings } from "../domain/maintenance.js";
+import { catalogTranslator } from "../i18n/translator.js";
 import { startTestApp, type TestApp } from "../test/app.js";
 import { TestBrowser } from "../test/browser.js";
 import { signedInStaffBrowser } from "../test/staff.js";
@@ -31,7 +32,7 @@ describe("presentMaintenanceBanner", () => {
     const expected = {
       isReadOnly: false,
       title: "Planned maintenance",
-      text: "Planned maintenance on 1 Dec 2026, 22:00 UTC for about 2 hours and 30 minutes: the portal will be read-only.",
+      text: "Planned maintenance on 1 December 2026 at 22:00 UTC for about 2 hours and 30 minutes: the portal will be read-only.",
       note: null,
     };
     assert.deepEqual(presentMaintenanceBanner(announced, at(-72)), expected);
@@ -44,7 +45,7 @@ describe("presentMaintenanceBanner", () => {
     assert.deepEqual(presentMaintenanceBanner(readOnly, at(1)), {
       isReadOnly: true,
       title: "Maintenance under way",
-      text: "The portal is read-only for maintenance until about 2 Dec 2026, 00:30 UTC. You can read pages, but forms cannot be sent until then.",
+      text: "The portal is read-only for maintenance until about 2 December 2026 at 00:30 UTC. You can read pages, but forms cannot be sent until then.",
       note: "Moving to a new database server.",
     });
     // The work ran over, or was never announced: no end is promised.
@@ -54,6 +55,17 @@ describe("presentMaintenanceBanner", () => {
         "The portal is read-only for maintenance for now. You can read pages, but forms cannot be sent until then.",
       );
     }
+  });
+
+  test("speaks the page's language", () => {
+    const german = catalogTranslator("de");
+    assert.deepEqual(presentMaintenanceBanner(announced, at(-1), german), {
+      isReadOnly: false,
+      title: "Geplante Wartungsarbeiten",
+      text: "Geplante Wartungsarbeiten am 1. Dezember 2026 um 22:00 UTC für etwa 2 Stunden und 30 Minuten: Das Portal ist dann schreibgeschützt.",
+      note: null,
+    });
+    assert.equal(formatDuration(26 * HOUR + 60_000, catalogTranslator("fr")), "1 jour, 2 heures et 1 minute");
   });
 
   test("formats lengths in words", () => {
@@ -127,7 +139,7 @@ describe("the banner on every page", () => {
       );
       assert.match(
         banner,
-        /Planned maintenance on \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2} UTC for about 2 hours: the portal will be read-only\./,
+        /Planned maintenance on \d{1,2} [A-Z][a-z]+ \d{4} at \d{2}:\d{2} UTC for about 2 hours: the portal will be read-only\./,
       );
       assert.ok(
         banner.includes(

@@ -26,10 +26,7 @@ export function createApplicantReplyLimits(pool: pg.Pool): ApplicantReplyLimits 
       if (waits.length === 0) return;
       const seconds = Math.max(...waits);
       const minutes = Math.max(1, Math.ceil(seconds / 60));
-      throw rateLimited(
-        seconds,
-        `You have sent many messages in the last hour. Try again in ${minutes} ${minutes === 1 ? "minute" : "minutes"}; your message was not sent.`,
-      );
+      throw rateLimited(seconds, "workspace.refused.tooManyMessages", { minutes });
     },
   };
 }

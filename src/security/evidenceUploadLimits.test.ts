@@ -5,6 +5,7 @@ import { after, before, beforeEach, describe, test } from "node:test";
 import pg from "pg";
 import { loadConfig } from "../config.js";
 import { HttpError } from "../errors.js";
+import { catalogTranslator } from "../i18n/translator.js";
 import { createTestDatabase, type TestDatabase } from "../test/postgres.js";
 import { createEvidenceUploadLimits, type EvidenceUploadLimits } from "./evidenceUploadLimits.js";
 
@@ -52,8 +53,12 @@ describe("evidence upload limits", () => {
     assert.equal(refused.status, 429);
     assert.equal(refused.id, "rate_limited");
     assert.equal(
-      refused.message,
+      catalogTranslator("en").message(refused.message, refused.messageValues),
       "You have uploaded a lot of files in the last hour. Try again in 60 minutes.",
+    );
+    assert.equal(
+      catalogTranslator("de").message(refused.message, refused.messageValues),
+      "Sie haben in der letzten Stunde viele Dateien hochgeladen. Versuchen Sie es in 60 Minuten erneut.",
     );
     const retryAfter = Number(refused.headers["Retry-After"]);
     assert.ok(retryAfter > 3500 && retryAfter <= 3600, String(retryAfter));
@@ -70,7 +75,7 @@ describe("evidence upload limits", () => {
     );
     assert.equal(refused.status, 429);
     assert.match(
-      refused.message,
+      catalogTranslator("en").message(refused.message, refused.messageValues),
       /^You have uploaded a lot of files in the last hour\. Try again in \d+ minutes\.$/,
     );
     await limits.consume({ personKey: "applicant:case-new", ipAddress: "203.0.113.8" });

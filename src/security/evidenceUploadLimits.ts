@@ -41,10 +41,8 @@ export function createEvidenceUploadLimits(
       if (waits.length === 0) return;
       const seconds = Math.max(...waits);
       const minutes = Math.max(1, Math.ceil(seconds / 60));
-      throw rateLimited(
-        seconds,
-        `You have uploaded a lot of files in the last hour. Try again in ${minutes} ${minutes === 1 ? "minute" : "minutes"}.`,
-      );
+      // A catalog id: the error page (or JSON) says it in the request's language.
+      throw rateLimited(seconds, "upload.refusal.tooManyUploads", { minutes });
     },
   };
 }

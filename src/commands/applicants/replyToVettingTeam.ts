@@ -6,15 +6,13 @@
 // and the staff's notification (notifyStaff decides who, and each person how: at once, digest or never).
 import { type AuditActor, recordAudit } from "../../audit.js";
 import type { Database } from "../../db.js";
-import { CASE_STATE_LABELS } from "../../domain/caseStates.js";
 import { conflict, notFound } from "../../errors.js";
 import { canApplicantReply } from "../../policies/cases.js";
 import { lockCase } from "../../queries/cases.js";
 import { notifyStaff } from "../notifications/notifyStaff.js";
 
-export function notOpenForRepliesMessage(stateLabel: string): string {
-  return `Your application is ${stateLabel.toLowerCase()}, so messages to the vetting team can no longer be sent from here.`;
-}
+/** A catalog id, with the case's state as its value `state`. */
+export const NOT_OPEN_FOR_REPLIES_MESSAGE = "workspace.refused.notOpenForReplies";
 
 export async function replyToVettingTeam(
   db: Database,
@@ -29,7 +27,7 @@ export async function replyToVettingTeam(
     });
     if (!vettingCase || vettingCase.erasedAt) throw notFound();
     if (!canApplicantReply(vettingCase))
-      throw conflict(notOpenForRepliesMessage(CASE_STATE_LABELS[vettingCase.state]));
+      throw conflict(NOT_OPEN_FOR_REPLIES_MESSAGE, { state: vettingCase.state });
     const question =
       vettingCase.state === "MORE_INFORMATION_REQUESTED"
         ? await tx.caseDecision.findFirst({

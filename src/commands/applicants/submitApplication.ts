@@ -15,10 +15,9 @@ import { enqueueEmail } from "../../mail/outbox.js";
 import { allowedTarget, moveCase } from "../cases/moveCase.js";
 import { notifyAgentsOfNewCase } from "../cases/notifyAgentsOfNewCase.js";
 
-export const INCOMPLETE_MESSAGE =
-  "Your application is missing some details. Complete them, then send your application again.";
-export const CONSENT_NEEDED_MESSAGE =
-  "Tick the box to accept the privacy notice; we cannot process your application without it.";
+// Catalog ids: the applicant's page says them in its language.
+export const INCOMPLETE_MESSAGE = "workspace.refused.incomplete";
+export const CONSENT_NEEDED_MESSAGE = "validation.consent.missing";
 
 export interface SubmittableCase {
   fullName: string;

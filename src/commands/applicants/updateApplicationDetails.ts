@@ -11,8 +11,8 @@ import { canApplicantEdit } from "../../policies/cases.js";
 import { flagPossibleDuplicates } from "../cases/flagPossibleDuplicates.js";
 import { clearMatrixIdVerification } from "../matrixIdentity/clearMatrixIdVerification.js";
 
-export const NOT_EDITABLE_MESSAGE =
-  "Your details can be changed only while your application is a draft, or when the vetting team has asked you for more information. Nothing was changed.";
+/** A catalog id: the applicant's page says it in its language. */
+export const NOT_EDITABLE_MESSAGE = "workspace.refused.notEditable";
 
 export type TEditableDetails = Omit<TApplicationDetails, "email">;
 const EDITABLE_FIELDS = ["fullName", "matrixId", "phone", "statement"] as const;

@@ -13,7 +13,13 @@ import {
   recordAudit,
 } from "../../audit.js";
 import type { Transaction } from "../../db.js";
-import { type CaseMove, type CaseState, CaseTransitionError, transition } from "../../domain/caseStates.js";
+import {
+  CASE_MOVE_REFUSED_MESSAGE,
+  type CaseMove,
+  type CaseState,
+  CaseTransitionError,
+  transition,
+} from "../../domain/caseStates.js";
 import { conflict, notFound } from "../../errors.js";
 import type { Prisma } from "../../generated/prisma/client.js";
 
@@ -126,7 +132,9 @@ export function allowedTarget(from: CaseState, move: CaseMove): CaseState {
   try {
     return transition(from, move);
   } catch (error) {
-    if (error instanceof CaseTransitionError) throw conflict(error.message);
+    if (error instanceof CaseTransitionError) {
+      throw conflict(CASE_MOVE_REFUSED_MESSAGE, { state: error.from, move: error.move });
+    }
     throw error;
   }
 }

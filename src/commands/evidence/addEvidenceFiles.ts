@@ -41,7 +41,8 @@ const NOTHING_KEPT = "Nothing was kept.";
 
 const PLACEMENT_TRANSACTION_TIMEOUT_MS = 20_000;
 
-export const APPLICANT_EVIDENCE_CLOSED_MESSAGE = `Files can be added only while your application is a draft, or when the vetting team has asked you for more information. ${NOTHING_KEPT}`;
+/** A catalog id: the applicant's page (and the upload script's JSON) says it in its language. */
+export const APPLICANT_EVIDENCE_CLOSED_MESSAGE = "evidence.refused.closed";
 
 /** Said on the upload page of a case that no longer takes files (and, with "Nothing was kept.", on a refusal). */
 export function caseClosedForEvidenceMessage(state: CaseState): string {

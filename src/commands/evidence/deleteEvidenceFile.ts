@@ -19,8 +19,8 @@ import { lockCaseForCommand } from "../../queries/cases.js";
 import { findEvidenceFile } from "../../queries/evidence.js";
 import type { EvidenceStore } from "../../storage/evidenceStore.js";
 
-export const APPLICANT_EVIDENCE_LOCKED_MESSAGE =
-  "Files can be deleted only while your application is a draft, or when the vetting team has asked you for more information. Nothing was deleted.";
+/** A catalog id: the applicant's page says it in its language. */
+export const APPLICANT_EVIDENCE_LOCKED_MESSAGE = "evidence.refused.locked";
 
 export const NOT_UPLOADER_MESSAGE =
   "Only the person who added this file, or an admin, may delete it. Nothing was deleted.";

@@ -315,7 +315,7 @@ describe("uploading", () => {
     const response = await upload(browser, [pdfFile()], { note });
     assert.equal(response.status, 400);
     const html = await response.text();
-    assert.match(html, /Note: use at most 1000 characters\. Nothing was kept\./);
+    assert.match(html, /Note: use at most 1,000 characters\. Nothing was kept\./);
     assert.ok(html.includes(`>${note}</textarea>`));
     await expectNothingKept();
   });

@@ -71,7 +71,9 @@ export function applicantEvidenceRoutes(deps: AppDependencies): Router {
     const renderPage = (refusal: EvidenceUploadRefusal) =>
       renderEvidencePage(ctx, deps, { status: refusal.status, refusal });
     if (!canApplicantAddEvidence(vettingCase)) {
-      return refuseEvidenceUpload(ctx, caseRefusal(409, APPLICANT_EVIDENCE_CLOSED_MESSAGE), renderPage);
+      return refuseEvidenceUpload(ctx, caseRefusal(409, APPLICANT_EVIDENCE_CLOSED_MESSAGE), renderPage, {
+        translator: ctx.state.translator,
+      });
     }
     await acceptEvidenceUpload(ctx, tools, {
       caseId: vettingCase.id,
@@ -81,6 +83,7 @@ export function applicantEvidenceRoutes(deps: AppDependencies): Router {
       doneUrl: (outcome) => applicantEvidenceDoneUrl(outcome),
       audit: applicantAuditActor(ctx),
       renderPage,
+      translator: ctx.state.translator,
     });
   });
 
@@ -117,6 +120,8 @@ export function applicantEvidenceRoutes(deps: AppDependencies): Router {
           audit: applicantAuditActor(ctx),
         }),
       (message, status) => renderEvidencePage(ctx, deps, { status, refusal: caseRefusal(status, message) }),
+      [409],
+      ctx.state.translator,
     );
     if (!outcome.isDone) return;
     ctx.status = 303;

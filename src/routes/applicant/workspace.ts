@@ -18,7 +18,7 @@ import type { AppDependencies } from "../../appDependencies.js";
 import { clearApplicantCookie, endApplicantSession } from "../../applicantSessions.js";
 import { applicantAuditActor } from "../../audit.js";
 import {
-  notOpenForRepliesMessage,
+  NOT_OPEN_FOR_REPLIES_MESSAGE,
   replyToVettingTeam,
 } from "../../commands/applicants/replyToVettingTeam.js";
 import { resubmitApplication } from "../../commands/applicants/resubmitApplication.js";
@@ -34,7 +34,7 @@ import {
 import { withdrawApplication } from "../../commands/applicants/withdrawApplication.js";
 import { ZApplicationDetails } from "../../domain/applicationFields.js";
 import { ZReplyForm } from "../../domain/caseReplies.js";
-import { allowedMoves, CASE_STATE_LABELS } from "../../domain/caseStates.js";
+import { allowedMoves } from "../../domain/caseStates.js";
 import { HttpError } from "../../errors.js";
 import { signedInApplicant } from "../../middleware/applicantSession.js";
 import { canApplicantEdit, canApplicantReply, canApplicantWithdraw } from "../../policies/cases.js";
@@ -52,8 +52,7 @@ export const ZEditableDetails = ZApplicationDetails.omit({ email: true });
 
 const EDITABLE_FIELDS = ["fullName", "matrixId", "phone", "statement"] as const;
 
-const NOT_WITHDRAWABLE_MESSAGE =
-  "Your application can no longer be withdrawn: it has been decided or withdrawn already.";
+const NOT_WITHDRAWABLE_MESSAGE = "workspace.refused.notWithdrawable";
 
 export function workspaceRoutes(deps: AppDependencies): Router {
   const router = new Router();
@@ -138,7 +137,7 @@ export function workspaceRoutes(deps: AppDependencies): Router {
     if (!canApplicantReply(vettingCase)) {
       return renderWorkspace(ctx, deps, {
         status: 409,
-        conflict: notOpenForRepliesMessage(CASE_STATE_LABELS[vettingCase.state]),
+        conflict: ctx.state.translator.t(NOT_OPEN_FOR_REPLIES_MESSAGE, { state: vettingCase.state }),
       });
     }
     const form = readForm(ctx, ZReplyForm, ["message"]);
@@ -157,7 +156,7 @@ export function workspaceRoutes(deps: AppDependencies): Router {
       // What they wrote stays in the form: nothing is lost to the limit.
       return renderWorkspace(ctx, deps, {
         status: 429,
-        conflict: error.message,
+        conflict: ctx.state.translator.message(error.message, error.messageValues),
         replyValues: { message: form.values.message ?? "" },
       });
     }
@@ -191,8 +190,11 @@ async function actOnWorkspace(
   deps: AppDependencies,
   command: () => Promise<WorkspaceNotice>,
 ): Promise<void> {
-  const outcome = await orShowRefusal(command, (message, status) =>
-    renderWorkspace(ctx, deps, { status, conflict: message }),
+  const outcome = await orShowRefusal(
+    command,
+    (message, status) => renderWorkspace(ctx, deps, { status, conflict: message }),
+    [409],
+    ctx.state.translator,
   );
   if (!outcome.isDone) return;
   ctx.status = 303;

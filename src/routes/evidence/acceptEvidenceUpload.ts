@@ -25,6 +25,7 @@ import { recordMalwareRefusal } from "../../commands/evidence/recordMalwareRefus
 import type { Config } from "../../config.js";
 import type { Database } from "../../db.js";
 import { HttpError } from "../../errors.js";
+import { englishTranslator, type Translator } from "../../i18n/translator.js";
 import type { Logger } from "../../logger.js";
 import { countEvidenceUploadAccepted, countEvidenceUploadRefused } from "../../metrics.js";
 import {
@@ -33,6 +34,7 @@ import {
   type EvidenceUploadOutcome,
   type EvidenceUploadRefusal,
 } from "../../presenters/evidence.js";
+import { translatedRefusal } from "../../presenters/evidenceRefusals.js";
 import { evidenceBudgetOf, findEvidenceUsage } from "../../queries/evidence.js";
 import {
   createEvidenceUploadLimits,
@@ -89,23 +91,26 @@ export function wantsJsonAnswer(ctx: Context): boolean {
 /**
  * Refuses an upload: the page or JSON with the status. Unless the whole body was read, the connection
  * is closed, so that Node does not read (and throw away) the rest of a large upload to keep it alive.
+ * With `translator` (the applicant's page language), the JSON the upload script shows says the refusal
+ * in that language, as the page does; without, it stays as the checks wrote it (staff pages: English).
  */
 export async function refuseEvidenceUpload(
   ctx: Context,
   refusal: EvidenceUploadRefusal,
   renderPage: (refusal: EvidenceUploadRefusal) => Promise<void>,
-  options: { isBodyRead: boolean } = { isBodyRead: false },
+  options: { isBodyRead?: boolean; translator?: Translator } = {},
 ): Promise<void> {
   if (!options.isBodyRead || !ctx.req.complete) ctx.set("Connection", "close");
   if (wantsJsonAnswer(ctx)) {
+    const said = options.translator ? (translatedRefusal(options.translator, refusal) ?? refusal) : refusal;
     ctx.status = refusal.status;
     ctx.body = {
       error: {
         status: refusal.status,
         id: refusalId(refusal.status),
-        message: refusal.message,
+        message: said.message,
         requestId: ctx.state.requestId,
-        files: refusal.fileProblems,
+        files: said.fileProblems,
       },
     };
     return;
@@ -145,13 +150,17 @@ export async function acceptEvidenceUpload(
     doneUrl: (outcome: EvidenceUploadOutcome) => string;
     audit: AuditActor;
     renderPage: (refusal: EvidenceUploadRefusal) => Promise<void>;
+    /** The applicant's page language, for the upload script's JSON refusals (see refuseEvidenceUpload). */
+    translator?: Translator;
   },
 ): Promise<void> {
   const usage = await findEvidenceUsage(tools.db, request.caseId);
   const fullProblem = evidenceBudgetProblem(tools.config.evidence, usage);
   if (fullProblem) {
     countEvidenceUploadRefused("case_full");
-    return refuseEvidenceUpload(ctx, caseRefusal(413, fullProblem), request.renderPage);
+    return refuseEvidenceUpload(ctx, caseRefusal(413, fullProblem), request.renderPage, {
+      translator: request.translator,
+    });
   }
   let typedNote = "";
   const outcome: EvidenceUploadOutcome = { wasMetadataRemoved: false };
@@ -241,12 +250,15 @@ export async function acceptEvidenceUpload(
         ctx,
         {
           status: error.status,
-          message: error.message,
+          // A catalog id with values (a case that changed) is said now; the refusal carries text only.
+          message: Object.keys(error.messageValues).length
+            ? (request.translator ?? englishTranslator()).message(error.message, error.messageValues)
+            : error.message,
           fileProblems: error instanceof EvidenceUploadRefused ? error.fileProblems : [],
           note: typedNote,
         },
         request.renderPage,
-        { isBodyRead: isReceiving },
+        { isBodyRead: isReceiving, translator: request.translator },
       );
     }
     // Other refusals (the CSRF token, the hourly limits, too many uploads in flight) are error pages.

@@ -75,10 +75,7 @@ export function registrationTokenLinkRoutes(deps: AppDependencies): Router {
     }
     const waitSeconds = await limits.revealLinkRequestFromIp(ctx.ip);
     if (waitSeconds !== null) {
-      throw rateLimited(
-        waitSeconds,
-        "Too many links have been asked for from your network in the last hour. Wait a while and try again.",
-      );
+      throw rateLimited(waitSeconds, "errors.message.tooManyLinkRequests");
     }
     // Past the per-address limit nothing more is sent, and the answer stays the same.
     if (await limits.revealLinkForAddress(form.data.email)) {

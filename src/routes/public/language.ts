@@ -26,7 +26,7 @@ export function languageRoutes(deps: AppDependencies): Router {
   router.post(urls.language(), async (ctx) => {
     const parsed = ZLanguageChoice.safeParse(ctx.request.body);
     if (!parsed.success || !isLanguage(parsed.data.language, deps.config.languages)) {
-      throw badRequest("Choose one of the languages the switcher offers.");
+      throw badRequest("errors.message.unknownLanguage");
     }
     rememberLanguage(ctx, deps.config, parsed.data.language);
     const applicant = ctx.state.applicant;
