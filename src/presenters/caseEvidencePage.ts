@@ -2,10 +2,9 @@
 // those who may see them), what it holds against its limits, and the upload form while it takes files
 // (else why not). Also the "delete this file?" page (evidence-delete.njk).
 
-import { caseClosedForEvidenceMessage } from "../commands/evidence/addEvidenceFiles.js";
 import type { Config } from "../config.js";
-import { ERASED_CASE_MESSAGE } from "../domain/caseMessages.js";
 import { formatCaseNumber } from "../domain/caseNumber.js";
+import type { Translator } from "../i18n/translator.js";
 import type { CaseFacts } from "../policies/cases.js";
 import type { EvidenceFileRow, EvidenceUsage } from "../queries/evidence.js";
 import type { SignedInStaff } from "../sessions.js";
@@ -50,11 +49,12 @@ export function caseEvidencePageModel(input: {
   canAdd: boolean;
   limits: Config["evidence"];
   refusal: EvidenceUploadRefusal | null;
+  translator: Translator;
 }) {
-  const { staff, vettingCase, canAdd } = input;
+  const { staff, vettingCase, canAdd, translator } = input;
   const facts = vettingCase.facts;
   return {
-    caseView: presentCaseHeading(vettingCase),
+    caseView: presentCaseHeading(vettingCase, translator),
     files: presentEvidenceFiles(input.rows, { kind: "staff", actor: staff }, facts),
     usage: presentEvidenceUsage(input.limits, input.usage),
     ...presentEvidenceUploadSection({
@@ -68,8 +68,8 @@ export function caseEvidencePageModel(input: {
     closedMessage: canAdd
       ? null
       : facts.erasedAt
-        ? ERASED_CASE_MESSAGE
-        : caseClosedForEvidenceMessage(facts.state),
+        ? translator.t("staff.cases.erasedCase")
+        : translator.t("staff.cases.evidence.closed", { state: facts.state }),
     can: { add: canAdd },
     links: { case: urls.staffCase(vettingCase.id) },
   };

@@ -66,7 +66,7 @@ export function presentEvidenceFiles(
       uploader:
         row.uploaderKind === "APPLICANT"
           ? isStaffViewer
-            ? "The applicant"
+            ? "staff.cases.theApplicant"
             : "You"
           : (row.uploadedBy?.name ?? "A staff member"),
       uploadedAt: formatDateTime(row.createdAt),

@@ -144,7 +144,15 @@ export function caseEvidenceRoutes(deps: AppDependencies): Router {
     }
     await ctx.render(
       "staff/cases/evidence-viewer.njk",
-      evidenceViewerPageModel({ viewer: staff, vettingCase, details, files, fileId: file.id, pdf }),
+      evidenceViewerPageModel({
+        viewer: staff,
+        vettingCase,
+        details,
+        files,
+        fileId: file.id,
+        pdf,
+        translator: ctx.state.translator,
+      }),
     );
   });
 
@@ -224,6 +232,7 @@ async function renderUploadPage(
       canAdd: canAddEvidence(staff, facts),
       limits: deps.config.evidence,
       refusal: view.refusal ?? null,
+      translator: ctx.state.translator,
     }),
   );
   ctx.status = status;

@@ -1,0 +1,35 @@
+// The case pages say a command's refusal from the catalog. In English the catalog's sentence must be the
+// command's own, word for word (else the English page would change); in the pseudo-language every one
+// is translated; a sentence nobody listed is shown as it is, never hidden.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { assignmentClosedMessage } from "../commands/cases/assignCase.js";
+import { CaseTransitionError } from "../domain/caseStates.js";
+import { englishTranslator, loadTranslators } from "../i18n/translator.js";
+import { knownCaseRefusals, translateCaseRefusal } from "./caseRefusals.js";
+
+test("in English every known refusal reads exactly as the command says it", () => {
+  const english = englishTranslator();
+  const sentences = knownCaseRefusals();
+  assert.ok(sentences.length > 50);
+  const changed = sentences.filter((sentence) => translateCaseRefusal(english, sentence) !== sentence);
+  assert.deepEqual(changed, []);
+});
+
+test("in the pseudo-language each is translated, with the state and the move it names", async () => {
+  const pseudo = (await loadTranslators(["en", "en-XA"])).for("en-XA");
+  const untranslated = knownCaseRefusals().filter(
+    (sentence) => translateCaseRefusal(pseudo, sentence) === sentence,
+  );
+  assert.deepEqual(untranslated, []);
+  assert.notEqual(
+    translateCaseRefusal(pseudo, new CaseTransitionError("approve", "WITHDRAWN").message),
+    translateCaseRefusal(pseudo, new CaseTransitionError("approve", "REJECTED").message),
+  );
+  assert.match(translateCaseRefusal(pseudo, assignmentClosedMessage("APPROVED")), /ȧȧƥƥřǿǿṽḗḗḓ/);
+});
+
+test("a sentence not listed is shown as it is", async () => {
+  const pseudo = (await loadTranslators(["en", "en-XA"])).for("en-XA");
+  assert.equal(translateCaseRefusal(pseudo, "A refusal added later."), "A refusal added later.");
+});
