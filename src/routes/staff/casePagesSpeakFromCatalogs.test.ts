@@ -188,6 +188,17 @@ describe("the staff case pages in the pseudo-language", () => {
       superadmin.post(`/staff/cases/${inReview.id}/conflicts`, { conflictReason: "" }),
       422,
     );
+    await visit(
+      "decision without its reason",
+      superadmin.post(`/staff/cases/${inReview.id}/decision`, { decision: "reject" }),
+      422,
+    );
+    await visit("closing with mistakes", superadmin.post(`/staff/cases/${inReview.id}/close`, {}), 422);
+    await visit(
+      "correction with mistakes",
+      superadmin.post(`/staff/cases/${inReview.id}/details`, { correctFullName: "", correctionReason: "" }),
+      422,
+    );
 
     // The evidence pages and the viewer (an image, and a PDF a page at a time).
     await visit("evidence page", superadmin.get(`/staff/cases/${inReview.id}/evidence`));
@@ -243,13 +254,20 @@ describe("the staff case pages in the pseudo-language", () => {
       superadmin.post("/staff/cases/new", { fullName: "", email: "nope", verifiedOn: "soon", place: "" }),
       422,
     );
-    await visit(
+    const opened = await visit(
       "new case opened",
       superadmin.post("/staff/cases/new", {
         fullName: newCaseName,
         email: "odalys@example.org",
         isInvitationSent: "",
       }),
+    );
+    const draftId = /action="\/staff\/cases\/([0-9a-f-]{36})\/submit-on-behalf"/.exec(opened)?.[1];
+    assert.ok(draftId, "the new draft offers to submit for the person");
+    await visit(
+      "submitting for the person with mistakes",
+      superadmin.post(`/staff/cases/${draftId}/submit-on-behalf`, {}),
+      422,
     );
 
     // A conflict of interest: the short page the conflicted person sees.
