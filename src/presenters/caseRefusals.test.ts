@@ -6,6 +6,7 @@ import { test } from "node:test";
 import { assignmentClosedMessage } from "../commands/cases/assignCase.js";
 import { CaseTransitionError } from "../domain/caseStates.js";
 import { englishTranslator, loadTranslators } from "../i18n/translator.js";
+import { sayReasons } from "../policies/cases.js";
 import { knownCaseRefusals, translateCaseRefusal } from "./caseRefusals.js";
 
 test("in English every known refusal reads exactly as the command says it", () => {
@@ -27,6 +28,33 @@ test("in the pseudo-language each is translated, with the state and the move it 
     translateCaseRefusal(pseudo, new CaseTransitionError("approve", "REJECTED").message),
   );
   assert.match(translateCaseRefusal(pseudo, assignmentClosedMessage("APPROVED")), /ȧȧƥƥřǿǿṽḗḗḓ/);
+});
+
+test("a refused decision's reasons, one after the other, are said from the catalog", async () => {
+  const pseudo = (await loadTranslators(["en", "en-XA"])).for("en-XA");
+  const refusals = [
+    sayReasons([
+      { id: "staff.cases.decisionBarrier.opened" },
+      { id: "staff.cases.decisionBarrier.sameMatrixId" },
+      { id: "staff.cases.decisionBarrier.differentAdmin" },
+    ]),
+    sayReasons([
+      { id: "staff.cases.approvalBlocker.records", values: { needed: 2, count: 1 } },
+      { id: "staff.cases.approvalBlocker.notCounted", values: { excluded: 3 } },
+      { id: "staff.cases.approvalBlocker.reference" },
+    ]),
+  ];
+  assert.match(
+    refusals[0] ?? "",
+    /^You opened this case\. Your own Matrix ID is the applicant’s\. A different/,
+  );
+  for (const refusal of refusals) {
+    assert.equal(translateCaseRefusal(englishTranslator(), refusal), refusal);
+    const said = translateCaseRefusal(pseudo, refusal);
+    assert.notEqual(said, refusal);
+    assert.deepEqual(said.match(/\b[A-Za-z]{2,}\b/g), null, said);
+  }
+  assert.match(translateCaseRefusal(pseudo, refusals[1] ?? ""), /2.*1.*3/);
 });
 
 test("a sentence not listed is shown as it is", async () => {

@@ -29,7 +29,7 @@ import {
   type CaseMove,
   CaseTransitionError,
 } from "../domain/caseStates.js";
-import type { Translator } from "../i18n/translator.js";
+import { englishTranslator, type Translator } from "../i18n/translator.js";
 
 const FIXED: ReadonlyMap<string, string> = new Map([
   [ERASED_CASE_MESSAGE, "staff.cases.erasedCase"],
@@ -79,6 +79,63 @@ function sentencesByState() {
   return sentences;
 }
 
+/**
+ * The decision rules' reasons (policies/cases.ts), which a refused decision says one after the other in
+ * English: each as a pattern over its English text, its values as named groups.
+ */
+const DECISION_REASON_IDS = [
+  "onlyAdmins",
+  "erased",
+  "notInReview",
+  "differentAdmin",
+  "conflict",
+  "opened",
+  "submittedOnBehalf",
+  "vetted",
+  "uploaded",
+  "sameEmail",
+  "samePhone",
+  "sameMatrixId",
+].map((name) => `staff.cases.decisionBarrier.${name}`);
+const APPROVAL_REASON_IDS = ["reference", "oneRecord", "records", "notCounted"].map(
+  (name) => `staff.cases.approvalBlocker.${name}`,
+);
+
+let reasonPatternsCache: { id: string; pattern: RegExp }[] | undefined;
+function reasonPatterns() {
+  if (reasonPatternsCache) return reasonPatternsCache;
+  const english = englishTranslator();
+  const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  reasonPatternsCache = [...DECISION_REASON_IDS, ...APPROVAL_REASON_IDS].map((id) => {
+    // The English with its numbers as placeholders, each placeholder a named group.
+    const marked = english.t(id, { needed: 1_000_001, count: 1_000_002, excluded: 1_000_003 });
+    const source = escapeRegExp(marked)
+      .replace("1000001", "(?<needed>\\d+)")
+      .replace("1000002", "(?<count>\\d+)")
+      .replace("1000003", "(?<excluded>\\d+)");
+    return { id, pattern: new RegExp(`^${source}(?: |$)`) };
+  });
+  return reasonPatternsCache;
+}
+
+/** A refused decision's reasons, each said from the catalog, or null when `message` is not only those. */
+function translateDecisionReasons(translator: Translator, message: string): string | null {
+  const said: string[] = [];
+  let rest = message;
+  while (rest !== "") {
+    const known = reasonPatterns()
+      .map(({ id, pattern }) => ({ id, match: pattern.exec(rest) }))
+      .find((candidate) => candidate.match !== null);
+    if (!known?.match) return null;
+    const values = Object.fromEntries(
+      Object.entries(known.match.groups ?? {}).map(([name, value]) => [name, Number(value)]),
+    );
+    said.push(translator.t(known.id, values));
+    rest = rest.slice(known.match[0].length);
+  }
+  return said.length > 0 ? said.join(" ") : null;
+}
+
 /** Every sentence recognised here (for the test that English says each exactly as its command does). */
 export function knownCaseRefusals(): string[] {
   return [...FIXED.keys(), ...sentencesByState().keys()];
@@ -90,5 +147,5 @@ export function translateCaseRefusal(translator: Translator, message: string): s
   if (fixed) return translator.t(fixed);
   const byState = sentencesByState().get(message);
   if (byState) return translator.t(byState.id, byState.values);
-  return translator.message(message);
+  return translateDecisionReasons(translator, message) ?? translator.message(message);
 }

@@ -193,6 +193,11 @@ describe("the staff case pages in the pseudo-language", () => {
       superadmin.post(`/staff/cases/${inReview.id}/decision`, { decision: "reject" }),
       422,
     );
+    await visit(
+      "decision refused: the case is decided",
+      superadmin.post(`/staff/cases/${rejected.id}/decision`, { decision: "approve" }),
+      409,
+    );
     await visit("closing with mistakes", superadmin.post(`/staff/cases/${inReview.id}/close`, {}), 422);
     await visit(
       "correction with mistakes",
