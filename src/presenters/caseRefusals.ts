@@ -20,6 +20,7 @@ import { NOT_WAITING_FOR_PERSON_MESSAGE } from "../commands/cases/inviteApplican
 import { CASE_CHANGED_MESSAGE } from "../commands/cases/moveCase.js";
 import { NOT_CITABLE_MESSAGE, vettingClosedMessage } from "../commands/cases/recordVettingRecord.js";
 import { ALREADY_WITHDRAWN_MESSAGE } from "../commands/cases/withdrawConflictOfInterest.js";
+import { caseClosedForUploadMessage } from "../commands/evidence/addEvidenceFiles.js";
 import { evidenceLockedMessage, NOT_UPLOADER_MESSAGE } from "../commands/evidence/deleteEvidenceFile.js";
 import { ERASED_CASE_MESSAGE } from "../domain/caseMessages.js";
 import {
@@ -62,6 +63,10 @@ function sentencesByState() {
     });
     sentences.set(vettingClosedMessage(state), {
       id: "staff.cases.refusal.vettingClosed",
+      values: { state },
+    });
+    sentences.set(caseClosedForUploadMessage(state), {
+      id: "staff.cases.refusal.uploadClosed",
       values: { state },
     });
     sentences.set(evidenceLockedMessage(CASE_STATE_LABELS[state]), {
