@@ -64,7 +64,7 @@ export function caseEvidencePageModel(input: {
   });
   return {
     caseView: presentCaseHeading(vettingCase, translator),
-    files: presentEvidenceFiles(input.rows, { kind: "staff", actor: staff }, facts),
+    files: presentEvidenceFiles(input.rows, { kind: "staff", actor: staff, translator }, facts),
     usage: presentEvidenceUsage(input.limits, input.usage),
     ...uploadSection,
     // A case that no longer takes files says why in the page's language (upload refusals stay English).
@@ -84,8 +84,13 @@ export function evidenceDeletionModel(
   staff: SignedInStaff,
   vettingCase: EvidenceCase,
   file: EvidenceFileRow,
+  translator: Translator,
 ) {
-  const [fileView] = presentEvidenceFiles([file], { kind: "staff", actor: staff }, vettingCase.facts);
+  const [fileView] = presentEvidenceFiles(
+    [file],
+    { kind: "staff", actor: staff, translator },
+    vettingCase.facts,
+  );
   return {
     caseNumber: formatCaseNumber(vettingCase.number),
     file: fileView,

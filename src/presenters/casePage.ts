@@ -141,7 +141,7 @@ export function casePageModel(input: {
     },
     evidence: {
       files: canViewEvidence(staff, facts)
-        ? presentEvidenceFiles(evidenceRows, { kind: "staff", actor: staff }, facts)
+        ? presentEvidenceFiles(evidenceRows, { kind: "staff", actor: staff, translator }, facts)
         : [],
       usage: presentEvidenceUsage(config.evidence, records.evidenceUsage),
     },

@@ -38,7 +38,7 @@ export function evidenceViewerPageModel(input: {
   const { vettingCase, details } = input;
   const fileViews = presentEvidenceFiles(
     input.files,
-    { kind: "staff", actor: input.viewer },
+    { kind: "staff", actor: input.viewer, translator: input.translator },
     vettingCase.facts,
   );
   const file = fileViews.find((candidate) => candidate.id === input.fileId);

@@ -166,7 +166,10 @@ export function caseEvidenceRoutes(deps: AppDependencies): Router {
       });
     }
     authorize(canDeleteEvidence(staff, facts, file), NOT_UPLOADER_MESSAGE);
-    await ctx.render("staff/cases/evidence-delete.njk", evidenceDeletionModel(staff, vettingCase, file));
+    await ctx.render(
+      "staff/cases/evidence-delete.njk",
+      evidenceDeletionModel(staff, vettingCase, file, ctx.state.translator),
+    );
   });
 
   router.post("/cases/:caseId/evidence/:fileId/delete", async (ctx) => {

@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { EVIDENCE_TYPES } from "../../domain/evidenceTypes.js";
+import { loadTranslators } from "../../i18n/translator.js";
 import { postForm, startTestApp, type TestApp } from "../../test/app.js";
 import { seedEvidenceFile } from "../../test/evidenceFiles.js";
 import { pdfDocument, pngImage } from "../../test/evidenceFixtures.js";
@@ -119,6 +120,18 @@ describe("the staff case pages in the pseudo-language", () => {
       uploaderKind: "STAFF",
       uploadedById: inReview.agent.id,
     });
+    // A PDF kept with active content (EVIDENCE_PDF_ACTIVE=flag): staff are warned what it carries.
+    const flagged = await seedEvidenceFile(testApp, {
+      caseId: inReview.id,
+      bytes: pdfDocument("Form"),
+      displayName: "signed-form.pdf",
+      mediaType: "application/pdf",
+    });
+    await testApp.db.evidenceFile.update({
+      where: { id: flagged.id },
+      data: { activeContent: ["javascript", "embedded_file"] },
+    });
+    const pseudo = (await loadTranslators(testApp.config.languages)).for("en-XA");
     const newCaseName = "Odalys Fenwright";
     const comment = "Met Odalys at the Juniper meetup";
     knownValues.push(
@@ -126,6 +139,13 @@ describe("the staff case pages in the pseudo-language", () => {
       agent.member.name,
       png.displayName,
       pdf.displayName,
+      flagged.displayName,
+      // What the flagged PDF carries, listed in Intl's own words for the page's locale.
+      new Intl.ListFormat("en-GB", { type: "conjunction" }).format(
+        ["javascript", "embedded_file"].map((kind) =>
+          pseudo.t(`staff.cases.evidence.activeContentKind.${kind}`),
+        ),
+      ),
       "Scanned at the Juniper meetup",
       newCaseName,
       "odalys@example.org",
