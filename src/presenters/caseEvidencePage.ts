@@ -9,7 +9,7 @@ import type { CaseFacts } from "../policies/cases.js";
 import type { EvidenceFileRow, EvidenceUsage } from "../queries/evidence.js";
 import type { SignedInStaff } from "../sessions.js";
 import { urls } from "../urls.js";
-import { translateCaseRefusal } from "./caseRefusals.js";
+import { translateStaffUploadRefusal } from "./caseRefusals.js";
 import { presentCaseHeading } from "./cases.js";
 import type { EvidenceUploadOutcome } from "./evidence.js";
 import {
@@ -60,15 +60,13 @@ export function caseEvidencePageModel(input: {
     doneUrl: caseEvidenceDoneUrl(vettingCase.id),
     limits: input.limits,
     usage: input.usage,
-    refusal: input.refusal,
+    refusal: translateStaffUploadRefusal(translator, input.refusal),
   });
   return {
     caseView: presentCaseHeading(vettingCase, translator),
     files: presentEvidenceFiles(input.rows, { kind: "staff", actor: staff, translator }, facts),
     usage: presentEvidenceUsage(input.limits, input.usage),
     ...uploadSection,
-    // A case that no longer takes files says why in the page's language (upload refusals stay English).
-    conflict: uploadSection.conflict ? translateCaseRefusal(translator, uploadSection.conflict) : null,
     closedMessage: canAdd
       ? null
       : facts.erasedAt

@@ -4,10 +4,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { assignmentClosedMessage } from "../commands/cases/assignCase.js";
+import { caseClosedForUploadMessage } from "../commands/evidence/addEvidenceFiles.js";
 import { CaseTransitionError } from "../domain/caseStates.js";
 import { englishTranslator, loadTranslators } from "../i18n/translator.js";
 import { sayReasons } from "../policies/cases.js";
-import { knownCaseRefusals, translateCaseRefusal } from "./caseRefusals.js";
+import { knownCaseRefusals, translateCaseRefusal, translateStaffUploadRefusal } from "./caseRefusals.js";
+import { caseRefusal } from "./evidence.js";
 
 test("in English every known refusal reads exactly as the command says it", () => {
   const english = englishTranslator();
@@ -60,4 +62,22 @@ test("a refused decision's reasons, one after the other, are said from the catal
 test("a sentence not listed is shown as it is", async () => {
   const pseudo = (await loadTranslators(["en", "en-XA"])).for("en-XA");
   assert.equal(translateCaseRefusal(pseudo, "A refusal added later."), "A refusal added later.");
+});
+
+test("an upload refusal on a case's evidence page: English as the check says it, else from the catalog where the words match", async () => {
+  const pseudo = (await loadTranslators(["en", "en-XA"])).for("en-XA");
+  const refusal = {
+    ...caseRefusal(422, caseClosedForUploadMessage("APPROVED")),
+    fileProblems: [
+      { fileName: "empty.png", message: "The file is empty." },
+      // Worded for applicants in the catalog: staff keep the check's own sentence.
+      { fileName: "bad.pdf", message: "The virus scanner found malware in the file, so it was not kept." },
+    ],
+  };
+  assert.deepEqual(translateStaffUploadRefusal(englishTranslator(), refusal), refusal);
+  const said = translateStaffUploadRefusal(pseudo, refusal);
+  assert.notEqual(said?.message, refusal.message);
+  assert.deepEqual(said?.message.match(/\b[A-Za-z]{2,}\b/g), null);
+  assert.notEqual(said?.fileProblems[0]?.message, "The file is empty.");
+  assert.equal(said?.fileProblems[1]?.message, refusal.fileProblems[1]?.message);
 });

@@ -31,6 +31,8 @@ import {
   CaseTransitionError,
 } from "../domain/caseStates.js";
 import { englishTranslator, type Translator } from "../i18n/translator.js";
+import type { EvidenceUploadRefusal } from "./evidence.js";
+import { translateUploadRefusal } from "./evidenceRefusals.js";
 
 const FIXED: ReadonlyMap<string, string> = new Map([
   [ERASED_CASE_MESSAGE, "staff.cases.erasedCase"],
@@ -153,4 +155,28 @@ export function translateCaseRefusal(translator: Translator, message: string): s
   const byState = sentencesByState().get(message);
   if (byState) return translator.t(byState.id, byState.values);
   return translateDecisionReasons(translator, message) ?? translator.message(message);
+}
+
+/**
+ * An upload refusal on a case's evidence page: a case refusal as on the case page, and a check's
+ * sentence from the applicant's catalog messages where their English is the staff's sentence word for
+ * word (some are worded for applicants, and stay as the check says them).
+ */
+export function translateStaffUploadRefusal(
+  translator: Translator,
+  refusal: EvidenceUploadRefusal | null,
+): EvidenceUploadRefusal | null {
+  if (!refusal) return null;
+  const say = (message: string) => {
+    const asCaseRefusal = translateCaseRefusal(translator, message);
+    if (asCaseRefusal !== message) return asCaseRefusal;
+    return translateUploadRefusal(englishTranslator(), message) === message
+      ? translateUploadRefusal(translator, message)
+      : message;
+  };
+  return {
+    ...refusal,
+    message: say(refusal.message),
+    fileProblems: refusal.fileProblems.map((problem) => ({ ...problem, message: say(problem.message) })),
+  };
 }
