@@ -4,6 +4,7 @@ import path from "node:path";
 import nunjucks from "nunjucks";
 import type { AssetManifest } from "./assets.js";
 import { projectRoot } from "./config.js";
+import { englishTranslator, type MessageValues } from "./i18n/translator.js";
 
 export const viewsDir = path.join(projectRoot, "views");
 
@@ -18,6 +19,14 @@ export function createViewEnvironment(options: {
     lstripBlocks: true,
   });
   environment.addGlobal("asset", (logicalPath: string) => options.assets.urlFor(logicalPath));
+  // Every page's render context brings the page's own `t` and `msg` (app.ts languageContext), which take
+  // precedence; a template rendered without one (a panel on its own, in a test or a benchmark) speaks
+  // English, as staff pages do.
+  const english = englishTranslator();
+  environment.addGlobal("t", english.t);
+  environment.addGlobal("msg", (idOrText: string | null | undefined, values?: MessageValues) =>
+    english.message(idOrText, values),
+  );
   return environment;
 }
 

@@ -72,6 +72,7 @@ const queueModel = queuePageModel(
     counts: await countCaseQueueTabs(sqlPool, {}, staff.id),
   },
   await findStaffForAssigneeFilter(sqlPool),
+  translator,
 );
 const applicantCase = await findApplicantCase(sqlPool, caseId);
 if (!applicantCase) throw new Error(`no case ${caseId}`);

@@ -11,6 +11,7 @@
 // sees only its number, the person's name and its state: they cannot be assigned it, vet it, see its
 // evidence or decide it.
 import { type CaseState, canMakeMove, isEditableByApplicant, isOpenState } from "../domain/caseStates.js";
+import { englishTranslator, type Translator } from "../i18n/translator.js";
 import { type Actor, hasRole } from "./staff.js";
 
 /** Which of the applicant's identifiers a staff member's own matches (compared as duplicates are). */
@@ -179,25 +180,42 @@ export function canWithdrawConflict(
   return hasRole(actor, "INVITING_ADMIN");
 }
 
-const CLOSENESS_REASONS: Record<ApplicantIdentifier, string> = {
-  email: "Your own email address is the applicant’s.",
-  phone: "Your own phone number is the applicant’s.",
-  matrixId: "Your own Matrix ID is the applicant’s.",
+/**
+ * A reason these rules give, as a catalog message (`staff.cases.decisionBarrier.*`,
+ * `staff.cases.approvalBlocker.*`) with its values: the case page says it in the page's language, the
+ * commands' refusals in English (sayReasons).
+ */
+export interface PolicyReason {
+  id: string;
+  values?: Record<string, number>;
+}
+
+/** The reasons as one text, each sentence after the other. */
+export function sayReasons(
+  reasons: readonly PolicyReason[],
+  translator: Translator = englishTranslator(),
+): string {
+  return reasons.map((reason) => translator.t(reason.id, reason.values)).join(" ");
+}
+
+const CLOSENESS_REASONS: Record<ApplicantIdentifier, PolicyReason> = {
+  email: { id: "staff.cases.decisionBarrier.sameEmail" },
+  phone: { id: "staff.cases.decisionBarrier.samePhone" },
+  matrixId: { id: "staff.cases.decisionBarrier.sameMatrixId" },
 };
 
 /**
  * Why this person is too close to the case to decide it, every reason (the page lists them all), or
  * an empty list. Said to admins only: whether someone is close to a case is for the deciders to know.
  */
-export function reasonsTooCloseToDecide(actor: Actor, vettingCase: CaseFacts): string[] {
-  const reasons: string[] = [];
-  if (hasConflictOn(actor, vettingCase)) reasons.push("You have a conflict of interest on this case.");
-  if (vettingCase.createdById === actor.id) reasons.push("You opened this case.");
-  if (vettingCase.submittedById === actor.id)
-    reasons.push("You submitted this application on the person’s behalf.");
-  if (vettingCase.vettingRecords.some((record) => record.agentId === actor.id))
-    reasons.push("You wrote a vetting record for this case.");
-  if (vettingCase.staffUploaderIds.includes(actor.id)) reasons.push("You uploaded evidence to this case.");
+export function reasonsTooCloseToDecide(actor: Actor, vettingCase: CaseFacts): PolicyReason[] {
+  const reasons: PolicyReason[] = [];
+  const because = (id: string) => reasons.push({ id: `staff.cases.decisionBarrier.${id}` });
+  if (hasConflictOn(actor, vettingCase)) because("conflict");
+  if (vettingCase.createdById === actor.id) because("opened");
+  if (vettingCase.submittedById === actor.id) because("submittedOnBehalf");
+  if (vettingCase.vettingRecords.some((record) => record.agentId === actor.id)) because("vetted");
+  if (vettingCase.staffUploaderIds.includes(actor.id)) because("uploaded");
   const match = vettingCase.applicantMatches.find((candidate) => candidate.staffUserId === actor.id);
   for (const field of match?.matchedOn ?? []) reasons.push(CLOSENESS_REASONS[field]);
   return reasons;
@@ -216,41 +234,46 @@ export function independentVettingRecords(actor: Pick<Actor, "id">, vettingCase:
   return vettingCase.vettingRecords.filter((record) => !tooClose.has(record.agentId));
 }
 
-export const REFERENCE_NEEDED_MESSAGE =
-  "Approval needs a referee who answered and vouched for the person (see References).";
-
-/** Why this decider cannot approve the case yet (independent vetting, and a reference where required), or null. */
-export function approvalBlocker(actor: Actor, vettingCase: CaseFacts, rules: DecisionRules): string | null {
+/**
+ * Why this decider cannot approve the case yet (independent vetting, and a reference where required),
+ * every sentence, or null.
+ */
+export function approvalBlocker(
+  actor: Actor,
+  vettingCase: CaseFacts,
+  rules: DecisionRules,
+): PolicyReason[] | null {
   const blockers = [
-    vettingBlocker(actor, vettingCase, rules),
-    rules.approvalRequiresReference && vettingCase.vouchingReferenceIds.length === 0
-      ? REFERENCE_NEEDED_MESSAGE
-      : null,
-  ].filter((blocker) => blocker !== null);
-  return blockers.length > 0 ? blockers.join(" ") : null;
+    ...vettingBlocker(actor, vettingCase, rules),
+    ...(rules.approvalRequiresReference && vettingCase.vouchingReferenceIds.length === 0
+      ? [{ id: "staff.cases.approvalBlocker.reference" }]
+      : []),
+  ];
+  return blockers.length > 0 ? blockers : null;
 }
 
-/** Why this decider cannot approve the case yet for want of independent vetting, or null. */
-function vettingBlocker(actor: Actor, vettingCase: CaseFacts, rules: DecisionRules): string | null {
+/** Why this decider cannot approve the case yet for want of independent vetting (empty: nothing). */
+function vettingBlocker(actor: Actor, vettingCase: CaseFacts, rules: DecisionRules): PolicyReason[] {
   const records = independentVettingRecords(actor, vettingCase);
   const needed = rules.approvalMinVettingRecords;
   const hasVerified = records.some((record) => record.identityVerified);
-  if (records.length >= needed && hasVerified) return null;
+  if (records.length >= needed && hasVerified) return [];
   const excluded = vettingCase.vettingRecords.length - records.length;
   const notCounted =
-    excluded > 0
-      ? ` Records by you, by staff with a conflict of interest or by staff who share an identifier with the applicant do not count (${excluded} on this case).`
-      : "";
+    excluded > 0 ? [{ id: "staff.cases.approvalBlocker.notCounted", values: { excluded } }] : [];
   if (needed === 1 || (records.length >= needed && !hasVerified))
-    return `Approval needs a vetting record by someone else with the identity verified.${notCounted}`;
-  return `Approval needs ${needed} vetting records by staff other than you, at least one with the identity verified; this case has ${records.length}.${notCounted}`;
+    return [{ id: "staff.cases.approvalBlocker.oneRecord" }, ...notCounted];
+  return [
+    { id: "staff.cases.approvalBlocker.records", values: { needed, count: records.length } },
+    ...notCounted,
+  ];
 }
 
 export interface DecisionAssessment {
   /** Why this person may not decide the case at all now, each said on the page; empty when they may. */
-  barriers: string[];
+  barriers: PolicyReason[];
   /** Why approving is not open yet (rejecting and asking for more information stay open), or null. */
-  approvalBlocker: string | null;
+  approvalBlocker: PolicyReason[] | null;
 }
 
 /** Everything the decision panel says, and what decideCase checks. */
@@ -260,14 +283,15 @@ export function assessDecision(
   rules: DecisionRules,
 ): DecisionAssessment {
   if (!hasRole(actor, "INVITING_ADMIN"))
-    return { barriers: ["Only admins decide cases."], approvalBlocker: null };
-  if (vettingCase.erasedAt) return { barriers: ["This case was erased."], approvalBlocker: null };
+    return { barriers: [{ id: "staff.cases.decisionBarrier.onlyAdmins" }], approvalBlocker: null };
+  if (vettingCase.erasedAt)
+    return { barriers: [{ id: "staff.cases.decisionBarrier.erased" }], approvalBlocker: null };
   if (vettingCase.state !== "IN_REVIEW")
-    return { barriers: ["Only a case in review can be decided."], approvalBlocker: null };
+    return { barriers: [{ id: "staff.cases.decisionBarrier.notInReview" }], approvalBlocker: null };
   const tooClose = reasonsTooCloseToDecide(actor, vettingCase);
   if (tooClose.length > 0) {
     return {
-      barriers: [...tooClose, "A different admin must decide it (four eyes)."],
+      barriers: [...tooClose, { id: "staff.cases.decisionBarrier.differentAdmin" }],
       approvalBlocker: null,
     };
   }
@@ -282,8 +306,8 @@ export function decisionBlocker(
   rules: DecisionRules,
 ): string | null {
   const assessment = assessDecision(actor, vettingCase, rules);
-  if (assessment.barriers.length > 0) return assessment.barriers.join(" ");
-  return decision === "approve" ? assessment.approvalBlocker : null;
+  if (assessment.barriers.length > 0) return sayReasons(assessment.barriers);
+  return decision === "approve" && assessment.approvalBlocker ? sayReasons(assessment.approvalBlocker) : null;
 }
 
 export function canExportCase(actor: Actor, vettingCase: CaseFacts): boolean {

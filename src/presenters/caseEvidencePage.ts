@@ -2,14 +2,14 @@
 // those who may see them), what it holds against its limits, and the upload form while it takes files
 // (else why not). Also the "delete this file?" page (evidence-delete.njk).
 
-import { caseClosedForEvidenceMessage } from "../commands/evidence/addEvidenceFiles.js";
 import type { Config } from "../config.js";
-import { ERASED_CASE_MESSAGE } from "../domain/caseMessages.js";
 import { formatCaseNumber } from "../domain/caseNumber.js";
+import type { Translator } from "../i18n/translator.js";
 import type { CaseFacts } from "../policies/cases.js";
 import type { EvidenceFileRow, EvidenceUsage } from "../queries/evidence.js";
 import type { SignedInStaff } from "../sessions.js";
 import { urls } from "../urls.js";
+import { translateStaffUploadRefusal } from "./caseRefusals.js";
 import { presentCaseHeading } from "./cases.js";
 import type { EvidenceUploadOutcome } from "./evidence.js";
 import {
@@ -50,26 +50,28 @@ export function caseEvidencePageModel(input: {
   canAdd: boolean;
   limits: Config["evidence"];
   refusal: EvidenceUploadRefusal | null;
+  translator: Translator;
 }) {
-  const { staff, vettingCase, canAdd } = input;
+  const { staff, vettingCase, canAdd, translator } = input;
   const facts = vettingCase.facts;
+  const uploadSection = presentEvidenceUploadSection({
+    canAdd,
+    action: urls.staffCaseEvidence(vettingCase.id),
+    doneUrl: caseEvidenceDoneUrl(vettingCase.id),
+    limits: input.limits,
+    usage: input.usage,
+    refusal: translateStaffUploadRefusal(translator, input.refusal),
+  });
   return {
-    caseView: presentCaseHeading(vettingCase),
-    files: presentEvidenceFiles(input.rows, { kind: "staff", actor: staff }, facts),
+    caseView: presentCaseHeading(vettingCase, translator),
+    files: presentEvidenceFiles(input.rows, { kind: "staff", actor: staff, translator }, facts),
     usage: presentEvidenceUsage(input.limits, input.usage),
-    ...presentEvidenceUploadSection({
-      canAdd,
-      action: urls.staffCaseEvidence(vettingCase.id),
-      doneUrl: caseEvidenceDoneUrl(vettingCase.id),
-      limits: input.limits,
-      usage: input.usage,
-      refusal: input.refusal,
-    }),
+    ...uploadSection,
     closedMessage: canAdd
       ? null
       : facts.erasedAt
-        ? ERASED_CASE_MESSAGE
-        : caseClosedForEvidenceMessage(facts.state),
+        ? translator.t("staff.cases.erasedCase")
+        : translator.t("staff.cases.evidence.closed", { state: facts.state }),
     can: { add: canAdd },
     links: { case: urls.staffCase(vettingCase.id) },
   };
@@ -80,8 +82,13 @@ export function evidenceDeletionModel(
   staff: SignedInStaff,
   vettingCase: EvidenceCase,
   file: EvidenceFileRow,
+  translator: Translator,
 ) {
-  const [fileView] = presentEvidenceFiles([file], { kind: "staff", actor: staff }, vettingCase.facts);
+  const [fileView] = presentEvidenceFiles(
+    [file],
+    { kind: "staff", actor: staff, translator },
+    vettingCase.facts,
+  );
   return {
     caseNumber: formatCaseNumber(vettingCase.number),
     file: fileView,

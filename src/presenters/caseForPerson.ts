@@ -3,19 +3,20 @@
 // the case's closings and reopenings, and the choices of the two forms.
 
 import { formatCaseNumber } from "../domain/caseNumber.js";
+import type { Translator } from "../i18n/translator.js";
 import type { CasePageRow } from "../queries/cases.js";
 import { urls } from "../urls.js";
-import { CLOSURE_KIND_LABELS, CONSENT_KIND_LABELS } from "./cases.js";
+import { CLOSURE_KINDS, CONSENT_KINDS, closureKindLabel, consentKindLabel } from "./cases.js";
 import { formatDateTime } from "./staff.js";
 
-export function presentForPersonPanel(row: CasePageRow) {
+export function presentForPersonPanel(row: CasePageRow, translator: Translator) {
   const isErased = Boolean(row.erasedAt);
   return {
     submittedOnBehalf:
       row.privacyConsentKind && row.submittedAt
         ? {
-            agentName: row.submittedBy?.name ?? "A former staff member",
-            consentLabel: CONSENT_KIND_LABELS[row.privacyConsentKind],
+            agentName: row.submittedBy?.name ?? translator.t("staff.cases.formerStaffMember"),
+            consentLabel: consentKindLabel(translator, row.privacyConsentKind),
             note: isErased ? null : row.privacyConsentNote,
             noticeVersion: row.privacyNoticeVersion,
             at: formatDateTime(row.submittedAt),
@@ -25,7 +26,7 @@ export function presentForPersonPanel(row: CasePageRow) {
     pendingEmail: isErased ? null : row.pendingEmail,
     closures: row.closures.map((closure) => ({
       id: closure.id,
-      kindLabel: CLOSURE_KIND_LABELS[closure.kind],
+      kindLabel: closureKindLabel(translator, closure.kind),
       duplicateOf: closure.duplicateOf
         ? {
             number: formatCaseNumber(closure.duplicateOf.number),
@@ -38,37 +39,45 @@ export function presentForPersonPanel(row: CasePageRow) {
       reopenedBy: closure.reopenedBy?.name ?? null,
       reopenedAt: closure.reopenedAt ? formatDateTime(closure.reopenedAt) : null,
     })),
-    consentKindOptions: Object.entries(CONSENT_KIND_LABELS).map(([value, label]) => ({ value, label })),
-    closureKindOptions: Object.entries(CLOSURE_KIND_LABELS).map(([value, label]) => ({ value, label })),
+    consentKindOptions: CONSENT_KINDS.map((value) => ({ value, label: consentKindLabel(translator, value) })),
+    closureKindOptions: CLOSURE_KINDS.map((value) => ({ value, label: closureKindLabel(translator, value) })),
   };
 }
 
-const CORRECTED_FIELD_LABELS = {
-  fullName: "Full name",
-  email: "Email address",
-  matrixId: "Matrix ID",
-  phone: "Phone number",
-} as const;
+const CORRECTED_FIELDS = ["fullName", "email", "matrixId", "phone"] as const;
 
 /**
  * The timeline's note for each staff correction: every changed field before and after, and the reason.
  * An erased case's corrections were blanked: nothing is said.
  */
-export function correctionNotesOf(row: Pick<CasePageRow, "erasedAt" | "detailCorrections">) {
+export function correctionNotesOf(
+  row: Pick<CasePageRow, "erasedAt" | "detailCorrections">,
+  translator: Translator,
+) {
   const notes = new Map<string, string>();
   if (row.erasedAt) return notes;
   for (const correction of row.detailCorrections) {
     const changes = correction.changes;
     if (!changes || typeof changes !== "object" || Array.isArray(changes)) continue;
-    const parts = Object.entries(CORRECTED_FIELD_LABELS).flatMap(([field, label]) => {
+    const parts = CORRECTED_FIELDS.flatMap((field) => {
       const change = (changes as Record<string, unknown>)[field];
       if (!change || typeof change !== "object") return [];
       const { before, after } = change as { before?: unknown; after?: unknown };
-      const shown = (value: unknown) => (typeof value === "string" && value ? `“${value}”` : "none");
-      const waiting = field === "email" ? " (used once the person confirms it)" : "";
-      return [`${label}: ${shown(before)} → ${shown(after)}${waiting}`];
+      const shown = (value: unknown) =>
+        typeof value === "string" && value
+          ? translator.t("staff.cases.correction.value", { value })
+          : translator.t("staff.cases.correction.none");
+      return [
+        translator.t(`staff.cases.correction.change.${field}`, {
+          before: shown(before),
+          after: shown(after),
+        }),
+      ];
     });
-    notes.set(correction.id, `${parts.join("; ")}. Reason: ${correction.reason}`);
+    notes.set(
+      correction.id,
+      translator.t("staff.cases.correction.note", { changes: parts.join("; "), reason: correction.reason }),
+    );
   }
   return notes;
 }

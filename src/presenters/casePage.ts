@@ -6,7 +6,7 @@
 // will see (comment-confirm.njk).
 import type { Config } from "../config.js";
 import { formatCaseNumber } from "../domain/caseNumber.js";
-import { catalogTranslator } from "../i18n/translator.js";
+import type { Translator } from "../i18n/translator.js";
 import type { LiveStatus } from "../matrix/registrationTokenStatus.js";
 import {
   assessDecision,
@@ -26,6 +26,7 @@ import {
   canStartReview,
   canSubmitOnBehalf,
   canWithdrawConflict,
+  sayReasons,
 } from "../policies/cases.js";
 import { canAddEvidence, canViewEvidence } from "../policies/evidence.js";
 import { canListRegistrationTokens } from "../policies/registrationTokens.js";
@@ -35,6 +36,7 @@ import type { SignedInStaff } from "../sessions.js";
 import { urls } from "../urls.js";
 import { correctionNotesOf, presentForPersonPanel } from "./caseForPerson.js";
 import type { CaseNavigationModel } from "./caseNavigation.js";
+import { translateCaseRefusal } from "./caseRefusals.js";
 import { presentCaseRegistrationTokens } from "./caseRegistrationTokens.js";
 import {
   presentCase,
@@ -85,16 +87,18 @@ export function casePageModel(input: {
   tokenLiveStatuses: Map<string, LiveStatus>;
   config: Pick<Config, "cases" | "matrix" | "matrixBot" | "evidence">;
   view: CasePageView;
+  /** The page's language (staff pages: English, or the pseudo-language where tests ask for it). */
+  translator: Translator;
   now?: Date;
 }) {
-  const { staff, records, config, view } = input;
+  const { staff, records, config, view, translator } = input;
   const { row, facts, timelineRows, assignableStaff, evidenceRows, registrationTokenRows } = records;
   const decision = assessDecision(staff, facts, config.cases);
   const canRecordConflicts = canRecordConflictForOthers(staff, facts);
   return {
     navigation: view.navigation ?? null,
-    caseView: presentCase(row),
-    vettingRecords: presentVettingRecords(row),
+    caseView: presentCase(row, translator),
+    vettingRecords: presentVettingRecords(row, translator),
     comments: presentComments(row),
     // The conversation with the applicant: what they see, plus their replies. Internal comments stay in
     // `comments` only, shown in their own section.
@@ -110,9 +114,16 @@ export function casePageModel(input: {
         replies: row.replies,
       },
       "staff",
-    ),
-    forPerson: presentForPersonPanel(row),
-    decisions: presentDecisions(row),
+    ).map((entry) => ({
+      ...entry,
+      author: entry.isFromApplicant
+        ? translator.t("staff.cases.theApplicant")
+        : translator.t("staff.cases.conversation.staffAuthor", {
+            name: entry.staffName ?? translator.t("staff.cases.formerStaffMember"),
+          }),
+    })),
+    forPerson: presentForPersonPanel(row, translator),
+    decisions: presentDecisions(row, translator),
     conflicts: presentConflicts(row, staff).map((standing) => ({
       ...standing,
       canWithdraw: canWithdrawConflict(staff, standing),
@@ -122,6 +133,7 @@ export function casePageModel(input: {
       registrationTokenRows,
       input.now ?? new Date(),
       input.tokenLiveStatuses,
+      translator,
     ),
     registrationTokenPanel: {
       isShown: row.state === "APPROVED" || registrationTokenRows.length > 0,
@@ -129,28 +141,42 @@ export function casePageModel(input: {
     },
     evidence: {
       files: canViewEvidence(staff, facts)
-        ? presentEvidenceFiles(evidenceRows, { kind: "staff", actor: staff }, facts)
+        ? presentEvidenceFiles(evidenceRows, { kind: "staff", actor: staff, translator }, facts)
         : [],
       usage: presentEvidenceUsage(config.evidence, records.evidenceUsage),
     },
-    timeline: presentTimeline(timelineRows, {
-      staff: input.staffNames,
-      commentIds: new Set(row.comments.map((comment) => comment.id)),
-      recordIds: new Set(row.vettingRecords.map((record) => record.id)),
-      decisionIds: new Set(row.decisions.map((decision) => decision.id)),
-      evidenceFileIds: new Set(evidenceRows.map((file) => file.id)),
-      correctionNotes: correctionNotesOf(row),
-    }),
+    timeline: presentTimeline(
+      timelineRows,
+      {
+        staff: input.staffNames,
+        commentIds: new Set(row.comments.map((comment) => comment.id)),
+        recordIds: new Set(row.vettingRecords.map((record) => record.id)),
+        decisionIds: new Set(row.decisions.map((decision) => decision.id)),
+        evidenceFileIds: new Set(evidenceRows.map((file) => file.id)),
+        correctionNotes: correctionNotesOf(row, translator),
+      },
+      translator,
+    ),
     assigneeOptions: [
       // A disabled assignee stays visible as the current choice until someone changes it.
       ...(row.assignedToId && !assignableStaff.some((person) => person.id === row.assignedToId)
-        ? [{ id: row.assignedToId, name: `${row.assignedTo?.name ?? "Unknown"} (account not active)` }]
+        ? [
+            {
+              id: row.assignedToId,
+              name: translator.t("staff.cases.assignment.inactive", {
+                name: row.assignedTo?.name ?? translator.t("staff.cases.assignment.unknown"),
+              }),
+            },
+          ]
         : []),
       // Nobody with a conflict of interest on the case is offered.
       ...assignableStaff.filter((person) => canBeAssignedCase(person, facts)),
     ].map((person) => ({
       value: person.id,
-      label: person.id === staff.id ? `${person.name} (you)` : person.name,
+      label:
+        person.id === staff.id
+          ? translator.t("staff.cases.queue.personYou", { name: person.name })
+          : person.name,
       isSelected: person.id === row.assignedToId,
     })),
     // Admins may record a conflict for anyone active who has none on the case yet.
@@ -159,20 +185,19 @@ export function casePageModel(input: {
           .filter((person) => person.id !== staff.id && canBeAssignedCase(person, facts))
           .map((person) => ({ value: person.id, label: person.name }))
       : [],
-    ...vettingRecordFormOptions(),
-    // Staff pages are English for now, through the same catalogs as the applicant side.
+    ...vettingRecordFormOptions(translator),
     referencesPanel: presentReferencesPanel(records.referenceRows, {
       caseId: row.id,
       canAsk: canAskReferee(staff, facts),
       isMatrixOn: config.matrixBot !== null,
       form: view.referenceForm,
-      translator: catalogTranslator("en"),
+      translator,
     }),
-    referenceOptions: citableReferenceOptions(records.referenceRows, catalogTranslator("en")),
+    referenceOptions: citableReferenceOptions(records.referenceRows, translator),
     can: {
       decide: decision.barriers.length === 0,
-      decisionBarriers: decision.barriers,
-      approvalBlocker: decision.approvalBlocker,
+      decisionBarriers: decision.barriers.map((barrier) => sayReasons([barrier], translator)),
+      approvalBlocker: decision.approvalBlocker ? sayReasons(decision.approvalBlocker, translator) : null,
       export: canExportCase(staff, facts),
       erase: canEraseCase(staff, facts),
       recordVetting: canRecordVetting(staff, facts),
@@ -205,7 +230,7 @@ export function casePageModel(input: {
       errors: {},
     },
     notice: view.notice ?? null,
-    error: view.error ?? null,
+    error: view.error ? translateCaseRefusal(translator, view.error) : null,
     links: {
       queue: urls.staffCases(),
       self: urls.staffCase(row.id),
@@ -231,10 +256,15 @@ export function casePageModel(input: {
  * The case page for someone with a conflict of interest on it: the number, the person's name, the
  * state and their conflict (with the button to withdraw it when it is theirs to withdraw). Nothing else.
  */
-export function conflictedCasePageModel(staff: SignedInStaff, row: CasePageRow, view: CasePageView) {
+export function conflictedCasePageModel(
+  staff: SignedInStaff,
+  row: CasePageRow,
+  view: CasePageView,
+  translator: Translator,
+) {
   const own = presentConflicts(row, staff).find((standing) => standing.isYours);
   return {
-    caseView: presentCaseHeading(row),
+    caseView: presentCaseHeading(row, translator),
     conflict: own
       ? {
           ...own,
@@ -243,7 +273,7 @@ export function conflictedCasePageModel(staff: SignedInStaff, row: CasePageRow, 
         }
       : null,
     notice: view.notice ?? null,
-    error: view.error ?? null,
+    error: view.error ? translateCaseRefusal(translator, view.error) : null,
     links: { queue: urls.staffCases() },
   };
 }

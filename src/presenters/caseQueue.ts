@@ -1,7 +1,8 @@
 // The staff case queue (views/staff/cases/index.njk): tabs with their counts, the search and filters
 // with their choices, a page of rows, and the links between pages. Every filter lives in the address, so
 // a view can be bookmarked and shared; links keep the filters and leave defaults out.
-import { CASE_STATE_LABELS, CASE_STATES, type CaseState } from "../domain/caseStates.js";
+import { CASE_STATES, type CaseState } from "../domain/caseStates.js";
+import { englishTranslator, type Translator } from "../i18n/translator.js";
 import { canCloseCases, canOpenCase } from "../policies/cases.js";
 import {
   CASE_QUEUE_SORTS,
@@ -12,22 +13,33 @@ import {
 import type { CaseQueueRow, findStaffForAssigneeFilter } from "../queries/sql/caseQueue.js";
 import type { SignedInStaff } from "../sessions.js";
 import { urls } from "../urls.js";
-import { ERASED_NAME, presentQueueRow, RECOMMENDATION_LABELS, stateOptions } from "./cases.js";
+import {
+  erasedName,
+  presentQueueRow,
+  RECOMMENDATIONS,
+  recommendationLabel,
+  recommendationOptions,
+  stateLabel,
+  stateOptions,
+} from "./cases.js";
 
-const TAB_LABELS: Record<TCaseQueueTab, string> = {
-  all: "All cases",
-  submitted: "Submitted",
-  in_review: "In review",
-  more_information: "More information requested",
-  decided: "Decided",
-  assigned: "Assigned to me",
-};
+const tabLabel = (translator: Translator, tab: TCaseQueueTab) => translator.t(`staff.cases.queue.tab.${tab}`);
+const sortLabel = (translator: Translator, sort: TCaseQueueSort) =>
+  translator.t(`staff.cases.queue.sort.${sort}`);
 
-const SORT_LABELS: Record<TCaseQueueSort, string> = {
-  waiting: "Waiting longest",
-  newest: "Newest",
-  name: "Name (A to Z)",
-};
+/** A person as the queue's choices name them: "(you)", "(disabled)". */
+function personLabel(
+  translator: Translator,
+  person: { id: string; name: string; status?: string },
+  viewer: { id: string },
+): string {
+  const isYou = person.id === viewer.id;
+  const isDisabled = person.status === "DISABLED";
+  if (isYou && isDisabled) return translator.t("staff.cases.queue.personYouDisabled", { name: person.name });
+  if (isYou) return translator.t("staff.cases.queue.personYou", { name: person.name });
+  if (isDisabled) return translator.t("staff.cases.queue.personDisabled", { name: person.name });
+  return person.name;
+}
 
 /** The queue's query-string parameters (besides `after`, the keyset cursor of a later page). */
 export const CASE_QUEUE_PARAMS = [
@@ -79,6 +91,7 @@ export function queuePageModel(
   staff: SignedInStaff,
   view: CaseQueueView,
   people: Awaited<ReturnType<typeof findStaffForAssigneeFilter>>,
+  translator: Translator,
 ) {
   const currentTab = CASE_QUEUE_TABS.includes(view.values.tab as TCaseQueueTab) ? view.values.tab : "all";
   // Links out of a page with mistakes leave the mistaken parameters behind.
@@ -92,29 +105,29 @@ export function queuePageModel(
     hasErrors: Object.keys(view.errors).length > 0,
     tabs: CASE_QUEUE_TABS.map((tab) => ({
       key: tab,
-      label: TAB_LABELS[tab],
+      label: tabLabel(translator, tab),
       count: view.counts?.[tab] ?? null,
       // A tab keeps the search and filters, and starts at its first page.
       url: urls.staffCases(caseQueueQuery({ ...validValues, tab, after: "" })),
       isCurrent: tab === currentTab,
     })),
-    stateOptions: stateOptions(CASE_STATES),
+    stateOptions: stateOptions(CASE_STATES, translator),
     assigneeOptions: people.map((person) => ({
       value: person.id,
-      label: `${person.name}${person.id === staff.id ? " (you)" : ""}${person.status === "DISABLED" ? " (disabled)" : ""}`,
+      label: personLabel(translator, person, staff),
     })),
-    recommendationOptions: Object.entries(RECOMMENDATION_LABELS).map(([value, label]) => ({ value, label })),
+    recommendationOptions: recommendationOptions(translator),
     scoreOptions: ["1", "2", "3", "4", "5"],
-    sortOptions: CASE_QUEUE_SORTS.map((value) => ({ value, label: SORT_LABELS[value] })),
-    activeFilters: presentActiveFilters(validValues, people),
+    sortOptions: CASE_QUEUE_SORTS.map((value) => ({ value, label: sortLabel(translator, value) })),
+    activeFilters: presentActiveFilters(validValues, people, translator),
     // A case opened from here carries this view, for its "previous" and "next" links.
     rows: page
       ? page.rows.map((row) => ({
-          ...presentQueueRow(row),
+          ...presentQueueRow(row, translator),
           url: urls.staffCaseInView(row.id, caseQueueQuery({ ...validValues, after: "" })),
         }))
       : [],
-    erasedName: ERASED_NAME,
+    erasedName: erasedName(translator),
     links: {
       page: urls.staffCases(),
       clear: urls.staffCases(caseQueueQuery({ tab: currentTab })),
@@ -133,7 +146,7 @@ export function queuePageModel(
         .filter((person) => person.status === "ACTIVE")
         .map((person) => ({
           value: person.id,
-          label: `${person.name}${person.id === staff.id ? " (you)" : ""}`,
+          label: personLabel(translator, { id: person.id, name: person.name }, staff),
         })),
     },
     can: { openCase: canOpenCase(staff), closeCases: canCloseCases(staff) },
@@ -148,33 +161,48 @@ export function queuePageModel(
 export function presentActiveFilters(
   values: Partial<Record<string, string>>,
   people: readonly { id: string; name: string }[],
+  translator: Translator = englishTranslator(),
 ): { label: string; value: string }[] {
   const active: { label: string; value: string }[] = [];
   const add = (label: string, value: string | undefined) => {
-    if (value) active.push({ label, value });
+    if (value) active.push({ label: translator.t(`staff.cases.queue.active.${label}`), value });
   };
-  add("Search", values.q ? `“${values.q}”` : undefined);
-  add("State", values.state ? CASE_STATE_LABELS[values.state as CaseState] : undefined);
+  const yes = translator.t("staff.cases.queue.active.yes");
   add(
-    "Assigned to",
+    "search",
+    values.q ? translator.t("staff.cases.queue.active.searchValue", { query: values.q }) : undefined,
+  );
+  add(
+    "state",
+    values.state && (CASE_STATES as readonly string[]).includes(values.state)
+      ? stateLabel(translator, values.state as CaseState)
+      : undefined,
+  );
+  add(
+    "assignee",
     values.assignee === "unassigned"
-      ? "Nobody"
+      ? translator.t("staff.cases.queue.active.nobody")
       : values.assignee
-        ? (people.find((person) => person.id === values.assignee)?.name ?? "Someone no longer listed")
+        ? (people.find((person) => person.id === values.assignee)?.name ??
+          translator.t("staff.cases.queue.active.unknownPerson"))
         : undefined,
   );
   add(
-    "Recommendation",
-    values.recommendation
-      ? RECOMMENDATION_LABELS[values.recommendation as keyof typeof RECOMMENDATION_LABELS]
+    "recommendation",
+    values.recommendation && (RECOMMENDATIONS as readonly string[]).includes(values.recommendation)
+      ? recommendationLabel(translator, values.recommendation as (typeof RECOMMENDATIONS)[number])
       : undefined,
   );
-  add("Score", values.score);
-  add("Submitted from", values.from);
-  add("Submitted until", values.to);
-  add("Only possible duplicates", values.duplicate === "yes" ? "yes" : undefined);
-  add("Only with a verified Matrix ID", values.matrixVerified === "yes" ? "yes" : undefined);
-  if (values.sort && values.sort !== "waiting")
-    add("Order", SORT_LABELS[values.sort as TCaseQueueSort] ?? undefined);
+  add("score", values.score);
+  add("from", values.from);
+  add("to", values.to);
+  add("duplicate", values.duplicate === "yes" ? yes : undefined);
+  add("matrixVerified", values.matrixVerified === "yes" ? yes : undefined);
+  if (
+    values.sort &&
+    (CASE_QUEUE_SORTS as readonly string[]).includes(values.sort) &&
+    values.sort !== "waiting"
+  )
+    add("sort", sortLabel(translator, values.sort as TCaseQueueSort));
   return active;
 }

@@ -3,6 +3,7 @@
 // person registered with it), revoked, failed (with the homeserver's reason). A failure because the homeserver refused our credentials is an alert for the
 // people who manage tokens: nothing retries it until the admin token (MATRIX_ADMIN_TOKEN) is fixed.
 
+import type { Translator } from "../i18n/translator.js";
 import type { LiveStatus } from "../matrix/registrationTokenStatus.js";
 import type { CaseRegistrationTokenRow } from "../queries/caseRegistrationTokens.js";
 import { formatDateTime } from "./staff.js";
@@ -15,16 +16,6 @@ export type CaseTokenStateKey =
   | "revoked"
   | "failed"
   | "expired";
-
-export const CASE_TOKEN_STATE_LABELS: Record<CaseTokenStateKey, string> = {
-  pending: "Pending creation",
-  created: "Created, not revealed yet",
-  revealed: "Revealed",
-  used: "Used",
-  revoked: "Revoked",
-  failed: "Failed",
-  expired: "Expired",
-};
 
 /** The stylesheet's existing status colours (static/css/app.css .status--*). */
 const STATUS_CLASSES: Record<CaseTokenStateKey, string> = {
@@ -58,10 +49,6 @@ function stateOf(row: CaseRegistrationTokenRow, now: Date, live: LiveStatus | un
   return row.revealCount > 0 ? "revealed" : "created";
 }
 
-function times(count: number): string {
-  return count === 1 ? "once" : count === 2 ? "twice" : `${count} times`;
-}
-
 /**
  * `liveStatuses`: what the homeserver says of created tokens (by row id), when it was asked; without it
  * (homeserver unavailable, feature off) the panel says what the portal itself knows.
@@ -69,42 +56,55 @@ function times(count: number): string {
 export function presentCaseRegistrationTokens(
   rows: readonly CaseRegistrationTokenRow[],
   now = new Date(),
-  liveStatuses: ReadonlyMap<string, LiveStatus> = new Map(),
+  liveStatuses: ReadonlyMap<string, LiveStatus>,
+  translator: Translator,
 ): CaseTokenView[] {
+  const t = translator.t;
   return rows.map((row) => {
     const stateKey = stateOf(row, now, liveStatuses.get(row.id));
     const facts = [
-      `${row.replacesId ? "Re-issued" : "Requested"} by ${row.createdBy.name}, ${formatDateTime(row.createdAt)}.`,
+      t(row.replacesId ? "staff.cases.token.reissuedBy" : "staff.cases.token.requestedBy", {
+        name: row.createdBy.name,
+        at: formatDateTime(row.createdAt),
+      }),
     ];
     if (stateKey === "pending") {
       facts.push(
         row.attempts === 0
-          ? "Waiting for the homeserver to create it."
-          : `The homeserver has not accepted it yet after ${row.attempts} ${row.attempts === 1 ? "attempt" : "attempts"}; it is retried automatically.`,
+          ? t("staff.cases.token.waiting")
+          : t("staff.cases.token.notAcceptedYet", { attempts: row.attempts }),
       );
     }
     if (row.createdOnHomeserverAt) {
-      facts.push(`Created on the homeserver ${formatDateTime(row.createdOnHomeserverAt)}.`);
+      facts.push(t("staff.cases.token.created", { at: formatDateTime(row.createdOnHomeserverAt) }));
     }
-    if (stateKey === "used") facts.push("The homeserver says the person has registered with it.");
+    if (stateKey === "used") facts.push(t("staff.cases.token.used"));
     if (row.revealCount > 0) {
-      facts.push(`Revealed to the person ${times(row.revealCount)}, last ${formatDateTime(row.revealedAt)}.`);
+      facts.push(
+        t("staff.cases.token.revealed", { count: row.revealCount, at: formatDateTime(row.revealedAt) }),
+      );
     } else if (stateKey === "created") {
-      facts.push("The person has not opened their link yet.");
+      facts.push(t("staff.cases.token.notOpened"));
     }
     if (row.state !== "FAILED") {
-      facts.push(`${row.expiresAt <= now ? "Expired" : "Expires"} ${formatDateTime(row.expiresAt)}.`);
+      facts.push(
+        t(row.expiresAt <= now ? "staff.cases.token.expired" : "staff.cases.token.expires", {
+          at: formatDateTime(row.expiresAt),
+        }),
+      );
     }
-    if (row.failedAt) facts.push(`Failed ${formatDateTime(row.failedAt)}; it is not retried.`);
+    if (row.failedAt) facts.push(t("staff.cases.token.failed", { at: formatDateTime(row.failedAt) }));
     if (row.revokedAt) {
       facts.push(
-        `Revoked${row.revokedBy ? ` by ${row.revokedBy.name}` : ""}, ${formatDateTime(row.revokedAt)}.`,
+        row.revokedBy
+          ? t("staff.cases.token.revokedBy", { name: row.revokedBy.name, at: formatDateTime(row.revokedAt) })
+          : t("staff.cases.token.revoked", { at: formatDateTime(row.revokedAt) }),
       );
     }
     return {
       id: row.id,
       stateKey,
-      stateLabel: CASE_TOKEN_STATE_LABELS[stateKey],
+      stateLabel: t(`staff.cases.token.state.${stateKey}`),
       statusClass: STATUS_CLASSES[stateKey],
       facts,
       lastError: stateKey === "failed" || stateKey === "pending" ? row.lastError : null,

@@ -1,6 +1,5 @@
 // Vetting cases as the staff pages show them: labels instead of enum names, dates as text, erased cases
 // without personal data, and the audit log of a case turned into a readable timeline.
-import type { AuditAction } from "../audit.js";
 import { formatCaseNumber } from "../domain/caseNumber.js";
 import { CASE_STATE_LABELS, type CaseState } from "../domain/caseStates.js";
 import { latestAllowedDay } from "../domain/vettingRecords.js";
@@ -14,6 +13,7 @@ import type {
   VerificationMethod,
 } from "../generated/prisma/client.js";
 import { languageNameIn } from "../i18n/languages.js";
+import type { Translator } from "../i18n/translator.js";
 import type { CasePageRow, CaseTimelineRow } from "../queries/cases.js";
 import type { CaseQueueRow } from "../queries/sql/caseQueue.js";
 import { urls } from "../urls.js";
@@ -21,115 +21,61 @@ import { formatDateTime, isoDateTime } from "./staff.js";
 
 export { CASE_STATE_LABELS };
 
-export const VERIFICATION_METHOD_LABELS: Record<VerificationMethod, string> = {
-  IN_PERSON: "In person",
-  VIDEO_CALL: "Video call",
-  TRUSTED_REFERRAL: "Trusted referral",
-};
+// Labels are catalog messages (`staff.cases.<kind>.<VALUE>`): staff pages speak English for now, from
+// the same catalogs as the applicant side, so translating them later is data.
 
-export const RECOMMENDATION_LABELS: Record<Recommendation, string> = {
-  APPROVE: "Approve",
-  REJECT: "Reject",
-  FURTHER_VERIFICATION: "Further verification needed",
-};
+export const VERIFICATION_METHODS = [
+  "IN_PERSON",
+  "VIDEO_CALL",
+  "TRUSTED_REFERRAL",
+] as const satisfies readonly VerificationMethod[];
 
-export const DECISION_KIND_LABELS: Record<DecisionKind, string> = {
-  APPROVE: "Approved",
-  REJECT: "Rejected",
-  REQUEST_MORE_INFORMATION: "More information requested",
-};
+export const RECOMMENDATIONS = [
+  "APPROVE",
+  "REJECT",
+  "FURTHER_VERIFICATION",
+] as const satisfies readonly Recommendation[];
 
-export const ORIGIN_LABELS: Record<CaseOrigin, string> = {
-  APPLICANT: "Applied through the form",
-  STAFF: "Opened by staff on the person’s behalf",
-};
+export const CONSENT_KINDS = [
+  "SIGNED_PAPER_FORM",
+  "VIDEO_CALL",
+  "EMAIL",
+] as const satisfies readonly ConsentKind[];
 
-export const SCORE_LABELS: Record<number, string> = {
-  1: "1 — very doubtful",
-  2: "2 — doubtful",
-  3: "3 — unsure",
-  4: "4 — confident",
-  5: "5 — very confident",
-};
+export const CLOSURE_KINDS = [
+  "SPAM",
+  "DUPLICATE",
+  "ABANDONED",
+  "PERSON_REQUEST",
+] as const satisfies readonly ClosureKind[];
 
-/** The application's fields by name, as a sentence says them (audit details hold field names only). */
-const FIELD_LABELS: Record<string, string> = {
-  fullName: "full name",
-  email: "email address",
-  matrixId: "Matrix ID",
-  phone: "phone number",
-  statement: "statement",
-};
+const SCORES = [1, 2, 3, 4, 5] as const;
 
-/** Which language's text of the notice a consent was to; nothing for consents from before it was recorded. */
-function noticeLanguageNote(language: string | null): string {
-  return language ? ` (${languageNameIn("en", language)} text)` : "";
-}
+export const methodLabel = (translator: Translator, method: VerificationMethod) =>
+  translator.t(`staff.cases.method.${method}`);
+export const recommendationLabel = (translator: Translator, recommendation: Recommendation) =>
+  translator.t(`staff.cases.recommendation.${recommendation}`);
+export const decisionKindLabel = (translator: Translator, kind: DecisionKind) =>
+  translator.t(`staff.cases.decisionKind.${kind}`);
+export const consentKindLabel = (translator: Translator, kind: ConsentKind) =>
+  translator.t(`staff.cases.consentKind.${kind}`);
+export const closureKindLabel = (translator: Translator, kind: ClosureKind) =>
+  translator.t(`staff.cases.closureKind.${kind}`);
+export const stateLabel = (translator: Translator, state: CaseState) => translator.t(`states.${state}`);
+const originLabel = (translator: Translator, origin: CaseOrigin) =>
+  translator.t(`staff.cases.origin.${origin}`);
+const scoreLabel = (translator: Translator, score: number) =>
+  translator.has(`staff.cases.score.${score}`) ? translator.t(`staff.cases.score.${score}`) : String(score);
 
-/** How the person consented to the privacy notice when an agent submitted for them. */
-export const CONSENT_KIND_LABELS: Record<ConsentKind, string> = {
-  SIGNED_PAPER_FORM: "Signed a paper form",
-  VIDEO_CALL: "Said so on a video call",
-  EMAIL: "Wrote so by email",
-};
+/** An application field by name, as a sentence says it (audit details hold field names only). */
+const fieldLabel = (translator: Translator, field: string) =>
+  translator.has(`staff.cases.field.${field}`) ? translator.t(`staff.cases.field.${field}`) : field;
 
-/** Why an admin closed a case without a decision. */
-export const CLOSURE_KIND_LABELS: Record<ClosureKind, string> = {
-  SPAM: "Spam",
-  DUPLICATE: "A duplicate of another case",
-  ABANDONED: "Abandoned",
-  PERSON_REQUEST: "At the person’s request",
-};
-
-/** What each case action means, for the timeline. */
-export const CASE_ACTION_LABELS: Partial<Record<AuditAction, string>> = {
-  "case.created": "Applied through the form",
-  "case.opened_by_staff": "Opened the case on the person’s behalf",
-  "case.email_confirmed": "Confirmed the email address",
-  "case.applicant_signed_in": "Signed in by an emailed link",
-  "case.details_updated": "Changed the details",
-  "case.language_changed": "Changed the language of their pages and emails",
-  "case.submitted": "Submitted the application",
-  "case.review_started": "Started the review",
-  "case.assigned": "Changed the assignment",
-  "case.vetting_recorded": "Added a vetting record",
-  "case.comment_added": "Added a comment",
-  "case.more_information_requested": "Asked for more information",
-  "case.resubmitted": "Resubmitted the application",
-  "case.approved": "Approved the case",
-  "case.rejected": "Rejected the case",
-  "case.withdrawn": "Withdrew the application",
-  "case.invitation_sent": "Sent the person a link to their application",
-  "case.reference_requested": "Asked a referee to vouch for the person",
-  "case.reference_answered": "A referee answered",
-  "case.reference_request_sent": "The bot’s message to a referee was sent",
-  "case.reference_request_failed": "The homeserver refused the bot’s message to a referee",
-  "case.closed": "Closed the case without a decision",
-  "case.reopened": "Reopened the case",
-  "case.applicant_replied": "Replied to the vetting team",
-  "case.details_corrected": "Corrected the person’s details",
-  "case.email_change_confirmed": "Confirmed the new email address",
-  "case.duplicate_flagged": "Flagged as a possible duplicate",
-  "case.matrix_id_proof_requested": "Asked for a Matrix message proving the Matrix ID",
-  "case.matrix_id_proof_sent": "The Matrix message proving the Matrix ID was sent",
-  "case.matrix_id_proof_failed": "The homeserver refused the Matrix message proving the Matrix ID",
-  "case.matrix_id_verified": "Proved the Matrix ID",
-  "case.matrix_id_proof_refused": "A Matrix ID proof link was refused",
-  "case.matrix_id_verification_cleared": "The Matrix ID changed: no longer verified",
-  "case.conflict_declared": "Declared a conflict of interest",
-  "case.conflict_withdrawn": "Withdrew a conflict of interest",
-  "case.exported": "Exported the case",
-  "case.erased": "Erased the personal data",
-  "case.purged": "Purged the personal data (retention period over)",
-  "evidence.uploaded": "Added an evidence file",
-  "evidence.deleted": "Deleted an evidence file",
-  "evidence.integrity_failed": "An evidence file failed its integrity check and was not sent",
-  "import.case_imported": "Moved in from the original system",
-  "import.original_event": "Recorded in the original system",
-  "import.evidence_imported": "Evidence file moved in from the original system",
-  "import.matrix_token_imported": "Registration token moved in from the original system",
-  "evidence.malware_refused": "An upload was refused: the virus scanner found malware in it",
-};
+/** What each case action means, for the timeline (`staff.cases.timeline.action.<audit action>`). */
+const actionLabel = (translator: Translator, action: string) =>
+  translator.has(`staff.cases.timeline.action.${action}`)
+    ? translator.t(`staff.cases.timeline.action.${action}`)
+    : action;
 
 const dateFormat = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone: "UTC" });
 
@@ -139,27 +85,29 @@ export function formatDate(value: Date | null | undefined, fallback = "—"): st
 }
 
 /** What a list shows in place of an erased person's name. */
-export const ERASED_NAME = "Personal data erased";
+export const erasedName = (translator: Translator) => translator.t("staff.cases.erasedName");
 
-export function presentQueueRow(row: CaseQueueRow) {
+export function presentQueueRow(row: CaseQueueRow, translator: Translator) {
   // A case the viewer has a conflict of interest on: its number, the name and the state, nothing more.
   const isConflicted = row.isConflicted;
   return {
     id: row.id,
     url: urls.staffCase(row.id),
     number: formatCaseNumber(row.number),
-    name: row.erasedAt ? ERASED_NAME : row.fullName,
+    name: row.erasedAt ? erasedName(translator) : row.fullName,
     isErased: Boolean(row.erasedAt),
     isConflicted,
     state: row.state,
-    stateLabel: CASE_STATE_LABELS[row.state],
+    stateLabel: stateLabel(translator, row.state),
     assignee: isConflicted ? null : row.assigneeName,
     submittedAt: isConflicted
       ? { label: "—", iso: null }
       : { label: formatDate(row.submittedAt), iso: isoDateTime(row.submittedAt) },
     isPossibleDuplicate: !isConflicted && row.isPossibleDuplicate,
     latestRecommendation:
-      !isConflicted && row.latestRecommendation ? RECOMMENDATION_LABELS[row.latestRecommendation] : null,
+      !isConflicted && row.latestRecommendation
+        ? recommendationLabel(translator, row.latestRecommendation)
+        : null,
     latestScore: isConflicted ? null : row.latestScore,
   };
 }
@@ -192,12 +140,13 @@ export function presentConflicts(row: Pick<CasePageRow, "conflicts" | "erasedAt"
  */
 export function presentCaseHeading(
   row: Pick<CasePageRow, "id" | "number" | "fullName" | "erasedAt" | "state">,
+  translator: Translator,
 ) {
   return {
     id: row.id,
     number: formatCaseNumber(row.number),
     fullName: row.erasedAt ? null : row.fullName,
-    stateLabel: CASE_STATE_LABELS[row.state],
+    stateLabel: stateLabel(translator, row.state),
     state: row.state,
   };
 }
@@ -228,7 +177,7 @@ function duplicateMatchesOf(value: Prisma.JsonValue): DuplicateMatch[] {
 }
 
 /** The case page's view of the case itself (the `caseView` of detail.njk and its panels). */
-export function presentCase(row: CasePageRow) {
+export function presentCase(row: CasePageRow, translator: Translator) {
   const isErased = Boolean(row.erasedAt);
   // An erased case shows no personal data, whatever placeholders the erasure left in the columns.
   const personal = <T>(value: T): T | null => (isErased ? null : value);
@@ -236,7 +185,7 @@ export function presentCase(row: CasePageRow) {
     id: row.id,
     number: formatCaseNumber(row.number),
     state: row.state,
-    stateLabel: CASE_STATE_LABELS[row.state],
+    stateLabel: stateLabel(translator, row.state),
     isErased,
     erasedAt: formatDateTime(row.erasedAt, ""),
     fullName: personal(row.fullName),
@@ -244,23 +193,32 @@ export function presentCase(row: CasePageRow) {
     matrixId: personal(row.matrixId),
     phone: personal(row.phone),
     statement: personal(row.statement),
-    originLabel: ORIGIN_LABELS[row.origin],
+    originLabel: originLabel(translator, row.origin),
     createdBy: row.createdBy?.name ?? null,
     assignedToId: row.assignedToId,
     assignee: row.assignedTo?.name ?? null,
-    emailConfirmedAt: formatDateTime(row.emailConfirmedAt, "Not yet confirmed"),
+    emailConfirmedAt: formatDateTime(row.emailConfirmedAt, translator.t("staff.cases.details.notConfirmed")),
     privacyConsent: row.privacyConsentAt
-      ? `Version ${row.privacyNoticeVersion ?? "?"}${noticeLanguageNote(row.privacyNoticeLanguage)}, accepted ${formatDateTime(row.privacyConsentAt)}`
-      : "Not yet accepted",
+      ? row.privacyNoticeLanguage
+        ? translator.t("staff.cases.details.privacyAcceptedInLanguage", {
+            version: row.privacyNoticeVersion ?? "?",
+            language: languageNameIn(translator.language, row.privacyNoticeLanguage),
+            acceptedAt: formatDateTime(row.privacyConsentAt),
+          })
+        : translator.t("staff.cases.details.privacyAccepted", {
+            version: row.privacyNoticeVersion ?? "?",
+            acceptedAt: formatDateTime(row.privacyConsentAt),
+          })
+      : translator.t("staff.cases.details.privacyNotAccepted"),
     isPossibleDuplicate: row.isPossibleDuplicate,
     duplicateMatches: duplicateMatchesOf(row.duplicateMatches).map((match) => ({
       caseId: match.caseId,
       url: urls.staffCase(match.caseId),
       number: formatCaseNumber(match.number),
-      matchedOn: match.matchedOn.map((field) => FIELD_LABELS[field] ?? field).join(", "),
+      matchedOn: match.matchedOn.map((field) => fieldLabel(translator, field)).join(", "),
     })),
     createdAt: formatDateTime(row.createdAt),
-    submittedAt: formatDateTime(row.submittedAt, "Not yet submitted"),
+    submittedAt: formatDateTime(row.submittedAt, translator.t("staff.cases.details.notSubmitted")),
     lastSubmittedAt:
       row.lastSubmittedAt && row.submittedAt && row.lastSubmittedAt > row.submittedAt
         ? formatDateTime(row.lastSubmittedAt)
@@ -270,20 +228,20 @@ export function presentCase(row: CasePageRow) {
   };
 }
 
-export function presentVettingRecords(row: CasePageRow) {
+export function presentVettingRecords(row: CasePageRow, translator: Translator) {
   return row.vettingRecords.map((record) => ({
     id: record.id,
     anchor: `vetting-record-${record.id}`,
     agent: record.agent.name,
     createdAt: formatDateTime(record.createdAt),
-    identityVerified: record.identityVerified ? "Yes" : "No",
-    methodLabel: VERIFICATION_METHOD_LABELS[record.method],
+    identityVerified: translator.t(record.identityVerified ? "staff.cases.yes" : "staff.cases.no"),
+    methodLabel: methodLabel(translator, record.method),
     verifiedOn: formatDate(record.verifiedOn),
     place: record.place,
     notes: record.notes,
     score: record.score,
-    scoreLabel: SCORE_LABELS[record.score] ?? String(record.score),
-    recommendationLabel: RECOMMENDATION_LABELS[record.recommendation],
+    scoreLabel: scoreLabel(translator, record.score),
+    recommendationLabel: recommendationLabel(translator, record.recommendation),
   }));
 }
 
@@ -299,11 +257,11 @@ export function presentComments(row: CasePageRow) {
   }));
 }
 
-export function presentDecisions(row: CasePageRow) {
+export function presentDecisions(row: CasePageRow, translator: Translator) {
   return row.decisions.map((decision) => ({
     id: decision.id,
     anchor: `decision-${decision.id}`,
-    kindLabel: DECISION_KIND_LABELS[decision.kind],
+    kindLabel: decisionKindLabel(translator, decision.kind),
     decidedBy: decision.decidedBy.name,
     decidedAt: formatDateTime(decision.decidedAt),
     reason: decision.reason,
@@ -346,6 +304,7 @@ export function presentTimeline(
     /** What each staff correction of the details changed, before and after, by correction id. */
     correctionNotes?: Map<string, string>;
   },
+  translator: Translator,
 ) {
   return rows.map((row) => {
     const details = detailsOf(row);
@@ -357,60 +316,67 @@ export function presentTimeline(
     const decisionId = idOf("decisionId");
     const evidenceFileId = idOf("evidenceFileId");
     if (commentId && names.commentIds.has(commentId)) {
-      link = { href: `#comment-${commentId}`, label: "Read the comment" };
-      if (details.isVisibleToApplicant === true) note = "Visible to the applicant";
+      link = { href: `#comment-${commentId}`, label: translator.t("staff.cases.timeline.readComment") };
+      if (details.isVisibleToApplicant === true) note = translator.t("staff.cases.visibleToApplicant");
     } else if (recordId && names.recordIds.has(recordId)) {
-      link = { href: `#vetting-record-${recordId}`, label: "See the vetting record" };
+      link = { href: `#vetting-record-${recordId}`, label: translator.t("staff.cases.timeline.seeRecord") };
     } else if (decisionId && names.decisionIds.has(decisionId)) {
-      link = { href: `#decision-${decisionId}`, label: "See the decision" };
+      link = { href: `#decision-${decisionId}`, label: translator.t("staff.cases.timeline.seeDecision") };
     } else if (
       evidenceFileId &&
       row.action === "evidence.uploaded" &&
       names.evidenceFileIds?.has(evidenceFileId)
     ) {
-      link = { href: `#evidence-${evidenceFileId}`, label: "See the file" };
+      link = { href: `#evidence-${evidenceFileId}`, label: translator.t("staff.cases.timeline.seeFile") };
     }
-    const staffName = (id: string | null) => (id && names.staff.get(id)) || "a former staff member";
+    const staffName = (id: string | null) =>
+      (id && names.staff.get(id)) || translator.t("staff.cases.timeline.formerStaffMember");
     if (row.action === "case.assigned") {
       const assigneeId = idOf("assigneeId");
       note = assigneeId
-        ? `Assigned to ${staffName(assigneeId)}`
+        ? translator.t("staff.cases.timeline.assignedTo", { name: staffName(assigneeId) })
         : details.isForConflictOfInterest === true
-          ? "Assignment removed: the assignee has a conflict of interest"
-          : "Assignment removed";
+          ? translator.t("staff.cases.timeline.unassignedForConflict")
+          : translator.t("staff.cases.timeline.unassigned");
     } else if (row.action === "case.conflict_declared" || row.action === "case.conflict_withdrawn") {
       // Declared by the person themselves, or recorded (or withdrawn) for them by an admin.
       const staffUserId = idOf("staffUserId");
-      if (staffUserId && staffUserId !== row.actorId) note = `For ${staffName(staffUserId)}`;
+      if (staffUserId && staffUserId !== row.actorId)
+        note = translator.t("staff.cases.timeline.forPerson", { name: staffName(staffUserId) });
     } else if (row.action === "import.original_event" && typeof details.originalAction === "string") {
-      note = `Original action: ${details.originalAction}`;
+      note = translator.t("staff.cases.timeline.originalAction", { action: details.originalAction });
     } else if (row.action === "case.details_corrected") {
       const correctionId = idOf("correctionId");
       note = (correctionId && names.correctionNotes?.get(correctionId)) || null;
     } else if (row.action === "case.submitted" && typeof details.consentKind === "string") {
       // An agent submitted for the person: how the person consented, and to which notice.
-      const kind = CONSENT_KIND_LABELS[details.consentKind as ConsentKind] ?? details.consentKind;
-      note = `On the person’s behalf; consent to privacy notice ${String(details.privacyNoticeVersion ?? "?")}: ${kind.toLowerCase()}`;
+      note = translator.t("staff.cases.timeline.submittedOnBehalf", {
+        version: String(details.privacyNoticeVersion ?? "?"),
+        kind: details.consentKind,
+      });
     } else if (row.action === "case.closed" && typeof details.closureKind === "string") {
-      note = `As ${(CLOSURE_KIND_LABELS[details.closureKind as ClosureKind] ?? details.closureKind).toLowerCase()}`;
+      note = translator.t("staff.cases.timeline.closedAs", { kind: details.closureKind });
     } else if (row.action === "case.details_updated" && Array.isArray(details.changedFields)) {
       const fields = details.changedFields.filter((f): f is string => typeof f === "string");
-      if (fields.length > 0) note = `Changed: ${fields.map((f) => FIELD_LABELS[f] ?? f).join(", ")}`;
+      if (fields.length > 0)
+        note = translator.t("staff.cases.timeline.changedFields", {
+          fields: fields.map((f) => fieldLabel(translator, f)).join(", "),
+        });
     }
     return {
       occurredAt: formatDateTime(row.occurredAt),
       occurredAtIso: isoDateTime(row.occurredAt),
-      actor: row.actor?.name ?? actorLabelFor(row.actorLabel),
-      actionLabel: CASE_ACTION_LABELS[row.action as AuditAction] ?? row.action,
+      actor: row.actor?.name ?? actorLabelFor(row.actorLabel, translator),
+      actionLabel: actionLabel(translator, row.action),
       note,
       link,
     };
   });
 }
 
-function actorLabelFor(label: string): string {
-  if (label === "applicant") return "The applicant";
-  if (label === "system") return "The portal (scheduled)";
+function actorLabelFor(label: string, translator: Translator): string {
+  if (label === "applicant") return translator.t("staff.cases.theApplicant");
+  if (label === "system") return translator.t("staff.cases.timeline.system");
   return label;
 }
 
@@ -418,16 +384,21 @@ function actorLabelFor(label: string): string {
  * The vetting record form's choices (on the case page and the open-on-behalf page), in the order of
  * their labels, and the latest day it accepts.
  */
-export function vettingRecordFormOptions() {
+export function vettingRecordFormOptions(translator: Translator) {
   return {
-    methodOptions: Object.entries(VERIFICATION_METHOD_LABELS).map(([value, label]) => ({ value, label })),
-    scoreOptions: [1, 2, 3, 4, 5].map((score) => ({ value: String(score), label: SCORE_LABELS[score] })),
-    recommendationOptions: Object.entries(RECOMMENDATION_LABELS).map(([value, label]) => ({ value, label })),
+    methodOptions: VERIFICATION_METHODS.map((value) => ({ value, label: methodLabel(translator, value) })),
+    scoreOptions: SCORES.map((score) => ({ value: String(score), label: scoreLabel(translator, score) })),
+    recommendationOptions: recommendationOptions(translator),
     maxVerifiedOn: latestAllowedDay(),
   };
 }
 
 /** A state's label for the queue's state filter, in the order of the state machine. */
-export function stateOptions(states: readonly CaseState[]) {
-  return states.map((state) => ({ value: state, label: CASE_STATE_LABELS[state] }));
+export function stateOptions(states: readonly CaseState[], translator: Translator) {
+  return states.map((state) => ({ value: state, label: stateLabel(translator, state) }));
+}
+
+/** The recommendations as choices, in the order of the form. */
+export function recommendationOptions(translator: Translator) {
+  return RECOMMENDATIONS.map((value) => ({ value, label: recommendationLabel(translator, value) }));
 }

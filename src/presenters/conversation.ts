@@ -25,6 +25,11 @@ export interface ConversationEntry {
   /** The element id, for a reply's link to the question it answers. */
   anchor: string;
   author: string;
+  /**
+   * The staff member who wrote it, for the staff side only (null for the applicant's replies, a former
+   * staff member, or the applicant's own view, which never names staff).
+   */
+  staffName: string | null;
   isFromApplicant: boolean;
   body: string;
   at: string;
@@ -51,6 +56,7 @@ export function presentConversation(
       kind: "comment",
       anchor: `message-${comment.id}`,
       author: staffName(comment.authorName),
+      staffName: viewer === "staff" ? (comment.authorName ?? null) : null,
       isFromApplicant: false,
       body: comment.body,
       at: formatDateTime(comment.createdAt),
@@ -67,6 +73,7 @@ export function presentConversation(
       kind: "question",
       anchor: `message-${decision.id}`,
       author: staffName(decision.decidedByName),
+      staffName: viewer === "staff" ? (decision.decidedByName ?? null) : null,
       isFromApplicant: false,
       body: decision.reason,
       at: formatDateTime(decision.decidedAt),
@@ -82,6 +89,7 @@ export function presentConversation(
       kind: "reply",
       anchor: `message-${reply.id}`,
       author: applicantName,
+      staffName: null,
       isFromApplicant: true,
       body: reply.body,
       at: formatDateTime(reply.createdAt),

@@ -6,17 +6,15 @@
 import type { Config } from "../config.js";
 import { EVIDENCE_TYPES, EVIDENCE_TYPES_LABEL, evidenceTypeOf } from "../domain/evidenceTypes.js";
 import { formatBytes } from "../domain/fileSize.js";
+import { FORMAT_LOCALES } from "../i18n/languages.js";
+import { englishTranslator, type Translator } from "../i18n/translator.js";
 import type { CaseFacts } from "../policies/cases.js";
 import { canApplicantDeleteEvidence, canDeleteEvidence, canPreviewEvidence } from "../policies/evidence.js";
 import type { Actor } from "../policies/staff.js";
 import type { EvidenceFileRow, EvidenceUsage } from "../queries/evidence.js";
 import { evidenceBudgetOf } from "../queries/evidence.js";
 import type { EvidenceFileProblem } from "../routes/evidence/receiveEvidenceUpload.js";
-import {
-  describePdfActiveContent,
-  PDF_ACTIVE_CONTENT_LABELS,
-  type PdfActiveContent,
-} from "../storage/pdfActiveContent.js";
+import { PDF_ACTIVE_CONTENT_LABELS, type PdfActiveContent } from "../storage/pdfActiveContent.js";
 import { urls } from "../urls.js";
 import { formatDateTime, isoDateTime } from "./staff.js";
 
@@ -31,7 +29,18 @@ export function formatExactBytes(bytes: number): string {
 }
 
 /** Who looks at the list: the applicant (their own uploads only) or a staff member. */
-export type EvidenceViewer = { kind: "applicant" } | { kind: "staff"; actor: Actor };
+export type EvidenceViewer =
+  | { kind: "applicant" }
+  /** `translator`: the staff page's language, for what only staff are told (English by default). */
+  | { kind: "staff"; actor: Actor; translator?: Translator };
+
+/** What a flagged PDF carries, said in the staff page's language ("JavaScript and embedded files"). */
+function activeContentWarningOf(translator: Translator, found: readonly PdfActiveContent[]): string {
+  const kinds = new Intl.ListFormat(FORMAT_LOCALES[translator.language], { type: "conjunction" }).format(
+    found.map((kind) => translator.t(`staff.cases.evidence.activeContentKind.${kind}`)),
+  );
+  return translator.t("staff.cases.evidence.activeContentWarning", { kinds });
+}
 
 export function presentEvidenceFiles(
   rows: readonly EvidenceFileRow[],
@@ -67,7 +76,7 @@ export function presentEvidenceFiles(
       uploader:
         row.uploaderKind === "APPLICANT"
           ? isStaffViewer
-            ? "The applicant"
+            ? "staff.cases.theApplicant"
             : "evidenceList.you"
           : (row.uploadedBy?.name ?? "A staff member"),
       uploadedAt: formatDateTime(row.createdAt),
@@ -99,8 +108,8 @@ export function presentEvidenceFiles(
           },
       /** Staff only: what the PDF carries that a viewer could run or open (EVIDENCE_PDF_ACTIVE=flag). */
       activeContentWarning:
-        isStaffViewer && activeContent.length > 0
-          ? `This PDF contains ${describePdfActiveContent(activeContent)}. It is not previewed here; open it only in a viewer with JavaScript and attachments turned off, or print it to a new PDF first.`
+        viewer.kind === "staff" && activeContent.length > 0
+          ? activeContentWarningOf(viewer.translator ?? englishTranslator(), activeContent)
           : null,
       can: { delete: canDelete },
     };

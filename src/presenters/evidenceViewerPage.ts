@@ -2,6 +2,7 @@
 // case's key details, so an agent can hold a passport scan against the application. The document
 // itself comes from the preview address, a PDF's pages from the page address (each audited there as a
 // view); a PDF kept with active content has no preview address and is offered as a download only. The case's other files are listed to move on.
+import type { Translator } from "../i18n/translator.js";
 import type { CaseFacts } from "../policies/cases.js";
 import type { Actor } from "../policies/staff.js";
 import type { EvidenceFileRow, findCaseDetailsForEvidenceViewer } from "../queries/evidence.js";
@@ -32,23 +33,24 @@ export function evidenceViewerPageModel(input: {
   fileId: string;
   /** A PDF's page shown and how many it has; null for an image, or a PDF poppler could not read. */
   pdf: { page: number; pageCount: number } | null;
+  translator: Translator;
 }) {
   const { vettingCase, details } = input;
   const fileViews = presentEvidenceFiles(
     input.files,
-    { kind: "staff", actor: input.viewer },
+    { kind: "staff", actor: input.viewer, translator: input.translator },
     vettingCase.facts,
   );
   const file = fileViews.find((candidate) => candidate.id === input.fileId);
   if (!file) throw new Error("The file shown must be one of the case's files");
   return {
     caseView: {
-      ...presentCaseHeading(vettingCase),
+      ...presentCaseHeading(vettingCase, input.translator),
       email: vettingCase.email,
       phone: vettingCase.phone,
       matrixId: vettingCase.matrixId,
       statement: details.statement,
-      submittedAt: formatDateTime(details.submittedAt, "Not yet"),
+      submittedAt: formatDateTime(details.submittedAt, input.translator.t("staff.cases.queue.notYet")),
       assignee: details.assignedTo?.name ?? null,
     },
     file,

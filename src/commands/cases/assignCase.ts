@@ -5,7 +5,7 @@
 import { type AuditActor, recordAudit } from "../../audit.js";
 import type { Database, Transaction } from "../../db.js";
 import { ERASED_CASE_MESSAGE } from "../../domain/caseMessages.js";
-import { CASE_STATE_LABELS } from "../../domain/caseStates.js";
+import { CASE_STATE_LABELS, type CaseState } from "../../domain/caseStates.js";
 import { conflict } from "../../errors.js";
 import { type CaseFacts, canAssignCase, canBeAssignedCase, isOpenCase } from "../../policies/cases.js";
 import { type Actor, authorize } from "../../policies/staff.js";
@@ -15,6 +15,11 @@ import { takeIntoReviewIfSubmitted } from "./startCaseReview.js";
 
 export const ASSIGNEE_CONFLICTED_MESSAGE =
   "That person has a conflict of interest on this case, so it cannot be assigned to them. Choose someone else.";
+
+/** A case no longer open keeps its assignment. */
+export function assignmentClosedMessage(state: CaseState): string {
+  return `This case is ${CASE_STATE_LABELS[state].toLowerCase()}, so its assignment no longer changes.`;
+}
 
 export const ASSIGNEE_NOT_ACTIVE_MESSAGE =
   "That person’s account is not active, so cases cannot be assigned to them. Choose someone else.";
@@ -45,10 +50,7 @@ export async function assignLockedCase(
   options: TAssignCaseOptions & { vettingCase: { assignedToId: string | null }; facts: CaseFacts },
 ): Promise<{ isChanged: boolean; isReviewStarted: boolean }> {
   const { vettingCase, facts } = options;
-  if (!isOpenCase(facts))
-    throw conflict(
-      `This case is ${CASE_STATE_LABELS[facts.state].toLowerCase()}, so its assignment no longer changes.`,
-    );
+  if (!isOpenCase(facts)) throw conflict(assignmentClosedMessage(facts.state));
   authorize(canAssignCase(options.actor, facts));
   if (options.assigneeId) {
     const assignee = await tx.staffUser.findUnique({

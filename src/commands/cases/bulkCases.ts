@@ -5,7 +5,7 @@
 // Each action is one transaction: every case it changes is changed with its own audit row (and the
 // emails a single action sends), or, if anything fails, none is.
 import type { Transaction } from "../../db.js";
-import { CASE_STATE_LABELS, CaseTransitionError, canMakeMove, isOpenState } from "../../domain/caseStates.js";
+import { canMakeMove, isOpenState } from "../../domain/caseStates.js";
 import { type CaseFacts, hasConflictOn } from "../../policies/cases.js";
 import type { Actor } from "../../policies/staff.js";
 import { findCaseForCommand } from "../../queries/cases.js";
@@ -25,12 +25,9 @@ export interface BulkCaseFacts {
   assignedToId: string | null;
 }
 
-const ERASED = "Its personal data was erased.";
-const CONFLICTED = "You have a conflict of interest on this case.";
-
 /**
- * Why this case is left out of the action, said on the confirmation page and in the result, or null
- * when it takes it. The single-case rules (policies/cases.ts) decide; these are their reasons in words.
+ * Why this case is left out of the action (a catalog id: the pages say it in the viewer's language), or
+ * null when it takes it. The single-case rules (policies/cases.ts) decide; these are their reasons.
  */
 export function bulkSkipReason(
   action: TBulkCaseAction,
@@ -40,18 +37,19 @@ export function bulkSkipReason(
 ): string | null {
   const { facts } = vettingCase;
   if (hasConflictOn(actor, facts))
-    return action === "export" ? `${CONFLICTED} Its details are not exported.` : CONFLICTED;
+    return action === "export"
+      ? "staff.cases.bulk.skip.conflictedExport"
+      : "staff.cases.bulk.skip.conflicted";
   if (action === "export") return null;
-  if (facts.erasedAt) return ERASED;
+  if (facts.erasedAt) return "staff.cases.bulk.skip.erased";
   if (action === "close") {
-    return canMakeMove(facts.state, "close") ? null : new CaseTransitionError("close", facts.state).message;
+    return canMakeMove(facts.state, "close") ? null : `staff.cases.bulk.skip.cannotClose.${facts.state}`;
   }
-  if (!isOpenState(facts.state))
-    return `This case is ${CASE_STATE_LABELS[facts.state].toLowerCase()}, so its assignment no longer changes.`;
+  if (!isOpenState(facts.state)) return `staff.cases.bulk.skip.assignmentClosed.${facts.state}`;
   if (assigneeId && hasConflictOn({ id: assigneeId }, facts))
-    return "The person you chose has a conflict of interest on this case.";
+    return "staff.cases.bulk.skip.assigneeConflicted";
   if (vettingCase.assignedToId === assigneeId)
-    return assigneeId ? "It is assigned to that person already." : "It is assigned to nobody already.";
+    return assigneeId ? "staff.cases.bulk.skip.alreadyAssigned" : "staff.cases.bulk.skip.alreadyUnassigned";
   return null;
 }
 
@@ -80,7 +78,7 @@ export async function actOnLockedCases(
   for (const id of ids) {
     const vettingCase = await findCaseForCommand(tx, id);
     if (!vettingCase) {
-      outcome.skipped.push({ id, number: null, reason: "There is no such case (any more)." });
+      outcome.skipped.push({ id, number: null, reason: "staff.cases.bulk.skip.noSuchCase" });
       continue;
     }
     const reason = options.skipReason(vettingCase);

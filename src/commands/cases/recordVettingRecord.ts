@@ -4,7 +4,7 @@
 import { type AuditActor, recordAudit } from "../../audit.js";
 import type { Database, Transaction } from "../../db.js";
 import { ERASED_CASE_MESSAGE } from "../../domain/caseMessages.js";
-import { CASE_STATE_LABELS } from "../../domain/caseStates.js";
+import { CASE_STATE_LABELS, type CaseState } from "../../domain/caseStates.js";
 import { conflict } from "../../errors.js";
 import type { Recommendation, VerificationMethod } from "../../generated/prisma/client.js";
 import { canRecordVetting, isOpenCase } from "../../policies/cases.js";
@@ -24,6 +24,11 @@ export interface TVettingRecordInput {
   recommendation: Recommendation;
   /** A trusted referral's answered reference of the same case, or null. */
   citedReferenceId?: string | null;
+}
+
+/** A case no longer open takes no more vetting records. */
+export function vettingClosedMessage(state: CaseState): string {
+  return `This case is ${CASE_STATE_LABELS[state].toLowerCase()}, so no more vetting records can be added.`;
 }
 
 export const NOT_CITABLE_MESSAGE =
@@ -54,10 +59,7 @@ export async function recordVettingRecord(
 ): Promise<{ vettingRecordId: string; isReviewStarted: boolean }> {
   return db.$transaction(async (tx) => {
     const { facts } = await lockCaseForCommand(tx, options.caseId, ERASED_CASE_MESSAGE);
-    if (!isOpenCase(facts))
-      throw conflict(
-        `This case is ${CASE_STATE_LABELS[facts.state].toLowerCase()}, so no more vetting records can be added.`,
-      );
+    if (!isOpenCase(facts)) throw conflict(vettingClosedMessage(facts.state));
     authorize(
       canRecordVetting(options.agent, facts),
       "You have a conflict of interest on this case, so you cannot vet it.",

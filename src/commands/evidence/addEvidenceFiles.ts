@@ -49,6 +49,11 @@ export function caseClosedForEvidenceMessage(state: CaseState): string {
   return `This case is ${CASE_STATE_LABELS[state].toLowerCase()}, so no more evidence can be added.`;
 }
 
+/** The refusal of an upload by staff to a case that no longer takes files. */
+export function caseClosedForUploadMessage(state: CaseState): string {
+  return `${caseClosedForEvidenceMessage(state)} ${NOTHING_KEPT}`;
+}
+
 type CaseLimits = Pick<Config["evidence"], "maxFilesPerCase" | "maxCaseBytes">;
 
 /**
@@ -113,8 +118,7 @@ export async function addEvidenceFiles(
         if (options.uploader.kind === "APPLICANT") {
           if (!canApplicantAddEvidence(facts)) throw conflict(APPLICANT_EVIDENCE_CLOSED_MESSAGE);
         } else {
-          if (!isOpenCase(facts))
-            throw conflict(`${caseClosedForEvidenceMessage(facts.state)} ${NOTHING_KEPT}`);
+          if (!isOpenCase(facts)) throw conflict(caseClosedForUploadMessage(facts.state));
           authorize(canAddEvidence(options.uploader.actor, facts));
         }
         const usage = await findEvidenceUsage(tx, options.caseId);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { loadTranslators } from "../../i18n/translator.js";
+import { plainWordsIn, visibleTextOf } from "../../test/pseudoLanguage.js";
 import { testViews } from "../../test/views.js";
 import {
   EmailRenderError,
@@ -776,29 +777,6 @@ function renderIn(
     },
     context,
   );
-}
-
-/** What a reader sees of the HTML part: the text between tags, entities decoded. */
-function visibleTextOf(html: string): string {
-  return html
-    .replace(/<!doctype[^>]*>/i, "")
-    .replace(/<[^>]+>/g, " ")
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, "&");
-}
-
-/**
- * The words of `text` written in plain ASCII letters once the values that do not come from the catalogs
- * (names, case numbers, the site's settings, formatted dates, URLs) are taken out. In the pseudo-language
- * every catalog word is accented, so any word left is text that bypassed the catalogs.
- */
-function plainWordsIn(text: string, knownValues: string[]): string[] {
-  let rest = text.replace(/https?:\/\/\S+/g, " ");
-  for (const value of knownValues) rest = rest.replaceAll(value, " ");
-  return (rest.match(/\p{L}+/gu) ?? []).filter((word) => /^[A-Za-z]+$/.test(word));
 }
 
 const langOf = (html: string) => /<html lang="([^"]+)"/.exec(html)?.[1];

@@ -14,7 +14,6 @@ import type { Context } from "koa";
 import { z } from "zod";
 import type { AppDependencies } from "../../appDependencies.js";
 import { auditActorFor } from "../../audit.js";
-import { ASSIGNEE_NOT_ACTIVE_MESSAGE } from "../../commands/cases/assignCase.js";
 import { bulkAssignCases } from "../../commands/cases/bulkAssignCases.js";
 import {
   BULK_CASE_LIMIT,
@@ -60,11 +59,11 @@ const ZBulkRequest = z.object({
 
 const ZSpamReason = z.object({
   closureReason: z
-    .string({ error: "Say why the cases are closed." })
+    .string({ error: "staff.cases.bulk.error.reason" })
     .trim()
-    .min(1, "Say why the cases are closed.")
-    .max(2000, "Use at most 2000 characters.")
-    .refine(isPlainText, "Remove the invisible control or text-direction characters."),
+    .min(1, "staff.cases.bulk.error.reason")
+    .max(2000, "staff.cases.form.max2000")
+    .refine(isPlainText, "staff.cases.form.plainText"),
 });
 
 const DAMAGED_VIEW_MESSAGE =
@@ -150,27 +149,30 @@ export function bulkCaseRoutes(deps: AppDependencies): Router {
           assignee,
           problem: page.problem ?? null,
           ...(request.reasonForm ? { reasonForm: request.reasonForm } : {}),
+          translator: ctx.state.translator,
         }),
       );
       ctx.status = pageStatus;
     };
 
     if (request.action === "assign") {
-      if (request.assigneeId === "") return show({ problem: CHOOSE_ASSIGNEE_MESSAGE }, 422);
+      if (request.assigneeId === "") return show({ problem: "staff.cases.bulk.problem.chooseAssignee" }, 422);
       if (request.assigneeId !== "nobody") {
         const person = await deps.db.staffUser.findUnique({
           where: { id: request.assigneeId },
           select: { id: true, name: true, status: true },
         });
-        if (person?.status !== "ACTIVE") return show({ problem: ASSIGNEE_NOT_ACTIVE_MESSAGE }, 422);
+        if (person?.status !== "ACTIVE")
+          return show({ problem: "staff.cases.bulk.problem.assigneeNotActive" }, 422);
         assignee = { id: person.id, name: person.name };
       }
     }
     if (request.scope === "selected" && request.caseIds.length === 0)
-      return show({ problem: NOTHING_SELECTED_MESSAGE }, 422);
-    if (request.caseIds.length > BULK_CASE_LIMIT) return show({ problem: BULK_LIMIT_MESSAGE }, 400);
+      return show({ problem: "staff.cases.bulk.problem.nothingSelected" }, 422);
+    if (request.caseIds.length > BULK_CASE_LIMIT)
+      return show({ problem: "staff.cases.bulk.problem.limit" }, 400);
     const rows = await findRows(staff, request);
-    if (!rows) return show({ problem: BULK_LIMIT_MESSAGE }, 400);
+    if (!rows) return show({ problem: "staff.cases.bulk.problem.limit" }, 400);
 
     // What the rules need of each case. Closeness to the applicant (applicantMatches) decides only
     // deciding, which no bulk action does, so it is not read here; the commands read every fact again.
@@ -226,7 +228,13 @@ export function bulkCaseRoutes(deps: AppDependencies): Router {
       : null;
     await ctx.render(
       "staff/cases/bulk-done.njk",
-      bulkOutcomeModel({ action: "assign", from: caseQueueQuery(view.query), outcome, assignee }),
+      bulkOutcomeModel({
+        action: "assign",
+        from: caseQueueQuery(view.query),
+        outcome,
+        assignee,
+        translator: ctx.state.translator,
+      }),
     );
   });
 
@@ -257,7 +265,12 @@ export function bulkCaseRoutes(deps: AppDependencies): Router {
     });
     await ctx.render(
       "staff/cases/bulk-done.njk",
-      bulkOutcomeModel({ action: "close", from: caseQueueQuery(view.query), outcome }),
+      bulkOutcomeModel({
+        action: "close",
+        from: caseQueueQuery(view.query),
+        outcome,
+        translator: ctx.state.translator,
+      }),
     );
   });
 

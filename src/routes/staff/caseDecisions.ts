@@ -25,15 +25,14 @@ const DIRECTION_OVERRIDES = /[\u202A-\u202E\u2066-\u2069]/u;
 
 export const ZCaseDecisionForm = z
   .object({
-    decision: z.enum(["approve", "reject", "request_more_information"], { error: "Choose a decision." }),
+    decision: z.enum(["approve", "reject", "request_more_information"], {
+      error: "staff.cases.decision.error.decision",
+    }),
     reason: z
       .string()
       .trim()
-      .max(REASON_MAX_LENGTH, `Use at most ${REASON_MAX_LENGTH} characters.`)
-      .refine(
-        (reason) => !DIRECTION_OVERRIDES.test(reason),
-        "Remove the invisible text-direction characters.",
-      )
+      .max(REASON_MAX_LENGTH, `staff.cases.form.max${REASON_MAX_LENGTH}`)
+      .refine((reason) => !DIRECTION_OVERRIDES.test(reason), "staff.cases.decision.error.direction")
       .optional()
       .transform((reason) => (reason ? reason : null)),
     // A ticked box sends "yes"; anything else is an unticked one.
@@ -45,12 +44,16 @@ export const ZCaseDecisionForm = z
   .superRefine((form, context) => {
     if (form.reason) return;
     if (form.decision === "reject") {
-      context.addIssue({ code: "custom", path: ["reason"], message: "Enter the reason for rejecting." });
+      context.addIssue({
+        code: "custom",
+        path: ["reason"],
+        message: "staff.cases.decision.error.rejectReason",
+      });
     } else if (form.decision === "request_more_information") {
       context.addIssue({
         code: "custom",
         path: ["reason"],
-        message: "Enter what the applicant needs to add or change.",
+        message: "staff.cases.decision.error.requestReason",
       });
     }
   });

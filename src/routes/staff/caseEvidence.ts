@@ -144,7 +144,15 @@ export function caseEvidenceRoutes(deps: AppDependencies): Router {
     }
     await ctx.render(
       "staff/cases/evidence-viewer.njk",
-      evidenceViewerPageModel({ viewer: staff, vettingCase, details, files, fileId: file.id, pdf }),
+      evidenceViewerPageModel({
+        viewer: staff,
+        vettingCase,
+        details,
+        files,
+        fileId: file.id,
+        pdf,
+        translator: ctx.state.translator,
+      }),
     );
   });
 
@@ -158,7 +166,10 @@ export function caseEvidenceRoutes(deps: AppDependencies): Router {
       });
     }
     authorize(canDeleteEvidence(staff, facts, file), NOT_UPLOADER_MESSAGE);
-    await ctx.render("staff/cases/evidence-delete.njk", evidenceDeletionModel(staff, vettingCase, file));
+    await ctx.render(
+      "staff/cases/evidence-delete.njk",
+      evidenceDeletionModel(staff, vettingCase, file, ctx.state.translator),
+    );
   });
 
   router.post("/cases/:caseId/evidence/:fileId/delete", async (ctx) => {
@@ -224,6 +235,7 @@ async function renderUploadPage(
       canAdd: canAddEvidence(staff, facts),
       limits: deps.config.evidence,
       refusal: view.refusal ?? null,
+      translator: ctx.state.translator,
     }),
   );
   ctx.status = status;

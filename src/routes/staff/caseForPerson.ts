@@ -35,18 +35,18 @@ const staffText = (missing: string, max: number) =>
     .string({ error: missing })
     .trim()
     .min(1, missing)
-    .max(max, `Use at most ${max} characters.`)
-    .refine(isPlainText, "Remove the invisible control or text-direction characters.");
+    .max(max, `staff.cases.form.max${max}`)
+    .refine(isPlainText, "staff.cases.form.plainText");
 
 // The case page holds several forms: these fields carry their own names (and so their own ids).
 export const ZSubmitOnBehalfForm = z.object({
   consentKind: z.enum(["SIGNED_PAPER_FORM", "VIDEO_CALL", "EMAIL"], {
-    error: "Choose how the person agreed to the privacy notice.",
+    error: "staff.cases.forPerson.error.consentKind",
   }),
-  consentNote: staffText(
-    "Say where the consent can be found, for example “paper form in the office file, 3 December”.",
-    1000,
-  ).refine(isOneLineText, "Keep the note to one line."),
+  consentNote: staffText("staff.cases.forPerson.error.consentNote", 1000).refine(
+    isOneLineText,
+    "staff.cases.forPerson.error.noteOneLine",
+  ),
   // Only when the case has no statement yet: the person's words as the agent took them down.
   onBehalfStatement: z
     .string()
@@ -55,20 +55,20 @@ export const ZSubmitOnBehalfForm = z.object({
     .pipe(z.union([z.literal(""), ZStatement])),
   // The box the agent ticks to say the person saw the notice in its current version.
   consentConfirmed: z.literal("yes", {
-    error: "Confirm that the person agreed to the privacy notice as it reads now.",
+    error: "staff.cases.forPerson.error.consentConfirmed",
   }),
 });
 
 export const ZCloseCaseForm = z
   .object({
     closureKind: z.enum(["SPAM", "DUPLICATE", "ABANDONED", "PERSON_REQUEST"], {
-      error: "Choose why the case is closed.",
+      error: "staff.cases.closing.error.kind",
     }),
     duplicateOf: z
       .string()
       .optional()
       .transform((value) => value?.trim() ?? ""),
-    closureReason: staffText("Say why the case is closed.", 2000),
+    closureReason: staffText("staff.cases.closing.error.reason", 2000),
   })
   .superRefine((form, context) => {
     if (form.closureKind !== "DUPLICATE") return;
@@ -76,7 +76,7 @@ export const ZCloseCaseForm = z
       context.addIssue({
         code: "custom",
         path: ["duplicateOf"],
-        message: "Enter the number of the case this one duplicates, like VC-00042.",
+        message: "staff.cases.closing.error.duplicateOf",
       });
     }
   });
@@ -88,10 +88,10 @@ export const ZCorrectDetailsForm = z
     correctEmail: ZApplicationDetails.shape.email,
     correctMatrixId: ZApplicationDetails.shape.matrixId,
     correctPhone: ZApplicationDetails.shape.phone,
-    correctionReason: staffText(
-      "Say why the details are corrected, for example “typo in the surname”.",
-      1000,
-    ).refine(isOneLineText, "Keep the reason to one line."),
+    correctionReason: staffText("staff.cases.correct.error.reason", 1000).refine(
+      isOneLineText,
+      "staff.cases.correct.error.oneLine",
+    ),
   })
   .transform((form) => ({
     details: {

@@ -45,11 +45,15 @@ export async function renderCasePage(
             tokenLiveStatuses: await liveStatusesOf(deps, records.registrationTokenRows),
             config: deps.config,
             view,
+            translator: ctx.state.translator,
           }),
           matrixIdProof: await staffMatrixIdProofView(deps.db, caseId),
         },
       }
-    : { template: "staff/cases/conflicted.njk", model: conflictedCasePageModel(staff, records.row, view) };
+    : {
+        template: "staff/cases/conflicted.njk",
+        model: conflictedCasePageModel(staff, records.row, view, ctx.state.translator),
+      };
   const status = view.status ?? 200;
   ctx.status = status;
   await ctx.render(page.template, page.model);

@@ -11,11 +11,7 @@ import type { Context } from "koa";
 import { z } from "zod";
 import type { AppDependencies } from "../../appDependencies.js";
 import { auditActorFor } from "../../audit.js";
-import {
-  ALREADY_ERASED_MESSAGE,
-  eraseCase,
-  removeErasedEvidenceFiles,
-} from "../../commands/cases/eraseCase.js";
+import { eraseCase, removeErasedEvidenceFiles } from "../../commands/cases/eraseCase.js";
 import { exportCase } from "../../commands/cases/exportCase.js";
 import { formatCaseNumber, parseCaseNumber } from "../../domain/caseNumber.js";
 import { notFound } from "../../errors.js";
@@ -34,7 +30,7 @@ import { readForm } from "../toolkit/forms.js";
 import { uuidParam } from "../toolkit/params.js";
 
 export const ZEraseConfirmation = z.object({
-  caseNumber: z.string().trim().max(50, "Type only the case number.").default(""),
+  caseNumber: z.string().trim().max(50, "staff.cases.erase.error.tooLong").default(""),
 });
 
 export function casePrivacyRoutes(deps: AppDependencies): Router {
@@ -72,16 +68,20 @@ export function casePrivacyRoutes(deps: AppDependencies): Router {
     const staff = signedInStaff(ctx);
     const vettingCase = await loadErasable(deps, staff, uuidParam(ctx));
     if (vettingCase.erasedAt) {
-      return renderConfirmation(ctx, vettingCase, { conflict: ALREADY_ERASED_MESSAGE, status: 409 });
+      return renderConfirmation(ctx, vettingCase, {
+        conflict: "staff.cases.erase.alreadyErased",
+        status: 409,
+      });
     }
     const form = readForm(ctx, ZEraseConfirmation, ["caseNumber"]);
     const typed = form.isValid ? form.data.caseNumber : "";
     const number = formatCaseNumber(vettingCase.number);
+    const { translator } = ctx.state;
     let error: string | null = null;
-    if (!form.isValid) error = form.errors.caseNumber ?? "Type the case number.";
-    else if (typed === "") error = `Type the case number, ${number}, to confirm the erasure.`;
+    if (!form.isValid) error = form.errors.caseNumber ?? translator.t("staff.cases.erase.error.missing");
+    else if (typed === "") error = translator.t("staff.cases.erase.error.empty", { number });
     else if (parseCaseNumber(typed) !== vettingCase.number)
-      error = `That is not this case’s number. Type ${number} to confirm the erasure.`;
+      error = translator.t("staff.cases.erase.error.wrong", { number });
     if (error) {
       return renderConfirmation(ctx, vettingCase, { values: { caseNumber: typed }, error, status: 422 });
     }
@@ -128,6 +128,9 @@ async function renderConfirmation(
 ): Promise<void> {
   const status = view.status ?? 200;
   ctx.status = status;
-  await ctx.render("staff/cases/erase-confirm.njk", caseErasurePageModel(vettingCase, view));
+  await ctx.render(
+    "staff/cases/erase-confirm.njk",
+    caseErasurePageModel(vettingCase, view, ctx.state.translator),
+  );
   ctx.status = status;
 }

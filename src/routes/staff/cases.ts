@@ -46,7 +46,7 @@ import {
   caseQueueQuery,
   queuePageModel,
 } from "../../presenters/caseQueue.js";
-import { RECOMMENDATION_LABELS, VERIFICATION_METHOD_LABELS } from "../../presenters/cases.js";
+import { RECOMMENDATIONS, VERIFICATION_METHODS } from "../../presenters/cases.js";
 import { newCasePageModel } from "../../presenters/newCasePage.js";
 import { CASE_NOTICES } from "../../presenters/notices/cases.js";
 import {
@@ -75,9 +75,6 @@ import { dateRangeBounds } from "./dateRangeFilter.js";
 export const CASE_QUEUE_PAGE_SIZE = 50;
 const isIsoDate = (value: string) => z.iso.date().safeParse(value).success;
 
-const RECOMMENDATIONS = Object.keys(RECOMMENDATION_LABELS) as (keyof typeof RECOMMENDATION_LABELS)[];
-const METHODS = Object.keys(VERIFICATION_METHOD_LABELS) as (keyof typeof VERIFICATION_METHOD_LABELS)[];
-
 // ---------------------------------------------------------------------------------------------------
 // The queue's query string (presenters/caseQueue.ts builds the links that carry it).
 
@@ -90,39 +87,36 @@ const oneOfOrEmpty = (values: readonly string[], message: string) =>
 
 export const ZCaseQueueQuery = z
   .object({
-    tab: oneOfOrEmpty(
-      CASE_QUEUE_TABS,
-      "Tab: the address names a tab the queue does not have. Choose one of the tabs.",
-    ),
-    q: z.string().trim().max(200, "Search: use at most 200 characters."),
-    state: oneOfOrEmpty(CASE_STATES, "State: choose a state from the list."),
+    tab: oneOfOrEmpty(CASE_QUEUE_TABS, "staff.cases.queue.error.tab"),
+    q: z.string().trim().max(200, "staff.cases.queue.error.q"),
+    state: oneOfOrEmpty(CASE_STATES, "staff.cases.queue.error.state"),
     assignee: z
       .string()
       .trim()
       .refine(
         (value) => value === "" || value === "unassigned" || isUuid(value),
-        "Assigned to: choose someone from the list.",
+        "staff.cases.queue.error.assignee",
       ),
-    recommendation: oneOfOrEmpty(RECOMMENDATIONS, "Recommendation: choose one from the list."),
-    score: oneOfOrEmpty(["1", "2", "3", "4", "5"], "Score: choose a score from 1 to 5."),
+    recommendation: oneOfOrEmpty(RECOMMENDATIONS, "staff.cases.queue.error.recommendation"),
+    score: oneOfOrEmpty(["1", "2", "3", "4", "5"], "staff.cases.queue.error.score"),
     from: z
       .string()
       .trim()
-      .refine((value) => value === "" || isIsoDate(value), "Submitted from: enter a day like 2026-03-31."),
+      .refine((value) => value === "" || isIsoDate(value), "staff.cases.queue.error.from"),
     to: z
       .string()
       .trim()
-      .refine((value) => value === "" || isIsoDate(value), "Submitted until: enter a day like 2026-03-31."),
-    duplicate: oneOfOrEmpty(["yes"], "Only possible duplicates: tick the box or leave it empty."),
-    matrixVerified: oneOfOrEmpty(["yes"], "Only with a verified Matrix ID: tick the box or leave it empty."),
-    sort: oneOfOrEmpty(CASE_QUEUE_SORTS, "Order: choose an order from the list."),
+      .refine((value) => value === "" || isIsoDate(value), "staff.cases.queue.error.to"),
+    duplicate: oneOfOrEmpty(["yes"], "staff.cases.queue.error.duplicate"),
+    matrixVerified: oneOfOrEmpty(["yes"], "staff.cases.queue.error.matrixVerified"),
+    sort: oneOfOrEmpty(CASE_QUEUE_SORTS, "staff.cases.queue.error.sort"),
   })
   .superRefine((query, context) => {
     if (query.from && query.to && isIsoDate(query.from) && isIsoDate(query.to) && query.to < query.from)
       context.addIssue({
         code: "custom",
         path: ["to"],
-        message: "Submitted until: the day must be the same as or after “Submitted from”.",
+        message: "staff.cases.queue.error.range",
       });
   });
 export type TCaseQueueQuery = z.infer<typeof ZCaseQueueQuery>;
@@ -174,35 +168,35 @@ export function parseCaseQueueView(values: Record<string, string>): TCaseQueueVi
 
 export const ZVettingRecordForm = z
   .object({
-    identityVerified: z.enum(["yes", "no"], { error: "Say whether you verified the person’s identity." }),
-    method: z.enum(METHODS as [string, ...string[]], { error: "Choose how you verified the person." }),
+    identityVerified: z.enum(["yes", "no"], { error: "staff.cases.vetting.error.identityVerified" }),
+    method: z.enum(VERIFICATION_METHODS, { error: "staff.cases.vetting.error.method" }),
     verifiedOn: z
-      .string({ error: "Enter the day you verified the person, like 2026-03-31." })
+      .string({ error: "staff.cases.vetting.error.verifiedOnMissing" })
       .trim()
-      .min(1, "Enter the day you verified the person, like 2026-03-31.")
-      .refine(isIsoDate, "Enter the day like 2026-03-31.")
+      .min(1, "staff.cases.vetting.error.verifiedOnMissing")
+      .refine(isIsoDate, "staff.cases.vetting.error.verifiedOnFormat")
       .refine(
         (value) => !isIsoDate(value) || value <= latestAllowedDay(),
-        "The day cannot be in the future.",
+        "staff.cases.vetting.error.verifiedOnFuture",
       ),
     place: z
-      .string({ error: "Enter where you verified the person." })
+      .string({ error: "staff.cases.vetting.error.place" })
       .trim()
-      .min(1, "Enter where you verified the person.")
-      .max(200, "Use at most 200 characters."),
-    notes: z.string().trim().max(5000, "Use at most 5000 characters.").default(""),
-    score: z.enum(["1", "2", "3", "4", "5"], { error: "Choose a score from 1 to 5." }),
-    recommendation: z.enum(RECOMMENDATIONS as [string, ...string[]], {
-      error: "Choose your recommendation.",
+      .min(1, "staff.cases.vetting.error.place")
+      .max(200, "staff.cases.form.max200"),
+    notes: z.string().trim().max(5000, "staff.cases.form.max5000").default(""),
+    score: z.enum(["1", "2", "3", "4", "5"], { error: "staff.cases.vetting.error.score" }),
+    recommendation: z.enum(RECOMMENDATIONS, {
+      error: "staff.cases.vetting.error.recommendation",
     }),
     // A trusted referral may rest on one of the case's answered references (checked by the command).
     citedReferenceId: z
-      .union([z.literal(""), z.uuid()], { error: "Choose one of this case’s answered references." })
+      .union([z.literal(""), z.uuid()], { error: "staff.cases.vetting.error.citedReference" })
       .default(""),
   })
   .refine((form) => form.citedReferenceId === "" || form.method === "TRUSTED_REFERRAL", {
     path: ["citedReferenceId"],
-    message: "Only a trusted referral can cite a reference.",
+    message: "staff.cases.vetting.error.citedReferenceMethod",
   });
 
 const VETTING_FIELDS = [
@@ -243,33 +237,33 @@ const PERSON_FIELDS = ["fullName", "email", "matrixId", "phone", "statement"] as
 
 export const ZCommentForm = z.object({
   body: z
-    .string({ error: "Write the comment." })
+    .string({ error: "staff.cases.comment.error.body" })
     .trim()
-    .min(1, "Write the comment.")
-    .max(5000, "Use at most 5000 characters."),
-  visibility: z.enum(["internal", "applicant"], { error: "Choose who may read the comment." }),
+    .min(1, "staff.cases.comment.error.body")
+    .max(5000, "staff.cases.form.max5000"),
+  visibility: z.enum(["internal", "applicant"], { error: "staff.cases.comment.error.visibility" }),
 });
 
 // The case page holds several forms: this one's fields carry their own names (and so their own ids).
 export const ZConflictForm = z.object({
   conflictReason: z
-    .string({ error: "Say briefly why, for example “a friend of mine”." })
+    .string({ error: "staff.cases.conflict.error.reason" })
     .trim()
-    .min(1, "Say briefly why, for example “a friend of mine”.")
-    .max(300, "Use at most 300 characters.")
-    .refine(isOneLineText, "Write the reason on one line, as plain text."),
+    .min(1, "staff.cases.conflict.error.reason")
+    .max(300, "staff.cases.form.max300")
+    .refine(isOneLineText, "staff.cases.conflict.error.oneLine"),
   conflictStaffUserId: z
     .string()
     .trim()
-    .refine((value) => value === "" || isUuid(value), "Choose a staff member from the list.")
+    .refine((value) => value === "" || isUuid(value), "staff.cases.form.staffFromList")
     .default(""),
 });
 
 const ZAssignForm = z.object({
   assigneeId: z
-    .string({ error: "Choose a staff member." })
+    .string({ error: "staff.cases.form.staffMember" })
     .trim()
-    .refine((value) => value === "" || isUuid(value), "Choose a staff member from the list."),
+    .refine((value) => value === "" || isUuid(value), "staff.cases.form.staffFromList"),
 });
 
 // ---------------------------------------------------------------------------------------------------
@@ -499,7 +493,7 @@ async function renderQueue(
 ): Promise<void> {
   const people = await findStaffForAssigneeFilter(deps.sqlPool);
   ctx.status = status;
-  await ctx.render("staff/cases/index.njk", queuePageModel(staff, view, people));
+  await ctx.render("staff/cases/index.njk", queuePageModel(staff, view, people, ctx.state.translator));
   ctx.status = status;
 }
 
@@ -541,7 +535,7 @@ async function renderNewCase(
   status = 200,
 ): Promise<void> {
   ctx.status = status;
-  await ctx.render("staff/cases/new.njk", newCasePageModel(form));
+  await ctx.render("staff/cases/new.njk", newCasePageModel(form, ctx.state.translator));
   ctx.status = status;
 }
 
