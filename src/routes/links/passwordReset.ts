@@ -18,8 +18,8 @@ export const ZPasswordResetForm = z.object({
   // Bounded in bytes before hashing; the policy's own limit is in characters.
   password: z
     .string()
-    .min(1, "Choose a password.")
-    .max(PASSWORD_MAX_LENGTH * 4, "Use at most 128 characters."),
+    .min(1, "staff.validation.choosePassword")
+    .max(PASSWORD_MAX_LENGTH * 4, "staff.validation.max128"),
   passwordConfirmation: z.string().max(PASSWORD_MAX_LENGTH * 4),
 });
 export type TPasswordResetForm = z.infer<typeof ZPasswordResetForm>;
