@@ -1,0 +1,313 @@
+// Staff pages stay in English, but every word they show comes from the catalogs, so translating them
+// later is data. In the pseudo-language (offered here, and chosen with the language cookie) every
+// catalog word is accented: a plain English word left on a staff page bypassed the catalogs. The page's
+// own content (<main>, its title) and the staff navigation's links are checked; the shared layout's
+// words are checked with the layout.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { recordCspViolations } from "../../commands/operations/recordCspViolations.js";
+import { formatCaseNumber } from "../../domain/caseNumber.js";
+import type { Prisma } from "../../generated/prisma/client.js";
+import { postForm, startTestApp, type TestApp } from "../../test/app.js";
+import {
+  ageSecondFactor,
+  createStaffMember,
+  type SignedInStaffBrowser,
+  signedInStaffBrowser,
+} from "../../test/staff.js";
+
+const PSEUDO_COOKIE = "language=en-XA";
+// What the test's own requests say they are; shown on the profile's list of sessions. (The test
+// helpers' own requests say "node", which the audit log shows beside the invitation they sent.)
+const USER_AGENT = "Mozilla/5.0";
+const HELPERS_USER_AGENT = "node";
+
+let testApp: TestApp;
+let superadmin: SignedInStaffBrowser;
+/** Values the test put in, or that the portal shows as data (names, addresses, case numbers). */
+const knownValues: string[] = [USER_AGENT, HELPERS_USER_AGENT];
+/** Each page with the status it answers: a filter with mistakes is refused with the form shown again. */
+const pagesToVisit: { label: string; path: string; status: number }[] = [];
+
+before(async () => {
+  testApp = await startTestApp({ env: { LANGUAGES: "en,de,fr,en-XA" } });
+  superadmin = await signedInStaffBrowser(testApp, "SUPERADMIN", "Grace Hopper");
+  const agent = await createStaffMember(testApp.db, testApp.config, {
+    role: "VETTING_AGENT",
+    name: "Alan Turing",
+  });
+  knownValues.push(
+    superadmin.name,
+    superadmin.email,
+    agent.name,
+    agent.email,
+    testApp.config.site.name,
+    testApp.config.site.communityName,
+  );
+
+  // Cases in most states, one assigned to the superadmin, within the statistics period below.
+  const at = (iso: string) => new Date(iso);
+  const cases: Prisma.VettingCaseCreateManyInput[] = (
+    [
+      { state: "IN_REVIEW", submittedAt: at("2026-03-02T10:00:00Z"), assignedToId: superadmin.id },
+      { state: "SUBMITTED", submittedAt: at("2026-03-03T10:00:00Z"), assignedToId: agent.id },
+      { state: "APPROVED", submittedAt: at("2026-03-03T00:00:00Z"), decidedAt: at("2026-03-05T00:00:00Z") },
+      { state: "REJECTED", submittedAt: at("2026-03-04T00:00:00Z"), decidedAt: at("2026-03-10T00:00:00Z") },
+      {
+        state: "WITHDRAWN",
+        submittedAt: at("2026-03-10T00:00:00Z"),
+        withdrawnAt: at("2026-03-11T00:00:00Z"),
+      },
+      { state: "CLOSED", submittedAt: at("2026-03-11T00:00:00Z"), closedAt: at("2026-03-12T00:00:00Z") },
+      { state: "DRAFT" },
+    ] satisfies Partial<Prisma.VettingCaseCreateManyInput>[]
+  ).map((fields, index) => ({
+    origin: "APPLICANT",
+    fullName: `Applicant Number${index}`,
+    email: `applicant${index}@example.org`,
+    statement: "I would like to join.",
+    lastSubmittedAt: fields.submittedAt ?? null,
+    ...fields,
+  }));
+  await testApp.db.vettingCase.createMany({ data: cases });
+  for (const row of await testApp.db.vettingCase.findMany({ select: { number: true, fullName: true } }))
+    knownValues.push(formatCaseNumber(row.number), row.fullName);
+
+  // An invitation through the page (it writes the audit row and queues the email), a CSP report and a
+  // registration token (no homeserver is configured, so the page says tokens are off).
+  const invited = await superadmin.post("/staff/invitations", {
+    name: "Ada Lovelace",
+    email: "ada@example.org",
+    role: "VETTING_AGENT",
+  });
+  assert.equal(invited.status, 303);
+  knownValues.push("Ada Lovelace", "ada@example.org");
+  const invitation = await testApp.db.staffInvitation.findFirstOrThrow({ select: { id: true } });
+  const message = await testApp.db.outboxMessage.findFirstOrThrow({ select: { id: true } });
+  await recordCspViolations(
+    testApp.db,
+    [
+      {
+        directive: "script-src-elem",
+        blockedUrl: "inline",
+        documentUrl: "https://portal.example/apply",
+        disposition: "enforce",
+        sourceFile: "https://portal.example/static/app.js",
+        lineNumber: 7,
+        columnNumber: 3,
+        sample: "alert",
+      },
+    ],
+    new Date(),
+  );
+  await testApp.db.registrationToken.create({
+    data: {
+      personName: "Olga Tokarczuk",
+      personEmail: "olga@example.org",
+      tokenSealed: "sealed",
+      tokenLookup: "lookup",
+      state: "CREATED",
+      expiresAt: new Date(Date.now() + 86_400_000),
+      createdById: superadmin.id,
+    },
+  });
+  knownValues.push("Olga Tokarczuk", "olga@example.org");
+
+  pagesToVisit.push(
+    { label: "home", path: "/staff", status: 200 },
+    { label: "profile", path: "/staff/profile", status: 200 },
+    { label: "staff accounts", path: "/staff/people", status: 200 },
+    { label: "a person", path: `/staff/people/${agent.id}`, status: 200 },
+    { label: "oneself", path: `/staff/people/${superadmin.id}`, status: 200 },
+    { label: "invitations", path: "/staff/invitations", status: 200 },
+    { label: "an invitation", path: `/staff/invitations/${invitation.id}`, status: 200 },
+    { label: "audit log", path: "/staff/audit", status: 200 },
+    { label: "audit log, a bad filter", path: "/staff/audit?from=someday&actor=nobody", status: 400 },
+    { label: "outbox", path: "/staff/outbox", status: 200 },
+    { label: "outbox, a bad filter", path: "/staff/outbox?status=lost", status: 400 },
+    { label: "an outbox message", path: `/staff/outbox/${message.id}`, status: 200 },
+    { label: "CSP violations", path: "/staff/csp-violations", status: 200 },
+    { label: "CSP violations, a bad filter", path: "/staff/csp-violations?from=someday", status: 400 },
+    { label: "registration tokens", path: "/staff/registration-tokens", status: 200 },
+    { label: "asking for a registration token", path: "/staff/registration-tokens/new", status: 200 },
+    { label: "statistics", path: "/staff/statistics?from=2026-03-01&to=2026-03-15", status: 200 },
+    {
+      label: "statistics, a bad period",
+      path: "/staff/statistics?from=2026-03-15&to=2026-03-01",
+      status: 400,
+    },
+  );
+});
+after(() => testApp.close());
+
+const HTML_ENTITIES: Record<string, string> = { lt: "<", gt: ">", quot: '"', "#39": "'", amp: "&" };
+
+/**
+ * What a reader of the page's own content sees: the title (without the site's name) and <main>, its
+ * text and the texts of its labelling attributes. Machine text (<code>, an email's source in <pre>)
+ * is data, not words of the page.
+ */
+function visibleTextOf(html: string): string {
+  const title = /<title>([\s\S]*?)<\/title>/.exec(html)?.[1] ?? "";
+  const main = /<main[^>]*>([\s\S]*?)<\/main>/.exec(html)?.[1] ?? "";
+  const content = main
+    .replace(/<script[\s\S]*?<\/script>/g, " ")
+    .replace(/<code[^>]*>[\s\S]*?<\/code>/g, " ")
+    .replace(/<pre[^>]*>[\s\S]*?<\/pre>/g, " ");
+  const attributes = [...content.matchAll(/\s(?:aria-label|alt|title|placeholder)="([^"]*)"/g)].map(
+    (match) => match[1],
+  );
+  return [title, content.replace(/<[^>]+>/g, " "), ...attributes]
+    .join("\n")
+    .replace(/&(lt|gt|quot|#39|amp);/g, (_, entity: string) => HTML_ENTITIES[entity] ?? "");
+}
+
+/** The staff navigation's own links (presenters/staffNav.ts): those into the case queue's tabs. */
+function staffNavLinksOf(html: string): string {
+  const nav = /<nav class="site-nav"[\s\S]*?<\/nav>/.exec(html)?.[0] ?? "";
+  return [...nav.matchAll(/<a href="[^"]*\?tab=[^"]*">([\s\S]*?)<\/a>/g)]
+    .map((match) => (match[1] ?? "").replace(/<[^>]+>/g, " "))
+    .join("\n");
+}
+
+const MONTH = "(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*";
+/** Dates and times as Intl writes them ("2 Mar 2026, 10:00 UTC", "2 March 2026"), and chart days ("2 Mar"). */
+const FORMATTED_DATE = new RegExp(`\\b\\d{1,2} ${MONTH}\\.?( \\d{4})?(,? (at )?\\d{2}:\\d{2}( UTC)?)?`, "g");
+
+/** Timestamps as the records pages write them ("2026-03-02 10:00:00 UTC"). */
+const ISO_TIMESTAMP = /\b\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?( UTC)?)?/g;
+const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g;
+
+/**
+ * The words of `text` written in plain ASCII letters once data is taken out: the known values, URLs,
+ * email addresses, dates, and identifiers such as `staff.invited` or `staff_invitation`. In the
+ * pseudo-language every catalog word is accented, so any word left bypassed the catalogs.
+ */
+function plainWordsIn(text: string): string[] {
+  let rest = text.replace(/https?:\/\/\S+/g, " ");
+  // The longest first, so a value that contains another (a subject naming the site) goes whole.
+  for (const value of [...knownValues].sort((a, b) => b.length - a.length))
+    rest = rest.replaceAll(value, " ");
+  rest = rest
+    .replace(/\S+@\S+\.\w+/g, " ")
+    .replace(FORMATTED_DATE, " ")
+    .replace(ISO_TIMESTAMP, " ")
+    .replace(UUID, " ")
+    .replace(/\b[a-z]+(?:[._][a-z0-9]+)+\b/g, " ");
+  return (rest.match(/\p{L}+/gu) ?? []).filter((word) => /^[A-Za-z]+$/.test(word));
+}
+
+async function fetchPage(path: string, cookie: string, status = 200): Promise<string> {
+  const response = await fetch(`${testApp.baseUrl}${path}`, {
+    redirect: "manual",
+    headers: { cookie, "user-agent": USER_AGENT },
+  });
+  assert.equal(response.status, status, path);
+  return response.text();
+}
+
+describe("staff pages in the pseudo-language", () => {
+  test("every word of every staff page comes from the catalogs, error states included", async () => {
+    const cookie = `${superadmin.cookie}; ${PSEUDO_COOKIE}`;
+    const leaks: string[] = [];
+    const check = (label: string, html: string) => {
+      assert.match(html, /<html lang="en-XA"/, label);
+      const words = [...new Set(plainWordsIn(visibleTextOf(html)))];
+      if (words.length) leaks.push(`${label}: ${words.join(" ")}`);
+    };
+    for (const { label, path, status } of pagesToVisit) {
+      const html = await fetchPage(path, cookie, status);
+      if (status !== 200) assert.match(html, /class="error-summary"/, label);
+      // The email's own subject, shown as the outbox message's heading, is what was sent (staff emails
+      // are written in English): data of the message, not words of the page.
+      const subject = /<h1 class="message__subject">([^<]*)<\/h1>/.exec(html)?.[1];
+      if (subject) knownValues.push(subject.replace(/&#39;/g, "'"));
+      check(label, html);
+      const navWords = plainWordsIn(staffNavLinksOf(html));
+      if (navWords.length) leaks.push(`${label}, the staff navigation: ${navWords.join(" ")}`);
+    }
+
+    // Signed out: sign-in, a refused sign-in, the second factor, and the password reset pages.
+    const signIn = await fetch(`${testApp.baseUrl}/staff/sign-in`, { headers: { cookie: PSEUDO_COOKIE } });
+    const signInHtml = await signIn.text();
+    check("sign-in", signInHtml);
+    const csrfCookie = (signIn.headers.getSetCookie()[0] ?? "").split(";")[0] ?? "";
+    const csrfToken = /name="_csrf" value="([^"]+)"/.exec(signInHtml)?.[1] ?? "";
+    const signedOut = `${csrfCookie}; ${PSEUDO_COOKIE}`;
+    const refused = await postForm(
+      `${testApp.baseUrl}/staff/sign-in`,
+      { _csrf: csrfToken, email: superadmin.email, password: "not the password" },
+      { cookie: signedOut },
+    );
+    assert.equal(refused.status, 422);
+    check("a refused sign-in", await refused.text());
+    const empty = await postForm(
+      `${testApp.baseUrl}/staff/sign-in`,
+      { _csrf: csrfToken, email: "", password: "" },
+      { cookie: signedOut },
+    );
+    check("an empty sign-in", await empty.text());
+    const password = await postForm(
+      `${testApp.baseUrl}/staff/sign-in`,
+      { _csrf: csrfToken, email: superadmin.email, password: "a long and unusual passphrase 42" },
+      { cookie: signedOut },
+    );
+    assert.equal(password.status, 303);
+    const halfSignedIn = (password.headers.getSetCookie()[0] ?? "").split(";")[0] ?? "";
+    const verifyCookie = `${halfSignedIn}; ${signedOut}`;
+    const verifyHtml = await fetchPage("/staff/sign-in/verify", verifyCookie);
+    check("the second factor", verifyHtml);
+    const wrongCode = await postForm(
+      `${testApp.baseUrl}/staff/sign-in/verify`,
+      { _csrf: /name="_csrf" value="([^"]+)"/.exec(verifyHtml)?.[1] ?? "", code: "000000" },
+      { cookie: verifyCookie },
+    );
+    check("a wrong code", await wrongCode.text());
+    check("asking for a password reset", await fetchPage("/staff/password-reset", signedOut));
+    check(
+      "an unknown password reset link",
+      await fetchPage("/staff/password-reset/no-such-token", signedOut, 404),
+    );
+
+    check(
+      "a password reset asked for",
+      await (
+        await postForm(
+          `${testApp.baseUrl}/staff/password-reset`,
+          { _csrf: csrfToken, email: superadmin.email },
+          { cookie: signedOut },
+        )
+      ).text(),
+    );
+    const ceremony = await postForm(
+      `${testApp.baseUrl}/staff/sign-in/passkey`,
+      { _csrf: csrfToken },
+      { cookie: signedOut },
+    );
+    assert.equal(ceremony.status, 200);
+    check("signing in with a passkey", await ceremony.text());
+
+    // A sensitive action after a while asks for the code again, and refuses a wrong one.
+    await ageSecondFactor(testApp.db, superadmin.id, 60);
+    const askForNewCodes = (stepUpCode: string) =>
+      postForm(
+        `${testApp.baseUrl}/staff/profile/recovery-codes`,
+        { _csrf: superadmin.csrfToken, stepUpCode },
+        { cookie },
+      );
+    const stepUp = await askForNewCodes("");
+    assert.equal(stepUp.status, 403);
+    check("the step-up", await stepUp.text());
+    const wrongStepUpCode = await askForNewCodes("000000");
+    assert.equal(wrongStepUpCode.status, 403);
+    check("a wrong step-up code", await wrongStepUpCode.text());
+
+    assert.deepEqual(leaks, [], `words that bypassed the catalogs:\n${leaks.join("\n")}`);
+  });
+
+  test("the check can fail: the same page in English is plain words", async () => {
+    const html = await fetchPage("/staff/audit", superadmin.cookie);
+    assert.match(html, /<html lang="en"/);
+    assert.ok(plainWordsIn(visibleTextOf(html)).includes("Audit"));
+  });
+});
