@@ -65,7 +65,7 @@ export function passwordResetLinkRoutes(deps: AppDependencies): Router {
     const { target } = resolved;
 
     const form = readForm(ctx, ZPasswordResetForm, ["password", "passwordConfirmation"]);
-    const errors = form.isValid ? newPasswordProblems(form.data, target) : form.errors;
+    const errors = form.isValid ? newPasswordProblems(form.data, target, ctx.state.translator) : form.errors;
     if (!form.isValid || Object.keys(errors).length > 0) {
       ctx.status = 422;
       await ctx.render("staff/password-reset.njk", { errors });

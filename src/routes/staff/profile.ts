@@ -128,7 +128,7 @@ export function profileRoutes(deps: AppDependencies): Router {
     const currentPasswordError = await checkCurrentPassword(ctx, staff, form.data.currentPassword);
     const errors: Errors = {
       ...(currentPasswordError ? { currentPassword: currentPasswordError } : {}),
-      ...newPasswordProblems(form.data, staff),
+      ...newPasswordProblems(form.data, staff, ctx.state.translator),
     };
     if (Object.keys(errors).length > 0) {
       return renderProfile(ctx, deps, staff, { passwordErrors: errors, status: 422 });

@@ -7,12 +7,14 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { recordCspViolations } from "../../commands/operations/recordCspViolations.js";
 import { formatCaseNumber } from "../../domain/caseNumber.js";
+import { totpCodeAt } from "../../domain/totp.js";
 import type { Prisma } from "../../generated/prisma/client.js";
 import { postForm, startTestApp, type TestApp } from "../../test/app.js";
 import {
   ageSecondFactor,
   createStaffMember,
   type SignedInStaffBrowser,
+  signedInCookie,
   signedInStaffBrowser,
 } from "../../test/staff.js";
 
@@ -100,7 +102,7 @@ before(async () => {
     ],
     new Date(),
   );
-  await testApp.db.registrationToken.create({
+  const token = await testApp.db.registrationToken.create({
     data: {
       personName: "Olga Tokarczuk",
       personEmail: "olga@example.org",
@@ -110,6 +112,7 @@ before(async () => {
       expiresAt: new Date(Date.now() + 86_400_000),
       createdById: superadmin.id,
     },
+    select: { id: true },
   });
   knownValues.push("Olga Tokarczuk", "olga@example.org");
 
@@ -129,6 +132,11 @@ before(async () => {
     { label: "CSP violations", path: "/staff/csp-violations", status: 200 },
     { label: "CSP violations, a bad filter", path: "/staff/csp-violations?from=someday", status: 400 },
     { label: "registration tokens", path: "/staff/registration-tokens", status: 200 },
+    {
+      label: "revoking a registration token",
+      path: `/staff/registration-tokens/${token.id}/revoke`,
+      status: 200,
+    },
     { label: "asking for a registration token", path: "/staff/registration-tokens/new", status: 200 },
     { label: "statistics", path: "/staff/statistics?from=2026-03-01&to=2026-03-15", status: 200 },
     {
@@ -227,6 +235,15 @@ describe("staff pages in the pseudo-language", () => {
       if (navWords.length) leaks.push(`${label}, the staff navigation: ${navWords.join(" ")}`);
     }
 
+    // The profile's forms with mistakes: a wrong current password and a weak new one.
+    const passwordChange = await postForm(
+      `${testApp.baseUrl}/staff/profile/password`,
+      { _csrf: superadmin.csrfToken, currentPassword: "not it", password: "short", passwordConfirmation: "" },
+      { cookie },
+    );
+    assert.equal(passwordChange.status, 422);
+    check("a refused password change", await passwordChange.text());
+
     // Signed out: sign-in, a refused sign-in, the second factor, and the password reset pages.
     const signIn = await fetch(`${testApp.baseUrl}/staff/sign-in`, { headers: { cookie: PSEUDO_COOKIE } });
     const signInHtml = await signIn.text();
@@ -301,12 +318,19 @@ describe("staff pages in the pseudo-language", () => {
     const wrongStepUpCode = await askForNewCodes("000000");
     assert.equal(wrongStepUpCode.status, 403);
     check("a wrong step-up code", await wrongStepUpCode.text());
+    const newCodes = await askForNewCodes(totpCodeAt(superadmin.totpSecret, new Date()));
+    assert.equal(newCodes.status, 200);
+    check("new recovery codes", await newCodes.text());
 
     assert.deepEqual(leaks, [], `words that bypassed the catalogs:\n${leaks.join("\n")}`);
   });
 
   test("the check can fail: the same page in English is plain words", async () => {
-    const html = await fetchPage("/staff/audit", superadmin.cookie);
+    // A session of its own: the first test's step-up renewed the superadmin's.
+    const html = await fetchPage(
+      "/staff/audit",
+      await signedInCookie(testApp.db, testApp.config, superadmin.id),
+    );
     assert.match(html, /<html lang="en"/);
     assert.ok(plainWordsIn(visibleTextOf(html)).includes("Audit"));
   });
