@@ -28,8 +28,11 @@ let testApp: TestApp;
 let superadmin: SignedInStaffBrowser;
 /** Values the test put in, or that the portal shows as data (names, addresses, case numbers). */
 const knownValues: string[] = [USER_AGENT, HELPERS_USER_AGENT];
-/** Each page with the status it answers: a filter with mistakes is refused with the form shown again. */
-const pagesToVisit: { label: string; path: string; status: number }[] = [];
+/**
+ * Each page with the status it answers (a filter with mistakes is refused with the form shown again),
+ * and what shows that the state meant to be seen was reached.
+ */
+const pagesToVisit: { label: string; path: string; status: number; shows?: RegExp }[] = [];
 
 before(async () => {
   testApp = await startTestApp({ env: { LANGUAGES: "en,de,fr,en-XA" } });
@@ -86,6 +89,22 @@ before(async () => {
   knownValues.push("Ada Lovelace", "ada@example.org");
   const invitation = await testApp.db.staffInvitation.findFirstOrThrow({ select: { id: true } });
   const message = await testApp.db.outboxMessage.findFirstOrThrow({ select: { id: true } });
+  // What waits for a second admin: an invitation a server admin wrote, and raising the agent's role.
+  const serverAdmin = await signedInStaffBrowser(testApp, "SERVER_ADMIN", "Barbara Liskov");
+  knownValues.push(serverAdmin.name, serverAdmin.email, "Edsger Dijkstra", "edsger@example.org");
+  const pending = await serverAdmin.post("/staff/invitations", {
+    name: "Edsger Dijkstra",
+    email: "edsger@example.org",
+    role: "VETTING_AGENT",
+  });
+  assert.equal(pending.status, 303);
+  const pendingInvitation = await testApp.db.staffInvitation.findFirstOrThrow({
+    where: { status: "PENDING_APPROVAL" },
+    select: { id: true },
+  });
+  const raised = await superadmin.post(`/staff/people/${agent.id}/role`, { role: "INVITING_ADMIN" });
+  assert.equal(raised.status, 303);
+  assert.equal(await testApp.db.staffRoleChange.count({ where: { status: "PENDING" } }), 1);
   await recordCspViolations(
     testApp.db,
     [
@@ -120,10 +139,21 @@ before(async () => {
     { label: "home", path: "/staff", status: 200 },
     { label: "profile", path: "/staff/profile", status: 200 },
     { label: "staff accounts", path: "/staff/people", status: 200 },
-    { label: "a person", path: `/staff/people/${agent.id}`, status: 200 },
+    { label: "a person", path: `/staff/people/${agent.id}`, status: 200, shows: /id="pending-heading"/ },
     { label: "oneself", path: `/staff/people/${superadmin.id}`, status: 200 },
-    { label: "invitations", path: "/staff/invitations", status: 200 },
+    {
+      label: "invitations",
+      path: "/staff/invitations",
+      status: 200,
+      shows: /\/staff\/role-changes\/[^"]+\/cancel/,
+    },
     { label: "an invitation", path: `/staff/invitations/${invitation.id}`, status: 200 },
+    {
+      label: "an invitation waiting for approval",
+      path: `/staff/invitations/${pendingInvitation.id}`,
+      status: 200,
+      shows: /name="decision" value="approve"/,
+    },
     { label: "audit log", path: "/staff/audit", status: 200 },
     { label: "audit log, a bad filter", path: "/staff/audit?from=someday&actor=nobody", status: 400 },
     { label: "outbox", path: "/staff/outbox", status: 200 },
@@ -223,9 +253,10 @@ describe("staff pages in the pseudo-language", () => {
       const words = [...new Set(plainWordsIn(visibleTextOf(html)))];
       if (words.length) leaks.push(`${label}: ${words.join(" ")}`);
     };
-    for (const { label, path, status } of pagesToVisit) {
+    for (const { label, path, status, shows } of pagesToVisit) {
       const html = await fetchPage(path, cookie, status);
       if (status !== 200) assert.match(html, /class="error-summary"/, label);
+      if (shows) assert.match(html, shows, label);
       // The email's own subject, shown as the outbox message's heading, is what was sent (staff emails
       // are written in English): data of the message, not words of the page.
       const subject = /<h1 class="message__subject">([^<]*)<\/h1>/.exec(html)?.[1];
