@@ -10,6 +10,7 @@ import { formatCaseNumber } from "../../domain/caseNumber.js";
 import { totpCodeAt } from "../../domain/totp.js";
 import type { Prisma } from "../../generated/prisma/client.js";
 import { postForm, startTestApp, type TestApp } from "../../test/app.js";
+import { startOidcProvider, type TestOidcProvider } from "../../test/oidcProvider.js";
 import {
   ageSecondFactor,
   createStaffMember,
@@ -364,5 +365,68 @@ describe("staff pages in the pseudo-language", () => {
     );
     assert.match(html, /<html lang="en"/);
     assert.ok(plainWordsIn(visibleTextOf(html)).includes("Audit"));
+  });
+});
+
+describe("staff sign-in through single sign-on, in the pseudo-language", () => {
+  let provider: TestOidcProvider;
+  let ssoApp: TestApp;
+  before(async () => {
+    provider = await startOidcProvider({ portalUrl: "http://127.0.0.1:3000", accounts: {} });
+    // Only single sign-on: with no account left unlinked, password sign-in gives way to the emergency one.
+    ssoApp = await startTestApp({
+      env: { ...provider.env, OIDC_ONLY: "true", LANGUAGES: "en,de,fr,en-XA" },
+    });
+  });
+  after(async () => {
+    await ssoApp.close();
+    await provider.stop();
+  });
+
+  test("the sign-in page, the emergency sign-in and its refusal, and a refused answer from the provider", async () => {
+    const ssoName = ssoApp.config.oidc?.displayName ?? "";
+    assert.ok(ssoName);
+    knownValues.push(ssoName, ssoApp.config.site.name);
+    const leaks: string[] = [];
+    const check = (label: string, html: string, shows: RegExp) => {
+      assert.match(html, /<html lang="en-XA"/, label);
+      assert.match(html, shows, label);
+      const words = [...new Set(plainWordsIn(visibleTextOf(html)))];
+      if (words.length) leaks.push(`${label}: ${words.join(" ")}`);
+    };
+    const signIn = await fetch(`${ssoApp.baseUrl}/staff/sign-in`, { headers: { cookie: PSEUDO_COOKIE } });
+    const signInHtml = await signIn.text();
+    check("sign-in", signInHtml, /href="\/staff\/sign-in\/break-glass"/);
+    const cookie = `${(signIn.headers.getSetCookie()[0] ?? "").split(";")[0]}; ${PSEUDO_COOKIE}`;
+    const csrfToken = /name="_csrf" value="([^"]+)"/.exec(signInHtml)?.[1] ?? "";
+    const breakGlass = await fetch(`${ssoApp.baseUrl}/staff/sign-in/break-glass`, { headers: { cookie } });
+    check("the emergency sign-in", await breakGlass.text(), /name="recoveryCode"/);
+    const refused = await postForm(
+      `${ssoApp.baseUrl}/staff/sign-in/break-glass`,
+      {
+        _csrf: csrfToken,
+        email: "nobody@example.org",
+        password: "not a password",
+        recoveryCode: "abcd-efgh",
+      },
+      { cookie },
+    );
+    assert.equal(refused.status, 422);
+    check("a refused emergency sign-in", await refused.text(), /class="error-summary"/);
+    const empty = await postForm(
+      `${ssoApp.baseUrl}/staff/sign-in/break-glass`,
+      { _csrf: csrfToken },
+      { cookie },
+    );
+    check("an empty emergency sign-in", await empty.text(), /class="error-summary"/);
+    // An answer from the provider that this browser never asked for.
+    const answer = await fetch(`${ssoApp.baseUrl}/staff/sign-in/sso/callback?code=forged&state=forged`, {
+      headers: { cookie },
+      redirect: "manual",
+    });
+    assert.equal(answer.status, 400);
+    // The refusal page, which leads back to sign-in (not the generic error page).
+    check("a refused answer from the provider", await answer.text(), /<main[\s\S]*href="\/staff\/sign-in"/);
+    assert.deepEqual(leaks, [], `words that bypassed the catalogs:\n${leaks.join("\n")}`);
   });
 });
