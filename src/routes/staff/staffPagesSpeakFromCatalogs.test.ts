@@ -430,3 +430,33 @@ describe("staff sign-in through single sign-on, in the pseudo-language", () => {
     assert.deepEqual(leaks, [], `words that bypassed the catalogs:\n${leaks.join("\n")}`);
   });
 });
+
+describe("the page that asks for a passkey, in the pseudo-language", () => {
+  let strictApp: TestApp;
+  before(async () => {
+    // A domain, as passkeys need (browsers refuse an IP address as the relying party).
+    strictApp = await startTestApp({
+      env: {
+        STAFF_PASSKEYS_REQUIRED_FOR: "admins",
+        PUBLIC_URL: "http://localhost:3000",
+        LANGUAGES: "en,de,fr,en-XA",
+      },
+    });
+  });
+  after(() => strictApp.close());
+
+  test("an admin without a passkey is asked for one in words from the catalogs", async () => {
+    const admin = await createStaffMember(strictApp.db, strictApp.config, {
+      role: "INVITING_ADMIN",
+      name: "Frances Allen",
+    });
+    knownValues.push(admin.name, admin.email, strictApp.config.site.name);
+    const cookie = `${await signedInCookie(strictApp.db, strictApp.config, admin.id)}; ${PSEUDO_COOKIE}`;
+    const page = await fetch(`${strictApp.baseUrl}/staff/passkey-required`, { headers: { cookie } });
+    assert.equal(page.status, 200);
+    const html = await page.text();
+    assert.match(html, /<html lang="en-XA"/);
+    assert.match(html, /id="passkeyName"/);
+    assert.deepEqual(plainWordsIn(visibleTextOf(html)), []);
+  });
+});
