@@ -78,6 +78,31 @@ before(async () => {
   await testApp.db.vettingCase.createMany({ data: cases });
   for (const row of await testApp.db.vettingCase.findMany({ select: { number: true, fullName: true } }))
     knownValues.push(formatCaseNumber(row.number), row.fullName);
+  // Recent activity on the superadmin's case (by the applicant and by staff) and a recent decision. The
+  // audit log shows the label recorded for an actor without an account as it was written: a record.
+  knownValues.push("applicant");
+  const assigned = await testApp.db.vettingCase.findFirstOrThrow({ where: { assignedToId: superadmin.id } });
+  const approved = await testApp.db.vettingCase.findFirstOrThrow({ where: { state: "APPROVED" } });
+  await testApp.db.auditEvent.createMany({
+    data: [
+      {
+        action: "case.resubmitted",
+        subjectType: "vetting_case",
+        subjectId: assigned.id,
+        actorLabel: "applicant",
+      },
+      {
+        action: "case.review_started",
+        subjectType: "vetting_case",
+        subjectId: assigned.id,
+        actorId: superadmin.id,
+        actorLabel: superadmin.email,
+      },
+    ],
+  });
+  await testApp.db.caseDecision.create({
+    data: { caseId: approved.id, kind: "APPROVE", decidedById: superadmin.id, decidedAt: new Date() },
+  });
 
   // An invitation through the page (it writes the audit row and queues the email), a CSP report and a
   // registration token (no homeserver is configured, so the page says tokens are off).
@@ -137,7 +162,12 @@ before(async () => {
   knownValues.push("Olga Tokarczuk", "olga@example.org");
 
   pagesToVisit.push(
-    { label: "home", path: "/staff", status: 200 },
+    {
+      label: "home",
+      path: "/staff",
+      status: 200,
+      shows: /id="activity-heading"[\s\S]*<tbody>[\s\S]*id="decisions-heading"[\s\S]*<tbody>/,
+    },
     { label: "profile", path: "/staff/profile", status: 200 },
     { label: "staff accounts", path: "/staff/people", status: 200 },
     { label: "a person", path: `/staff/people/${agent.id}`, status: 200, shows: /id="pending-heading"/ },
@@ -223,16 +253,17 @@ const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g
  * pseudo-language every catalog word is accented, so any word left bypassed the catalogs.
  */
 function plainWordsIn(text: string): string[] {
-  let rest = text.replace(/https?:\/\/\S+/g, " ");
-  // The longest first, so a value that contains another (a subject naming the site) goes whole.
-  for (const value of [...knownValues].sort((a, b) => b.length - a.length))
-    rest = rest.replaceAll(value, " ");
-  rest = rest
+  // Whole tokens first (an address or identifier may contain a known word), then the known values.
+  let rest = text
+    .replace(/https?:\/\/\S+/g, " ")
     .replace(/\S+@\S+\.\w+/g, " ")
     .replace(FORMATTED_DATE, " ")
     .replace(ISO_TIMESTAMP, " ")
     .replace(UUID, " ")
     .replace(/\b[a-z]+(?:[._][a-z0-9]+)+\b/g, " ");
+  // The longest first, so a value that contains another (a subject naming the site) goes whole.
+  for (const value of [...knownValues].sort((a, b) => b.length - a.length))
+    rest = rest.replaceAll(value, " ");
   return (rest.match(/\p{L}+/gu) ?? []).filter((word) => /^[A-Za-z]+$/.test(word));
 }
 
