@@ -105,7 +105,7 @@ export function createApp(deps: AppDependencies): Koa {
       staff,
       // A server error page (the database may be what failed) asks nothing more of the database.
       staffNav: staff
-        ? presentStaffNav(staff, this.status >= 500 ? null : await staffNavCountsFor(staff))
+        ? presentStaffNav(staff, this.status >= 500 ? null : await staffNavCountsFor(staff), translator)
         : null,
       isApplicantSignedIn: Boolean(this.state.applicant),
       // The person's own choice; "system" leaves it to prefers-color-scheme.

@@ -78,7 +78,7 @@ const applicantCase = await findApplicantCase(sqlPool, caseId);
 if (!applicantCase) throw new Error(`no case ${caseId}`);
 const workspaceModel = workspacePageModel(applicantCase, config, {});
 // The staff navigation's counts, read once: the portal reads them for every staff page it renders.
-const staffNav = presentStaffNav(staff, await findStaffNavCounts(sqlPool, staff));
+const staffNav = presentStaffNav(staff, await findStaffNavCounts(sqlPool, staff), translator);
 await db.$disconnect();
 
 // ---------- the handler ----------

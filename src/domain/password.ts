@@ -5,6 +5,7 @@ import { pbkdf2, scrypt, timingSafeEqual } from "node:crypto";
 import { promisify } from "node:util";
 import { dictionary } from "@zxcvbn-ts/language-common";
 import argon2 from "argon2";
+import { englishTranslator, type Translator } from "../i18n/translator.js";
 
 const pbkdf2Async = promisify(pbkdf2);
 const scryptAsync = promisify(scrypt) as (
@@ -22,19 +23,27 @@ const COMMON_PASSWORDS = new Set(
 export const PASSWORD_MIN_LENGTH = 12;
 export const PASSWORD_MAX_LENGTH = 128;
 
-/** The problem with a proposed password, or null. Lengths count Unicode code points. */
-export function passwordProblem(password: string, person: { name: string; email: string }): string | null {
+/**
+ * The problem with a proposed password, or null, said in the translator's language (English by
+ * default, for code outside a page). Lengths count Unicode code points.
+ */
+export function passwordProblem(
+  password: string,
+  person: { name: string; email: string },
+  translator: Translator = englishTranslator(),
+): string | null {
   const length = [...password].length;
-  if (length < PASSWORD_MIN_LENGTH) return `Use at least ${PASSWORD_MIN_LENGTH} characters.`;
-  if (length > PASSWORD_MAX_LENGTH) return `Use at most ${PASSWORD_MAX_LENGTH} characters.`;
+  if (length < PASSWORD_MIN_LENGTH)
+    return translator.t("staff.password.tooShort", { min: PASSWORD_MIN_LENGTH });
+  if (length > PASSWORD_MAX_LENGTH)
+    return translator.t("staff.password.tooLong", { max: PASSWORD_MAX_LENGTH });
   const lowered = password.toLowerCase();
-  if (COMMON_PASSWORDS.has(lowered))
-    return "This password is too common. Choose another, such as a few unrelated words.";
+  if (COMMON_PASSWORDS.has(lowered)) return translator.t("staff.password.common");
   const personalParts = [person.email, person.email.split("@")[0] ?? "", ...person.name.split(/\s+/)]
     .map((part) => part.trim().toLowerCase())
     .filter((part) => [...part].length >= 4);
   if (personalParts.some((part) => lowered.includes(part))) {
-    return "Do not use your name or email address in your password.";
+    return translator.t("staff.password.personal");
   }
   return null;
 }
@@ -46,11 +55,12 @@ export function passwordProblem(password: string, person: { name: string; email:
 export function newPasswordProblems(
   chosen: { password: string; passwordConfirmation: string },
   person: { name: string; email: string },
+  translator: Translator = englishTranslator(),
 ): { password?: string; passwordConfirmation?: string } {
-  const problem = passwordProblem(chosen.password, person);
+  const problem = passwordProblem(chosen.password, person, translator);
   if (problem) return { password: problem };
   if (chosen.password !== chosen.passwordConfirmation) {
-    return { passwordConfirmation: "The two passwords are not the same." };
+    return { passwordConfirmation: translator.t("staff.password.mismatch") };
   }
   return {};
 }

@@ -19,23 +19,6 @@ export const NOTIFICATION_DELIVERIES = [
   "OFF",
 ] as const satisfies readonly NotificationDelivery[];
 
-/** For the profile page: what the kind is, in the words of a sentence "Email me when …". */
-export const STAFF_NOTIFICATION_LABELS: Record<StaffNotificationKind, string> = {
-  NEW_CASE: "a new case waits in the queue",
-  CASE_ASSIGNED: "a case is assigned to me",
-  APPLICANT_REPLY: "the applicant answers on a case of mine",
-  NEW_EVIDENCE: "new evidence arrives on a case of mine",
-  DECISION_OVERDUE: "a case has waited too long for a decision",
-  APPROVAL_NEEDED: "an invitation, role change or registration token waits for my approval",
-  REGISTRATION_TOKEN_FAILED: "a registration token could not be created",
-};
-
-export const DELIVERY_LABELS: Record<NotificationDelivery, string> = {
-  IMMEDIATE: "At once",
-  DIGEST: "In the daily digest",
-  OFF: "Never",
-};
-
 const AGENT_KINDS: readonly StaffNotificationKind[] = [
   "NEW_CASE",
   "CASE_ASSIGNED",

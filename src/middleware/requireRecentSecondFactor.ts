@@ -21,15 +21,17 @@ import type { AppDependencies } from "../appDependencies.js";
 import { auditActorFor } from "../audit.js";
 import { stepUpSession } from "../commands/signIn/stepUpSession.js";
 import { forbidden, rateLimited } from "../errors.js";
+import { englishTranslator } from "../i18n/translator.js";
 import { deviceCookieFrom } from "../security/deviceCookies.js";
 import { createSignInLimits } from "../security/signInLimits.js";
 import { urls } from "../urls.js";
 
 /** The code field the step-up form adds; removed from the body before the action sees it. */
 export const STEP_UP_CODE_FIELD = "stepUpCode";
-export const STEP_UP_FAILED_MESSAGE = "That code is not right, or it has been used already.";
-const BLOCKED_MESSAGE =
-  "There have been too many failed attempts to sign in to this account, so no code is accepted for now. Wait and try again later.";
+// Catalog ids; the English of the refusal tests compare with is exported as the page shows it.
+const STEP_UP_FAILED = "staff.stepUp.codeFailed";
+export const STEP_UP_FAILED_MESSAGE = englishTranslator().t(STEP_UP_FAILED);
+const BLOCKED_MESSAGE = "staff.stepUp.blocked";
 const MAX_CODE_LENGTH = 64;
 
 export function requireRecentSecondFactor(
@@ -39,7 +41,10 @@ export function requireRecentSecondFactor(
   const signInDeps = { config: deps.config, db: deps.db, limits };
   const maxAgeMs = deps.config.staff.stepUpMs;
 
-  /** `action` completes "To …, enter a code": a verb phrase such as "decide this case". */
+  /**
+   * `action` completes "To …, enter a code": a verb phrase such as "decide this case", as a catalog id
+   * (or text already in the page's words).
+   */
   return (action) =>
     async function ensureRecentSecondFactor(ctx, next) {
       const { staff, session } = ctx.state;
@@ -68,7 +73,7 @@ export function requireRecentSecondFactor(
             action,
             minutes: maxAgeMs / 60_000,
             fields: body,
-            error: STEP_UP_FAILED_MESSAGE,
+            error: STEP_UP_FAILED,
           });
         case "stepped_up":
           return next();
@@ -97,7 +102,7 @@ async function renderStepUp(
   });
   ctx.status = 403;
   await ctx.render("staff/step-up.njk", {
-    action: view.action,
+    action: ctx.state.translator.message(view.action),
     minutes: view.minutes,
     formAction: ctx.querystring ? `${ctx.path}?${ctx.querystring}` : ctx.path,
     hiddenFields,

@@ -2,6 +2,7 @@
 // below) and are tested here only; templates receive the answers as `can.*` booleans.
 import { forbidden } from "../errors.js";
 import type { StaffRole } from "../generated/prisma/client.js";
+import { englishTranslator } from "../i18n/translator.js";
 
 export const ROLE_RANK: Record<StaffRole, number> = {
   VETTING_AGENT: 1,
@@ -13,12 +14,13 @@ export const ROLE_RANK: Record<StaffRole, number> = {
 /** Every role, the lowest first: the order forms offer them in. */
 export const STAFF_ROLES = Object.keys(ROLE_RANK) as [StaffRole, ...StaffRole[]];
 
-export const ROLE_LABELS: Record<StaffRole, string> = {
-  VETTING_AGENT: "Vetting agent",
-  INVITING_ADMIN: "Inviting admin",
-  SERVER_ADMIN: "Server admin",
-  SUPERADMIN: "Superadmin",
-};
+/**
+ * Each role's name in English, for what staff read outside a page (emails, the audit log); pages say
+ * the catalog's `staff.role.<ROLE>` in their own language, where these names come from.
+ */
+export const ROLE_LABELS = Object.fromEntries(
+  STAFF_ROLES.map((role) => [role, englishTranslator().t(`staff.role.${role}`)]),
+) as Record<StaffRole, string>;
 
 export interface Actor {
   id: string;

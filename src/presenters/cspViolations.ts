@@ -1,13 +1,8 @@
 // Grouped CSP violations → what the staff page shows. Every value came from an anonymous browser
 // report: the template prints them as text (autoescape), never as markup or links.
-import type { CspDisposition } from "../generated/prisma/client.js";
+import type { Translator } from "../i18n/translator.js";
 import type { CspViolationGroupRow } from "../queries/cspViolations.js";
 import { formatUtcTimestamp } from "./auditEvents.js";
-
-const DISPOSITION_LABELS: Record<CspDisposition, string> = {
-  ENFORCE: "blocked",
-  REPORT: "reported only",
-};
 
 export interface CspViolationGroupView {
   directive: string;
@@ -28,18 +23,23 @@ export interface CspViolationGroupView {
   sample: string;
 }
 
-export function presentCspViolationGroup(row: CspViolationGroupRow): CspViolationGroupView {
+export function presentCspViolationGroup(
+  row: CspViolationGroupRow,
+  translator: Translator,
+): CspViolationGroupView {
   const documentCount = Number(row.documentCount);
   return {
     directive: row.directive,
-    blockedUrl: row.blockedUrl || "(none given)",
+    blockedUrl: row.blockedUrl || translator.t("staff.csp.noneGiven"),
     hasBlockedUrl: row.blockedUrl !== "",
     totalCount: row.totalCount.toString(),
     firstSeenIso: row.firstSeenAt.toISOString(),
     firstSeenLabel: formatUtcTimestamp(row.firstSeenAt),
     lastSeenIso: row.lastSeenAt.toISOString(),
     lastSeenLabel: formatUtcTimestamp(row.lastSeenAt),
-    dispositionLabel: row.dispositions.map((disposition) => DISPOSITION_LABELS[disposition]).join(", "),
+    dispositionLabel: row.dispositions
+      .map((disposition) => translator.t(`staff.csp.disposition.${disposition}`))
+      .join(", "),
     sampleDocumentUrls: row.sampleDocumentUrls,
     otherDocumentCount: Math.max(0, documentCount - row.sampleDocumentUrls.length),
     sourceLocation: sourceLocation(row),

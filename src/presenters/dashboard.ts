@@ -1,76 +1,77 @@
 // Dashboard rows → what the staff home page shows: case numbers with links, plain-language labels for
-// case events and decisions, and how long a case has been waiting.
+// case events and decisions (catalog ids), and how long a case has been waiting.
 import type { AuditAction } from "../audit.js";
 import { formatCaseNumber } from "../domain/caseNumber.js";
-import { CASE_STATE_LABELS, CASE_STATES, type CaseState } from "../domain/caseStates.js";
+import { CASE_STATES, type CaseState } from "../domain/caseStates.js";
 import type { DecisionKind } from "../generated/prisma/client.js";
+import type { Translator } from "../i18n/translator.js";
 import type { CaseActivityRow, CaseSummaryRow, RecentDecisionRow } from "../queries/dashboard.js";
 import { urls } from "../urls.js";
 import { formatDateTime, isoDateTime } from "./staff.js";
 
 type CaseAuditAction = Extract<AuditAction, `case.${string}`>;
 
-/** What each case event is called on the dashboard; the Record makes the compiler list every one. */
+/**
+ * What each case event is called on the dashboard (catalog ids); the Record makes the compiler list
+ * every one.
+ */
 export const CASE_ACTIVITY_LABELS: Record<CaseAuditAction, string> = {
-  "case.created": "Application started",
-  "case.opened_by_staff": "Case opened by staff",
-  "case.email_confirmed": "Email address confirmed",
-  "case.applicant_signed_in": "Applicant signed in",
-  "case.details_updated": "Details updated",
-  "case.language_changed": "Language changed",
-  "case.submitted": "Submitted",
-  "case.review_started": "Review started",
-  "case.assigned": "Assigned",
-  "case.vetting_recorded": "Vetting record added",
-  "case.comment_added": "Comment added",
-  "case.more_information_requested": "More information requested",
-  "case.resubmitted": "Resubmitted by the applicant",
-  "case.approved": "Approved",
-  "case.rejected": "Rejected",
-  "case.withdrawn": "Withdrawn by the applicant",
-  "case.invitation_sent": "Invitation sent to the applicant",
-  "case.reference_requested": "Referee asked to vouch",
-  "case.reference_answered": "Referee answered",
-  "case.reference_request_sent": "Referee’s Matrix message sent",
-  "case.reference_request_failed": "Referee’s Matrix message refused by the homeserver",
-  "case.closed": "Closed without a decision",
-  "case.reopened": "Reopened",
-  "case.applicant_replied": "The applicant replied",
-  "case.details_corrected": "Details corrected by staff",
-  "case.email_change_confirmed": "New email address confirmed",
-  "case.duplicate_flagged": "Flagged as a possible duplicate",
-  "case.matrix_id_proof_requested": "Matrix ID proof asked for",
-  "case.matrix_id_proof_sent": "Matrix ID proof message sent",
-  "case.matrix_id_proof_failed": "Matrix ID proof message refused by the homeserver",
-  "case.matrix_id_verified": "Matrix ID verified",
-  "case.matrix_id_proof_refused": "Matrix ID proof link refused",
-  "case.matrix_id_verification_cleared": "Matrix ID verification cleared (the Matrix ID changed)",
-  "case.conflict_declared": "Conflict of interest declared",
-  "case.conflict_withdrawn": "Conflict of interest withdrawn",
-  "case.exported": "Exported",
-  "case.erased": "Personal data erased",
-  "case.purged": "Personal data removed after the retention period",
+  "case.created": "staff.activity.created",
+  "case.opened_by_staff": "staff.activity.openedByStaff",
+  "case.email_confirmed": "staff.activity.emailConfirmed",
+  "case.applicant_signed_in": "staff.activity.applicantSignedIn",
+  "case.details_updated": "staff.activity.detailsUpdated",
+  "case.language_changed": "staff.activity.languageChanged",
+  "case.submitted": "staff.activity.submitted",
+  "case.review_started": "staff.activity.reviewStarted",
+  "case.assigned": "staff.activity.assigned",
+  "case.vetting_recorded": "staff.activity.vettingRecorded",
+  "case.comment_added": "staff.activity.commentAdded",
+  "case.more_information_requested": "staff.activity.moreInformationRequested",
+  "case.resubmitted": "staff.activity.resubmitted",
+  "case.approved": "staff.activity.approved",
+  "case.rejected": "staff.activity.rejected",
+  "case.withdrawn": "staff.activity.withdrawn",
+  "case.invitation_sent": "staff.activity.invitationSent",
+  "case.reference_requested": "staff.activity.referenceRequested",
+  "case.reference_answered": "staff.activity.referenceAnswered",
+  "case.closed": "staff.activity.closed",
+  "case.reopened": "staff.activity.reopened",
+  "case.applicant_replied": "staff.activity.applicantReplied",
+  "case.details_corrected": "staff.activity.detailsCorrected",
+  "case.email_change_confirmed": "staff.activity.emailChangeConfirmed",
+  "case.duplicate_flagged": "staff.activity.duplicateFlagged",
+  "case.matrix_id_proof_requested": "staff.activity.matrixIdProofRequested",
+  "case.matrix_id_proof_sent": "staff.activity.matrixIdProofSent",
+  "case.matrix_id_proof_failed": "staff.activity.matrixIdProofFailed",
+  "case.matrix_id_verified": "staff.activity.matrixIdVerified",
+  "case.matrix_id_proof_refused": "staff.activity.matrixIdProofRefused",
+  "case.matrix_id_verification_cleared": "staff.activity.matrixIdVerificationCleared",
+  "case.conflict_declared": "staff.activity.conflictDeclared",
+  "case.conflict_withdrawn": "staff.activity.conflictWithdrawn",
+  "case.exported": "staff.activity.exported",
+  "case.erased": "staff.activity.erased",
+  "case.purged": "staff.activity.purged",
+  "case.reference_request_sent": "staff.activity.referenceRequestSent",
+  "case.reference_request_failed": "staff.activity.referenceRequestFailed",
 };
 
-export const DECISION_KIND_LABELS: Record<DecisionKind, string> = {
-  APPROVE: "Approved",
-  REJECT: "Rejected",
-  REQUEST_MORE_INFORMATION: "More information requested",
+const DECISION_KIND_LABELS: Record<DecisionKind, string> = {
+  APPROVE: "staff.decision.APPROVE",
+  REJECT: "staff.decision.REJECT",
+  REQUEST_MORE_INFORMATION: "staff.decision.REQUEST_MORE_INFORMATION",
 };
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
 /** "less than an hour", "5 hours", "3 days": how long a case has been waiting, in round units. */
-export function describeWaiting(since: Date, now: Date): string {
+export function describeWaiting(since: Date, now: Date, translator: Translator): string {
   const elapsedMs = Math.max(0, now.getTime() - since.getTime());
-  if (elapsedMs < HOUR_MS) return "less than an hour";
-  if (elapsedMs < DAY_MS) {
-    const hours = Math.floor(elapsedMs / HOUR_MS);
-    return `${hours} ${hours === 1 ? "hour" : "hours"}`;
-  }
-  const days = Math.floor(elapsedMs / DAY_MS);
-  return `${days} ${days === 1 ? "day" : "days"}`;
+  if (elapsedMs < HOUR_MS) return translator.t("staff.waiting.duration", { unit: "lessThanHour", count: 0 });
+  if (elapsedMs < DAY_MS)
+    return translator.t("staff.waiting.duration", { unit: "hours", count: Math.floor(elapsedMs / HOUR_MS) });
+  return translator.t("staff.waiting.duration", { unit: "days", count: Math.floor(elapsedMs / DAY_MS) });
 }
 
 export interface CaseLinkView {
@@ -105,13 +106,14 @@ export interface WaitingCaseView extends CaseLinkView {
 export function presentWaitingCase(
   row: CaseSummaryRow & { assignedTo?: { name: string } | null },
   now: Date,
+  translator: Translator,
 ): WaitingCaseView {
   return {
     ...caseLink(row),
-    stateLabel: CASE_STATE_LABELS[row.state],
+    stateLabel: translator.t(`states.${row.state}`),
     waitingSinceIso: isoDateTime(row.lastSubmittedAt),
-    waitingSinceLabel: formatDateTime(row.lastSubmittedAt, "Not submitted yet"),
-    waitingFor: row.lastSubmittedAt ? describeWaiting(row.lastSubmittedAt, now) : null,
+    waitingSinceLabel: formatDateTime(row.lastSubmittedAt, translator.t("staff.home.notSubmittedYet")),
+    waitingFor: row.lastSubmittedAt ? describeWaiting(row.lastSubmittedAt, now, translator) : null,
     ...(row.assignedTo !== undefined ? { assignedTo: row.assignedTo?.name ?? null } : {}),
   };
 }
@@ -124,7 +126,7 @@ export interface CaseActivityView {
   occurredAtLabel: string;
 }
 
-export function presentCaseActivity(row: CaseActivityRow): CaseActivityView {
+export function presentCaseActivity(row: CaseActivityRow, translator: Translator): CaseActivityView {
   return {
     case: caseLink({
       id: row.caseId,
@@ -132,8 +134,10 @@ export function presentCaseActivity(row: CaseActivityRow): CaseActivityView {
       fullName: row.fullName,
       erasedAt: row.erasedAt,
     }),
-    label: CASE_ACTIVITY_LABELS[row.action as CaseAuditAction] ?? row.action,
-    actor: row.actorName ?? (row.actorLabel === "applicant" ? "The applicant" : row.actorLabel),
+    label: translator.message(CASE_ACTIVITY_LABELS[row.action as CaseAuditAction] ?? row.action),
+    actor:
+      row.actorName ??
+      (row.actorLabel === "applicant" ? translator.t("staff.home.theApplicant") : row.actorLabel),
     occurredAtIso: row.occurredAt.toISOString(),
     occurredAtLabel: formatDateTime(row.occurredAt),
   };
@@ -147,10 +151,13 @@ export interface StateCountView {
   url: string;
 }
 
-export function presentStateCounts(counts: Record<CaseState, number>): StateCountView[] {
+export function presentStateCounts(
+  counts: Record<CaseState, number>,
+  translator: Translator,
+): StateCountView[] {
   return CASE_STATES.map((state) => ({
     state,
-    label: CASE_STATE_LABELS[state],
+    label: translator.t(`states.${state}`),
     count: counts[state],
     url: urls.staffCases(new URLSearchParams({ state }).toString()),
   }));
@@ -164,10 +171,10 @@ export interface DecisionView {
   decidedAtLabel: string;
 }
 
-export function presentRecentDecision(row: RecentDecisionRow): DecisionView {
+export function presentRecentDecision(row: RecentDecisionRow, translator: Translator): DecisionView {
   return {
     case: caseLink(row.vettingCase),
-    kindLabel: DECISION_KIND_LABELS[row.kind],
+    kindLabel: translator.t(DECISION_KIND_LABELS[row.kind]),
     decidedBy: row.decidedBy.name,
     decidedAtIso: row.decidedAt.toISOString(),
     decidedAtLabel: formatDateTime(row.decidedAt),

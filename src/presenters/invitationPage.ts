@@ -1,5 +1,7 @@
 // An invitation's page (staff/invitations/detail.njk): the invitation, its links, and what the viewer
 // may do with it (decide only while it waits for approval).
+
+import type { Translator } from "../i18n/translator.js";
 import {
   type Actor,
   canDecideInvitation,
@@ -8,18 +10,22 @@ import {
 } from "../policies/staff.js";
 import type { InvitationDetailRow } from "../queries/staffInvitations.js";
 import { urls } from "../urls.js";
-import { formatDateTime, INVITATION_STATUS_LABELS, ROLE_LABELS, STAFF_STATUS_LABELS } from "./staff.js";
+import { formatDateTime } from "./staff.js";
 
-export function presentInvitationPage(viewer: Actor, invitation: InvitationDetailRow) {
+export function presentInvitationPage(
+  viewer: Actor,
+  invitation: InvitationDetailRow,
+  translator: Translator,
+) {
   const target = { status: invitation.status, role: invitation.invitee.role };
   return {
     invitation: {
       id: invitation.id,
       name: invitation.invitee.name,
       email: invitation.invitee.email,
-      roleLabel: ROLE_LABELS[invitation.invitee.role],
-      statusLabel: INVITATION_STATUS_LABELS[invitation.status],
-      accountStatusLabel: STAFF_STATUS_LABELS[invitation.invitee.status],
+      roleLabel: translator.t(`staff.role.${invitation.invitee.role}`),
+      statusLabel: translator.t(`staff.invitationStatus.${invitation.status}`),
+      accountStatusLabel: translator.t(`staff.status.${invitation.invitee.status}`),
       invitedBy: invitation.invitedBy.name,
       decidedBy: invitation.decidedBy?.name ?? null,
       decisionNote: invitation.decisionNote,

@@ -4,13 +4,12 @@
 import type { Config } from "../config.js";
 import type { Database } from "../db.js";
 import {
-  DELIVERY_LABELS,
   defaultDelivery,
   NOTIFICATION_DELIVERIES,
   notificationKindsFor,
-  STAFF_NOTIFICATION_LABELS,
 } from "../domain/staffNotifications.js";
 import type { NotificationDelivery, StaffNotificationKind, StaffRole } from "../generated/prisma/client.js";
+import type { Translator } from "../i18n/translator.js";
 import { urls } from "../urls.js";
 
 /** The delivery in force for each kind the role can receive: the person's choice, else the default. */
@@ -39,16 +38,17 @@ export async function findNotificationDeliveries(
 
 export function presentNotificationPreferences(
   deliveries: Map<StaffNotificationKind, { delivery: NotificationDelivery; isDefault: boolean }>,
+  translator: Translator,
 ) {
   return {
     action: urls.staffProfileNotifications(),
     kinds: [...deliveries].map(([kind, { delivery, isDefault }]) => ({
       name: kind,
-      label: STAFF_NOTIFICATION_LABELS[kind],
+      label: translator.t(`staff.notifications.kind.${kind}`),
       isDefault,
       options: NOTIFICATION_DELIVERIES.map((value) => ({
         value,
-        label: DELIVERY_LABELS[value],
+        label: translator.t(`staff.notifications.delivery.${value}`),
         isChosen: value === delivery,
       })),
     })),

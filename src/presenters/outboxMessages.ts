@@ -3,12 +3,13 @@ import type { OutboxStatus } from "../generated/prisma/client.js";
 import type { OutboxListRow, OutboxMessageRow } from "../queries/outboxMessages.js";
 import { formatUtcTimestamp } from "./auditEvents.js";
 
+/** Catalog ids: the pages translate them. */
 export const OUTBOX_STATUS_LABELS: Record<OutboxStatus, string> = {
-  QUEUED: "Queued",
-  SENDING: "Sending",
-  SENT: "Sent",
-  FAILED: "Failed",
-  CANCELLED: "Cancelled",
+  QUEUED: "staff.outbox.status.QUEUED",
+  SENDING: "staff.outbox.status.SENDING",
+  SENT: "staff.outbox.status.SENT",
+  FAILED: "staff.outbox.status.FAILED",
+  CANCELLED: "staff.outbox.status.CANCELLED",
 };
 
 export const OUTBOX_STATUSES = Object.keys(OUTBOX_STATUS_LABELS) as [OutboxStatus, ...OutboxStatus[]];

@@ -3,6 +3,7 @@
 import { CANCELLABLE_STATUSES } from "../commands/operations/cancelEmail.js";
 import { RETRYABLE_STATUSES } from "../commands/operations/retryEmail.js";
 import type { OutboxStatus } from "../generated/prisma/client.js";
+import type { Translator } from "../i18n/translator.js";
 import type { RenderedEmail } from "../mail/messages/index.js";
 import { type Actor, canManageOutbox } from "../policies/staff.js";
 import { encodeKeysetCursor, type TKeysetCursor } from "../queries/keyset.js";
@@ -86,9 +87,12 @@ export function presentOutboxMessagePage(
 }
 
 /** Why a retry or a cancel did not happen: the message is no longer in a state it starts from. */
-export function outboxActionRefusal(action: "retry" | "cancel", status: OutboxStatus): string {
-  const now = OUTBOX_STATUS_LABELS[status].toLowerCase();
-  return action === "retry"
-    ? `Only a failed or cancelled message can be sent again; this one is ${now}.`
-    : `Only a queued message can be cancelled; this one is ${now}.`;
+export function outboxActionRefusal(
+  action: "retry" | "cancel",
+  status: OutboxStatus,
+  translator: Translator,
+): string {
+  return translator.t(action === "retry" ? "staff.outbox.refusal.retry" : "staff.outbox.refusal.cancel", {
+    status,
+  });
 }

@@ -4,6 +4,7 @@ import type {
   PublicKeyCredentialCreationOptionsJSON,
   PublicKeyCredentialRequestOptionsJSON,
 } from "@simplewebauthn/server";
+import type { Translator } from "../i18n/translator.js";
 import { urls } from "../urls.js";
 import { formatDateTime } from "./staff.js";
 
@@ -15,12 +16,14 @@ export interface PasskeyRow {
   isBackedUp: boolean;
 }
 
-export function presentPasskeys(passkeys: PasskeyRow[]) {
+/** `lastUsedAt` is null for a passkey never used. */
+export function presentPasskeys(passkeys: PasskeyRow[], translator: Translator) {
   return passkeys.map((passkey) => ({
     id: passkey.id,
     name: passkey.name,
     createdAt: formatDateTime(passkey.createdAt),
-    lastUsedAt: formatDateTime(passkey.lastUsedAt),
+    lastUsedAt: passkey.lastUsedAt ? formatDateTime(passkey.lastUsedAt) : null,
+    lastUsedLabel: formatDateTime(passkey.lastUsedAt, translator.t("staff.never")),
     isSynced: passkey.isBackedUp,
     removeUrl: urls.staffProfilePasskeyRemove(passkey.id),
   }));

@@ -1,10 +1,11 @@
 // The staff list (staff/people/index.njk): everyone, with role, status, last sign-in and 2FA state.
+import type { Translator } from "../i18n/translator.js";
 import { type Actor, canViewInvitations } from "../policies/staff.js";
 import type { StaffMemberListRow } from "../queries/staffMembers.js";
 import { urls } from "../urls.js";
-import { formatDateTime, ROLE_LABELS, STAFF_STATUS_LABELS } from "./staff.js";
+import { formatDateTime } from "./staff.js";
 
-export function presentPeoplePage(viewer: Actor, rows: StaffMemberListRow[]) {
+export function presentPeoplePage(viewer: Actor, rows: StaffMemberListRow[], translator: Translator) {
   return {
     can: { invite: canViewInvitations(viewer) },
     invitationsUrl: urls.staffInvitations(),
@@ -12,11 +13,13 @@ export function presentPeoplePage(viewer: Actor, rows: StaffMemberListRow[]) {
       url: urls.staffPerson(person.id),
       name: person.name,
       email: person.email,
-      roleLabel: ROLE_LABELS[person.role],
-      statusLabel: STAFF_STATUS_LABELS[person.status],
+      roleLabel: translator.t(`staff.role.${person.role}`),
+      statusLabel: translator.t(`staff.status.${person.status}`),
       isActive: person.status === "ACTIVE",
-      lastSignIn: formatDateTime(person.lastSignInAt),
-      secondFactorLabel: person.totpEnabledAt ? "On" : "Not set up",
+      lastSignIn: formatDateTime(person.lastSignInAt, translator.t("staff.never")),
+      secondFactorLabel: translator.t(
+        person.totpEnabledAt ? "staff.secondFactor.on" : "staff.secondFactor.notSetUp",
+      ),
       isYou: person.id === viewer.id,
     })),
   };

@@ -1,5 +1,7 @@
 // A person's page (staff/people/detail.njk): their account, a role change waiting for a second admin,
 // the roles the viewer may give, and which actions the viewer may take on the account now.
+
+import type { Translator } from "../i18n/translator.js";
 import {
   type Actor,
   canManageAccount,
@@ -10,7 +12,7 @@ import type { StaffMemberRow } from "../queries/staffMembers.js";
 import { type ApproverCandidate, hasFinishedSetup, type RoleChangeRow } from "../queries/staffRoleChanges.js";
 import { urls } from "../urls.js";
 import { presentPasskeys } from "./passkeys.js";
-import { formatDateTime, ROLE_LABELS, roleOptionsFor, STAFF_STATUS_LABELS } from "./staff.js";
+import { formatDateTime, roleOptionsFor } from "./staff.js";
 import { presentPendingRoleChange } from "./staffRoleChanges.js";
 
 export function presentPersonPage(
@@ -18,37 +20,42 @@ export function presentPersonPage(
   person: StaffMemberRow,
   pendingRoleChange: RoleChangeRow | null,
   approverCandidates: ApproverCandidate[],
+  translator: Translator,
 ) {
+  const never = translator.t("staff.never");
   const canManage = canManageAccount(viewer, person);
   return {
     person: {
       name: person.name,
       email: person.email,
-      roleLabel: ROLE_LABELS[person.role],
-      statusLabel: STAFF_STATUS_LABELS[person.status],
+      roleLabel: translator.t(`staff.role.${person.role}`),
+      statusLabel: translator.t(`staff.status.${person.status}`),
       createdAt: formatDateTime(person.createdAt),
-      lastSignIn: formatDateTime(person.lastSignInAt),
+      lastSignIn: formatDateTime(person.lastSignInAt, never),
       disabledAt: person.disabledAt ? formatDateTime(person.disabledAt) : null,
       secondFactorLabel: person.totpEnabledAt
-        ? `On since ${formatDateTime(person.totpEnabledAt)}`
-        : "Not set up",
-      passkeys: presentPasskeys(person.passkeys).map(({ name, createdAt, lastUsedAt }) => ({
+        ? translator.t("staff.secondFactor.onSince", { date: formatDateTime(person.totpEnabledAt) })
+        : translator.t("staff.secondFactor.notSetUp"),
+      passkeys: presentPasskeys(person.passkeys, translator).map(({ name, createdAt, lastUsedAt }) => ({
         name,
         createdAt,
         lastUsedAt,
       })),
       singleSignOnLabel:
         person.oidcSubject && person.oidcLinkedAt
-          ? `Linked since ${formatDateTime(person.oidcLinkedAt)} (${person.oidcIssuer ?? ""})`
-          : "Not linked",
+          ? translator.t("staff.singleSignOn.linkedSince", {
+              date: formatDateTime(person.oidcLinkedAt),
+              issuer: person.oidcIssuer ?? "",
+            })
+          : translator.t("staff.singleSignOn.notLinked"),
       sessionCount: person._count.sessions,
       isYou: person.id === viewer.id,
       invitationUrl: person.invitation ? urls.staffInvitationDetail(person.invitation.id) : null,
     },
     pendingRoleChange: pendingRoleChange
-      ? presentPendingRoleChange(pendingRoleChange, viewer, approverCandidates)
+      ? presentPendingRoleChange(pendingRoleChange, viewer, approverCandidates, translator)
       : null,
-    roleOptions: roleOptionsFor(viewer, person.role),
+    roleOptions: roleOptionsFor(viewer, translator, person.role),
     can: {
       changeRole: canManage,
       disable: canManage && person.status !== "DISABLED",

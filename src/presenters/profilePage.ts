@@ -1,11 +1,12 @@
 // One's own profile page (staff/profile/index.njk): the account, the forms' mistakes and values, the
 // authenticator enrolment, the passkeys, the open sessions (this one marked), the theme choices and the forms' links.
 import type { ThemePreference } from "../generated/prisma/client.js";
+import type { Translator } from "../i18n/translator.js";
 import type { ProfileFacts } from "../queries/profile.js";
 import type { SignedInStaff } from "../sessions.js";
 import { urls } from "../urls.js";
 import { presentPasskeys } from "./passkeys.js";
-import { formatDateTime, ROLE_LABELS, THEME_LABELS } from "./staff.js";
+import { formatDateTime } from "./staff.js";
 import type { TotpEnrolmentView } from "./totpEnrolment.js";
 
 type Errors = Record<string, string>;
@@ -32,6 +33,7 @@ export function presentProfilePage(
     totp: TotpEnrolmentView;
     forms: ProfileForms;
   },
+  translator: Translator,
 ) {
   const { facts, forms } = page;
   return {
@@ -45,33 +47,36 @@ export function presentProfilePage(
     person: {
       name: staff.name,
       email: staff.email,
-      roleLabel: ROLE_LABELS[staff.role],
+      roleLabel: translator.t(`staff.role.${staff.role}`),
       singleSignOnLabel: facts.contactDetails.oidcLinkedAt
-        ? `Linked since ${formatDateTime(facts.contactDetails.oidcLinkedAt)} (${facts.contactDetails.oidcIssuer ?? ""})`
+        ? translator.t("staff.singleSignOn.linkedSince", {
+            date: formatDateTime(facts.contactDetails.oidcLinkedAt),
+            issuer: facts.contactDetails.oidcIssuer ?? "",
+          })
         : null,
     },
     hasSecondFactor: staff.hasSecondFactor,
     /** What an account moved from the original system must still do before anything else. */
     setUpSteps: [
-      ...(staff.mustEnrolSecondFactor ? ["set up two-step sign-in with an authenticator app"] : []),
-      ...(staff.mustChangePassword ? ["choose a new password (yours was a temporary one)"] : []),
+      ...(staff.mustEnrolSecondFactor ? [translator.t("staff.profile.setUp.secondFactor")] : []),
+      ...(staff.mustChangePassword ? [translator.t("staff.profile.setUp.password")] : []),
     ],
     unusedRecoveryCodes: facts.unusedRecoveryCodes,
-    passkeys: presentPasskeys(facts.passkeys),
+    passkeys: presentPasskeys(facts.passkeys, translator),
     passkeyErrors: forms.passkeyErrors ?? {},
     passkeyValues: forms.passkeyValues ?? { name: "" },
     totp: page.totp,
     sessions: facts.sessions.map((session) => ({
       isCurrent: session.id === page.currentSessionId,
       createdAt: formatDateTime(session.createdAt),
-      lastSeenAt: formatDateTime(session.lastSeenAt),
-      ipAddress: session.ipAddress ?? "Unknown",
-      userAgent: session.userAgent ?? "Unknown",
+      lastSeenAt: formatDateTime(session.lastSeenAt, translator.t("staff.never")),
+      ipAddress: session.ipAddress ?? translator.t("staff.unknown"),
+      userAgent: session.userAgent ?? translator.t("staff.unknown"),
       endUrl: urls.staffProfileEndSession(session.id),
     })),
     themeOptions: THEMES.map((value) => ({
       value,
-      label: THEME_LABELS[value],
+      label: translator.t(`staff.theme.${value}`),
       isChosen: staff.themePreference === value,
     })),
     links: {

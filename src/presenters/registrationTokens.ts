@@ -15,15 +15,16 @@ import type { TokenRequestRow } from "../queries/registrationTokenRequests.js";
 import { urls } from "../urls.js";
 import { formatUtcTimestamp } from "./auditEvents.js";
 
+/** Catalog ids, as are the other labels here: the pages translate them. */
 export const LIVE_STATUS_LABELS: Record<LiveStatus, string> = {
-  available: "Available",
-  used: "Used",
-  expired: "Expired",
-  revoked: "Revoked",
-  unknown: "Unknown: not on the homeserver",
-  pending: "Pending creation",
-  failed: "Failed",
-  unavailable: "Status unavailable",
+  available: "staff.tokens.liveStatus.available",
+  used: "staff.tokens.liveStatus.used",
+  expired: "staff.tokens.liveStatus.expired",
+  revoked: "staff.tokens.liveStatus.revoked",
+  unknown: "staff.tokens.liveStatus.unknown",
+  pending: "staff.tokens.liveStatus.pending",
+  failed: "staff.tokens.liveStatus.failed",
+  unavailable: "staff.tokens.liveStatus.unavailable",
 };
 
 function timestamp(date: Date | null): { iso: string; label: string } | null {
@@ -73,10 +74,10 @@ export function presentRegistrationTokenRow(row: RegistrationTokenListRow, statu
 export type RegistrationTokenView = ReturnType<typeof presentRegistrationTokenRow>;
 
 export const TOKEN_REQUEST_STATUS_LABELS: Record<ApprovalStatus, string> = {
-  PENDING: "Waiting for a second admin",
-  APPROVED: "Approved",
-  REJECTED: "Rejected",
-  CANCELLED: "Withdrawn",
+  PENDING: "staff.tokens.requestStatus.PENDING",
+  APPROVED: "staff.tokens.requestStatus.APPROVED",
+  REJECTED: "staff.tokens.requestStatus.REJECTED",
+  CANCELLED: "staff.tokens.requestStatus.CANCELLED",
 };
 
 /**

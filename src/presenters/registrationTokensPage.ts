@@ -69,20 +69,19 @@ export function presentRegistrationTokensPage(
 
 export type TokenAction = "revoke" | "reissue";
 
+/** What each confirmation page says (catalog ids, which the page translates). */
 const TOKEN_ACTION_TEXTS = {
   revoke: {
-    title: "Revoke this registration token?",
-    explanation:
-      "The token is deleted on the homeserver at once: nobody can register with it any more, even with a link already emailed. The person is told by email.",
-    button: "Revoke the token",
-    alreadyDone: "This token is already revoked.",
+    title: "staff.tokens.revokeConfirm.title",
+    explanation: "staff.tokens.revokeConfirm.explanation",
+    button: "staff.tokens.revokeConfirm.button",
+    alreadyDone: "staff.tokens.revokeConfirm.alreadyDone",
   },
   reissue: {
-    title: "Re-issue this registration token?",
-    explanation:
-      "The current token is deleted on the homeserver, and a new one is created for the same person. They get an email with a new one-time link to it.",
-    button: "Revoke it and issue a new one",
-    alreadyDone: "This token was already re-issued; see the newer one.",
+    title: "staff.tokens.reissueConfirm.title",
+    explanation: "staff.tokens.reissueConfirm.explanation",
+    button: "staff.tokens.reissueConfirm.button",
+    alreadyDone: "staff.tokens.reissueConfirm.alreadyDone",
   },
 } as const satisfies Record<TokenAction, Record<string, string>>;
 

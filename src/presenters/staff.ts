@@ -1,34 +1,10 @@
-// Staff accounts and invitations as the pages show them: labels instead of enum names, dates as text.
-import type {
-  InvitationStatus,
-  StaffRole,
-  StaffStatus,
-  ThemePreference,
-} from "../generated/prisma/client.js";
+// Staff accounts and invitations as the pages show them: labels instead of enum names (the catalog's
+// `staff.role.*`, `staff.status.*`, `staff.invitationStatus.*`, `staff.theme.*`), dates as text.
+import type { StaffRole } from "../generated/prisma/client.js";
+import type { Translator } from "../i18n/translator.js";
 import { type Actor, canInvite, ROLE_LABELS, STAFF_ROLES } from "../policies/staff.js";
 
 export { ROLE_LABELS };
-
-export const STAFF_STATUS_LABELS: Record<StaffStatus, string> = {
-  INVITED: "Invited",
-  PENDING_APPROVAL: "Pending approval",
-  ACTIVE: "Active",
-  DISABLED: "Disabled",
-};
-
-export const INVITATION_STATUS_LABELS: Record<InvitationStatus, string> = {
-  PENDING_APPROVAL: "Waiting for approval",
-  SENT: "Sent",
-  ACCEPTED: "Accepted",
-  REJECTED: "Rejected",
-  REVOKED: "Revoked",
-};
-
-export const THEME_LABELS: Record<ThemePreference, string> = {
-  SYSTEM: "Same as my device",
-  LIGHT: "Light",
-  DARK: "Dark",
-};
 
 const dateTimeFormat = new Intl.DateTimeFormat("en-GB", {
   dateStyle: "medium",
@@ -47,10 +23,10 @@ export function isoDateTime(value: Date | null | undefined): string | null {
 }
 
 /** The roles a form offers the viewer (those they may give), lowest first; `isCurrent` marks `currentRole`. */
-export function roleOptionsFor(viewer: Actor, currentRole?: StaffRole) {
+export function roleOptionsFor(viewer: Actor, translator: Translator, currentRole?: StaffRole) {
   return STAFF_ROLES.filter((role) => canInvite(viewer, role)).map((role) => ({
     value: role,
-    label: ROLE_LABELS[role],
+    label: translator.t(`staff.role.${role}`),
     isCurrent: role === currentRole,
   }));
 }

@@ -1,5 +1,6 @@
 // The staff home page (staff/home.njk), from the dashboard's rows (dashboard.ts).
 import type { CaseState } from "../domain/caseStates.js";
+import type { Translator } from "../i18n/translator.js";
 import { canViewCaseOverview } from "../policies/cases.js";
 import { canListRegistrationTokens } from "../policies/registrationTokens.js";
 import {
@@ -9,7 +10,6 @@ import {
   canViewCspViolations,
   canViewInvitations,
   canViewStaffList,
-  ROLE_LABELS,
 } from "../policies/staff.js";
 import type { CaseActivityRow, CaseSummaryRow, RecentDecisionRow } from "../queries/dashboard.js";
 import { urls } from "../urls.js";
@@ -37,10 +37,11 @@ export function presentStaffHomePage(
     } | null;
   },
   now: Date,
+  translator: Translator,
 ) {
   const { overview } = rows;
   return {
-    roleLabel: ROLE_LABELS[viewer.role],
+    roleLabel: translator.t(`staff.role.${viewer.role}`),
     can: {
       viewStaffList: canViewStaffList(viewer),
       invite: canViewInvitations(viewer),
@@ -51,12 +52,12 @@ export function presentStaffHomePage(
       viewCaseOverview: canViewCaseOverview(viewer),
     },
     links: { queue: urls.staffCases(), cspViolations: urls.staffCspViolations() },
-    assignedCases: rows.assigned.map((row) => presentWaitingCase(row, now)),
-    recentActivity: rows.activity.map(presentCaseActivity),
+    assignedCases: rows.assigned.map((row) => presentWaitingCase(row, now, translator)),
+    recentActivity: rows.activity.map((row) => presentCaseActivity(row, translator)),
     overview: overview && {
-      stateCounts: presentStateCounts(overview.stateCounts),
-      waitingLongest: overview.waitingLongest.map((row) => presentWaitingCase(row, now)),
-      recentDecisions: overview.recentDecisions.map(presentRecentDecision),
+      stateCounts: presentStateCounts(overview.stateCounts, translator),
+      waitingLongest: overview.waitingLongest.map((row) => presentWaitingCase(row, now, translator)),
+      recentDecisions: overview.recentDecisions.map((row) => presentRecentDecision(row, translator)),
     },
   };
 }

@@ -1,5 +1,6 @@
 // The staff navigation's own links (views/layout.njk): the work waiting for the signed-in person, with
 // its count, and the pages their role opens. Built for every staff page the portal renders (app.ts).
+import type { Translator } from "../i18n/translator.js";
 import { canDecideCases, canViewStatistics } from "../policies/cases.js";
 import { canListRegistrationTokens } from "../policies/registrationTokens.js";
 import { type Actor, canViewInvitations } from "../policies/staff.js";
@@ -22,35 +23,35 @@ export interface StaffNavLink {
  * The links to what waits: "My cases" and (for those who decide) "To decide" always, so the navigation
  * stays where people learned it; the approvals only while one waits, since they come seldom.
  */
-export function presentStaffNav(viewer: Actor, counts: StaffNavCounts | null) {
+export function presentStaffNav(viewer: Actor, counts: StaffNavCounts | null, translator: Translator) {
   const work: Omit<StaffNavLink, "isCounted" | "countText">[] = [
     {
       href: urls.staffCases("tab=assigned"),
-      label: "My cases",
+      label: translator.t("staff.nav.myCases"),
       count: counts?.assignedOpenCases ?? null,
-      countLabel: "open",
+      countLabel: translator.t("staff.nav.myCasesCount"),
     },
   ];
   if (canDecideCases(viewer))
     work.push({
       href: urls.staffCases("tab=in_review"),
-      label: "To decide",
+      label: translator.t("staff.nav.toDecide"),
       count: counts?.casesAwaitingDecision ?? null,
-      countLabel: "waiting for your decision",
+      countLabel: translator.t("staff.nav.toDecideCount"),
     });
   if (canViewInvitations(viewer) && (counts?.staffApprovalsAwaiting ?? 0) > 0)
     work.push({
       href: urls.staffInvitations(),
-      label: "Approvals",
+      label: translator.t("staff.nav.approvals"),
       count: counts?.staffApprovalsAwaiting ?? null,
-      countLabel: "waiting for your approval",
+      countLabel: translator.t("staff.nav.waitingForApproval"),
     });
   if (canListRegistrationTokens(viewer) && (counts?.tokenRequestsAwaiting ?? 0) > 0)
     work.push({
       href: urls.staffRegistrationTokens(),
-      label: "Token requests",
+      label: translator.t("staff.nav.tokenRequests"),
       count: counts?.tokenRequestsAwaiting ?? null,
-      countLabel: "waiting for your approval",
+      countLabel: translator.t("staff.nav.waitingForApproval"),
     });
   return {
     work: work.map(

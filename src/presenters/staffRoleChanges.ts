@@ -1,11 +1,11 @@
 // Role changes waiting for a second admin, as the invitations page and a person's page show them: what
 // is asked, by whom, who may approve it, and what the viewer may do about it.
 import type { StaffRole } from "../generated/prisma/client.js";
+import type { Translator } from "../i18n/translator.js";
 import {
   type Actor,
   canCancelRoleChange,
   canDecideRoleChange,
-  ROLE_LABELS,
   rolesThatMayApprove,
 } from "../policies/staff.js";
 import { type ApproverCandidate, approversOf, type RoleChangeRow } from "../queries/staffRoleChanges.js";
@@ -33,35 +33,38 @@ export function presentPendingRoleChange(
   row: RoleChangeRow,
   viewer: Actor,
   approverCandidates: ApproverCandidate[],
+  translator: Translator,
 ): PendingRoleChangeView {
   const approvers = approversOf(approverCandidates, row);
+  const role = (staffRole: StaffRole) => translator.t(`staff.role.${staffRole}`);
   return {
     id: row.id,
     personName: row.staffUser.name,
     personEmail: row.staffUser.email,
     personUrl: urls.staffPerson(row.staffUserId),
     changeLabel: row.isReenable
-      ? `Enable the account (${ROLE_LABELS[row.toRole]})`
-      : `${ROLE_LABELS[row.fromRole]} → ${ROLE_LABELS[row.toRole]}`,
+      ? translator.t("staff.roleChange.enable", { role: role(row.toRole) })
+      : translator.t("staff.roleChange.change", { fromRole: role(row.fromRole), toRole: role(row.toRole) }),
     requestedBy: row.requestedBy.name,
     requestedAt: formatDateTime(row.requestedAt),
     requestedAtIso: isoDateTime(row.requestedAt),
     isOwnRequest: row.requestedById === viewer.id,
     approversText:
       approvers.length > 0
-        ? `May approve: ${approvers.map((approver) => approver.name).join(", ")}.`
-        : `Nobody can approve it yet: it needs ${approverRolesText(row.toRole)} other than the person and whoever asked. It waits until there is one, or until it is cancelled.`,
+        ? translator.t("staff.roleChange.mayApprove", {
+            names: approvers.map((approver) => approver.name).join(", "),
+          })
+        : translator.t("staff.roleChange.nobodyYet", {
+            roles: translator.orList(
+              rolesThatMayApprove(row.toRole).map((staffRole) =>
+                translator.t(`staff.roleLower.${staffRole}`),
+              ),
+            ),
+          }),
     can: { decide: canDecideRoleChange(viewer, row), cancel: canCancelRoleChange(viewer, row) },
     links: {
       decision: urls.staffRoleChangeAction(row.id, "decision"),
       cancel: urls.staffRoleChangeAction(row.id, "cancel"),
     },
   };
-}
-
-/** "a superadmin", "a server admin or superadmin". */
-function approverRolesText(toRole: StaffRole): string {
-  const labels = rolesThatMayApprove(toRole).map((role) => ROLE_LABELS[role].toLowerCase());
-  const last = labels.pop() ?? "";
-  return `a ${labels.length > 0 ? `${labels.join(", ")} or ` : ""}${last}`;
 }

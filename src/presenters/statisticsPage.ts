@@ -2,7 +2,8 @@
 // queries/sql/statistics.ts. Each chart is drawn from the same numbers as the table beside it: the
 // presenter computes the geometry (the SVG has no script and no style attribute; its colours are classes
 // in static/css/app.css, so both themes apply), the template only places it.
-import { CASE_MOVES, CASE_STATE_LABELS, type CaseState } from "../domain/caseStates.js";
+import { CASE_MOVES, type CaseState } from "../domain/caseStates.js";
+import { englishTranslator, type Translator } from "../i18n/translator.js";
 import {
   type DecisionTimeRow,
   OPEN_OUTCOME,
@@ -29,8 +30,11 @@ export interface StatisticsRows {
   openCases: OpenCasesPerStaffRow[];
 }
 
-const outcomeLabel = (outcome: Outcome) =>
-  outcome === OPEN_OUTCOME ? "Still open" : CASE_STATE_LABELS[outcome as CaseState];
+const outcomeLabel = (outcome: Outcome, translator: Translator) =>
+  translator.t(outcome === OPEN_OUTCOME ? "staff.statistics.stillOpen" : `states.${outcome}`);
+
+const decisionLabel = (state: CaseState | null, translator: Translator) =>
+  translator.t(state === null ? "staff.statistics.allDecisions" : `states.${state}`);
 
 /** The Monday (UTC) of the ISO week a date is in, as 2026-03-30. */
 export function weekStartOf(isoDate: string): string {
@@ -49,11 +53,13 @@ function weeksOf(from: string, to: string): string[] {
 }
 
 /** 3 hours, 30.5 hours, 4.2 days: whole hours under a day, one decimal place beyond. */
-export function formatDuration(seconds: number): string {
+export function formatDuration(seconds: number, translator: Translator): string {
   const hours = seconds / 3600;
-  if (hours < 1) return `${Math.round(seconds / 60)} minutes`;
-  if (hours < 48) return `${Number(hours.toFixed(1))} hours`;
-  return `${Number((hours / 24).toFixed(1))} days`;
+  const duration = (unit: string, value: number) =>
+    translator.t("staff.statistics.duration", { unit, value });
+  if (hours < 1) return duration("minutes", Math.round(seconds / 60));
+  if (hours < 48) return duration("hours", Number(hours.toFixed(1)));
+  return duration("days", Number((hours / 24).toFixed(1)));
 }
 
 const hoursOf = (seconds: number) => String(Number((seconds / 3600).toFixed(2)));
@@ -70,7 +76,11 @@ function niceMaximum(value: number): number {
 const WEEKLY = { width: 640, height: 260, left: 40, right: 8, top: 12, bottom: 40 };
 const BARS = { width: 640, seriesHeight: 16, rowGap: 10, left: 180, right: 70, top: 8 };
 
-function weeklyChart(weeks: { week: string; counts: number[]; total: number }[], outcomes: Outcome[]) {
+function weeklyChart(
+  weeks: { week: string; counts: number[]; total: number }[],
+  outcomes: Outcome[],
+  translator: Translator,
+) {
   const plotWidth = WEEKLY.width - WEEKLY.left - WEEKLY.right;
   const plotHeight = WEEKLY.height - WEEKLY.top - WEEKLY.bottom;
   const maximum = niceMaximum(Math.max(0, ...weeks.map((week) => week.total)));
@@ -104,7 +114,11 @@ function weeklyChart(weeks: { week: string; counts: number[]; total: number }[],
             width: round(barWidth),
             height: round(height),
             seriesClass: seriesClass(outcomeIndex),
-            title: `Week of ${week.week}: ${count} ${outcomeLabel(outcomes[outcomeIndex] as Outcome).toLowerCase()}`,
+            title: translator.t("staff.statistics.weekTitle", {
+              week: week.week,
+              count,
+              outcome: outcomeLabel(outcomes[outcomeIndex] as Outcome, translator).toLowerCase(),
+            }),
           },
         ];
       });
@@ -175,18 +189,22 @@ function tablesOf(rows: StatisticsRows) {
   return { outcomes, weeks, overall, approved };
 }
 
-export function presentStatisticsPage(rows: StatisticsRows, csvLinks: Record<StatisticsTable, string>) {
+export function presentStatisticsPage(
+  rows: StatisticsRows,
+  csvLinks: Record<StatisticsTable, string>,
+  translator: Translator,
+) {
   const { outcomes, weeks, overall, approved } = tablesOf(rows);
   const decisionRows = rows.decisionTimes.map((row) => ({
-    label: row.state === null ? "All decisions" : CASE_STATE_LABELS[row.state],
+    label: decisionLabel(row.state, translator),
     decided: row.decided,
-    median: formatDuration(row.medianSeconds),
-    percentile90: formatDuration(row.percentile90Seconds),
+    median: formatDuration(row.medianSeconds, translator),
+    percentile90: formatDuration(row.percentile90Seconds, translator),
     medianSeconds: row.medianSeconds,
     percentile90Seconds: row.percentile90Seconds,
   }));
   const openCaseRows = rows.openCases.map((row) => ({
-    name: row.name ?? "Nobody (unassigned)",
+    name: row.name ?? translator.t("staff.statistics.unassigned"),
     isUnassigned: row.staffUserId === null,
     openCases: row.openCases,
   }));
@@ -199,16 +217,16 @@ export function presentStatisticsPage(rows: StatisticsRows, csvLinks: Record<Sta
       approvalRate:
         overall && overall.decided > 0 ? `${Math.round((approved / overall.decided) * 100)}%` : null,
       approved,
-      median: overall ? formatDuration(overall.medianSeconds) : null,
-      percentile90: overall ? formatDuration(overall.percentile90Seconds) : null,
+      median: overall ? formatDuration(overall.medianSeconds, translator) : null,
+      percentile90: overall ? formatDuration(overall.percentile90Seconds, translator) : null,
     },
     weekly: {
       outcomes: outcomes.map((outcome, index) => ({
-        label: outcomeLabel(outcome),
+        label: outcomeLabel(outcome, translator),
         seriesClass: seriesClass(index),
       })),
       rows: weeks,
-      chart: weeklyChart(weeks, outcomes),
+      chart: weeklyChart(weeks, outcomes, translator),
     },
     decisionTimes: {
       rows: decisionRows,
@@ -234,20 +252,33 @@ export function presentStatisticsPage(rows: StatisticsRows, csvLinks: Record<Sta
   };
 }
 
-/** One table as CSV rows (the header first), for csvLine (presenters/auditEvents.ts). */
+/**
+ * One table as CSV rows (the header first), for csvLine (presenters/auditEvents.ts). The headers are in
+ * English, like the audit log's: a file's columns stay the same whoever downloads it.
+ */
 export function statisticsCsvRows(table: StatisticsTable, rows: StatisticsRows): string[][] {
   const { outcomes, weeks } = tablesOf(rows);
+  const english = englishTranslator();
   switch (table) {
     case "weekly-outcomes":
       return [
-        ["Week starting (UTC)", ...outcomes.map(outcomeLabel), "Total"],
+        [
+          english.t("staff.statistics.csv.weekStarting"),
+          ...outcomes.map((outcome) => outcomeLabel(outcome, english)),
+          english.t("staff.statistics.csv.total"),
+        ],
         ...weeks.map((week) => [week.week, ...week.counts.map(String), String(week.total)]),
       ];
     case "decision-times":
       return [
-        ["Outcome", "Decided", "Median (hours)", "90th percentile (hours)"],
+        [
+          english.t("staff.statistics.csv.outcome"),
+          english.t("staff.statistics.csv.decided"),
+          english.t("staff.statistics.csv.medianHours"),
+          english.t("staff.statistics.csv.percentile90Hours"),
+        ],
         ...rows.decisionTimes.map((row) => [
-          row.state === null ? "All decisions" : CASE_STATE_LABELS[row.state],
+          decisionLabel(row.state, english),
           String(row.decided),
           hoursOf(row.medianSeconds),
           hoursOf(row.percentile90Seconds),
@@ -255,8 +286,11 @@ export function statisticsCsvRows(table: StatisticsTable, rows: StatisticsRows):
       ];
     case "open-cases":
       return [
-        ["Staff member", "Open cases"],
-        ...rows.openCases.map((row) => [row.name ?? "Nobody (unassigned)", String(row.openCases)]),
+        [english.t("staff.statistics.csv.staffMember"), english.t("staff.statistics.csv.openCases")],
+        ...rows.openCases.map((row) => [
+          row.name ?? english.t("staff.statistics.unassigned"),
+          String(row.openCases),
+        ]),
       ];
   }
 }

@@ -16,12 +16,10 @@ import { type Actor, authorize } from "../../policies/staff.js";
 import { enqueueRevealLinkEmail, requestRegistrationToken } from "./requestRegistrationToken.js";
 import { TOKEN_REQUEST_SUBJECT } from "./requestStandaloneRegistrationToken.js";
 
-export const ALREADY_DECIDED_MESSAGE =
-  "This request was already decided by another admin, or withdrawn, so nothing was changed. The page shows where things stand now.";
-export const STANDALONE_TOKENS_OFF_MESSAGE =
-  "Tokens for people without a case are switched off here (STANDALONE_TOKENS=off), so waiting requests can no longer be approved. They can still be rejected or withdrawn.";
-export const NO_HOMESERVER_MESSAGE =
-  "Registration tokens are off: no Matrix homeserver is configured (MATRIX_HOMESERVER_URL), so waiting requests cannot be approved. They can still be rejected or withdrawn.";
+// Catalog ids: the page translates them.
+export const ALREADY_DECIDED_MESSAGE = "staff.refusal.tokenRequestDecided";
+export const STANDALONE_TOKENS_OFF_MESSAGE = "staff.refusal.standaloneTokensOff";
+export const NO_HOMESERVER_MESSAGE = "staff.refusal.noHomeserverForRequests";
 
 type TokenConfig = Pick<Config, "matrix" | "standaloneTokens"> & {
   staff: Pick<Config["staff"], "totpKey" | "totpKeyPrevious">;

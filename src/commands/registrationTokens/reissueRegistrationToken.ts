@@ -26,7 +26,8 @@ export interface TReissueRegistrationToken {
   now?: Date;
 }
 
-export const ALREADY_REPLACED_MESSAGE = "This registration token was already re-issued; see the newer one.";
+/** A catalog id, like every refusal here: the page translates it. */
+export const ALREADY_REPLACED_MESSAGE = "staff.refusal.tokenAlreadyReplaced";
 
 export async function reissueRegistrationToken(
   deps: RegistrationTokenCommandDependencies,
@@ -37,7 +38,7 @@ export async function reissueRegistrationToken(
   const old = await loadTokenToRevoke(deps.db, options.registrationTokenId);
   if (old.replacedBy) throw conflict(ALREADY_REPLACED_MESSAGE);
   if (!old.personEmail) {
-    throw conflict("This person's details were erased: there is nobody to send a new token to.");
+    throw conflict("staff.refusal.tokenPersonErased");
   }
   // A token already revoked was deleted then; anything else is deleted now, before a new one exists.
   const homeserverAnswer = old.state === "REVOKED" ? null : await deleteOnHomeserver(deps, old);

@@ -36,8 +36,8 @@ export class HomeserverRefusedError extends Error {
   override readonly name = "HomeserverRefusedError";
 }
 
-export const FEATURE_OFF_MESSAGE =
-  "Registration tokens are off: no Matrix homeserver is configured (MATRIX_HOMESERVER_URL), so nothing can be revoked or re-issued here.";
+/** A catalog id, like every refusal here: the page translates it. */
+export const FEATURE_OFF_MESSAGE = "staff.refusal.tokensOff";
 
 export interface TokenToRevoke {
   id: string;
@@ -127,7 +127,7 @@ export async function revokeRegistrationToken(
   options: TRevokeRegistrationToken,
 ): Promise<{ homeserverAnswer: "deleted" | "not_found" }> {
   const row = await loadTokenToRevoke(deps.db, options.registrationTokenId);
-  if (row.state === "REVOKED") throw conflict("This registration token is already revoked.");
+  if (row.state === "REVOKED") throw conflict("staff.refusal.tokenAlreadyRevoked");
   const homeserverAnswer = await deleteOnHomeserver(deps, row);
   const now = options.now ?? new Date();
   await deps.db.$transaction(async (tx) => {

@@ -8,8 +8,8 @@ import { conflict, notFound } from "../../errors.js";
 import { type Actor, authorize, canDecideInvitation } from "../../policies/staff.js";
 import { sendInvitationEmail } from "./invitationEmails.js";
 
-export const ALREADY_DECIDED_MESSAGE =
-  "This invitation has already been decided by someone else, or withdrawn. Its current state is shown below.";
+/** A catalog id, like every refusal here: the page translates it. */
+export const ALREADY_DECIDED_MESSAGE = "staff.refusal.invitationDecided";
 
 export async function decideInvitation(
   db: Database,

@@ -14,11 +14,10 @@ import { hasFinishedSetup, lockStaffUserForCommand } from "../../queries/staffRo
 import { endSessionsOf } from "../../sessions.js";
 import { cancelPendingRoleChange } from "./roleChangeRequests.js";
 
-export const ROLE_CHANGE_DECIDED_MESSAGE =
-  "This role change has already been decided by someone else, or cancelled. The list below shows what still waits.";
+/** Catalog ids, like every refusal here: the page translates them. */
+export const ROLE_CHANGE_DECIDED_MESSAGE = "staff.refusal.roleChangeDecided";
 
-export const ROLE_CHANGE_MOOT_MESSAGE =
-  "Nothing was changed: the person’s role or status changed after this request was made, so it no longer applies and was cancelled. If the change is still wanted, ask for it again from their page.";
+export const ROLE_CHANGE_MOOT_MESSAGE = "staff.refusal.roleChangeMoot";
 
 export async function decideRoleChange(
   db: Database,

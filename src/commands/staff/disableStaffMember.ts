@@ -23,7 +23,7 @@ export async function disableStaffMember(
       where: { id: target.id, status: { not: "DISABLED" } },
       data: { status: "DISABLED", disabledAt: now },
     });
-    if (count !== 1) throw conflict("This account is already disabled.");
+    if (count !== 1) throw conflict("staff.refusal.alreadyDisabled");
     const endedSessions = await endSessionsOf(tx, target.id);
     await recordAudit(
       tx,

@@ -9,8 +9,8 @@ import { type Actor, authorize, canManageAccount, enablingNeedsApproval } from "
 import { hasFinishedSetup, lockStaffUserForCommand } from "../../queries/staffRoleChanges.js";
 import { requestRoleChange } from "./roleChangeRequests.js";
 
-export const CANNOT_ENABLE_MESSAGE =
-  "Only a disabled account that had finished setting up can be enabled. This one is not disabled, or never finished setting up.";
+/** A catalog id: the page translates it. */
+export const CANNOT_ENABLE_MESSAGE = "staff.refusal.cannotEnable";
 
 /** "requested": enabling waits for approval; "enabled": the account may sign in again now. */
 export type EnableOutcome = "requested" | "enabled";

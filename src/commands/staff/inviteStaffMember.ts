@@ -26,7 +26,8 @@ export interface TNewInvitation {
   role: StaffRole;
 }
 
-export const EMAIL_TAKEN_MESSAGE = "A staff account with this email address already exists.";
+/** A catalog id: the page translates it. */
+export const EMAIL_TAKEN_MESSAGE = "staff.refusal.emailTaken";
 
 export async function inviteStaffMember(
   db: Database,

@@ -31,7 +31,7 @@ export async function resendInvitation(
       where: { id: invitation.id, status: "SENT" },
       data: { sentAt: now },
     });
-    if (count !== 1) throw conflict("This invitation changed meanwhile. Its current state is shown below.");
+    if (count !== 1) throw conflict("staff.refusal.invitationChanged");
     const withdrawnLinks = await withdrawInvitationLinks(tx, invitation.id, now);
     await recordAudit(
       tx,

@@ -36,7 +36,7 @@ export async function resetSecondFactor(
         totpLastUsedStep: null,
       },
     });
-    if (count !== 1) throw conflict("Only an active account’s two-step sign-in can be reset.");
+    if (count !== 1) throw conflict("staff.refusal.resetNeedsActive");
     const { count: deletedRecoveryCodes } = await tx.recoveryCode.deleteMany({
       where: { staffUserId: target.id },
     });

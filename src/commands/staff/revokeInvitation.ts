@@ -27,7 +27,7 @@ export async function revokeInvitation(
       where: { id: invitation.id, status: { in: ["PENDING_APPROVAL", "SENT"] } },
       data: { status: "REVOKED" },
     });
-    if (count !== 1) throw conflict("This invitation changed meanwhile. Its current state is shown below.");
+    if (count !== 1) throw conflict("staff.refusal.invitationChanged");
     await tx.staffUser.update({
       where: { id: invitation.invitee.id },
       data: { status: "DISABLED", disabledAt: now },

@@ -16,8 +16,8 @@ import {
 } from "../../queries/staffRoleChanges.js";
 import { notifyStaff } from "../notifications/notifyStaff.js";
 
-export const ROLE_CHANGE_PENDING_MESSAGE =
-  "A role change for this person already waits for a second admin’s approval. Approve, reject or cancel it on the invitations page before asking for another.";
+/** A catalog id: the page translates it. */
+export const ROLE_CHANGE_PENDING_MESSAGE = "staff.refusal.roleChangePending";
 
 /** Why a pending request was called off, kept in its audit row. */
 export type RoleChangeCancelReason = "withdrawn" | "role_changed" | "disabled" | "account_changed";

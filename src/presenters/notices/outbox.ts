@@ -1,7 +1,8 @@
-// What the outbox pages say after an action (`?done=<key>`, read with routes/toolkit/notices.ts).
+// What the outbox pages say after an action (`?done=<key>`, read with routes/toolkit/notices.ts), as
+// catalog ids the page translates.
 export const OUTBOX_NOTICES = {
-  test_sent: "A test message was queued. It appears at the top of the list below.",
-  retried: "The message was queued again and will be sent shortly.",
-  cancelled: "The message was cancelled. It will not be sent unless someone retries it.",
+  test_sent: "staff.notice.outbox.testSent",
+  retried: "staff.notice.outbox.retried",
+  cancelled: "staff.notice.outbox.cancelled",
 } as const;
 export type OutboxNotice = keyof typeof OUTBOX_NOTICES;

@@ -18,8 +18,8 @@ export const ZPasswordResetForm = z.object({
   // Bounded in bytes before hashing; the policy's own limit is in characters.
   password: z
     .string()
-    .min(1, "Choose a password.")
-    .max(PASSWORD_MAX_LENGTH * 4, "Use at most 128 characters."),
+    .min(1, "staff.validation.choosePassword")
+    .max(PASSWORD_MAX_LENGTH * 4, "staff.validation.max128"),
   passwordConfirmation: z.string().max(PASSWORD_MAX_LENGTH * 4),
 });
 export type TPasswordResetForm = z.infer<typeof ZPasswordResetForm>;
@@ -65,7 +65,7 @@ export function passwordResetLinkRoutes(deps: AppDependencies): Router {
     const { target } = resolved;
 
     const form = readForm(ctx, ZPasswordResetForm, ["password", "passwordConfirmation"]);
-    const errors = form.isValid ? newPasswordProblems(form.data, target) : form.errors;
+    const errors = form.isValid ? newPasswordProblems(form.data, target, ctx.state.translator) : form.errors;
     if (!form.isValid || Object.keys(errors).length > 0) {
       ctx.status = 422;
       await ctx.render("staff/password-reset.njk", { errors });

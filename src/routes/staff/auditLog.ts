@@ -42,13 +42,13 @@ export const ZAuditLogFilter = z
     actor: z
       .string()
       .trim()
-      .refine((value) => value === "" || isUuid(value), "Choose a staff member from the list."),
+      .refine((value) => value === "" || isUuid(value), "staff.validation.chooseStaffMember"),
     action: z
       .string()
       .trim()
-      .refine((value) => value === "" || knownActions.includes(value), "Choose an action from the list."),
-    targetType: z.string().trim().max(100, "Use at most 100 characters."),
-    targetId: z.string().trim().max(200, "Use at most 200 characters."),
+      .refine((value) => value === "" || knownActions.includes(value), "staff.validation.chooseAction"),
+    targetType: z.string().trim().max(100, "staff.validation.max100"),
+    targetId: z.string().trim().max(200, "staff.validation.max200"),
     from: ZOptionalIsoDate,
     to: ZOptionalIsoDate,
   })
@@ -90,8 +90,7 @@ function readCursor(ctx: Context): TKeysetCursor<bigint> | null {
   const before = typeof ctx.query.before === "string" ? ctx.query.before : "";
   if (!before) return null;
   const cursor = parseKeysetCursor(before);
-  if (!cursor || !/^\d{1,19}$/.test(cursor.id))
-    throw badRequest("This page link is damaged. Go back to the newest events and page from there.");
+  if (!cursor || !/^\d{1,19}$/.test(cursor.id)) throw badRequest("staff.audit.damagedLink");
   return { occurredAt: cursor.occurredAt, id: BigInt(cursor.id) };
 }
 
@@ -155,7 +154,7 @@ export function auditLogRoutes(deps: AppDependencies): Router {
     });
   });
 
-  router.post("/audit.csv", stepUp("export the audit log"), async (ctx) => {
+  router.post("/audit.csv", stepUp("staff.stepUp.action.exportAuditLog"), async (ctx) => {
     const staff = signedInStaff(ctx);
     authorize(canViewAuditLog(staff));
     const filter = await parseOrRenderErrors(ctx);

@@ -62,7 +62,7 @@ export function cspViolationRoutes(deps: AppDependencies): Router {
     await renderPage(ctx, {
       values: parsed.data,
       errors: {},
-      groups: groups.map(presentCspViolationGroup),
+      groups: groups.map((group) => presentCspViolationGroup(group, ctx.state.translator)),
       isTruncated,
     });
   });

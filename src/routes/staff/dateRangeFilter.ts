@@ -1,5 +1,6 @@
 // The optional range of UTC dates that staff list pages filter by (audit log, CSP violations): the
-// query-string fields, their checks, and the instants they stand for (the end date is a whole day).
+// query-string fields, their checks (messages are catalog ids), and the instants they stand for (the
+// end date is a whole day).
 import { z } from "zod";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -10,7 +11,7 @@ const isIsoDate = (value: string) => z.iso.date().safeParse(value).success;
 export const ZOptionalIsoDate = z
   .string()
   .trim()
-  .refine((value) => value === "" || isIsoDate(value), "Enter a date like 2026-03-31.");
+  .refine((value) => value === "" || isIsoDate(value), "staff.validation.isoDate");
 
 /** For a filter schema's superRefine: the end date may not come before the start date. */
 export function checkDateRange(
@@ -21,7 +22,7 @@ export function checkDateRange(
     context.addIssue({
       code: "custom",
       path: ["to"],
-      message: "The end date must be the same as or after the start date.",
+      message: "staff.validation.endBeforeStart",
     });
 }
 

@@ -36,7 +36,10 @@ export function staffHomeRoutes(deps: AppDependencies): Router {
           }))
         : null,
     ]);
-    await ctx.render("staff/home.njk", presentStaffHomePage(staff, { assigned, activity, overview }, now));
+    await ctx.render(
+      "staff/home.njk",
+      presentStaffHomePage(staff, { assigned, activity, overview }, now, ctx.state.translator),
+    );
   });
 
   return router;

@@ -40,18 +40,18 @@ import { noticeFrom } from "../toolkit/notices.js";
 import { uuidParam } from "../toolkit/params.js";
 
 export const ZInvitationForm = z.object({
-  name: zPersonName("Enter the person’s full name."),
-  email: zEmailAddress("Enter the person’s email address."),
-  role: z.enum(STAFF_ROLES, { error: "Choose a role." }),
+  name: zPersonName("staff.validation.personNameMissing"),
+  email: zEmailAddress("staff.validation.personEmailMissing"),
+  role: z.enum(STAFF_ROLES, { error: "staff.validation.chooseRole" }),
 });
 export type TInvitationForm = z.infer<typeof ZInvitationForm>;
 
 export const ZDecisionForm = z.object({
-  decision: z.enum(["approve", "reject"], { error: "Choose whether to approve or reject." }),
+  decision: z.enum(["approve", "reject"], { error: "staff.validation.chooseDecision" }),
   note: z
     .string()
     .trim()
-    .max(1000, "Use at most 1000 characters.")
+    .max(1000, "staff.validation.max1000")
     .optional()
     .transform((note) => (note ? note : null)),
 });
@@ -105,7 +105,7 @@ export function invitationRoutes(deps: AppDependencies): Router {
       return renderList(ctx, deps, staff, { values: form.values, errors: form.errors, status: 422 });
     }
     // The form only offers roles the person may invite; anything else was not typed in this form.
-    authorize(canInvite(staff, form.data.role), "You may not invite someone with that role.");
+    authorize(canInvite(staff, form.data.role), "staff.invitations.mayNotInviteRole");
     const invited = await orShowRefusal(
       () =>
         inviteStaffMember(deps.db, { inviter: staff, invitee: form.data, audit: auditActorFor(ctx, staff) }),
@@ -129,7 +129,7 @@ export function invitationRoutes(deps: AppDependencies): Router {
     await renderDetail(ctx, deps, staff, uuidParam(ctx), { notice: noticeFrom(ctx, INVITATION_NOTICES) });
   });
 
-  router.post("/invitations/:id/decision", stepUp("decide this invitation"), async (ctx) => {
+  router.post("/invitations/:id/decision", stepUp("staff.stepUp.action.decideInvitation"), async (ctx) => {
     const staff = invitingStaff(ctx);
     const invitationId = uuidParam(ctx);
     const form = readForm(ctx, ZDecisionForm, ["decision", "note"]);
@@ -155,7 +155,7 @@ export function invitationRoutes(deps: AppDependencies): Router {
     );
   });
 
-  router.post("/role-changes/:id/decision", stepUp("decide this role change"), async (ctx) => {
+  router.post("/role-changes/:id/decision", stepUp("staff.stepUp.action.decideRoleChange"), async (ctx) => {
     const staff = invitingStaff(ctx);
     const roleChangeId = uuidParam(ctx);
     const form = readForm(ctx, ZDecisionForm, ["decision", "note"]);
@@ -248,6 +248,7 @@ async function renderList(
     ...presentInvitationsPage(
       staff,
       { invitations, pendingRoleChanges, approverCandidates },
+      ctx.state.translator,
       view.roleChangeErrors,
     ),
   });
@@ -270,7 +271,7 @@ async function renderDetail(
     notice: view.notice ?? null,
     conflict: view.conflict ?? null,
     errors: view.errors ?? {},
-    ...presentInvitationPage(staff, invitation),
+    ...presentInvitationPage(staff, invitation, ctx.state.translator),
   });
   ctx.status = status;
 }

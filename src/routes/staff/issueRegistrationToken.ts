@@ -33,13 +33,13 @@ import { noticeFrom } from "../toolkit/notices.js";
 
 // Names are one line (zPersonName) and notes plain text: they reach an email and the tokens page.
 export const ZStandaloneTokenForm = z.object({
-  name: zPersonName("Enter the person’s name."),
-  email: zEmailAddress("Enter the person’s email address."),
+  name: zPersonName("staff.validation.personNameShort"),
+  email: zEmailAddress("staff.validation.personEmailMissing"),
   note: z
     .string()
     .trim()
-    .max(1000, "Use at most 1000 characters.")
-    .refine(isPlainText, "Use plain text only.")
+    .max(1000, "staff.validation.max1000")
+    .refine(isPlainText, "staff.validation.plainText")
     .transform((note) => (note ? note : null)),
 });
 
@@ -62,7 +62,7 @@ export function issueRegistrationTokenRoutes(deps: AppDependencies): Router {
     });
   });
 
-  router.post("/registration-tokens/new", stepUp("request a registration token"), async (ctx) => {
+  router.post("/registration-tokens/new", stepUp("staff.stepUp.action.requestToken"), async (ctx) => {
     const staff = signedInStaff(ctx);
     authorize(canRequestStandaloneToken(staff));
     const form = readForm(ctx, ZStandaloneTokenForm, FIELDS);

@@ -38,65 +38,61 @@ import { readForm, typedFields } from "../toolkit/forms.js";
 import { setSsoCookie, takeSsoCookie } from "../toolkit/ssoCookie.js";
 import { finishSignIn, safeNextPath } from "./signIn.js";
 
-const BLOCKED_MESSAGE =
-  "There have been too many failed attempts to sign in to this account. Wait and try again later, or reset your password.";
+const BLOCKED_MESSAGE = "staff.signIn.blocked";
 
-/** What the refusal page says, by reason; nothing says whether an account exists for an address. */
+/**
+ * What the refusal page says, by reason (catalog ids); nothing says whether an account exists for an
+ * address.
+ */
 const REFUSALS: Partial<Record<SignInFailureReason, { title: string; message: string }>> = {
   sso_unknown_subject: {
-    title: "No staff account is linked to that sign-in",
-    message:
-      "You signed in at the provider, but no staff account here is linked to that identity, and single sign-on never creates accounts. If you were invited, open the link in your invitation email and choose to link your account there; otherwise ask an admin.",
+    title: "staff.ssoRefused.unknownSubject.title",
+    message: "staff.ssoRefused.unknownSubject.message",
   },
   account_disabled: {
-    title: "This staff account cannot sign in",
-    message:
-      "The staff account linked to that sign-in is not active. Ask an admin if you think this is a mistake.",
+    title: "staff.ssoRefused.accountDisabled.title",
+    message: "staff.ssoRefused.accountDisabled.message",
   },
   no_second_factor: {
-    title: "Two-step sign-in is needed",
-    message:
-      "The provider did not confirm a second factor for this sign-in, and your staff account has no authenticator app set up here. Turn on two-step sign-in at the provider, or sign in with your password and set up an authenticator app.",
+    title: "staff.ssoRefused.noSecondFactor.title",
+    message: "staff.ssoRefused.noSecondFactor.message",
   },
 };
 
 const GENERIC_REFUSAL = {
-  title: "That sign-in did not work",
-  message:
-    "The answer from the sign-in provider could not be accepted: the page may have been open too long, used already, or started in another browser. Start again from the sign-in page.",
+  title: "staff.ssoRefused.generic.title",
+  message: "staff.ssoRefused.generic.message",
 };
 
 const LINK_REFUSALS = {
   link_unusable: {
-    title: "The invitation could not be accepted",
-    message:
-      "The invitation link has been used, has expired, or the invitation was withdrawn meanwhile. Ask the admin who invited you for a new one.",
+    title: "staff.ssoRefused.linkUnusable.title",
+    message: "staff.ssoRefused.linkUnusable.message",
   },
   identity_taken: {
-    title: "That sign-in is linked to another account",
-    message:
-      "The identity you signed in with at the provider is already linked to another staff account here, and one identity links one account. Sign in with a different identity, or choose a password on the invitation page.",
+    title: "staff.ssoRefused.identityTaken.title",
+    message: "staff.ssoRefused.identityTaken.message",
   },
   no_second_factor: {
-    title: "Two-step sign-in is needed",
-    message:
-      "The provider did not confirm a second factor for this sign-in. Turn on two-step sign-in at the provider and try again from your invitation link, or choose a password and an authenticator app there instead.",
+    title: "staff.ssoRefused.noSecondFactor.title",
+    message: "staff.ssoRefused.invitationNoSecondFactor.message",
   },
 } as const;
 
-export const BREAK_GLASS_FAILED_MESSAGE =
-  "That did not work. The emergency sign-in needs a superadmin's email address, password and an unused recovery code.";
+export const BREAK_GLASS_FAILED_MESSAGE = "staff.breakGlass.failed";
 
 const ZBreakGlassForm = z.object({
-  email: z.string().trim().min(1, "Enter your email address.").max(254, "That is too long."),
-  password: z.string().min(1, "Enter your password.").max(512, "That is too long."),
-  recoveryCode: z.string().trim().min(1, "Enter one of your recovery codes.").max(64, "That is too long."),
+  email: z.string().trim().min(1, "validation.email.missing").max(254, "staff.validation.tooLong"),
+  password: z.string().min(1, "staff.validation.passwordMissing").max(512, "staff.validation.tooLong"),
+  recoveryCode: z
+    .string()
+    .trim()
+    .min(1, "staff.validation.recoveryCodeMissing")
+    .max(64, "staff.validation.tooLong"),
 });
 
-const UNAVAILABLE_MESSAGE =
-  "The single sign-on provider is not answering just now. Try again in a few minutes, or sign in with your password.";
-const UNAVAILABLE_ONLY_MESSAGE =
-  "The single sign-on provider is not answering just now. Try again in a few minutes.";
+const UNAVAILABLE_MESSAGE = "staff.signIn.ssoUnavailable";
+const UNAVAILABLE_ONLY_MESSAGE = "staff.signIn.ssoUnavailableOnly";
 
 export function oidcSignInRoutes(deps: AppDependencies): Router {
   const router = new Router();

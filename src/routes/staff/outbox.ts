@@ -37,14 +37,14 @@ import { isUuid, uuidParam } from "../toolkit/params.js";
 
 export const OUTBOX_PAGE_SIZE = 50;
 const KIND_NAMES = Object.keys(messageKinds);
-const NO_SUCH_MESSAGE = "There is no such message in the outbox.";
+const NO_SUCH_MESSAGE = "staff.outbox.noSuchMessage";
 
 export const ZOutboxFilter = z.object({
-  status: z.union([z.literal(""), z.enum(OUTBOX_STATUSES)], { error: "Choose a status from the list." }),
+  status: z.union([z.literal(""), z.enum(OUTBOX_STATUSES)], { error: "staff.validation.chooseStatus" }),
   kind: z
     .string()
     .trim()
-    .refine((value) => value === "" || KIND_NAMES.includes(value), "Choose a kind from the list."),
+    .refine((value) => value === "" || KIND_NAMES.includes(value), "staff.validation.chooseKind"),
 });
 export type TOutboxFilter = z.infer<typeof ZOutboxFilter>;
 
@@ -52,11 +52,8 @@ export const ZTestMessageForm = z.object({
   recipient: z
     .string()
     .trim()
-    .min(1, "Enter the email address to send the test message to.")
-    .refine(
-      (value) => ZRecipientAddress.safeParse(value).success,
-      "Enter a plain email address like name@example.org.",
-    ),
+    .min(1, "staff.validation.testRecipientMissing")
+    .refine((value) => ZRecipientAddress.safeParse(value).success, "staff.validation.plainEmail"),
 });
 
 // No 'unsafe-inline' anywhere, not even here: the email's inline styles are simply not applied.
@@ -81,8 +78,7 @@ function readCursor(ctx: Context): TKeysetCursor<string> | null {
   const { before } = queryFields(ctx, ["before"]);
   if (!before) return null;
   const cursor = parseKeysetCursor(before);
-  if (!cursor || !isUuid(cursor.id))
-    throw badRequest("This page link is damaged. Go back to the newest messages and page from there.");
+  if (!cursor || !isUuid(cursor.id)) throw badRequest("staff.outbox.damagedLink");
   return cursor;
 }
 
@@ -131,7 +127,7 @@ export function outboxRoutes(deps: AppDependencies): Router {
     authorize(canManageOutbox(staff));
     const form = readForm(ctx, ZTestMessageForm, ["recipient"]);
     if (!form.isValid) {
-      const message = form.errors.recipient ?? "Enter a plain email address like name@example.org.";
+      const message = form.errors.recipient ?? "staff.validation.plainEmail";
       ctx.status = 422;
       await renderList(
         ctx,
@@ -173,7 +169,7 @@ export function outboxRoutes(deps: AppDependencies): Router {
   router.get("/outbox/:id/html", async (ctx) => {
     authorize(canManageOutbox(signedInStaff(ctx)));
     const rendered = await renderForDisplay(deps, await messageFrom(ctx));
-    if (!("email" in rendered)) throw notFound("This message cannot be rendered.");
+    if (!("email" in rendered)) throw notFound("staff.outbox.cannotRender");
     // The email's own HTML, as its own document in a sandbox: no scripts, no same-origin access, no
     // requests anywhere (its inline styles are its only styling).
     ctx.set("Content-Security-Policy", HTML_PART_POLICY);
@@ -194,7 +190,7 @@ export function outboxRoutes(deps: AppDependencies): Router {
         if (!(error instanceof EmailTransitionRefusedError)) throw error;
         const message = await messageFrom(ctx);
         ctx.status = 409;
-        await renderMessage(ctx, message, outboxActionRefusal(action, message.status));
+        await renderMessage(ctx, message, outboxActionRefusal(action, message.status, ctx.state.translator));
         ctx.status = 409;
         return;
       }

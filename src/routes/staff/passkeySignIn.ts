@@ -34,10 +34,8 @@ import { typedFields } from "../toolkit/forms.js";
 import { renderCeremony } from "./passkeyCeremonyView.js";
 import { finishSignIn, safeNextPath } from "./signIn.js";
 
-export const PASSKEY_FAILED_MESSAGE =
-  "That passkey was not accepted, or this page was open too long. Try again, or sign in with your password.";
-const BLOCKED_MESSAGE =
-  "There have been too many failed attempts to sign in to this account. Wait and try again later, or reset your password.";
+export const PASSKEY_FAILED_MESSAGE = "staff.signIn.passkeyFailed";
+const BLOCKED_MESSAGE = "staff.signIn.blocked";
 
 /** The cookie that binds a sign-in challenge to the browser that asked for it (__Host- over https). */
 function challengeCookieName(deps: AppDependencies): string {
@@ -84,10 +82,10 @@ export function passkeySignInRoutes(deps: AppDependencies): Router {
     });
     await renderCeremony(ctx, {
       ceremony: "authenticate",
-      title: "Sign in with a passkey",
-      lead: `Your browser will ask you to choose a passkey for ${deps.config.site.name} and to unlock it with your fingerprint, face, PIN or security key.`,
+      title: ctx.state.translator.t("staff.passkeyCeremony.signIn.title"),
+      lead: ctx.state.translator.t("staff.passkeyCeremony.signIn.lead", { siteName: deps.config.site.name }),
       action: urls.staffSignInPasskeyCheck(),
-      buttonText: "Use a passkey",
+      buttonText: ctx.state.translator.t("staff.passkeyCeremony.usePasskey"),
       options,
       cancelUrl: urls.staffSignIn(),
       next,
@@ -152,10 +150,10 @@ export function passkeySignInRoutes(deps: AppDependencies): Router {
     });
     await renderCeremony(ctx, {
       ceremony: "authenticate",
-      title: "Confirm with your passkey",
-      lead: "Your browser will ask you to use one of the passkeys you added to your account.",
+      title: ctx.state.translator.t("staff.passkeyCeremony.secondFactor.title"),
+      lead: ctx.state.translator.t("staff.passkeyCeremony.secondFactor.lead"),
       action: urls.staffSignInVerifyPasskeyCheck(),
-      buttonText: "Use a passkey",
+      buttonText: ctx.state.translator.t("staff.passkeyCeremony.usePasskey"),
       options,
       cancelUrl: urls.staffSignInVerify(next ?? undefined),
       next,

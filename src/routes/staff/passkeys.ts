@@ -29,15 +29,10 @@ import { renderCeremony } from "./passkeyCeremonyView.js";
 import { renderProfile } from "./profile.js";
 
 export const ZPasskeyNameForm = z.object({
-  name: z
-    .string()
-    .trim()
-    .min(1, "Give the passkey a name, like “Work laptop” or “Phone”.")
-    .max(60, "Use at most 60 characters."),
+  name: z.string().trim().min(1, "staff.profile.passkeys.nameMissing").max(60, "staff.validation.max60"),
 });
 
-const REGISTRATION_FAILED_MESSAGE =
-  "The passkey was not added: the answer from your browser was not accepted, or this page was open too long. Try again.";
+const REGISTRATION_FAILED_MESSAGE = "staff.profile.passkeys.notAdded";
 
 export function passkeyRoutes(deps: AppDependencies): Router {
   const router = new Router();
@@ -80,10 +75,13 @@ export function passkeyRoutes(deps: AppDependencies): Router {
     });
     await renderCeremony(ctx, {
       ceremony: "register",
-      title: "Add a passkey",
-      lead: `Your browser will ask you to create a passkey named “${form.data.name}” for ${deps.config.site.name}, and to unlock it with your fingerprint, face, PIN or security key.`,
+      title: ctx.state.translator.t("staff.passkeyCeremony.register.title"),
+      lead: ctx.state.translator.t("staff.passkeyCeremony.register.lead", {
+        name: form.data.name,
+        siteName: deps.config.site.name,
+      }),
       action: urls.staffProfilePasskeyRegister(),
-      buttonText: "Create the passkey",
+      buttonText: ctx.state.translator.t("staff.passkeyCeremony.register.button"),
       options,
       cancelUrl: urls.staffProfile(),
     });
@@ -106,7 +104,7 @@ export function passkeyRoutes(deps: AppDependencies): Router {
         passkeyErrors: {
           passkeyName:
             result.kind === "already_registered"
-              ? "That passkey is already on an account here."
+              ? "staff.profile.passkeys.alreadyRegistered"
               : REGISTRATION_FAILED_MESSAGE,
         },
         status: 422,
@@ -116,7 +114,7 @@ export function passkeyRoutes(deps: AppDependencies): Router {
     ctx.redirect(`${urls.staffProfile()}?done=passkey_added`);
   });
 
-  router.post("/profile/passkeys/:id/remove", stepUp("remove a passkey"), async (ctx) => {
+  router.post("/profile/passkeys/:id/remove", stepUp("staff.stepUp.action.removePasskey"), async (ctx) => {
     const staff = signedInStaff(ctx);
     await removePasskey(deps.db, {
       staffUserId: staff.id,

@@ -34,6 +34,7 @@ import { NOTIFICATION_DELIVERIES, STAFF_NOTIFICATION_KINDS } from "../../domain/
 import { matchTotpCode, newTotpSecret } from "../../domain/totp.js";
 import { notFound } from "../../errors.js";
 import type { StaffNotificationKind } from "../../generated/prisma/client.js";
+import type { Translator } from "../../i18n/translator.js";
 import { staffSessionCsrfToken } from "../../middleware/csrf.js";
 import { requireRecentSecondFactor } from "../../middleware/requireRecentSecondFactor.js";
 import { signedInStaff } from "../../middleware/requireStaff.js";
@@ -56,7 +57,7 @@ import { uuidParam } from "../toolkit/params.js";
 
 const ZPassword = z
   .string()
-  .max(PASSWORD_MAX_LENGTH * 4, "Use at most 128 characters.")
+  .max(PASSWORD_MAX_LENGTH * 4, "staff.validation.max128")
   .default("");
 
 export const ZPasswordChangeForm = z.object({
@@ -107,7 +108,7 @@ export function profileRoutes(deps: AppDependencies): Router {
   const stepUp = requireRecentSecondFactor(deps);
   // Counted as this browser's: its device cookie (it signed in) keeps others' failures from blocking it.
   const checkCurrentPassword = (ctx: Context, staff: SignedInStaff, typed: string) =>
-    currentPasswordProblem(deps, limits, staff, typed, {
+    currentPasswordProblem(deps, limits, staff, typed, ctx.state.translator, {
       ipAddress: ctx.ip,
       trustedDevice: trustedDeviceNonce(
         sessionSecretRing(deps.config),
@@ -127,7 +128,7 @@ export function profileRoutes(deps: AppDependencies): Router {
     const currentPasswordError = await checkCurrentPassword(ctx, staff, form.data.currentPassword);
     const errors: Errors = {
       ...(currentPasswordError ? { currentPassword: currentPasswordError } : {}),
-      ...newPasswordProblems(form.data, staff),
+      ...newPasswordProblems(form.data, staff, ctx.state.translator),
     };
     if (Object.keys(errors).length > 0) {
       return renderProfile(ctx, deps, staff, { passwordErrors: errors, status: 422 });
@@ -151,7 +152,7 @@ export function profileRoutes(deps: AppDependencies): Router {
     if (!form.isValid || secret === null) {
       return renderProfile(ctx, deps, staff, {
         authenticatorErrors: {
-          code: "The form was incomplete. Add this new key to your app, then try again.",
+          code: "staff.profile.authenticator.incomplete",
         },
         status: 422,
       });
@@ -161,8 +162,7 @@ export function profileRoutes(deps: AppDependencies): Router {
     // Keyed by the field's id on the page, which holds two password fields named currentPassword.
     if (currentPasswordError) errors.authenticatorPassword = currentPasswordError;
     const totpStep = matchTotpCode(secret, form.data.code, null);
-    if (totpStep === null)
-      errors.code = "That code is not right. Enter the 6-digit code the new app entry shows now.";
+    if (totpStep === null) errors.code = "staff.profile.authenticator.wrongCode";
     if (Object.keys(errors).length > 0 || totpStep === null) {
       return renderProfile(ctx, deps, staff, {
         authenticatorErrors: errors,
@@ -182,7 +182,7 @@ export function profileRoutes(deps: AppDependencies): Router {
     redirectWithNotice(ctx, "authenticator");
   });
 
-  router.post("/profile/recovery-codes", stepUp("make new recovery codes"), async (ctx) => {
+  router.post("/profile/recovery-codes", stepUp("staff.stepUp.action.newRecoveryCodes"), async (ctx) => {
     const staff = signedInStaff(ctx);
     const { recoveryCodes, session } = await regenerateRecoveryCodes(deps.db, {
       config: deps.config,
@@ -280,18 +280,19 @@ async function currentPasswordProblem(
   limits: SignInLimits,
   staff: SignedInStaff,
   typed: string,
+  translator: Translator,
   browser: { ipAddress: string; trustedDevice: string | null },
 ): Promise<string | null> {
-  if (!typed) return "Enter your current password.";
+  if (!typed) return "staff.profile.currentPasswordMissing";
   const { ipAddress, trustedDevice } = browser;
   const secondsBlocked = await limits.secondsBlocked(staff.email, ipAddress, trustedDevice);
   if (secondsBlocked !== null) {
-    return `Too many wrong passwords. Try again in ${Math.ceil(secondsBlocked / 60)} minutes.`;
+    return translator.t("staff.profile.currentPasswordBlocked", { minutes: Math.ceil(secondsBlocked / 60) });
   }
   const row = await deps.db.staffUser.findUnique({ where: { id: staff.id }, select: { passwordHash: true } });
   if (row?.passwordHash && (await verifyPassword(row.passwordHash, typed))) return null;
   await limits.recordFailure(staff.email, ipAddress, trustedDevice);
-  return "Your current password is not right.";
+  return "staff.profile.currentPasswordWrong";
 }
 
 function sealedValue(staff: SignedInStaff, secret: string): string {
@@ -328,9 +329,14 @@ export async function renderProfile(
   ctx.status = status;
   await ctx.render("staff/profile/index.njk", {
     notice: view.notice ?? null,
-    ...presentProfilePage(staff, { currentSessionId: current, facts, totp, forms: view }),
+    ...presentProfilePage(
+      staff,
+      { currentSessionId: current, facts, totp, forms: view },
+      ctx.state.translator,
+    ),
     notifications: presentNotificationPreferences(
       await findNotificationDeliveries(deps.db, deps.config, staff),
+      ctx.state.translator,
     ),
   });
   ctx.status = status;

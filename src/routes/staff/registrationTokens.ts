@@ -68,12 +68,12 @@ import { isUuid, uuidParam } from "../toolkit/params.js";
 export const REGISTRATION_TOKENS_PAGE_SIZE = 50;
 
 export const ZTokenRequestDecisionForm = z.object({
-  decision: z.enum(["approve", "reject"], { error: "Choose whether to approve or reject the request." }),
+  decision: z.enum(["approve", "reject"], { error: "staff.validation.chooseTokenDecision" }),
   note: z
     .string()
     .trim()
-    .max(1000, "Use at most 1000 characters.")
-    .refine(isPlainText, "Use plain text only.")
+    .max(1000, "staff.validation.max1000")
+    .refine(isPlainText, "staff.validation.plainText")
     .optional()
     .transform((note) => (note ? note : null)),
 });
@@ -89,12 +89,12 @@ interface RequestProblem {
 
 /** What each action's step-up asks for, and the notice after it. */
 const ACTIONS = {
-  revoke: { stepUp: "revoke this registration token", done: "revoked" },
-  reissue: { stepUp: "re-issue this registration token", done: "reissued" },
+  revoke: { stepUp: "staff.stepUp.action.revokeToken", done: "revoked" },
+  reissue: { stepUp: "staff.stepUp.action.reissueToken", done: "reissued" },
 } as const satisfies Record<TokenAction, { stepUp: string; done: RegistrationTokenNotice }>;
 
-const NO_SUCH_TOKEN = "There is no such registration token.";
-const NO_SUCH_REQUEST = "There is no such request.";
+const NO_SUCH_TOKEN = "staff.tokens.noSuchToken";
+const NO_SUCH_REQUEST = "staff.tokens.noSuchRequest";
 
 function redirectWithNotice(ctx: Context, notice: RegistrationTokenNotice): void {
   ctx.status = 303;
@@ -107,7 +107,7 @@ function readCursor(ctx: Context): TKeysetCursor<string> | null {
   if (!before) return null;
   const cursor = parseKeysetCursor(before);
   if (!cursor || !isUuid(cursor.id)) {
-    throw badRequest("This page link is damaged. Go back to the newest tokens and page from there.");
+    throw badRequest("staff.tokens.damagedLink");
   }
   return cursor;
 }
@@ -135,7 +135,7 @@ export function registrationTokenRoutes(deps: AppDependencies): Router {
     await renderTokensPage(ctx, staff, { after, notice: noticeFrom(ctx, REGISTRATION_TOKEN_NOTICES) });
   });
 
-  const stepUpToDecide = stepUp("decide this token request");
+  const stepUpToDecide = stepUp("staff.stepUp.action.decideTokenRequest");
   router.post("/registration-tokens/requests/:id/decision", stepUpToDecide, async (ctx) => {
     const staff = tokenAdmin(ctx);
     const requestId = uuidParam(ctx, "id", NO_SUCH_REQUEST);
@@ -143,7 +143,7 @@ export function registrationTokenRoutes(deps: AppDependencies): Router {
     const typedNote = form.values.note.slice(0, 2000);
     if (!form.isValid) {
       const { errors } = form;
-      const message = errors.note ?? errors.decision ?? "Check the form.";
+      const message = errors.note ?? errors.decision ?? "staff.validation.checkForm";
       return renderTokensPage(ctx, staff, {
         problem: { requestId, message, note: typedNote, ...(errors.note ? { noteError: errors.note } : {}) },
         status: 422,

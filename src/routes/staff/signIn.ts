@@ -17,6 +17,7 @@ import { prepareSignIn, signInWithPassword } from "../../commands/signIn/signIn.
 import { signOut } from "../../commands/signIn/signOut.js";
 import { verifySecondFactor } from "../../commands/signIn/verifySecondFactor.js";
 import { rateLimited } from "../../errors.js";
+import { englishTranslator } from "../../i18n/translator.js";
 import { isPasswordSignInOff } from "../../queries/singleSignOn.js";
 import { deviceCookieFrom, setDeviceCookie } from "../../security/deviceCookies.js";
 import { createSignInLimits } from "../../security/signInLimits.js";
@@ -24,14 +25,16 @@ import { clearSessionCookie, setSessionCookie } from "../../sessions.js";
 import { urls } from "../../urls.js";
 import { readForm } from "../toolkit/forms.js";
 
-export const SIGN_IN_FAILED_MESSAGE = "The email address or password is not right.";
-export const CODE_FAILED_MESSAGE = "That code is not right, or it has been used already.";
-const BLOCKED_MESSAGE =
-  "There have been too many failed attempts to sign in to this account. Wait and try again later, or reset your password.";
+// Refusals are catalog ids (the pages translate them); the English of the two that tests compare with
+// is exported as the page shows it.
+const SIGN_IN_FAILED = "staff.signIn.failed";
+const CODE_FAILED = "staff.signIn.codeFailed";
+export const SIGN_IN_FAILED_MESSAGE = englishTranslator().t(SIGN_IN_FAILED);
+export const CODE_FAILED_MESSAGE = englishTranslator().t(CODE_FAILED);
+const BLOCKED_MESSAGE = "staff.signIn.blocked";
 
 const MAX_NEXT_LENGTH = 2000;
-export const PASSWORD_SIGN_IN_OFF_MESSAGE =
-  "Staff sign in with single sign-on only. Use the button above; superadmins locked out of it have an emergency sign-in.";
+export const PASSWORD_SIGN_IN_OFF_MESSAGE = "staff.signIn.passwordSignInOff";
 
 /**
  * Where to go after signing in: only a path on this site. It must start with one "/" (not "//" or
@@ -53,18 +56,18 @@ export function safeNextPath(value: unknown): string {
   return value;
 }
 
-const boundedText = (max: number) => z.string().max(max, "That is too long.");
+const boundedText = (max: number) => z.string().max(max, "staff.validation.tooLong");
 
 export const ZSignInForm = z.object({
-  email: boundedText(254).trim().min(1, "Enter your email address."),
+  email: boundedText(254).trim().min(1, "validation.email.missing"),
   // Bounded in bytes before hashing.
-  password: boundedText(512).min(1, "Enter your password."),
+  password: boundedText(512).min(1, "staff.validation.passwordMissing"),
   next: z.string().optional(),
 });
 export type TSignInForm = z.infer<typeof ZSignInForm>;
 
 export const ZSecondFactorForm = z.object({
-  code: boundedText(64).trim().min(1, "Enter the code from your authenticator app, or a recovery code."),
+  code: boundedText(64).trim().min(1, "staff.validation.codeMissing"),
   next: z.string().optional(),
 });
 
@@ -72,9 +75,9 @@ export const ZPasswordResetRequestForm = z.object({
   email: z
     .string()
     .trim()
-    .min(1, "Enter your email address.")
-    .max(254, "Use at most 254 characters.")
-    .pipe(z.email("Enter an email address like name@example.org.")),
+    .min(1, "validation.email.missing")
+    .max(254, "validation.max254")
+    .pipe(z.email("validation.email.invalid")),
 });
 
 async function renderForm(ctx: Context, view: string, status: number, data: Record<string, unknown>) {
@@ -144,7 +147,7 @@ export function signInRoutes(deps: AppDependencies): Router {
       case "failed":
         return renderForm(ctx, "staff/sign-in.njk", 422, {
           values: { email: typedEmail },
-          errors: { email: SIGN_IN_FAILED_MESSAGE },
+          errors: { email: SIGN_IN_FAILED },
           isCredentialError: true,
           next,
         });
@@ -152,8 +155,7 @@ export function signInRoutes(deps: AppDependencies): Router {
         return renderForm(ctx, "staff/sign-in.njk", 422, {
           values: { email: typedEmail },
           errors: {
-            email:
-              "Your account has no authenticator app set up, which signing in needs. Finish setting up your account through your invitation email, or ask an admin to help.",
+            email: "staff.signIn.noSecondFactor",
           },
           isCredentialError: true,
           next,
@@ -214,7 +216,7 @@ export function signInRoutes(deps: AppDependencies): Router {
         throw rateLimited(result.retryAfterSeconds, BLOCKED_MESSAGE);
       case "failed":
         return renderForm(ctx, "staff/sign-in-verify.njk", 422, {
-          errors: { code: CODE_FAILED_MESSAGE },
+          errors: { code: CODE_FAILED },
           next,
           hasPasskeys: await hasPasskeys(deps, session.staffUserId),
         });

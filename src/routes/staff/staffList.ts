@@ -41,7 +41,10 @@ export function staffListRoutes(deps: AppDependencies): Router {
   router.get("/people", async (ctx) => {
     const staff = signedInStaff(ctx);
     authorize(canViewStaffList(staff));
-    await ctx.render("staff/people/index.njk", presentPeoplePage(staff, await findStaffMembers(deps.db)));
+    await ctx.render(
+      "staff/people/index.njk",
+      presentPeoplePage(staff, await findStaffMembers(deps.db), ctx.state.translator),
+    );
   });
 
   router.get("/people/:id", async (ctx) => {
@@ -70,9 +73,9 @@ export function staffListRoutes(deps: AppDependencies): Router {
       ctx.redirect(`${urls.staffPerson(staffUserId)}?done=${done.result}`);
     });
 
-  act("/people/:id/role", "change this person’s role", async (ctx, staff, staffUserId) => {
+  act("/people/:id/role", "staff.stepUp.action.changeRole", async (ctx, staff, staffUserId) => {
     const form = readForm(ctx, ZRoleForm, ["role"]);
-    if (!form.isValid) throw badRequest("Choose a role from the list.");
+    if (!form.isValid) throw badRequest("staff.validation.chooseRoleFromList");
     const outcome = await changeStaffRole(deps.db, {
       actor: staff,
       staffUserId,
@@ -83,12 +86,12 @@ export function staffListRoutes(deps: AppDependencies): Router {
     return notices[outcome];
   });
 
-  act("/people/:id/disable", "disable this account", async (ctx, staff, staffUserId) => {
+  act("/people/:id/disable", "staff.stepUp.action.disableAccount", async (ctx, staff, staffUserId) => {
     await disableStaffMember(deps.db, { actor: staff, staffUserId, audit: auditActorFor(ctx, staff) });
     return "disabled";
   });
 
-  act("/people/:id/enable", "enable this account", async (ctx, staff, staffUserId) => {
+  act("/people/:id/enable", "staff.stepUp.action.enableAccount", async (ctx, staff, staffUserId) => {
     const outcome = await enableStaffMember(deps.db, {
       actor: staff,
       staffUserId,
@@ -97,10 +100,14 @@ export function staffListRoutes(deps: AppDependencies): Router {
     return outcome === "requested" ? "enable_requested" : "enabled";
   });
 
-  act("/people/:id/reset-second-factor", "reset their two-step sign-in", async (ctx, staff, staffUserId) => {
-    await resetSecondFactor(deps.db, { actor: staff, staffUserId, audit: auditActorFor(ctx, staff) });
-    return "second_factor_reset";
-  });
+  act(
+    "/people/:id/reset-second-factor",
+    "staff.stepUp.action.resetSecondFactor",
+    async (ctx, staff, staffUserId) => {
+      await resetSecondFactor(deps.db, { actor: staff, staffUserId, audit: auditActorFor(ctx, staff) });
+      return "second_factor_reset";
+    },
+  );
 
   return router;
 }
@@ -124,7 +131,7 @@ async function renderPerson(
   await ctx.render("staff/people/detail.njk", {
     notice: view.notice ?? null,
     conflict: view.conflict ?? null,
-    ...presentPersonPage(staff, person, pendingRoleChange, approverCandidates),
+    ...presentPersonPage(staff, person, pendingRoleChange, approverCandidates, ctx.state.translator),
   });
   ctx.status = status;
 }

@@ -47,7 +47,7 @@ export const ZStatisticsPeriod = z
       context.addIssue({
         code: "custom",
         path: ["to"],
-        message: "Choose a period of at most two years.",
+        message: "staff.validation.periodTooLong",
       });
   });
 
@@ -72,7 +72,7 @@ export function statisticsRoutes(deps: AppDependencies): Router {
       if (period.to >= period.from) return period;
       // Only "to" given, before the default start? resolvePeriod counts back from `to`, so this is a
       // "from" after a default "to" (today): say so on the field that was typed.
-      return renderErrors(ctx, typed, { from: "The start date must be today or earlier." });
+      return renderErrors(ctx, typed, { from: "staff.validation.startInFuture" });
     }
     return renderErrors(ctx, typed, fieldErrors(parsed.error));
   }
@@ -119,7 +119,7 @@ export function statisticsRoutes(deps: AppDependencies): Router {
       values: period,
       errors: {},
       links: { page: urls.staffStatistics(), staffHome: urls.staffHome() },
-      statistics: presentStatisticsPage(await loadRows(period), csvLinks),
+      statistics: presentStatisticsPage(await loadRows(period), csvLinks, ctx.state.translator),
     });
   });
 
