@@ -1,8 +1,8 @@
 // Staff pages stay in English, but every word they show comes from the catalogs, so translating them
 // later is data. In the pseudo-language (offered here, and chosen with the language cookie) every
 // catalog word is accented: a plain English word left on a staff page bypassed the catalogs. The page's
-// own content (<main>, its title) and the staff navigation's links are checked; the shared layout's
-// words are checked with the layout.
+// own content (<main>, its title) and the shared layout around it (header, navigation, footer) are
+// checked.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { recordCspViolations } from "../../commands/operations/recordCspViolations.js";
@@ -231,12 +231,18 @@ function visibleTextOf(html: string): string {
     .replace(/&(lt|gt|quot|#39|amp);/g, (_, entity: string) => HTML_ENTITIES[entity] ?? "");
 }
 
-/** The staff navigation's own links (presenters/staffNav.ts): those into the case queue's tabs. */
-function staffNavLinksOf(html: string): string {
-  const nav = /<nav class="site-nav"[\s\S]*?<\/nav>/.exec(html)?.[0] ?? "";
-  return [...nav.matchAll(/<a href="[^"]*\?tab=[^"]*">([\s\S]*?)<\/a>/g)]
-    .map((match) => (match[1] ?? "").replace(/<[^>]+>/g, " "))
-    .join("\n");
+/**
+ * The shared layout around a staff page: the header (the site's name, the navigation, who is signed in,
+ * signing out) and the footer, with the header's labelling attributes.
+ */
+function layoutTextOf(html: string): string {
+  const header = /<header class="site-header">([\s\S]*?)<\/header>/.exec(html)?.[1] ?? "";
+  const footer = /<footer class="site-footer">([\s\S]*?)<\/footer>/.exec(html)?.[1] ?? "";
+  const labels = [...header.matchAll(/\s(?:aria-label|alt|title)="([^"]*)"/g)].map((match) => match[1]);
+  return [header, footer, ...labels]
+    .join("\n")
+    .replace(/<[^>]+>/g, " ")
+    .replace(/&(lt|gt|quot|#39|amp);/g, (_, entity: string) => HTML_ENTITIES[entity] ?? "");
 }
 
 const MONTH = "(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*";
@@ -294,8 +300,8 @@ describe("staff pages in the pseudo-language", () => {
       const subject = /<h1 class="message__subject">([^<]*)<\/h1>/.exec(html)?.[1];
       if (subject) knownValues.push(subject.replace(/&#39;/g, "'"));
       check(label, html);
-      const navWords = plainWordsIn(staffNavLinksOf(html));
-      if (navWords.length) leaks.push(`${label}, the staff navigation: ${navWords.join(" ")}`);
+      const layoutWords = [...new Set(plainWordsIn(layoutTextOf(html)))];
+      if (layoutWords.length) leaks.push(`${label}, the layout: ${layoutWords.join(" ")}`);
     }
 
     // The profile's forms with mistakes: a wrong current password and a weak new one.
