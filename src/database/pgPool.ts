@@ -86,3 +86,33 @@ class ClientClosedOnQueryTimeout extends pg.Client {
     this.end().catch(() => {});
   }
 }
+
+/**
+ * One statement in an explicit transaction on a connection of its own: BEGIN, the statement, and COMMIT
+ * only once the statement's answer is back. A statement sent alone commits the moment the server runs
+ * it, also when it runs it after our query timeout: a paused or frozen host that resumes works through
+ * what it was sent, so the person told 503 would find the change made anyway (an application stored, its
+ * email sent). Inside a transaction, a connection closed before COMMIT leaves nothing behind
+ * (drills/postgresPaused.test.ts). Two round trips more than the statement alone; still one per step.
+ */
+export async function queryInTransaction<Row extends pg.QueryResultRow>(
+  pool: pg.Pool,
+  query: pg.QueryConfig,
+): Promise<pg.QueryResult<Row>> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query("BEGIN");
+    const result = await client.query<Row>(query);
+    await client.query("COMMIT");
+    return result;
+  } catch (error) {
+    // A connection that cannot even roll back (closed after a timeout, the server gone) is discarded.
+    await client.query("ROLLBACK").catch((rollbackError: unknown) => {
+      broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+    });
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}

@@ -4,7 +4,9 @@
 // applicant is never told), and the confirmation email is queued with its delivery job. The link in it
 // (minted when the mail leaves) opens the workspace.
 //
-// All of that is one SQL statement on the pg pool (its own transaction): this is the busiest write the
+// All of that is one SQL statement on the pg pool, in an explicit transaction that is committed only
+// once the statement has answered (queryInTransaction: a refused request never leaves a case behind,
+// even from a database that resumes after our timeout): this is the busiest write the
 // public can make, and through Prisma's interactive transaction it took seven statements and a
 // transaction's round trips, each with Prisma's own work (docs/performance.md, figure 7). The pieces
 // are the same as everywhere else: the duplicate rule (DUPLICATE_MATCHES_SQL), the audit row's values
@@ -18,6 +20,7 @@ import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { AUDIT_ROW_COLUMNS, type AuditAction, type AuditActor, auditActorValues } from "../../audit.js";
 import type { Config } from "../../config.js";
+import { queryInTransaction } from "../../database/pgPool.js";
 import type { TApplicationForm } from "../../domain/applicationFields.js";
 import { consentToNotice } from "../../domain/privacyNotice.js";
 import type { Language } from "../../i18n/languages.js";
@@ -99,7 +102,7 @@ export async function startApplication(
     payload: {},
     linkSubject: { type: "vetting_case", id: caseId },
   });
-  await sqlPool.query({
+  await queryInTransaction(sqlPool, {
     name: "start-application",
     text: START_APPLICATION_SQL,
     values: [

@@ -12,6 +12,7 @@ import {
   auditRowValues,
   recordAudit,
 } from "../../audit.js";
+import { queryInTransaction } from "../../database/pgPool.js";
 import type { Transaction } from "../../db.js";
 import {
   CASE_MOVE_REFUSED_MESSAGE,
@@ -107,7 +108,7 @@ export async function moveCaseInOneStatement(
   options: { caseId: string; from: CaseState; move: CaseMove; audit: AuditActor },
 ): Promise<CaseState> {
   const to = allowedTarget(options.from, options.move);
-  const { rows } = await sqlPool.query<{ isMoved: boolean; isFound: boolean }>({
+  const { rows } = await queryInTransaction<{ isMoved: boolean; isFound: boolean }>(sqlPool, {
     name: "move-case",
     text: MOVE_CASE_SQL,
     values: [

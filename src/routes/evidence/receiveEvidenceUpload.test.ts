@@ -11,6 +11,7 @@ import path from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
 import type Koa from "koa";
 import { HttpError } from "../../errors.js";
+import { englishTranslator } from "../../i18n/translator.js";
 import { evidenceFileChecks } from "../../storage/checkEvidenceFile.js";
 import { evidenceStore } from "../../storage/evidenceStore.js";
 import { withUploadLease } from "../../storage/uploadLeases.js";
@@ -487,7 +488,11 @@ describe("receiving evidence", () => {
           csrfToken,
         });
         assert.equal(answer.status, 403);
-        assert.match(answer.error?.message ?? "", /expired or did not come from this site/);
+        // A catalog id, which the page or the upload script's JSON says in the request's language.
+        assert.match(
+          englishTranslator().message(answer.error?.message),
+          /expired or did not come from this site/,
+        );
         await assertNothingKept();
       }
     });
