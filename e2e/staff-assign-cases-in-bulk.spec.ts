@@ -1,6 +1,6 @@
 // Bulk work in the browser: a reviewer ticks two cases in the queue, chooses a colleague and assigns
-// them; the confirmation page lists what will change (checked by axe in both themes) and nothing
-// changes until they confirm. The "select every case on this page" box (a small script) ticks them all.
+// them; the confirmation page lists what will change and nothing changes until they confirm (it and the
+// result page are checked by axe in both themes). The "select every case on this page" box (a small script) ticks them all.
 import { randomUUID } from "node:crypto";
 import type { Database } from "../src/db.js";
 import { formatCaseNumber } from "../src/domain/caseNumber.js";
@@ -73,6 +73,8 @@ test("ticking two cases in the queue and assigning them to a colleague", async (
 
   await page.getByRole("button", { name: "Assign 2 cases" }).click();
   await expect(page.getByText(`2 cases assigned to Colm ${marker}.`)).toBeVisible();
+  // The page that says what was done is checked too.
+  await expectAccessibleInLightAndDarkThemes(page);
   const assigned = await db.vettingCase.findMany({
     where: { id: { in: [first.id, second.id, third.id] } },
     select: { id: true, assignedToId: true },
