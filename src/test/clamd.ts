@@ -30,8 +30,11 @@ export const TEST_SIGNATURES = {
 export interface TestClamd {
   /** The Unix socket clamd listens on (CLAMAV_SOCKET). */
   socketPath: string;
-  /** Stops clamd (SIGTERM, waits for exit). Safe to call more than once. */
-  stop(): Promise<void>;
+  /**
+   * Stops clamd and waits for it to exit. Safe to call more than once. SIGTERM lets it answer the
+   * sessions it has (during its shutdown it may); SIGKILL is a crash: its connections are just lost.
+   */
+  stop(signal?: "SIGTERM" | "SIGKILL"): Promise<void>;
   /** Starts it again on the same socket with the same database. */
   start(): Promise<void>;
   /** Stops it and removes its folder. */
@@ -99,12 +102,12 @@ export async function startTestClamd(
     await rm(socketPath, { force: true });
     child = await launch(configPath, socketPath);
   };
-  const stop = async () => {
+  const stop = async (signal: "SIGTERM" | "SIGKILL" = "SIGTERM") => {
     const running = child;
     child = undefined;
     if (!running || running.exitCode !== null) return;
     const exited = once(running, "exit");
-    running.kill("SIGTERM");
+    running.kill(signal);
     await exited;
   };
   await start();
