@@ -32,7 +32,7 @@ export function bodyParser(): Middleware {
     try {
       await parse(ctx, next);
     } catch (error) {
-      throw isBodyCutOff(error) ? badRequest("The request ended before all of it arrived.") : error;
+      throw isBodyCutOff(error) ? badRequest() : error;
     }
   };
 }

@@ -17,9 +17,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
-import { writeHashedAssets } from "../assets.js";
+import { completeBuild } from "../buildOutput.js";
 import { projectRoot } from "../config.js";
-import { copyCatalogs } from "../i18n/translator.js";
 import { debianBaseImage, imageExists, nodeBaseImage, podman, preparePodman } from "../test/podman.js";
 import { freePort } from "../test/ports.js";
 import { createTestDatabase, type TestDatabase } from "../test/postgres.js";
@@ -70,8 +69,7 @@ async function buildInto(appDir: string): Promise<void> {
     child.on("error", reject);
     child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`tsc failed:\n${output}`))));
   });
-  await writeHashedAssets(path.join(appDir, "dist", "static"));
-  copyCatalogs(path.join(appDir, "dist"));
+  await completeBuild(path.join(appDir, "dist"));
 }
 
 /**
