@@ -6,7 +6,12 @@
 //     waited for another's row, it could not finish before the other committed, and lock_timeout
 //     ends it with an error instead of the test hanging;
 //   - the real commands (startApplication, startCaseReview) 20 at once, with pg_stat_activity sampled
-//     all along: no busy connection of the portal is ever seen waiting on a lock.
+//     all along: no busy connection of the portal is ever seen waiting on another's row (a tuple or
+//     transactionid lock, which is what a hot counter row looks like). Two locks of Postgres itself are
+//     not rows and are left to the bench's lock-wait share (npm run bench, under 20 %): the relation
+//     extension lock ("extend", taken while a table grows by a page) and the notification queue's lock
+//     at COMMIT ("object", graphile-worker's add_job notifies its workers). A loaded CI machine sees both
+//     now and then; neither is a row any request writes.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import pg from "pg";
@@ -163,21 +168,33 @@ describe("writers that are all in their transactions at once", () => {
   });
 });
 
-/** Samples the portal's connections until stopped: how many were busy, and how many waited on a lock. */
-function sampleLockWaits(): { stop(): Promise<{ busy: number; waitingOnLock: string[] }> } {
+/** The lock waits a contended row causes: on the row's tuple, or on the transaction that holds it. */
+const ROW_LOCK_WAITS = ["tuple", "transactionid"];
+
+/**
+ * Samples the portal's connections until stopped: how many were busy, and which waited on another's
+ * row (as "wait_event: query").
+ */
+function sampleRowLockWaits(): { stop(): Promise<{ busy: number; waitingOnRow: string[] }> } {
   const sampler = new pg.Client({ connectionString: testApp.databaseUrl });
   let isRunning = true;
   let busy = 0;
-  const waitingOnLock: string[] = [];
+  const waitingOnRow: string[] = [];
   const done = (async () => {
     await sampler.connect();
     while (isRunning) {
-      const { rows } = await sampler.query<{ wait_event_type: string | null; query: string }>(
-        `SELECT wait_event_type, query FROM pg_stat_activity
+      const { rows } = await sampler.query<{
+        wait_event_type: string | null;
+        wait_event: string | null;
+        query: string;
+      }>(
+        `SELECT wait_event_type, wait_event, query FROM pg_stat_activity
          WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'`,
       );
       busy += rows.length;
-      for (const row of rows) if (row.wait_event_type === "Lock") waitingOnLock.push(row.query);
+      for (const row of rows)
+        if (row.wait_event_type === "Lock" && ROW_LOCK_WAITS.includes(row.wait_event ?? ""))
+          waitingOnRow.push(`${row.wait_event}: ${row.query}`);
     }
     await sampler.end();
   })();
@@ -185,13 +202,13 @@ function sampleLockWaits(): { stop(): Promise<{ busy: number; waitingOnLock: str
     async stop() {
       isRunning = false;
       await done;
-      return { busy, waitingOnLock };
+      return { busy, waitingOnRow };
     },
   };
 }
 
 describe("the real commands, 20 at once", () => {
-  test("20 applications and 20 reviews started concurrently: exact counts, no lock waits", async () => {
+  test("20 applications and 20 reviews started concurrently: exact counts, nobody waits for a row", async () => {
     const agent = await createStaffMember(testApp.db, testApp.config, { role: "VETTING_AGENT" });
     const { rows: submitted } = await testApp.sqlPool.query<{ id: string }>(
       `INSERT INTO vetting_cases (id, state, origin, "fullName", email, statement, "updatedAt",
@@ -200,7 +217,7 @@ describe("the real commands, 20 at once", () => {
               'I would like to join.', now(), now(), now()
        FROM generate_series(1, ${WRITERS}) AS n RETURNING id`,
     );
-    const sampling = sampleLockWaits();
+    const sampling = sampleRowLockWaits();
     await Promise.all([
       ...Array.from({ length: WRITERS }, (_, index) =>
         startApplication(testApp.sqlPool, {
@@ -224,9 +241,9 @@ describe("the real commands, 20 at once", () => {
         }),
       ),
     ]);
-    const { busy, waitingOnLock } = await sampling.stop();
+    const { busy, waitingOnRow } = await sampling.stop();
     assert.ok(busy > 0, "the sampler saw the writers at work");
-    assert.deepEqual(waitingOnLock, []);
+    assert.deepEqual(waitingOnRow, []);
     assert.deepEqual(await countsAgree(), { DRAFT: WRITERS, IN_REVIEW: WRITERS });
     // Each with its audit row and (for the applications) its email: nothing half-written.
     assert.equal(await testApp.db.auditEvent.count({ where: { action: "case.created" } }), WRITERS);
