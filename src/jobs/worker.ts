@@ -37,6 +37,45 @@ import { sweepUploadsVolume } from "./sweepUploads.js";
 export async function installJobQueue(connectionString: string, logger: Logger): Promise<void> {
   await bootstrapJobQueueSchema(connectionString);
   await runMigrations({ connectionString, logger: workerLogger(logger) });
+  await planAddJobsForEachCall(connectionString);
+}
+
+/**
+ * graphile-worker's add_jobs (behind every add_job) first clears the key of a locked job with the same
+ * key: `UPDATE _private_jobs … FROM unnest(specs) WHERE jobs.key = spec.job_key`. PL/pgSQL caches that
+ * statement's generic plan per connection, made with the table's statistics at the time; planned while
+ * the queue was nearly empty, it scans the whole jobs table, and keeps doing so on that connection as
+ * the queue grows until the next autoanalyze happens to replan it. Every email job of an application
+ * then read every waiting job: with the relay down or the worker behind (or none, as in npm run bench)
+ * the write path slowed with the backlog, by half over 7 000 waiting jobs (docs/performance.md). A plan
+ * made for each call looks the key up in its unique index whatever the backlog (about 0.1 ms of planning).
+ * Set on graphile-worker's function after its migrations, on every start, since an upgrade that
+ * replaces the function drops the setting (src/jobs/worker.test.ts checks it holds).
+ */
+export const ADD_JOBS_PLAN_SETTING = `
+  ALTER FUNCTION graphile_worker.add_jobs(graphile_worker.job_spec[], boolean)
+    SET plan_cache_mode = force_custom_plan`;
+
+async function planAddJobsForEachCall(connectionString: string): Promise<void> {
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    // Under the bootstrap's lock and only when missing: two processes altering the same function at
+    // once can fail with "tuple concurrently updated".
+    await client.query("BEGIN");
+    await client.query("SELECT pg_advisory_xact_lock(hashtext('vetting-portal: job queue bootstrap'))");
+    const { rows } = await client.query<{ isSet: boolean }>(
+      `SELECT coalesce('plan_cache_mode=force_custom_plan' = ANY(proconfig), false) AS "isSet" FROM pg_proc
+        WHERE oid = 'graphile_worker.add_jobs(graphile_worker.job_spec[], boolean)'::regprocedure`,
+    );
+    if (!rows[0]?.isSet) await client.query(ADD_JOBS_PLAN_SETTING);
+    await client.query("COMMIT");
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw error;
+  } finally {
+    await client.end();
+  }
 }
 
 /** graphile-worker's own bootstrap statement (installSchema() in its dist/migrate.js), verbatim. */
