@@ -94,15 +94,25 @@ class ClientClosedOnQueryTimeout extends pg.Client {
  * what it was sent, so the person told 503 would find the change made anyway (an application stored, its
  * email sent). Inside a transaction, a connection closed before COMMIT leaves nothing behind
  * (drills/postgresPaused.test.ts). Two round trips more than the statement alone; still one per step.
+ *
+ * planEachCall: the statement is planned for its values on every call rather than once per connection.
+ * A named statement's generic plan is made once, with the tables' statistics of that moment, and kept
+ * until an autoanalyze happens to replace it: made while a table was small, it reads the whole table
+ * (cheapest then) and keeps doing so as the table grows. For a statement whose plan must follow the
+ * data, such as a lookup in a table that a burst can grow by thousands of rows a minute, that costs far
+ * more than planning (docs/performance.md, figure 7). Set for the transaction only, with BEGIN.
  */
 export async function queryInTransaction<Row extends pg.QueryResultRow>(
   pool: pg.Pool,
   query: pg.QueryConfig,
+  options: { planEachCall?: boolean } = {},
 ): Promise<pg.QueryResult<Row>> {
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
-    await client.query("BEGIN");
+    await client.query(
+      options.planEachCall ? "BEGIN; SET LOCAL plan_cache_mode = force_custom_plan" : "BEGIN",
+    );
     const result = await client.query<Row>(query);
     await client.query("COMMIT");
     return result;

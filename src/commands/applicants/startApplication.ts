@@ -6,7 +6,8 @@
 //
 // All of that is one SQL statement on the pg pool, in an explicit transaction that is committed only
 // once the statement has answered (queryInTransaction: a refused request never leaves a case behind,
-// even from a database that resumes after our timeout): this is the busiest write the
+// even from a database that resumes after our timeout), and planned for its values on each call (a plan
+// kept from when the community had few cases would read every case): this is the busiest write the
 // public can make, and through Prisma's interactive transaction it took seven statements and a
 // transaction's round trips, each with Prisma's own work (docs/performance.md, figure 7). The pieces
 // are the same as everywhere else: the duplicate rule (DUPLICATE_MATCHES_SQL), the audit row's values
@@ -102,29 +103,35 @@ export async function startApplication(
     payload: {},
     linkSubject: { type: "vetting_case", id: caseId },
   });
-  await queryInTransaction(sqlPool, {
-    name: "start-application",
-    text: START_APPLICATION_SQL,
-    values: [
-      ...duplicateMatchParameters(caseId, application),
-      application.fullName,
-      application.email,
-      application.matrixId,
-      application.phone,
-      application.statement,
-      consent.privacyNoticeVersion,
-      now,
-      ...auditActorValues(options.audit),
-      email.id,
-      email.kind,
-      email.recipient,
-      JSON.stringify(email.payload),
-      DUPLICATE_FIELDS,
-      "case.created" satisfies AuditAction,
-      "case.duplicate_flagged" satisfies AuditAction,
-      language,
-      consent.privacyNoticeLanguage,
-    ],
-  });
+  // Planned with its values on each call: the duplicate check must use the email's index also when a
+  // plan would otherwise have been kept from when the community had few cases (a burst after an opening).
+  await queryInTransaction(
+    sqlPool,
+    {
+      name: "start-application",
+      text: START_APPLICATION_SQL,
+      values: [
+        ...duplicateMatchParameters(caseId, application),
+        application.fullName,
+        application.email,
+        application.matrixId,
+        application.phone,
+        application.statement,
+        consent.privacyNoticeVersion,
+        now,
+        ...auditActorValues(options.audit),
+        email.id,
+        email.kind,
+        email.recipient,
+        JSON.stringify(email.payload),
+        DUPLICATE_FIELDS,
+        "case.created" satisfies AuditAction,
+        "case.duplicate_flagged" satisfies AuditAction,
+        language,
+        consent.privacyNoticeLanguage,
+      ],
+    },
+    { planEachCall: true },
+  );
   return { caseId };
 }
