@@ -3,11 +3,17 @@
 // may need horizontal scrolling, and no box that hides its overflow (buttons, the switcher, labels, tags)
 // may cut its text off. Each page is also checked with axe in every offered language, in the light and
 // the dark theme. A screenshot of each page in en-XA and German is kept with the test's results, for a
-// person to look at the layout.
+// person to look at the layout. On the evidence page the upload script, which writes its own texts in
+// the browser, is made to show its queue, a refusal, progress and the end of an upload in en-XA, and
+// every word of it must be accented; in German a size is written with a decimal comma.
 import { randomUUID } from "node:crypto";
 import type { BrowserContext, Cookie, Page } from "@playwright/test";
 import { applicantCookieName, startApplicantSession } from "../src/applicantSessions.js";
+import { EVIDENCE_TYPES } from "../src/domain/evidenceTypes.js";
 import type { Language } from "../src/i18n/languages.js";
+import { loadTranslators } from "../src/i18n/translator.js";
+import { pngImage } from "../src/test/evidenceFixtures.js";
+import { plainWordsIn } from "../src/test/pseudoLanguage.js";
 import { issueLinkToken } from "../src/tokens.js";
 import { appConfig, openAppDatabase } from "./appDatabase.js";
 import { expect, expectAccessibleInLightAndDarkThemes, test } from "./fixtures.js";
@@ -229,4 +235,165 @@ test.describe("applicant pages are accessible in every language", () => {
       });
     }
   }
+});
+
+/**
+ * Every text the upload form shows or speaks, each time the script changes it (a MutationObserver in the
+ * page reporting to the test), so the statuses of a quick upload are seen though the page moves on.
+ */
+async function recordUploadFormTexts(page: Page): Promise<Set<string>> {
+  const texts = new Set<string>();
+  await page.exposeFunction("__reportUploadFormTexts", (reported: string[]) => {
+    for (const text of reported) if (text.trim() !== "") texts.add(text.trim());
+  });
+  await page.evaluate(() => {
+    type Node = { textContent: string | null; getAttribute(name: string): string | null };
+    type Browser = {
+      __reportUploadFormTexts(texts: string[]): void;
+      MutationObserver: new (
+        callback: () => void,
+      ) => { observe(target: object, options: Record<string, boolean>): void };
+      document: {
+        querySelector(selector: string): { querySelectorAll(selector: string): Iterable<Node> } | null;
+      };
+    };
+    const browser = globalThis as unknown as Browser;
+    const form = browser.document.querySelector("form[data-evidence-upload]");
+    if (!form) throw new Error("no upload form on the page");
+    const report = () =>
+      browser.__reportUploadFormTexts([
+        // The drop zone, the queue (names, sizes, problems, states, the remove buttons' spoken names),
+        // the status line (the live region) and the link to the files uploaded so far.
+        ...[
+          ...form.querySelectorAll(
+            ".evidence-drop-zone, .evidence-queue__item, .evidence-upload__status, .evidence-upload__continue",
+          ),
+        ].map((node) => node.textContent ?? ""),
+        ...[...form.querySelectorAll("[aria-label]")].map((node) => node.getAttribute("aria-label") ?? ""),
+      ]);
+    new browser.MutationObserver(report).observe(form, {
+      subtree: true,
+      childList: true,
+      attributes: true,
+      characterData: true,
+    });
+    report();
+  });
+  return texts;
+}
+
+test.describe("the upload script speaks the page's language", () => {
+  test("in en-XA every word the script shows, from choosing files to the end of an upload, is accented", async ({
+    page,
+    context,
+    browserProblems,
+  }) => {
+    const pseudo = (await loadTranslators(["en", "en-XA"])).for("en-XA");
+    await openPage(
+      page,
+      context,
+      PAGES.find((each) => each.name === "evidence") as ApplicantPage,
+      "en-XA",
+      browserProblems,
+    );
+    const texts = await recordUploadFormTexts(page);
+    const dropZone = page.getByRole("button", {
+      name: `${pseudo.t("upload.script.dropZoneChoose")} ${pseudo.t("upload.script.dropZoneOrDrop")}`,
+    });
+    const chooser = page.waitForEvent("filechooser");
+    await dropZone.click();
+    await (await chooser).setFiles([
+      { name: "notes.txt", mimeType: "text/plain", buffer: Buffer.alloc(1536, "a") },
+      { name: "scan.png", mimeType: "image/png", buffer: pngImage(40, 30) },
+    ]);
+    const chosen = page.getByRole("list", { name: pseudo.t("upload.script.chosenFiles") });
+    await expect(chosen.getByRole("listitem")).toHaveCount(2);
+    const notAccepted = pseudo.t("upload.script.notAccepted", {
+      types: pseudo.orList(EVIDENCE_TYPES.map((type) => type.label)),
+    });
+    await expect(chosen.getByRole("listitem").filter({ hasText: "notes.txt" })).toContainText(notAccepted);
+    await expect(chosen.getByRole("listitem").filter({ hasText: "notes.txt" })).toContainText(
+      pseudo.fileSize(1536),
+    );
+
+    // Nothing is sent while a file has a problem; removing it is announced; then the other one goes.
+    const upload = page.getByRole("button", { name: pseudo.t("upload.submit"), exact: true });
+    await upload.click();
+    await expect(page.getByRole("status")).toHaveText(
+      pseudo.t("upload.script.removeMarkedOne", { name: "notes.txt" }),
+    );
+    await page
+      .getByRole("button", { name: pseudo.t("upload.script.removeFile", { name: "notes.txt" }) })
+      .click();
+    await expect(page.getByRole("status")).toHaveText(
+      pseudo.t("upload.script.removed", { name: "notes.txt" }),
+    );
+    await upload.click();
+    await expect(page.getByRole("heading", { level: 3, name: "scan.png" })).toBeVisible();
+
+    // What was seen on the way: the progress bar's name, the file's state, the announcements.
+    const expectedTexts = [
+      pseudo.t("upload.script.progress", { name: "scan.png" }),
+      pseudo.t("upload.script.uploaded"),
+      pseudo.t("upload.script.uploading", { names: "scan.png" }),
+      pseudo.t("upload.script.oneUploaded", { name: "scan.png" }),
+    ];
+    await expect
+      .poll(() => expectedTexts.filter((expected) => ![...texts].some((text) => text.includes(expected))))
+      .toEqual([]);
+    const seen = [...texts];
+    // Every word accented but the files' names, the formats' names and the words Intl puts in lists.
+    const intlListWords = ["conjunction", "disjunction"].flatMap((type) =>
+      new Intl.ListFormat("en-GB", { type: type as Intl.ListFormatType })
+        .formatToParts(["a", "b"])
+        .filter((part) => part.type === "literal")
+        .map((part) => part.value.trim()),
+    );
+    const known = [
+      "notes.txt",
+      "scan.png",
+      pseudo.orList(EVIDENCE_TYPES.map((type) => type.label)),
+      ...EVIDENCE_TYPES.map((type) => type.label),
+      ...intlListWords.map((word) => new RegExp(`(?<![\\p{L}])${word}(?![\\p{L}])`, "gu")),
+    ];
+    expect(seen.length).toBeGreaterThan(10);
+    expect(seen.flatMap((text) => plainWordsIn(text, known).map((word) => `${word} in “${text}”`))).toEqual(
+      [],
+    );
+    // (The check can fail: the script's English of old would be plain words.)
+    expect(plainWordsIn("Uploading scan.png.", known)).toEqual(["Uploading"]);
+  });
+
+  test("in German the script writes sizes with a decimal comma and says why a file is refused", async ({
+    page,
+    context,
+    browserProblems,
+  }) => {
+    await openPage(
+      page,
+      context,
+      PAGES.find((each) => each.name === "evidence") as ApplicantPage,
+      "de",
+      browserProblems,
+    );
+    const chooser = page.waitForEvent("filechooser");
+    await page.getByRole("button", { name: "Dateien auswählen oder hierher ziehen" }).click();
+    await (await chooser).setFiles([
+      { name: "notizen.txt", mimeType: "text/plain", buffer: Buffer.alloc(1536, "a") },
+      // Half a megabyte over the 20 MB limit.
+      { name: "scan.pdf", mimeType: "application/pdf", buffer: Buffer.alloc(20.5 * 1024 * 1024) },
+    ]);
+    const chosen = page.getByRole("list", { name: "Ausgewählte Dateien" }).getByRole("listitem");
+    await expect(chosen.filter({ hasText: "notizen.txt" })).toContainText("1,5 KB");
+    await expect(chosen.filter({ hasText: "notizen.txt" })).toContainText(
+      "Dies ist keine Datei vom Typ PDF, PNG, JPEG, GIF oder WebP.",
+    );
+    await expect(chosen.filter({ hasText: "scan.pdf" })).toContainText(
+      "Diese Datei ist 20,5 MB groß: Die Grenze liegt bei 20 MB je Datei.",
+    );
+    await expect(page.getByRole("status")).toContainText(
+      "Ausgewählt: notizen.txt (1,5 KB) und scan.pdf (20,5 MB).",
+    );
+    await expect(page.getByRole("button", { name: "notizen.txt entfernen" })).toBeVisible();
+  });
 });

@@ -3,7 +3,8 @@
 import Router from "@koa/router";
 import Koa from "koa";
 import type { AppDependencies } from "./appDependencies.js";
-import { LANGUAGE_NAMES, type Language } from "./i18n/languages.js";
+import { countedMessage } from "./i18n/browserMessages.js";
+import { FORMAT_LOCALES, LANGUAGE_NAMES, type Language } from "./i18n/languages.js";
 import type { MessageValues, Translator } from "./i18n/translator.js";
 import { createAppMetrics } from "./metrics.js";
 import { applicantSessionLoader, requireApplicant } from "./middleware/applicantSession.js";
@@ -239,7 +240,8 @@ export function createApp(deps: AppDependencies): Koa {
 
 /**
  * The page's language for its template: t("id", { values }) for messages, its dates and numbers, and
- * the switcher's choices (none when `offered` has fewer than two languages).
+ * the switcher's choices (none when `offered` has fewer than two languages). For a script's messages,
+ * the locale the server formats in and countedMessage (src/i18n/browserMessages.ts).
  */
 export function languageContext(translator: Translator, offered: readonly Language[]) {
   return {
@@ -252,6 +254,9 @@ export function languageContext(translator: Translator, offered: readonly Langua
     formatNumber: translator.number,
     formatFileSize: translator.fileSize,
     formatOrList: translator.orList,
+    formatLocale: FORMAT_LOCALES[translator.language],
+    countedMessage: (id: string, argument: string, values?: MessageValues) =>
+      countedMessage(translator, id, argument, values),
     languageChoices:
       offered.length < 2
         ? []

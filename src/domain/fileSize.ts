@@ -30,3 +30,14 @@ export function formatBytes(bytes: number): string {
   if (unit === "byte") return size === 1 ? "1 byte" : `${exactNumber.format(size)} bytes`;
   return `${exactNumber.format(size)} ${unit}`;
 }
+
+/**
+ * The parts of a size `formatBytes` wrote ("1.4 MB", "1,023 KB", "1 byte"), or null for other text: an
+ * English refusal's sizes, said again in the reader's language (src/presenters/evidenceRefusals.ts).
+ */
+export function fileSizePartsOf(written: string): { size: number; unit: FileSizeUnit } | null {
+  const match = /^(\d{1,3}(?:,\d{3})*(?:\.\d+)?) (bytes?|KB|MB|GB)$/.exec(written);
+  if (!match?.[1] || !match[2]) return null;
+  const unit = match[2].startsWith("byte") ? "byte" : (match[2] as FileSizeUnit);
+  return { size: Number(match[1].replaceAll(",", "")), unit };
+}

@@ -4,7 +4,7 @@
 // script read (types and limits from one place: the server decides, the browser checks early), and the
 // upload section both evidence pages show (presentEvidenceUploadSection).
 import type { Config } from "../config.js";
-import { EVIDENCE_TYPES, EVIDENCE_TYPES_LABEL, evidenceTypeOf } from "../domain/evidenceTypes.js";
+import { EVIDENCE_TYPES, evidenceTypeOf } from "../domain/evidenceTypes.js";
 import { formatBytes } from "../domain/fileSize.js";
 import { FORMAT_LOCALES } from "../i18n/languages.js";
 import { englishTranslator, type Translator } from "../i18n/translator.js";
@@ -148,18 +148,13 @@ export interface EvidenceUploadView {
   allowedExtensions: string;
   /** "application/pdf image/png image/jpeg image/gif image/webp". */
   allowedTypes: string;
-  /** "PDF, PNG, JPEG, GIF or WebP". */
-  typesLabel: string;
   /** ["PDF", "PNG", …]: the page joins them in its language ("PDF, PNG oder JPEG"). */
   typeLabels: string[];
   maxFileBytes: number;
-  /** "20 MB". */
-  maxFileLabel: string;
   maxFilesPerUpload: number;
   /** What the case may still take. */
   filesLeft: number;
   bytesLeft: number;
-  bytesLeftLabel: string;
   noteMaxLength: number;
   /** Re-filled after a refusal. */
   note: string;
@@ -199,14 +194,11 @@ export function presentEvidenceUpload(options: {
     accept: [...extensions, ...mediaTypes].join(","),
     allowedExtensions: extensions.join(" "),
     allowedTypes: mediaTypes.join(" "),
-    typesLabel: EVIDENCE_TYPES_LABEL,
     typeLabels: EVIDENCE_TYPES.map((type) => type.label),
     maxFileBytes: options.limits.maxFileBytes,
-    maxFileLabel: formatBytes(options.limits.maxFileBytes),
     maxFilesPerUpload: options.limits.maxFilesPerUpload,
     filesLeft: budget.filesLeft,
     bytesLeft: budget.bytesLeft,
-    bytesLeftLabel: formatBytes(budget.bytesLeft),
     noteMaxLength: EVIDENCE_NOTE_MAX_LENGTH,
     note: options.refusal?.note ?? "",
     error: options.refusal?.message ?? null,

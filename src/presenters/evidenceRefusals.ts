@@ -4,10 +4,14 @@
 // the same particulars (a file name, an extension, a size). A sentence not listed stays English, so a new
 // check is never hidden, only untranslated until it is added here and to the catalogs.
 import { EVIDENCE_TYPES } from "../domain/evidenceTypes.js";
+import { fileSizePartsOf } from "../domain/fileSize.js";
 import type { Translator } from "../i18n/translator.js";
 import type { EvidenceUploadRefusal } from "./evidence.js";
 
 type Values = Record<string, string | number>;
+
+/** The values that are file sizes, as src/domain/fileSize.ts formatBytes wrote them in English. */
+const SIZE_VALUES = new Set(["size", "maxSize", "sizeLeft"]);
 
 /** Each known sentence: its pattern (named groups become the message's values) and its catalog id. */
 const REFUSALS: readonly { pattern: RegExp; id: string; isImageType?: boolean }[] = [
@@ -45,7 +49,7 @@ const REFUSALS: readonly { pattern: RegExp; id: string; isImageType?: boolean }[
   },
   {
     pattern:
-      /^The image declares (?<width>[\d,]+) × (?<height>[\d,]+) pixels; images can have at most (?<megapixels>[\d,.]+) megapixels\.$/,
+      /^The image declares (?<width>\d[\d ]*) × (?<height>\d[\d ]*) pixels; images can have at most (?<megapixels>[\d.]+) megapixels\.$/,
     id: "upload.refusal.tooManyPixels",
   },
   {
@@ -129,9 +133,15 @@ export function translateUploadRefusal(translator: Translator, message: string):
     const match = refusal.pattern.exec(message);
     if (!match) continue;
     const values: Values = {};
-    // Counts are numbers, so that plural rules apply to them.
-    for (const [name, value] of Object.entries(match.groups ?? {}))
-      values[name] = /^\d+$/.test(value ?? "") ? Number(value) : (value ?? "");
+    for (const [name, value = ""] of Object.entries(match.groups ?? {})) {
+      // A size is said in the reader's words and digits ("1,5 MB", "20 Mo"), from the parts it was
+      // written with; counts and the megapixel limit become numbers, for plural rules and digits.
+      const sizeParts = SIZE_VALUES.has(name) ? fileSizePartsOf(value) : null;
+      if (sizeParts) values[name] = translator.t("units.fileSize", sizeParts);
+      else if (/^\d+$/.test(value) || (name === "megapixels" && /^\d+(\.\d+)?$/.test(value)))
+        values[name] = Number(value);
+      else values[name] = value;
+    }
     // A type the browser named is quoted; none at all is said in words (a select in the message).
     if ("types" in values) values.types = translator.orList(EVIDENCE_TYPES.map((type) => type.label));
     if ("declared" in values) values.hasDeclaredType = values.declared ? "yes" : "no";

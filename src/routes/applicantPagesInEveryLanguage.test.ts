@@ -987,6 +987,55 @@ describe("every applicant page in every language", () => {
 });
 
 describe("the upload script's answers in every language", () => {
+  test("the upload form carries the script's messages from the catalogs, in the page's language", async () => {
+    const messagesIn = async (language: Language) => {
+      const { html } = await get(
+        await applicantBrowser(language, (await createCase("DRAFT")).id),
+        "/application/evidence",
+      );
+      // Autoescaped like any attribute: the JSON's own quotes are entities, so the value ends at its quote.
+      const attribute = /\sdata-messages="([^"]*)"/.exec(html)?.[1];
+      assert.ok(attribute, `${language}: the form has data-messages`);
+      return JSON.parse(decodeEntities(attribute)) as Record<string, unknown>;
+    };
+    const german = await messagesIn("de");
+    assert.equal(german.locale, "de-DE");
+    assert.equal(german.dropZoneChoose, "Dateien auswählen");
+    assert.equal(german.tooLarge, "Diese Datei ist {size} groß: Die Grenze liegt bei 20 MB je Datei.");
+    assert.equal(german.notAccepted, "Dies ist keine Datei vom Typ PDF, PNG, JPEG, GIF oder WebP.");
+    assert.deepEqual(german.stillUploading, {
+      one: "{count} Datei wird noch hochgeladen.",
+      other: "{count} Dateien werden noch hochgeladen.",
+    });
+    const french = await messagesIn("fr");
+    assert.deepEqual((french.fileSize as Record<string, unknown>).MB, {
+      one: "{size} Mo",
+      many: "{size} Mo",
+      other: "{size} Mo",
+    });
+
+    // In the pseudo-language every word of every message is accented, once the script's placeholders
+    // and the file formats' names are taken out.
+    const pseudoMessages = await messagesIn("en-XA");
+    assert.equal(pseudoMessages.locale, "en-GB");
+    const { locale: _locale, ...messages } = pseudoMessages;
+    const leavesOf = (value: unknown): string[] =>
+      typeof value === "string"
+        ? [value]
+        : value && typeof value === "object"
+          ? Object.values(value).flatMap(leavesOf)
+          : [];
+    const leaves = leavesOf(messages);
+    assert.ok(leaves.length > 40, `${leaves.length} messages`);
+    const known = [pseudo.orList(EVIDENCE_TYPES.map((type) => type.label))];
+    const plain = leaves.flatMap((text) =>
+      plainWordsIn(text.replace(/\{\w+\}/g, " "), known, intlDatePattern(pseudo)).map(
+        (word) => `${word} in “${text}”`,
+      ),
+    );
+    assert.deepEqual(plain, []);
+  });
+
   test("a refused upload's JSON says why in the page's language, file by file", async () => {
     const answers: Record<string, { message: string; files: { fileName: string; message: string }[] }> = {};
     for (const language of LANGUAGES) {

@@ -4,6 +4,10 @@
 // own progress bar and its own answer. The server decides in the end; this only saves people a wasted
 // upload and shows them where each file is. Without this script the plain form works as it is.
 //
+// Every word it shows comes from the catalogs, in the page's language: the form carries them in
+// data-messages (views/partials/evidence-upload.njk), with the locale the server formats in, which this
+// uses for plural forms, numbers, percentages and lists (Intl), and for sizes as the server writes them.
+//
 // Strict CSP: no inline handlers, no eval, and people's file names only ever go in via textContent.
 (() => {
   // The server lets one person have three uploads in flight (EVIDENCE_UPLOADS_IN_FLIGHT); one more
@@ -11,29 +15,48 @@
   const MAX_IN_FLIGHT = 3;
   const MEGABYTE = 1024 * 1024;
 
-  const exactNumber = new Intl.NumberFormat("en-GB");
-
-  /** "812 bytes", "4.5 KB", "1.4 MB", "100 MB": as the server writes sizes (src/presenters/evidence.ts). */
-  function formatBytes(bytes) {
-    if (bytes < 1024) return bytes === 1 ? "1 byte" : `${exactNumber.format(bytes)} bytes`;
+  /** A size in the unit people would use, rounded as the server rounds it (src/domain/fileSize.ts). */
+  function fileSizeParts(bytes) {
+    if (bytes < 1024) return { size: bytes, unit: "byte" };
     const [value, unit] =
       bytes < MEGABYTE
         ? [bytes / 1024, "KB"]
         : bytes < 1024 * MEGABYTE
           ? [bytes / MEGABYTE, "MB"]
           : [bytes / (1024 * MEGABYTE), "GB"];
-    const rounded = value < 100 ? Number(value.toFixed(1)) : Math.round(value);
-    return `${exactNumber.format(rounded)} ${unit}`;
+    return { size: value < 100 ? Number(value.toFixed(1)) : Math.round(value), unit };
   }
 
-  function plural(count, one, many) {
-    return `${count} ${count === 1 ? one : many}`;
-  }
-
-  /** "a", "a and b", "a, b and c" */
-  function listNames(names) {
-    if (names.length < 2) return names.join("");
-    return `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
+  /**
+   * The form's messages in the page's language. A placeholder ("{name}") is filled in one pass, so a
+   * file name that looks like one stays as it is; a counted message holds one form per plural category
+   * (src/i18n/browserMessages.ts), chosen here by the same locale's rules, the number written "{count}".
+   */
+  function messagesOf(form) {
+    const messages = JSON.parse(form.dataset.messages);
+    const pluralRules = new Intl.PluralRules(messages.locale);
+    const numberFormat = new Intl.NumberFormat(messages.locale);
+    const percentFormat = new Intl.NumberFormat(messages.locale, { style: "percent" });
+    const listFormat = new Intl.ListFormat(messages.locale, { type: "conjunction" });
+    const fill = (pattern, values) =>
+      pattern.replace(/\{(\w+)\}/g, (placeholder, name) =>
+        Object.hasOwn(values, name) ? String(values[name]) : placeholder,
+      );
+    const formFor = (forms, count) => forms[pluralRules.select(count)] ?? forms.other;
+    return {
+      say: (id, values = {}) => fill(messages[id], values),
+      /** A counted message in the form for `count`, which it shows as {count}. */
+      count: (id, count, values = {}) =>
+        fill(formFor(messages[id], count), { ...values, count: numberFormat.format(count) }),
+      /** "812 bytes", "4.5 KB", "1,4 MB", "20 Mo": as the server writes sizes in this language. */
+      fileSize(bytes) {
+        const { size, unit } = fileSizeParts(bytes);
+        return fill(formFor(messages.fileSize[unit], size), { size: numberFormat.format(size) });
+      },
+      percent: (value) => percentFormat.format(value / 100),
+      /** "a", "a and b", "a, b and c", in the language's words. */
+      list: (items) => listFormat.format(items),
+    };
   }
 
   // The server's rule for the names it keeps and quotes (src/storage/displayName.ts cleanDisplayName):
@@ -96,9 +119,7 @@
       doneUrl: form.dataset.doneUrl,
       allowedExtensions: form.dataset.allowedExtensions.split(/\s+/).filter(Boolean),
       allowedTypes: form.dataset.allowedTypes.split(/\s+/).filter(Boolean),
-      typesLabel: form.dataset.typesLabel,
       maxFileBytes: Number(form.dataset.maxFileBytes),
-      maxFileLabel: form.dataset.maxFileLabel,
       maxFilesPerUpload: Number(form.dataset.maxFilesPerUpload),
       filesLeft: Number(form.dataset.filesLeft),
       bytesLeft: Number(form.dataset.bytesLeft),
@@ -112,6 +133,7 @@
     if (!csrfField || !input || !picker || !submitButton) return;
     const sharedNoteText = sharedNote?.querySelector("textarea")?.value ?? "";
     const formId = input.id;
+    const messages = messagesOf(form);
 
     // The drop zone replaces the bare file input: a real button, so Enter and Space open the picker,
     // and the same hints (types, sizes, what is left) describe it.
@@ -119,8 +141,9 @@
     dropZone.type = "button";
     dropZone.id = `${formId}-drop-zone`;
     dropZone.append(
-      element("span", "evidence-drop-zone__title", "Choose files"),
-      element("span", "evidence-drop-zone__text", " or drop them here"),
+      element("span", "evidence-drop-zone__title", messages.say("dropZoneChoose")),
+      " ",
+      element("span", "evidence-drop-zone__text", messages.say("dropZoneOrDrop")),
     );
     const describedBy = input.getAttribute("aria-describedby");
     if (describedBy) dropZone.setAttribute("aria-describedby", describedBy);
@@ -135,13 +158,13 @@
 
     const queueList = element("ul", "evidence-queue");
     queueList.id = `${formId}-chosen`;
-    queueList.setAttribute("aria-label", "Chosen files");
+    queueList.setAttribute("aria-label", messages.say("chosenFiles"));
     queueList.hidden = true;
     const status = element("p", "evidence-upload__status");
     status.setAttribute("role", "status");
     status.setAttribute("aria-live", "polite");
     const continueLink = element("p", "evidence-upload__continue");
-    const continueAnchor = element("a", "", "See the files uploaded so far");
+    const continueAnchor = element("a", "", messages.say("seeUploaded"));
     continueAnchor.href = settings.doneUrl;
     continueLink.append(continueAnchor);
     continueLink.hidden = true;
@@ -187,28 +210,26 @@
       const isAllowedType =
         settings.allowedExtensions.includes(extensionOf(item.name)) &&
         settings.allowedTypes.includes(file.type);
-      if (!isAllowedType) return `This is not a ${settings.typesLabel} file.`;
-      if (file.size === 0) return "This file is empty.";
+      if (!isAllowedType) return messages.say("notAccepted");
+      if (file.size === 0) return messages.say("empty");
       if (file.size > settings.maxFileBytes) {
-        return `This file is ${formatBytes(file.size)}: the limit is ${settings.maxFileLabel} per file.`;
+        return messages.say("tooLarge", { size: messages.fileSize(file.size) });
       }
-      if (room.waiting >= settings.maxFilesPerUpload) {
-        return `At most ${plural(settings.maxFilesPerUpload, "file", "files")} at a time: upload this one afterwards.`;
-      }
+      if (room.waiting >= settings.maxFilesPerUpload) return messages.say("tooManyAtOnce");
       if (room.filesLeft <= 0) {
         return room.caseFilesLeft <= 0
-          ? "This case holds as many files as it can take."
-          : `This case can take only ${plural(room.caseFilesLeft, "more file", "more files")}.`;
+          ? messages.say("caseFull")
+          : messages.count("caseFilesLeft", room.caseFilesLeft);
       }
       if (file.size > room.bytesLeft) {
-        return `Not enough space left on this case for this file: ${formatBytes(Math.max(room.bytesLeft, 0))} left.`;
+        return messages.say("caseBytesLeft", { size: messages.fileSize(Math.max(room.bytesLeft, 0)) });
       }
       return null;
     }
 
     function addFiles(fileList) {
       if (isBusy) {
-        announce("Wait until the files being uploaded are done, then add more.");
+        announce(messages.say("wait"));
         return;
       }
       const added = [];
@@ -238,12 +259,21 @@
       continueLink.hidden = true;
       checkItems();
       const withProblems = added.filter((item) => item.state === "invalid");
-      const chosen = `Chosen: ${listNames(added.map((item) => `${item.name} (${formatBytes(item.file.size)})`))}.`;
-      announce(
+      const chosen = messages.say("chosen", {
+        files: messages.list(
+          added.map((item) =>
+            messages.say("chosenFile", { name: item.name, size: messages.fileSize(item.file.size) }),
+          ),
+        ),
+      });
+      // Sentences follow one another, each whole in the language.
+      const next =
         withProblems.length === 0
-          ? `${chosen} Press Upload to send ${added.length === 1 ? "it" : "them"}.`
-          : `${chosen} ${withProblems.map((item) => `${item.name}: ${item.problem}`).join(" ")}`,
-      );
+          ? [messages.say(added.length === 1 ? "pressUploadOne" : "pressUploadMany")]
+          : withProblems.map((item) =>
+              messages.say("fileProblem", { name: item.name, problem: item.problem }),
+            );
+      announce([chosen, ...next].join(" "));
     }
 
     function buildItem(item) {
@@ -252,14 +282,18 @@
       heading.append(
         element("span", "evidence-queue__name", item.name),
         " ",
-        element("span", "evidence-queue__size", formatBytes(item.file.size)),
+        element("span", "evidence-queue__size", messages.fileSize(item.file.size)),
       );
       const problem = element("p", "evidence-queue__problem field__error");
       problem.id = `${item.id}-problem`;
       problem.hidden = true;
 
       const noteField = element("div", "evidence-queue__note");
-      const noteLabel = element("label", "evidence-queue__note-label", `Note for ${item.name} (optional)`);
+      const noteLabel = element(
+        "label",
+        "evidence-queue__note-label",
+        messages.say("note", { name: item.name }),
+      );
       const note = element("textarea", "field__input field__textarea evidence-queue__note-input");
       note.id = `${item.id}-note`;
       note.rows = 2;
@@ -271,18 +305,20 @@
       const progress = element("progress", "evidence-queue__progress");
       progress.max = 100;
       progress.value = 0;
-      progress.setAttribute("aria-label", `Upload progress for ${item.name}`);
+      progress.setAttribute("aria-label", messages.say("progress", { name: item.name }));
       progress.hidden = true;
       const state = element("p", "evidence-queue__state");
       state.hidden = true;
 
-      const remove = element(
-        "button",
-        "button button--secondary button--small evidence-queue__remove",
-        "Remove",
-      );
+      // Seen: "Remove"; heard: "Remove scan.pdf" (one sentence, so the language orders its words).
+      const remove = element("button", "button button--secondary button--small evidence-queue__remove");
       remove.type = "button";
-      remove.append(element("span", "visually-hidden", ` ${item.name}`));
+      const seenLabel = element("span", "", messages.say("remove"));
+      seenLabel.setAttribute("aria-hidden", "true");
+      remove.append(
+        seenLabel,
+        element("span", "visually-hidden", messages.say("removeFile", { name: item.name })),
+      );
       remove.setAttribute("aria-describedby", problem.id);
       remove.addEventListener("click", () => removeItem(item));
 
@@ -301,8 +337,10 @@
       remove.disabled = item.state === "uploading";
       progress.hidden = item.state !== "uploading" && item.state !== "done";
       state.hidden = item.state !== "uploading" && item.state !== "done";
-      if (item.state === "uploading") state.textContent = `Uploading… ${progress.value}%`;
-      if (item.state === "done") state.textContent = "Uploaded";
+      if (item.state === "uploading") {
+        state.textContent = messages.say("uploadingPercent", { percent: messages.percent(progress.value) });
+      }
+      if (item.state === "done") state.textContent = messages.say("uploaded");
     }
 
     function removeItem(item) {
@@ -312,7 +350,7 @@
       item.parts.row.remove();
       if (!items.some((other) => other.state !== "done")) queueList.hidden = items.length === 0;
       checkItems();
-      announce(`${item.name} removed.`);
+      announce(messages.say("removed", { name: item.name }));
       // Focus stays in the list (or returns to the drop zone), never lost to the page's top.
       const next = items.find((other, position) => position >= index && other.state !== "done");
       (next ? next.parts.remove : dropZone).focus();
@@ -362,8 +400,7 @@
         });
         const onConnectionLost = () => {
           item.state = "failed";
-          item.serverProblem =
-            "The connection was lost before the server answered. Check the file is within the limits and try again.";
+          item.serverProblem = messages.say("connectionLost");
           item.isRetryable = true;
           resolve({ item, isUploaded: false });
         };
@@ -381,7 +418,7 @@
         : [];
       if (fileMessages.length > 0) return fileMessages.join(" ");
       if (typeof error?.message === "string" && error.message !== "") return error.message;
-      return `The server did not take this file (status ${status}). Try again later.`;
+      return messages.say("serverRefused", { status });
     }
 
     function setBusy(busy) {
@@ -403,13 +440,15 @@
       const waiting = items.filter((item) => item.state === "ready");
       if (refused.length > 0) {
         announce(
-          `Remove the ${refused.length === 1 ? "file" : "files"} marked with a problem, then press Upload again: ${listNames(refused.map((item) => item.name))}.`,
+          refused.length === 1
+            ? messages.say("removeMarkedOne", { name: refused[0].name })
+            : messages.say("removeMarkedMany", { names: messages.list(refused.map((item) => item.name)) }),
         );
         refused[0].parts.remove.focus();
         return;
       }
       if (waiting.length === 0) {
-        announce("Choose at least one file first.");
+        announce(messages.say("chooseFirst"));
         dropZone.focus();
         return;
       }
@@ -422,18 +461,17 @@
         while (nextIndex < waiting.length) {
           const item = waiting[nextIndex++];
           const uploading = items.filter((other) => other.state === "uploading").map((other) => other.name);
-          announce(`Uploading ${listNames([...uploading, item.name])}.`);
+          announce(messages.say("uploading", { names: messages.list([...uploading, item.name]) }));
           const result = await upload(item);
           results.push(result);
           if (!result.isUploaded) item.problem = item.serverProblem;
           render(item);
           const stillUploading = waiting.filter((other) => other.state === "uploading").length;
-          const after =
-            stillUploading > 0 ? ` ${plural(stillUploading, "file", "files")} still uploading.` : "";
+          const outcome = result.isUploaded
+            ? messages.say("fileUploaded", { name: item.name })
+            : messages.say("fileNotUploaded", { name: item.name, problem: item.serverProblem });
           announce(
-            result.isUploaded
-              ? `${item.name} uploaded.${after}`
-              : `${item.name} was not uploaded: ${item.serverProblem}${after}`,
+            stillUploading > 0 ? `${outcome} ${messages.count("stillUploading", stillUploading)}` : outcome,
           );
         }
       };
@@ -443,17 +481,21 @@
       const failed = results.filter((result) => !result.isUploaded);
       if (failed.length === 0) {
         announce(
-          `${waiting.length === 1 ? `${waiting[0].name} uploaded` : `All ${waiting.length} files uploaded`}. Opening the list of files…`,
+          waiting.length === 1
+            ? messages.say("oneUploaded", { name: waiting[0].name })
+            : messages.count("allUploaded", waiting.length),
         );
         window.location.assign(lastRedirect ?? settings.doneUrl);
         return;
       }
       const uploadedCount = results.length - failed.length;
-      const uploadedPart = uploadedCount > 0 ? `${plural(uploadedCount, "file", "files")} uploaded. ` : "";
       announce(
-        `${uploadedPart}${failed
-          .map((result) => `${result.item.name} was not uploaded: ${result.item.serverProblem}`)
-          .join(" ")}`,
+        [
+          ...(uploadedCount > 0 ? [messages.count("someUploaded", uploadedCount)] : []),
+          ...failed.map((result) =>
+            messages.say("fileNotUploaded", { name: result.item.name, problem: result.item.serverProblem }),
+          ),
+        ].join(" "),
       );
       continueLink.hidden = uploadedCount === 0 && !items.some((item) => item.state === "done");
       failed[0].item.parts.remove.focus();
@@ -462,7 +504,7 @@
     // ---- wiring ----
 
     dropZone.addEventListener("click", () => {
-      if (isBusy) announce("Wait until the files being uploaded are done, then add more.");
+      if (isBusy) announce(messages.say("wait"));
       else input.click();
     });
     input.addEventListener("change", () => {
