@@ -35,6 +35,24 @@ export function spokenAttributesOf(html: string): string[] {
 }
 
 /**
+ * The messages a page hands its scripts to say (the JSON of data-*-messages attributes: the upload
+ * form's, the password meter's, the passkey ceremony's, the evidence viewer's), every string in them
+ * but the locale they are formatted in, and the placeholders the script fills ("{name}").
+ */
+export function scriptMessagesOf(html: string): string[] {
+  const texts: string[] = [];
+  const collect = (value: unknown, key: string) => {
+    if (typeof value === "string") {
+      if (key !== "locale") texts.push(value.replace(/\{[a-z]+\}/gi, " "));
+    } else if (value && typeof value === "object")
+      for (const [childKey, child] of Object.entries(value)) collect(child, childKey);
+  };
+  for (const match of html.matchAll(/\sdata-[a-z-]*messages="([^"]*)"/g))
+    collect(JSON.parse(decodeEntities(match[1] ?? "")), "");
+  return texts;
+}
+
+/**
  * The words of `text` written in plain ASCII letters once `knownValues` (what the test put in: names,
  * case numbers, the site's settings, formatted dates) and URLs are taken out. Longer values are taken
  * out first, so a value that contains another is removed whole.

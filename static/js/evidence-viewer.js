@@ -4,7 +4,7 @@
 // Strict CSP: no inline style is written. The image's size and turn are CSS custom properties set
 // through CSSOM (element.style.setProperty, which a policy without 'unsafe-inline' allows), read by
 // static/css/app.css. The canvas takes the turned, zoomed image's bounding box, so the stage scrolls
-// to every part of it.
+// to every part of it. The zoom level is said in the catalog's words (data-viewer-messages).
 (() => {
   const ZOOM_STEPS = [0.5, 0.75, 1, 1.25, 1.5, 2, 3, 4];
   const FIT = 2; // the index of 1 (fitted to the column)
@@ -15,6 +15,9 @@
     const toolbar = stage.parentElement?.querySelector("[data-evidence-viewer-toolbar]");
     const status = toolbar?.querySelector("[data-viewer-status]");
     if (!canvas || !image || !toolbar || !status) return;
+    const messages = JSON.parse(toolbar.dataset.viewerMessages ?? "{}");
+    const percent = new Intl.NumberFormat(messages.locale, { style: "percent" });
+    const degrees = new Intl.NumberFormat(messages.locale);
 
     let zoomIndex = FIT;
     let rotation = 0;
@@ -35,7 +38,9 @@
       image.style.setProperty("--viewer-rotation", `${rotation}deg`);
       canvas.style.setProperty("--viewer-box-width", `${boxWidth}px`);
       canvas.style.setProperty("--viewer-box-height", `${boxHeight}px`);
-      status.textContent = `${Math.round(zoom * 100)}%${rotation ? `, turned ${rotation}°` : ""}`;
+      status.textContent = (rotation ? messages.zoomedAndTurned : messages.zoomed)
+        .replace("{percent}", percent.format(zoom))
+        .replace("{degrees}", degrees.format(rotation));
       toolbar.querySelector('[data-viewer-action="zoom-out"]').disabled = zoomIndex === 0;
       toolbar.querySelector('[data-viewer-action="zoom-in"]').disabled = zoomIndex === ZOOM_STEPS.length - 1;
     }

@@ -2,11 +2,13 @@
 // "authenticate"): the server's options come from data-passkey-options; @simplewebauthn/browser (served
 // from our own origin, static/js/vendor) asks the authenticator; its answer goes into the form's
 // hidden `response` field and the form is sent as any other, with its CSRF token. The server checks
-// everything; this only carries the answer.
+// everything; this only carries the answer. What it says comes from the catalogs with the form
+// (data-passkey-messages).
 (() => {
   const form = document.querySelector("form[data-passkey-ceremony]");
   const library = window.SimpleWebAuthnBrowser;
   if (!form) return;
+  const messages = JSON.parse(form.dataset.passkeyMessages ?? "{}");
   const problem = document.getElementById("passkey-problem");
   const showProblem = (text) => {
     if (!problem) return;
@@ -15,7 +17,7 @@
     problem.focus?.();
   };
   if (!library?.browserSupportsWebAuthn()) {
-    showProblem("This browser cannot use passkeys. Use another browser, or go back and use your password.");
+    showProblem(messages.unsupported);
     return;
   }
   let isRunning = false;
@@ -34,11 +36,7 @@
     } catch (error) {
       isRunning = false;
       const cancelled = error && (error.name === "NotAllowedError" || error.name === "AbortError");
-      showProblem(
-        cancelled
-          ? "No passkey was used: the request was cancelled or timed out. Try again."
-          : "Your browser could not use a passkey here. Try again, or use another way.",
-      );
+      showProblem(cancelled ? messages.cancelled : messages.failed);
     }
   });
 })();

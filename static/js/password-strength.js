@@ -1,6 +1,8 @@
 // A password strength meter for any <input data-strength-meter="ID">: as the person types, the element
 // with that id (give it aria-live="polite") gets a short assessment. It only advises; the server's
 // rules decide (length 12 to 128, not a common password, not your name). Forms work without it.
+// Its words come from the catalogs with the input (data-strength-messages, views/macros/form.njk); the
+// count in "too short" picks its plural form as src/i18n/browserMessages.ts describes.
 (() => {
   const MIN_LENGTH = 12;
   const COMMON_PATTERNS = [
@@ -10,40 +12,38 @@
     /(19|20)\d\d$/, // ends in a year
   ];
 
-  function assess(password) {
+  /** The counted message's form for `count`, the number written for the locale. */
+  function counted(messages, forms, placeholder, count) {
+    const form = forms[new Intl.PluralRules(messages.locale).select(count)] ?? forms.other ?? "";
+    return form.replaceAll(`{${placeholder}}`, new Intl.NumberFormat(messages.locale).format(count));
+  }
+
+  function assess(password, messages) {
     const length = [...password].length;
     if (length === 0) return null;
     if (length < MIN_LENGTH) {
       const missing = MIN_LENGTH - length;
-      return {
-        strength: "weak",
-        text: `Too short: ${missing} more character${missing === 1 ? "" : "s"} needed.`,
-      };
+      return { strength: "weak", text: counted(messages, messages.tooShort, "missing", missing) };
     }
     if (COMMON_PATTERNS.some((pattern) => pattern.test(password))) {
-      return {
-        strength: "weak",
-        text: "This looks like a common pattern (a word like “password”, a run like “1234”, a year). Try a few unrelated words.",
-      };
+      return { strength: "weak", text: messages.commonPattern };
     }
     const distinct = new Set(password.toLowerCase()).size;
     if (distinct < 6) {
-      return { strength: "fair", text: "Long enough, but many characters repeat. Mix in more words." };
+      return { strength: "fair", text: messages.repeats };
     }
     if (length < 16) {
-      return {
-        strength: "fair",
-        text: "Acceptable. A longer passphrase (16 or more characters) is stronger.",
-      };
+      return { strength: "fair", text: messages.acceptable };
     }
-    return { strength: "good", text: "Strong: a long passphrase." };
+    return { strength: "good", text: messages.strong };
   }
 
   function enhance(input) {
     const output = document.getElementById(input.dataset.strengthMeter);
-    if (!output) return;
+    if (!output || !input.dataset.strengthMessages) return;
+    const messages = JSON.parse(input.dataset.strengthMessages);
     const update = () => {
-      const result = assess(input.value);
+      const result = assess(input.value, messages);
       output.textContent = result ? result.text : "";
       if (result) output.dataset.strength = result.strength;
       else delete output.dataset.strength;

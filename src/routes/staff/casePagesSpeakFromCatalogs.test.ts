@@ -14,7 +14,12 @@ import { postForm, startTestApp, type TestApp } from "../../test/app.js";
 import { seedEvidenceFile } from "../../test/evidenceFiles.js";
 import { pdfDocument, pngImage } from "../../test/evidenceFixtures.js";
 import { type SeededCase, seedCaseWithHistory } from "../../test/privacyFixtures.js";
-import { plainWordsIn, spokenAttributesOf, visibleTextOf } from "../../test/pseudoLanguage.js";
+import {
+  plainWordsIn,
+  scriptMessagesOf,
+  spokenAttributesOf,
+  visibleTextOf,
+} from "../../test/pseudoLanguage.js";
 import { createStaffMember, signedInCookie, type TestStaffMember } from "../../test/staff.js";
 
 let testApp: TestApp;
@@ -326,7 +331,13 @@ describe("the staff case pages in the pseudo-language", () => {
     for (const page of pages) {
       assert.match(page.html, /<html lang="en-XA"/, `${page.label}: not in the pseudo-language`);
       const { title, main } = ownPartOf(page.html);
-      const spoken = [visibleTextOf(title), visibleTextOf(main), ...spokenAttributesOf(main)].join("\n");
+      // And what the page's scripts will say (the evidence viewer's zoom level).
+      const spoken = [
+        visibleTextOf(title),
+        visibleTextOf(main),
+        ...spokenAttributesOf(main),
+        ...scriptMessagesOf(main),
+      ].join("\n");
       const words = plainWordsIn(spoken, knownValues);
       if (words.length > 0) found.push(`${page.label} (${page.status}): ${[...new Set(words)].join(" ")}`);
     }
