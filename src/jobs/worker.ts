@@ -50,25 +50,35 @@ export async function installJobQueue(connectionString: string, logger: Logger):
  * the write path slowed with the backlog, by half over 7 000 waiting jobs (docs/performance.md). A plan
  * made for each call looks the key up in its unique index whatever the backlog (about 0.1 ms of planning).
  * Set on graphile-worker's function after its migrations, on every start, since an upgrade that
- * replaces the function drops the setting (src/jobs/worker.test.ts checks it holds).
+ * replaces the function drops the setting (src/jobs/addJobPlan.test.ts checks both).
  */
 export const ADD_JOBS_PLAN_SETTING = `
   ALTER FUNCTION graphile_worker.add_jobs(graphile_worker.job_spec[], boolean)
     SET plan_cache_mode = force_custom_plan`;
 
 async function planAddJobsForEachCall(connectionString: string): Promise<void> {
-  const client = new pg.Client({ connectionString });
-  await client.connect();
-  try {
-    // Under the bootstrap's lock and only when missing: two processes altering the same function at
-    // once can fail with "tuple concurrently updated".
-    await client.query("BEGIN");
-    await client.query("SELECT pg_advisory_xact_lock(hashtext('vetting-portal: job queue bootstrap'))");
+  // Only when missing: two processes altering the same function at once can fail with "tuple
+  // concurrently updated" (and the lock keeps them apart).
+  await underJobQueueLock(connectionString, async (client) => {
     const { rows } = await client.query<{ isSet: boolean }>(
       `SELECT coalesce('plan_cache_mode=force_custom_plan' = ANY(proconfig), false) AS "isSet" FROM pg_proc
         WHERE oid = 'graphile_worker.add_jobs(graphile_worker.job_spec[], boolean)'::regprocedure`,
     );
     if (!rows[0]?.isSet) await client.query(ADD_JOBS_PLAN_SETTING);
+  });
+}
+
+/** `work` in a transaction of its own, holding the lock that keeps processes starting together apart. */
+async function underJobQueueLock(
+  connectionString: string,
+  work: (client: pg.Client) => Promise<void>,
+): Promise<void> {
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    await client.query("BEGIN");
+    await client.query("SELECT pg_advisory_xact_lock(hashtext('vetting-portal: job queue bootstrap'))");
+    await work(client);
     await client.query("COMMIT");
   } catch (error) {
     await client.query("ROLLBACK").catch(() => {});
@@ -96,22 +106,12 @@ alter table graphile_worker.migrations add column if not exists breaking boolean
  * do not race on CREATE SCHEMA); it then finds no migration applied and applies them all, as before.
  */
 async function bootstrapJobQueueSchema(connectionString: string): Promise<void> {
-  const client = new pg.Client({ connectionString });
-  await client.connect();
-  try {
-    await client.query("BEGIN");
-    await client.query("SELECT pg_advisory_xact_lock(hashtext('vetting-portal: job queue bootstrap'))");
+  await underJobQueueLock(connectionString, async (client) => {
     const { rows } = await client.query<{ isInstalled: boolean }>(
       `SELECT to_regclass('graphile_worker.migrations') IS NOT NULL AS "isInstalled"`,
     );
     if (!rows[0]?.isInstalled) await client.query(JOB_QUEUE_BOOTSTRAP);
-    await client.query("COMMIT");
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
-    throw error;
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 export function taskList(deps: MailDeliveryDependencies): TaskList {
