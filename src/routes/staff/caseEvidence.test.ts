@@ -470,7 +470,7 @@ describe("the evidence viewer", () => {
       ),
     );
     // The toolbar waits for the script; without it the image is all there is.
-    assert.match(html, /<div class="evidence-viewer__toolbar" data-evidence-viewer-toolbar hidden>/);
+    assert.match(html, /<div class="evidence-viewer__toolbar" data-evidence-viewer-toolbar hidden\s/);
     assert.match(
       html,
       /<script src="\/static\/js\/evidence-viewer\.[0-9a-f]{12}\.js" nonce="[^"]+" defer><\/script>/,
