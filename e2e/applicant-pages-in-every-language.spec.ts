@@ -282,6 +282,9 @@ async function recordUploadFormTexts(page: Page): Promise<Set<string>> {
   return texts;
 }
 
+/** The evidence page, where the upload script runs. */
+const EVIDENCE_PAGE = PAGES.find((each) => each.name === "evidence") as ApplicantPage;
+
 test.describe("the upload script speaks the page's language", () => {
   test("in en-XA every word the script shows, from choosing files to the end of an upload, is accented", async ({
     page,
@@ -289,13 +292,7 @@ test.describe("the upload script speaks the page's language", () => {
     browserProblems,
   }) => {
     const pseudo = (await loadTranslators(["en", "en-XA"])).for("en-XA");
-    await openPage(
-      page,
-      context,
-      PAGES.find((each) => each.name === "evidence") as ApplicantPage,
-      "en-XA",
-      browserProblems,
-    );
+    await openPage(page, context, EVIDENCE_PAGE, "en-XA", browserProblems);
     const texts = await recordUploadFormTexts(page);
     const dropZone = page.getByRole("button", {
       name: `${pseudo.t("upload.script.dropZoneChoose")} ${pseudo.t("upload.script.dropZoneOrDrop")}`,
@@ -369,13 +366,7 @@ test.describe("the upload script speaks the page's language", () => {
     context,
     browserProblems,
   }) => {
-    await openPage(
-      page,
-      context,
-      PAGES.find((each) => each.name === "evidence") as ApplicantPage,
-      "de",
-      browserProblems,
-    );
+    await openPage(page, context, EVIDENCE_PAGE, "de", browserProblems);
     const chooser = page.waitForEvent("filechooser");
     await page.getByRole("button", { name: "Dateien auswählen oder hierher ziehen" }).click();
     await (await chooser).setFiles([
