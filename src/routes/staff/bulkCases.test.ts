@@ -488,19 +488,36 @@ describe("previous and next in the queue view", () => {
   }
 
   test("follow the view's filter and order, with no link past either end", async () => {
-    const anna = await createCase({ fullName: "Anna", lastSubmittedAt: day("2026-10-05") });
+    // Created a second apart, in this order (the newest sort follows createdAt, kept to the
+    // millisecond: cases created in the same millisecond would fall back to their random ids).
+    const created = (second: number) => new Date(Date.UTC(2026, 10, 1, 10, 0, second));
+    const anna = await createCase({
+      fullName: "Anna",
+      lastSubmittedAt: day("2026-10-05"),
+      createdAt: created(1),
+    });
     const bert = await createCase({
       fullName: "Bert",
       state: "IN_REVIEW",
       lastSubmittedAt: day("2026-10-01"),
+      createdAt: created(2),
     });
-    const cleo = await createCase({ fullName: "Cleo", lastSubmittedAt: day("2026-10-03") });
-    const dora = await createCase({ fullName: "Dora", lastSubmittedAt: day("2026-10-04") });
+    const cleo = await createCase({
+      fullName: "Cleo",
+      lastSubmittedAt: day("2026-10-03"),
+      createdAt: created(3),
+    });
+    const dora = await createCase({
+      fullName: "Dora",
+      lastSubmittedAt: day("2026-10-04"),
+      createdAt: created(4),
+    });
     const draft = await createCase({
       fullName: "Emil",
       state: "DRAFT",
       submittedAt: null,
       lastSubmittedAt: null,
+      createdAt: created(5),
     });
     const n = (c: { number: number }) => caseNumber(c.number);
 
