@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Cookie } from "@playwright/test";
+import { applicantCookieName, startApplicantSession } from "../src/applicantSessions.js";
 import { type Config, loadConfig } from "../src/config.js";
 import { createDatabase, type Database } from "../src/db.js";
 import { sessionCookieName, startSession } from "../src/sessions.js";
@@ -42,9 +43,20 @@ export async function signedInSessionCookie(
   const { token } = await db.$transaction((tx) =>
     startSession(tx, { config, staffUserId, isAuthenticated: true }),
   );
+  return portalCookie(sessionCookieName(config), token);
+}
+
+/** An applicant's session for the case, as the cookie a browser holds after following an emailed link. */
+export async function applicantSessionCookie(db: Database, config: Config, caseId: string): Promise<Cookie> {
+  const { token } = await db.$transaction((tx) => startApplicantSession(tx, { config, caseId }));
+  return portalCookie(applicantCookieName(config), token);
+}
+
+/** A cookie of the portal's, as the browser holds it for the test server's address. */
+export function portalCookie(name: string, value: string): Cookie {
   return {
-    name: sessionCookieName(config),
-    value: token,
+    name,
+    value,
     domain: "127.0.0.1",
     path: "/",
     expires: -1,

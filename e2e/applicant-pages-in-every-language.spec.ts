@@ -7,15 +7,14 @@
 // the browser, is made to show its queue, a refusal, progress and the end of an upload in en-XA, and
 // every word of it must be accented; in German a size is written with a decimal comma.
 import { randomUUID } from "node:crypto";
-import type { BrowserContext, Cookie, Page } from "@playwright/test";
-import { applicantCookieName, startApplicantSession } from "../src/applicantSessions.js";
+import type { BrowserContext, Page } from "@playwright/test";
 import { EVIDENCE_TYPES } from "../src/domain/evidenceTypes.js";
 import type { Language } from "../src/i18n/languages.js";
 import { loadTranslators } from "../src/i18n/translator.js";
 import { pngImage } from "../src/test/evidenceFixtures.js";
 import { plainWordsIn } from "../src/test/pseudoLanguage.js";
 import { issueLinkToken } from "../src/tokens.js";
-import { appConfig, openAppDatabase } from "./appDatabase.js";
+import { appConfig, applicantSessionCookie, openAppDatabase, portalCookie } from "./appDatabase.js";
 import { expect, expectAccessibleInLightAndDarkThemes, test } from "./fixtures.js";
 
 test.use({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
@@ -46,25 +45,13 @@ async function seedCase(state: "DRAFT" | "MORE_INFORMATION_REQUESTED"): Promise<
   return vettingCase.id;
 }
 
-const cookie = (name: string, value: string): Cookie => ({
-  name,
-  value,
-  domain: "127.0.0.1",
-  path: "/",
-  expires: -1,
-  httpOnly: true,
-  secure: false,
-  sameSite: "Lax",
-});
-
 /** The switcher's choice, as the cookie it leaves. */
 async function chooseLanguage(context: BrowserContext, language: Language): Promise<void> {
-  await context.addCookies([cookie("language", language)]);
+  await context.addCookies([portalCookie("language", language)]);
 }
 
 async function signInAsApplicant(context: BrowserContext, caseId: string): Promise<void> {
-  const { token } = await db.$transaction((tx) => startApplicantSession(tx, { config, caseId }));
-  await context.addCookies([cookie(applicantCookieName(config), token)]);
+  await context.addCookies([await applicantSessionCookie(db, config, caseId)]);
 }
 
 interface ApplicantPage {

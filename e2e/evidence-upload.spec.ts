@@ -5,14 +5,13 @@
 // every file travels through the real upload route into the app's uploads folder. axe checks the pages.
 import { createHash, randomUUID } from "node:crypto";
 import type { BrowserContext, Cookie, JSHandle, Locator, Page } from "@playwright/test";
-import { applicantCookieName, startApplicantSession } from "../src/applicantSessions.js";
 import type { Config } from "../src/config.js";
 import type { Database } from "../src/db.js";
 import { EICAR_TEST_FILE } from "../src/test/clamd.js";
 import { jpegWithLocation } from "../src/test/evidenceContent.js";
 import { htmlPage, pdfDocument, pngImage } from "../src/test/evidenceFixtures.js";
 import { createStaffMember } from "../src/test/staff.js";
-import { appConfig, openAppDatabase, signedInSessionCookie } from "./appDatabase.js";
+import { appConfig, applicantSessionCookie, openAppDatabase, signedInSessionCookie } from "./appDatabase.js";
 import { expect, expectAccessibleInLightAndDarkThemes, test } from "./fixtures.js";
 
 const marker = randomUUID().slice(0, 8);
@@ -55,20 +54,9 @@ async function seedCase(state: "DRAFT" | "SUBMITTED", name: string): Promise<str
 }
 
 async function signInAsApplicant(context: BrowserContext, caseId: string): Promise<void> {
-  const { token } = await db.$transaction((tx) => startApplicantSession(tx, { config, caseId }));
+  const cookie = await applicantSessionCookie(db, config, caseId);
   await context.clearCookies();
-  await context.addCookies([
-    {
-      name: applicantCookieName(config),
-      value: token,
-      domain: "127.0.0.1",
-      path: "/",
-      expires: -1,
-      httpOnly: true,
-      secure: false,
-      sameSite: "Lax",
-    },
-  ]);
+  await context.addCookies([cookie]);
 }
 
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");

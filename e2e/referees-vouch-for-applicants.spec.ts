@@ -5,11 +5,10 @@
 // The case and the staff member are seeded through Prisma. axe checks each new page in both themes.
 import { randomUUID } from "node:crypto";
 import type { BrowserContext, Cookie } from "@playwright/test";
-import { applicantCookieName, startApplicantSession } from "../src/applicantSessions.js";
 import type { Config } from "../src/config.js";
 import type { Database } from "../src/db.js";
 import { createStaffMember } from "../src/test/staff.js";
-import { appConfig, openAppDatabase, signedInSessionCookie } from "./appDatabase.js";
+import { appConfig, applicantSessionCookie, openAppDatabase, signedInSessionCookie } from "./appDatabase.js";
 import { expect, expectAccessibleInLightAndDarkThemes, test } from "./fixtures.js";
 
 const marker = randomUUID().slice(0, 8);
@@ -52,20 +51,9 @@ test.afterAll(async () => {
 });
 
 async function signInAsApplicant(context: BrowserContext): Promise<void> {
-  const { token } = await db.$transaction((tx) => startApplicantSession(tx, { config, caseId }));
+  const cookie = await applicantSessionCookie(db, config, caseId);
   await context.clearCookies();
-  await context.addCookies([
-    {
-      name: applicantCookieName(config),
-      value: token,
-      domain: "127.0.0.1",
-      path: "/",
-      expires: -1,
-      httpOnly: true,
-      secure: false,
-      sameSite: "Lax",
-    },
-  ]);
+  await context.addCookies([cookie]);
 }
 
 test("a referee named in the workspace vouches through the emailed link, and staff read the answer", async ({

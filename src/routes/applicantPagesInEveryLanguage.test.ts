@@ -13,7 +13,7 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { applicantCookieName, startApplicantSession } from "../applicantSessions.js";
 import { formatCaseNumber } from "../domain/caseNumber.js";
-import type { CaseState } from "../domain/caseStates.js";
+import { CASE_STATES, type CaseState } from "../domain/caseStates.js";
 import { EVIDENCE_TYPES } from "../domain/evidenceTypes.js";
 import { HttpError, serviceUnavailable } from "../errors.js";
 import { LANGUAGE_NAMES, type Language } from "../i18n/languages.js";
@@ -291,6 +291,24 @@ interface PageVisit {
 const get = (browser: TestBrowser, path: string) => browser.get(path);
 
 /** A page that a browser in `language` reaches by GET, with no session. */
+/** The registration token's page for a token in `state`: opened, or revealed (its form sent). */
+function tokenPage(
+  label: string,
+  status: number,
+  state: "PENDING" | "CREATED" | "FAILED" | "REVOKED",
+  options: { isExpired?: boolean; isRevealed?: boolean } = {},
+): PageVisit {
+  return {
+    label,
+    status,
+    visit: async (language) => {
+      const browser = await applicantBrowser(language);
+      const path = `/registration-token/${await seedRegistrationToken(state, { isExpired: options.isExpired })}`;
+      return options.isRevealed ? submit(browser, path, {}) : get(browser, path);
+    },
+  };
+}
+
 function publicPage(label: string, path: string, status = 200): PageVisit {
   return { label, status, visit: async (language) => get(await applicantBrowser(language), path) };
 }
@@ -493,17 +511,7 @@ function pages(): PageVisit[] {
   );
 
   // The workspace in every state of a case, with what each state adds.
-  const states: CaseState[] = [
-    "DRAFT",
-    "SUBMITTED",
-    "IN_REVIEW",
-    "MORE_INFORMATION_REQUESTED",
-    "APPROVED",
-    "REJECTED",
-    "WITHDRAWN",
-    "CLOSED",
-  ];
-  for (const state of states) {
+  for (const state of CASE_STATES) {
     list.push(
       casePage(`workspace, ${state}`, 200, state, (browser) => get(browser, "/application"), {
         prepare: (seeded) =>
@@ -714,51 +722,12 @@ function pages(): PageVisit[] {
         }),
     },
     publicPage("registration token: new link sent", "/registration-token/new-link/sent"),
-    {
-      label: "registration token link",
-      status: 200,
-      visit: async (language) =>
-        get(
-          await applicantBrowser(language),
-          `/registration-token/${await seedRegistrationToken("CREATED")}`,
-        ),
-    },
-    {
-      label: "registration token revealed",
-      status: 200,
-      visit: async (language) =>
-        submit(
-          await applicantBrowser(language),
-          `/registration-token/${await seedRegistrationToken("CREATED")}`,
-          {},
-        ),
-    },
-    {
-      label: "registration token still being made",
-      status: 200,
-      visit: async (language) =>
-        get(
-          await applicantBrowser(language),
-          `/registration-token/${await seedRegistrationToken("PENDING")}`,
-        ),
-    },
-    ...(["FAILED", "REVOKED"] as const).map(
-      (state): PageVisit => ({
-        label: `registration token ${state}`,
-        status: 410,
-        visit: async (language) =>
-          get(await applicantBrowser(language), `/registration-token/${await seedRegistrationToken(state)}`),
-      }),
-    ),
-    {
-      label: "registration token expired",
-      status: 410,
-      visit: async (language) =>
-        get(
-          await applicantBrowser(language),
-          `/registration-token/${await seedRegistrationToken("CREATED", { isExpired: true })}`,
-        ),
-    },
+    tokenPage("registration token link", 200, "CREATED"),
+    tokenPage("registration token revealed", 200, "CREATED", { isRevealed: true }),
+    tokenPage("registration token still being made", 200, "PENDING"),
+    tokenPage("registration token FAILED", 410, "FAILED"),
+    tokenPage("registration token REVOKED", 410, "REVOKED"),
+    tokenPage("registration token expired", 410, "CREATED", { isExpired: true }),
     publicPage("registration token link nobody issued", `/registration-token/${"A".repeat(43)}`, 404),
   );
   return list;
