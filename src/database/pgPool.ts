@@ -17,6 +17,9 @@
 //   statement timeout, a healthy server always answers first (a real SQL error), and a query with no
 //   answer at all fails, which database/unavailable.ts counts as the database being unavailable (503).
 import pg from "pg";
+// pg's own conversion of a parameter (Date, Buffer, array, object) to what Bind sends, as its Query and
+// pg-cursor use it; pg exports it from this path only.
+import { prepareValue } from "pg/lib/utils.js";
 
 export interface PgPoolSettings {
   max: number;
@@ -88,19 +91,26 @@ class ClientClosedOnQueryTimeout extends pg.Client {
 }
 
 /**
- * One statement in an explicit transaction on a connection of its own: BEGIN, the statement, and COMMIT
- * only once the statement's answer is back. A statement sent alone commits the moment the server runs
- * it, also when it runs it after our query timeout: a paused or frozen host that resumes works through
- * what it was sent, so the person told 503 would find the change made anyway (an application stored, its
- * email sent). Inside a transaction, a connection closed before COMMIT leaves nothing behind
- * (drills/postgresPaused.test.ts). Two round trips more than the statement alone; still one per step.
+ * One statement in a transaction that commits only once the statement's answer is back. A statement
+ * sent alone commits the moment the server runs it, also when it runs it after our query timeout: a
+ * paused or frozen host that resumes works through what it was sent, so the person told 503 would find
+ * the change made anyway (an application stored, its email sent). Here nothing commits until the
+ * answer has arrived, and a connection closed before that leaves nothing behind
+ * (drills/postgresPaused.test.ts).
+ *
+ * Without BEGIN and COMMIT: in the extended query protocol everything up to a Sync message is one
+ * implicit transaction, and Sync commits it. The statement goes out as Parse, Bind, Describe, Execute
+ * and Flush (not Sync), one write; its rows come back, and only then is Sync sent (StatementThenSync).
+ * Two round trips, where BEGIN, the statement and COMMIT took three: on a busy web process every round
+ * trip is a socket write and a wait in the event loop (docs/performance.md, figure 7).
  *
  * planEachCall: the statement is planned for its values on every call rather than once per connection.
  * A named statement's generic plan is made once, with the tables' statistics of that moment, and kept
  * until an autoanalyze happens to replace it: made while a table was small, it reads the whole table
  * (cheapest then) and keeps doing so as the table grows. For a statement whose plan must follow the
  * data, such as a lookup in a table that a burst can grow by thousands of rows a minute, that costs far
- * more than planning (docs/performance.md, figure 7). Set for the transaction only, with BEGIN.
+ * more than planning. Such a statement is sent unnamed: Postgres plans the unnamed statement with the
+ * values it is bound to.
  */
 export async function queryInTransaction<Row extends pg.QueryResultRow>(
   pool: pg.Pool,
@@ -110,19 +120,115 @@ export async function queryInTransaction<Row extends pg.QueryResultRow>(
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
-    await client.query(
-      options.planEachCall ? "BEGIN; SET LOCAL plan_cache_mode = force_custom_plan" : "BEGIN",
-    );
-    const result = await client.query<Row>(query);
-    await client.query("COMMIT");
-    return result;
-  } catch (error) {
-    // A connection that cannot even roll back (closed after a timeout, the server gone) is discarded.
-    await client.query("ROLLBACK").catch((rollbackError: unknown) => {
-      broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+    return await new Promise<pg.QueryResult<Row>>((resolve, reject) => {
+      const statement = new StatementThenSync<Row>(
+        { ...query, name: options.planEachCall ? "" : (query.name ?? "") },
+        (error, result) => (error || !result ? reject(error) : resolve(result)),
+      );
+      client.query(statement);
     });
+  } catch (error) {
+    // The connection is closed on any error: the server rolls back what it was sent (no Sync went out
+    // before an answer), a statement that failed to parse goes with it, and nothing waits for the
+    // answer that did not come. Errors here are rare (a statement or query timeout, a lost server).
+    broken = error instanceof Error ? error : new Error(String(error));
     throw error;
   } finally {
     client.release(broken);
+  }
+}
+
+/** The Result methods pg's own Query uses to collect rows (not in @types/pg). */
+interface CollectingResult<Row extends pg.QueryResultRow> extends pg.QueryResult<Row> {
+  addFields(fields: unknown[]): void;
+  parseRow(fields: unknown[]): Row;
+  addRow(row: Row): void;
+  addCommandComplete(message: unknown): void;
+}
+
+/**
+ * Statements each connection has been sent under their names, as pg's Query keeps them for its own (a
+ * name is parsed once per connection; a connection whose statement failed is closed, names and all).
+ */
+const parsedStatements = new WeakMap<pg.Connection, Set<string>>();
+
+/**
+ * The statement of queryInTransaction as a pg Submittable (the extension point pg-cursor and
+ * pg-query-stream are built on): pg's Query always sends Sync right after Execute, which commits
+ * before the answer is read, and pg-cursor needs a round trip to describe the statement first, so
+ * neither does this. pg's client hands it the backend's messages for as long as it is the active query.
+ */
+class StatementThenSync<Row extends pg.QueryResultRow> implements pg.Submittable {
+  private readonly result = new pg.Result("", pg.types) as unknown as CollectingResult<Row>;
+  private isSyncSent = false;
+  private isSettled = false;
+
+  constructor(
+    private readonly query: pg.QueryConfig,
+    /** pg's query timeout wraps this (it clears its timer when called), so it is a public field. */
+    public callback: (error: Error | null, result?: pg.QueryResult<Row>) => void,
+  ) {}
+
+  submit(connection: pg.Connection): void {
+    const name = this.query.name ?? "";
+    let parsed = parsedStatements.get(connection);
+    if (!parsed) {
+      parsed = new Set();
+      parsedStatements.set(connection, parsed);
+    }
+    // One write for the four messages, as pg's Query does.
+    connection.stream.cork();
+    try {
+      if (!name || !parsed.has(name)) {
+        connection.parse({ name, text: this.query.text, types: [] }, true);
+        if (name) parsed.add(name);
+      }
+      connection.bind({ statement: name, values: (this.query.values ?? []).map(prepareValue) }, true);
+      connection.describe({ type: "P", name: "" }, true);
+      // Every row (no row limit). Flush, not Sync: the transaction stays open until the answer is read.
+      connection.execute({}, true);
+      connection.flush();
+    } finally {
+      connection.stream.uncork();
+    }
+  }
+
+  handleRowDescription(message: { fields: unknown[] }): void {
+    this.result.addFields(message.fields);
+  }
+
+  handleDataRow(message: { fields: unknown[] }): void {
+    this.result.addRow(this.result.parseRow(message.fields));
+  }
+
+  /** The statement has answered: commit. The caller is answered at ReadyForQuery, once committed. */
+  handleCommandComplete(message: unknown, connection: pg.Connection): void {
+    this.result.addCommandComplete(message);
+    this.sendSync(connection);
+  }
+
+  handleEmptyQuery(connection: pg.Connection): void {
+    this.sendSync(connection);
+  }
+
+  /** No Sync: queryInTransaction closes the connection, and the server rolls back. */
+  handleError(error: Error): void {
+    this.settle(error);
+  }
+
+  handleReadyForQuery(): void {
+    this.settle(null, this.result);
+  }
+
+  private sendSync(connection: pg.Connection): void {
+    if (this.isSyncSent) return;
+    this.isSyncSent = true;
+    connection.sync();
+  }
+
+  private settle(error: Error | null, result?: pg.QueryResult<Row>): void {
+    if (this.isSettled) return;
+    this.isSettled = true;
+    this.callback(error, result);
   }
 }
