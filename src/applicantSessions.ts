@@ -10,10 +10,9 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Context } from "koa";
 import type pg from "pg";
 import type { Config } from "./config.js";
+import { refreshLastSeenIfDue } from "./database/lastSeen.js";
 import type { Database, Transaction } from "./db.js";
 import { findApplicantSessionByTokenHash } from "./queries/sql/applicantSession.js";
-
-const LAST_SEEN_GRANULARITY_MS = 60_000;
 
 export interface SignedInApplicant {
   sessionId: string;
@@ -66,9 +65,7 @@ export async function loadApplicantSession(
     await db.applicantSession.deleteMany({ where: { id: row.id } });
     return null;
   }
-  if (now.getTime() - row.lastSeenAt.getTime() >= LAST_SEEN_GRANULARITY_MS) {
-    await db.applicantSession.updateMany({ where: { id: row.id }, data: { lastSeenAt: now } });
-  }
+  await refreshLastSeenIfDue(sqlPool, "applicant_sessions", row, now);
   return { sessionId: row.id, caseId: row.caseId, caseLanguage: row.caseLanguage };
 }
 

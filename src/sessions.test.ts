@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import type pg from "pg";
+import pg from "pg";
 import { loadConfig } from "./config.js";
+import { refreshLastSeenIfDue } from "./database/lastSeen.js";
+import { createPgPool } from "./database/pgPool.js";
 import { createDatabaseAndSqlPool, type Database } from "./db.js";
 import { endSessionsOf, loadSession, purgeExpiredSessions, startSession } from "./sessions.js";
 import { createTestDatabase, type TestDatabase } from "./test/postgres.js";
@@ -85,6 +87,48 @@ describe("staff sessions", () => {
       null,
     );
     assert.equal(await db.staffSession.count({ where: { staffUserId: member.id } }), 0);
+  });
+
+  test("lastSeenAt is refreshed once a minute by one request; the session's other requests never wait on its row", async () => {
+    const member = await createStaffMember(db, config, { role: "VETTING_AGENT" });
+    const start = new Date("2026-11-23T08:00:00Z");
+    const { token, sessionId } = await db.$transaction((tx) =>
+      startSession(tx, { config, staffUserId: member.id, isAuthenticated: true, now: start }),
+    );
+    const lastSeen = async () =>
+      (await db.staffSession.findUniqueOrThrow({ where: { id: sessionId } })).lastSeenAt.toISOString();
+    assert.ok(await loadSession(db, sqlPool, config, token, new Date(start.getTime() + 30_000)));
+    assert.equal(await lastSeen(), start.toISOString(), "not due within the minute");
+
+    // Another request holds the row (it is writing lastSeenAt): this one goes on at once. A pool whose
+    // statements give up after 2 s waiting for a lock fails here if the refresh waits for the row.
+    const holder = new pg.Client({ connectionString: database.url });
+    await holder.connect();
+    const impatient = createPgPool(database.url, {
+      max: 1,
+      connectionTimeoutMs: 5_000,
+      applicationName: "sessions-test",
+      options: "-c lock_timeout=2000",
+    });
+    try {
+      await holder.query("BEGIN");
+      await holder.query("SELECT 1 FROM staff_sessions WHERE id = $1 FOR UPDATE", [sessionId]);
+      const due = new Date(start.getTime() + minutes(2));
+      assert.ok(await loadSession(db, impatient, config, token, due));
+      await holder.query("COMMIT");
+      assert.equal(await lastSeen(), start.toISOString(), "left to the request holding the row");
+      // Twenty requests find it due at once: one writes it, none waits for another.
+      const wrote = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          refreshLastSeenIfDue(sqlPool, "staff_sessions", { id: sessionId, lastSeenAt: start }, due),
+        ),
+      );
+      assert.equal(wrote.filter(Boolean).length, 1);
+      assert.equal(await lastSeen(), due.toISOString());
+    } finally {
+      await holder.end();
+      await impatient.end();
+    }
   });
 
   test("ending a person's sessions can spare the current one; the purge job removes expired rows", async () => {

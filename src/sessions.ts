@@ -12,12 +12,12 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Context } from "koa";
 import type pg from "pg";
 import type { Config } from "./config.js";
+import { refreshLastSeenIfDue } from "./database/lastSeen.js";
 import type { Database, Transaction } from "./db.js";
 import { forbidden } from "./errors.js";
 import type { StaffRole, ThemePreference } from "./generated/prisma/client.js";
 import { findStaffSessionByTokenHash } from "./queries/sql/staffSession.js";
 
-const LAST_SEEN_GRANULARITY_MS = 60_000;
 /** A password-verified session waiting for its second factor lives this long. */
 const SECOND_FACTOR_WINDOW_MS = 5 * 60_000;
 
@@ -107,9 +107,7 @@ export async function loadSession(
     await db.staffSession.deleteMany({ where: { id: row.id } });
     return null;
   }
-  if (now.getTime() - row.lastSeenAt.getTime() >= LAST_SEEN_GRANULARITY_MS) {
-    await db.staffSession.updateMany({ where: { id: row.id }, data: { lastSeenAt: now } });
-  }
+  await refreshLastSeenIfDue(sqlPool, "staff_sessions", row, now);
   const session = {
     id: row.id,
     staffUserId: row.staffUserId,
