@@ -123,7 +123,7 @@ export async function queryInTransaction<Row extends pg.QueryResultRow>(
     return await new Promise<pg.QueryResult<Row>>((resolve, reject) => {
       const statement = new StatementThenSync<Row>(
         { ...query, name: options.planEachCall ? "" : (query.name ?? "") },
-        (error, result) => (error || !result ? reject(error) : resolve(result)),
+        (error, result) => (result ? resolve(result) : reject(error)),
       );
       client.query(statement);
     });
@@ -149,6 +149,7 @@ interface CollectingResult<Row extends pg.QueryResultRow> extends pg.QueryResult
 /**
  * Statements each connection has been sent under their names, as pg's Query keeps them for its own (a
  * name is parsed once per connection; a connection whose statement failed is closed, names and all).
+ * The two records are apart, so a name given to queryInTransaction is not also given to pool.query.
  */
 const parsedStatements = new WeakMap<pg.Connection, Set<string>>();
 
@@ -176,7 +177,7 @@ class StatementThenSync<Row extends pg.QueryResultRow> implements pg.Submittable
       parsed = new Set();
       parsedStatements.set(connection, parsed);
     }
-    // One write for the four messages, as pg's Query does.
+    // One write for all the messages, as pg's Query corks its own.
     connection.stream.cork();
     try {
       if (!name || !parsed.has(name)) {
