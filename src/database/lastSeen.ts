@@ -1,10 +1,10 @@
 // A session's lastSeenAt (staff and applicant sessions alike), refreshed at most once a minute by the
 // request that finds it due. Every request of a session reads the row; when lastSeenAt falls due, every
 // request of that session in flight at that moment would write it, each waiting for the one before to
-// commit on the same row: a "last value" row on the read path. (A browser opening a page asks for the
-// page and its assets together; the write benchmark's agent, 50 moves at once, queued for 20–40 ms once a
-// minute.) The first request takes the row; the others find it held and skip it at once
-// (FOR UPDATE SKIP LOCKED), as the queue's counters do: the one that writes has seen them all.
+// commit on the same row: a "last value" row on the read path (a browser asks for a page and its assets
+// together; the write benchmark's agent makes 50 moves at once). The first request takes the row; the
+// others find it held and skip it at once (FOR UPDATE SKIP LOCKED), as the queue's counters do: one
+// write a minute stands for them all.
 import type pg from "pg";
 
 /** lastSeenAt is kept to the minute: the idle limits are counted in minutes or more. */
