@@ -173,7 +173,7 @@ const ROW_LOCK_WAITS = ["tuple", "transactionid"];
 
 /**
  * Samples the portal's connections until stopped: how many were busy, and which waited on another's
- * row (as "wait_event: query").
+ * row (as "wait_event: query — waiting for <lock>, held by <state>: <query>").
  */
 function sampleRowLockWaits(): { stop(): Promise<{ busy: number; waitingOnRow: string[] }> } {
   const sampler = new pg.Client({ connectionString: testApp.databaseUrl });
@@ -188,8 +188,18 @@ function sampleRowLockWaits(): { stop(): Promise<{ busy: number; waitingOnRow: s
         wait_event: string | null;
         query: string;
       }>(
-        `SELECT wait_event_type, wait_event, query FROM pg_stat_activity
-         WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'`,
+        // With each wait, what it waited for: the lock not granted, and the blocking session's state
+        // and statement (a wait inside the counters' trigger shows only the outer statement).
+        `SELECT wait_event_type, wait_event,
+                query || ' — waiting for ' ||
+                  coalesce((SELECT string_agg(lock.locktype || ' ' || lock.mode, ', ') FROM pg_locks AS lock
+                             WHERE lock.pid = waiter.pid AND NOT lock.granted), '?') ||
+                  ', held by ' ||
+                  coalesce((SELECT string_agg(holder.state || ': ' || holder.query, ' | ')
+                              FROM pg_stat_activity AS holder
+                             WHERE holder.pid = ANY (pg_blocking_pids(waiter.pid))), '?') AS query
+           FROM pg_stat_activity AS waiter
+          WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'`,
       );
       busy += rows.length;
       for (const row of rows)
