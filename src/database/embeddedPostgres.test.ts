@@ -106,6 +106,7 @@ test("starts a new cluster, keeps its data across restarts, and stops idempotent
 test("the data directory is private to the server and the password is required", async () => {
   const dataDir = await scratchDataDir();
   const server = await start({ dataDir, port: await findFreePort() });
+  assert.equal(server.dataDir, dataDir);
 
   const directory = await stat(dataDir);
   const passwordFile = await stat(path.join(dataDir, "embedded-superuser-password"));
@@ -235,6 +236,7 @@ test("as root, a data directory the postgres user cannot reach is kept in a syst
   const lines: string[] = [];
 
   const first = await start({ dataDir: requested, port, onLog: (line) => lines.push(line) });
+  assert.equal(first.dataDir, relocated, "the handle names where the cluster went");
   await query(first.connectionString, "CREATE TABLE kept (id int)");
   await first.stop();
   assert.ok(

@@ -45,7 +45,6 @@ import {
   writeFile,
 } from "node:fs/promises";
 import type { Socket } from "node:net";
-import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import pg from "pg";
@@ -67,6 +66,11 @@ export interface EmbeddedPostgres {
   connectionString: string;
   /** postgresql:// URL of the `postgres` maintenance database, for CREATE/DROP DATABASE. */
   adminConnectionString: string;
+  /**
+   * Where the cluster lives: the requested folder, or (as root) the system folder it was moved to because
+   * the postgres user cannot reach the requested one. Whoever throws the cluster away deletes this one.
+   */
+  dataDir: string;
   /** Fast shutdown; resolves once the server process has exited. Safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -127,6 +131,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   return {
     connectionString: connectionUrl(password, options.port, options.databaseName),
     adminConnectionString,
+    dataDir,
     stop: server.stop,
   };
 }
@@ -304,8 +309,9 @@ async function initialiseCluster(
   log(`[embedded-postgres] initialising a new cluster in ${dataDir}`);
   const password = randomBytes(24).toString("hex");
   // initdb reads the password from a file, which the server's user must be able to read: a private
-  // temporary directory handed to that user, removed right after.
-  const scratch = await mkdtemp(path.join(os.tmpdir(), "embedded-postgres-init-"));
+  // directory handed to that user, removed right after. It sits beside the cluster, which that user
+  // reaches; the temporary folder may be private (a TMPDIR of one's own).
+  const scratch = await mkdtemp(path.join(path.dirname(dataDir), ".embedded-postgres-init-"));
   const passwordFile = path.join(scratch, "password");
   try {
     await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });

@@ -13,7 +13,7 @@
 // migrated; concurrent copies from many processes then cannot trip over each other.
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
+import { chmod, mkdtemp } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -33,6 +33,8 @@ export const TEMPLATE_DATABASE = "vetting_portal_template";
 export interface TestPostgresServer {
   /** URL of the server's `postgres` maintenance database, as superuser: what TEST_POSTGRES_ADMIN_URL holds. */
   adminUrl: string;
+  /** The cluster's folder, deleted by stop(). */
+  dataDir: string;
   /** Stops the server and deletes its files. Safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -51,17 +53,25 @@ export interface TestDatabase {
 export async function startTestPostgresServer(
   options: { onLog?: (line: string) => void } = {},
 ): Promise<TestPostgresServer> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), "vetting-portal-test-postgres-"));
-  const removeFiles = () => rmSync(dataDir, { recursive: true, force: true });
+  const scratch = await mkdtemp(path.join(os.tmpdir(), "vetting-portal-test-postgres-"));
+  // mkdtemp makes it 0700; as root, the server runs as the postgres user, which must reach the cluster
+  // inside (else embeddedPostgres keeps the cluster in a system folder instead).
+  await chmod(scratch, 0o711);
+  const clusterDirs = [scratch];
+  const removeFiles = () => {
+    for (const directory of clusterDirs) rmSync(directory, { recursive: true, force: true });
+  };
   installSignalCleanup();
 
   let server: EmbeddedPostgres;
   try {
-    server = await startOnFreePort(dataDir, options.onLog);
+    server = await startOnFreePort(path.join(scratch, "data"), options.onLog);
   } catch (error) {
     removeFiles();
     throw error;
   }
+  // Should the cluster have been moved after all, that copy is thrown away too: each one is 400 MB.
+  if (!server.dataDir.startsWith(`${scratch}${path.sep}`)) clusterDirs.push(server.dataDir);
   // If the process ends without stop(), embeddedPostgres's exit hook stops the server; this one, added
   // after it (exit listeners run in the order they were added), then deletes its files.
   process.on("exit", removeFiles);
@@ -84,7 +94,7 @@ export async function startTestPostgresServer(
     await stop();
     throw error;
   }
-  return { adminUrl: server.adminConnectionString, stop };
+  return { adminUrl: server.adminConnectionString, dataDir: server.dataDir, stop };
 }
 
 /** A fresh database with every migration applied, on the test run's server. */
