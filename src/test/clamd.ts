@@ -58,6 +58,8 @@ export async function startTestClamd(
   const directory = await mkdtemp(path.join(tmpdir(), "vp-clamd-"));
   const databaseDirectory = path.join(directory, "database");
   await mkdir(databaseDirectory);
+  const temporaryDirectory = path.join(directory, "tmp");
+  await mkdir(temporaryDirectory);
   await writeFile(
     path.join(databaseDirectory, "portal-test.ndb"),
     [
@@ -86,6 +88,8 @@ export async function startTestClamd(
       ...(options.tcpPort ? ["TCPAddr 127.0.0.1", `TCPSocket ${options.tcpPort}`] : []),
       `DatabaseDirectory ${databaseDirectory}`,
       `LogFile ${path.join(directory, "clamd.log")}`,
+      // Its scratch copies of streams (a clamd stopped mid-scan leaves them) go with the folder, not /tmp.
+      `TemporaryDirectory ${temporaryDirectory}`,
       // As large as the portal's largest upload (20 MB by default) with room to spare, and scanned whole.
       `StreamMaxLength ${options.maxMegabytes ?? 64}M`,
       `MaxFileSize ${options.maxMegabytes ?? 64}M`,
