@@ -188,12 +188,18 @@ function sampleRowLockWaits(): { stop(): Promise<{ busy: number; waitingOnRow: s
         wait_event: string | null;
         query: string;
       }>(
-        // With each wait, what it waited for: the lock not granted, and the blocking session's state
-        // and statement (a wait inside the counters' trigger shows only the outer statement).
+        // With each wait, what it waited for: the lock not granted, the row locks it holds, and the
+        // blocking session's state and statement (a wait inside the counters' trigger shows only the
+        // outer statement).
         `SELECT wait_event_type, wait_event,
                 query || ' — waiting for ' ||
                   coalesce((SELECT string_agg(lock.locktype || ' ' || lock.mode, ', ') FROM pg_locks AS lock
                              WHERE lock.pid = waiter.pid AND NOT lock.granted), '?') ||
+                  -- A row lock it holds names the table whose row it waits on (a unique check holds none).
+                  ', holding ' ||
+                  coalesce((SELECT string_agg(lock.locktype || ' ' || lock.mode || ' on ' || lock.relation::regclass::text, ', ')
+                              FROM pg_locks AS lock
+                             WHERE lock.pid = waiter.pid AND lock.granted AND lock.locktype IN ('tuple', 'page')), 'no row lock') ||
                   ', held by ' ||
                   coalesce((SELECT string_agg(holder.state || ': ' || holder.query, ' | ')
                               FROM pg_stat_activity AS holder
