@@ -7,6 +7,7 @@ import path from "node:path";
 import autocannon from "autocannon";
 import { projectRoot } from "../../src/config.js";
 import { copyCatalogs } from "../../src/i18n/translator.js";
+import { productionNodeFlags } from "../../src/test/productionNode.js";
 
 /** One line of the report. */
 export interface FigureResult {
@@ -28,11 +29,14 @@ export interface FigureResult {
 export const isQuick = process.env.BENCH_QUICK === "1";
 
 /**
- * The node flags production runs the portal with (deploy/systemd units, npm run start:prod), so the
- * figures measure the same process: --heap-growing-percent=50 keeps V8's uncollected garbage under half
- * the live heap instead of up to about four times it (figure 6).
+ * The node flags production runs the portal with (npm run start:prod, src/test/productionNode.ts), so the
+ * figures measure the same process.
+ * --heap-growing-percent=50 keeps V8's uncollected garbage under half the live heap instead of up to
+ * about four times it (figure 6); --no-allocation-site-pretenuring keeps the objects of requests in
+ * flight out of old space (figure 7, docs/performance.md).
  */
-export const PRODUCTION_NODE_FLAGS = ["--heap-growing-percent=50"];
+// Source maps are each caller's to ask for: the production build's runs do, tsx maps its own.
+export const PRODUCTION_NODE_FLAGS = productionNodeFlags().filter((flag) => flag !== "--enable-source-maps");
 
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -32,6 +32,7 @@ import { projectRoot } from "../config.js";
 import { EICAR_TEST_FILE, PORTAL_TEST_MARKER, TEST_SIGNATURES } from "../test/clamd.js";
 import { debianBaseImage, imageExists, nodeBaseImage, podman, preparePodman } from "../test/podman.js";
 import { freePort } from "../test/ports.js";
+import { productionNodeFlags } from "../test/productionNode.js";
 import { generateSelfSignedCertificate, startTestSmtpServer, type TestSmtpServer } from "../test/smtp.js";
 import { waitFor } from "../test/waitFor.js";
 
@@ -494,8 +495,15 @@ describe("compose.yaml as users run it", { timeout: 20 * 60_000 }, () => {
       /^ARG BASE_IMAGE=docker\.io\/library\/node:20-bookworm-slim$/m,
     );
     assert.deepEqual(file.services.migrate?.command?.slice(-2), ["dist/scripts/db.js", "migrate"]);
-    assert.equal(file.services.web?.command?.at(-1), "--web");
-    assert.equal(file.services.worker?.command?.at(-1), "--worker");
+    // node as npm run start:prod runs it, with its flags.
+    const node = ["node", ...productionNodeFlags(), "dist/src/main.js"];
+    assert.deepEqual(file.services.web?.command, [...node, "--web"]);
+    assert.deepEqual(file.services.worker?.command, [...node, "--worker"]);
+    const cmd = `CMD [${node.map((part) => JSON.stringify(part)).join(", ")}]`;
+    assert.ok(
+      readFileSync(path.join(projectRoot, "Containerfile"), "utf8").split("\n").includes(cmd),
+      `the Containerfile's ${cmd}`,
+    );
     assert.deepEqual(file.services.web?.depends_on, {
       migrate: { condition: "service_completed_successfully" },
       clamav: { condition: "service_healthy" },

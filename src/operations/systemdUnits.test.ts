@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { projectRoot, SECRET_SETTINGS } from "../config.js";
+import { productionNodeFlags } from "../test/productionNode.js";
 
 const UNITS_DIR = path.join(projectRoot, "deploy", "systemd");
 /** Where the units expect the application (the README's layout). */
@@ -77,6 +78,20 @@ describe("deploy/systemd", () => {
     // The example settings file the README installs as /etc/vetting-portal/env sets no secret.
     const example = await readFile(path.join(projectRoot, ".env.example"), "utf8");
     for (const secret of SECRET_SETTINGS) assert.match(example, new RegExp(`^${secret}=$`, "m"), secret);
+  });
+
+  test("the web and worker units run node with the flags npm run start:prod runs it with", async () => {
+    const flags = productionNodeFlags();
+    assert.ok(flags.includes("--no-allocation-site-pretenuring"), "the flags figure 7 relies on");
+    for (const [unit, role] of [
+      ["vetting-portal-web@.service", "--web"],
+      ["vetting-portal-worker.service", "--worker"],
+    ] as const) {
+      const text = await readFile(path.join(UNITS_DIR, unit), "utf8");
+      const execStart =
+        /^ExecStart=\/usr\/bin\/node (.*) \/srv\/vetting-portal\/app\/dist\/src\/main\.js (\S+)$/m.exec(text);
+      assert.deepEqual([execStart?.[1], execStart?.[2]], [flags.join(" "), role], unit);
+    }
   });
 
   for (const unit of checkedUnits) {
