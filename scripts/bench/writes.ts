@@ -18,8 +18,12 @@ import { type Fixture, prepareDatabase, startPortalOn } from "./pages.js";
 const ROUNDS = Number(process.env.BENCH_WRITE_ROUNDS ?? (isQuick ? 2 : 4));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? (isQuick ? 2 : 3));
 const CONCURRENCIES = [20, 50];
-/** State changes per run: every request needs its own SUBMITTED case. Enough that the p99 is not the 3rd-slowest of a few hundred. */
-const MOVES_PER_CLIENT = isQuick ? 8 : 50;
+/**
+ * State changes per run, each on its own SUBMITTED case, at either concurrency: about as long a run as an
+ * application run (3 s on the portal), so that a round's p99 is the 50th slowest of 5 000, not decided by
+ * whether one collection fell into a run of half a second (it was 50 per client: 1 000 moves at 20).
+ */
+const MOVES_PER_RUN = isQuick ? 400 : 5000;
 
 interface WriteRun {
   requestsPerSecond: number;
@@ -269,7 +273,7 @@ export async function benchWrites(): Promise<FigureResult[]> {
       const runId = `${runNumber}`;
       const cases =
         operation === "move"
-          ? await submittedCases(fixture.database.url, connections * MOVES_PER_CLIENT)
+          ? await submittedCases(fixture.database.url, MOVES_PER_RUN)
           : [];
       const sampling = sampleLocks(fixture.database.url, servers[side].application);
       try {
