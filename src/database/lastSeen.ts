@@ -3,8 +3,10 @@
 // request of that session in flight at that moment would write it, each waiting for the one before to
 // commit on the same row: a "last value" row on the read path (a browser asks for a page and its assets
 // together; the write benchmark's agent makes 50 moves at once). The first request takes the row; the
-// others find it held and skip it at once (FOR UPDATE SKIP LOCKED), as the queue's counters do: one
-// write a minute stands for them all.
+// others find it held and skip it at once (FOR UPDATE SKIP LOCKED): one write a minute stands for them
+// all. (SKIP LOCKED can still wait in the rare moment the row changes hands; here that is one session's
+// requests within the same millisecond, which the queue's counters, many writers on few rows, are not:
+// they choose their row by advisory lock, prisma/migrations/*_state_counts_advisory_shards.)
 import type pg from "pg";
 
 /** lastSeenAt is kept to the minute: the idle limits are counted in minutes or more. */
