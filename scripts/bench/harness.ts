@@ -33,9 +33,9 @@ export const isQuick = process.env.BENCH_QUICK === "1";
  * figures measure the same process.
  * --heap-growing-percent=50 keeps V8's uncollected garbage under half the live heap instead of up to
  * about four times it (figure 6); --no-allocation-site-pretenuring keeps the objects of requests in
- * flight out of old space (figure 7, docs/performance.md).
+ * flight out of old space (figure 7, docs/performance.md). Source maps are each caller's to ask for:
+ * the production build's runs do, tsx maps its own.
  */
-// Source maps are each caller's to ask for: the production build's runs do, tsx maps its own.
 export const PRODUCTION_NODE_FLAGS = productionNodeFlags().filter((flag) => flag !== "--enable-source-maps");
 
 export function median(values: number[]): number {
