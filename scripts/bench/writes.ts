@@ -271,10 +271,7 @@ export async function benchWrites(): Promise<FigureResult[]> {
     ): Promise<{ run: WriteRun; locks: LockSamples }> => {
       runNumber += 1;
       const runId = `${runNumber}`;
-      const cases =
-        operation === "move"
-          ? await submittedCases(fixture.database.url, MOVES_PER_RUN)
-          : [];
+      const cases = operation === "move" ? await submittedCases(fixture.database.url, MOVES_PER_RUN) : [];
       const sampling = sampleLocks(fixture.database.url, servers[side].application);
       try {
         const run =
