@@ -136,6 +136,8 @@ export default defineConfig({
       timeout: 60_000,
       stdout: "ignore",
       stderr: "pipe",
+      // Playwright otherwise kills it outright, and its folder (signatures, socket, log) stayed in /tmp.
+      gracefulShutdown: { signal: "SIGTERM", timeout: 10_000 },
     },
     {
       command: "npx tsx src/test/oidcProviderServer.ts",
