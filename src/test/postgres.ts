@@ -57,21 +57,21 @@ export async function startTestPostgresServer(
   // mkdtemp makes it 0700; as root, the server runs as the postgres user, which must reach the cluster
   // inside (else embeddedPostgres keeps the cluster in a system folder instead).
   await chmod(scratch, 0o711);
-  const clusterDirs = [scratch];
+  let server: EmbeddedPostgres | undefined;
+  // The cluster's folder too, should it have been moved after all: each one is 400 MB.
   const removeFiles = () => {
-    for (const directory of clusterDirs) rmSync(directory, { recursive: true, force: true });
+    for (const directory of [scratch, server?.dataDir]) {
+      if (directory) rmSync(directory, { recursive: true, force: true });
+    }
   };
   installSignalCleanup();
 
-  let server: EmbeddedPostgres;
   try {
     server = await startOnFreePort(path.join(scratch, "data"), options.onLog);
   } catch (error) {
     removeFiles();
     throw error;
   }
-  // Should the cluster have been moved after all, that copy is thrown away too: each one is 400 MB.
-  if (!server.dataDir.startsWith(`${scratch}${path.sep}`)) clusterDirs.push(server.dataDir);
   // If the process ends without stop(), embeddedPostgres's exit hook stops the server; this one, added
   // after it (exit listeners run in the order they were added), then deletes its files.
   process.on("exit", removeFiles);
