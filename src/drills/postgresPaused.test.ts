@@ -366,7 +366,18 @@ describe("Postgres paused (a frozen host, a silent partition) while requests flo
         `${sample.what} after the recovery: ${sample.status}\n${problemLines(web)}`,
       );
     }
-    await web.waitForOutput(/"msg":"the rate-limit store answers again; shared limits in force"/, 10_000);
+    // The limiter tries its store again on the first request once STORE_RETRY_MS has passed since its
+    // last failure, and the flow may have ended sooner: a page is asked for until it says so.
+    await waitFor(
+      "the rate-limit store answering again",
+      async () => {
+        if (/"msg":"the rate-limit store answers again; shared limits in force"/.test(web.output()))
+          return true;
+        await (await fetch(new URL("/", baseUrl))).arrayBuffer();
+        return undefined;
+      },
+      10_000,
+    );
     assert.equal(web.child.pid, webPid);
     assert.equal(worker.child.pid, workerPid);
     assert.equal(web.child.exitCode, null, web.output().slice(-3000));
