@@ -17,7 +17,7 @@ import { type Fixture, prepareDatabase, startPortalOn } from "./pages.js";
 
 // Eight rounds a side: a round's p99 is its 15th (applications) to 50th (moves) slowest answer, and on
 // these shared cores one round's p99 ratio ranged from 0.99 to 2.84 within a run; the median of four
-// still moved by about 0.4 from run to run (docs/performance.md).
+// still moved by as much as 0.7 from run to run (docs/performance.md).
 const ROUNDS = Number(process.env.BENCH_WRITE_ROUNDS ?? (isQuick ? 2 : 8));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? (isQuick ? 2 : 3));
 const CONCURRENCIES = [20, 50];
